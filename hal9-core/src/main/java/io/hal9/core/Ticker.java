@@ -13,8 +13,17 @@ public interface Ticker {
     /** Returns the current reading in nanoseconds. */
     long read();
 
-    /** The system ticker, backed by {@link System#nanoTime()}. */
+    /** The system ticker, backed by {@link System#nanoTime()}; always the same instance. */
     static Ticker system() {
-        return System::nanoTime;
+        return SystemTicker.INSTANCE;
+    }
+}
+
+enum SystemTicker implements Ticker {
+    INSTANCE;
+
+    @Override
+    public long read() {
+        return System.nanoTime();
     }
 }

@@ -1,0 +1,604 @@
+package io.hal9.core;
+
+import io.hal9.core.internal.Checks;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BinaryOperator;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ActionBatcher} implementation.
+ *
+ * <p>Design: producers offer into a {@link BoundedChannel} (multi-producer, single-consumer, exact
+ * capacity, and a close that never strands an accepted element). Its only consumer is one flusher
+ * thread, which owns every batch from the moment it drains it: it lingers, merges (aggregating mode),
+ * calls the sink, retries, splits and dead-letters. A tracked submission travels as a {@link Tracked}
+ * wrapper; an untracked one as the bare action, so the untracked path allocates nothing here.
+ *
+ * <p>Concurrency: the submitting threads touch only the channel and {@code closed}. Counters other
+ * than the channel's are written by the flusher thread alone ({@code volatile} so that {@link
+ * #stats()} on another thread sees recent values; a single writer needs no atomic read-modify-write).
+ *
+ * <p>Invariants: every element the channel accepted is, exactly once, either part of a successful sink
+ * call or handed to the dead-letter handler; {@code completed} counts those contributions, so {@code
+ * accepted - completed} is what is still pending.
+ */
+final class DefaultActionBatcher<T> implements ActionBatcher<T> {
+    private static final Logger log = LoggerFactory.getLogger(ActionBatcher.class);
+    /** How long an idle flusher parks before looking again; only bounds shutdown latency of a lost wake-up. */
+    private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
+    /** With a custom (test) ticker, waits are sliced so that a ticker advanced by hand is noticed. */
+    private static final long CUSTOM_TICKER_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final String name;
+    private final String component;
+    private final BatchSink<T> sink;
+    private final int maxBatchSize;
+    private final long lingerNanos;
+    private final int maxRetries;
+    private final long initialBackoffNanos;
+    private final long maxBackoffNanos;
+    private final Duration closeTimeout;
+    private final Predicate<? super Throwable> retryOn;
+    private final DeadLetterHandler<T> deadLetterHandler;
+    private final BatcherListener listener;
+    private final Ticker ticker;
+    private final boolean systemTicker;
+    private final @Nullable Function<? super T, ?> keyFunction;
+    private final @Nullable BinaryOperator<T> merger;
+
+    private final BoundedChannel<Object> queue;
+    private final Thread flusher;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+
+    /** Set once by close(); read by the flusher to stop lingering. */
+    private volatile boolean closed;
+
+    // Written by the flusher thread only.
+    private volatile long batches;
+    private volatile long written;
+    private volatile long merged;
+    private volatile long retries;
+    private volatile long deadLettered;
+    /** Accepted contributions that have been written or dead-lettered. */
+    private volatile long completed;
+
+    private DefaultActionBatcher(ActionBatcher.Builder<T> b) {
+        this.name = b.name;
+        this.component = b.component;
+        this.sink = b.sink;
+        this.maxBatchSize = b.maxBatchSize;
+        this.lingerNanos = Checks.saturatedNanos(b.maxLinger);
+        this.maxRetries = b.maxRetries;
+        this.initialBackoffNanos = Checks.saturatedNanos(b.initialBackoff);
+        this.maxBackoffNanos = Checks.saturatedNanos(b.maxBackoff);
+        this.closeTimeout = b.closeTimeout;
+        this.retryOn = b.retryOn;
+        DeadLetterHandler<T> dl = b.deadLetterHandler;
+        this.deadLetterHandler = dl != null ? dl : this::logDeadLetters;
+        this.listener = b.listener;
+        this.ticker = b.ticker;
+        this.systemTicker = b.ticker == Ticker.system();
+        this.keyFunction = b.keyFunction;
+        this.merger = b.merger;
+        this.queue = BoundedChannel.builder(name).capacity(b.capacity).build();
+        Runnable loop = this::runFlusher;
+        this.flusher = b.threadFactory != null
+                ? b.threadFactory.newThread(loop)
+                : Thread.ofPlatform().name("hal9-batcher-" + name).daemon(true).unstarted(loop);
+    }
+
+    static <T> ActionBatcher<T> start(ActionBatcher.Builder<T> builder) {
+        DefaultActionBatcher<T> batcher = new DefaultActionBatcher<>(builder);
+        batcher.flusher.start();
+        log.debug("{}: started", batcher.component);
+        return batcher;
+    }
+
+    // ---------------------------------------------------------------- producers
+
+    @Override
+    public Admission trySubmit(T action) {
+        Objects.requireNonNull(action, "action");
+        Admission admission = queue.trySend(action);
+        if (admission != Admission.ACCEPTED) {
+            refused(admission);
+        }
+        return admission;
+    }
+
+    @Override
+    public CompletableFuture<Void> trySubmitTracked(T action) {
+        Objects.requireNonNull(action, "action");
+        Tracked<T> tracked = new Tracked<>(action);
+        Admission admission = queue.trySend(tracked);
+        if (admission != Admission.ACCEPTED) {
+            refused(admission);
+            tracked.future.completeExceptionally(
+                    new RejectedException(component, admission, refusalMessage(admission)));
+        }
+        return tracked.future;
+    }
+
+    @Override
+    public void submit(T action, Duration timeout) {
+        Objects.requireNonNull(action, "action");
+        Objects.requireNonNull(timeout, "timeout");
+        try {
+            queue.send(action, timeout);
+        } catch (RejectedException e) {
+            refused(e.reason());
+            String state = e.reason() == Admission.CLOSED
+                    ? refusalMessage(Admission.CLOSED)
+                    : component + ": full after waiting " + timeout.toMillis() + "ms (capacity=" + queue.capacity()
+                            + ", pending=" + pending() + ")";
+            throw new RejectedException(component, e.reason(), state);
+        }
+    }
+
+    private void refused(Admission reason) {
+        try {
+            listener.onRefused(reason);
+        } catch (RuntimeException e) {
+            log.warn("{}: listener threw from onRefused", component, e);
+        }
+    }
+
+    private String refusalMessage(Admission reason) {
+        return reason == Admission.CLOSED
+                ? component + ": closed, no new actions are accepted"
+                : component + ": full (capacity=" + queue.capacity() + ", pending=" + pending() + ")";
+    }
+
+    // ---------------------------------------------------------------- state
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int pending() {
+        long p = queue.stats().accepted() - completed;
+        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, p));
+    }
+
+    @Override
+    public BatcherStats stats() {
+        BoundedChannel.Stats q = queue.stats();
+        long done = completed;
+        return new BatcherStats(
+                queue.capacity(),
+                (int) Math.max(0, Math.min(Integer.MAX_VALUE, q.accepted() - done)),
+                q.accepted(),
+                q.refusedFull(),
+                q.refusedClosed(),
+                batches,
+                written,
+                merged,
+                retries,
+                deadLettered);
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        queue.close(); // wakes the flusher if it waits for actions
+        if (Thread.currentThread() == flusher) {
+            return; // called from the sink or a listener: waiting for ourselves would deadlock
+        }
+        try {
+            if (!terminated.await(closeTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                log.warn(
+                        "{}: close timed out after {}ms with {} actions pending; the flusher keeps writing them in the background",
+                        component,
+                        closeTimeout.toMillis(),
+                        pending());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.warn("{}: interrupted while closing with {} actions pending", component, pending());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return component + "[pending=" + pending() + ", closed=" + closed + "]";
+    }
+
+    // ---------------------------------------------------------------- flusher
+
+    private void runFlusher() {
+        Window<T> window = new Window<>(maxBatchSize, keyFunction != null);
+        try {
+            while (true) {
+                Object first;
+                try {
+                    first = queue.receive(IDLE_WAIT);
+                } catch (RejectedException endOfStream) {
+                    break; // closed and everything accepted has been taken
+                }
+                if (first == null) {
+                    continue;
+                }
+                long firstSeen = ticker.read();
+                window.start(firstSeen);
+                take(window, first);
+                boolean endOfStream = fill(window, firstSeen + lingerNanos);
+                flush(window);
+                if (endOfStream) {
+                    break;
+                }
+            }
+        } catch (Throwable t) {
+            log.error("{}: flusher failed; {} actions are pending and will not be written", component, pending(), t);
+            throw t;
+        } finally {
+            terminated.countDown();
+            log.debug("{}: flusher stopped", component);
+        }
+    }
+
+    /** Takes more actions into the window until it is full or the linger deadline passes. */
+    private boolean fill(Window<T> window, long deadline) {
+        List<Object> scratch = window.scratch;
+        while (true) {
+            int room = maxBatchSize - window.size();
+            if (room <= 0) {
+                return false;
+            }
+            scratch.clear();
+            queue.drainTo(scratch, room); // at most `room` new entries, so a window never exceeds maxBatchSize
+            for (Object o : scratch) {
+                take(window, o);
+            }
+            if (window.size() >= maxBatchSize) {
+                return false;
+            }
+            long remaining = closed ? 0 : deadline - ticker.read();
+            if (remaining <= 0) {
+                return false;
+            }
+            long wait = systemTicker ? remaining : Math.min(remaining, CUSTOM_TICKER_SLICE_NANOS);
+            Object next;
+            try {
+                next = queue.receive(Duration.ofNanos(wait));
+            } catch (RejectedException endOfStream) {
+                return true;
+            }
+            if (next != null) {
+                take(window, next);
+            }
+        }
+    }
+
+    /** Adds one drained element (a bare action or a {@link Tracked}) to the window. */
+    @SuppressWarnings("unchecked") // the channel only ever holds T or Tracked<T>
+    private void take(Window<T> window, Object element) {
+        T action;
+        @Nullable CompletableFuture<Void> future;
+        if (element instanceof Tracked<?> tracked) {
+            action = (T) tracked.action;
+            future = tracked.future;
+        } else {
+            action = (T) element;
+            future = null;
+        }
+        Function<? super T, ?> keyOf = keyFunction;
+        if (keyOf == null) {
+            window.add(action, future);
+            return;
+        }
+        Object key;
+        try {
+            key = Objects.requireNonNull(keyOf.apply(action), "key");
+        } catch (RuntimeException e) {
+            deadLetter(List.of(action), future == null ? null : List.of(future), 1, e);
+            return;
+        }
+        Integer index = window.indexByKey.get(key);
+        if (index == null) {
+            window.indexByKey.put(key, window.size());
+            window.add(action, future);
+            return;
+        }
+        BinaryOperator<T> merge = Objects.requireNonNull(merger);
+        T combined;
+        try {
+            combined = Objects.requireNonNull(merge.apply(window.actions.get(index), action), "merge result");
+        } catch (RuntimeException e) {
+            deadLetter(List.of(action), future == null ? null : List.of(future), 1, e);
+            return;
+        }
+        window.merge(index, combined, future);
+        merged = merged + 1;
+    }
+
+    private void flush(Window<T> window) {
+        if (window.size() > 0) {
+            deliver(window, 0, window.size());
+        }
+        window.clear();
+    }
+
+    /** Writes actions [from, to) of the window, retrying transient failures and splitting on permanent ones. */
+    private void deliver(Window<T> window, int from, int to) {
+        // A read-only view of the window: no copy per batch; valid for the sink call only (see BatchSink).
+        List<T> batch = Collections.unmodifiableList(window.actions.subList(from, to));
+        int attempt = 0;
+        long backoff = initialBackoffNanos;
+        while (true) {
+            long start = ticker.read();
+            Throwable failure;
+            try {
+                sink.write(batch);
+                long end = ticker.read();
+                batches = batches + 1;
+                written = written + batch.size();
+                completed = completed + window.contributions(from, to);
+                window.complete(from, to);
+                notifyWritten(batch.size(), end - start, start - window.firstSeen);
+                return;
+            } catch (Throwable t) {
+                failure = t;
+            }
+            boolean transientFailure = isTransient(failure);
+            if (transientFailure && attempt < maxRetries) {
+                attempt++;
+                retries = retries + 1;
+                notifyRetry(attempt, batch.size(), failure);
+                pause(backoff);
+                backoff = Math.min(maxBackoffNanos, backoff <= Long.MAX_VALUE / 2 ? backoff * 2 : Long.MAX_VALUE);
+                continue;
+            }
+            if (!transientFailure && to - from > 1) {
+                int mid = (from + to) >>> 1;
+                log.debug("{}: permanent failure of a batch of {}, splitting to isolate it", component, to - from);
+                deliver(window, from, mid);
+                deliver(window, mid, to);
+                return;
+            }
+            // The handler gets its own copy: dead letters are often kept or queued past the call.
+            deadLetter(List.copyOf(batch), window.futures(from, to), window.contributions(from, to), failure);
+            return;
+        }
+    }
+
+    private boolean isTransient(Throwable failure) {
+        if (failure instanceof VirtualMachineError) {
+            return false;
+        }
+        try {
+            return retryOn.test(failure);
+        } catch (RuntimeException e) {
+            log.warn("{}: retryOn predicate threw; treating the failure as permanent", component, e);
+            return false;
+        }
+    }
+
+    private void deadLetter(
+            List<T> actions, @Nullable List<CompletableFuture<Void>> futures, long contributions, Throwable cause) {
+        deadLettered = deadLettered + actions.size();
+        completed = completed + contributions;
+        try {
+            deadLetterHandler.deadLetter(actions, cause);
+        } catch (Throwable t) {
+            log.error("{}: dead-letter handler threw while taking {} actions", component, actions.size(), t);
+        }
+        if (futures != null) {
+            BatchFailedException failure = new BatchFailedException(
+                    component + ": action dead-lettered after the sink failed: " + cause, cause);
+            for (CompletableFuture<Void> f : futures) {
+                f.completeExceptionally(failure);
+            }
+        }
+        try {
+            listener.onDeadLetter(actions.size(), cause);
+        } catch (RuntimeException e) {
+            log.warn("{}: listener threw from onDeadLetter", component, e);
+        }
+    }
+
+    private void logDeadLetters(List<T> actions, Throwable cause) {
+        log.error(
+                "{}: {} actions could not be written and were dead-lettered (no dead-letter handler is configured)",
+                component,
+                actions.size(),
+                cause);
+    }
+
+    private void notifyWritten(int size, long writeNanos, long ageNanos) {
+        try {
+            listener.onBatchWritten(size, writeNanos, Math.max(0, ageNanos));
+        } catch (RuntimeException e) {
+            log.warn("{}: listener threw from onBatchWritten", component, e);
+        }
+    }
+
+    private void notifyRetry(int attempt, int size, Throwable cause) {
+        log.debug("{}: sink failed on attempt {} for a batch of {}, retrying", component, attempt, size, cause);
+        try {
+            listener.onRetry(attempt, size, cause);
+        } catch (RuntimeException e) {
+            log.warn("{}: listener threw from onRetry", component, e);
+        }
+    }
+
+    /** Backoff in real time; an interrupt of the flusher cuts it short (and is kept for the sink to see). */
+    private static void pause(long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        long remaining = nanos;
+        while (remaining > 0 && !Thread.currentThread().isInterrupted()) {
+            LockSupport.parkNanos(remaining);
+            remaining = deadline - System.nanoTime();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** A tracked submission: the action and the future its submitter holds. */
+    private static final class Tracked<T> {
+        final T action;
+        final CompletableFuture<Void> future = new CompletableFuture<>();
+
+        Tracked(T action) {
+            this.action = action;
+        }
+    }
+
+    /**
+     * The batch being collected, owned by the flusher thread: actions in acceptance order (one per key
+     * in aggregating mode), with, per entry, the futures of its tracked contributions and how many
+     * accepted contributions it stands for.
+     */
+    private static final class Window<T> {
+        final ArrayList<T> actions;
+        /** Per entry: null, one CompletableFuture, or an ArrayList of them. Allocated on first use. */
+        @Nullable
+        ArrayList<@Nullable Object> trackers;
+        /** Per entry contribution counts, aggregating mode only (plain mode: one each). */
+        final @Nullable ArrayList<Integer> weights;
+
+        final LinkedHashMap<Object, Integer> indexByKey;
+        final List<Object> scratch;
+        long firstSeen;
+
+        Window(int maxBatchSize, boolean aggregating) {
+            int initial = Math.min(maxBatchSize, 1024);
+            this.actions = new ArrayList<>(initial);
+            this.weights = aggregating ? new ArrayList<>(initial) : null;
+            this.indexByKey = new LinkedHashMap<>();
+            this.scratch = new ArrayList<>(initial);
+        }
+
+        void start(long now) {
+            firstSeen = now;
+        }
+
+        int size() {
+            return actions.size();
+        }
+
+        void add(T action, @Nullable CompletableFuture<Void> future) {
+            actions.add(action);
+            if (weights != null) {
+                weights.add(1);
+            }
+            ArrayList<@Nullable Object> t = trackers;
+            if (future != null && t == null) {
+                t = new ArrayList<>(Math.max(16, actions.size()));
+                for (int i = 0; i < actions.size() - 1; i++) {
+                    t.add(null);
+                }
+                trackers = t;
+            }
+            if (t != null) {
+                t.add(future);
+            }
+        }
+
+        void merge(int index, T combined, @Nullable CompletableFuture<Void> future) {
+            actions.set(index, combined);
+            ArrayList<Integer> w = Objects.requireNonNull(weights);
+            w.set(index, w.get(index) + 1);
+            if (future == null) {
+                return;
+            }
+            ArrayList<@Nullable Object> t = trackers;
+            if (t == null) {
+                t = new ArrayList<>(Math.max(16, actions.size()));
+                for (int i = 0; i < actions.size(); i++) {
+                    t.add(null);
+                }
+                trackers = t;
+            }
+            Object existing = t.get(index);
+            if (existing == null) {
+                t.set(index, future);
+            } else if (existing instanceof ArrayList<?> list) {
+                @SuppressWarnings("unchecked") // only CompletableFuture<Void> elements are ever added
+                ArrayList<Object> futures = (ArrayList<Object>) list;
+                futures.add(future);
+            } else {
+                ArrayList<Object> futures = new ArrayList<>(4);
+                futures.add(existing);
+                futures.add(future);
+                t.set(index, futures);
+            }
+        }
+
+        long contributions(int from, int to) {
+            if (weights == null) {
+                return to - from;
+            }
+            long sum = 0;
+            for (int i = from; i < to; i++) {
+                sum += weights.get(i);
+            }
+            return sum;
+        }
+
+        @Nullable
+        List<CompletableFuture<Void>> futures(int from, int to) {
+            ArrayList<@Nullable Object> t = trackers;
+            if (t == null) {
+                return null;
+            }
+            List<CompletableFuture<Void>> out = new ArrayList<>();
+            for (int i = from; i < to; i++) {
+                collect(t.get(i), out);
+            }
+            return out;
+        }
+
+        void complete(int from, int to) {
+            List<CompletableFuture<Void>> done = futures(from, to);
+            if (done != null) {
+                for (CompletableFuture<Void> f : done) {
+                    f.complete(null);
+                }
+            }
+        }
+
+        @SuppressWarnings("unchecked") // trackers hold only CompletableFuture<Void> or lists of them
+        private static void collect(@Nullable Object tracker, List<CompletableFuture<Void>> out) {
+            if (tracker == null) {
+                return;
+            }
+            if (tracker instanceof ArrayList<?> list) {
+                for (Object f : list) {
+                    out.add((CompletableFuture<Void>) f);
+                }
+            } else {
+                out.add((CompletableFuture<Void>) tracker);
+            }
+        }
+
+        void clear() {
+            actions.clear();
+            if (weights != null) {
+                weights.clear();
+            }
+            trackers = null;
+            indexByKey.clear();
+            scratch.clear();
+        }
+    }
+}
