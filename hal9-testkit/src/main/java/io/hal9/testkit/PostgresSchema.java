@@ -5,12 +5,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +35,8 @@ final class PostgresSchema implements PostgresService, AutoCloseable {
 
     /** How long the DROP waits for locks held by connections the test did not close. */
     private static final String LOCK_TIMEOUT = "10s";
+    /** How long closed connections get to leave pg_stat_activity before open ones count as leaks. */
+    private static final Duration BACKEND_EXIT_GRACE = Duration.ofSeconds(2);
 
     private final PostgresEndpoint endpoint;
     private final String schema;
@@ -120,6 +125,7 @@ final class PostgresSchema implements PostgresService, AutoCloseable {
             try (Statement s = c.createStatement()) {
                 s.execute("SET lock_timeout = '" + LOCK_TIMEOUT + "'");
             }
+            awaitBackendsGone(c);
             try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                     + " WHERE application_name = ? AND pid <> pg_backend_pid()")) {
                 ps.setString(1, applicationName);
@@ -144,6 +150,27 @@ final class PostgresSchema implements PostgresService, AutoCloseable {
                     + " connection(s) made with jdbcUrl() were still open when the test ended; they were"
                     + " terminated and the schema dropped. Close every connection and pool the test opens"
                     + " (connections from open() are closed for you).");
+        }
+    }
+
+    /**
+     * A connection the test closed a moment ago stays in {@code pg_stat_activity} until its backend has
+     * exited, a few milliseconds later. Give such backends up to {@link #BACKEND_EXIT_GRACE} to go, so
+     * that only connections really left open are reported as leaks.
+     */
+    private void awaitBackendsGone(Connection c) throws SQLException {
+        long deadline = System.nanoTime() + BACKEND_EXIT_GRACE.toNanos();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity" + " WHERE application_name = ? AND pid <> pg_backend_pid()")) {
+            ps.setString(1, applicationName);
+            while (true) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || rs.getInt(1) == 0 || System.nanoTime() - deadline >= 0) {
+                        return;
+                    }
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
         }
     }
 
