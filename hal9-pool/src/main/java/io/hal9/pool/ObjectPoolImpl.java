@@ -1,0 +1,730 @@
+package io.hal9.pool;
+
+import io.hal9.pool.ObjectPoolListener.DiscardReason;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.PhantomReference;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ObjectPool} implementation: per-platform-thread caches in front of striped JCTools queues,
+ * one permanent {@link Slot} (the lease) per pooled object.
+ *
+ * <p>Thread safety: see {@link ObjectPool}: any number of threads.
+ */
+final class ObjectPoolImpl<T> implements ObjectPool<T> {
+    /*
+     * Design
+     * - Every pooled object lives in one Slot for its whole life; the Slot IS the Lease, so a claim hands
+     *   out an existing object and a release allocates nothing. Slot.state is IDLE or CLAIMED. claim sets
+     *   CLAIMED with a plain store (the slot was just taken out of a cache or queue: nobody else holds
+     *   it); close() moves CLAIMED -> IDLE with one compareAndSet, and a failed CAS is the "released
+     *   twice" error, thrown before anything else is touched. ABA limit: see ObjectPool's Javadoc.
+     * - Idle slots sit in (a) the cache of the platform thread that released them: a LIFO array owned by
+     *   that thread, reached through a per-pool ThreadLocal, plain accesses only, or (b) `shared`, a small
+     *   power-of-two set of MpmcArrayQueues; a thread starts at its home stripe (from its id). Claim:
+     *   own cache, else shared, else the factory (miss). Release: reset, then own cache, else shared,
+     *   else discard. Virtual threads never get a cache (ThreadLocal maps would multiply with them) and
+     *   go straight to shared.
+     * - maxIdle is exact: shared holds at most sharedCapacity (a power of two, so the JCTools queues are
+     *   exactly bounded with no counter of their own); the remaining cacheBudget = maxIdle - sharedCapacity
+     *   is granted to caches as they are created (min(cacheCapacity, what is left), possibly 0) and given
+     *   back when a cache is found dead. So idle <= sharedCapacity + sum(grants) <= maxIdle at all times.
+     * - Counting: claims on the cached path count into the thread's Counters (plain fields, one writer,
+     *   opaque stores so that stats() reads untorn values); everything else (virtual threads, caches off,
+     *   after close, discards, leaks) counts into LongAdders. claims = hits + misses, not counted apart.
+     * - Registry: for stats and budget, each cache has a CacheRef (weak to the cache, strong to its
+     *   Counters and grant) in `registry`. The cache itself is strongly reachable only from its thread's
+     *   ThreadLocal map, so when the thread ends (Thread.exit drops the map) the cache and its idle
+     *   objects become garbage; the CacheRef is enqueued, and the next sweep (cache creation or stats())
+     *   folds its counters into retired* and returns its grant. Nothing global pins a dead thread's cache.
+     * - close(): sets `closed` once, clears shared. A thread's cache cannot be cleared by another thread
+     *   (its accesses are plain), so each thread drops its own on its next claim/release by replacing it
+     *   with closedCache (capacity 0, holds no slot and no pool). After close, claims allocate and
+     *   releases discard, so game loops keep running during shutdown.
+     * - Leak detection (optional): each claim registers a LeakTracker, a PhantomReference to the slot
+     *   holding the claim's stack trace, in a concurrent set (reference objects must stay reachable to be
+     *   enqueued). close() clears it and removes it. A slot dropped while CLAIMED is referenced by no
+     *   cache or queue (pop and poll null out their entries), so the collector enqueues its tracker;
+     *   claim(), stats() and close() poll the queue and report.
+     *
+     * Concurrency
+     * - Slot.state: see above. get() reads it opaquely: the owner sees its own stores; a thread that got
+     *   the lease through a happens-before edge (the Lease contract) sees the claim's store.
+     * - Cache: every access by its owner thread except the opaque read of `size` by stats().
+     *   Counters: one writer (the owner), opaque stores; stats() reads them opaquely (untorn, maybe stale).
+     * - shared: JCTools MPMC queues; offer/poll give the hand-off between the releasing and the claiming
+     *   thread its happens-before edge (the reset's writes are visible to the next owner).
+     * - closed: written once by a volatile CAS in close(); read opaquely on every claim and release. A
+     *   claim or release racing with close() may still use the caches or shared once; those objects are
+     *   dropped on that thread's next call (or by the next post-close call, for shared).
+     * - registry, retired*, cacheBudget, cachesCreated: guarded by registryLock (cache creation and
+     *   stats() only: never on the steady-state path, and nothing waits while holding it).
+     *
+     * Invariants
+     * 1. A slot is in at most one place: one cache, one stripe, or one owner's hands; IDLE in the first
+     *    two, CLAIMED in the third (except a slot being reset or discarded: IDLE, in no place).
+     * 2. idle objects <= maxIdle (see Design), exactly, at every instant.
+     * 3. A failed close() changes nothing: the CAS is its first write.
+     */
+    private static final Logger LOG = LoggerFactory.getLogger(ObjectPool.class);
+
+    private static final VarHandle CLOSED;
+
+    static {
+        try {
+            CLOSED = MethodHandles.lookup().findVarHandle(ObjectPoolImpl.class, "closed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final Consumer<Object> NO_RESET = o -> {};
+
+    /** Shared-queue stripes per available processor (fewer if the capacity is small). */
+    static final int STRIPES_PER_PROCESSOR = 4;
+
+    final String name;
+    final String component;
+    private final Supplier<? extends T> factory;
+    private final Consumer<? super T> reset;
+    private final int maxIdle;
+    private final int cacheCapacity;
+    private final boolean cachesEnabled;
+    private final ObjectPoolListener listener;
+    private final ObjectPoolStripes<Slot<T>> shared;
+    private final ThreadLocal<Cache<T>> caches;
+    /** Stands in for a thread's cache once the pool is closed: capacity 0, references no slot, no pool. */
+    private final Cache<T> closedCache = new Cache<>(0, new Counters(), 0);
+
+    private final @Nullable LeakDetector leakDetector;
+
+    private final LongAdder sharedHits = new LongAdder();
+    private final LongAdder sharedMisses = new LongAdder();
+    private final LongAdder sharedReleases = new LongAdder();
+    private final LongAdder discards = new LongAdder();
+    private final LongAdder resetFailures = new LongAdder();
+    private final LongAdder leaks = new LongAdder();
+
+    private final ReentrantLock registryLock = new ReentrantLock();
+    private final ArrayList<CacheRef> registry = new ArrayList<>(); // guarded by registryLock
+    private final ReferenceQueue<Cache<?>> deadCaches = new ReferenceQueue<>();
+    private int cacheBudget; // guarded by registryLock
+    private int cachesCreated; // guarded by registryLock
+    private long retiredHits; // guarded by registryLock
+    private long retiredMisses; // guarded by registryLock
+    private long retiredReleases; // guarded by registryLock
+
+    /** Set once by close(). Accessed through CLOSED only. */
+    private boolean closed;
+
+    /** benign race: at worst two threads both log their first reset failure at WARN. */
+    private volatile boolean resetFailureLogged;
+
+    ObjectPoolImpl(
+            String name,
+            Supplier<? extends T> factory,
+            Consumer<? super T> reset,
+            int maxIdle,
+            int sharedCapacity,
+            int cacheCapacity,
+            boolean leakDetection,
+            ObjectPoolListener listener) {
+        this.name = name;
+        this.component = "object pool '" + name + "'";
+        this.factory = factory;
+        this.reset = reset;
+        this.maxIdle = maxIdle;
+        this.cacheCapacity = cacheCapacity;
+        this.cachesEnabled = cacheCapacity > 0;
+        this.listener = listener;
+        // Four stripes per processor (as far as the capacity allows 16 entries each): two threads that
+        // run at the same time then rarely share a stripe, whose indexes would bounce between cores.
+        this.shared = new ObjectPoolStripes<>(
+                sharedCapacity, STRIPES_PER_PROCESSOR * Runtime.getRuntime().availableProcessors());
+        this.cacheBudget = maxIdle - sharedCapacity;
+        this.caches = ThreadLocal.withInitial(this::newCache);
+        this.leakDetector = leakDetection ? new LeakDetector() : null;
+    }
+
+    /**
+     * The shared queue's capacity for a given maxIdle: the largest power of two not above maxIdle / 2
+     * (at least 2), or not above maxIdle if per-thread caches are off. The rest of maxIdle is for caches.
+     */
+    static int sharedCapacity(int maxIdle, int cacheCapacity) {
+        int target = cacheCapacity == 0 ? maxIdle : maxIdle / 2;
+        return Math.max(2, Integer.highestOneBit(target));
+    }
+
+    /** The reset hook used when none is configured. */
+    @SuppressWarnings("unchecked") // a Consumer<Object> accepts every T; Consumer is contravariant in use
+    static <T> Consumer<? super T> noReset() {
+        return (Consumer<? super T>) NO_RESET;
+    }
+
+    // ---------------------------------------------------------------- claim
+
+    @Override
+    public Lease<T> claim() {
+        LeakDetector detector = leakDetector;
+        if (detector != null) {
+            reportLeaks(detector);
+        }
+        Thread thread = Thread.currentThread();
+        Slot<T> slot;
+        // Opaque: a claim racing with close() may still reuse an idle object; nothing depends on seeing
+        // close() at once, only eventually (see Concurrency).
+        if ((boolean) CLOSED.getOpaque(this)) {
+            slot = claimAfterClose(thread);
+        } else if (cachesEnabled && !thread.isVirtual()) {
+            slot = claimCached(thread);
+        } else {
+            slot = claimShared(thread);
+        }
+        if (detector != null) {
+            slot.tracker = detector.track(slot, thread, component);
+        }
+        // Plain: the slot was just taken out of a cache or a queue (or made), so no other thread holds
+        // it; the next owner sees this store through the hand-off edge the Lease contract requires.
+        Slot.STATE.set(slot, Slot.CLAIMED);
+        return slot;
+    }
+
+    private Slot<T> claimCached(Thread thread) {
+        Cache<T> cache = caches.get();
+        if (cache == closedCache) { // closed after the check in claim()
+            return claimAfterClose(thread);
+        }
+        Slot<T> slot = cache.pop();
+        if (slot == null) {
+            slot = shared.poll(cache.home);
+        }
+        if (slot != null) {
+            cache.counters.hit();
+            return slot;
+        }
+        slot = allocate();
+        cache.counters.miss();
+        return slot;
+    }
+
+    private Slot<T> claimShared(Thread thread) {
+        Slot<T> slot = shared.poll(shared.home(thread));
+        if (slot != null) {
+            sharedHits.increment();
+            return slot;
+        }
+        slot = allocate();
+        sharedMisses.increment();
+        return slot;
+    }
+
+    private Slot<T> claimAfterClose(Thread thread) {
+        dropLeftovers(thread);
+        Slot<T> slot = allocate();
+        sharedMisses.increment();
+        return slot;
+    }
+
+    private Slot<T> allocate() {
+        T value = factory.get();
+        if (value == null) {
+            throw new NullPointerException(component + ": factory returned null");
+        }
+        return new Slot<>(this, value);
+    }
+
+    // ---------------------------------------------------------------- release
+
+    /** Called by Slot.close() after its CAS succeeded (the slot is IDLE and in no place). */
+    void release(Slot<T> slot) {
+        Thread thread = Thread.currentThread();
+        if ((boolean) CLOSED.getOpaque(this)) { // opaque: see claim()
+            releaseAfterClose(thread);
+            return;
+        }
+        if (cachesEnabled && !thread.isVirtual()) {
+            Cache<T> cache = caches.get();
+            if (cache == closedCache) {
+                releaseAfterClose(thread);
+                return;
+            }
+            cache.counters.release();
+            if (resetOrDiscard(slot) && !cache.push(slot) && !shared.offer(slot, cache.home)) {
+                discard(DiscardReason.IDLE_FULL, null);
+            }
+        } else {
+            sharedReleases.increment();
+            if (resetOrDiscard(slot) && !shared.offer(slot, shared.home(thread))) {
+                discard(DiscardReason.IDLE_FULL, null);
+            }
+        }
+    }
+
+    private boolean resetOrDiscard(Slot<T> slot) {
+        try {
+            reset.accept(slot.value);
+            return true;
+        } catch (RuntimeException e) {
+            resetFailures.increment();
+            if (!resetFailureLogged) {
+                resetFailureLogged = true;
+                LOG.warn("{}: reset hook threw; the object is discarded (further failures at DEBUG)", component, e);
+            } else {
+                LOG.debug("{}: reset hook threw; the object is discarded", component, e);
+            }
+            discard(DiscardReason.RESET_FAILED, e);
+            return false;
+        }
+    }
+
+    private void releaseAfterClose(Thread thread) {
+        sharedReleases.increment();
+        dropLeftovers(thread);
+        discard(DiscardReason.CLOSED, null);
+    }
+
+    /** After close: drops this thread's cache, and whatever releases racing with close() left in shared. */
+    private void dropLeftovers(Thread thread) {
+        if (cachesEnabled && !thread.isVirtual()) {
+            Cache<T> cache = caches.get();
+            if (cache != closedCache) {
+                cache.clear(); // at once, rather than when the collector finds the cache unreachable
+                caches.set(closedCache);
+            }
+        }
+        if (!shared.isEmpty()) {
+            shared.clear();
+        }
+    }
+
+    private void discard(DiscardReason reason, @Nullable Throwable cause) {
+        discards.increment();
+        try {
+            listener.onDiscard(name, reason, cause);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: listener threw from onDiscard({})", component, reason, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- caches
+
+    /** ThreadLocal initial value: a new cache with its grant from the budget, registered for stats. */
+    private Cache<T> newCache() {
+        if ((boolean) CLOSED.getVolatile(this)) { // volatile: rare path, and a fresh answer is cheap here
+            return closedCache;
+        }
+        Thread thread = Thread.currentThread();
+        registryLock.lock();
+        try {
+            sweepDeadCaches();
+            int grant = Math.min(cacheCapacity, cacheBudget);
+            cacheBudget -= grant;
+            Counters counters = new Counters();
+            Cache<T> cache = new Cache<>(grant, counters, shared.home(thread));
+            registry.add(new CacheRef(cache, deadCaches, counters, grant));
+            cachesCreated++;
+            return cache;
+        } finally {
+            registryLock.unlock();
+        }
+    }
+
+    /** Folds the caches of ended threads into retired* and returns their grants. Holds registryLock. */
+    private void sweepDeadCaches() {
+        Reference<?> r;
+        while ((r = deadCaches.poll()) != null) {
+            CacheRef ref = (CacheRef) r;
+            if (registry.remove(ref)) {
+                retiredHits += ref.counters.hits();
+                retiredMisses += ref.counters.misses();
+                retiredReleases += ref.counters.releases();
+                cacheBudget += ref.grant;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- leaks
+
+    private void reportLeaks(LeakDetector detector) {
+        Reference<?> r;
+        while ((r = detector.queue.poll()) != null) {
+            LeakTracker tracker = (LeakTracker) r;
+            if (detector.live.remove(tracker)) {
+                leaks.increment();
+                LOG.warn(
+                        "{}: a lease was garbage-collected without being released (leak); claimed at:",
+                        component,
+                        tracker.claimSite);
+                try {
+                    listener.onLeak(name, tracker.claimSite);
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: listener threw from onLeak", component, e);
+                }
+            }
+        }
+    }
+
+    void untrack(LeakTracker tracker) {
+        LeakDetector detector = leakDetector;
+        tracker.clear(); // cleared before it could be enqueued: the slot is reachable (we are closing it)
+        if (detector != null) {
+            detector.live.remove(tracker);
+        }
+    }
+
+    // ---------------------------------------------------------------- the rest of the API
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public boolean isClosed() {
+        return (boolean) CLOSED.getVolatile(this);
+    }
+
+    @Override
+    public Stats stats() {
+        LeakDetector detector = leakDetector;
+        if (detector != null) {
+            reportLeaks(detector);
+        }
+        long hits = sharedHits.sum();
+        long misses = sharedMisses.sum();
+        long releases = sharedReleases.sum();
+        registryLock.lock();
+        try {
+            sweepDeadCaches();
+            hits += retiredHits;
+            misses += retiredMisses;
+            releases += retiredReleases;
+            for (CacheRef ref : registry) {
+                hits += ref.counters.hits();
+                misses += ref.counters.misses();
+                releases += ref.counters.releases();
+            }
+        } finally {
+            registryLock.unlock();
+        }
+        boolean isClosed = isClosed();
+        // Once closed, nothing is available for reuse, whatever caches still wait to be dropped. Even a
+        // racy sum cannot exceed maxIdle (each part is read once and is bounded by its own capacity, and
+        // the capacities sum to at most maxIdle); the min is only a guard.
+        int idle = isClosed ? 0 : (int) Math.min(maxIdle, idleCount());
+        return new Stats(
+                hits + misses,
+                hits,
+                misses,
+                releases,
+                discards.sum(),
+                resetFailures.sum(),
+                leaks.sum(),
+                idle,
+                maxIdle,
+                isClosed);
+    }
+
+    /**
+     * Idle objects in the live caches and the shared queue, summed one after another: exact when no
+     * claim or release runs at the same time, else approximate (never clamped: tests check the bound).
+     */
+    long idleCount() {
+        long idle = shared.size();
+        registryLock.lock();
+        try {
+            for (CacheRef ref : registry) {
+                Cache<?> cache = ref.get();
+                if (cache != null) {
+                    idle += cache.size();
+                }
+            }
+        } finally {
+            registryLock.unlock();
+        }
+        return idle;
+    }
+
+    @Override
+    public void close() {
+        LeakDetector detector = leakDetector;
+        if (detector != null) {
+            reportLeaks(detector); // on every call: a later close() may find leaks an earlier one did not
+        }
+        // Volatile CAS: exactly one caller closes; later opaque reads see it eventually (see claim()).
+        if (!CLOSED.compareAndSet(this, false, true)) {
+            return;
+        }
+        shared.clear();
+        LOG.debug("{}: closed", component);
+    }
+
+    @Override
+    public String toString() {
+        return component;
+    }
+
+    // ---------------------------------------------------------------- for tests
+
+    /** How many per-thread caches were ever created. */
+    int cachesCreated() {
+        registryLock.lock();
+        try {
+            return cachesCreated;
+        } finally {
+            registryLock.unlock();
+        }
+    }
+
+    /** Caches registered and not yet found dead (after a sweep). */
+    int liveCaches() {
+        registryLock.lock();
+        try {
+            sweepDeadCaches();
+            return registry.size();
+        } finally {
+            registryLock.unlock();
+        }
+    }
+
+    /** The shared queue's capacity (the part of maxIdle not granted to caches). */
+    int sharedCapacity() {
+        return shared.capacity();
+    }
+
+    /** The per-thread cache capacity in effect (0: caches off). */
+    int cacheCapacity() {
+        return cacheCapacity;
+    }
+
+    // ---------------------------------------------------------------- parts
+
+    /**
+     * One pooled object and its lease, for the object's whole life. See the Design comment.
+     *
+     * <p>Thread safety: owned by one thread at a time (Lease contract); state is atomic so that a second
+     * close is detected even from another thread.
+     */
+    static final class Slot<T> implements Lease<T> {
+        static final int IDLE = 0;
+        static final int CLAIMED = 1;
+        static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(Slot.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final ObjectPoolImpl<T> pool;
+        final T value;
+        /** IDLE or CLAIMED; accessed through STATE only. */
+        private int state;
+        /** Set by claim, cleared by close, both by the owner (leak detection only). */
+        @Nullable
+        LeakTracker tracker;
+
+        Slot(ObjectPoolImpl<T> pool, T value) {
+            this.pool = pool;
+            this.value = value;
+        }
+
+        @Override
+        public T get() {
+            // Opaque: see Concurrency in ObjectPoolImpl. A stale lease whose object was claimed again
+            // passes this check (the ABA limit).
+            if ((int) STATE.getOpaque(this) != CLAIMED) {
+                throw new IllegalStateException(pool.component + ": lease already released");
+            }
+            return value;
+        }
+
+        @Override
+        public void close() {
+            // Volatile CAS, the one atomic of a release: atomic so that two closes racing on two threads
+            // cannot both pass, strong (not weak) so that a spurious failure never reads as "twice".
+            if (!STATE.compareAndSet(this, CLAIMED, IDLE)) {
+                throw new IllegalStateException(pool.component + ": lease released twice");
+            }
+            LeakTracker t = tracker;
+            if (t != null) {
+                tracker = null;
+                pool.untrack(t);
+            }
+            pool.release(this);
+        }
+
+        @Override
+        public String toString() {
+            boolean claimed = (int) STATE.getOpaque(this) == CLAIMED;
+            return pool.component + " lease (" + (claimed ? "on loan" : "released") + ")";
+        }
+    }
+
+    /**
+     * A platform thread's idle slots: a LIFO array, last released first claimed (it is the warmest in the
+     * CPU cache). Thread safety: owned by one thread; only {@link #size()} may be read by others.
+     */
+    static final class Cache<T> {
+        private static final VarHandle SIZE;
+
+        static {
+            try {
+                SIZE = MethodHandles.lookup().findVarHandle(Cache.class, "size", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final @Nullable Slot<T>[] slots;
+        final Counters counters;
+        final int home;
+        /** Written by the owner only (opaque, for stats()); accessed through SIZE for writes. */
+        private int size;
+
+        Cache(int capacity, Counters counters, int home) {
+            // Generic array creation: only Slot<T>s are stored, and the array never leaves this object.
+            @SuppressWarnings("unchecked")
+            @Nullable
+            Slot<T>[] array = (@Nullable Slot<T>[]) new Slot<?>[capacity];
+            this.slots = array;
+            this.counters = counters;
+            this.home = home;
+        }
+
+        @Nullable
+        Slot<T> pop() {
+            int n = size - 1;
+            if (n < 0) {
+                return null;
+            }
+            Slot<T> slot = slots[n];
+            slots[n] = null; // a claimed slot must not stay reachable from here (leak detection, GC)
+            SIZE.setOpaque(this, n); // opaque: untorn for stats(); no ordering needed
+            return slot;
+        }
+
+        boolean push(Slot<T> slot) {
+            int n = size;
+            if (n == slots.length) {
+                return false;
+            }
+            slots[n] = slot;
+            SIZE.setOpaque(this, n + 1); // opaque: see pop()
+            return true;
+        }
+
+        void clear() {
+            Arrays.fill(slots, 0, size, null);
+            SIZE.setOpaque(this, 0); // opaque: see pop()
+        }
+
+        int size() {
+            return (int) SIZE.getOpaque(this);
+        }
+    }
+
+    /**
+     * A cache's counters, kept apart from the cache so that they outlive its thread (the registry holds
+     * them strongly). Thread safety: one writer, the cache's owner; opaque reads from stats().
+     */
+    static final class Counters {
+        private static final VarHandle HITS;
+        private static final VarHandle MISSES;
+        private static final VarHandle RELEASES;
+
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                HITS = lookup.findVarHandle(Counters.class, "hits", long.class);
+                MISSES = lookup.findVarHandle(Counters.class, "misses", long.class);
+                RELEASES = lookup.findVarHandle(Counters.class, "releases", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private long hits;
+        private long misses;
+        private long releases;
+
+        // Single writer: a plain read of its own last store plus an opaque store (untorn for readers, and
+        // not merged away by the compiler) is a complete increment without any atomic instruction.
+        void hit() {
+            HITS.setOpaque(this, hits + 1);
+        }
+
+        void miss() {
+            MISSES.setOpaque(this, misses + 1);
+        }
+
+        void release() {
+            RELEASES.setOpaque(this, releases + 1);
+        }
+
+        long hits() {
+            return (long) HITS.getOpaque(this);
+        }
+
+        long misses() {
+            return (long) MISSES.getOpaque(this);
+        }
+
+        long releases() {
+            return (long) RELEASES.getOpaque(this);
+        }
+    }
+
+    /** Registry entry: weak to a cache (dies with its thread), strong to its counters and grant. */
+    static final class CacheRef extends WeakReference<Cache<?>> {
+        final Counters counters;
+        final int grant;
+
+        CacheRef(Cache<?> cache, ReferenceQueue<Cache<?>> queue, Counters counters, int grant) {
+            super(cache, queue);
+            this.counters = counters;
+            this.grant = grant;
+        }
+    }
+
+    /** Leak detection state. Thread safety: a concurrent set and a reference queue, both thread-safe. */
+    static final class LeakDetector {
+        final ReferenceQueue<Object> queue = new ReferenceQueue<>();
+        /** Keeps trackers reachable (a reference object that is collected is never enqueued). */
+        final Set<LeakTracker> live = ConcurrentHashMap.newKeySet();
+
+        LeakTracker track(Slot<?> slot, Thread thread, String component) {
+            Throwable site = new Throwable(component + ": lease claimed here, by thread '" + thread.getName() + "' (#"
+                    + thread.threadId() + "), and never released");
+            LeakTracker tracker = new LeakTracker(slot, queue, site);
+            live.add(tracker);
+            return tracker;
+        }
+    }
+
+    /** A phantom reference to a claimed slot, with where it was claimed. */
+    static final class LeakTracker extends PhantomReference<Object> {
+        final Throwable claimSite;
+
+        LeakTracker(Object slot, ReferenceQueue<Object> queue, Throwable claimSite) {
+            super(slot, queue);
+            this.claimSite = claimSite;
+        }
+    }
+}
