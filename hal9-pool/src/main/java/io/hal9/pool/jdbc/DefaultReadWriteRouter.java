@@ -1,0 +1,588 @@
+package io.hal9.pool.jdbc;
+
+import io.hal9.core.Admission;
+import io.hal9.core.RejectedException;
+import io.hal9.core.Ticker;
+import io.hal9.core.internal.Checks;
+import java.io.PrintWriter;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLNonTransientConnectionException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ReadWriteRouter} implementation.
+ *
+ * <p>Design: every read walks the replicas once, starting at a random one, and takes the first
+ * replica that is up and gives a connection; failing that, the primary. Each replica carries an
+ * immutable {@link Health} value: the shared {@link Health#UP} instance while up (so the read path
+ * allocates nothing and reads one field), a fresh value per transition while down. A down replica's
+ * value holds when its next probe is due; the first reader to see it due moves it to "probing" with a
+ * compare-and-set and hands the probe to the executor, so one probe runs per replica at a time and
+ * only readers trigger probes.
+ *
+ * <p>Concurrency: {@code Replica.health} is read with volatile reads (plain on x86) and changed by
+ * {@code compareAndSet} for the UP→DOWN and DOWN→PROBING transitions, which any reader may attempt;
+ * PROBING→UP and PROBING→DOWN are plain volatile writes by the probe, the only owner of a replica in
+ * the probing state (no other transition starts from it). Counters are {@link LongAdder}s. The
+ * read path writes no shared field but those counters' striped cells. {@code closed} is
+ * an {@link AtomicBoolean}: set once by {@link #close()}; a call racing with close may still run
+ * against a closing pool, which then refuses it with its own SQLException.
+ *
+ * <p>Invariants: a replica is in exactly one state (up, down, probing); at most one probe per replica
+ * is in flight; counters only grow; every read is counted once, on the replica or the primary that
+ * gave its connection.
+ */
+final class DefaultReadWriteRouter implements ReadWriteRouter {
+    private static final org.slf4j.Logger log = LoggerFactory.getLogger(ReadWriteRouter.class);
+
+    private final String name;
+    private final String component;
+    private final JdbcPool primary;
+    private final DataSource primaryDataSource;
+    private final Replica[] replicas;
+    private final List<JdbcPool> replicaPools;
+    private final long probeInitialNanos;
+    private final long probeMaxNanos;
+    private final int probeTimeoutSeconds;
+    private final Executor probeExecutor;
+    private final RouterListener listener;
+    private final Ticker ticker;
+    private final DataSource readView;
+    private final DataSource writeView;
+
+    private final LongAdder primaryReads = new LongAdder();
+    private final LongAdder fallbacks = new LongAdder();
+    private final LongAdder writes = new LongAdder();
+    private final LongAdder transactions = new LongAdder();
+    private final LongAdder rollbacks = new LongAdder();
+
+    /** Set once by close(); read (a volatile read) on every call. */
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private DefaultReadWriteRouter(ReadWriteRouter.Builder b, JdbcPool primary) {
+        this.name = b.name;
+        this.component = b.component;
+        this.primary = primary;
+        this.primaryDataSource = primary.dataSource();
+        this.replicaPools = List.copyOf(b.replicas);
+        this.replicas = new Replica[replicaPools.size()];
+        for (int i = 0; i < replicas.length; i++) {
+            replicas[i] = new Replica(replicaPools.get(i));
+        }
+        this.probeInitialNanos = Checks.saturatedNanos(b.probeInitialBackoff);
+        this.probeMaxNanos = Checks.saturatedNanos(b.probeMaxBackoff);
+        long timeoutMillis = b.probeTimeout.toMillis();
+        this.probeTimeoutSeconds = (int) Math.max(1, (timeoutMillis + 999) / 1000);
+        Executor executor = b.probeExecutor;
+        String probeThreadName = "hal9-router-" + name + "-probe";
+        this.probeExecutor = executor != null
+                ? executor
+                : task -> Thread.ofVirtual().name(probeThreadName).start(task);
+        this.listener = b.listener;
+        this.ticker = b.ticker;
+        this.readView = new ReadView(component);
+        this.writeView = new WriteView(component);
+    }
+
+    static ReadWriteRouter create(ReadWriteRouter.Builder b, JdbcPool primary) {
+        DefaultReadWriteRouter router = new DefaultReadWriteRouter(b, primary);
+        log.info(
+                "{}: started with primary '{}' and {} replica(s) {}",
+                router.component,
+                primary.name(),
+                router.replicas.length,
+                router.replicaPools.stream().map(JdbcPool::name).toList());
+        return router;
+    }
+
+    // ---------------------------------------------------------------- work
+
+    @Override
+    public <R extends @Nullable Object> R reads(JdbcFunction<R> work) {
+        Objects.requireNonNull(work, "work");
+        refuseIfClosed();
+        Replica[] rs = replicas;
+        int n = rs.length;
+        if (n > 0) {
+            int i = n == 1 ? 0 : nextStart(n);
+            for (int tried = 0; tried < n; tried++) {
+                Replica r = rs[i];
+                Connection c = tryAcquire(r);
+                if (c != null) {
+                    return readOn(r, c, work);
+                }
+                if (++i == n) {
+                    i = 0;
+                }
+            }
+            fellBack();
+        }
+        Connection c = primaryConnection("read");
+        primaryReads.increment();
+        try (c) {
+            return work.apply(c);
+        } catch (SQLException e) {
+            throw new DataAccessException(
+                    component + ": read on primary '" + primary.name() + "' failed: " + SqlFailures.describe(e), e);
+        }
+    }
+
+    private <R extends @Nullable Object> R readOn(Replica r, Connection c, JdbcFunction<R> work) {
+        try (c) {
+            return work.apply(c);
+        } catch (SQLException e) {
+            if (SqlFailures.isConnectionLoss(e)) {
+                markDown(r, e);
+            }
+            throw new DataAccessException(
+                    component + ": read on replica '" + r.name + "' failed: " + SqlFailures.describe(e), e);
+        }
+    }
+
+    @Override
+    public <R extends @Nullable Object> R writes(JdbcFunction<R> work) {
+        Objects.requireNonNull(work, "work");
+        refuseIfClosed();
+        Connection c = primaryConnection("write");
+        writes.increment();
+        try (c) {
+            return work.apply(c);
+        } catch (SQLException e) {
+            throw new DataAccessException(
+                    component + ": write on primary '" + primary.name() + "' failed: " + SqlFailures.describe(e), e);
+        }
+    }
+
+    @Override
+    public <R extends @Nullable Object> R inTransaction(JdbcFunction<R> work) {
+        Objects.requireNonNull(work, "work");
+        refuseIfClosed();
+        Connection c = primaryConnection("transaction");
+        try (c) {
+            boolean autoCommit = c.getAutoCommit();
+            if (autoCommit) {
+                c.setAutoCommit(false);
+            }
+            try {
+                R result = work.apply(c);
+                c.commit();
+                transactions.increment();
+                return result;
+            } catch (Throwable t) {
+                rollbacks.increment();
+                JdbcSupport.rollbackQuietly(c, t);
+                throw t;
+            } finally {
+                if (autoCommit) {
+                    JdbcSupport.restoreAutoCommit(c);
+                }
+            }
+        } catch (SQLException e) {
+            throw new DataAccessException(
+                    component + ": transaction on primary '" + primary.name() + "' failed and was rolled back: "
+                            + SqlFailures.describe(e),
+                    e);
+        }
+    }
+
+    // ---------------------------------------------------------------- routing
+
+    /**
+     * The replica to try first: uniform over [0, n), from the calling thread's {@link
+     * ThreadLocalRandom} (state in the Thread object: nothing shared is written) with a multiply-shift
+     * instead of a division.
+     */
+    private static int nextStart(int n) {
+        return (int) (((ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL) * n) >>> 32);
+    }
+
+    /** A connection from the replica if it is up and gives one; null if it is down or just failed. */
+    private @Nullable Connection tryAcquire(Replica r) {
+        Health h = r.health; // volatile read: sees the latest transition
+        if (h != Health.UP) {
+            maybeProbe(r, h);
+            return null;
+        }
+        try {
+            Connection c = r.dataSource.getConnection();
+            r.reads.increment();
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            markDown(r, e);
+            return null;
+        }
+    }
+
+    private void fellBack() {
+        fallbacks.increment();
+        try {
+            listener.onFallbackToPrimary();
+        } catch (RuntimeException e) {
+            log.warn("{}: listener threw from onFallbackToPrimary", component, e);
+        }
+    }
+
+    private Connection primaryConnection(String purpose) {
+        try {
+            return primaryDataSource.getConnection();
+        } catch (SQLException e) {
+            throw new DataAccessException(
+                    component + ": no connection from primary '" + primary.name() + "' for a " + purpose + ": "
+                            + SqlFailures.describe(e),
+                    e);
+        }
+    }
+
+    private void refuseIfClosed() {
+        if (closed.get()) {
+            throw new RejectedException(component, Admission.CLOSED, closedMessage());
+        }
+    }
+
+    private String closedMessage() {
+        return component + ": closed, no new reads or writes are accepted";
+    }
+
+    // ---------------------------------------------------------------- health
+
+    private void markDown(Replica r, Throwable cause) {
+        Health h = r.health;
+        if (h != Health.UP) {
+            return; // already down or being probed
+        }
+        long now = ticker.read();
+        Health down = new Health(now + probeInitialNanos, probeInitialNanos, now, false);
+        // CAS: several readers may see the same failure; one transition, one event.
+        if (!Replica.HEALTH.compareAndSet(r, h, down)) {
+            return;
+        }
+        r.downs.increment();
+        log.warn(
+                "{}: replica '{}' is down, reads go to other replicas or the primary; first probe in {}ms: {}",
+                component,
+                r.name,
+                probeInitialNanos / 1_000_000,
+                cause.toString());
+        try {
+            listener.onReplicaDown(r.name, cause);
+        } catch (RuntimeException e) {
+            log.warn("{}: listener threw from onReplicaDown", component, e);
+        }
+    }
+
+    private void maybeProbe(Replica r, Health h) {
+        if (h.probing || closed.get()) {
+            return;
+        }
+        if (ticker.read() - h.nextProbeAt < 0) {
+            return; // backoff not elapsed
+        }
+        Health probing = new Health(h.nextProbeAt, h.backoffNanos, h.downSince, true);
+        // CAS: of the readers that see the probe due, exactly one starts it.
+        if (!Replica.HEALTH.compareAndSet(r, h, probing)) {
+            return;
+        }
+        r.probes.increment();
+        try {
+            probeExecutor.execute(() -> probe(r, probing));
+        } catch (RuntimeException e) { // RejectedExecutionException or a broken executor: the probe never ran
+            probeFailed(r, probing, e);
+        }
+    }
+
+    /** Runs on the probe executor; the only writer of {@code r.health} while it is in {@code probing}. */
+    private void probe(Replica r, Health probing) {
+        if (closed.get()) {
+            return; // the pools are closing; the replica stays down (probing) for good
+        }
+        Throwable failure = null;
+        try (Connection c = r.dataSource.getConnection()) {
+            if (!c.isValid(probeTimeoutSeconds)) {
+                failure = new SQLNonTransientConnectionException(
+                        component + ": replica '" + r.name + "' did not answer isValid within " + probeTimeoutSeconds
+                                + "s",
+                        "08006");
+            }
+        } catch (SQLException | RuntimeException e) {
+            failure = e;
+        }
+        if (failure != null) {
+            probeFailed(r, probing, failure);
+            return;
+        }
+        long downNanos = ticker.read() - probing.downSince;
+        r.health = Health.UP; // volatile write by the owner of the probing state: publishes the recovery
+        log.info("{}: replica '{}' is back after {}ms", component, r.name, downNanos / 1_000_000);
+        try {
+            listener.onReplicaUp(r.name, downNanos);
+        } catch (RuntimeException e) {
+            log.warn("{}: listener threw from onReplicaUp", component, e);
+        }
+    }
+
+    private void probeFailed(Replica r, Health probing, Throwable failure) {
+        long next = probing.backoffNanos >= probeMaxNanos / 2 ? probeMaxNanos : probing.backoffNanos * 2;
+        r.failedProbes.increment();
+        r.health = new Health(ticker.read() + next, next, probing.downSince, false); // owner's volatile write
+        log.debug(
+                "{}: probe of replica '{}' failed, next in {}ms: {}",
+                component,
+                r.name,
+                next / 1_000_000,
+                failure.toString());
+        try {
+            listener.onProbeFailed(r.name, failure, next);
+        } catch (RuntimeException e) {
+            log.warn("{}: listener threw from onProbeFailed", component, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- state
+
+    @Override
+    public DataSource reads() {
+        return readView;
+    }
+
+    @Override
+    public DataSource writes() {
+        return writeView;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public JdbcPool primary() {
+        return primary;
+    }
+
+    @Override
+    public List<JdbcPool> replicas() {
+        return replicaPools;
+    }
+
+    @Override
+    public Stats stats() {
+        List<ReplicaStats> perReplica = new ArrayList<>(replicas.length);
+        for (Replica r : replicas) {
+            perReplica.add(new ReplicaStats(
+                    r.name, r.health == Health.UP, r.reads.sum(), r.downs.sum(), r.probes.sum(), r.failedProbes.sum()));
+        }
+        return new Stats(
+                primaryReads.sum(), fallbacks.sum(), writes.sum(), transactions.sum(), rollbacks.sum(), perReplica);
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return; // idempotent: the first call closes the pools
+        }
+        for (Replica r : replicas) {
+            closeQuietly(r.pool);
+        }
+        closeQuietly(primary);
+        log.info("{}: closed", component);
+    }
+
+    private void closeQuietly(JdbcPool pool) {
+        try {
+            pool.close();
+        } catch (RuntimeException e) {
+            log.warn("{}: closing pool '{}' failed", component, pool.name(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        Stats s = stats();
+        StringBuilder text = new StringBuilder(component).append("[primary=").append(primary.name());
+        for (ReplicaStats r : s.replicas()) {
+            text.append(", ").append(r.name()).append(r.up() ? "=up" : "=down");
+        }
+        return text.append(", closed=").append(closed.get()).append(']').toString();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** One replica: its pool, its health and its counters. */
+    static final class Replica {
+        static final VarHandle HEALTH;
+
+        static {
+            try {
+                HEALTH = MethodHandles.lookup().findVarHandle(Replica.class, "health", Health.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final JdbcPool pool;
+        final String name;
+        final DataSource dataSource;
+        final LongAdder reads = new LongAdder();
+        final LongAdder downs = new LongAdder();
+        final LongAdder probes = new LongAdder();
+        final LongAdder failedProbes = new LongAdder();
+
+        /** Changed by CAS (UP→DOWN, DOWN→PROBING) or by the probe that owns PROBING; see the class comment. */
+        volatile Health health = Health.UP;
+
+        Replica(JdbcPool pool) {
+            this.pool = pool;
+            this.name = pool.name();
+            this.dataSource = pool.dataSource();
+        }
+    }
+
+    /**
+     * A replica's health, immutable. {@link #UP} is the one instance for "up"; any other instance is
+     * down: probing, or waiting until {@code nextProbeAt} (ticker nanos).
+     */
+    static final class Health {
+        static final Health UP = new Health(0, 0, 0, false);
+
+        final long nextProbeAt;
+        final long backoffNanos;
+        final long downSince;
+        final boolean probing;
+
+        Health(long nextProbeAt, long backoffNanos, long downSince, boolean probing) {
+            this.nextProbeAt = nextProbeAt;
+            this.backoffNanos = backoffNanos;
+            this.downSince = downSince;
+            this.probing = probing;
+        }
+    }
+
+    /** Plain-JDBC view for reads: chooses like {@link #reads(JdbcFunction)}. */
+    private final class ReadView extends View {
+        ReadView(String component) {
+            super(component + " reads");
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            refuseIfClosedSql();
+            Replica[] rs = replicas;
+            int n = rs.length;
+            if (n > 0) {
+                int i = n == 1 ? 0 : nextStart(n);
+                for (int tried = 0; tried < n; tried++) {
+                    Connection c = tryAcquire(rs[i]);
+                    if (c != null) {
+                        return c;
+                    }
+                    if (++i == n) {
+                        i = 0;
+                    }
+                }
+                fellBack();
+            }
+            Connection c = primaryDataSource.getConnection();
+            primaryReads.increment();
+            return c;
+        }
+    }
+
+    /** Plain-JDBC view of the primary for writes. */
+    private final class WriteView extends View {
+        WriteView(String component) {
+            super(component + " writes");
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            refuseIfClosedSql();
+            Connection c = primaryDataSource.getConnection();
+            writes.increment();
+            return c;
+        }
+    }
+
+    /** The parts of {@link DataSource} the views share. */
+    private abstract class View implements DataSource {
+        private final String label;
+
+        View(String label) {
+            this.label = label;
+        }
+
+        final void refuseIfClosedSql() throws SQLException {
+            if (closed.get()) {
+                throw new SQLNonTransientConnectionException(closedMessage(), "08003");
+            }
+        }
+
+        @Override
+        public final Connection getConnection(String username, String password) throws SQLException {
+            throw new SQLFeatureNotSupportedException(
+                    label + ": getConnection(user, password) is not supported; each pool has its own credentials");
+        }
+
+        @Override
+        public final @Nullable PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public final void setLogWriter(@Nullable PrintWriter out) {
+            // No log writer: HAL9 and HikariCP log through SLF4J.
+        }
+
+        @Override
+        public final void setLoginTimeout(int seconds) throws SQLException {
+            throw new SQLFeatureNotSupportedException(
+                    label + ": setLoginTimeout is not supported; set connectionTimeout on the pools");
+        }
+
+        @Override
+        public final int getLoginTimeout() {
+            return 0;
+        }
+
+        @Override
+        public final Logger getParentLogger() throws SQLFeatureNotSupportedException {
+            throw new SQLFeatureNotSupportedException(label + ": logs through SLF4J, not java.util.logging");
+        }
+
+        @Override
+        public final <T> T unwrap(Class<T> iface) throws SQLException {
+            if (iface.isInstance(this)) {
+                return iface.cast(this);
+            }
+            throw new SQLException(label + " is not a wrapper for " + iface.getName());
+        }
+
+        @Override
+        public final boolean isWrapperFor(Class<?> iface) {
+            return iface.isInstance(this);
+        }
+
+        @Override
+        public final String toString() {
+            return label;
+        }
+    }
+}
