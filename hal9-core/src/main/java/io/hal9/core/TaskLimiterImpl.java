@@ -175,7 +175,7 @@ final class TaskLimiterImpl implements TaskLimiter {
     @Override
     public <T> CompletableFuture<T> submit(Callable<T> task, Duration timeout) {
         Objects.requireNonNull(task, "task");
-        long timeoutNanos = timeoutNanos(timeout);
+        long timeoutNanos = Checks.timeoutNanos(component, timeout);
         submitted.increment();
         TaskLimiterTask<T> t = TaskLimiterTask.of(this, task);
         Admission a = admit(t, timeoutNanos > 0);
@@ -195,7 +195,7 @@ final class TaskLimiterImpl implements TaskLimiter {
         refuse(a);
         throw a == Admission.CLOSED
                 ? closedException()
-                : rejection(component + ": no permit within " + format(timeout));
+                : rejection(component + ": no permit within " + Checks.formatDuration(timeout));
     }
 
     /** Fast path, then, unless refusing is certain without the lock, {@link #offer}. */
@@ -532,7 +532,7 @@ final class TaskLimiterImpl implements TaskLimiter {
 
     @Override
     public boolean awaitTermination(Duration timeout) {
-        long nanos = timeoutNanos(timeout);
+        long nanos = Checks.timeoutNanos(component, timeout);
         long start = ticker.read();
         lock.lock();
         try {
@@ -580,7 +580,7 @@ final class TaskLimiterImpl implements TaskLimiter {
                     "{}: close did not finish within {}: {} tasks still running, {} still waiting in line;"
                             + " they keep running",
                     name,
-                    format(closeTimeout),
+                    Checks.formatDuration(closeTimeout),
                     s & IN_FLIGHT_MASK,
                     waitingOf(s));
         }
@@ -631,26 +631,6 @@ final class TaskLimiterImpl implements TaskLimiter {
         long s = (long) STATE.getVolatile(this);
         return "(maxConcurrent=" + maxConcurrent + ", inFlight=" + (s & IN_FLIGHT_MASK) + ", waiting=" + waitingOf(s)
                 + ", maxWaiting=" + maxWaiting + ")";
-    }
-
-    private long timeoutNanos(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException(component + ": timeout must not be negative, was " + timeout);
-        }
-        return Checks.saturatedNanos(timeout);
-    }
-
-    /** Formats a timeout for messages: {@code 50ms}, {@code 250us}, {@code 7ns}, else ISO-8601. */
-    static String format(Duration d) {
-        long n = Checks.saturatedNanos(d);
-        if (n % 1_000_000L == 0) {
-            return n / 1_000_000L + "ms";
-        }
-        if (n < 1_000_000L) {
-            return n % 1_000L == 0 ? n / 1_000L + "us" : n + "ns";
-        }
-        return d.toString();
     }
 
     @Override

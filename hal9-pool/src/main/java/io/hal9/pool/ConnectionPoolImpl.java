@@ -246,7 +246,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
                 b.name,
                 b.maxConnections,
                 minConnections,
-                format(b.connectionTimeout));
+                Checks.formatDuration(b.connectionTimeout));
         pool.fill();
         return pool;
     }
@@ -285,7 +285,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
 
     @Override
     public ConnectionLease<C> acquire(Duration timeout) {
-        long timeoutNanos = timeoutNanos(timeout);
+        long timeoutNanos = Checks.timeoutNanos(component, timeout);
         long start = now();
         boolean front = false;
         for (; ; ) {
@@ -475,7 +475,9 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
             }
         }
         throw new PoolExhaustedException(
-                component, component + ": no connection within " + format(timeout) + " " + state + failureText, cause);
+                component,
+                component + ": no connection within " + Checks.formatDuration(timeout) + " " + state + failureText,
+                cause);
     }
 
     /** Under the lock: hands IDLE slots to the oldest waiters, as long as both exist. */
@@ -1022,7 +1024,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
                     "{}: close did not finish within {}: {} connections still in use, {} still being opened; they"
                             + " are destroyed when they come back",
                     name,
-                    format(closeTimeout),
+                    Checks.formatDuration(closeTimeout),
                     live.get(),
                     creating.get());
         }
@@ -1080,26 +1082,6 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     IllegalStateException alreadyClosed() {
         return new IllegalStateException(component + ": this lease was already closed; its connection is no longer"
                 + " yours (close a lease once, and do not use it afterwards)");
-    }
-
-    private long timeoutNanos(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException(component + ": timeout must not be negative, was " + timeout);
-        }
-        return Checks.saturatedNanos(timeout);
-    }
-
-    /** Formats a duration for messages: {@code 30000ms}, {@code 250us}, {@code 7ns}, else ISO-8601. */
-    static String format(Duration d) {
-        long n = Checks.saturatedNanos(d);
-        if (n % 1_000_000L == 0) {
-            return n / 1_000_000L + "ms";
-        }
-        if (n < 1_000_000L) {
-            return n % 1_000L == 0 ? n / 1_000L + "us" : n + "ns";
-        }
-        return d.toString();
     }
 
     private static String nanosText(long nanos) {

@@ -65,4 +65,33 @@ public final class Checks {
             return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
         }
     }
+
+    /**
+     * Checks the timeout of a timed call ({@code acquire(timeout)}, {@code send(x, timeout)}) and returns
+     * it in nanoseconds, saturated.
+     *
+     * @throws IllegalArgumentException naming the component if the timeout is negative
+     */
+    public static long timeoutNanos(String component, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException(component + ": timeout must not be negative, was " + timeout);
+        }
+        return saturatedNanos(timeout);
+    }
+
+    /**
+     * Formats a duration for messages in the largest unit that shows it exactly: {@code 50ms}, {@code
+     * 250us}, {@code 7ns}; durations that are not whole milliseconds above one millisecond in ISO-8601.
+     */
+    public static String formatDuration(Duration d) {
+        long n = saturatedNanos(d);
+        if (n % 1_000_000L == 0) {
+            return n / 1_000_000L + "ms";
+        }
+        if (n < 1_000_000L) {
+            return n % 1_000L == 0 ? n / 1_000L + "us" : n + "ns";
+        }
+        return d.toString();
+    }
 }
