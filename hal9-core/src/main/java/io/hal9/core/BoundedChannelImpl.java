@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import org.jctools.queues.MpscArrayQueue;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,11 +35,14 @@ abstract class BoundedChannelPad0 {
 
 /** Written by every send: producers own this line. */
 abstract class BoundedChannelProducerFields extends BoundedChannelPad0 {
-    /** CLOSED bit (bit 63) | reservations (bits 0..62). Accessed through BoundedChannelImpl.STATE only. */
-    long state;
+    /**
+     * CLOSED bit (bit 63) | producer index (bits 0..62): slots reserved so far, each one an accepted message.
+     * Accessed through BoundedChannelImpl.PRODUCER_INDEX only.
+     */
+    long producerIndex;
 
-    /** A lower bound of consumed + capacity; racy cache, see BoundedChannelImpl.LIMIT. */
-    long limitCache;
+    /** A lower bound of consumerIndex + capacity; racy cache, see BoundedChannelImpl.offer. */
+    long producerLimit;
 
     /** The consumer thread while it is parked in receive, else null. Written rarely, read by each send. */
     @Nullable
@@ -62,7 +64,7 @@ abstract class BoundedChannelPad1 extends BoundedChannelProducerFields {
 /** Written by the consumer on every take: the consumer owns this line. */
 abstract class BoundedChannelConsumerFields extends BoundedChannelPad1 {
     /** Messages taken so far. Written only by the consumer. */
-    long consumed;
+    long consumerIndex;
 
     /** Threads waiting in send for space; changed only on that slow path, read by every take. */
     int waitingSenders;
@@ -84,88 +86,92 @@ abstract class BoundedChannelPad2 extends BoundedChannelConsumerFields {
 }
 
 /**
- * The {@link BoundedChannel} implementation: an exact-capacity reservation counter in front of a JCTools
- * {@link MpscArrayQueue}.
+ * The {@link BoundedChannel} implementation: a multi-producer, single-consumer array queue (the algorithm
+ * of JCTools' {@code MpscArrayQueue}) whose producer index also carries the CLOSED bit, so that one
+ * compare-and-set both reserves a slot and checks that the channel is open.
  *
  * <p>Thread safety: see {@link BoundedChannel}: any number of senders, one consumer at a time.
  */
 final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedChannel<T> {
     /*
      * Design
-     * - state (producer line): bit 63 = CLOSED, bits 0..62 = R, the reservations. A send does ONE
-     *   getAndAdd(state, 1) and judges the value r it returns: bit 63 set -> undo (add -1), CLOSED;
-     *   r >= consumed + capacity -> undo, FULL; else the message has a slot of its own, the queue's offer
-     *   cannot fail, ACCEPTED. That one atomic is the whole price of exact capacity and of a close that
-     *   loses nothing; the accepted total is R itself (no counter per send), refusals are counted in
-     *   LongAdders because they are the slow path, the listener hears only refusals.
-     *   Chosen over a compare-and-set loop on state (no undo, but retries under contention on top of
-     *   JCTools' own CAS loop) and over offerIfBelowThreshold (exact capacity for free, but no way to
-     *   make close() race-free without a count of senders in flight, i.e. the same atomic).
-     * - consumed (consumer line): messages taken, written only by the consumer, published with a
-     *   release store after each take. limitCache (producer line) holds some past consumed + capacity;
-     *   consumed only grows, so it is a lower bound of the true limit and r < limitCache accepts without
-     *   reading the consumer's line, as JCTools' producerLimit does. Racy, see offer().
-     * - closed (read-mostly line): a copy of the CLOSED bit, set once by close() after the bit, so that
-     *   senders after close() answer CLOSED without writing state; keeps R settled for end of stream.
-     * - The queue's own capacity is the next power of two >= capacity; the counter enforces the exact one.
+     * - buffer (read-mostly field, the array itself is shared): n slots, n the next power of two >=
+     *   capacity; message number i lives in slot i & mask. A slot is null when free, and also when reserved
+     *   by a send that has not stored its message yet.
+     * - producerIndex (producer line): bit 63 = CLOSED, bits 0..62 = P, the slots reserved so far. A send
+     *   reads the word: bit set -> CLOSED; P >= consumerIndex + capacity -> FULL; else compareAndSet(P,
+     *   P + 1), retried if another send changed the word first, and on success a release store of the
+     *   message into slot P. That CAS is the one atomic of a send: it reserves the slot, and because the
+     *   CLOSED bit lives in the same word it fails if close() came first, so no send is accepted after
+     *   close(). A reservation is never undone, so P is also the accepted count (no counter per send).
+     * - producerLimit (producer line): some past consumerIndex + capacity. consumerIndex only grows, so it
+     *   is a lower bound of the true limit and P < producerLimit accepts without touching the consumer's
+     *   line; only when the channel seems full does a send re-read consumerIndex and refresh the cache, as
+     *   JCTools does. The limit uses the configured capacity, not n: the capacity is exact.
+     * - consumerIndex (consumer line): C, messages taken, written only by the consumer: it takes slot C,
+     *   nulls it and publishes C + 1 with a release store. Senders read it only when they seem full.
+     * - Refusals are the slow path: counted in LongAdders and told to the listener. accepted = P and
+     *   received = C, so the accepting path counts nothing and calls nothing.
+     * Chosen over an exact-capacity reservation counter in front of a JCTools queue (two atomics per send)
+     * and over offerIfBelowThreshold (no race-free close() without a count of senders in flight).
      *
      * Concurrency
+     * - A send that won its CAS but has not stored its message yet leaves a null slot below P. poll()
+     *   then spins (onSpinWait, then yield) until the store lands, as JCTools' poll does: the window is a
+     *   few instructions unless that sender is descheduled. drain and drainTo do not wait: they stop at
+     *   such a slot, as JCTools' drain does, and a later call takes it.
      * - Senders waiting for space: waiters (a ConcurrentLinkedQueue of threads, slow path only) plus
      *   waitingSenders. The consumer, after each take, reads waitingSenders and, if non-zero, unparks the
      *   first waiter; a waiter that gets in passes the signal on if space remains. The consumer's take is
-     *   deliberately not fenced (release store of consumed, then a load of waitingSenders), so in a rare
-     *   race both sides miss each other; senders therefore park at most SENDER_PARK_MAX_NANOS (1 ms) per
-     *   round, which bounds the cost of a miss and keeps the consumer's fast path free of fences.
-     * - The consumer waiting in receive: it stores parkedConsumer (volatile, so StoreLoad), then polls
-     *   and re-reads state (volatile). A sender's getAndAdd(state) comes before its offer and its
-     *   volatile read of parkedConsumer after it. Dekker: either the sender sees the consumer and unparks
-     *   it, or the consumer sees the reservation (R > consumed) and parks only briefly (bounded back-off)
-     *   until the message becomes visible. close() sets the bit with getAndBitwiseOr and then reads
-     *   parkedConsumer: the same pairing, so a consumer never sleeps through close().
-     * - close() sets the bit and then scans waiters; a waiter adds itself to waiters before each
-     *   reservation. Both steps are full fences, so a waiter either sees the bit or is unparked.
+     *   deliberately not fenced (release store of consumerIndex, then a load of waitingSenders), so in a
+     *   rare race both sides miss each other; senders therefore park at most SENDER_PARK_MAX_NANOS (1 ms)
+     *   per round, which bounds the cost of a miss and keeps the consumer's fast path free of fences.
+     * - The consumer waiting in receive: it stores parkedConsumer (volatile), then re-reads producerIndex
+     *   (volatile). A send's CAS on producerIndex (volatile) comes before its volatile read of
+     *   parkedConsumer. Dekker: either the sender sees the consumer and unparks it, or the consumer sees
+     *   P > C and does not park (poll() waits for the store). close() sets the bit with getAndBitwiseOr
+     *   and then reads parkedConsumer: the same pairing, so a consumer never sleeps through close().
+     * - close() sets the bit and then scans waiters; a waiter adds itself to waiters before its next
+     *   attempt. Both steps are full fences, so a waiter either sees the bit or is unparked.
      *
      * Invariants
-     * 1. R = accepted + refused sends still backing out; accepted >= consumed. Hence R >= consumed.
-     * 2. accepted - consumed <= capacity, exactly: a send is accepted only if r < c + capacity, where
-     *    r >= the sends accepted before it and c <= consumed.
-     * 3. Once the CLOSED bit is set no send is accepted. So closed && R == consumed means every accepted
-     *    message was taken and none is between reservation and offer: end of stream, for good
-     *    (terminated is then set, sticky).
-     * 4. The queue's offer cannot fail. Every sender's view of consumed comes (acquire) from the
-     *    consumer's release store made after the queue's consumer-index store, directly or through
-     *    limitCache (release/acquire); a sender claims a queue slot (a volatile CAS) after every sender
-     *    that claimed one before it, so its view of the consumer index is at least as new as theirs.
-     *    With 2, fewer than capacity slots are claimed and not freed when it claims one.
+     * 1. C <= P: the consumer takes slot C only once it holds a message, i.e. after its send reserved it.
+     * 2. P - C <= capacity, exactly: a send reserves P only if P < c + capacity for some c the consumer
+     *    published, directly or through producerLimit, and c <= C; the CAS proves P was the word's value
+     *    at that instant, so afterwards P + 1 - C <= capacity.
+     * 3. A reserved slot is free: P < c + capacity <= c + n, so message P - n, the slot's previous
+     *    occupant, was taken and its slot nulled before the consumer published c (release), which the
+     *    sender read (acquire, directly or through producerLimit's release/acquire) before its store.
+     * 4. Once the CLOSED bit is set, P never changes (every CAS expects the bit clear). So closed && C == P
+     *    means every accepted message was taken: end of stream, for good (terminated is then set, sticky).
      */
     private static final Logger LOG = LoggerFactory.getLogger(BoundedChannel.class);
 
     private static final long CLOSED_BIT = Long.MIN_VALUE;
-    private static final long COUNT_MASK = Long.MAX_VALUE;
+    private static final long INDEX_MASK = Long.MAX_VALUE;
 
     /** First park of a sender waiting for space; doubles each round. */
     static final long SENDER_PARK_MIN_NANOS = 16_000L;
     /** Longest park of a waiting sender: bounds a missed signal and how late a manual ticker is seen. */
     static final long SENDER_PARK_MAX_NANOS = 1_000_000L;
-    /** Park of a receiver that saw a reservation whose message is not visible yet; doubles each round. */
-    static final long RECEIVER_PARK_MIN_NANOS = 1_000L;
-    /** Longest such park. */
-    static final long RECEIVER_PARK_MAX_NANOS = 1_000_000L;
+    /** Busy spins of poll() on a reserved, not yet written slot before it starts to yield instead. */
+    static final int SPINS_BEFORE_YIELD = 128;
 
-    private static final VarHandle STATE;
-    private static final VarHandle LIMIT;
+    private static final VarHandle PRODUCER_INDEX;
+    private static final VarHandle PRODUCER_LIMIT;
     private static final VarHandle PARKED;
-    private static final VarHandle CONSUMED;
+    private static final VarHandle CONSUMER_INDEX;
     private static final VarHandle WAITING;
     private static final VarHandle TERMINATED;
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(BoundedChannelProducerFields.class, "state", long.class);
-            LIMIT = lookup.findVarHandle(BoundedChannelProducerFields.class, "limitCache", long.class);
+            PRODUCER_INDEX = lookup.findVarHandle(BoundedChannelProducerFields.class, "producerIndex", long.class);
+            PRODUCER_LIMIT = lookup.findVarHandle(BoundedChannelProducerFields.class, "producerLimit", long.class);
             PARKED = lookup.findVarHandle(BoundedChannelProducerFields.class, "parkedConsumer", Thread.class);
-            CONSUMED = lookup.findVarHandle(BoundedChannelConsumerFields.class, "consumed", long.class);
+            CONSUMER_INDEX = lookup.findVarHandle(BoundedChannelConsumerFields.class, "consumerIndex", long.class);
             WAITING = lookup.findVarHandle(BoundedChannelConsumerFields.class, "waitingSenders", int.class);
             TERMINATED = lookup.findVarHandle(BoundedChannelConsumerFields.class, "terminated", boolean.class);
         } catch (ReflectiveOperationException e) {
@@ -173,28 +179,30 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
         }
     }
 
+    private final Object[] buffer;
+    private final int mask;
+    private final int capacity;
     private final String name;
     private final String component;
-    private final int capacity;
-    private final MpscArrayQueue<T> queue;
     private final Ticker ticker;
     private final Listener listener;
     private final ConcurrentLinkedQueue<Thread> waiters = new ConcurrentLinkedQueue<>();
     private final LongAdder refusedFull = new LongAdder();
     private final LongAdder refusedClosed = new LongAdder();
 
-    /** Fast-path copy of the CLOSED bit; written once, by close(), after the bit. */
-    private volatile boolean closed;
-
     BoundedChannelImpl(String name, int capacity, Ticker ticker, Listener listener) {
         this.name = name;
         this.component = "channel '" + name + "'";
         this.capacity = capacity;
-        this.queue = new MpscArrayQueue<>(capacity); // rounds up to a power of two >= capacity
+        // capacity is in [2, 1 << 30], so this is the next power of two >= capacity and at most 1 << 30.
+        int slots = 1 << (Integer.SIZE - Integer.numberOfLeadingZeros(capacity - 1));
+        this.buffer = new Object[slots];
+        this.mask = slots - 1;
         this.ticker = ticker;
         this.listener = listener;
-        // limitCache starts at 0: the first send reads consumed and fills it in. A thread that saw the
-        // channel through an unsafe publication and reads 0 later just takes that slower path again.
+        // Plain: the true limit while nothing was taken. A thread that sees the channel through an unsafe
+        // publication and reads 0 here only takes the refreshing path once more.
+        this.producerLimit = capacity;
     }
 
     // ---------------------------------------------------------------- senders
@@ -209,37 +217,38 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
         return admission;
     }
 
-    /** One attempt: reserve, enqueue, wake the consumer if it is parked. Counts nothing. */
+    /** One attempt: reserve a slot, store the message, wake the consumer if it is parked. Counts nothing. */
     private Admission offer(T message) {
-        if (closed) {
-            return Admission.CLOSED;
-        }
-        // Volatile RMW, the one atomic of a send. Its fence also keeps the read of parkedConsumer below
-        // after it (the sender's half of the Dekker pair with awaitMessage and close).
-        long r = (long) STATE.getAndAdd(this, 1L);
-        if (r < 0) { // CLOSED bit: close() came first; back out
-            STATE.getAndAdd(this, -1L);
-            return Admission.CLOSED;
-        }
-        // Acquire: pairs with the release store below, carrying the consumer-index view it came from
-        // (invariant 4).
-        if (r >= (long) LIMIT.getAcquire(this)) {
-            // Acquire: pairs with the consumer's release store of consumed after its poll.
-            long limit = (long) CONSUMED.getAcquire(this) + capacity;
-            if (r >= limit) {
-                STATE.getAndAdd(this, -1L);
-                return Admission.FULL;
+        // Acquire: pairs with the release store of whoever refreshed it, carrying the consumerIndex view
+        // it was computed from, and with it that the slots below it are free (invariant 3).
+        long limit = (long) PRODUCER_LIMIT.getAcquire(this);
+        long p;
+        do {
+            // Acquire: keeps the consumerIndex read below after this one, so FULL holds at that instant.
+            // Staleness is harmless: the CAS fails on any word but the current one.
+            p = (long) PRODUCER_INDEX.getAcquire(this);
+            if (p < 0) { // CLOSED bit: close() came first
+                return Admission.CLOSED;
             }
-            // benign race: senders may overwrite each other's limit, possibly with a lower one; each was
-            // consumed + capacity at some time, so each is a safe lower bound; a low one costs one more
-            // read of consumed.
-            LIMIT.setRelease(this, limit);
-        }
-        if (!queue.offer(message)) {
-            // Cannot happen (invariant 4). Were it ever to, refusing keeps the contract: nothing taken.
-            STATE.getAndAdd(this, -1L);
-            return Admission.FULL;
-        }
+            if (p >= limit) {
+                // Acquire: pairs with the consumer's release store after it nulled the slots below.
+                limit = (long) CONSUMER_INDEX.getAcquire(this) + capacity;
+                if (p >= limit) {
+                    return Admission.FULL;
+                }
+                // Release, so that a sender that reads this also sees the slots free (invariant 3).
+                // benign race: senders may overwrite each other's refresh, possibly with a lower limit;
+                // each was consumerIndex + capacity at some time, so each is a safe lower bound and a low
+                // one costs one more read of consumerIndex.
+                PRODUCER_LIMIT.setRelease(this, limit);
+            }
+            // Volatile CAS, the one atomic of a send: reserves slot p, and fails if the CLOSED bit was set
+            // meanwhile. Being a volatile write it also orders the parkedConsumer read below after it (the
+            // sender's half of the Dekker pair with awaitMessage and close).
+        } while (!PRODUCER_INDEX.compareAndSet(this, p, p + 1));
+        // Release: the consumer's acquire read of the slot then sees the message fully built. Only we write
+        // this slot until the consumer takes it (invariant 3).
+        SLOT.setRelease(buffer, (int) p & mask, message);
         // Volatile read: second half of the Dekker pair (see Design). Null on the fast path.
         Thread consumer = (Thread) PARKED.getVolatile(this);
         if (consumer != null) {
@@ -251,7 +260,7 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
     @Override
     public void send(T message, Duration timeout) {
         Objects.requireNonNull(message, "message");
-        long timeoutNanos = timeoutNanos(timeout);
+        long timeoutNanos = Checks.timeoutNanos(component, timeout);
         Admission admission = offer(message);
         if (admission == Admission.ACCEPTED) {
             return;
@@ -265,7 +274,7 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
     private void awaitSpace(T message, Duration timeout, long timeoutNanos) {
         long start = ticker.read();
         Thread me = Thread.currentThread();
-        // Register before the next reservation: close() sets the bit and then scans waiters (see Design).
+        // Register before the next attempt: close() sets the bit and then scans waiters (see Design).
         waiters.add(me);
         WAITING.getAndAdd(this, 1); // volatile RMW; read by the consumer after each take
         boolean accepted = false;
@@ -282,7 +291,7 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
                 }
                 long elapsed = Math.max(0L, ticker.read() - start);
                 if (elapsed >= timeoutNanos) {
-                    throw rejectFull("full after waiting " + format(timeout));
+                    throw rejectFull("full after waiting " + Checks.formatDuration(timeout));
                 }
                 LockSupport.parkNanos(this, Math.min(timeoutNanos - elapsed, park));
                 park = Math.min(park << 1, SENDER_PARK_MAX_NANOS);
@@ -312,18 +321,48 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
 
     @Override
     public @Nullable T poll() {
-        T message = queue.poll();
-        if (message != null) {
-            onTaken();
+        Object[] slots = buffer;
+        long c = consumerIndex; // plain: the consumer's own field, written only by this role
+        int offset = (int) c & mask;
+        // Acquire: pairs with the sender's release store, so the message is seen fully built.
+        Object message = SLOT.getAcquire(slots, offset);
+        if (message == null) {
+            // Acquire (the slot read above is one too): this read comes after it, so if no slot C was
+            // reserved now, the channel was empty at this instant.
+            if (((long) PRODUCER_INDEX.getAcquire(this) & INDEX_MASK) == c) {
+                return null;
+            }
+            // Slot C is reserved: its sender is between its CAS and its store.
+            message = awaitStore(slots, offset);
+        }
+        taken(slots, offset, c);
+        return cast(message);
+    }
+
+    /** Consumer only: waits for the store of a sender that has reserved slot {@code offset}. */
+    private static Object awaitStore(Object[] slots, int offset) {
+        int spins = 0;
+        Object message;
+        // Acquire: as in poll().
+        while ((message = SLOT.getAcquire(slots, offset)) == null) {
+            if (spins < SPINS_BEFORE_YIELD) {
+                spins++;
+                Thread.onSpinWait();
+            } else {
+                Thread.yield(); // the sender may be descheduled; let it run (on 2 cores it may need ours)
+            }
         }
         return message;
     }
 
-    /** Consumer only, after each message taken from the queue. */
-    private void onTaken() {
-        // consumed is the consumer's own field, so the plain read is current. The release store comes
-        // after the queue's consumer-index store: a sender that sees the new count also sees the slot free.
-        CONSUMED.setRelease(this, consumed + 1);
+    /** Consumer only, after taking the message in slot {@code offset}, number {@code c}. */
+    private void taken(Object[] slots, int offset, long c) {
+        // Plain: published by the release store below; no sender writes this slot before it has read a
+        // consumerIndex > c (invariant 3).
+        slots[offset] = null;
+        // Release: a sender that reads c + 1 (acquire) also sees the slot nulled. Producers read it only
+        // when they seem full, so this store rarely costs more than a store to our own line.
+        CONSUMER_INDEX.setRelease(this, c + 1);
         // Acquire read, no fence before it: may miss a sender that registered an instant ago; that
         // sender's bounded park covers the miss (see Design).
         if ((int) WAITING.getAcquire(this) != 0) {
@@ -333,7 +372,7 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
 
     @Override
     public @Nullable T receive(Duration timeout) {
-        long timeoutNanos = timeoutNanos(timeout);
+        long timeoutNanos = Checks.timeoutNanos(component, timeout);
         T message = poll();
         return message != null ? message : awaitMessage(timeoutNanos);
     }
@@ -341,11 +380,17 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
     private @Nullable T awaitMessage(long timeoutNanos) {
         long start = ticker.read();
         Thread me = Thread.currentThread();
-        long backoff = RECEIVER_PARK_MIN_NANOS;
         while (true) {
-            // Volatile: the CLOSED bit and R in one read; consumed is our own field.
-            long s = (long) STATE.getVolatile(this);
-            if (s < 0 && (s & COUNT_MASK) == consumed) {
+            // Volatile: the CLOSED bit and P in one read; consumerIndex is our own field.
+            long p = (long) PRODUCER_INDEX.getVolatile(this);
+            if ((p & INDEX_MASK) != consumerIndex) {
+                T message = poll(); // slot C is reserved: poll() waits for its store
+                if (message != null) {
+                    return message;
+                }
+                continue;
+            }
+            if (p < 0) { // closed, and every accepted message taken (invariant 4)
                 TERMINATED.setRelease(this, true); // sticky; read with acquire by isTerminated
                 throw endOfStream();
             }
@@ -353,28 +398,14 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
             if (elapsed >= timeoutNanos) {
                 return null;
             }
-            long remaining = timeoutNanos - elapsed;
-            // Volatile store: StoreLoad before the re-checks below (the consumer's half of the Dekker pair).
+            // Volatile store: StoreLoad before the re-read below (the consumer's half of the Dekker pair).
             PARKED.setVolatile(this, me);
             try {
-                T message = queue.poll();
-                if (message != null) {
-                    onTaken();
-                    return message;
-                }
-                s = (long) STATE.getVolatile(this);
-                long pending = (s & COUNT_MASK) - consumed;
-                if (pending == 0) {
-                    if (s >= 0) {
-                        // Nothing reserved: any later sender reserves after our store and will see us.
-                        LockSupport.parkNanos(this, remaining);
-                        backoff = RECEIVER_PARK_MIN_NANOS;
-                    } // else closed and drained: the next round reports end of stream
-                } else {
-                    // A sender reserved but its message is not visible yet (or a refused sender is backing
-                    // out). It may have read parkedConsumer before our store, so do not count on its unpark.
-                    LockSupport.parkNanos(this, Math.min(remaining, backoff));
-                    backoff = Math.min(backoff << 1, RECEIVER_PARK_MAX_NANOS);
+                // Volatile: a send or close() that came before our store is seen here; any later one sees
+                // parkedConsumer and unparks us (see Design).
+                p = (long) PRODUCER_INDEX.getVolatile(this);
+                if (p >= 0 && p == consumerIndex) {
+                    LockSupport.parkNanos(this, timeoutNanos - elapsed);
                 }
             } finally {
                 // Opaque is enough: a sender that still reads us afterwards only causes a spurious wake-up,
@@ -386,11 +417,6 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
                 throw new Hal9Exception(component + ": interrupted while waiting for a message (capacity=" + capacity
                         + ", size=" + size() + ")");
             }
-            T message = queue.poll();
-            if (message != null) {
-                onTaken();
-                return message;
-            }
         }
     }
 
@@ -398,15 +424,19 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
     public int drain(Consumer<? super T> sink, int max) {
         Objects.requireNonNull(sink, "sink");
         checkMax(max);
+        Object[] slots = buffer;
         int taken = 0;
         while (taken < max) {
-            T message = queue.poll();
+            long c = consumerIndex; // plain, our own field; re-read as the sink may poll on this thread
+            int offset = (int) c & mask;
+            // Acquire: as in poll().
+            Object message = SLOT.getAcquire(slots, offset);
             if (message == null) {
-                break;
+                break; // empty, or its sender has not stored yet: drain does not wait (see Design)
             }
-            onTaken();
+            taken(slots, offset, c);
             taken++;
-            sink.accept(message);
+            sink.accept(cast(message));
         }
         return taken;
     }
@@ -415,28 +445,37 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
     public int drainTo(Collection<? super T> target, int max) {
         Objects.requireNonNull(target, "target");
         checkMax(max);
+        Object[] slots = buffer;
         int taken = 0;
         while (taken < max) {
-            T message = queue.poll();
+            long c = consumerIndex; // as in drain
+            int offset = (int) c & mask;
+            // Acquire: as in poll().
+            Object message = SLOT.getAcquire(slots, offset);
             if (message == null) {
                 break;
             }
-            onTaken();
+            taken(slots, offset, c);
             taken++;
-            target.add(message);
+            target.add(cast(message));
         }
         return taken;
+    }
+
+    @SuppressWarnings("unchecked") // only offer() stores into the buffer, and it stores T
+    private static <T> T cast(Object message) {
+        return (T) message;
     }
 
     // ---------------------------------------------------------------- state
 
     @Override
     public int size() {
-        // consumed first: R read afterwards is >= every accepted count >= consumed, so never negative;
-        // the upper clamp hides refused senders still backing out.
-        long c = (long) CONSUMED.getAcquire(this);
-        long r = (long) STATE.getVolatile(this) & COUNT_MASK;
-        return (int) Math.min(capacity, r - c);
+        // consumerIndex first (acquire keeps the next read after it): P read afterwards is >= every C
+        // before it, so never negative; the upper clamp hides takes made between the two reads.
+        long c = (long) CONSUMER_INDEX.getAcquire(this);
+        long p = (long) PRODUCER_INDEX.getVolatile(this) & INDEX_MASK;
+        return (int) Math.min(capacity, p - c);
     }
 
     @Override
@@ -451,7 +490,7 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
 
     @Override
     public boolean isClosed() {
-        return (long) STATE.getVolatile(this) < 0;
+        return (long) PRODUCER_INDEX.getVolatile(this) < 0;
     }
 
     @Override
@@ -459,11 +498,11 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
         if ((boolean) TERMINATED.getAcquire(this)) {
             return true;
         }
-        // consumed first (see size()): if R read later equals it while closed, every message accepted
-        // (their number is fixed once closed) was taken.
-        long c = (long) CONSUMED.getAcquire(this);
-        long s = (long) STATE.getVolatile(this);
-        if (s < 0 && (s & COUNT_MASK) == c) {
+        // consumerIndex first (see size()): if P, read later and final once closed, equals it, every
+        // accepted message was taken.
+        long c = (long) CONSUMER_INDEX.getAcquire(this);
+        long p = (long) PRODUCER_INDEX.getVolatile(this);
+        if (p < 0 && (p & INDEX_MASK) == c) {
             TERMINATED.setRelease(this, true);
             return true;
         }
@@ -472,9 +511,9 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
 
     @Override
     public Stats stats() {
-        long c = (long) CONSUMED.getAcquire(this);
-        long s = (long) STATE.getVolatile(this);
-        long accepted = s & COUNT_MASK;
+        long c = (long) CONSUMER_INDEX.getAcquire(this);
+        long p = (long) PRODUCER_INDEX.getVolatile(this);
+        long accepted = p & INDEX_MASK;
         return new Stats(
                 capacity,
                 (int) Math.min(capacity, accepted - c),
@@ -483,18 +522,17 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
                 refusedClosed.sum(),
                 c,
                 (int) WAITING.getVolatile(this),
-                s < 0);
+                p < 0);
     }
 
     @Override
     public void close() {
-        // Volatile RMW: no reservation succeeds after it (invariant 3); its fence keeps the reads of
-        // parkedConsumer and waiters below after it (see Design).
-        long previous = (long) STATE.getAndBitwiseOr(this, CLOSED_BIT);
+        // Volatile RMW: every later CAS of a send fails on the bit, so P is final from here (invariant 4);
+        // its fence keeps the reads of parkedConsumer and waiters below after it (see Design).
+        long previous = (long) PRODUCER_INDEX.getAndBitwiseOr(this, CLOSED_BIT);
         if (previous < 0) {
             return;
         }
-        closed = true;
         Thread consumer = (Thread) PARKED.getVolatile(this);
         if (consumer != null) {
             LockSupport.unpark(consumer);
@@ -545,29 +583,9 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
         return " (capacity=" + capacity + ", size=" + size() + ")";
     }
 
-    private long timeoutNanos(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException(component + ": timeout must not be negative, was " + timeout);
-        }
-        return Checks.saturatedNanos(timeout);
-    }
-
     private void checkMax(int max) {
         if (max < 0) {
             throw new IllegalArgumentException(component + ": max must not be negative, was " + max);
         }
-    }
-
-    /** "5ms", "250us" or "17ns": the largest unit that shows the timeout exactly. */
-    static String format(Duration d) {
-        long nanos = Checks.saturatedNanos(d);
-        if (nanos % 1_000_000L == 0) {
-            return nanos / 1_000_000L + "ms";
-        }
-        if (nanos % 1_000L == 0) {
-            return nanos / 1_000L + "us";
-        }
-        return nanos + "ns";
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -13,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
@@ -181,6 +183,124 @@ class BoundedChannelStressTest {
             assertThat(stats.accepted() + stats.refusedFull() + stats.refusedClosed())
                     .as("every attempt has exactly one outcome")
                     .isEqualTo(attempted);
+        } finally {
+            pool.shutdownNow();
+            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    /**
+     * Exact capacity under contention: producers race for slots while the consumer takes a fixed number of
+     * messages, then stops. Once it has stopped, producers keep trying until they see FULL, so exactly
+     * {@code capacity} messages are left: any over- or under-admission (say, the power-of-two array size
+     * leaking through, or a lost slot) changes the totals.
+     */
+    @RepeatedTest(5)
+    void admitsExactlyCapacityMoreThanTheConsumerTookDespiteRacingProducers(RepetitionInfo repetition)
+            throws Exception {
+        long seed = ThreadLocalRandom.current().nextLong();
+        try {
+            runExactCapacity(seed);
+        } catch (Throwable t) {
+            throw new AssertionError(
+                    "exact-capacity run " + repetition.getCurrentRepetition() + " failed; replay with seed " + seed
+                            + "L",
+                    t);
+        }
+    }
+
+    private static void runExactCapacity(long seed) throws Exception {
+        Random random = new Random(seed);
+        int capacity = random.nextBoolean() ? 2 + random.nextInt(8) : 2 + random.nextInt(1100);
+        int toTake = 1 + random.nextInt(20_000);
+        BoundedChannel<Long> channel =
+                BoundedChannel.<Long>builder("exact").capacity(capacity).build();
+        long[] acceptedBy = new long[PRODUCERS]; // written by producer p, read after its future completed
+        AtomicBoolean consumerDone = new AtomicBoolean();
+        CyclicBarrier go = new CyclicBarrier(PRODUCERS + 1);
+
+        ExecutorService pool = Executors.newFixedThreadPool(PRODUCERS + 1);
+        try {
+            List<Future<?>> producers = new ArrayList<>();
+            for (int p = 0; p < PRODUCERS; p++) {
+                int producer = p;
+                producers.add(pool.submit(() -> {
+                    go.await();
+                    long next = 0;
+                    while (true) {
+                        // Read before the attempt: a FULL that follows a stopped consumer is final.
+                        boolean stopped = consumerDone.get();
+                        Admission admission = channel.trySend(((long) producer << 32) | next);
+                        if (admission == Admission.ACCEPTED) {
+                            next++;
+                        } else if (stopped) {
+                            assertThat(admission).isEqualTo(Admission.FULL);
+                            break;
+                        } else {
+                            Thread.onSpinWait();
+                        }
+                    }
+                    acceptedBy[producer] = next;
+                    return null;
+                }));
+            }
+
+            long[] lastSeen = new long[PRODUCERS];
+            Arrays.fill(lastSeen, -1);
+            go.await();
+            int taken = 0;
+            List<Long> batch = new ArrayList<>();
+            while (taken < toTake) {
+                batch.clear();
+                if (random.nextBoolean()) {
+                    Long message = channel.poll();
+                    if (message != null) {
+                        batch.add(message);
+                    }
+                } else {
+                    channel.drainTo(batch, Math.min(toTake - taken, 1 + random.nextInt(64)));
+                }
+                for (long message : batch) {
+                    int producer = (int) (message >>> 32);
+                    assertThat(message & 0xFFFF_FFFFL)
+                            .as("producer %d: next message in order", producer)
+                            .isEqualTo(lastSeen[producer] + 1);
+                    lastSeen[producer]++;
+                }
+                taken += batch.size();
+                if (batch.isEmpty()) {
+                    Thread.onSpinWait();
+                }
+            }
+            consumerDone.set(true);
+            for (Future<?> producer : producers) {
+                producer.get(30, TimeUnit.SECONDS);
+            }
+
+            long acceptedTotal = 0;
+            for (long a : acceptedBy) {
+                acceptedTotal += a;
+            }
+            assertThat(acceptedTotal).isEqualTo((long) toTake + capacity);
+            assertThat(channel.size()).isEqualTo(capacity);
+            BoundedChannel.Stats stats = channel.stats();
+            assertThat(stats.accepted()).isEqualTo(acceptedTotal);
+            assertThat(stats.received()).isEqualTo(toTake);
+            assertThat(channel.trySend(-1L)).isEqualTo(Admission.FULL);
+
+            channel.close();
+            List<Long> rest = new ArrayList<>();
+            assertThat(channel.drainTo(rest, Integer.MAX_VALUE)).isEqualTo(capacity);
+            for (long message : rest) {
+                int producer = (int) (message >>> 32);
+                assertThat(message & 0xFFFF_FFFFL).isEqualTo(++lastSeen[producer]);
+            }
+            for (int p = 0; p < PRODUCERS; p++) {
+                assertThat(lastSeen[p] + 1)
+                        .as("producer %d: all accepted received", p)
+                        .isEqualTo(acceptedBy[p]);
+            }
+            assertThat(channel.isTerminated()).isTrue();
         } finally {
             pool.shutdownNow();
             assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
