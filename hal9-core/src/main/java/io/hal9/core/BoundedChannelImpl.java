@@ -157,6 +157,9 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
     /** Busy spins of poll() on a reserved, not yet written slot before it starts to yield instead. */
     static final int SPINS_BEFORE_YIELD = 128;
 
+    /** Spins (then yields, past {@link #SPINS_BEFORE_YIELD}) of an empty receive before it parks. */
+    static final int SPINS_BEFORE_PARK = SPINS_BEFORE_YIELD + 32;
+
     private static final VarHandle PRODUCER_INDEX;
     private static final VarHandle PRODUCER_LIMIT;
     private static final VarHandle PARKED;
@@ -380,6 +383,7 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
     private @Nullable T awaitMessage(long timeoutNanos) {
         long start = ticker.read();
         Thread me = Thread.currentThread();
+        int spins = 0;
         while (true) {
             // Volatile: the CLOSED bit and P in one read; consumerIndex is our own field.
             long p = (long) PRODUCER_INDEX.getVolatile(this);
@@ -397,6 +401,16 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
             long elapsed = Math.max(0L, ticker.read() - start);
             if (elapsed >= timeoutNanos) {
                 return null;
+            }
+            if (spins < SPINS_BEFORE_PARK) {
+                // A busy channel refills within microseconds: look again a few times before parking, so
+                // that a steady stream does not cost each send an unpark (a system call) of the consumer.
+                if (spins++ < SPINS_BEFORE_YIELD) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+                continue;
             }
             // Volatile store: StoreLoad before the re-read below (the consumer's half of the Dekker pair).
             PARKED.setVolatile(this, me);

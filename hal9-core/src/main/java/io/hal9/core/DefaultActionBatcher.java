@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BinaryOperator;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -227,6 +228,7 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
 
     private void runFlusher() {
         Window<T> window = new Window<>(maxBatchSize, keyFunction != null);
+        window.taker = element -> take(window, element);
         try {
             while (true) {
                 Object first;
@@ -258,17 +260,15 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
 
     /** Takes more actions into the window until it is full or the linger deadline passes. */
     private boolean fill(Window<T> window, long deadline) {
-        List<Object> scratch = window.scratch;
+        Consumer<Object> taker = window.taker;
         while (true) {
             int room = maxBatchSize - window.size();
             if (room <= 0) {
                 return false;
             }
-            scratch.clear();
-            queue.drainTo(scratch, room); // at most `room` new entries, so a window never exceeds maxBatchSize
-            for (Object o : scratch) {
-                take(window, o);
-            }
+            // Straight into the window, no intermediate list; at most `room` new entries, so a window
+            // never exceeds maxBatchSize.
+            queue.drain(taker, room);
             if (window.size() >= maxBatchSize) {
                 return false;
             }
@@ -477,7 +477,9 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
         final @Nullable ArrayList<Integer> weights;
 
         final LinkedHashMap<Object, Integer> indexByKey;
-        final List<Object> scratch;
+        /** Takes one drained element into this window; made once so draining allocates nothing. */
+        Consumer<Object> taker = o -> {};
+
         long firstSeen;
 
         Window(int maxBatchSize, boolean aggregating) {
@@ -485,7 +487,6 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
             this.actions = new ArrayList<>(initial);
             this.weights = aggregating ? new ArrayList<>(initial) : null;
             this.indexByKey = new LinkedHashMap<>();
-            this.scratch = new ArrayList<>(initial);
         }
 
         void start(long now) {
@@ -598,7 +599,6 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
             }
             trackers = null;
             indexByKey.clear();
-            scratch.clear();
         }
     }
 }
