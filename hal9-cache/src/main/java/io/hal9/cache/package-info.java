@@ -1,8 +1,7 @@
 /**
- * Caches for game servers: TTL and size-bounded local caches on Caffeine, a Redis distributed cache
- * through Lettuce, and a two-level near cache.
- *
- * <p>This module is a placeholder until its issue lands; it builds and ships no API yet.
+ * Caches for game servers behind one interface, {@link io.hal9.cache.Cache}: local TTL and
+ * size-bounded caches on Caffeine, a Redis cache shared by every instance ({@code
+ * io.hal9.cache.redis}), and a two-level near cache.
  */
 @NullMarked
 package io.hal9.cache;
