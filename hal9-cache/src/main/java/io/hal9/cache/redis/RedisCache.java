@@ -1,0 +1,345 @@
+package io.hal9.cache.redis;
+
+import io.hal9.cache.Cache;
+import io.hal9.cache.CacheLoader;
+import io.hal9.cache.KeyCodec;
+import io.hal9.cache.ValueCodec;
+import io.hal9.cache.codec.Codecs;
+import io.hal9.core.Ticker;
+import io.hal9.core.internal.Checks;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link Cache} stored in Redis and shared by every instance of the game server, through one
+ * thread-safe Lettuce connection.
+ *
+ * <pre>{@code
+ * RedisCache<Long, Profile> profiles = RedisCache.<Long, Profile>builder("profiles", Profile.class)
+ *         .uri("redis://127.0.0.1:6379")
+ *         .defaultTtl(Duration.ofMinutes(5))
+ *         .loader(id -> db.loadProfile(id))
+ *         .build();
+ * Profile p = profiles.get(42L);           // GET hal9:profiles:42, on a miss load + SET ... PX 300000
+ * }</pre>
+ *
+ * <p><b>Keys.</b> A key is stored as {@code <keyPrefix><name>:<keyCodec(key)>} ({@link #redisKey}); the
+ * prefix defaults to {@code "hal9:"}. {@link #invalidateAll()} removes exactly the keys under {@code
+ * <keyPrefix><name>:} with {@code SCAN MATCH} and {@code UNLINK} in batches.
+ *
+ * <p><b>Commands.</b> {@code get} = {@code GET}; {@code put} = {@code SET key value PX ttl} (TTL in
+ * Redis, rounded up to whole milliseconds); {@code getAll} = one {@code MGET} (on a cluster Lettuce
+ * splits it by slot and sends the parts together); {@code putAll} = one {@code SET PX} per entry, all
+ * dispatched as one batch with one socket flush before any answer is awaited (pipelined; {@code MSET}
+ * has no TTL; on a cluster each command goes to its slot's node); {@code invalidateAll(keys)}
+ * = one {@code UNLINK}. Every command waits at most {@code commandTimeout} (default 250 ms).
+ *
+ * <p><b>Limits.</b> Redis bounds the cache: with {@code maxmemory-policy allkeys-lru} and no persistence
+ * it may evict or lose any key at any moment; that is a miss, never an error. Every entry has a TTL
+ * (default 10 minutes). A value that cannot be decoded is a miss, counted in {@link
+ * RedisCacheStats#corruptEntries()}, reported to the listener, logged at most once per {@code
+ * errorLogInterval}, and deleted.
+ *
+ * <p><b>When Redis is down or slow.</b> Reads answer as misses (and {@code get} runs the loader), writes
+ * are not retried but counted ({@link RedisCacheStats#failedWrites()}) and reported to {@link
+ * RedisCacheListener#onError}; errors are logged at most once per {@code errorLogInterval}. No exception
+ * reaches the caller for an unavailable Redis. A write that timed out may still be applied by Redis
+ * later (it was already sent; the cache cannot call it back); it is counted as failed all the same. A
+ * caller interrupted while it waits for Redis gets a {@link io.hal9.cache.CacheException} with its
+ * interrupt flag restored. A connection the cache opened holds at most 65,536 unanswered commands;
+ * beyond that Lettuce fails new ones at once (counted as errors). A circuit breaker opens after {@code
+ * breakerFailureThreshold} failures or timeouts in a row (default 5) and then skips Redis entirely for
+ * {@code breakerOpenInterval} (default 1 s), so a dead Redis costs the game loop nothing but a counter;
+ * then one probe goes through and closes it on success. A connection the cache opened itself rejects
+ * commands at once while disconnected (instead of queueing them) and reconnects with a backoff capped
+ * at one second.
+ *
+ * <p><b>Loading.</b> {@link #get(Object, java.util.function.Function)} loads a missing key once per key on
+ * this instance however many callers miss it together, and writes the value back with the default TTL
+ * before the waiting callers return. Loading is per instance: two instances missing the same key at
+ * once each load it once.
+ *
+ * <p><b>Connections.</b> {@link Builder#uri} makes the cache open (and close) its own client and
+ * connection: {@code redis://}, {@code rediss://} and {@code redis-sentinel://} URIs through {@code
+ * RedisClient}; a cluster through {@code RedisClusterClient} when {@link Builder#cluster(boolean)} is set
+ * or the URI starts with {@code redis-cluster://} (read as {@code redis://}). {@link Builder#connection}
+ * shares a connection the host owns (opened with {@link #redisCodec()}); the cache never closes it.
+ *
+ * <p>Thread safety: all methods may be called from any thread.
+ *
+ * @param <K> key type
+ * @param <V> value type
+ */
+public interface RedisCache<K, V> extends Cache<K, V> {
+
+    /**
+     * A builder for a cache named {@code name} whose values are encoded with {@code valueCodec}.
+     *
+     * @throws IllegalArgumentException if the name is blank or longer than 128 characters
+     */
+    static <K, V> Builder<K, V> builder(String name, ValueCodec<V> valueCodec) {
+        return new Builder<>(Checks.name("redis cache", name), Objects.requireNonNull(valueCodec, "valueCodec"));
+    }
+
+    /** A builder for a cache named {@code name} whose values are JSON ({@link Codecs#json(Class)}). */
+    static <K, V> Builder<K, V> builder(String name, Class<V> valueType) {
+        return builder(name, Codecs.json(Objects.requireNonNull(valueType, "valueType")));
+    }
+
+    /**
+     * The Lettuce codec the cache's connection uses: UTF-8 string keys, byte-array values. Open a shared
+     * connection with it: {@code client.connect(RedisCache.redisCodec())}.
+     */
+    static RedisCodec<String, byte[]> redisCodec() {
+        return RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    }
+
+    /** The Redis key {@code key} is stored under: {@code <keyPrefix><name>:<encoded key>}. */
+    String redisKey(K key);
+
+    /** The prefix of every Redis key of this cache: {@code <keyPrefix><name>:}. */
+    String keyspace();
+
+    /** A snapshot of the cache's counters, with the Redis-specific ones and the breaker state. */
+    RedisCacheStats redisStats();
+
+    /**
+     * Builds a {@link RedisCache}. Every setter checks its argument at once and may be called once.
+     *
+     * <p>Thread safety: not thread-safe; use from one thread.
+     *
+     * @param <K> key type
+     * @param <V> value type
+     */
+    final class Builder<K, V> {
+        final String name;
+        final String component;
+        final ValueCodec<V> valueCodec;
+
+        @Nullable
+        String uri;
+
+        boolean cluster;
+        boolean clusterSet;
+
+        @Nullable
+        StatefulRedisConnection<String, byte[]> connection;
+
+        @Nullable
+        StatefulRedisClusterConnection<String, byte[]> clusterConnection;
+
+        @Nullable
+        String keyPrefix;
+
+        @Nullable
+        KeyCodec<? super K> keyCodec;
+
+        @Nullable
+        Duration defaultTtl;
+
+        @Nullable
+        Duration commandTimeout;
+
+        int breakerFailureThreshold;
+
+        @Nullable
+        Duration breakerOpenInterval;
+
+        int scanBatchSize;
+
+        @Nullable
+        Duration errorLogInterval;
+
+        @Nullable
+        CacheLoader<K, V> loader;
+
+        @Nullable
+        RedisCacheListener listener;
+
+        @Nullable
+        Ticker ticker;
+
+        @Nullable
+        Executor executor;
+
+        Builder(String name, ValueCodec<V> valueCodec) {
+            this.name = name;
+            this.component = "redis cache '" + name + "'";
+            this.valueCodec = valueCodec;
+        }
+
+        /**
+         * The Redis server to connect to: the cache opens its own client and connection and closes them
+         * in {@link RedisCache#close()}. Exclusive with {@link #connection}.
+         *
+         * @param uri e.g. {@code redis://host:6379/0}, {@code redis-sentinel://host:26379/0#mymaster},
+         *     {@code redis-cluster://host:7000}
+         */
+        public Builder<K, V> uri(String uri) {
+            Objects.requireNonNull(uri, "uri");
+            Checks.notSet(component, "uri", this.uri != null);
+            if (uri.isBlank()) {
+                throw new IllegalArgumentException(component + ": uri must not be blank");
+            }
+            this.uri = uri;
+            return this;
+        }
+
+        /** Whether {@link #uri} names a Redis Cluster (default: only if it starts with {@code redis-cluster://}). */
+        public Builder<K, V> cluster(boolean cluster) {
+            Checks.notSet(component, "cluster", clusterSet);
+            this.clusterSet = true;
+            this.cluster = cluster;
+            return this;
+        }
+
+        /**
+         * A connection the host owns and shares (opened with {@link RedisCache#redisCodec()}); the cache
+         * never closes it. Exclusive with {@link #uri}.
+         */
+        public Builder<K, V> connection(StatefulRedisConnection<String, byte[]> connection) {
+            Objects.requireNonNull(connection, "connection");
+            Checks.notSet(component, "connection", this.connection != null || clusterConnection != null);
+            this.connection = connection;
+            return this;
+        }
+
+        /** A cluster connection the host owns and shares; the cache never closes it. */
+        public Builder<K, V> connection(StatefulRedisClusterConnection<String, byte[]> connection) {
+            Objects.requireNonNull(connection, "connection");
+            Checks.notSet(component, "connection", this.connection != null || clusterConnection != null);
+            this.clusterConnection = connection;
+            return this;
+        }
+
+        /** The prefix before {@code <name>:} in every key (default {@code "hal9:"}; may be empty). */
+        public Builder<K, V> keyPrefix(String keyPrefix) {
+            Objects.requireNonNull(keyPrefix, "keyPrefix");
+            Checks.notSet(component, "keyPrefix", this.keyPrefix != null);
+            if (keyPrefix.length() > 256) {
+                throw new IllegalArgumentException(
+                        component + ": keyPrefix must be at most 256 characters, was " + keyPrefix.length());
+            }
+            this.keyPrefix = keyPrefix;
+            return this;
+        }
+
+        /** How keys become strings (default {@link KeyCodec#ofToString()}). */
+        public Builder<K, V> keyCodec(KeyCodec<? super K> keyCodec) {
+            Objects.requireNonNull(keyCodec, "keyCodec");
+            Checks.notSet(component, "keyCodec", this.keyCodec != null);
+            this.keyCodec = keyCodec;
+            return this;
+        }
+
+        /** The time to live of entries put without one, and of loaded values (default 10 min; [1ms, 365d]). */
+        public Builder<K, V> defaultTtl(Duration ttl) {
+            Checks.notSet(component, "defaultTtl", defaultTtl != null);
+            this.defaultTtl = Checks.duration(component, "defaultTtl", ttl, Duration.ofMillis(1), Duration.ofDays(365));
+            return this;
+        }
+
+        /** How long one command may wait for Redis (default 250 ms; [1ms, 60s]). */
+        public Builder<K, V> commandTimeout(Duration timeout) {
+            Checks.notSet(component, "commandTimeout", commandTimeout != null);
+            this.commandTimeout =
+                    Checks.duration(component, "commandTimeout", timeout, Duration.ofMillis(1), Duration.ofSeconds(60));
+            return this;
+        }
+
+        /** Failures or timeouts in a row that open the breaker (default 5; [1, 10000]). */
+        public Builder<K, V> breakerFailureThreshold(int failures) {
+            Checks.notSet(component, "breakerFailureThreshold", breakerFailureThreshold != 0);
+            this.breakerFailureThreshold = Checks.inRange(component, "breakerFailureThreshold", failures, 1, 10_000);
+            return this;
+        }
+
+        /** How long an open breaker skips Redis before one probe (default 1 s; [1ms, 10min]). */
+        public Builder<K, V> breakerOpenInterval(Duration interval) {
+            Checks.notSet(component, "breakerOpenInterval", breakerOpenInterval != null);
+            this.breakerOpenInterval = Checks.duration(
+                    component, "breakerOpenInterval", interval, Duration.ofMillis(1), Duration.ofMinutes(10));
+            return this;
+        }
+
+        /** Keys asked per {@code SCAN} (and removed per {@code UNLINK}) by {@code invalidateAll()} (default 500). */
+        public Builder<K, V> scanBatchSize(int keys) {
+            Checks.notSet(component, "scanBatchSize", scanBatchSize != 0);
+            this.scanBatchSize = Checks.inRange(component, "scanBatchSize", keys, 1, 100_000);
+            return this;
+        }
+
+        /** At most one error (and one corrupt-entry) log line per interval (default 10 s; [0, 1h]). */
+        public Builder<K, V> errorLogInterval(Duration interval) {
+            Checks.notSet(component, "errorLogInterval", errorLogInterval != null);
+            this.errorLogInterval =
+                    Checks.duration(component, "errorLogInterval", interval, Duration.ZERO, Duration.ofHours(1));
+            return this;
+        }
+
+        /** The loader behind {@link Cache#get(Object)} and {@link Cache#getAll} (default: none). */
+        public Builder<K, V> loader(CacheLoader<K, V> loader) {
+            Objects.requireNonNull(loader, "loader");
+            Checks.notSet(component, "loader", this.loader != null);
+            this.loader = loader;
+            return this;
+        }
+
+        /** Receives errors, corrupt entries and breaker changes (default: none). */
+        public Builder<K, V> listener(RedisCacheListener listener) {
+            Objects.requireNonNull(listener, "listener");
+            Checks.notSet(component, "listener", this.listener != null);
+            this.listener = listener;
+            return this;
+        }
+
+        /** The time source of the breaker, log limiter and load timing (default {@link Ticker#system()}). */
+        public Builder<K, V> ticker(Ticker ticker) {
+            Objects.requireNonNull(ticker, "ticker");
+            Checks.notSet(component, "ticker", this.ticker != null);
+            this.ticker = ticker;
+            return this;
+        }
+
+        /**
+         * Where the asynchronous view runs the configured {@link CacheLoader} and bulk operations (default
+         * {@link ForkJoinPool#commonPool()}).
+         */
+        public Builder<K, V> executor(Executor executor) {
+            Objects.requireNonNull(executor, "executor");
+            Checks.notSet(component, "executor", this.executor != null);
+            this.executor = executor;
+            return this;
+        }
+
+        /**
+         * Builds the cache and, for {@link #uri}, connects.
+         *
+         * @throws IllegalStateException if neither or both of {@code uri} and {@code connection} were set,
+         *     or {@code cluster} was set without a {@code uri}
+         * @throws io.hal9.cache.CacheException if the connection cannot be opened
+         */
+        public RedisCache<K, V> build() {
+            boolean shared = connection != null || clusterConnection != null;
+            if (uri == null && !shared) {
+                throw new IllegalStateException(component + ": set either uri or connection");
+            }
+            if (uri != null && shared) {
+                throw new IllegalStateException(component + ": set either uri or connection, not both");
+            }
+            if (clusterSet && uri == null) {
+                throw new IllegalStateException(component + ": cluster applies to uri only; a shared connection"
+                        + " says itself whether it is a cluster connection");
+            }
+            return RedisCacheImpl.create(this);
+        }
+    }
+}

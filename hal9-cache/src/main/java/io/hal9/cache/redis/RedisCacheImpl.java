@@ -1,0 +1,1012 @@
+package io.hal9.cache.redis;
+
+import io.hal9.cache.CacheException;
+import io.hal9.cache.CacheLoader;
+import io.hal9.cache.CacheStats;
+import io.hal9.cache.KeyCodec;
+import io.hal9.cache.ValueCodec;
+import io.hal9.core.Coalescer;
+import io.hal9.core.Ticker;
+import io.hal9.core.internal.Checks;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import java.io.Serial;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link RedisCache} built by {@link RedisCache.Builder}.
+ *
+ * <p>Design: every Redis command goes through {@link #call} (synchronous: {@code future.get(timeout)})
+ * or {@link #callAsync} (a copy of the command's future with {@code orTimeout}); both ask the {@link
+ * CircuitBreaker} first and report the outcome to it, count failures and notify the listener. A command
+ * that is skipped, fails or times out surfaces inside this class as the stackless {@link #UNAVAILABLE}
+ * signal, which each operation turns into its documented degraded answer (miss, failed write); it never
+ * leaves the class. Loads are coalesced per key by a {@link Coalescer} holding {@code Optional<V>} (a
+ * loader may answer "no value").
+ *
+ * <p>Concurrency: the Lettuce connection is thread-safe and shared. Counters are {@link LongAdder}s.
+ * {@link #closed} is an {@link AtomicBoolean}: close runs once; operations check it first (a racing
+ * operation may still reach a connection being closed: Lettuce then fails the command, which is
+ * reported as an error). The log limiters use one CAS on their last-log time each.
+ *
+ * <p>Invariants: a value is written only after it was encoded successfully; a decode failure never
+ * escapes as an exception (miss + corrupt count + UNLINK); the caller never sees a Redis failure.
+ */
+final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisCache.class);
+    private static final Duration DEFAULT_TTL = Duration.ofMinutes(10);
+    private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
+    private static final int DEFAULT_BREAKER_FAILURES = 5;
+    private static final Duration DEFAULT_BREAKER_OPEN = Duration.ofSeconds(1);
+    private static final int DEFAULT_SCAN_BATCH = 500;
+    private static final Duration DEFAULT_ERROR_LOG_INTERVAL = Duration.ofSeconds(10);
+    /** Commands an owned connection holds unanswered; beyond it Lettuce fails new ones (counted as errors). */
+    static final int REQUEST_QUEUE_SIZE = 65_536;
+
+    private static final RedisCodec<String, byte[]> CODEC = RedisCache.redisCodec();
+    private static final RedisCacheListener NO_LISTENER = new RedisCacheListener() {};
+
+    /** Signals "Redis did not answer" inside this class; stackless and shared, never thrown to callers. */
+    private static final class Unavailable extends RuntimeException {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        Unavailable() {
+            super("redis unavailable", null, false, false);
+        }
+    }
+
+    private static final Unavailable UNAVAILABLE = new Unavailable();
+
+    private final String name;
+    private final String component;
+    private final String keyspace;
+    private final String scanPattern;
+    private final ValueCodec<V> codec;
+    private final KeyCodec<? super K> keyCodec;
+    private final StatefulConnection<String, byte[]> connection;
+    private final RedisClusterAsyncCommands<String, byte[]> commands;
+    /** The connection when it is a standalone/Sentinel one: putAll dispatches its batch with one flush. */
+    private final @Nullable StatefulRedisConnection<String, byte[]> standalone;
+
+    private final @Nullable AbstractRedisClient ownedClient;
+    private final @Nullable ClientResources ownedResources;
+    private final long defaultTtlMillis;
+    private final long timeoutNanos;
+    private final int scanBatchSize;
+    private final @Nullable CacheLoader<K, V> loader;
+    private final RedisCacheListener listener;
+    private final Ticker ticker;
+    private final Executor executor;
+    private final CircuitBreaker breaker;
+    private final Coalescer<K, Optional<V>> loads;
+    private final RateLimitedLog errorLog;
+    private final RateLimitedLog corruptLog;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AsyncView asyncView = new AsyncView();
+
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder loadCount = new LongAdder();
+    private final LongAdder loadFailures = new LongAdder();
+    private final LongAdder loadNanos = new LongAdder();
+    private final LongAdder puts = new LongAdder();
+    private final LongAdder invalidations = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
+    private final LongAdder corrupt = new LongAdder();
+    private final LongAdder failedWrites = new LongAdder();
+    private final LongAdder skipped = new LongAdder();
+
+    private RedisCacheImpl(
+            RedisCache.Builder<K, V> b,
+            StatefulConnection<String, byte[]> connection,
+            RedisClusterAsyncCommands<String, byte[]> commands,
+            @Nullable AbstractRedisClient ownedClient,
+            @Nullable ClientResources ownedResources) {
+        this.name = b.name;
+        this.component = b.component;
+        this.keyspace = (b.keyPrefix == null ? "hal9:" : b.keyPrefix) + b.name + ":";
+        this.scanPattern = globEscape(keyspace) + "*";
+        this.codec = b.valueCodec;
+        this.keyCodec = b.keyCodec == null ? KeyCodec.ofToString() : b.keyCodec;
+        this.connection = connection;
+        this.commands = commands;
+        this.standalone = connection instanceof StatefulRedisConnection<String, byte[]> s ? s : null;
+        this.ownedClient = ownedClient;
+        this.ownedResources = ownedResources;
+        this.defaultTtlMillis = ceilMillis(b.defaultTtl == null ? DEFAULT_TTL : b.defaultTtl);
+        this.timeoutNanos =
+                Checks.saturatedNanos(b.commandTimeout == null ? DEFAULT_COMMAND_TIMEOUT : b.commandTimeout);
+        this.scanBatchSize = b.scanBatchSize == 0 ? DEFAULT_SCAN_BATCH : b.scanBatchSize;
+        this.loader = b.loader;
+        this.listener = b.listener == null ? NO_LISTENER : b.listener;
+        this.ticker = b.ticker == null ? Ticker.system() : b.ticker;
+        this.executor = b.executor == null ? ForkJoinPool.commonPool() : b.executor;
+        long logInterval =
+                Checks.saturatedNanos(b.errorLogInterval == null ? DEFAULT_ERROR_LOG_INTERVAL : b.errorLogInterval);
+        this.errorLog = new RateLimitedLog(ticker, logInterval);
+        this.corruptLog = new RateLimitedLog(ticker, logInterval);
+        this.breaker = new CircuitBreaker(
+                b.breakerFailureThreshold == 0 ? DEFAULT_BREAKER_FAILURES : b.breakerFailureThreshold,
+                Checks.saturatedNanos(b.breakerOpenInterval == null ? DEFAULT_BREAKER_OPEN : b.breakerOpenInterval),
+                ticker,
+                this::breakerChanged);
+        this.loads = Coalescer.create(component);
+    }
+
+    static <K, V> RedisCache<K, V> create(RedisCache.Builder<K, V> b) {
+        if (b.connection != null) {
+            return new RedisCacheImpl<>(b, b.connection, b.connection.async(), null, null);
+        }
+        if (b.clusterConnection != null) {
+            return new RedisCacheImpl<>(b, b.clusterConnection, b.clusterConnection.async(), null, null);
+        }
+        String uri = Objects.requireNonNull(b.uri, "uri");
+        boolean cluster = b.cluster;
+        if (uri.startsWith("redis-cluster://")) {
+            cluster = true;
+            uri = "redis://" + uri.substring("redis-cluster://".length());
+        } else if (uri.startsWith("rediss-cluster://")) {
+            cluster = true;
+            uri = "rediss://" + uri.substring("rediss-cluster://".length());
+        }
+        // Own resources so that reconnection backs off to at most 1 s (Lettuce's default reaches 30 s).
+        ClientResources resources = DefaultClientResources.builder()
+                .reconnectDelay(
+                        Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .build();
+        AbstractRedisClient client = null;
+        try {
+            if (cluster) {
+                RedisClusterClient c = RedisClusterClient.create(resources, uri);
+                client = c;
+                c.addListener(new ConnectionWatcher(b));
+                c.setOptions(ClusterClientOptions.builder()
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                        .requestQueueSize(REQUEST_QUEUE_SIZE)
+                        .build());
+                StatefulRedisClusterConnection<String, byte[]> conn = c.connect(RedisCache.redisCodec());
+                return new RedisCacheImpl<>(b, conn, conn.async(), c, resources);
+            }
+            RedisClient c = RedisClient.create(resources, uri);
+            client = c;
+            c.addListener(new ConnectionWatcher(b));
+            c.setOptions(ClientOptions.builder()
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .requestQueueSize(REQUEST_QUEUE_SIZE)
+                    .build());
+            StatefulRedisConnection<String, byte[]> conn = c.connect(RedisCache.redisCodec());
+            return new RedisCacheImpl<>(b, conn, conn.async(), c, resources);
+        } catch (RuntimeException e) {
+            if (client != null) {
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+            throw new CacheException(
+                    b.component + ": cannot connect to " + redactedUri(uri) + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- Cache
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String redisKey(K key) {
+        Objects.requireNonNull(key, "key");
+        return keyspace + keyCodec.encode(key);
+    }
+
+    @Override
+    public String keyspace() {
+        return keyspace;
+    }
+
+    @Override
+    public @Nullable V getIfPresent(K key) {
+        ensureOpen();
+        String rk = redisKey(key);
+        byte[] bytes;
+        try {
+            bytes = call("GET", false, () -> commands.get(rk));
+        } catch (Unavailable u) {
+            misses.increment();
+            return null;
+        }
+        return decodeCounted(rk, bytes);
+    }
+
+    @Override
+    public @Nullable V get(K key) {
+        CacheLoader<K, V> l = requireLoader();
+        return get(key, k -> loadChecked(l, k));
+    }
+
+    @Override
+    public @Nullable V get(K key, Function<? super K, ? extends @Nullable V> loader) {
+        Objects.requireNonNull(loader, "loader");
+        V present = getIfPresent(key);
+        if (present != null) {
+            return present;
+        }
+        return loads.join(key, k -> Optional.ofNullable(loadAndWriteBack(k, loader)))
+                .orElse(null);
+    }
+
+    private @Nullable V loadAndWriteBack(K key, Function<? super K, ? extends @Nullable V> fn) {
+        long start = ticker.read();
+        V value;
+        try {
+            value = fn.apply(key);
+        } catch (RuntimeException | Error e) {
+            loadFailures.increment();
+            loadNanos.add(ticker.read() - start);
+            throw e;
+        }
+        loadCount.increment();
+        loadNanos.add(ticker.read() - start);
+        if (value != null) {
+            byte[] bytes = encode(key, value);
+            String rk = redisKey(key);
+            try {
+                call("SET", true, () -> commands.set(rk, bytes, SetArgs.Builder.px(defaultTtlMillis)));
+            } catch (Unavailable u) {
+                failedWrites.increment();
+            }
+        }
+        return value;
+    }
+
+    @Override
+    public Map<K, V> getAll(Iterable<? extends K> keys) {
+        CacheLoader<K, V> l = requireLoader();
+        Map<K, V> found = getAllPresent(keys);
+        Set<K> missing = new LinkedHashSet<>();
+        for (K key : keys) {
+            if (!found.containsKey(key)) {
+                missing.add(key);
+            }
+        }
+        if (missing.isEmpty()) {
+            return found;
+        }
+        long start = ticker.read();
+        Map<K, V> loaded;
+        try {
+            loaded = l.loadAll(Collections.unmodifiableSet(missing));
+        } catch (RuntimeException | Error e) {
+            loadFailures.increment();
+            loadNanos.add(ticker.read() - start);
+            throw e;
+        } catch (Exception e) {
+            loadFailures.increment();
+            loadNanos.add(ticker.read() - start);
+            throw new CacheException(component + ": loadAll failed for " + missing.size() + " keys: " + e, e);
+        }
+        loadCount.increment();
+        loadNanos.add(ticker.read() - start);
+        Map<K, V> result = new LinkedHashMap<>(found);
+        Map<K, V> toStore = new LinkedHashMap<>();
+        for (K key : missing) {
+            V v = loaded.get(key);
+            if (v != null) {
+                result.put(key, v);
+                toStore.put(key, v);
+            }
+        }
+        writeAll(toStore, defaultTtlMillis, false);
+        return result;
+    }
+
+    @Override
+    public Map<K, V> getAllPresent(Iterable<? extends K> keys) {
+        Objects.requireNonNull(keys, "keys");
+        ensureOpen();
+        Map<String, K> byRedisKey = new LinkedHashMap<>();
+        for (K key : keys) {
+            byRedisKey.putIfAbsent(redisKey(key), key);
+        }
+        if (byRedisKey.isEmpty()) {
+            return new LinkedHashMap<>();
+        }
+        String[] redisKeys = byRedisKey.keySet().toArray(String[]::new);
+        List<KeyValue<String, byte[]>> values;
+        try {
+            values = call("MGET", false, () -> commands.mget(redisKeys));
+        } catch (Unavailable u) {
+            misses.add(redisKeys.length);
+            return new LinkedHashMap<>();
+        }
+        Map<K, V> out = new LinkedHashMap<>();
+        for (KeyValue<String, byte[]> kv : values) {
+            byte[] bytes = kv.hasValue() ? kv.getValue() : null;
+            V v = decodeCounted(kv.getKey(), bytes);
+            if (v != null) {
+                out.put(Objects.requireNonNull(byRedisKey.get(kv.getKey())), v);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void put(K key, V value) {
+        putMillis(key, value, defaultTtlMillis);
+    }
+
+    @Override
+    public void put(K key, V value, Duration ttl) {
+        putMillis(key, value, ttlMillis(ttl));
+    }
+
+    private void putMillis(K key, V value, long ttlMillis) {
+        Objects.requireNonNull(value, "value");
+        ensureOpen();
+        String rk = redisKey(key);
+        byte[] bytes = encode(key, value);
+        try {
+            call("SET", true, () -> commands.set(rk, bytes, SetArgs.Builder.px(ttlMillis)));
+            puts.increment();
+        } catch (Unavailable u) {
+            failedWrites.increment();
+        }
+    }
+
+    @Override
+    public void putAll(Map<? extends K, ? extends V> entries) {
+        Objects.requireNonNull(entries, "entries");
+        ensureOpen();
+        writeAll(entries, defaultTtlMillis, true);
+    }
+
+    /** Encodes everything first (an encoding failure writes nothing), then pipelines one SET PX each. */
+    private void writeAll(Map<? extends K, ? extends V> entries, long ttlMillis, boolean countPuts) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        List<String> rks = new ArrayList<>(entries.size());
+        List<byte[]> values = new ArrayList<>(entries.size());
+        for (Map.Entry<? extends K, ? extends V> e : entries.entrySet()) {
+            rks.add(redisKey(e.getKey()));
+            values.add(encode(e.getKey(), Objects.requireNonNull(e.getValue(), "value")));
+        }
+        if (!breaker.tryAcquire()) {
+            skipped.increment();
+            failedWrites.add(rks.size());
+            return;
+        }
+        SetArgs px = SetArgs.Builder.px(ttlMillis);
+        List<RedisFuture<String>> sent = new ArrayList<>(rks.size());
+        Throwable failure = null;
+        try {
+            StatefulRedisConnection<String, byte[]> single = standalone;
+            if (single != null) {
+                // One dispatch of the whole batch: Lettuce writes it and flushes the socket once, without
+                // touching the shared connection's auto-flush setting (other threads keep using it).
+                List<AsyncCommand<String, byte[], String>> batch = new ArrayList<>(rks.size());
+                for (int i = 0; i < rks.size(); i++) {
+                    CommandArgs<String, byte[]> args =
+                            new CommandArgs<>(CODEC).addKey(rks.get(i)).addValue(values.get(i));
+                    px.build(args);
+                    batch.add(new AsyncCommand<>(new Command<>(CommandType.SET, new StatusOutput<>(CODEC), args)));
+                }
+                single.dispatch(batch);
+                sent.addAll(batch);
+            } else {
+                // Cluster: Lettuce routes each command to its slot's node; issued back to back, none waits
+                // for an answer, so the batch is pipelined per node.
+                for (int i = 0; i < rks.size(); i++) {
+                    sent.add(commands.set(rks.get(i), values.get(i), px));
+                }
+            }
+        } catch (RuntimeException e) {
+            failedWrites.add(rks.size() - sent.size());
+            failure = e; // reported once, below
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        int ok = 0;
+        for (RedisFuture<String> f : sent) {
+            try {
+                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                ok++;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                breaker.onAbandoned();
+                failedWrites.add(sent.size() - ok);
+                throw new CacheException(component + ": interrupted while waiting for Redis (putAll)", e);
+            } catch (ExecutionException | TimeoutException e) {
+                f.cancel(false);
+                failure = failure == null ? unwrap(e) : failure;
+            }
+        }
+        failedWrites.add(sent.size() - ok);
+        if (countPuts) {
+            puts.add(ok);
+        }
+        if (failure != null) {
+            failed("SET", true, failure);
+        } else if (ok > 0) {
+            breaker.onSuccess();
+        }
+    }
+
+    @Override
+    public void invalidate(K key) {
+        ensureOpen();
+        String rk = redisKey(key);
+        try {
+            call("UNLINK", true, () -> commands.unlink(rk));
+            invalidations.increment();
+        } catch (Unavailable u) {
+            failedWrites.increment();
+        }
+    }
+
+    @Override
+    public void invalidateAll(Iterable<? extends K> keys) {
+        Objects.requireNonNull(keys, "keys");
+        ensureOpen();
+        Set<String> rks = new LinkedHashSet<>();
+        for (K key : keys) {
+            rks.add(redisKey(key));
+        }
+        if (rks.isEmpty()) {
+            return;
+        }
+        String[] array = rks.toArray(String[]::new);
+        try {
+            call("UNLINK", true, () -> commands.unlink(array));
+            invalidations.add(array.length);
+        } catch (Unavailable u) {
+            failedWrites.add(array.length);
+        }
+    }
+
+    @Override
+    public void invalidateAll() {
+        ensureOpen();
+        ScanArgs args = ScanArgs.Builder.matches(scanPattern).limit(scanBatchSize);
+        ScanCursor cursor = ScanCursor.INITIAL;
+        try {
+            do {
+                ScanCursor from = cursor;
+                KeyScanCursor<String> page = call("SCAN", false, () -> commands.scan(from, args));
+                List<String> found = page.getKeys();
+                if (!found.isEmpty()) {
+                    String[] array = found.toArray(String[]::new);
+                    Long removed = call("UNLINK", true, () -> commands.unlink(array));
+                    invalidations.add(removed == null ? 0 : removed);
+                }
+                cursor = page;
+            } while (!cursor.isFinished());
+        } catch (Unavailable u) {
+            failedWrites.increment(); // the scan stopped part way; the rest expires by TTL
+        }
+    }
+
+    @Override
+    public CacheStats stats() {
+        return redisStats().toCacheStats();
+    }
+
+    @Override
+    public RedisCacheStats redisStats() {
+        return new RedisCacheStats(
+                hits.sum(),
+                misses.sum(),
+                loadCount.sum(),
+                loadFailures.sum(),
+                loadNanos.sum(),
+                puts.sum(),
+                invalidations.sum(),
+                errors.sum(),
+                timeouts.sum(),
+                corrupt.sum(),
+                failedWrites.sum(),
+                skipped.sum(),
+                breaker.state(),
+                breaker.opened());
+    }
+
+    @Override
+    public AsyncCache<K, V> async() {
+        return asyncView;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        AbstractRedisClient client = ownedClient;
+        if (client != null) {
+            try {
+                connection.close();
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            } finally {
+                ClientResources resources = ownedResources;
+                if (resources != null) {
+                    resources.shutdown(0, 2, TimeUnit.SECONDS);
+                }
+            }
+        }
+        LOG.info("{}: closed ({})", component, redisStats());
+    }
+
+    @Override
+    public String toString() {
+        return component + " " + redisStats();
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new CacheException(component + " is closed", null);
+        }
+    }
+
+    private CacheLoader<K, V> requireLoader() {
+        CacheLoader<K, V> l = loader;
+        if (l == null) {
+            throw new IllegalStateException(component + ": built without a loader; use get(key, loader)");
+        }
+        return l;
+    }
+
+    private @Nullable V loadChecked(CacheLoader<K, V> l, K key) {
+        try {
+            return l.load(key);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new CacheException(component + ": loader failed for key '" + key + "': " + e, e);
+        }
+    }
+
+    private byte[] encode(K key, V value) {
+        try {
+            return codec.encode(value);
+        } catch (RuntimeException e) {
+            throw new CacheException(
+                    component + ": cannot encode the value for key '" + key + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Decodes a value read from Redis, counting a hit, a miss or a corrupt entry (which is removed). */
+    private @Nullable V decodeCounted(String rk, byte @Nullable [] bytes) {
+        if (bytes == null) {
+            misses.increment();
+            return null;
+        }
+        try {
+            V v = codec.decode(bytes);
+            hits.increment();
+            return v;
+        } catch (RuntimeException e) {
+            misses.increment();
+            corrupt.increment();
+            if (corruptLog.tryAcquire()) {
+                LOG.warn(
+                        "{}: corrupt entry {} treated as a miss and removed ({} so far): {}",
+                        component,
+                        rk,
+                        corrupt.sum(),
+                        e.getMessage());
+            }
+            notifyListener(() -> listener.onCorruptEntry(rk, e));
+            removeQuietly(rk);
+            return null;
+        }
+    }
+
+    /** Removes a corrupt entry without waiting; a failure is counted like any other. */
+    private void removeQuietly(String rk) {
+        if (!breaker.tryAcquire()) {
+            skipped.increment();
+            return;
+        }
+        try {
+            commands.unlink(rk).whenComplete((n, err) -> {
+                if (err != null) {
+                    failed("UNLINK", true, err);
+                } else {
+                    breaker.onSuccess();
+                }
+            });
+        } catch (RuntimeException e) {
+            failed("UNLINK", true, e);
+        }
+    }
+
+    /**
+     * Sends one command and waits at most the command timeout. Returns its answer, or throws {@link
+     * #UNAVAILABLE} after counting and reporting (skipped by the breaker, failed, timed out).
+     */
+    private <T> T call(String op, boolean write, Supplier<RedisFuture<T>> command) {
+        if (!breaker.tryAcquire()) {
+            skipped.increment();
+            throw UNAVAILABLE;
+        }
+        RedisFuture<T> f;
+        try {
+            f = command.get();
+        } catch (RuntimeException e) {
+            failed(op, write, e);
+            throw UNAVAILABLE;
+        }
+        try {
+            T result = f.get(timeoutNanos, TimeUnit.NANOSECONDS);
+            breaker.onSuccess();
+            return result;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            breaker.onAbandoned();
+            f.cancel(false);
+            throw new CacheException(component + ": interrupted while waiting for Redis (" + op + ")", e);
+        } catch (ExecutionException e) {
+            failed(op, write, e.getCause() == null ? e : e.getCause());
+            throw UNAVAILABLE;
+        } catch (TimeoutException e) {
+            f.cancel(false);
+            failed(op, write, e);
+            throw UNAVAILABLE;
+        }
+    }
+
+    /** Sends one command; the future answers its result, or fails with {@link #UNAVAILABLE}. */
+    private <T> CompletableFuture<T> callAsync(String op, boolean write, Supplier<RedisFuture<T>> command) {
+        if (!breaker.tryAcquire()) {
+            skipped.increment();
+            return CompletableFuture.failedFuture(UNAVAILABLE);
+        }
+        RedisFuture<T> f;
+        try {
+            f = command.get();
+        } catch (RuntimeException e) {
+            failed(op, write, e);
+            return CompletableFuture.failedFuture(UNAVAILABLE);
+        }
+        // A copy: the timeout completes the copy only, never Lettuce's own command object.
+        return f.toCompletableFuture()
+                .copy()
+                .orTimeout(timeoutNanos, TimeUnit.NANOSECONDS)
+                .handle((v, err) -> {
+                    if (err != null) {
+                        f.cancel(false);
+                        failed(op, write, unwrap(err));
+                        throw UNAVAILABLE;
+                    }
+                    breaker.onSuccess();
+                    return v;
+                });
+    }
+
+    private void failed(String op, boolean write, Throwable cause) {
+        boolean timeout =
+                cause instanceof TimeoutException || cause instanceof io.lettuce.core.RedisCommandTimeoutException;
+        (timeout ? timeouts : errors).increment();
+        breaker.onFailure();
+        if (errorLog.tryAcquire()) {
+            LOG.warn(
+                    "{}: Redis {} {} ({} errors, {} timeouts so far; breaker {}): {}",
+                    component,
+                    op,
+                    timeout ? "timed out" : "failed",
+                    errors.sum(),
+                    timeouts.sum(),
+                    breaker.state(),
+                    timeout
+                            ? "no answer within " + Checks.formatDuration(Duration.ofNanos(timeoutNanos))
+                            : cause.toString());
+        }
+        notifyListener(() -> listener.onError(op, write, cause));
+    }
+
+    private void breakerChanged(BreakerState from, BreakerState to) {
+        if (to == BreakerState.OPEN) {
+            LOG.warn("{}: circuit breaker {} -> OPEN: Redis is skipped for a while", component, from);
+        } else if (to == BreakerState.CLOSED) {
+            LOG.info("{}: circuit breaker {} -> CLOSED: Redis answers again", component, from);
+        }
+        notifyListener(() -> listener.onBreakerStateChange(from, to));
+    }
+
+    private void notifyListener(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: listener threw; ignored", component, e);
+        }
+    }
+
+    private long ttlMillis(Duration ttl) {
+        Objects.requireNonNull(ttl, "ttl");
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException(component + ": ttl must be positive, was " + ttl);
+        }
+        return ceilMillis(ttl);
+    }
+
+    /** Redis PX has millisecond resolution: a TTL is rounded up so that a positive TTL never becomes 0. */
+    private static long ceilMillis(Duration d) {
+        long nanos = Checks.saturatedNanos(d);
+        return nanos / 1_000_000L + (nanos % 1_000_000L == 0 ? 0 : 1);
+    }
+
+    private static String globEscape(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 8);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+                sb.append('\\');
+            }
+            sb.append(c);
+        }
+        return sb.toString();
+    }
+
+    private static String redactedUri(String uri) {
+        int at = uri.indexOf('@');
+        int scheme = uri.indexOf("://");
+        return at > 0 && scheme > 0 && at > scheme ? uri.substring(0, scheme + 3) + "***" + uri.substring(at) : uri;
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c;
+    }
+
+    /** Lets one log line through per interval; the others are counted by the caller's counters. */
+    private static final class RateLimitedLog {
+        private final Ticker ticker;
+        private final long intervalNanos;
+        // One CAS per granted line; racing threads that lose simply skip logging.
+        private final AtomicLong last;
+
+        RateLimitedLog(Ticker ticker, long intervalNanos) {
+            this.ticker = ticker;
+            this.intervalNanos = intervalNanos;
+            this.last = new AtomicLong(ticker.read() - intervalNanos);
+        }
+
+        boolean tryAcquire() {
+            long now = ticker.read();
+            long prev = last.get();
+            return now - prev >= intervalNanos && last.compareAndSet(prev, now);
+        }
+    }
+
+    /**
+     * Reports losses and returns of an owned connection to the listener (not the first connect).
+     * Thread safety: called on Lettuce I/O threads; {@code connectedOnce} is an atomic flag.
+     */
+    private static final class ConnectionWatcher implements RedisConnectionStateListener {
+        private final String component;
+        private final RedisCacheListener listener;
+        private final AtomicBoolean connectedOnce = new AtomicBoolean();
+
+        ConnectionWatcher(RedisCache.Builder<?, ?> b) {
+            this.component = b.component;
+            this.listener = b.listener == null ? NO_LISTENER : b.listener;
+        }
+
+        @Override
+        public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+            if (!connectedOnce.compareAndSet(false, true)) {
+                LOG.info("{}: reconnected to {}", component, address);
+                call(listener::onReconnected);
+            }
+        }
+
+        @Override
+        public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+            if (connectedOnce.get()) {
+                call(listener::onDisconnected);
+            }
+        }
+
+        private void call(Runnable r) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: listener threw; ignored", component, e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- async view
+
+    /** The asynchronous operations; see {@link io.hal9.cache.Cache.AsyncCache}. Thread safety: stateless. */
+    private final class AsyncView implements AsyncCache<K, V> {
+
+        @Override
+        public CompletableFuture<@Nullable V> getIfPresent(K key) {
+            String rk;
+            try {
+                ensureOpen();
+                rk = redisKey(key);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return callAsync("GET", false, () -> commands.get(rk)).handle((bytes, err) -> {
+                if (err != null) {
+                    misses.increment();
+                    return null;
+                }
+                return decodeCounted(rk, bytes);
+            });
+        }
+
+        @Override
+        public CompletableFuture<@Nullable V> get(K key) {
+            CacheLoader<K, V> l;
+            try {
+                l = requireLoader();
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return get(key, k -> CompletableFuture.supplyAsync(() -> loadChecked(l, k), executor));
+        }
+
+        @Override
+        public CompletableFuture<@Nullable V> get(
+                K key, Function<? super K, ? extends CompletableFuture<? extends @Nullable V>> loader) {
+            Objects.requireNonNull(loader, "loader");
+            return getIfPresent(key).thenCompose(present -> {
+                if (present != null) {
+                    return CompletableFuture.completedFuture(present);
+                }
+                return loads.get(key, k -> loadAsync(k, loader)).thenApply(o -> o.orElse(null));
+            });
+        }
+
+        private CompletableFuture<Optional<V>> loadAsync(
+                K key, Function<? super K, ? extends CompletableFuture<? extends @Nullable V>> fn) {
+            long start = ticker.read();
+            CompletableFuture<? extends @Nullable V> stage;
+            try {
+                stage = Objects.requireNonNull(fn.apply(key), "the loader returned a null future");
+            } catch (RuntimeException e) {
+                loadFailures.increment();
+                return CompletableFuture.failedFuture(e);
+            }
+            return stage.handle((v, err) -> {
+                        loadNanos.add(ticker.read() - start);
+                        if (err != null) {
+                            loadFailures.increment();
+                            throw err instanceof CompletionException ce ? ce : new CompletionException(err);
+                        }
+                        loadCount.increment();
+                        return Optional.<V>ofNullable(v);
+                    })
+                    .thenCompose(o -> {
+                        if (o.isEmpty()) {
+                            return CompletableFuture.completedFuture(o);
+                        }
+                        String rk = redisKey(key);
+                        byte[] bytes = encode(key, o.get());
+                        return callAsync(
+                                        "SET",
+                                        true,
+                                        () -> commands.set(rk, bytes, SetArgs.Builder.px(defaultTtlMillis)))
+                                .handle((ok, err) -> {
+                                    if (err != null) {
+                                        failedWrites.increment();
+                                    }
+                                    return o;
+                                });
+                    });
+        }
+
+        @Override
+        public CompletableFuture<Map<K, V>> getAll(Iterable<? extends K> keys) {
+            Objects.requireNonNull(keys, "keys");
+            return CompletableFuture.supplyAsync(() -> RedisCacheImpl.this.getAll(keys), executor);
+        }
+
+        @Override
+        public CompletableFuture<Void> put(K key, V value) {
+            return putAsync(key, value, defaultTtlMillis);
+        }
+
+        @Override
+        public CompletableFuture<Void> put(K key, V value, Duration ttl) {
+            long millis;
+            try {
+                millis = ttlMillis(ttl);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return putAsync(key, value, millis);
+        }
+
+        private CompletableFuture<Void> putAsync(K key, V value, long ttlMillis) {
+            String rk;
+            byte[] bytes;
+            try {
+                Objects.requireNonNull(value, "value");
+                ensureOpen();
+                rk = redisKey(key);
+                bytes = encode(key, value);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return callAsync("SET", true, () -> commands.set(rk, bytes, SetArgs.Builder.px(ttlMillis)))
+                    .handle((ok, err) -> {
+                        (err == null ? puts : failedWrites).increment();
+                        return null;
+                    });
+        }
+
+        @Override
+        public CompletableFuture<Void> invalidate(K key) {
+            String rk;
+            try {
+                ensureOpen();
+                rk = redisKey(key);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return callAsync("UNLINK", true, () -> commands.unlink(rk)).handle((n, err) -> {
+                (err == null ? invalidations : failedWrites).increment();
+                return null;
+            });
+        }
+    }
+}
