@@ -1,0 +1,274 @@
+package io.hal9.cache.near;
+
+import io.hal9.cache.Cache;
+import io.hal9.cache.CacheLoader;
+import io.hal9.cache.KeyCodec;
+import io.hal9.cache.ValueCodec;
+import io.hal9.cache.codec.Codecs;
+import io.hal9.core.Ticker;
+import io.hal9.core.internal.Checks;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A two-level {@link Cache}: a bounded Caffeine cache on this instance (L1) in front of a {@link
+ * io.hal9.cache.redis.RedisCache} shared by every instance (L2). Writes and invalidations made on one
+ * instance remove the key from every other instance's L1 through a Redis pub/sub message.
+ *
+ * <pre>{@code
+ * NearCache<Long, Profile> profiles = NearCache.<Long, Profile>builder("profiles", Profile.class)
+ *         .uri("redis://127.0.0.1:6379")
+ *         .l1Ttl(Duration.ofSeconds(10))
+ *         .loader(id -> db.loadProfile(id))
+ *         .build();
+ * }</pre>
+ *
+ * <p><b>Reads.</b> L1 hit: the value, no I/O. L1 miss: Redis {@code GET}; a value found there fills L1.
+ * Redis miss: the loader runs once per key on this instance however many callers miss together (the
+ * others wait for it), its value is written to Redis with the default TTL and to L1.
+ *
+ * <p><b>Writes.</b> {@code put}/{@code invalidate}/{@code invalidateAll} write Redis first, then this
+ * instance's L1, then publish one message on the channel {@code <keyPrefix><name>:~near} (fire and
+ * forget: a write does not wait for the publish). Each message carries the sender's instance id (a
+ * receiver ignores its own), a per-sender sequence number and the key (or "all"). Load write-backs are
+ * not published (nobody else can hold a different value for a key Redis did not have).
+ *
+ * <p><b>Why pub/sub and not RESP3 client-side caching.</b> Plain {@code PUBLISH}/{@code SUBSCRIBE} works
+ * the same on a standalone server and behind Sentinel, needs no per-connection tracking state on the
+ * server, and lets the messages carry sequence numbers so lost ones are detected. Lettuce's own
+ * client-side caching works against a single node only and is being deprecated; tracking invalidations
+ * are also lost silently while a connection is down. (Redis Cluster would need {@code SPUBLISH} to the
+ * channel's shard; not supported yet: a {@code redis-cluster://} URI is refused.)
+ *
+ * <p><b>Staleness bound (the guarantee).</b> After a write of key {@code k} on instance A completes, an
+ * instance B may serve the previous value of {@code k} from its L1:
+ * <ul>
+ *   <li>while B's subscription is up and the message is delivered: until the message arrives (pub/sub
+ *       latency, normally well under a millisecond on a LAN; the tests allow 1 s);
+ *   <li>in every case, also when the message is lost (Redis down, A could not publish, B disconnected):
+ *       at most {@code l1Ttl} (default 30 s) after B filled that L1 entry, because every L1 entry expires
+ *       {@code l1Ttl} after it was written, whatever happens to the connections. The entry was filled
+ *       before A's write, so the old value is gone at most {@code l1Ttl} after the write.
+ * </ul>
+ * Earlier than {@code l1Ttl}, a lost message is also healed by: a sequence gap on the next message from
+ * A (B clears its L1, counted in {@link NearCacheStats#invalidationsMissed()}); B's subscription being
+ * re-established or B's data connection reconnecting (B clears its L1 before filling it again). While
+ * B's subscription is down B does not fill its L1 (reads go to Redis, then the loader), so nothing
+ * filled blind outlives the outage: existing entries are served until their {@code l1Ttl} runs out (this
+ * is the "Redis down, serve L1" fallback) and the whole L1 is cleared when the subscription is back.
+ * Choose {@code l1Ttl} as the longest staleness the data tolerates when messages are lost.
+ *
+ * <p><b>Concurrency of fills.</b> A value read from Redis just before an invalidation arrives must not be
+ * put into L1 after it: fills (and the write-through of a local {@code put}) are guarded by striped
+ * invalidation epochs; a fill that raced with an invalidation of its stripe (or a clear) is removed
+ * again. That costs a miss, never a stale entry. Two {@code put}s of the same key racing on one instance
+ * may leave that instance's L1 with the value whose Redis write was not the last; that too is bounded
+ * by {@code l1Ttl} (the other instances are invalidated and read Redis).
+ *
+ * <p><b>Limits.</b> L1 holds at most {@code l1MaximumSize} entries (default 10,000; Caffeine's W-TinyLFU
+ * evicts beyond). Redis bounds L2 (see {@link io.hal9.cache.redis.RedisCache}). {@code getAll} loads its
+ * misses in one {@link CacheLoader#loadAll} call without coalescing with concurrent single loads.
+ *
+ * <p><b>When Redis is down.</b> Reads fall back to L1 (within {@code l1Ttl}) and then to the loader;
+ * writes to Redis and publishes fail silently (counted); no exception reaches the caller for an
+ * unavailable Redis. The near cache opens its own client with one data connection and one pub/sub
+ * connection, both reconnecting with a backoff capped at one second; Lettuce resubscribes on reconnect.
+ *
+ * <p>Thread safety: all methods may be called from any thread.
+ *
+ * @param <K> key type
+ * @param <V> value type
+ */
+public interface NearCache<K, V> extends Cache<K, V> {
+
+    /** A builder for a near cache named {@code name} whose values are stored in Redis with {@code valueCodec}. */
+    static <K, V> Builder<K, V> builder(String name, ValueCodec<V> valueCodec) {
+        return new Builder<>(Checks.name("near cache", name), Objects.requireNonNull(valueCodec, "valueCodec"));
+    }
+
+    /** A builder for a near cache whose values are JSON in Redis ({@link Codecs#json(Class)}). */
+    static <K, V> Builder<K, V> builder(String name, Class<V> valueType) {
+        return builder(name, Codecs.json(Objects.requireNonNull(valueType, "valueType")));
+    }
+
+    /** This instance's id, carried by its invalidation messages (random per cache instance). */
+    String instanceId();
+
+    /** The pub/sub channel of this cache: {@code <keyPrefix><name>:~near}. */
+    String channel();
+
+    /**
+     * Removes {@code key} from this instance's L1 only: no Redis command, no message. For tests and for
+     * hosts that learn of changes by other means.
+     */
+    void invalidateLocal(K key);
+
+    /** A snapshot of the near cache's counters. */
+    NearCacheStats nearStats();
+
+    /**
+     * Builds a {@link NearCache}. Every setter checks its argument at once and may be called once.
+     *
+     * <p>Thread safety: not thread-safe; use from one thread.
+     *
+     * @param <K> key type
+     * @param <V> value type
+     */
+    final class Builder<K, V> {
+        final String name;
+        final String component;
+        final ValueCodec<V> valueCodec;
+
+        @Nullable
+        String uri;
+
+        @Nullable
+        String keyPrefix;
+
+        @Nullable
+        KeyCodec<? super K> keyCodec;
+
+        @Nullable
+        Duration defaultTtl;
+
+        @Nullable
+        Duration commandTimeout;
+
+        long l1MaximumSize;
+
+        @Nullable
+        Duration l1Ttl;
+
+        @Nullable
+        CacheLoader<K, V> loader;
+
+        @Nullable
+        NearCacheListener listener;
+
+        @Nullable
+        Ticker ticker;
+
+        @Nullable
+        Executor executor;
+
+        Builder(String name, ValueCodec<V> valueCodec) {
+            this.name = name;
+            this.component = "near cache '" + name + "'";
+            this.valueCodec = valueCodec;
+        }
+
+        /** The Redis server ({@code redis://}, {@code rediss://} or {@code redis-sentinel://}); required. */
+        public Builder<K, V> uri(String uri) {
+            Objects.requireNonNull(uri, "uri");
+            Checks.notSet(component, "uri", this.uri != null);
+            if (uri.isBlank()) {
+                throw new IllegalArgumentException(component + ": uri must not be blank");
+            }
+            if (uri.startsWith("redis-cluster://") || uri.startsWith("rediss-cluster://")) {
+                throw new IllegalArgumentException(component + ": Redis Cluster is not supported by the near cache"
+                        + " yet (invalidations would need SPUBLISH); use a RedisCache");
+            }
+            this.uri = uri;
+            return this;
+        }
+
+        /** The prefix before {@code <name>:} in every key and in the channel (default {@code "hal9:"}). */
+        public Builder<K, V> keyPrefix(String keyPrefix) {
+            Objects.requireNonNull(keyPrefix, "keyPrefix");
+            Checks.notSet(component, "keyPrefix", this.keyPrefix != null);
+            if (keyPrefix.length() > 256) {
+                throw new IllegalArgumentException(
+                        component + ": keyPrefix must be at most 256 characters, was " + keyPrefix.length());
+            }
+            this.keyPrefix = keyPrefix;
+            return this;
+        }
+
+        /** How keys become strings in Redis and in messages (default {@link KeyCodec#ofToString()}). */
+        public Builder<K, V> keyCodec(KeyCodec<? super K> keyCodec) {
+            Objects.requireNonNull(keyCodec, "keyCodec");
+            Checks.notSet(component, "keyCodec", this.keyCodec != null);
+            this.keyCodec = keyCodec;
+            return this;
+        }
+
+        /** The Redis time to live of entries put without one and of loaded values (default 10 min). */
+        public Builder<K, V> defaultTtl(Duration ttl) {
+            Checks.notSet(component, "defaultTtl", defaultTtl != null);
+            this.defaultTtl = Checks.duration(component, "defaultTtl", ttl, Duration.ofMillis(1), Duration.ofDays(365));
+            return this;
+        }
+
+        /** How long one Redis command may wait (default 250 ms; [1ms, 60s]). */
+        public Builder<K, V> commandTimeout(Duration timeout) {
+            Checks.notSet(component, "commandTimeout", commandTimeout != null);
+            this.commandTimeout =
+                    Checks.duration(component, "commandTimeout", timeout, Duration.ofMillis(1), Duration.ofSeconds(60));
+            return this;
+        }
+
+        /** The most entries L1 holds (default 10,000; [1, 2^31]). */
+        public Builder<K, V> l1MaximumSize(long entries) {
+            Checks.notSet(component, "l1MaximumSize", l1MaximumSize != 0);
+            this.l1MaximumSize = Checks.inRange(component, "l1MaximumSize", entries, 1, 1L << 31);
+            return this;
+        }
+
+        /**
+         * How long an L1 entry lives after it was written (default 30 s; [1ms, 1h]): the staleness bound
+         * when invalidation messages are lost (see {@link NearCache}).
+         */
+        public Builder<K, V> l1Ttl(Duration ttl) {
+            Checks.notSet(component, "l1Ttl", l1Ttl != null);
+            this.l1Ttl = Checks.duration(component, "l1Ttl", ttl, Duration.ofMillis(1), Duration.ofHours(1));
+            return this;
+        }
+
+        /** The loader behind {@link Cache#get(Object)} and {@link Cache#getAll} (default: none). */
+        public Builder<K, V> loader(CacheLoader<K, V> loader) {
+            Objects.requireNonNull(loader, "loader");
+            Checks.notSet(component, "loader", this.loader != null);
+            this.loader = loader;
+            return this;
+        }
+
+        /** Receives coherence events (default: none). */
+        public Builder<K, V> listener(NearCacheListener listener) {
+            Objects.requireNonNull(listener, "listener");
+            Checks.notSet(component, "listener", this.listener != null);
+            this.listener = listener;
+            return this;
+        }
+
+        /** The time source of L1 expiry and load timing (default {@link Ticker#system()}). */
+        public Builder<K, V> ticker(Ticker ticker) {
+            Objects.requireNonNull(ticker, "ticker");
+            Checks.notSet(component, "ticker", this.ticker != null);
+            this.ticker = ticker;
+            return this;
+        }
+
+        /** Where the asynchronous view runs (default: a new virtual thread per operation). */
+        public Builder<K, V> executor(Executor executor) {
+            Objects.requireNonNull(executor, "executor");
+            Checks.notSet(component, "executor", this.executor != null);
+            this.executor = executor;
+            return this;
+        }
+
+        /**
+         * Builds the cache and connects (data and pub/sub connections, subscribed before it returns).
+         *
+         * @throws IllegalStateException if no {@code uri} was set
+         * @throws io.hal9.cache.CacheException if Redis cannot be reached
+         */
+        public NearCache<K, V> build() {
+            if (uri == null) {
+                throw new IllegalStateException(component + ": uri must be set");
+            }
+            return NearCacheImpl.create(this);
+        }
+    }
+}

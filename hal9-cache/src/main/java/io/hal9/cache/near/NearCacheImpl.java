@@ -1,0 +1,813 @@
+package io.hal9.cache.near;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.hal9.cache.CacheException;
+import io.hal9.cache.CacheLoader;
+import io.hal9.cache.CacheStats;
+import io.hal9.cache.KeyCodec;
+import io.hal9.cache.redis.RedisCache;
+import io.hal9.core.Ticker;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link NearCache} implementation.
+ *
+ * <p>Design: L1 is a Caffeine cache keyed by the encoded key string (the form invalidation messages
+ * carry), expiring {@code l1Ttl} after write on the injected ticker. L2 is a {@link RedisCache} on this
+ * cache's own data connection. One pub/sub connection of the same client receives the messages.
+ *
+ * <p>Concurrency: callers read L1 without locks. Fills (from L2 or a load) race with invalidations
+ * arriving on the Lettuce I/O thread; they are ordered by invalidation epochs: {@link #stamp} is the sum
+ * of the key's stripe counter and the global counter (both only grow, so the sum changes iff either
+ * did). An invalidation bumps the counter first and then removes from L1; a fill captures the stamp
+ * before reading L2, puts into L1, and then re-reads the stamp, removing its entry if it changed. Either
+ * the remover runs after the put (removes it) or the filler sees the bump (removes it itself): a stale
+ * fill can never survive. Atomic counters give the needed happens-before both ways. Loads are coalesced
+ * per key in {@link #inflight}. Publishing assigns the sequence number and dispatches the PUBLISH under
+ * {@link #publishLock}, so messages leave in sequence order on the one data connection.
+ *
+ * <p>Invariants: L1 is filled only while {@link #pubSubUp} (volatile) is true; every transition of the
+ * subscription or reconnect of a connection bumps the global epoch and clears L1 before fills resume.
+ */
+final class NearCacheImpl<K, V> implements NearCache<K, V> {
+    private static final Logger LOG = LoggerFactory.getLogger(NearCache.class);
+    private static final Duration DEFAULT_L1_TTL = Duration.ofSeconds(30);
+    private static final long DEFAULT_L1_SIZE = 10_000;
+    private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
+    private static final int STRIPES = 64;
+    private static final int MAX_TRACKED_SENDERS = 10_000;
+    private static final String VERSION = "1";
+    private static final NearCacheListener NO_LISTENER = new NearCacheListener() {};
+
+    private final String name;
+    private final String component;
+    private final String instanceId = UUID.randomUUID().toString();
+    private final String channel;
+    private final KeyCodec<? super K> keyCodec;
+    private final Duration l1Ttl;
+    private final Duration commandTimeout;
+    private final @Nullable CacheLoader<K, V> loader;
+    private final NearCacheListener listener;
+    private final Ticker ticker;
+    private final Executor executor;
+    private final com.github.benmanes.caffeine.cache.Cache<String, V> l1;
+    private final RedisCache<K, V> l2;
+    private final RedisClient client;
+    private final ClientResources resources;
+    private final StatefulRedisConnection<String, byte[]> data;
+    private final StatefulRedisPubSubConnection<String, String> pubSub;
+
+    private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
+    private final AtomicLong globalEpoch = new AtomicLong();
+    private final ConcurrentHashMap<String, CompletableFuture<@Nullable V>> inflight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Long> lastSeqBySender = new ConcurrentHashMap<>();
+    private final ReentrantLock publishLock = new ReentrantLock();
+    private long sequence; // guarded by publishLock
+    private volatile boolean pubSubUp;
+    private final AtomicBoolean lostSubscription = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AsyncView asyncView = new AsyncView();
+
+    private final LongAdder l1Hits = new LongAdder();
+    private final LongAdder l2Hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder loads = new LongAdder();
+    private final LongAdder loadFailures = new LongAdder();
+    private final LongAdder loadNanos = new LongAdder();
+    private final LongAdder puts = new LongAdder();
+    private final LongAdder invalidations = new LongAdder();
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder publishFailures = new LongAdder();
+    private final LongAdder received = new LongAdder();
+    private final LongAdder missed = new LongAdder();
+    private final LongAdder resyncs = new LongAdder();
+
+    private NearCacheImpl(
+            NearCache.Builder<K, V> b,
+            RedisClient client,
+            ClientResources resources,
+            StatefulRedisConnection<String, byte[]> data,
+            StatefulRedisPubSubConnection<String, String> pubSub) {
+        this.name = b.name;
+        this.component = b.component;
+        String prefix = b.keyPrefix == null ? "hal9:" : b.keyPrefix;
+        this.channel = prefix + b.name + ":~near";
+        this.keyCodec = b.keyCodec == null ? KeyCodec.ofToString() : b.keyCodec;
+        this.l1Ttl = b.l1Ttl == null ? DEFAULT_L1_TTL : b.l1Ttl;
+        this.commandTimeout = b.commandTimeout == null ? DEFAULT_COMMAND_TIMEOUT : b.commandTimeout;
+        this.loader = b.loader;
+        this.listener = b.listener == null ? NO_LISTENER : b.listener;
+        this.ticker = b.ticker == null ? Ticker.system() : b.ticker;
+        this.executor = b.executor == null ? r -> Thread.ofVirtual().start(r) : b.executor;
+        Ticker t = this.ticker;
+        this.l1 = Caffeine.newBuilder()
+                .maximumSize(b.l1MaximumSize == 0 ? DEFAULT_L1_SIZE : b.l1MaximumSize)
+                .expireAfterWrite(l1Ttl)
+                .ticker(t::read)
+                .build();
+        this.client = client;
+        this.resources = resources;
+        this.data = data;
+        this.pubSub = pubSub;
+        RedisCache.Builder<K, V> rb = RedisCache.<K, V>builder(b.name, b.valueCodec)
+                .connection(data)
+                .keyPrefix(prefix)
+                .keyCodec(keyCodec)
+                .commandTimeout(commandTimeout)
+                .ticker(ticker);
+        if (b.defaultTtl != null) {
+            rb.defaultTtl(b.defaultTtl);
+        }
+        this.l2 = rb.build();
+    }
+
+    static <K, V> NearCache<K, V> create(NearCache.Builder<K, V> b) {
+        String uri = Objects.requireNonNull(b.uri, "uri");
+        // Own resources so that reconnection backs off to at most 1 s (Lettuce's default reaches 30 s).
+        ClientResources resources = DefaultClientResources.builder()
+                .reconnectDelay(
+                        Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .build();
+        RedisClient client = null;
+        NearCacheImpl<K, V> cache = null;
+        try {
+            client = RedisClient.create(resources, uri);
+            client.setOptions(ClientOptions.builder()
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .requestQueueSize(65_536)
+                    .build());
+            StatefulRedisConnection<String, byte[]> data = client.connect(RedisCache.redisCodec());
+            StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub(StringCodec.UTF8);
+            cache = new NearCacheImpl<>(b, client, resources, data, pubSub);
+            cache.start();
+            return cache;
+        } catch (RuntimeException e) {
+            if (cache != null) {
+                cache.close();
+            } else {
+                if (client != null) {
+                    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+                }
+                resources.shutdown(0, 2, TimeUnit.SECONDS);
+            }
+            throw new CacheException(b.component + ": cannot connect to Redis: " + e.getMessage(), e);
+        }
+    }
+
+    /** Registers the listeners and subscribes; outside the constructor so that {@code this} does not escape. */
+    private void start() {
+        client.addListener(new StateWatcher());
+        pubSub.addListener(new Receiver());
+        try {
+            pubSub.async().subscribe(channel).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CacheException(component + ": interrupted while subscribing to " + channel, e);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new CacheException(component + ": cannot subscribe to " + channel + ": " + e, e);
+        }
+        // Confirmed. The subscribed callback may still be in flight on the I/O thread: it only sets the flag.
+        pubSubUp = true;
+    }
+
+    // ---------------------------------------------------------------- Cache
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String instanceId() {
+        return instanceId;
+    }
+
+    @Override
+    public String channel() {
+        return channel;
+    }
+
+    @Override
+    public @Nullable V getIfPresent(K key) {
+        String sk = encode(key);
+        V v = l1.getIfPresent(sk);
+        if (v != null) {
+            l1Hits.increment();
+            return v;
+        }
+        long stamp = stamp(sk);
+        v = l2.getIfPresent(key);
+        if (v == null) {
+            misses.increment();
+            return null;
+        }
+        l2Hits.increment();
+        fill(sk, v, stamp);
+        return v;
+    }
+
+    @Override
+    public @Nullable V get(K key) {
+        CacheLoader<K, V> l = requireLoader();
+        return get(key, k -> loadChecked(l, k));
+    }
+
+    @Override
+    public @Nullable V get(K key, Function<? super K, ? extends @Nullable V> fn) {
+        Objects.requireNonNull(fn, "loader");
+        String sk = encode(key);
+        V v = l1.getIfPresent(sk);
+        if (v != null) {
+            l1Hits.increment();
+            return v;
+        }
+        CompletableFuture<@Nullable V> mine = new CompletableFuture<>();
+        CompletableFuture<@Nullable V> running = inflight.putIfAbsent(sk, mine);
+        if (running != null) {
+            return await(running, key);
+        }
+        try {
+            V result = fetch(key, sk, fn);
+            mine.complete(result);
+            return result;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inflight.remove(sk, mine);
+        }
+    }
+
+    /** L2, then the loader (written back to L2); fills L1. Called by one caller per key at a time. */
+    private @Nullable V fetch(K key, String sk, Function<? super K, ? extends @Nullable V> fn) {
+        long stamp = stamp(sk);
+        V v = l2.getIfPresent(key);
+        if (v != null) {
+            l2Hits.increment();
+            fill(sk, v, stamp);
+            return v;
+        }
+        misses.increment();
+        long start = ticker.read();
+        V loaded;
+        try {
+            loaded = fn.apply(key);
+        } catch (RuntimeException | Error e) {
+            loadFailures.increment();
+            loadNanos.add(ticker.read() - start);
+            throw e;
+        }
+        loads.increment();
+        loadNanos.add(ticker.read() - start);
+        if (loaded != null) {
+            l2.put(key, loaded);
+            fill(sk, loaded, stamp);
+        }
+        return loaded;
+    }
+
+    private @Nullable V await(CompletableFuture<@Nullable V> running, K key) {
+        try {
+            return running.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CacheException(component + ": interrupted while waiting for the load of key '" + key + "'", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new CacheException(component + ": load failed for key '" + key + "': " + c, c);
+        }
+    }
+
+    @Override
+    public Map<K, V> getAll(Iterable<? extends K> keys) {
+        CacheLoader<K, V> l = requireLoader();
+        Map<K, V> out = new LinkedHashMap<>();
+        Map<K, Long> stamps = new LinkedHashMap<>();
+        lookup(keys, out, stamps);
+        if (stamps.isEmpty()) {
+            return out;
+        }
+        Set<K> remaining = new HashSet<>(stamps.keySet());
+        remaining.removeAll(out.keySet());
+        if (remaining.isEmpty()) {
+            return out;
+        }
+        misses.add(remaining.size());
+        long start = ticker.read();
+        Map<K, V> loaded;
+        try {
+            loaded = l.loadAll(remaining);
+        } catch (RuntimeException e) {
+            loadFailures.increment();
+            loadNanos.add(ticker.read() - start);
+            throw e;
+        } catch (Exception e) {
+            loadFailures.increment();
+            loadNanos.add(ticker.read() - start);
+            throw new CacheException(component + ": loadAll failed for " + remaining.size() + " keys: " + e, e);
+        }
+        loads.increment();
+        loadNanos.add(ticker.read() - start);
+        Map<K, V> wanted = new LinkedHashMap<>();
+        for (Map.Entry<K, V> e : loaded.entrySet()) {
+            if (remaining.contains(e.getKey()) && e.getValue() != null) {
+                wanted.put(e.getKey(), e.getValue());
+            }
+        }
+        if (!wanted.isEmpty()) {
+            l2.putAll(wanted);
+            for (Map.Entry<K, V> e : wanted.entrySet()) {
+                fill(encode(e.getKey()), e.getValue(), Objects.requireNonNull(stamps.get(e.getKey())));
+            }
+            out.putAll(wanted);
+        }
+        return out;
+    }
+
+    @Override
+    public Map<K, V> getAllPresent(Iterable<? extends K> keys) {
+        Map<K, V> out = new LinkedHashMap<>();
+        Map<K, Long> stamps = new LinkedHashMap<>();
+        lookup(keys, out, stamps);
+        for (K k : stamps.keySet()) {
+            if (!out.containsKey(k)) {
+                misses.increment();
+            }
+        }
+        return out;
+    }
+
+    /** L1, then one L2 round trip for the rest; {@code stamps} gets every key L1 missed. */
+    private void lookup(Iterable<? extends K> keys, Map<K, V> out, Map<K, Long> stamps) {
+        Objects.requireNonNull(keys, "keys");
+        for (K k : keys) {
+            Objects.requireNonNull(k, "key");
+            String sk = encode(k);
+            V v = l1.getIfPresent(sk);
+            if (v != null) {
+                l1Hits.increment();
+                out.put(k, v);
+            } else {
+                stamps.put(k, stamp(sk));
+            }
+        }
+        if (stamps.isEmpty()) {
+            return;
+        }
+        Map<K, V> fromL2 = l2.getAllPresent(new ArrayList<>(stamps.keySet()));
+        for (Map.Entry<K, V> e : fromL2.entrySet()) {
+            l2Hits.increment();
+            fill(encode(e.getKey()), e.getValue(), Objects.requireNonNull(stamps.get(e.getKey())));
+            out.put(e.getKey(), e.getValue());
+        }
+    }
+
+    @Override
+    public void put(K key, V value) {
+        Objects.requireNonNull(value, "value");
+        String sk = encode(key);
+        bump(sk); // a concurrent fill of the previous value will remove itself
+        long stamp = stamp(sk);
+        l2.put(key, value);
+        puts.increment();
+        fill(sk, value, stamp); // removed again if an invalidation arrived meanwhile
+        publish("k|" + sk);
+    }
+
+    /** Entries with a {@code ttl} shorter than {@code l1Ttl} are not kept in L1 (only in Redis). */
+    @Override
+    public void put(K key, V value, Duration ttl) {
+        Objects.requireNonNull(value, "value");
+        String sk = encode(key);
+        bump(sk);
+        long stamp = stamp(sk);
+        l2.put(key, value, ttl);
+        puts.increment();
+        if (ttl.compareTo(l1Ttl) >= 0) {
+            fill(sk, value, stamp);
+        } else {
+            l1.invalidate(sk);
+        }
+        publish("k|" + sk);
+    }
+
+    @Override
+    public void putAll(Map<? extends K, ? extends V> entries) {
+        Objects.requireNonNull(entries, "entries");
+        Map<String, Long> stamps = new HashMap<>();
+        for (K k : entries.keySet()) {
+            String sk = encode(k);
+            bump(sk);
+            stamps.put(sk, stamp(sk));
+        }
+        l2.putAll(entries);
+        for (Map.Entry<? extends K, ? extends V> e : entries.entrySet()) {
+            String sk = encode(e.getKey());
+            puts.increment();
+            fill(sk, e.getValue(), Objects.requireNonNull(stamps.get(sk)));
+            publish("k|" + sk);
+        }
+    }
+
+    @Override
+    public void invalidate(K key) {
+        String sk = encode(key);
+        l2.invalidate(key);
+        invalidations.increment();
+        bump(sk);
+        l1.invalidate(sk);
+        publish("k|" + sk);
+    }
+
+    @Override
+    public void invalidateAll(Iterable<? extends K> keys) {
+        Objects.requireNonNull(keys, "keys");
+        List<K> list = new ArrayList<>();
+        keys.forEach(list::add);
+        l2.invalidateAll(list);
+        for (K k : list) {
+            String sk = encode(k);
+            invalidations.increment();
+            bump(sk);
+            l1.invalidate(sk);
+            publish("k|" + sk);
+        }
+    }
+
+    @Override
+    public void invalidateAll() {
+        l2.invalidateAll();
+        invalidations.increment();
+        globalEpoch.incrementAndGet();
+        l1.invalidateAll();
+        publish("a|");
+    }
+
+    @Override
+    public void invalidateLocal(K key) {
+        String sk = encode(key);
+        bump(sk);
+        l1.invalidate(sk);
+    }
+
+    @Override
+    public CacheStats stats() {
+        return nearStats().toCacheStats();
+    }
+
+    @Override
+    public NearCacheStats nearStats() {
+        return new NearCacheStats(
+                l1Hits.sum(),
+                l2Hits.sum(),
+                misses.sum(),
+                loads.sum(),
+                loadFailures.sum(),
+                loadNanos.sum(),
+                puts.sum(),
+                invalidations.sum(),
+                sent.sum(),
+                publishFailures.sum(),
+                received.sum(),
+                missed.sum(),
+                resyncs.sum(),
+                pubSubUp,
+                l1.estimatedSize());
+    }
+
+    @Override
+    public AsyncCache<K, V> async() {
+        return asyncView;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        pubSubUp = false;
+        l1.invalidateAll();
+        try {
+            pubSub.close();
+            l2.close();
+            data.close();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: error while closing connections", component, e);
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public String toString() {
+        return component + " (instance " + instanceId + ", channel " + channel + ")";
+    }
+
+    // ---------------------------------------------------------------- coherence
+
+    private String encode(K key) {
+        Objects.requireNonNull(key, "key");
+        return keyCodec.encode(key);
+    }
+
+    private static int stripe(String sk) {
+        int h = sk.hashCode();
+        return (h ^ (h >>> 16)) & (STRIPES - 1);
+    }
+
+    private long stamp(String sk) {
+        return stripes.get(stripe(sk)) + globalEpoch.get();
+    }
+
+    private void bump(String sk) {
+        stripes.incrementAndGet(stripe(sk));
+    }
+
+    /**
+     * Puts into L1 unless the subscription is down (then it removes what L1 holds for the key: the caller
+     * has a newer value in hand); undoes the put if an invalidation raced with it.
+     */
+    private void fill(String sk, V value, long stamp) {
+        if (!pubSubUp) {
+            l1.invalidate(sk);
+            return;
+        }
+        l1.put(sk, value);
+        if (stamp(sk) != stamp) {
+            l1.invalidate(sk);
+        }
+    }
+
+    /** Clears L1 and forgets the senders' sequences (messages may have been missed). */
+    private void resync(String reason) {
+        globalEpoch.incrementAndGet();
+        l1.invalidateAll();
+        lastSeqBySender.clear();
+        resyncs.increment();
+        LOG.info("{}: local level cleared ({})", component, reason);
+        call(() -> listener.onResync(reason));
+    }
+
+    private void publish(String tail) {
+        if (closed.get()) {
+            return;
+        }
+        CompletableFuture<Long> f;
+        publishLock.lock();
+        try {
+            long seq = ++sequence;
+            byte[] msg = (VERSION + "|" + instanceId + "|" + seq + "|" + tail).getBytes(StandardCharsets.UTF_8);
+            // Dispatched under the lock: Lettuce writes commands in dispatch order on one connection, so
+            // receivers see this sender's sequence numbers in order.
+            f = data.async().publish(channel, msg).toCompletableFuture();
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        } finally {
+            publishLock.unlock();
+        }
+        f.orTimeout(commandTimeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((n, ex) -> {
+            if (ex == null) {
+                sent.increment();
+            } else {
+                publishFailures.increment();
+                LOG.debug("{}: invalidation not published", component, ex);
+                call(() -> listener.onPublishFailed(ex));
+            }
+        });
+    }
+
+    /** Handles one message; runs on the pub/sub connection's I/O thread (one at a time). */
+    void onMessage(String message) {
+        String[] parts = message.split("\\|", 5);
+        if (parts.length != 5 || !VERSION.equals(parts[0])) {
+            LOG.warn("{}: ignored a malformed invalidation message", component);
+            return;
+        }
+        String sender = parts[1];
+        if (sender.equals(instanceId)) {
+            return;
+        }
+        long seq;
+        try {
+            seq = Long.parseLong(parts[2]);
+        } catch (NumberFormatException e) {
+            LOG.warn("{}: ignored an invalidation message with a bad sequence number", component);
+            return;
+        }
+        received.increment();
+        if (lastSeqBySender.size() >= MAX_TRACKED_SENDERS && !lastSeqBySender.containsKey(sender)) {
+            lastSeqBySender.clear();
+        }
+        Long prev = lastSeqBySender.put(sender, seq);
+        if (prev != null && seq != prev + 1) {
+            long lost = seq > prev ? seq - prev - 1 : 1;
+            missed.add(lost);
+            LOG.warn(
+                    "{}: {} invalidation(s) from instance {} were lost; clearing the local level",
+                    component,
+                    lost,
+                    sender);
+            call(() -> listener.onInvalidationsMissed(sender, lost));
+            resync("gap");
+            lastSeqBySender.put(sender, seq);
+            return;
+        }
+        if ("a".equals(parts[3])) {
+            globalEpoch.incrementAndGet();
+            l1.invalidateAll();
+        } else if ("k".equals(parts[3])) {
+            String sk = parts[4];
+            bump(sk);
+            l1.invalidate(sk);
+        } else {
+            LOG.warn("{}: ignored an invalidation message of unknown kind", component);
+        }
+    }
+
+    private void call(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: listener threw; ignored", component, e);
+        }
+    }
+
+    private CacheLoader<K, V> requireLoader() {
+        CacheLoader<K, V> l = loader;
+        if (l == null) {
+            throw new IllegalStateException(component + ": built without a loader; use get(key, loader)");
+        }
+        return l;
+    }
+
+    private @Nullable V loadChecked(CacheLoader<K, V> l, K key) {
+        try {
+            return l.load(key);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new CacheException(component + ": loader failed for key '" + key + "': " + e, e);
+        }
+    }
+
+    /** Receives the invalidation messages and subscription confirmations. Thread safety: I/O thread. */
+    private final class Receiver extends RedisPubSubAdapter<String, String> {
+        @Override
+        public void message(String ch, String message) {
+            if (channel.equals(ch)) {
+                onMessage(message);
+            }
+        }
+
+        @Override
+        public void subscribed(String ch, long count) {
+            if (!channel.equals(ch)) {
+                return;
+            }
+            if (lostSubscription.getAndSet(false)) {
+                // Re-subscribed after a reconnect: anything published meanwhile was missed.
+                resync("subscribed again");
+            }
+            pubSubUp = true;
+        }
+    }
+
+    /** Watches both connections of the client. Thread safety: Lettuce I/O threads; touches only atomics. */
+    private final class StateWatcher implements RedisConnectionStateListener {
+        @Override
+        public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+            if (connection == (Object) data) {
+                LOG.info("{}: data connection to {} is back", component, address);
+                resync("data connection reconnected");
+            }
+        }
+
+        @Override
+        public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+            if (closed.get()) {
+                return;
+            }
+            if (connection == (Object) pubSub) {
+                lostSubscription.set(true);
+                pubSubUp = false;
+                globalEpoch.incrementAndGet();
+                LOG.warn("{}: invalidation subscription lost; the local level is no longer filled", component);
+                call(listener::onPubSubDisconnected);
+            } else if (connection == (Object) data) {
+                globalEpoch.incrementAndGet();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- async view
+
+    /** Runs the synchronous operations on the executor (L1 hits complete at once). Thread safety: stateless. */
+    private final class AsyncView implements AsyncCache<K, V> {
+        private <T> CompletableFuture<T> run(Supplier<T> s) {
+            return CompletableFuture.supplyAsync(s, executor);
+        }
+
+        @Override
+        public CompletableFuture<@Nullable V> getIfPresent(K key) {
+            V v = l1.getIfPresent(encode(key));
+            if (v != null) {
+                l1Hits.increment();
+                return CompletableFuture.completedFuture(v);
+            }
+            return run(() -> NearCacheImpl.this.getIfPresent(key));
+        }
+
+        @Override
+        public CompletableFuture<@Nullable V> get(K key) {
+            CacheLoader<K, V> l = requireLoader();
+            return get(key, k -> CompletableFuture.completedFuture(loadChecked(l, k)));
+        }
+
+        @Override
+        public CompletableFuture<@Nullable V> get(
+                K key, Function<? super K, ? extends CompletableFuture<? extends @Nullable V>> fn) {
+            Objects.requireNonNull(fn, "loader");
+            V v = l1.getIfPresent(encode(key));
+            if (v != null) {
+                l1Hits.increment();
+                return CompletableFuture.completedFuture(v);
+            }
+            return run(() -> NearCacheImpl.this.get(key, k -> {
+                CompletableFuture<? extends @Nullable V> f = fn.apply(k);
+                return f.join();
+            }));
+        }
+
+        @Override
+        public CompletableFuture<Map<K, V>> getAll(Iterable<? extends K> keys) {
+            return run(() -> NearCacheImpl.this.getAll(keys));
+        }
+
+        @Override
+        public CompletableFuture<Void> put(K key, V value) {
+            return run(() -> {
+                NearCacheImpl.this.put(key, value);
+                return null;
+            });
+        }
+
+        @Override
+        public CompletableFuture<Void> put(K key, V value, Duration ttl) {
+            return run(() -> {
+                NearCacheImpl.this.put(key, value, ttl);
+                return null;
+            });
+        }
+
+        @Override
+        public CompletableFuture<Void> invalidate(K key) {
+            return run(() -> {
+                NearCacheImpl.this.invalidate(key);
+                return null;
+            });
+        }
+    }
+}
