@@ -50,7 +50,9 @@ import org.jspecify.annotations.Nullable;
  * loan throws {@code IllegalStateException("object pool 'x': lease released twice")} and leaves the pool
  * unchanged. Limit (the same as Netty's {@code Recycler}): a stale reference closed <i>after</i> the
  * same object was claimed again cannot be told apart from the new owner's lease, so it releases the
- * object under the new owner's feet. Do not keep a lease after closing it.
+ * object under the new owner's feet. Do not keep a lease after closing it. Likewise, two closes of one
+ * lease racing on two threads with no happens-before edge between them (two owners at once) are not
+ * guaranteed to be caught: a release on the claiming thread uses no atomic instruction.
  *
  * <p><b>Leaks.</b> With {@link Builder#leakDetection(boolean) leakDetection} on, a lease that becomes
  * unreachable while on loan is reported once to {@link ObjectPoolListener#onLeak} (and logged at WARN)

@@ -31,14 +31,21 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
      * - Every pooled object lives in one Slot for its whole life; the Slot IS the Lease, so a claim hands
      *   out an existing object and a release allocates nothing. Slot.state is IDLE or CLAIMED. claim sets
      *   CLAIMED with a plain store (the slot was just taken out of a cache or queue: nobody else holds
-     *   it); close() moves CLAIMED -> IDLE with one compareAndSet, and a failed CAS is the "released
-     *   twice" error, thrown before anything else is touched. ABA limit: see ObjectPool's Javadoc.
-     * - Idle slots sit in (a) the cache of the platform thread that released them: a LIFO array owned by
-     *   that thread, reached through a per-pool ThreadLocal, plain accesses only, or (b) `shared`, a small
-     *   power-of-two set of MpmcArrayQueues; a thread starts at its home stripe (from its id). Claim:
-     *   own cache, else shared, else the factory (miss). Release: reset, then own cache, else shared,
-     *   else discard. Virtual threads never get a cache (ThreadLocal maps would multiply with them) and
-     *   go straight to shared.
+     *   it); close() moves CLAIMED -> IDLE, and finding it IDLE is the "released twice" error, thrown
+     *   before anything else is touched. ABA limit: see ObjectPool's Javadoc.
+     * - Fast path: a claim through a thread's cache remembers that cache in the slot (Slot.cache; the
+     *   cache knows its owner thread). A close on that same thread (the common case: try-with-resources)
+     *   then needs no ThreadLocal lookup and no atomic instruction: opaque check of the state, opaque
+     *   store of IDLE, push into the remembered cache. A close on any other thread (or of a slot claimed
+     *   without a cache) takes the slow path: a compareAndSet of the state, then the releasing thread's
+     *   own cache through the ThreadLocal, or shared. A slot never enters shared with Slot.cache set, so
+     *   shared never keeps a thread's cache (and the thread) reachable.
+     * - Idle slots sit in (a) the cache of the platform thread that released them: a LIFO stack (a top
+     *   field and an array) owned by that thread, reached through a per-pool ThreadLocal (or Slot.cache),
+     *   or (b) `shared`, a small power-of-two set of MpmcArrayQueues; a thread starts at its home stripe
+     *   (from its id). Claim: own cache, else shared, else the factory (miss). Release: reset, then own
+     *   cache, else shared, else discard. Virtual threads never get a cache (ThreadLocal maps would
+     *   multiply with them) and go straight to shared.
      * - maxIdle is exact: shared holds at most sharedCapacity (a power of two, so the JCTools queues are
      *   exactly bounded with no counter of their own); the remaining cacheBudget = maxIdle - sharedCapacity
      *   is granted to caches as they are created (min(cacheCapacity, what is left), possibly 0) and given
@@ -64,7 +71,26 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
      * Concurrency
      * - Slot.state: see above. get() reads it opaquely: the owner sees its own stores; a thread that got
      *   the lease through a happens-before edge (the Lease contract) sees the claim's store.
-     * - Cache: every access by its owner thread except the opaque read of `size` by stats().
+     * - Why the fast close may use opaque accesses instead of a CAS. A lease has one owner at a time, and
+     *   ownership moves only along happens-before edges (Lease contract). Every close that the contract
+     *   lets us see as "twice" is ordered after the first close by such an edge or by program order, so it
+     *   reads IDLE (or CLAIMED from a later claim: the documented ABA limit), whichever path each close
+     *   took: (a) the same thread twice: program order; the first close wrote IDLE (opaque or CAS) and
+     *   left Slot.cache as it was or null. (b) First close on thread B, second on the claiming thread A
+     *   after an edge from B: A sees the Slot.cache B left (null, or B's own cache), takes the slow path,
+     *   and its CAS fails. (c) First close on A (fast path), second on B after an edge: B sees IDLE and
+     *   its CAS fails. The only closes that may both pass are two closes of one lease racing on two
+     *   threads with no edge between them: two owners at once, outside the contract, like the ABA case
+     *   (a CAS would catch that race, at the price of an atomic on every release). Opaque (not plain) so
+     *   that the JIT can neither drop the store nor reuse a stale read across calls. The IDLE store needs
+     *   no release ordering: the slot then goes into the owner's own cache (same thread) or through
+     *   shared, whose offer/poll give the edge to the next claimer.
+     * - Slot.cache: plain; written only by the thread that holds the slot (claimed, or being released):
+     *   set by every claim through a cache and by a slow-path push into the releaser's cache,
+     *   cleared (null) by a slow-path close after its CAS and before any slot goes to shared. A close
+     *   reads it after the hand-off edge and only compares the cache's final owner with its own thread,
+     *   so only the owner itself can take the fast path, on a cache only it ever writes.
+     * - Cache: every access by its owner thread except the opaque reads of `size` and `top` by stats().
      *   Counters: one writer (the owner), opaque stores; stats() reads them opaquely (untorn, maybe stale).
      * - shared: JCTools MPMC queues; offer/poll give the hand-off between the releasing and the claiming
      *   thread its happens-before edge (the reset's writes are visible to the next owner).
@@ -78,7 +104,9 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
      * 1. A slot is in at most one place: one cache, one stripe, or one owner's hands; IDLE in the first
      *    two, CLAIMED in the third (except a slot being reset or discarded: IDLE, in no place).
      * 2. idle objects <= maxIdle (see Design), exactly, at every instant.
-     * 3. A failed close() changes nothing: the CAS is its first write.
+     * 3. A failed close() changes nothing: the state check (CAS or opaque read) comes before any write.
+     * 4. A slot idle in a cache has Slot.cache == that cache; a slot idle in shared has Slot.cache ==
+     *    null; a slot on loan has the cache it was claimed through, or null if claimed without one.
      */
     private static final Logger LOG = LoggerFactory.getLogger(ObjectPool.class);
 
@@ -108,7 +136,7 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
     private final ObjectPoolStripes<Slot<T>> shared;
     private final ThreadLocal<Cache<T>> caches;
     /** Stands in for a thread's cache once the pool is closed: capacity 0, references no slot, no pool. */
-    private final Cache<T> closedCache = new Cache<>(0, new Counters(), 0);
+    private final Cache<T> closedCache = new Cache<>(0, new Counters(), 0, null);
 
     private final @Nullable LeakDetector leakDetector;
 
@@ -190,7 +218,7 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
         if ((boolean) CLOSED.getOpaque(this)) {
             slot = claimAfterClose(thread);
         } else if (cachesEnabled && !thread.isVirtual()) {
-            slot = claimCached(thread);
+            slot = claimCached(caches.get(), thread);
         } else {
             slot = claimShared(thread);
         }
@@ -203,21 +231,26 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
         return slot;
     }
 
-    private Slot<T> claimCached(Thread thread) {
-        Cache<T> cache = caches.get();
+    private Slot<T> claimCached(Cache<T> cache, Thread thread) {
         if (cache == closedCache) { // closed after the check in claim()
             return claimAfterClose(thread);
         }
         Slot<T> slot = cache.pop();
         if (slot == null) {
             slot = shared.poll(cache.home);
+            if (slot == null) {
+                slot = allocate();
+                cache.counters.miss();
+                slot.cache = cache;
+                return slot;
+            }
         }
-        if (slot != null) {
-            cache.counters.hit();
-            return slot;
-        }
-        slot = allocate();
-        cache.counters.miss();
+        cache.counters.hit();
+        // Remembered for close(): a release on this thread then skips the ThreadLocal lookup and the CAS.
+        // Stored even when it is already there (a slot from this cache, invariant 4): when claim and
+        // close are compiled into one method (try-with-resources) the JIT then knows the value close()
+        // reads, and the measured cycle is faster than with a conditional or no store.
+        slot.cache = cache;
         return slot;
     }
 
@@ -249,8 +282,29 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
 
     // ---------------------------------------------------------------- release
 
+    /**
+     * Called by Slot.close() on the thread that owns {@code cache}, the cache the slot was claimed from,
+     * after the state check (the slot is IDLE and in no place).
+     */
+    void releaseOwned(Slot<T> slot, Cache<T> cache) {
+        // Opaque: see claim(). A racing close() is seen on a later call (the cache is dropped then).
+        if ((boolean) CLOSED.getOpaque(this)) {
+            slot.cache = null;
+            releaseAfterClose(Thread.currentThread());
+            return;
+        }
+        cache.counters.release();
+        if (resetOrDiscard(slot) && !cache.push(slot)) {
+            slot.cache = null; // the shared queue must not keep this thread's cache reachable
+            if (!shared.offer(slot, cache.home)) {
+                discard(DiscardReason.IDLE_FULL, null);
+            }
+        }
+    }
+
     /** Called by Slot.close() after its CAS succeeded (the slot is IDLE and in no place). */
     void release(Slot<T> slot) {
+        slot.cache = null; // set by a claim on another thread (or a cache since dropped): forget it
         Thread thread = Thread.currentThread();
         if ((boolean) CLOSED.getOpaque(this)) { // opaque: see claim()
             releaseAfterClose(thread);
@@ -263,8 +317,12 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
                 return;
             }
             cache.counters.release();
-            if (resetOrDiscard(slot) && !cache.push(slot) && !shared.offer(slot, cache.home)) {
-                discard(DiscardReason.IDLE_FULL, null);
+            if (resetOrDiscard(slot)) {
+                if (cache.push(slot)) {
+                    slot.cache = cache; // invariant 4; its next claim here will then release fast
+                } else if (!shared.offer(slot, cache.home)) {
+                    discard(DiscardReason.IDLE_FULL, null);
+                }
             }
         } else {
             sharedReleases.increment();
@@ -275,8 +333,12 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
     }
 
     private boolean resetOrDiscard(Slot<T> slot) {
+        Consumer<? super T> hook = reset;
+        if (hook == NO_RESET) { // no call at all (the shared call site is megamorphic across pools)
+            return true;
+        }
         try {
-            reset.accept(slot.value);
+            hook.accept(slot.value);
             return true;
         } catch (RuntimeException e) {
             resetFailures.increment();
@@ -334,7 +396,7 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
             int grant = Math.min(cacheCapacity, cacheBudget);
             cacheBudget -= grant;
             Counters counters = new Counters();
-            Cache<T> cache = new Cache<>(grant, counters, shared.home(thread));
+            Cache<T> cache = new Cache<>(grant, counters, shared.home(thread), thread);
             registry.add(new CacheRef(cache, deadCaches, counters, grant));
             cachesCreated++;
             return cache;
@@ -539,6 +601,14 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
         /** Set by claim, cleared by close, both by the owner (leak detection only). */
         @Nullable
         LeakTracker tracker;
+        /**
+         * On loan: the cache it was claimed through (null if claimed without one), so that a release on
+         * that cache's owner thread skips the ThreadLocal lookup and the CAS. Idle: the cache it sits in,
+         * or null in shared (so that shared never keeps a dead thread's cache reachable). Plain; see
+         * Concurrency and invariant 4 in ObjectPoolImpl.
+         */
+        @Nullable
+        Cache<T> cache;
 
         Slot(ObjectPoolImpl<T> pool, T value) {
             this.pool = pool;
@@ -557,17 +627,34 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
 
         @Override
         public void close() {
-            // Volatile CAS, the one atomic of a release: atomic so that two closes racing on two threads
-            // cannot both pass, strong (not weak) so that a spurious failure never reads as "twice".
+            Cache<T> c = cache;
+            if (c != null && c.owner == Thread.currentThread()) {
+                // Released on the thread that claimed it, into that thread's cache: check and write the
+                // state with opaque accesses, no atomic instruction (see Concurrency in ObjectPoolImpl for
+                // why this still detects every double close the contract promises to detect).
+                if ((int) STATE.getOpaque(this) != CLAIMED) {
+                    throw new IllegalStateException(pool.component + ": lease released twice");
+                }
+                STATE.setOpaque(this, IDLE);
+                untrackIfTracked();
+                pool.releaseOwned(this, c);
+                return;
+            }
+            // Volatile CAS: a release on another thread than the claim's (or without a cache) is atomic,
+            // strong (not weak) so that a spurious failure never reads as "twice".
             if (!STATE.compareAndSet(this, CLAIMED, IDLE)) {
                 throw new IllegalStateException(pool.component + ": lease released twice");
             }
+            untrackIfTracked();
+            pool.release(this);
+        }
+
+        private void untrackIfTracked() {
             LeakTracker t = tracker;
             if (t != null) {
                 tracker = null;
                 pool.untrack(t);
             }
-            pool.release(this);
         }
 
         @Override
@@ -578,65 +665,105 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
     }
 
     /**
-     * A platform thread's idle slots: a LIFO array, last released first claimed (it is the warmest in the
-     * CPU cache). Thread safety: owned by one thread; only {@link #size()} may be read by others.
+     * A platform thread's idle slots: a LIFO stack, last released first claimed (it is the warmest in the
+     * CPU cache). Its top is a field of its own, {@code top}, and the rest an array: a thread that claims
+     * and releases one object at a time (the common case) touches only that field. Thread safety: owned
+     * by one thread; only {@link #size()} may be read by others.
      */
     static final class Cache<T> {
         private static final VarHandle SIZE;
+        private static final VarHandle TOP;
 
         static {
             try {
-                SIZE = MethodHandles.lookup().findVarHandle(Cache.class, "size", int.class);
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                SIZE = lookup.findVarHandle(Cache.class, "size", int.class);
+                TOP = lookup.findVarHandle(Cache.class, "top", Slot.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
+        /**
+         * The top of the stack, if any (null while the stack is empty); the rest is in slots. Written by
+         * the owner only, through TOP (opaque, for stats()).
+         */
+        private @Nullable Slot<T> top;
+        /** Whether top may be used: false for a cache of capacity 0. */
+        private final boolean hasTop;
+        /** Below top, bottom first; capacity - 1 entries (0 for capacity 0). */
         private final @Nullable Slot<T>[] slots;
+
         final Counters counters;
         final int home;
+        /** The thread this cache belongs to (null for closedCache, which belongs to no thread). */
+        final @Nullable Thread owner;
         /** Written by the owner only (opaque, for stats()); accessed through SIZE for writes. */
         private int size;
 
-        Cache(int capacity, Counters counters, int home) {
+        Cache(int capacity, Counters counters, int home, @Nullable Thread owner) {
             // Generic array creation: only Slot<T>s are stored, and the array never leaves this object.
             @SuppressWarnings("unchecked")
             @Nullable
-            Slot<T>[] array = (@Nullable Slot<T>[]) new Slot<?>[capacity];
+            Slot<T>[] array = (@Nullable Slot<T>[]) new Slot<?>[Math.max(0, capacity - 1)];
             this.slots = array;
+            this.hasTop = capacity > 0;
             this.counters = counters;
             this.home = home;
+            this.owner = owner;
         }
 
+        /** Takes the top; null if empty. Invariant: top == null implies the array is empty. */
         @Nullable
         Slot<T> pop() {
-            int n = size - 1;
-            if (n < 0) {
+            Slot<T> slot = top;
+            if (slot == null) {
                 return null;
             }
-            Slot<T> slot = slots[n];
-            slots[n] = null; // a claimed slot must not stay reachable from here (leak detection, GC)
-            SIZE.setOpaque(this, n); // opaque: untorn for stats(); no ordering needed
+            int n = size - 1;
+            if (n < 0) {
+                // Opaque: see size(). Cleared: a claimed slot must not stay reachable from here (leaks, GC).
+                TOP.setOpaque(this, null);
+            } else {
+                TOP.setOpaque(this, slots[n]); // the array's last entry becomes the top
+                slots[n] = null;
+                SIZE.setOpaque(this, n); // opaque: untorn for stats(); no ordering needed
+            }
             return slot;
         }
 
+        /** Puts a slot on top; false (and nothing changed) if full. */
         boolean push(Slot<T> slot) {
-            int n = size;
-            if (n == slots.length) {
-                return false;
+            Slot<T> below = top;
+            if (below == null) {
+                if (!hasTop) {
+                    return false;
+                }
+            } else {
+                int n = size;
+                if (n == slots.length) {
+                    return false;
+                }
+                slots[n] = below;
+                SIZE.setOpaque(this, n + 1); // opaque: see pop()
             }
-            slots[n] = slot;
-            SIZE.setOpaque(this, n + 1); // opaque: see pop()
+            TOP.setOpaque(this, slot); // opaque: see size()
             return true;
         }
 
         void clear() {
             Arrays.fill(slots, 0, size, null);
             SIZE.setOpaque(this, 0); // opaque: see pop()
+            TOP.setOpaque(this, null); // opaque: see size()
         }
 
+        /**
+         * Slots held (racy when read by another thread than the owner: the two fields are read one after
+         * the other, each opaquely, so untorn, and the sum never exceeds the capacity).
+         */
         int size() {
-            return (int) SIZE.getOpaque(this);
+            int n = (int) SIZE.getOpaque(this);
+            return TOP.getOpaque(this) == null ? n : n + 1;
         }
     }
 
