@@ -92,10 +92,14 @@ public class NearCacheBenchmark {
                         .build();
                 near = c;
                 c.putAll(entries);
-                for (String k : keys) {
-                    c.getIfPresent(k);
+                // A fill that races an invalidation is undone, and Caffeine's size is an estimate:
+                // read everything a few times, then insist that (almost) all of it is in L1.
+                for (int pass = 0; pass < 3 && c.nearStats().l1Size() < KEYS; pass++) {
+                    for (String k : keys) {
+                        c.getIfPresent(k);
+                    }
                 }
-                if (c.nearStats().l1Size() != KEYS) {
+                if (c.nearStats().l1Size() < KEYS * 99L / 100) {
                     throw new IllegalStateException(
                             "setup: L1 holds " + c.nearStats().l1Size() + " of " + KEYS);
                 }
