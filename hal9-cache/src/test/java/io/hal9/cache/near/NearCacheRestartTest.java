@@ -3,19 +3,12 @@ package io.hal9.cache.near;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.File;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import io.hal9.testkit.PrivateRedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,37 +20,27 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class NearCacheRestartTest {
-    private int port;
-    private @Nullable Process server;
-    private @Nullable String binary;
+    private @Nullable PrivateRedisServer redis;
     private final List<NearCache<String, String>> caches = new ArrayList<>();
 
     @BeforeEach
-    void startServer() throws Exception {
-        binary = findRedisServer();
-        if (binary == null) {
-            String reason = "redis-server binary not found on PATH: cannot run restart tests";
-            String require = System.getenv("HAL9_REQUIRE_SERVICES");
-            if ("1".equals(require) || "true".equals(require)) {
-                throw new IllegalStateException(reason);
-            }
-            Assumptions.abort(reason);
-        }
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        start();
+    void startServer() {
+        redis = PrivateRedisServer.start();
     }
 
     @AfterEach
     void stopServer() {
         caches.forEach(NearCache::close);
-        kill();
+        server().close();
+    }
+
+    private PrivateRedisServer server() {
+        return java.util.Objects.requireNonNull(redis, "redis");
     }
 
     private NearCache<String, String> instance() {
         NearCache<String, String> c = NearCache.<String, String>builder("restart", String.class)
-                .uri("redis://127.0.0.1:" + port)
+                .uri(server().uri())
                 .commandTimeout(Duration.ofMillis(100))
                 .l1Ttl(Duration.ofSeconds(30))
                 .build();
@@ -76,7 +59,7 @@ class NearCacheRestartTest {
         assertThat(b.getIfPresent("k")).isEqualTo("v1");
         assertThat(b.nearStats().l1Hits()).isEqualTo(1);
 
-        kill();
+        server().kill();
         await().atMost(Duration.ofSeconds(5)).until(() -> !b.nearStats().pubSubConnected());
         // Redis is down: A's write and its message are lost; nothing is thrown.
         a.put("k", "v2");
@@ -91,7 +74,7 @@ class NearCacheRestartTest {
         assertThat(b.get("other", k -> "loaded")).isEqualTo("loaded"); // the loader answers, no exception
         assertThat(b.nearStats().l1Size()).isEqualTo(l1Before);
 
-        start(); // empty: no persistence
+        server().restart(); // empty: no persistence
         // B resynchronises (clears L1) once re-subscribed, before serving from L1 again.
         await().atMost(Duration.ofSeconds(10)).until(() -> b.nearStats().pubSubConnected());
         assertThat(b.nearStats().resyncs()).isGreaterThanOrEqualTo(1);
@@ -109,62 +92,5 @@ class NearCacheRestartTest {
         await().atMost(Duration.ofSeconds(1))
                 .untilAsserted(() -> assertThat(b.getIfPresent("k")).isEqualTo("v4"));
         assertThat(b.nearStats().invalidationsReceived()).isGreaterThan(received);
-    }
-
-    // ---------------------------------------------------------------- private server
-
-    private void start() throws IOException {
-        server = new ProcessBuilder(
-                        String.valueOf(binary),
-                        "--port",
-                        Integer.toString(port),
-                        "--bind",
-                        "127.0.0.1",
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no")
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        await().atMost(Duration.ofSeconds(10))
-                .pollInterval(Duration.ofMillis(20))
-                .until(this::accepting);
-    }
-
-    private void kill() {
-        Process p = server;
-        if (p != null) {
-            p.destroyForcibly();
-            try {
-                p.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            server = null;
-        }
-    }
-
-    private boolean accepting() {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static @Nullable String findRedisServer() {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            File f = new File(dir, "redis-server");
-            if (f.canExecute()) {
-                return f.getAbsolutePath();
-            }
-        }
-        return null;
     }
 }

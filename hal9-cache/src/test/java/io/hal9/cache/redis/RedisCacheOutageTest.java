@@ -4,13 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.awaitility.Awaitility.await;
 
+import io.hal9.testkit.PrivateRedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.io.File;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,8 +25,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class RedisCacheOutageTest {
-    private int port;
-    private @Nullable Process server;
+    private @Nullable PrivateRedisServer redis;
     private final List<String> breakerChanges = new CopyOnWriteArrayList<>();
     private final List<String> connectionEvents = new CopyOnWriteArrayList<>();
     private final AtomicInteger writeErrors = new AtomicInteger();
@@ -39,20 +33,12 @@ class RedisCacheOutageTest {
     private @Nullable RedisCache<String, String> cache;
 
     @BeforeEach
-    void startServer() throws Exception {
-        String binary = findRedisServer();
-        if (binary == null) {
-            String reason = "redis-server binary not found on PATH: cannot run outage tests";
-            if ("1".equals(System.getenv("HAL9_REQUIRE_SERVICES"))
-                    || "true".equals(System.getenv("HAL9_REQUIRE_SERVICES"))) {
-                throw new IllegalStateException(reason);
-            }
-            Assumptions.abort(reason);
-        }
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        start(binary);
+    void startServer() {
+        redis = PrivateRedisServer.start();
+    }
+
+    private PrivateRedisServer server() {
+        return java.util.Objects.requireNonNull(redis, "redis");
     }
 
     @AfterEach
@@ -60,12 +46,12 @@ class RedisCacheOutageTest {
         if (cache != null) {
             cache.close();
         }
-        kill();
+        server().kill();
     }
 
     private RedisCache<String, String> cache() {
         RedisCache<String, String> c = RedisCache.<String, String>builder("outage", String.class)
-                .uri("redis://127.0.0.1:" + port)
+                .uri(server().uri())
                 .commandTimeout(Duration.ofMillis(100))
                 .breakerFailureThreshold(3)
                 .breakerOpenInterval(Duration.ofMillis(200))
@@ -108,7 +94,7 @@ class RedisCacheOutageTest {
         c.put("k", "v");
         assertThat(c.getIfPresent("k")).isEqualTo("v");
 
-        kill();
+        server().kill();
 
         // Reads: misses and loader results; writes: counted as failed. Never an exception.
         assertThatCode(() -> {
@@ -133,7 +119,7 @@ class RedisCacheOutageTest {
         assertThat(breakerChanges).startsWith("CLOSED->OPEN");
         assertThat(loads).hasValue(20 + 20 * 2); // get + getAll's two keys each round
 
-        start(findRedisServer());
+        server().restart();
 
         // The next probe after reconnection closes the breaker and the cache works again.
         await().atMost(Duration.ofSeconds(20))
@@ -152,7 +138,7 @@ class RedisCacheOutageTest {
     void aPausedRedisTimesOutWithinTheCommandTimeoutAndAnswersMisses() throws Exception {
         RedisCache<String, String> c = cache();
         c.put("k", "v");
-        try (RedisClient admin = RedisClient.create("redis://127.0.0.1:" + port);
+        try (RedisClient admin = RedisClient.create(server().uri());
                 StatefulRedisConnection<String, String> conn = admin.connect()) {
             conn.sync().clientPause(1_500); // every client's commands wait 1.5 s: Redis looks slow
 
@@ -177,62 +163,5 @@ class RedisCacheOutageTest {
                     assertThat(c.redisStats().breakerState()).isEqualTo(BreakerState.CLOSED);
                 });
         assertThat(c.getIfPresent("k2")).isNull();
-    }
-
-    // ---------------------------------------------------------------- private server
-
-    private void start(@Nullable String binary) throws IOException {
-        server = new ProcessBuilder(
-                        binary,
-                        "--port",
-                        Integer.toString(port),
-                        "--bind",
-                        "127.0.0.1",
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no")
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        await().atMost(Duration.ofSeconds(10))
-                .pollInterval(Duration.ofMillis(20))
-                .until(this::accepting);
-    }
-
-    private void kill() {
-        Process p = server;
-        if (p != null) {
-            p.destroyForcibly();
-            try {
-                p.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            server = null;
-        }
-    }
-
-    private boolean accepting() {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static @Nullable String findRedisServer() {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            File f = new File(dir, "redis-server");
-            if (f.canExecute()) {
-                return f.getAbsolutePath();
-            }
-        }
-        return null;
     }
 }
