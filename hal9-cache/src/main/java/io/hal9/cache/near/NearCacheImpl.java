@@ -5,6 +5,7 @@ import io.hal9.cache.CacheException;
 import io.hal9.cache.CacheLoader;
 import io.hal9.cache.CacheStats;
 import io.hal9.cache.KeyCodec;
+import io.hal9.cache.internal.Loaders;
 import io.hal9.cache.redis.RedisCache;
 import io.hal9.core.Ticker;
 import io.lettuce.core.ClientOptions;
@@ -245,8 +246,8 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
 
     @Override
     public @Nullable V get(K key) {
-        CacheLoader<K, V> l = requireLoader();
-        return get(key, k -> loadChecked(l, k));
+        CacheLoader<K, V> l = Loaders.require(component, loader);
+        return get(key, k -> Loaders.load(component, l, k));
     }
 
     @Override
@@ -323,7 +324,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
 
     @Override
     public Map<K, V> getAll(Iterable<? extends K> keys) {
-        CacheLoader<K, V> l = requireLoader();
+        CacheLoader<K, V> l = Loaders.require(component, loader);
         Map<K, V> out = new LinkedHashMap<>();
         Map<K, Long> stamps = new LinkedHashMap<>();
         lookup(keys, out, stamps);
@@ -675,24 +676,6 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
         }
     }
 
-    private CacheLoader<K, V> requireLoader() {
-        CacheLoader<K, V> l = loader;
-        if (l == null) {
-            throw new IllegalStateException(component + ": built without a loader; use get(key, loader)");
-        }
-        return l;
-    }
-
-    private @Nullable V loadChecked(CacheLoader<K, V> l, K key) {
-        try {
-            return l.load(key);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new CacheException(component + ": loader failed for key '" + key + "': " + e, e);
-        }
-    }
-
     /** Receives the invalidation messages and subscription confirmations. Thread safety: I/O thread. */
     private final class Receiver extends RedisPubSubAdapter<String, String> {
         @Override
@@ -762,8 +745,8 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
 
         @Override
         public CompletableFuture<@Nullable V> get(K key) {
-            CacheLoader<K, V> l = requireLoader();
-            return get(key, k -> CompletableFuture.completedFuture(loadChecked(l, k)));
+            CacheLoader<K, V> l = Loaders.require(component, loader);
+            return get(key, k -> CompletableFuture.completedFuture(Loaders.load(component, l, k)));
         }
 
         @Override

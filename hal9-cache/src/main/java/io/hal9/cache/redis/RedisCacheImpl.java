@@ -5,6 +5,7 @@ import io.hal9.cache.CacheLoader;
 import io.hal9.cache.CacheStats;
 import io.hal9.cache.KeyCodec;
 import io.hal9.cache.ValueCodec;
+import io.hal9.cache.internal.Loaders;
 import io.hal9.core.Coalescer;
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.Checks;
@@ -271,8 +272,8 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
 
     @Override
     public @Nullable V get(K key) {
-        CacheLoader<K, V> l = requireLoader();
-        return get(key, k -> loadChecked(l, k));
+        CacheLoader<K, V> l = Loaders.require(component, loader);
+        return get(key, k -> Loaders.load(component, l, k));
     }
 
     @Override
@@ -312,7 +313,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
 
     @Override
     public Map<K, V> getAll(Iterable<? extends K> keys) {
-        CacheLoader<K, V> l = requireLoader();
+        CacheLoader<K, V> l = Loaders.require(component, loader);
         Map<K, V> found = getAllPresent(keys);
         Set<K> missing = new LinkedHashSet<>();
         for (K key : keys) {
@@ -598,24 +599,6 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         }
     }
 
-    private CacheLoader<K, V> requireLoader() {
-        CacheLoader<K, V> l = loader;
-        if (l == null) {
-            throw new IllegalStateException(component + ": built without a loader; use get(key, loader)");
-        }
-        return l;
-    }
-
-    private @Nullable V loadChecked(CacheLoader<K, V> l, K key) {
-        try {
-            return l.load(key);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new CacheException(component + ": loader failed for key '" + key + "': " + e, e);
-        }
-    }
-
     private byte[] encode(K key, V value) {
         try {
             return codec.encode(value);
@@ -897,11 +880,11 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         public CompletableFuture<@Nullable V> get(K key) {
             CacheLoader<K, V> l;
             try {
-                l = requireLoader();
+                l = Loaders.require(component, loader);
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
-            return get(key, k -> CompletableFuture.supplyAsync(() -> loadChecked(l, k), executor));
+            return get(key, k -> CompletableFuture.supplyAsync(() -> Loaders.load(component, l, k), executor));
         }
 
         @Override
