@@ -2,6 +2,7 @@ package io.hal9.benchmarks.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.hal9.benchmarks.report.Race;
 import io.hal9.cache.near.NearCache;
 import java.time.Duration;
 import java.util.HashMap;
@@ -46,6 +47,7 @@ import org.openjdk.jmh.annotations.Warmup;
         value = 1,
         jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 @Threads(2)
+@Race(hal9Prefix = "near", anchor = "caffeine-stats")
 public class NearCacheBenchmark {
     static final int KEYS = 10_000;
     static final int SIZE = 20_000;

@@ -1,5 +1,6 @@
 package io.hal9.benchmarks.cache;
 
+import io.hal9.benchmarks.report.Contender;
 import io.hal9.cache.codec.Codecs;
 import io.hal9.cache.redis.RedisCache;
 import io.lettuce.core.KeyValue;
@@ -116,18 +117,21 @@ public class RedisCacheBenchmark {
 
     @Benchmark
     @BenchmarkMode({Mode.SampleTime, Mode.Throughput})
+    @Contender(race = "get", impl = "lettuce", anchor = true)
     public byte @Nullable [] rawGet() {
         return raw.get(redisKeys[nextIndex()]);
     }
 
     @Benchmark
     @BenchmarkMode({Mode.SampleTime, Mode.Throughput})
+    @Contender(race = "get", impl = "hal9")
     public byte @Nullable [] hal9Get() {
         return cache.getIfPresent(keys[nextIndex()]);
     }
 
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
+    @Contender(race = "get100Keys", impl = "lettuce-mget", anchor = true)
     public List<KeyValue<String, byte[]>> rawMget100() {
         int from = bulkStart();
         String[] slice = new String[BULK];
@@ -137,6 +141,7 @@ public class RedisCacheBenchmark {
 
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
+    @Contender(race = "get100Keys", impl = "hal9-getAll")
     public Map<String, byte[]> hal9GetAll100() {
         int from = bulkStart();
         return cache.getAllPresent(List.of(keys).subList(from, from + BULK));
@@ -144,6 +149,7 @@ public class RedisCacheBenchmark {
 
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
+    @Contender(race = "get100Keys", impl = "hal9-100-singles")
     public List<byte[]> hal9Get100Singles() {
         int from = bulkStart();
         List<byte[]> out = new ArrayList<>(BULK);

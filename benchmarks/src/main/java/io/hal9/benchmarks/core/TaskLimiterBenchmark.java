@@ -1,5 +1,6 @@
 package io.hal9.benchmarks.core;
 
+import io.hal9.benchmarks.report.Contender;
 import io.hal9.core.TaskLimiter;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -54,36 +55,42 @@ public class TaskLimiterBenchmark {
 
     @Benchmark
     @Threads(1)
+    @Contender(race = "roundTrip1Thread", impl = "semaphore", anchor = true)
     public boolean semaphore1Thread() {
         return semaphoreRoundTrip();
     }
 
     @Benchmark
     @Threads(2)
+    @Contender(race = "roundTrip2Threads", impl = "semaphore", anchor = true)
     public boolean semaphore2Threads() {
         return semaphoreRoundTrip();
     }
 
     @Benchmark
     @Threads(1)
+    @Contender(race = "roundTrip1Thread", impl = "hal9-permit")
     public void hal9Permit1Thread(Blackhole bh) {
         hal9PermitRoundTrip(bh);
     }
 
     @Benchmark
     @Threads(2)
+    @Contender(race = "roundTrip2Threads", impl = "hal9-permit")
     public void hal9Permit2Threads(Blackhole bh) {
         hal9PermitRoundTrip(bh);
     }
 
     @Benchmark
     @Threads(1)
+    @Contender(race = "roundTrip1Thread", impl = "hal9-tryExecute")
     public Object hal9TryExecute1Thread() {
         return callerRuns.tryExecute(EMPTY);
     }
 
     @Benchmark
     @Threads(2)
+    @Contender(race = "roundTrip2Threads", impl = "hal9-tryExecute")
     public Object hal9TryExecute2Threads() {
         return callerRuns.tryExecute(EMPTY);
     }

@@ -1,5 +1,7 @@
 package io.hal9.benchmarks.pool;
 
+import io.hal9.benchmarks.report.Contender;
+import io.hal9.benchmarks.report.Race;
 import io.hal9.pool.jdbc.CopyBatchSink;
 import io.hal9.pool.jdbc.CopyRow;
 import io.hal9.pool.jdbc.JdbcBatchSink;
@@ -65,6 +67,7 @@ import org.postgresql.PGConnection;
 @Fork(
         value = 1,
         jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch"})
+@Race(anchor = "raw-batch")
 public class BatchInsertBenchmark {
     static final int ROWS = 100_000;
     static final int AUTOCOMMIT_ROWS = 2_500;
@@ -222,6 +225,7 @@ public class BatchInsertBenchmark {
 
     @Benchmark
     @OperationsPerInvocation(AUTOCOMMIT_ROWS)
+    @Contender(race = "batched", impl = "seed-autocommit")
     public void rowPerAutocommit(Autocommit s) throws SQLException {
         try (Connection c = s.pool.dataSource().getConnection();
                 PreparedStatement ps = c.prepareStatement(INSERT)) {
