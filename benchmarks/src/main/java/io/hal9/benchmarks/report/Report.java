@@ -226,7 +226,8 @@ public final class Report {
                 for (Races.Row row : rg.rows()) {
                     if (row.kind() == Races.Kind.HAL9 && !Double.isNaN(row.ratio())) {
                         String where = rg.label().isEmpty() ? "" : " (" + rg.label() + ")";
-                        parts.add(row.impl() + where + " " + Fmt.ratio(row.ratio()) + " vs " + g.anchor());
+                        parts.add(row.impl() + where + " " + Fmt.ratio(row.ratio()) + " vs " + g.anchor() + " ("
+                                + verdict(row.ratio(), g.higherIsBetter()) + ")");
                     }
                 }
             }
@@ -245,6 +246,14 @@ public final class Report {
                     .append(" |\n");
         }
         md.append('\n');
+    }
+
+    /** "better", "worse" or "same" (equal at two decimals) for a ratio to the anchor. */
+    static String verdict(double ratio, boolean higherIsBetter) {
+        if (Fmt.ratio(ratio).equals("1.00×")) {
+            return "same";
+        }
+        return (ratio > 1) == higherIsBetter ? "better" : "worse";
     }
 
     /** GitHub's heading slug of a race's heading. */
@@ -270,13 +279,13 @@ public final class Report {
         md.append("### ").append(heading(g)).append("\n\n");
         Set<Integer> threads = new TreeSet<>();
         Set<Integer> forks = new TreeSet<>();
-        Set<String> samples = new TreeSet<>();
+        Set<Integer> samples = new TreeSet<>();
         boolean allRaw = true;
         for (Races.RowGroup rg : g.rowGroups()) {
             for (Races.Row row : rg.rows()) {
                 threads.add(row.result().threads());
                 forks.add(row.result().forks());
-                samples.add(Integer.toString(row.result().samples()));
+                samples.add(row.result().samples());
                 allRaw &= row.result().medianOfRawData();
             }
         }
@@ -293,7 +302,7 @@ public final class Report {
                 .append("; anchor: ")
                 .append(g.anchor() == null ? "none (nothing to compare with)" : "`" + g.anchor() + "`")
                 .append(". Median over ")
-                .append(String.join("/", samples))
+                .append(join(samples))
                 .append(g.mode().equals("sample") ? " sampled operations" : " iterations")
                 .append(allRaw ? "" : " (rows without raw data show JMH's score instead)")
                 .append(".\n\n");

@@ -1,0 +1,236 @@
+package io.hal9.benchmarks.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+@Timeout(60)
+class ReportTest {
+    @TempDir
+    Path dir;
+
+    private Path generate() {
+        Path results = Fixtures.sampleFile(dir.resolve("results"), "2026-11-27-0100-quick.json");
+        return Report.generate(results, dir.resolve("docs"), results.resolveSibling("e2e.json"));
+    }
+
+    private String page() throws IOException {
+        return Files.readString(generate());
+    }
+
+    @Test
+    void throughputTableShowsMedianScoreErrorUnitAllocationAndRatioToTheDefaultAnchor() throws IOException {
+        String md = page();
+        assertThat(md)
+                .contains("### BoundedChannel · trySend1Producer (thrpt)")
+                .contains(
+                        "| implementation | median | score ± error | unit | alloc/op (B) | ratio to anchor (higher is better) |")
+                .contains("| **hal9** | **100,000,000** | 130,000,000 ± 150,500,000 | ops/s | 2.50 | **2.00×** |")
+                .contains("| jctools-mpsc (anchor) | 50,000,000 | 53,330,000 ± 12,000,000 | ops/s | 0.50 | 1.00× |")
+                .contains("| abq | 25,000,000 | 25,000,000 ± 5,000,000 | ops/s | 1,024 | 0.50× |");
+    }
+
+    @Test
+    void timeModesSayLowerIsBetterAndKeepTheRatioAsScoreOverAnchor() throws IOException {
+        String md = page();
+        // sample mode, races made of two methods by @Contender; HAL9 takes twice the anchor's time
+        assertThat(md)
+                .contains("### RedisCache · get (sample)")
+                .contains("unit us/op, **lower is better**")
+                .contains("ratio to anchor (lower is better) |")
+                .contains("| **hal9** | **10** | ")
+                .contains("| **2.00×** |")
+                .contains("| lettuce (anchor) | 5 | ")
+                .contains("Median over 4/5 sampled operations.");
+    }
+
+    @Test
+    void contenderMethodJoinsTheRaceOfTheParamBasedMethodAndRaceAnnotationPicksTheAnchor() throws IOException {
+        String md = page();
+        assertThat(md).contains("### BatchInsert · batched (ss)");
+        assertThat(md).doesNotContain("### BatchInsert · rowPerAutocommit");
+        assertThat(md)
+                .contains("| raw-batch (anchor) | 4 | 4 ± 0.5 | us/op | — | 1.00× |")
+                .contains("| **hal9-batch** | **5** | 5 ± 0.5 | us/op | — | **1.25×** |")
+                .contains("| seed-autocommit | 400 | 400 ± n/a | us/op | — | 100.00× |");
+    }
+
+    @Test
+    void raceAnnotationNamesAnotherHal9PrefixAndAnExplicitAnchor() throws IOException {
+        String md = page();
+        assertThat(md)
+                .contains("anchor: `caffeine-stats`")
+                .contains("| **near** | **10** | 10 ± 1 | ops/us | 0.00 | **0.50×** |")
+                .contains("| caffeine | 22 | 22 ± 1 | ops/us | 0.00 | 1.10× |")
+                .contains("| caffeine-stats (anchor) | 20 | 20 ± 1 | ops/us | 0.00 | 1.00× |");
+    }
+
+    @Test
+    void anotherParameterSplitsARaceIntoRowGroupsEachComparedWithItsOwnAnchor() throws IOException {
+        String md = page();
+        // a class that is not on the class path: the default rules apply
+        assertThat(md)
+                .contains("## gone")
+                .contains("| threadKind | implementation | median |")
+                .contains("| platform | **hal9** | **11.5** | 11.5 ± 0.8 | ns/op | 0.00 | **0.50×** |")
+                .contains("| platform | commons-pool2 (anchor) | 23 |")
+                .contains("| virtual | **hal9** | **30** | 30 ± 0.8 | ns/op | 0.00 | **2.00×** |");
+    }
+
+    @Test
+    void pageNamesMachineJdkFlagsProfileDateAndCommandFromTheRunDescription() throws IOException {
+        Path results = Fixtures.sampleFile(dir.resolve("results"), "2026-11-27-0100-quick.json");
+        new RunInfo(
+                        "2026-11-27T01:00:00Z",
+                        Profile.QUICK.description(),
+                        "benchmarks/run quick",
+                        "Test CPU 9000",
+                        2,
+                        "7.8 GiB",
+                        "Linux",
+                        "Eclipse Adoptium",
+                        "25.0.3+9-LTS",
+                        Suite.JVM_FLAGS)
+                .write(RunInfo.besides(results));
+        String md = Files.readString(Report.generate(results, dir.resolve("docs"), dir.resolve("none.json")));
+        assertThat(md)
+                .contains("| machine | Test CPU 9000, 2 logical CPUs, 7.8 GiB memory |")
+                .contains("| JDK | Eclipse Adoptium 25.0.3 OpenJDK 64-Bit Server VM 25.0.3+9-LTS |")
+                .contains("| JVM flags | `-Xms2g -Xmx2g -XX:+AlwaysPreTouch`, profiler `-prof gc` |")
+                .contains("| profile | quick: 1 fork")
+                .contains("| date | 2026-11-27T01:00:00Z |")
+                .contains("| command | `benchmarks/run quick` |");
+    }
+
+    @Test
+    void everyRaceGetsAWellFormedSvgChartLinkedFromThePageWithHal9Highlighted() throws Exception {
+        String md = page();
+        Path perf = dir.resolve("docs/perf");
+        List<Path> charts;
+        try (Stream<Path> s = Files.list(perf)) {
+            charts = s.sorted().toList();
+        }
+        assertThat(charts)
+                .extracting(p -> p.getFileName().toString())
+                .containsExactlyInAnyOrder(
+                        "core.BoundedChannelBenchmark.trySend1Producer.thrpt.svg",
+                        "cache.NearCacheBenchmark.hit.thrpt.svg",
+                        "cache.RedisCacheBenchmark.get.sample.svg",
+                        "pool.BatchInsertBenchmark.batched.ss.svg",
+                        "gone.LegacyBenchmark.claimRelease.avgt.svg");
+        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+        factory.setNamespaceAware(true);
+        for (Path chart : charts) {
+            assertThat(md).contains("](perf/" + chart.getFileName() + ")");
+            Document doc = factory.newDocumentBuilder().parse(chart.toFile());
+            assertThat(doc.getDocumentElement().getLocalName()).isEqualTo("svg");
+            assertThat(doc.getDocumentElement().getNamespaceURI()).isEqualTo("http://www.w3.org/2000/svg");
+        }
+        Document channel = factory.newDocumentBuilder()
+                .parse(perf.resolve("core.BoundedChannelBenchmark.trySend1Producer.thrpt.svg")
+                        .toFile());
+        NodeList rects = channel.getElementsByTagNameNS("http://www.w3.org/2000/svg", "rect");
+        int hal9Bars = 0;
+        int bars = 0;
+        for (int i = 0; i < rects.getLength(); i++) {
+            Element r = (Element) rects.item(i);
+            if (r.getElementsByTagNameNS("http://www.w3.org/2000/svg", "title").getLength() == 1) {
+                bars++;
+                if (r.getAttribute("fill").equals(SvgChart.HAL9_COLOUR)) {
+                    hal9Bars++;
+                }
+            }
+        }
+        assertThat(bars).isEqualTo(3);
+        assertThat(hal9Bars).isEqualTo(1);
+        String text = channel.getDocumentElement().getTextContent();
+        assertThat(text)
+                .contains("ops/s — higher is better")
+                .contains("jctools-mpsc (anchor)")
+                .contains("100,000,000");
+        // the longest bar with its whisker fits the axis: the axis ends at a tick >= median + error
+        assertThat(text).contains("300,000,000");
+    }
+
+    @Test
+    void sameInputGivesTheSameBytesAndChartsOfVanishedRacesAreRemoved() throws IOException {
+        Path results = Fixtures.sampleFile(dir.resolve("results"), "2026-11-27-0100-quick.json");
+        Path docsA = dir.resolve("a");
+        Path docsB = dir.resolve("b");
+        Fixtures.write(docsB.resolve("perf/old.race.thrpt.svg"), "<svg/>");
+        Fixtures.write(docsB.resolve("perf/keep.txt"), "not a chart");
+        Report.generate(results, docsA, dir.resolve("none.json"));
+        Report.generate(results, docsB, dir.resolve("none.json"));
+        Report.generate(results, docsB, dir.resolve("none.json"));
+        assertThat(Files.readString(docsB.resolve("performance.md")))
+                .isEqualTo(Files.readString(docsA.resolve("performance.md")));
+        try (Stream<Path> s = Files.list(docsA.resolve("perf"))) {
+            for (Path a : s.toList()) {
+                assertThat(Files.readAllBytes(docsB.resolve("perf").resolve(a.getFileName())))
+                        .isEqualTo(Files.readAllBytes(a));
+            }
+        }
+        assertThat(docsB.resolve("perf/old.race.thrpt.svg")).doesNotExist();
+        assertThat(docsB.resolve("perf/keep.txt")).exists();
+    }
+
+    @Test
+    void endToEndTableIsRenderedFromE2eJsonBesideTheResults() throws IOException {
+        Fixtures.write(dir.resolve("results/e2e.json"), """
+                {
+                  "machine": "AMD EPYC, 2 cores, 7.8 GiB",
+                  "jdk": "Eclipse Adoptium 25.0.3",
+                  "date": "2026-11-27T02:10:00Z",
+                  "command": "examples/load --games 5000",
+                  "notes": "Load generator and PostgreSQL on the same machine.",
+                  "extra": "ignored",
+                  "rows": [
+                    {"metric": "concurrent_games", "seedTarget": "1,000", "hal9Target": "5,000",
+                     "measured": 5000, "unit": "games", "met": true},
+                    {"metric": "latency_p99", "seedTarget": "<= 50 ms", "hal9Target": "<= 10 ms",
+                     "measured": 12.5, "unit": "ms", "met": false},
+                    {"metric": "http_error_rate", "seedTarget": "< 1%", "hal9Target": "",
+                     "measured": 0.02, "unit": "%", "met": true}
+                  ]
+                }
+                """);
+        String md = page();
+        assertThat(md)
+                .contains("## End to end: the seed's performance table")
+                .contains("AMD EPYC, 2 cores, 7.8 GiB, Eclipse Adoptium 25.0.3, 2026-11-27T02:10:00Z.")
+                .contains("Command: `examples/load --games 5000`. Load generator and PostgreSQL on the same machine.")
+                .contains("| metric | seed target | HAL9 target | measured | met |")
+                .contains("| concurrent games | 1,000 | 5,000 | 5,000 games | yes |")
+                .contains("| p99 action→broadcast latency | <= 50 ms | <= 10 ms | 12.5 ms | **no** |")
+                .contains("| HTTP error rate | < 1% | — | 0.02 % | yes |");
+    }
+
+    @Test
+    void withoutE2eJsonThePageSaysWhereItWillComeFrom() throws IOException {
+        assertThat(page()).contains("No end-to-end run yet").contains("benchmarks/results/e2e.json");
+    }
+
+    @Test
+    void summaryListsEveryHal9RowWithItsRatioAndLinksToTheRace() throws IOException {
+        assertThat(page())
+                .contains(
+                        "| core | [BoundedChannel · trySend1Producer](#boundedchannel--trysend1producer-thrpt) | thrpt |"
+                                + " higher | hal9 2.00× vs jctools-mpsc (better) |")
+                .contains("hal9 (threadKind=platform) 0.50× vs commons-pool2 (better); hal9 (threadKind=virtual)"
+                        + " 2.00× vs commons-pool2 (worse)")
+                .contains(
+                        "| cache | [RedisCache · get](#rediscache--get-sample) | sample | lower | hal9 2.00× vs lettuce"
+                                + " (worse) |");
+    }
+}
