@@ -26,6 +26,8 @@ import java.util.TreeMap;
  *     when the run had no {@code -prof gc}
  * @param jvmArgs the forked JVM's arguments
  * @param jdk JDK version, VM name and VM version as JMH reports them
+ * @param counters the other secondary metrics (e.g. {@code @AuxCounters} such as {@code hits}), median of
+ *     their raw data, by name in JMH's order; profilers' metrics ({@code gc.*}) are left out
  */
 public record BenchResult(
         String benchmark,
@@ -41,11 +43,13 @@ public record BenchResult(
         int samples,
         double allocPerOp,
         List<String> jvmArgs,
-        String jdk) {
+        String jdk,
+        Map<String, Double> counters) {
 
     public BenchResult {
         params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
         jvmArgs = List.copyOf(jvmArgs);
+        counters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(counters));
     }
 
     /** Whether a higher score is better: true in throughput mode, false in the time modes. */

@@ -77,6 +77,13 @@ final class JmhJson {
             double[] m = median(alloc);
             allocPerOp = m.length == 0 ? number(alloc.path("score")) : m[0];
         }
+        Map<String, Double> counters = new LinkedHashMap<>();
+        n.path("secondaryMetrics").properties().forEach(e -> {
+            if (!e.getKey().startsWith("gc.") && e.getValue().isObject()) {
+                double[] m = median(e.getValue());
+                counters.put(e.getKey(), m.length == 0 ? number(e.getValue().path("score")) : m[0]);
+            }
+        });
         List<String> jvmArgs = new ArrayList<>();
         n.path("jvmArgs").forEach(a -> jvmArgs.add(a.asText()));
         String jdk = (n.path("jdkVersion").asText("") + " " + n.path("vmName").asText("") + " "
@@ -96,7 +103,8 @@ final class JmhJson {
                 median.length == 0 ? 0 : (int) median[1],
                 allocPerOp,
                 jvmArgs,
-                jdk);
+                jdk,
+                counters);
     }
 
     /**

@@ -78,6 +78,8 @@ enum Profile {
      * @param params the parameter values to run (every declared one when not reduced)
      * @param combinations parameter combinations × modes
      * @param seconds the estimated wall time
+     * @param jvmArgsAppend the benchmark's own appended JVM flags without heap sizing and pre-touch,
+     *     followed by {@link Suite#JVM_FLAGS}
      */
     record MethodRun(
             String method,
@@ -89,7 +91,8 @@ enum Profile {
             @Nullable TimeValue measurementTime,
             Map<String, List<String>> params,
             int combinations,
-            double seconds) {}
+            double seconds,
+            List<String> jvmArgsAppend) {}
 
     /** Plans one run per benchmark method (all modes of a method run together). */
     List<MethodRun> plan(List<BenchmarkListEntry> entries) {
@@ -166,7 +169,26 @@ enum Profile {
                 own ? null : mt,
                 params,
                 combinations,
-                combinations * forks * perFork);
+                combinations * forks * perFork,
+                jvmArgsAppend(orElse(first.getJvmArgsAppend(), List.of())));
+    }
+
+    /**
+     * A benchmark's own {@code jvmArgsAppend} (which JMH would otherwise replace with the suite's) minus
+     * the flags the suite sets for every benchmark, then the suite's flags.
+     */
+    static List<String> jvmArgsAppend(java.util.Collection<String> own) {
+        List<String> flags = new ArrayList<>();
+        for (String f : own) {
+            if (!(f.startsWith("-Xms")
+                    || f.startsWith("-Xmx")
+                    || f.startsWith("-XX:+AlwaysPreTouch")
+                    || f.startsWith("-XX:-AlwaysPreTouch"))) {
+                flags.add(f);
+            }
+        }
+        flags.addAll(Suite.JVM_FLAGS);
+        return List.copyOf(flags);
     }
 
     /** The contender parameter's name for a benchmark class: {@link Race#param()} or {@code impl}. */

@@ -172,6 +172,9 @@ public final class Report {
         row(md, "date", info == null ? dateFrom(resultsName) : info.date());
         row(md, "command", info == null || info.command().isEmpty() ? "unknown" : "`" + info.command() + "`");
         row(md, "results", "`benchmarks/results/" + resultsName + "` (JMH JSON)");
+        if (info != null && !info.failed().isEmpty()) {
+            row(md, "**failed**", "no or incomplete results, so missing below: " + String.join(", ", info.failed()));
+        }
         md.append('\n');
     }
 
@@ -325,10 +328,29 @@ public final class Report {
             header.append(' ').append(Fmt.md(p)).append(" |");
             rule.append("---|");
         }
+        List<String> counters = new ArrayList<>();
+        for (Races.RowGroup rg : g.rowGroups()) {
+            for (Races.Row row : rg.rows()) {
+                for (String c : row.result().counters().keySet()) {
+                    if (!counters.contains(c)) {
+                        counters.add(c);
+                    }
+                }
+            }
+        }
+        boolean hitRate = counters.contains("hits") && counters.contains("misses");
         header.append(" implementation | median | score ± error | unit | alloc/op (B) | ratio to anchor (")
                 .append(g.higherIsBetter() ? "higher is better" : "lower is better")
                 .append(") |");
         rule.append("---|---:|---:|---|---:|---:|");
+        for (String c : counters) {
+            header.append(' ').append(Fmt.md(c)).append(" |");
+            rule.append("---:|");
+        }
+        if (hitRate) {
+            header.append(" hit rate |");
+            rule.append("---:|");
+        }
         md.append(header).append('\n').append(rule).append('\n');
         for (Races.RowGroup rg : g.rowGroups()) {
             for (Races.Row row : rg.rows()) {
@@ -359,10 +381,32 @@ public final class Report {
                         .append(Fmt.bytes(r.allocPerOp()))
                         .append(" | ")
                         .append(bold(row, Fmt.ratio(row.ratio())))
-                        .append(" |\n");
+                        .append(" |");
+                for (String c : counters) {
+                    Double v = r.counters().get(c);
+                    md.append(' ').append(v == null ? "—" : Fmt.num(v)).append(" |");
+                }
+                if (hitRate) {
+                    Double hits = r.counters().get("hits");
+                    Double misses = r.counters().get("misses");
+                    md.append(' ')
+                            .append(
+                                    hits == null || misses == null || hits + misses == 0
+                                            ? "—"
+                                            : String.format(
+                                                    java.util.Locale.ROOT, "%.2f%%", 100 * hits / (hits + misses)))
+                            .append(" |");
+                }
+                md.append('\n');
             }
         }
         md.append('\n');
+        if (!counters.isEmpty()) {
+            md.append("Columns after the ratio are the benchmark's own counters (`@AuxCounters`, median per"
+                            + " iteration)")
+                    .append(hitRate ? "; hit rate = hits / (hits + misses): higher is better" : "")
+                    .append(".\n\n");
+        }
     }
 
     private static String bold(Races.Row row, String s) {

@@ -30,6 +30,7 @@ import java.util.Objects;
  * @param jdkVendor the JDK's vendor ({@code java.vendor})
  * @param jdkVersion the JDK's runtime version ({@code java.runtime.version})
  * @param jvmFlags the flags every forked JVM gets from the suite
+ * @param failed the benchmark methods that failed or gave fewer results than planned (empty when none)
  */
 public record RunInfo(
         String date,
@@ -41,11 +42,18 @@ public record RunInfo(
         String os,
         String jdkVendor,
         String jdkVersion,
-        List<String> jvmFlags) {
+        List<String> jvmFlags,
+        List<String> failed) {
 
     public RunInfo {
         Objects.requireNonNull(date, "date");
         jvmFlags = List.copyOf(jvmFlags == null ? List.of() : jvmFlags);
+        failed = List.copyOf(failed == null ? List.of() : failed);
+    }
+
+    /** This run, with the benchmarks that failed. */
+    RunInfo withFailed(List<String> methods) {
+        return new RunInfo(date, profile, command, cpu, cores, memory, os, jdkVendor, jdkVersion, jvmFlags, methods);
     }
 
     private static final ObjectMapper MAPPER = new ObjectMapper()
@@ -65,7 +73,8 @@ public record RunInfo(
                         + System.getProperty("os.arch", "?"),
                 System.getProperty("java.vendor", "?"),
                 System.getProperty("java.runtime.version", System.getProperty("java.version", "?")),
-                jvmFlags);
+                jvmFlags,
+                List.of());
     }
 
     /** The {@code model name} of {@code /proc/cpuinfo}, else {@code os.arch}. */

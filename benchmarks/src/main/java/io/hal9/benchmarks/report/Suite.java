@@ -38,7 +38,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *
  * <p>A run lists the benchmarks the regex selects (all by default), prints the plan and its estimated
  * time, then runs each benchmark method through JMH's {@link Runner} in its own forks with {@link #JVM_FLAGS}
- * (replacing the benchmarks' own heap flags, so every suite runs with the same) and {@code -prof gc},
+ * (in place of the benchmarks' own heap flags, so every suite runs with the same; their other appended
+ * flags are kept) and {@code -prof gc},
  * rewriting the JMH JSON after every method so that an interrupted run keeps what it measured. It then
  * writes the run's description beside the JSON ({@code X.machine.json}) and the page ({@link Report}).
  * Exit status: 0; 1 when a benchmark produced no result (the page is written anyway); 2 for bad arguments.
@@ -205,14 +206,14 @@ public final class Suite {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + outFile.getParent() + ": " + e.getMessage(), e);
         }
-        RunInfo.probe(start.toString(), profile.description(), command, JVM_FLAGS)
-                .write(RunInfo.besides(outFile));
+        RunInfo info = RunInfo.probe(start.toString(), profile.description(), command, JVM_FLAGS);
+        info.write(RunInfo.besides(outFile));
         List<RunResult> all = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         for (Profile.MethodRun r : plan) {
             ChainedOptionsBuilder options = new OptionsBuilder()
                     .include("^" + Pattern.quote(r.method()) + "$")
-                    .jvmArgsAppend(JVM_FLAGS.toArray(String[]::new))
+                    .jvmArgsAppend(r.jvmArgsAppend().toArray(String[]::new))
                     .addProfiler(GCProfiler.class)
                     .forks(r.forks())
                     .shouldFailOnError(false);
@@ -241,6 +242,9 @@ public final class Suite {
         if (all.isEmpty()) {
             err.println("Suite: no benchmark produced a result; nothing to report");
             return 1;
+        }
+        if (!failed.isEmpty()) {
+            info.withFailed(failed).write(RunInfo.besides(outFile));
         }
         Path page = Report.generate(outFile, docs, outFile.resolveSibling("e2e.json"));
         out.println("Suite: results " + outFile + ", run description " + RunInfo.besides(outFile) + ", page " + page);

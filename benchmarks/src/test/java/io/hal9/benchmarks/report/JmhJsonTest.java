@@ -20,7 +20,7 @@ class JmhJsonTest {
 
     @Test
     void readsEveryResultOfTheFixtureWithNamesModesAndParamsInJmhOrder() {
-        assertThat(results).hasSize(15);
+        assertThat(results).hasSize(17);
         BenchResult hal9 = results.get(0);
         assertThat(hal9.benchmark()).isEqualTo("io.hal9.benchmarks.core.BoundedChannelBenchmark.trySend1Producer");
         assertThat(hal9.className()).isEqualTo("io.hal9.benchmarks.core.BoundedChannelBenchmark");
@@ -72,6 +72,15 @@ class JmhJsonTest {
     }
 
     @Test
+    void auxCountersAreKeptAndProfilerMetricsAreNot() {
+        BenchResult replay = find("replay", "hal9");
+        assertThat(replay.params()).containsEntry("cacheFraction", "0.01").containsEntry("skew", "0.9");
+        assertThat(replay.counters())
+                .containsExactly(java.util.Map.entry("hits", 442838.0), java.util.Map.entry("misses", 557162.0));
+        assertThat(find("trySend1Producer", "hal9").counters()).isEmpty();
+    }
+
+    @Test
     void nanWrittenAsAStringIsReadAsNaN() {
         BenchResult autocommit = find("rowPerAutocommit", "");
         assertThat(autocommit.error()).isNaN();
@@ -89,7 +98,21 @@ class JmhJsonTest {
     @Test
     void keyMatchesTheSameBenchmarkWhateverTheParameterOrder() {
         BenchResult a = new BenchResult(
-                "a.B.c", "thrpt", 1, 1, java.util.Map.of("x", "1"), 1, 0, "ops/s", 1, true, 1, 0, List.of(), "");
+                "a.B.c",
+                "thrpt",
+                1,
+                1,
+                java.util.Map.of("x", "1"),
+                1,
+                0,
+                "ops/s",
+                1,
+                true,
+                1,
+                0,
+                List.of(),
+                "",
+                java.util.Map.of());
         assertThat(a.key()).isEqualTo("a.B.c [thrpt] x=1");
     }
 

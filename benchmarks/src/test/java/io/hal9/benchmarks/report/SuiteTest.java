@@ -101,6 +101,15 @@ class SuiteTest {
     }
 
     @Test
+    void everyForkGetsTheSuiteHeapFlagsInPlaceOfItsOwnAndKeepsItsOtherFlags() {
+        Profile.MethodRun local = run(Profile.QUICK.plan(all), "LocalCacheBenchmark.hit"); // declares -Xmx1g
+        assertThat(local.jvmArgsAppend()).containsExactlyElementsOf(Suite.JVM_FLAGS);
+        assertThat(Profile.jvmArgsAppend(
+                        List.of("-Xms1g", "-Dio.netty.leakDetection.level=disabled", "-Xmx1g", "-XX:-AlwaysPreTouch")))
+                .containsExactly("-Dio.netty.leakDetection.level=disabled", "-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch");
+    }
+
+    @Test
     void contenderParamDefaultsToImplAndFollowsTheRaceAnnotation() {
         assertThat(Profile.contenderParam("io.hal9.benchmarks.core.BoundedChannelBenchmark"))
                 .isEqualTo("impl");
