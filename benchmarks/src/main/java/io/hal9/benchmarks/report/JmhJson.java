@@ -1,8 +1,10 @@
 package io.hal9.benchmarks.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,7 +24,10 @@ import java.util.Map;
  */
 final class JmhJson {
     static final String ALLOC_NORM = "gc.alloc.rate.norm";
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Also accepts bare NaN / Infinity, in case a tool other than JMH wrote the file. */
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
 
     private JmhJson() {}
 

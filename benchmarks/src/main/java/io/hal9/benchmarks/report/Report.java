@@ -410,7 +410,7 @@ public final class Report {
     }
 
     private static String bold(Races.Row row, String s) {
-        return row.kind() == Races.Kind.HAL9 && !s.equals("—") ? "**" + s + "**" : s;
+        return row.kind() == Races.Kind.HAL9 && !s.equals("—") && !s.equals("n/a") ? "**" + s + "**" : s;
     }
 
     private static String join(Set<Integer> values) {

@@ -15,6 +15,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
@@ -118,7 +119,13 @@ public final class Suite {
             command =
                     "java -cp benchmarks/target/benchmarks.jar " + Suite.class.getName() + " " + String.join(" ", args);
         }
-        List<BenchmarkListEntry> entries = select(regex);
+        List<BenchmarkListEntry> entries;
+        try {
+            entries = select(regex);
+        } catch (PatternSyntaxException e) {
+            err.println("Suite: '" + regex + "' is not a regular expression: " + e.getDescription());
+            return Compare.USAGE;
+        }
         if (entries.isEmpty()) {
             err.println("Suite: no benchmark matches '" + regex + "'");
             return Compare.USAGE;

@@ -31,7 +31,8 @@ final class SvgChart {
         double max = 0;
         for (Races.RowGroup rg : group.rowGroups()) {
             for (Races.Row row : rg.rows()) {
-                max = Math.max(max, row.result().median() + errorOf(row.result()));
+                double end = lengthOf(row.result()) + errorOf(row.result());
+                max = Double.isFinite(end) ? Math.max(max, end) : max;
             }
         }
         double[] ticks = ticks(max);
@@ -140,7 +141,7 @@ final class SvgChart {
                 .append('>')
                 .append(Fmt.xml(label))
                 .append("</text>\n");
-        double median = Math.max(0, r.median());
+        double median = lengthOf(r);
         double w = PLOT_WIDTH * (median / axisMax);
         s.append("<rect x=\"")
                 .append(LABEL_WIDTH)
@@ -211,6 +212,12 @@ final class SvgChart {
                     .append("</text>\n");
             cx += 90;
         }
+    }
+
+    /** The bar's length: the median, or 0 when it is negative or not finite (the label still says so). */
+    static double lengthOf(BenchResult r) {
+        double m = r.median();
+        return Double.isFinite(m) && m > 0 ? m : 0;
     }
 
     /** JMH's error when finite and positive, else 0 (no whiskers). */

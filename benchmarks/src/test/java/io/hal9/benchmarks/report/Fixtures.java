@@ -48,7 +48,7 @@ final class Fixtures {
         List<String> values = new ArrayList<>();
         double sum = 0;
         for (double v : raw) {
-            values.add(String.format(Locale.ROOT, "%s", v));
+            values.add(json(v));
             sum += v;
         }
         String params = param.isEmpty()
@@ -75,6 +75,11 @@ final class Fixtures {
                     },
                     "secondaryMetrics" : { }
                 }""", benchmark, mode, params, sum / raw.length, unit, String.join(", ", values));
+    }
+
+    /** A number as JMH writes it: finite ones as numbers, NaN and infinities as strings. */
+    static String json(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%s", v) : "\"" + v + "\"";
     }
 
     static String array(String... results) {

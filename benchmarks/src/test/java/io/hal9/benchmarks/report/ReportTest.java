@@ -234,6 +234,20 @@ class ReportTest {
     }
 
     @Test
+    void aScoreThatIsNotANumberDrawsAnEmptyBarAndKeepsTheSvgValid() throws Exception {
+        Path results = Fixtures.write(
+                dir.resolve("results/nan.json"),
+                Fixtures.array(
+                        Fixtures.result("a.b.XBenchmark.run", "avgt", "impl=hal9", "ns/op", Double.NaN),
+                        Fixtures.result("a.b.XBenchmark.run", "avgt", "impl=jdk", "ns/op", 4)));
+        Report.generate(results, dir.resolve("docs"), dir.resolve("none.json"));
+        Path chart = dir.resolve("docs/perf/b.XBenchmark.run.avgt.svg");
+        assertThat(Files.readString(chart)).doesNotContain("NaN").contains("width=\"0\"");
+        DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(chart.toFile());
+        assertThat(Files.readString(dir.resolve("docs/performance.md"))).contains("| **hal9** | n/a |");
+    }
+
+    @Test
     void withoutE2eJsonThePageSaysWhereItWillComeFrom() throws IOException {
         assertThat(page()).contains("No end-to-end run yet").contains("benchmarks/results/e2e.json");
     }

@@ -93,11 +93,14 @@ class SuiteTest {
         assertThat(Suite.run(List.of("quick", "NoSuchBenchmark", "--dry-run"), out, out))
                 .isEqualTo(2);
         assertThat(Suite.run(List.of(), out, out)).isEqualTo(2);
+        assertThat(Suite.run(List.of("quick", "Bounded(", "--dry-run"), out, out))
+                .isEqualTo(2);
         assertThat(buffer.toString(StandardCharsets.UTF_8))
                 .contains("unknown profile 'fast'")
                 .contains("unknown option '--fast'")
                 .contains("no benchmark matches 'NoSuchBenchmark'")
-                .contains("usage: Suite quick|full|smoke");
+                .contains("usage: Suite quick|full|smoke")
+                .contains("'Bounded(' is not a regular expression");
     }
 
     @Test
