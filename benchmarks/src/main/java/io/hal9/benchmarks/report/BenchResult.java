@@ -29,7 +29,7 @@ import java.util.TreeMap;
  * @param counters the other secondary metrics (e.g. {@code @AuxCounters} such as {@code hits}), median of
  *     their raw data, by name in JMH's order; profilers' metrics ({@code gc.*}) are left out
  */
-public record BenchResult(
+record BenchResult(
         String benchmark,
         String mode,
         int threads,

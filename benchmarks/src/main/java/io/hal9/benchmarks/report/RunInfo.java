@@ -32,7 +32,7 @@ import java.util.Objects;
  * @param jvmFlags the flags every forked JVM gets from the suite
  * @param failed the benchmark methods that failed or gave fewer results than planned (empty when none)
  */
-public record RunInfo(
+record RunInfo(
         String date,
         String profile,
         String command,
