@@ -2,6 +2,7 @@ package io.hal9.benchmarks.report;
 
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,7 +86,10 @@ final class Races {
     private record Placement(
             String race, String impl, boolean hal9, boolean declaredAnchor, Map<String, String> params) {}
 
-    /** Sorts results into races, keeping the order of first appearance (JMH's order). */
+    /**
+     * Sorts results into races, ordered by suite, class, race and mode; rows keep the results' order
+     * (JMH's: the {@code @Param}'s declaration order).
+     */
     static List<Group> of(List<BenchResult> results) {
         Map<String, List<Placed>> byRace = new LinkedHashMap<>();
         Map<String, String> anchorByClass = new LinkedHashMap<>();
@@ -132,6 +136,12 @@ final class Races {
                     anchor,
                     List.copyOf(list)));
         }
+        // The page's order: independent of the order the benchmarks ran in.
+        groups.sort(Comparator.comparing(Group::suite)
+                .thenComparing(Group::benchmarkClass)
+                .thenComparing(Group::name)
+                .thenComparing(Group::mode)
+                .thenComparing(Group::unit));
         return groups;
     }
 
