@@ -124,7 +124,8 @@ public final class Report {
                 + " too few iterations); **alloc/op** is `-prof gc`'s `gc.alloc.rate.norm` (bytes allocated"
                 + " per operation, median); **ratio** is median / the anchor's median in the same row group,"
                 + " and each table's header says which way is better (throughput: higher; time per operation:"
-                + " lower). HAL9 rows are in bold; charts draw the median with whiskers of ± JMH's error.\n\n");
+                + " lower). HAL9 rows are in bold; charts draw the median with whiskers of ± JMH's error, on a"
+                + " logarithmic axis when one bar is more than 30 times another (the chart says so).\n\n");
         run(md, resultsName, results, info);
         md.append("## End to end: the seed's performance table\n\n");
         if (e2e == null) {
@@ -229,8 +230,19 @@ public final class Report {
                 for (Races.Row row : rg.rows()) {
                     if (row.kind() == Races.Kind.HAL9 && !Double.isNaN(row.ratio())) {
                         String where = rg.label().isEmpty() ? "" : " (" + rg.label() + ")";
-                        parts.add(row.impl() + where + " " + Fmt.ratio(row.ratio()) + " vs " + g.anchor() + " ("
-                                + verdict(row.ratio(), g.higherIsBetter()) + ")");
+                        String part = row.impl() + where + " " + Fmt.ratio(row.ratio()) + " vs " + g.anchor() + " ("
+                                + verdict(row.ratio(), g.higherIsBetter()) + ")";
+                        Races.Row anchor = rg.rows().stream()
+                                .filter(r -> r.kind() == Races.Kind.ANCHOR)
+                                .findFirst()
+                                .orElse(null);
+                        String own = hitRate(row.result());
+                        if (!own.equals("—")
+                                && anchor != null
+                                && !hitRate(anchor.result()).equals("—")) {
+                            part += ", hit rate " + own + " vs " + hitRate(anchor.result());
+                        }
+                        parts.add(part);
                     }
                 }
             }
@@ -387,15 +399,7 @@ public final class Report {
                     md.append(' ').append(v == null ? "—" : Fmt.num(v)).append(" |");
                 }
                 if (hitRate) {
-                    Double hits = r.counters().get("hits");
-                    Double misses = r.counters().get("misses");
-                    md.append(' ')
-                            .append(
-                                    hits == null || misses == null || hits + misses == 0
-                                            ? "—"
-                                            : String.format(
-                                                    java.util.Locale.ROOT, "%.2f%%", 100 * hits / (hits + misses)))
-                            .append(" |");
+                    md.append(' ').append(hitRate(r)).append(" |");
                 }
                 md.append('\n');
             }
@@ -407,6 +411,15 @@ public final class Report {
                     .append(hitRate ? "; hit rate = hits / (hits + misses): higher is better" : "")
                     .append(".\n\n");
         }
+    }
+
+    /** hits / (hits + misses) from a result's {@code @AuxCounters}, as {@code 44.28%}; a dash without them. */
+    static String hitRate(BenchResult r) {
+        Double hits = r.counters().get("hits");
+        Double misses = r.counters().get("misses");
+        return hits == null || misses == null || hits + misses == 0
+                ? "—"
+                : String.format(java.util.Locale.ROOT, "%.2f%%", 100 * hits / (hits + misses));
     }
 
     private static String bold(Races.Row row, String s) {

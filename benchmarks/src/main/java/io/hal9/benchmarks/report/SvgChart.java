@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Draws one race as a horizontal bar chart in plain SVG: one cluster of bars per row group, one bar per
  * implementation (HAL9 highlighted, the anchor dark, the others light), the bar's length the median,
- * whiskers of ± JMH's score error, an axis from zero with the unit and the direction. No library; the
+ * whiskers of ± JMH's score error, an axis from zero (logarithmic when the bars differ by more than
+ * {@value #LOG_SPREAD}×) with the unit and the direction. No library; the
  * output depends only on the group (same input, same bytes).
  *
  * <p>Thread safety: stateless.
@@ -25,18 +26,23 @@ final class SvgChart {
     private static final int CLUSTER_HEADER = 22;
     private static final int TOP = 62;
 
+    /** Above this ratio of the longest bar to the shortest, the axis is logarithmic. */
+    static final double LOG_SPREAD = 30;
+
     private SvgChart() {}
 
     static String render(Races.Group group) {
         double max = 0;
+        double minPositive = Double.POSITIVE_INFINITY;
         for (Races.RowGroup rg : group.rowGroups()) {
             for (Races.Row row : rg.rows()) {
-                double end = lengthOf(row.result()) + errorOf(row.result());
+                double length = lengthOf(row.result());
+                double end = length + errorOf(row.result());
                 max = Double.isFinite(end) ? Math.max(max, end) : max;
+                minPositive = length > 0 ? Math.min(minPositive, length) : minPositive;
             }
         }
-        double[] ticks = ticks(max);
-        double axisMax = ticks[ticks.length - 1];
+        Scale scale = Scale.of(minPositive, max);
         boolean headers = group.hasParams();
         int height = TOP;
         for (Races.RowGroup rg : group.rowGroups()) {
@@ -66,8 +72,8 @@ final class SvgChart {
         legend(s, 10, 40);
 
         // grid and tick labels
-        for (double t : ticks) {
-            double x = LABEL_WIDTH + PLOT_WIDTH * (t / axisMax);
+        for (double t : scale.ticks()) {
+            double x = scale.x(t);
             s.append("<line x1=\"")
                     .append(Fmt.coord(x))
                     .append("\" y1=\"")
@@ -101,6 +107,7 @@ final class SvgChart {
                 .append("\" text-anchor=\"middle\">")
                 .append(Fmt.xml(group.unit() + " — "
                         + (group.higherIsBetter() ? "higher is better" : "lower is better")
+                        + (scale.log() ? "; log scale" : "")
                         + "; bar: median, whiskers: ± JMH error (99.9%)"))
                 .append("</text>\n");
 
@@ -115,7 +122,7 @@ final class SvgChart {
                 y += CLUSTER_HEADER;
             }
             for (Races.Row row : rg.rows()) {
-                bar(s, row, y, axisMax);
+                bar(s, row, y, scale);
                 y += BAR + GAP;
             }
             y += GAP;
@@ -124,7 +131,7 @@ final class SvgChart {
         return s.toString();
     }
 
-    private static void bar(StringBuilder s, Races.Row row, int y, double axisMax) {
+    private static void bar(StringBuilder s, Races.Row row, int y, Scale scale) {
         BenchResult r = row.result();
         String colour = switch (row.kind()) {
             case HAL9 -> HAL9_COLOUR;
@@ -142,7 +149,7 @@ final class SvgChart {
                 .append(Fmt.xml(label))
                 .append("</text>\n");
         double median = lengthOf(r);
-        double w = PLOT_WIDTH * (median / axisMax);
+        double w = median > 0 ? scale.x(median) - LABEL_WIDTH : 0;
         s.append("<rect x=\"")
                 .append(LABEL_WIDTH)
                 .append("\" y=\"")
@@ -159,8 +166,8 @@ final class SvgChart {
         double err = errorOf(r);
         double end = w;
         if (err > 0) {
-            double lo = LABEL_WIDTH + PLOT_WIDTH * (Math.max(0, median - err) / axisMax);
-            double hi = LABEL_WIDTH + PLOT_WIDTH * ((median + err) / axisMax);
+            double lo = scale.x(Math.max(0, median - err));
+            double hi = scale.x(median + err);
             String cy = Fmt.coord(y + BAR / 2.0);
             s.append("<path d=\"M")
                     .append(Fmt.coord(lo))
@@ -224,6 +231,38 @@ final class SvgChart {
     static double errorOf(BenchResult r) {
         double e = r.error();
         return Double.isFinite(e) && e > 0 ? e : 0;
+    }
+
+    /**
+     * The value axis: linear from 0, or logarithmic (powers of ten) when the longest bar is more than
+     * {@link #LOG_SPREAD} times the shortest, so that a slow baseline does not flatten HAL9 and its anchor.
+     */
+    record Scale(boolean log, double[] ticks) {
+        static Scale of(double minPositive, double max) {
+            if (Double.isFinite(minPositive) && max / minPositive > LOG_SPREAD) {
+                double lo = Math.pow(10, Math.floor(Math.log10(minPositive)));
+                double hi = Math.pow(10, Math.ceil(Math.log10(max)));
+                int decades = (int) Math.round(Math.log10(hi / lo));
+                double[] ticks = new double[decades + 1];
+                for (int i = 0; i <= decades; i++) {
+                    ticks[i] = lo * Math.pow(10, i);
+                }
+                return new Scale(true, ticks);
+            }
+            return new Scale(false, SvgChart.ticks(max));
+        }
+
+        /** The x coordinate of a value; values below the axis's start sit at its start. */
+        double x(double v) {
+            double first = ticks[0];
+            double last = ticks[ticks.length - 1];
+            if (log) {
+                double f =
+                        (Math.log10(Math.max(v, first)) - Math.log10(first)) / (Math.log10(last) - Math.log10(first));
+                return LABEL_WIDTH + PLOT_WIDTH * f;
+            }
+            return LABEL_WIDTH + PLOT_WIDTH * (v / last);
+        }
     }
 
     /** Ticks from 0 to a "nice" maximum at least {@code max}: steps of 1, 2 or 5 times a power of ten. */
