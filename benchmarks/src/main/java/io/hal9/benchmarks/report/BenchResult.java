@@ -26,8 +26,9 @@ import java.util.TreeMap;
  *     when the run had no {@code -prof gc}
  * @param jvmArgs the forked JVM's arguments
  * @param jdk JDK version, VM name and VM version as JMH reports them
- * @param counters the other secondary metrics (e.g. {@code @AuxCounters} such as {@code hits}), median of
- *     their raw data, by name in JMH's order; profilers' metrics ({@code gc.*}) are left out
+ * @param counters the other secondary metrics, by name in JMH's order: {@code @AuxCounters} such as
+ *     {@code hits} (median of their raw data), and in sample mode the {@code p99} and {@code p99.9}
+ *     percentiles; profilers' metrics ({@code gc.*}) and the other percentiles are left out
  */
 record BenchResult(
         String benchmark,

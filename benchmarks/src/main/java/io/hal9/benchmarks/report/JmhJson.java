@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Reads the JSON that JMH writes with {@code -rf json} (an array of results, each with {@code benchmark},
@@ -24,6 +25,12 @@ import java.util.Map;
  */
 final class JmhJson {
     static final String ALLOC_NORM = "gc.alloc.rate.norm";
+
+    /** The names JMH gives sample mode's percentiles among the secondary metrics. */
+    private static final Pattern PERCENTILE = Pattern.compile("p[01]\\.\\d+");
+
+    /** The percentiles the report shows, and their labels. */
+    static final Map<String, String> PERCENTILES_KEPT = Map.of("p0.99", "p99", "p0.999", "p99.9");
     /** Also accepts bare NaN / Infinity, in case a tool other than JMH wrote the file. */
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
@@ -84,10 +91,20 @@ final class JmhJson {
         }
         Map<String, Double> counters = new LinkedHashMap<>();
         n.path("secondaryMetrics").properties().forEach(e -> {
-            if (!e.getKey().startsWith("gc.") && e.getValue().isObject()) {
-                double[] m = median(e.getValue());
-                counters.put(e.getKey(), m.length == 0 ? number(e.getValue().path("score")) : m[0]);
+            String name = e.getKey();
+            if (name.startsWith("gc.") || !e.getValue().isObject()) {
+                return; // the profiler's figures: alloc/op is read above
             }
+            if (PERCENTILE.matcher(name).matches()) {
+                // sample mode: JMH adds p0.00 ... p1.00; the median is a column already, keep the tail
+                String label = PERCENTILES_KEPT.get(name);
+                if (label != null) {
+                    counters.put(label, number(e.getValue().path("score")));
+                }
+                return;
+            }
+            double[] m = median(e.getValue());
+            counters.put(name, m.length == 0 ? number(e.getValue().path("score")) : m[0]);
         });
         List<String> jvmArgs = new ArrayList<>();
         n.path("jvmArgs").forEach(a -> jvmArgs.add(a.asText()));

@@ -405,11 +405,18 @@ public final class Report {
             }
         }
         md.append('\n');
-        if (!counters.isEmpty()) {
-            md.append("Columns after the ratio are the benchmark's own counters (`@AuxCounters`, median per"
-                            + " iteration)")
-                    .append(hitRate ? "; hit rate = hits / (hits + misses): higher is better" : "")
-                    .append(".\n\n");
+        List<String> notes = new ArrayList<>();
+        if (counters.stream().anyMatch(JmhJson.PERCENTILES_KEPT::containsValue)) {
+            notes.add("p99 and p99.9 are JMH's percentiles over every sampled operation, in " + g.unit());
+        }
+        if (counters.stream().anyMatch(c -> !JmhJson.PERCENTILES_KEPT.containsValue(c))) {
+            notes.add("the benchmark's own counters (`@AuxCounters`) are medians per iteration");
+        }
+        if (hitRate) {
+            notes.add("hit rate = hits / (hits + misses): higher is better");
+        }
+        if (!notes.isEmpty()) {
+            md.append("After the ratio: ").append(String.join("; ", notes)).append(".\n\n");
         }
     }
 

@@ -62,6 +62,8 @@ class JmhJsonTest {
         assertThat(hal9Get.samples()).isEqualTo(5);
         assertThat(hal9Get.median()).isEqualTo(10.0); // 10,10,10,20,1000
         assertThat(find("rawGet", "").median()).isEqualTo(5.0); // 4,4,6,6
+        assertThat(hal9Get.counters())
+                .containsExactly(java.util.Map.entry("p99", 1000.0), java.util.Map.entry("p99.9", 1000.0));
     }
 
     @Test
