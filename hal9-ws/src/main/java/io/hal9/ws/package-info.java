@@ -1,8 +1,83 @@
 /**
- * Backpressured WebSocket sessions on Netty: bounded send queues, non-blocking try-send, connection
- * limits, batching, rooms and cross-instance fan-out.
+ * Backpressured WebSocket sessions on Netty for game servers: bounded send queues with a non-blocking
+ * {@link io.hal9.ws.Session#trySend try-send}, connection limits checked before the handshake, per-turn
+ * batching, rooms with encode-once broadcast, and a {@link io.hal9.ws.RoomBus} that carries broadcasts to the
+ * other instances of the host.
  *
- * <p>This module is a placeholder until its issue lands; it builds and ships no API yet.
+ * <p>Start with {@link io.hal9.ws.WsServer#builder}; implement a {@link io.hal9.ws.WsHandler}; pick a {@link
+ * io.hal9.ws.Codecs codec}; optionally a {@link io.hal9.ws.HandshakeAuthenticator}.
+ *
+ * <h2>Limits, and what happens at each</h2>
+ *
+ * <table>
+ *   <caption>Limits of a WsServer</caption>
+ *   <tr><th>limit (builder option, default)</th><th>checked</th><th>what happens</th><th>counted as</th></tr>
+ *   <tr><td>{@code maxConnections} (1000)</td><td>when the TCP connection becomes active, before the
+ *       handshake</td><td>the upgrade request is answered {@code 503} with {@code Retry-After: 1} and the
+ *       connection closed; nothing else is allocated</td><td>{@code handshakeRejections["connection-limit"]}</td></tr>
+ *   <tr><td>{@code maxConnectionsPerIp} (256)</td><td>same</td><td>same</td>
+ *       <td>{@code handshakeRejections["per-ip-limit"]}</td></tr>
+ *   <tr><td>{@code handshakeTimeout} (10 s)</td><td>from accept to a completed handshake, authentication
+ *       included</td><td>connection closed</td><td>{@code handshakeRejections["timeout"]}</td></tr>
+ *   <tr><td>authenticator</td><td>on the upgrade request</td><td>the status and reason it chose (e.g. 401);
+ *       a failed stage: 503</td><td>{@code handshakeRejections["auth-<status>"]}, {@code ["auth-error"]}</td></tr>
+ *   <tr><td>path, upgrade headers</td><td>on the request</td><td>404 / 400</td>
+ *       <td>{@code handshakeRejections["path"]}, {@code ["not-websocket"]}</td></tr>
+ *   <tr><td>{@code maxFrameSize} (64 KiB)</td><td>frame header, before the payload is read</td><td>close
+ *       1009</td><td>{@code closedByCode[1009]}</td></tr>
+ *   <tr><td>{@code maxMessageSize} (256 KiB)</td><td>while joining fragments</td><td>close 1009</td>
+ *       <td>{@code closedByCode[1009]}</td></tr>
+ *   <tr><td>UTF-8 of text frames</td><td>every text frame</td><td>close 1007</td>
+ *       <td>{@code closedByCode[1007]}</td></tr>
+ *   <tr><td>codec</td><td>every message</td><td>an {@code error} control message ({@code reason "decode"}) to
+ *       the client, the session goes on; {@code maxDecodeErrors} (10) in a row: close 1003</td>
+ *       <td>{@code decodeErrors}, {@code closedByCode[1003]}</td></tr>
+ *   <tr><td>{@code inboundRate} / {@code inboundBurst} (200/s, 400)</td><td>token bucket per session, every
+ *       message</td><td>the message is discarded (not queued, not given to the handler); the first refused
+ *       message of a run is answered with an {@code error} control message ({@code reason "rate-limited"});
+ *       {@code maxRateLimitedInRow} (1000) in a row: close 1008</td><td>{@code rateLimited},
+ *       {@code closedByCode[1008]}</td></tr>
+ *   <tr><td>{@code sendQueueMessages} / {@code sendQueueBytes} (4096, 1 MiB)</td><td>every send, on the
+ *       sender's thread</td><td>the {@link io.hal9.ws.OverflowPolicy}: {@code DROP_NEWEST} (default; {@code
+ *       trySend} answers {@code FULL}), {@code DROP_OLDEST}, or {@code DISCONNECT} (close 1008 "slow
+ *       consumer")</td><td>{@code droppedByPolicy}, {@code slowConsumerDisconnects}</td></tr>
+ *   <tr><td>socket write buffer (Netty water marks 32/64 KiB)</td><td>while draining</td><td>draining pauses
+ *       until the channel is writable again; messages wait in the send queue</td><td>{@code queuedMessages},
+ *       {@code queuedBytes}</td></tr>
+ *   <tr><td>{@code heartbeatInterval} / {@code heartbeatTimeout} (15 s, 10 s)</td><td>one sweep per event loop,
+ *       every quarter of the shorter</td><td>a silent client is pinged; one that sends nothing (no pong) within
+ *       the timeout is closed with 1001 "heartbeat timeout"</td><td>{@code closedByCode[1001]}</td></tr>
+ *   <tr><td>file descriptors</td><td>accept on the listening socket</td><td>the failure is counted, logged at
+ *       most once per 10 s, accepting pauses 50 ms and resumes</td><td>{@code acceptErrors}</td></tr>
+ *   <tr><td>{@code closeTimeout} (5 s)</td><td>{@link io.hal9.ws.WsServer#close()} and {@link
+ *       io.hal9.ws.Session#close(int, String)}</td><td>queued messages and the close frame get this long; then the
+ *       connection is closed</td><td>{@code closedByCode}</td></tr>
+ * </table>
+ *
+ * <p>A client that stops reading costs at most {@code sendQueueBytes} in the send queue plus the socket's
+ * write buffer (64 KiB high water mark) plus the kernel's socket buffers, whatever the server keeps sending.
+ * With the defaults a client receiving 5,000 messages/s of 64 bytes that pauses 200 ms has about 1,000
+ * messages queued: nothing is lost.
+ *
+ * <h2>Batching</h2>
+ *
+ * <p>Everything queued for a session during one event-loop turn leaves in one flush. A client that asks for it
+ * (subprotocol {@code hal9.batch} in {@code Sec-WebSocket-Protocol}, or query parameter {@code batch=1}) gets
+ * <em>every</em> data frame as a batch of one or more messages, up to 16 KiB: a text frame holds a JSON array
+ * of the messages ({@code [m1,m2]}); a binary frame holds the messages one after another, each preceded by its
+ * length as a 4-byte big-endian unsigned integer. Control messages are never batched.
+ *
+ * <h2>Control messages</h2>
+ *
+ * <p>The server sends these as text frames, whatever the codec: JSON objects whose key {@code "hal9"} names
+ * the kind; the key {@code "hal9"} is reserved in the host's JSON messages.
+ *
+ * <ul>
+ *   <li>{@code {"hal9":"error","reason":"decode"|"rate-limited","detail":"..."}}: a message was refused.
+ *   <li>{@code {"hal9":"session","resumeToken":"..."}}: first message of a session when resumption is on.
+ * </ul>
+ *
+ * <p>Thread safety: see each type; everything a host holds is safe to use from any thread.
  */
 @NullMarked
 package io.hal9.ws;

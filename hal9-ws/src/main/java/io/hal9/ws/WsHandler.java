@@ -1,0 +1,50 @@
+package io.hal9.ws;
+
+/**
+ * The host's game logic for one {@link WsServer}: the user implements it. Callbacks for one session come one
+ * at a time, in order, on that session's event-loop thread: they must not block (hand blocking work to a
+ * {@code TaskLimiter} or another executor and answer with {@link Session#trySend}).
+ *
+ * <p>An exception thrown by a callback is logged at DEBUG, counted as a handler error and does not close the
+ * session.
+ *
+ * <p>Thread safety: one instance serves every session of the server, on several event-loop threads at once.
+ *
+ * @param <M> the message type
+ */
+public interface WsHandler<M> {
+
+    /** A new session has completed its handshake (authenticated, under the limits). */
+    default void onOpen(Session<M> session) {}
+
+    /** One decoded message from the client (after the rate limit). */
+    void onMessage(Session<M> session, M message);
+
+    /**
+     * The session is closed for good (after its resume grace, if resumption is on): it has left every room and
+     * its queued messages are released.
+     *
+     * @param code the WebSocket close code (see {@link WsCloseCodes}); {@code 1006} if the connection dropped
+     *     without a close frame and was not resumed
+     * @param reason the close reason, possibly empty
+     */
+    default void onClose(Session<M> session, int code, String reason) {}
+
+    /**
+     * A client came back with its resume token within the grace period and has its session again; missed
+     * messages have been replayed (or a {@code resync} control message was sent).
+     */
+    default void onResume(Session<M> session) {}
+
+    /**
+     * The connection of a resumable session dropped; the session waits for its client for the resume grace.
+     * Messages sent meanwhile are queued (and counted against the send queue).
+     */
+    default void onDetach(Session<M> session) {}
+
+    /**
+     * The codec could not decode a message from this client. The client has already been answered with an
+     * {@code error} control message; after {@code maxDecodeErrors} in a row the session closes with 1003.
+     */
+    default void onDecodeError(Session<M> session, RuntimeException error) {}
+}

@@ -1,0 +1,70 @@
+package io.hal9.ws;
+
+import java.util.Map;
+
+/**
+ * A snapshot of a {@link WsServer}'s counters. Totals count since the server was built; levels ({@code
+ * openConnections}, {@code queuedMessages}, {@code queuedBytes}, {@code detachedSessions}) are the values now.
+ *
+ * <p>Thread safety: immutable. Counters are read one by one, so a snapshot taken under load is not atomic.
+ *
+ * @param openConnections WebSocket connections open now (handshake completed)
+ * @param pendingConnections TCP connections accepted and counted against the limits whose handshake is not done
+ * @param detachedSessions sessions without a connection waiting for their client to resume them
+ * @param openedTotal sessions opened (handshakes completed, resumptions not included)
+ * @param resumedTotal sessions resumed by their client within the grace period
+ * @param closedTotal sessions closed for good
+ * @param closedByCode sessions closed for good, by close code (1006: dropped without a close frame)
+ * @param messagesIn messages received and decoded (before the rate limit)
+ * @param bytesIn payload bytes of the messages received
+ * @param messagesOut messages written to sockets (a broadcast counts once per recipient)
+ * @param bytesOut payload bytes written to sockets
+ * @param droppedByPolicy messages dropped because a send queue was full, by overflow policy
+ * @param slowConsumerDisconnects sessions closed by policy {@link OverflowPolicy#DISCONNECT}
+ * @param queuedMessages messages in all send queues now (the send-queue depth)
+ * @param queuedBytes bytes in all send queues now
+ * @param handshakeRejections refused upgrade requests by reason ({@code connection-limit}, {@code per-ip-limit},
+ *     {@code path}, {@code not-websocket}, {@code closing}, {@code auth-error}, {@code auth-<status>})
+ * @param decodeErrors messages the codec could not decode
+ * @param rateLimited messages refused by the per-session rate limit
+ * @param acceptErrors failed accepts of the listening socket (e.g. out of file descriptors)
+ * @param handlerErrors exceptions thrown by the {@link WsHandler}
+ */
+public record WsServerStats(
+        int openConnections,
+        int pendingConnections,
+        int detachedSessions,
+        long openedTotal,
+        long resumedTotal,
+        long closedTotal,
+        Map<Integer, Long> closedByCode,
+        long messagesIn,
+        long bytesIn,
+        long messagesOut,
+        long bytesOut,
+        Map<OverflowPolicy, Long> droppedByPolicy,
+        long slowConsumerDisconnects,
+        long queuedMessages,
+        long queuedBytes,
+        Map<String, Long> handshakeRejections,
+        long decodeErrors,
+        long rateLimited,
+        long acceptErrors,
+        long handlerErrors) {
+
+    /** Copies the maps so that the record is immutable. */
+    public WsServerStats {
+        closedByCode = Map.copyOf(closedByCode);
+        droppedByPolicy = Map.copyOf(droppedByPolicy);
+        handshakeRejections = Map.copyOf(handshakeRejections);
+    }
+
+    /** Messages dropped by any policy. */
+    public long droppedTotal() {
+        long sum = 0;
+        for (long n : droppedByPolicy.values()) {
+            sum += n;
+        }
+        return sum;
+    }
+}

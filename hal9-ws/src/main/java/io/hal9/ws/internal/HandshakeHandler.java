@@ -1,0 +1,292 @@
+package io.hal9.ws.internal;
+
+import io.hal9.ws.HandshakeDecision;
+import io.hal9.ws.HandshakeRequest;
+import io.hal9.ws.WsServer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The first HAL9 handler of a connection: takes a connection slot (global and per-IP limits) when the
+ * connection becomes active, answers the upgrade request (503 + Retry-After over a limit, 404 for another path,
+ * 400 for a plain HTTP request, the authenticator's status on a rejection), performs the WebSocket handshake
+ * and then replaces itself by the frame handlers and the session. Not {@code @Sharable}: one per connection,
+ * discarded after the handshake.
+ *
+ * <p>Design / Concurrency / Invariants: every field is touched only on the connection's event loop (the
+ * authenticator's stage completes anywhere and hops back with {@code execute}). The connection slot taken in
+ * {@code channelActive} is released exactly once: here on {@code channelInactive} if no session took it over,
+ * else by the session.
+ *
+ * <p>Not part of the API. Thread safety: confined to its event loop.
+ */
+final class HandshakeHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(HandshakeHandler.class);
+
+    private final WsServerImpl<?> server;
+    private @Nullable InetAddress ip;
+    private @Nullable String refusedBy;
+    private boolean slotTaken;
+    private boolean handedOver;
+    private boolean requestSeen;
+    private @Nullable ScheduledFuture<?> timeout;
+
+    HandshakeHandler(WsServerImpl<?> server) {
+        this.server = server;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ip = addressOf(ctx.channel());
+        if (server.isClosed()) {
+            refusedBy = "closing";
+        } else {
+            refusedBy = server.limiter.tryAcquire(ip);
+            slotTaken = refusedBy == null;
+        }
+        timeout = ctx.executor()
+                .schedule(
+                        () -> {
+                            if (ctx.channel().isActive() && !handedOver) {
+                                server.handshakeRejected("timeout");
+                                ctx.close();
+                            }
+                        },
+                        server.config.handshakeTimeoutNanos(),
+                        TimeUnit.NANOSECONDS);
+        ctx.fireChannelActive();
+    }
+
+    private static InetAddress addressOf(Channel ch) {
+        if (ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
+            return a.getAddress();
+        }
+        return InetAddress.getLoopbackAddress();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelTimeout();
+        if (slotTaken && !handedOver) {
+            slotTaken = false;
+            server.connectionClosed(ip(), false);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    private InetAddress ip() {
+        InetAddress a = ip;
+        return a != null ? a : InetAddress.getLoopbackAddress();
+    }
+
+    private void cancelTimeout() {
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest req) || requestSeen) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        requestSeen = true;
+        boolean passed = false;
+        try {
+            if (!req.decoderResult().isSuccess()) {
+                reject(ctx, HttpResponseStatus.BAD_REQUEST, "bad-request", "malformed request");
+                return;
+            }
+            if (refusedBy != null) {
+                reject(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, refusedBy, "server busy: " + refusedBy);
+                return;
+            }
+            if (server.isClosed()) {
+                reject(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "closing", "server closing");
+                return;
+            }
+            QueryStringDecoder query = new QueryStringDecoder(req.uri());
+            if (!query.path().equals(server.config.path())) {
+                reject(ctx, HttpResponseStatus.NOT_FOUND, "path", "no WebSocket endpoint at " + query.path());
+                return;
+            }
+            if (!req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+                reject(ctx, HttpResponseStatus.BAD_REQUEST, "not-websocket", "expected a WebSocket upgrade");
+                return;
+            }
+            passed = true;
+        } finally {
+            if (!passed) {
+                req.release();
+            }
+        }
+        authenticate(ctx, req, new QueryStringDecoder(req.uri()));
+    }
+
+    private void authenticate(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query) {
+        Map<String, List<String>> headers = new HashMap<>();
+        for (Map.Entry<String, String> h : req.headers()) {
+            headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>(1))
+                    .add(h.getValue());
+        }
+        HandshakeRequest request = new HandshakeRequest(
+                req.uri(),
+                query.path(),
+                query.parameters(),
+                headers,
+                ctx.channel().remoteAddress());
+        CompletionStage<HandshakeDecision> stage;
+        try {
+            stage = server.authenticator.authenticate(request);
+        } catch (RuntimeException e) {
+            LOG.debug("{}: authenticator failed", server.config.component(), e);
+            req.release();
+            reject(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "auth-error", "authentication failed");
+            return;
+        }
+        stage.whenComplete((decision, error) -> {
+            if (ctx.executor().inEventLoop()) {
+                decided(ctx, req, query, decision, error);
+            } else {
+                try {
+                    ctx.executor().execute(() -> decided(ctx, req, query, decision, error));
+                } catch (RuntimeException shutDown) {
+                    req.release();
+                }
+            }
+        });
+    }
+
+    private void decided(
+            ChannelHandlerContext ctx,
+            FullHttpRequest req,
+            QueryStringDecoder query,
+            @Nullable HandshakeDecision decision,
+            @Nullable Throwable error) {
+        try {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            if (error != null || decision == null) {
+                LOG.debug("{}: authenticator failed", server.config.component(), error);
+                reject(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "auth-error", "authentication failed");
+                return;
+            }
+            if (!decision.accepted()) {
+                reject(
+                        ctx,
+                        HttpResponseStatus.valueOf(decision.status()),
+                        "auth-" + decision.status(),
+                        decision.reason());
+                return;
+            }
+            handshake(ctx, req, query, decision);
+        } finally {
+            req.release();
+        }
+    }
+
+    private void handshake(
+            ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query, HandshakeDecision decision) {
+        WebSocketServerHandshaker handshaker = server.handshakerFactory.newHandshaker(req);
+        if (handshaker == null) {
+            server.handshakeRejected("not-websocket");
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel())
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        Channel ch = ctx.channel();
+        boolean batching = requestsBatch(req, query);
+        SessionImpl<?> session = server.newSession(ch, ip(), batching, decision.attributes());
+        ChannelFuture done;
+        try {
+            done = handshaker.handshake(ch, req, null, ch.newPromise());
+        } catch (RuntimeException e) {
+            // the handshaker refuses requests without the WebSocket headers it needs
+            reject(ctx, HttpResponseStatus.BAD_REQUEST, "not-websocket", String.valueOf(e.getMessage()));
+            return;
+        }
+        handedOver = true;
+        cancelTimeout();
+        ChannelPipeline p = ch.pipeline();
+        String name = ctx.name();
+        p.addBefore(name, "hal9-utf8", new Utf8FrameValidator(true));
+        p.addBefore(name, "hal9-aggregator", new WebSocketFrameAggregator(server.config.maxMessageSize()));
+        p.replace(this, "hal9-session", session);
+        done.addListener(f -> {
+            if (f.isSuccess()) {
+                session.opened();
+            } else {
+                ch.close();
+            }
+        });
+    }
+
+    private static boolean requestsBatch(FullHttpRequest req, QueryStringDecoder query) {
+        String protocols = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
+        if (protocols != null) {
+            for (String p : protocols.split(",")) {
+                if (p.trim().equals(WsServer.BATCH_SUBPROTOCOL)) {
+                    return true;
+                }
+            }
+        }
+        List<String> batch = query.parameters().get("batch");
+        return batch != null && batch.contains("1");
+    }
+
+    private void reject(ChannelHandlerContext ctx, HttpResponseStatus status, String reason, String body) {
+        server.handshakeRejected(reason);
+        ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes())
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        if (status.code() == 503) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        }
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.trace("{}: handshake failed", server.config.component(), cause);
+        ctx.close();
+    }
+}

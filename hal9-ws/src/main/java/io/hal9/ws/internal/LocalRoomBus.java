@@ -1,0 +1,71 @@
+package io.hal9.ws.internal;
+
+import io.hal9.ws.RoomBus;
+import io.netty.buffer.ByteBuf;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link RoomBus} inside one JVM: publish calls every subscriber of the room synchronously on the
+ * publisher's thread. Servers ignore their own publications by instance id.
+ *
+ * <p>Design / Concurrency / Invariants: subscribers per room in a concurrent map of copy-on-write lists
+ * (subscriptions change rarely, publications often); an empty list is removed under {@code computeIfPresent}.
+ * {@code closed} is volatile: after close, publish does nothing.
+ *
+ * <p>Not part of the API. Thread safety: safe for concurrent use.
+ */
+public final class LocalRoomBus implements RoomBus {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalRoomBus.class);
+
+    private final ConcurrentHashMap<String, List<Subscriber>> rooms = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** Creates an empty bus. */
+    public LocalRoomBus() {}
+
+    @Override
+    public void publish(String roomId, String originInstance, boolean binary, ByteBuf payload) {
+        if (closed) {
+            return;
+        }
+        List<Subscriber> subscribers = rooms.get(roomId);
+        if (subscribers == null) {
+            return;
+        }
+        for (Subscriber s : subscribers) {
+            int readerIndex = payload.readerIndex();
+            try {
+                s.onBroadcast(roomId, originInstance, binary, payload);
+            } catch (RuntimeException e) {
+                LOG.debug("local room bus: subscriber of room {} failed", roomId, e);
+            } finally {
+                payload.readerIndex(readerIndex);
+            }
+        }
+    }
+
+    @Override
+    public void subscribe(String roomId, Subscriber subscriber) {
+        Objects.requireNonNull(subscriber, "subscriber");
+        rooms.computeIfAbsent(roomId, k -> new CopyOnWriteArrayList<>()).add(subscriber);
+    }
+
+    @Override
+    public void unsubscribe(String roomId, Subscriber subscriber) {
+        rooms.computeIfPresent(roomId, (k, list) -> {
+            list.remove(subscriber);
+            return list.isEmpty() ? null : list;
+        });
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        rooms.clear();
+    }
+}

@@ -1,0 +1,825 @@
+package io.hal9.ws.internal;
+
+import io.hal9.core.Admission;
+import io.hal9.core.RejectedException;
+import io.hal9.ws.OverflowPolicy;
+import io.hal9.ws.Session;
+import io.hal9.ws.WsCloseCodes;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One session: the {@link Session} the host holds and, at the same time, the last inbound handler of its
+ * connection's pipeline (one object per connection instead of two).
+ *
+ * <p>Design / Concurrency / Invariants:
+ *
+ * <ul>
+ *   <li>Producers (any thread) encode, reserve room with atomic adds on {@code queuedCount}/{@code
+ *       queuedBytes} (undone if a bound refuses under DROP_NEWEST/DISCONNECT), offer the frame to the lazily
+ *       created lock-free {@code queue}, and schedule one drain per event-loop turn with a CAS on {@code
+ *       drainScheduled}. The event loop is the only consumer: it polls, subtracts what it polled, writes while
+ *       the channel is writable, and flushes once.
+ *   <li>Under DROP_OLDEST a producer always offers, and the event loop trims the oldest frames until both
+ *       bounds hold again, so the bounds may be exceeded between an offer and the next drain (one turn).
+ *   <li>{@code state} is volatile: OPEN, DETACHED (waiting for resume), CLOSING (close frame queued), CLOSED.
+ *       Only the event loop moves to CLOSED, and it then releases every queued frame; a producer that offered
+ *       after that (it read an older state) sees CLOSED after its offer and releases the queue itself, so no
+ *       buffer is leaked whichever thread polls it (poll is atomic).
+ *   <li>Every other mutable field (heartbeat, rate limit, decode errors, {@code loopIndex}, {@code channel}
+ *       changes) is written only on the event loop; {@code channel} is volatile because producers read it.
+ * </ul>
+ *
+ * <p>Not part of the API. Thread safety: the {@link Session} methods are safe from any thread.
+ */
+public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Session<M>, Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionImpl.class);
+
+    static final int OPEN = 0;
+    static final int DETACHED = 1;
+    static final int CLOSING = 2;
+    static final int CLOSED = 3;
+
+    private static final VarHandle QUEUED_COUNT;
+    private static final VarHandle QUEUED_BYTES;
+    private static final VarHandle DRAIN_SCHEDULED;
+    private static final VarHandle QUEUE;
+    private static final VarHandle ATTRIBUTES;
+    private static final VarHandle ROOMS;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            QUEUED_COUNT = l.findVarHandle(SessionImpl.class, "queuedCount", int.class);
+            QUEUED_BYTES = l.findVarHandle(SessionImpl.class, "queuedBytes", long.class);
+            DRAIN_SCHEDULED = l.findVarHandle(SessionImpl.class, "drainScheduled", int.class);
+            QUEUE = l.findVarHandle(SessionImpl.class, "queue", ConcurrentLinkedQueue.class);
+            ATTRIBUTES = l.findVarHandle(SessionImpl.class, "attributes", ConcurrentHashMap.class);
+            ROOMS = l.findVarHandle(SessionImpl.class, "rooms", Set.class);
+            STATE = l.findVarHandle(SessionImpl.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final WsServerImpl<M> server;
+    private final long id;
+    private final InetAddress ip;
+    final @Nullable String resumeToken;
+    final boolean batching;
+
+    private volatile Channel channel;
+    private volatile int state;
+
+    // accessed through VarHandles (any thread)
+    @SuppressWarnings("unused")
+    private int queuedCount;
+
+    @SuppressWarnings("unused")
+    private long queuedBytes;
+
+    @SuppressWarnings("unused")
+    private int drainScheduled;
+
+    private volatile @Nullable ConcurrentLinkedQueue<Object> queue;
+    private volatile @Nullable ConcurrentHashMap<String, Object> attributes;
+    private volatile @Nullable Set<RoomImpl<M>> rooms;
+
+    // event loop only
+    int loopIndex = -1;
+
+    @Nullable
+    LoopState loop;
+
+    private long lastReadNanos;
+    private long pingSentNanos;
+    private boolean pinged;
+    private long tokens;
+    private long lastRefillNanos;
+    private int decodeErrorsInRow;
+    private int rateLimitedInRow;
+    private int closeCode = -1;
+    private String closeReason = "";
+    private boolean opened;
+
+    SessionImpl(WsServerImpl<M> server, long id, Channel channel, InetAddress ip, boolean batching) {
+        this.server = server;
+        this.id = id;
+        this.channel = channel;
+        this.ip = ip;
+        this.batching = batching;
+        this.resumeToken = server.config.resumable() ? server.newResumeToken() : null;
+        long now = server.ticker.read();
+        this.lastReadNanos = now;
+        this.lastRefillNanos = now;
+        this.tokens = (long) server.config.inboundBurst() * TOKEN;
+    }
+
+    private static final long TOKEN = 1_000_000L;
+
+    // ---------------------------------------------------------------- Session
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        SocketAddress a = channel.remoteAddress();
+        return a != null ? a : new InetSocketAddress(ip, 0);
+    }
+
+    @Override
+    public ConcurrentMap<String, Object> attributes() {
+        ConcurrentHashMap<String, Object> a = attributes;
+        if (a == null) {
+            ConcurrentHashMap<String, Object> created = new ConcurrentHashMap<>(4);
+            // compareAndExchange (volatile): the first creator wins and every caller sees one map
+            Object witness = ATTRIBUTES.compareAndExchange(this, null, created);
+            @SuppressWarnings("unchecked")
+            ConcurrentHashMap<String, Object> winner =
+                    witness == null ? created : (ConcurrentHashMap<String, Object>) witness;
+            a = winner;
+        }
+        return a;
+    }
+
+    @Override
+    public Admission trySend(M message) {
+        Objects.requireNonNull(message, "message");
+        if (state >= CLOSING) {
+            return Admission.CLOSED;
+        }
+        ByteBuf buf = server.codec.encode(message, server.alloc);
+        return enqueue(buf, server.codec.binary(), null, true);
+    }
+
+    @Override
+    public CompletionStage<Void> send(M message) {
+        Objects.requireNonNull(message, "message");
+        if (state >= CLOSING) {
+            return CompletableFuture.failedFuture(rejected(Admission.CLOSED));
+        }
+        ByteBuf buf = server.codec.encode(message, server.alloc);
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        Admission a = enqueue(buf, server.codec.binary(), f, true);
+        if (!a.isAccepted()) {
+            f.completeExceptionally(rejected(a));
+        }
+        return f;
+    }
+
+    RejectedException rejected(Admission why) {
+        String what = why == Admission.CLOSED ? "closed" : "send queue full";
+        return new RejectedException(
+                server.config.component() + " session " + id,
+                why,
+                server.config.component() + " session " + id + ": " + what + " (queuedMessages=" + queuedMessages()
+                        + "/" + server.config.sendQueueMessages() + ", queuedBytes=" + queuedBytes() + "/"
+                        + server.config.sendQueueBytes() + ", policy=" + server.config.overflowPolicy() + ")");
+    }
+
+    /** Queues a shared buffer for a room broadcast: takes a retained duplicate, never the buffer itself. */
+    Admission enqueueShared(ByteBuf shared, boolean binary) {
+        if (state >= CLOSING) {
+            return Admission.CLOSED;
+        }
+        return enqueue(shared.retainedDuplicate(), binary, null, true);
+    }
+
+    /**
+     * Queues an encoded payload; takes ownership of {@code buf} whatever the outcome.
+     *
+     * @param data true for a data message (bound by the queue, counted for replay), false for a control
+     */
+    Admission enqueue(ByteBuf buf, boolean binary, @Nullable CompletableFuture<Void> promise, boolean data) {
+        int bytes = buf.readableBytes();
+        int count = (int) QUEUED_COUNT.getAndAdd(this, 1) + 1;
+        long total = (long) QUEUED_BYTES.getAndAdd(this, (long) bytes) + bytes;
+        OverflowPolicy policy = server.config.overflowPolicy();
+        if ((count > server.config.sendQueueMessages() || total > server.config.sendQueueBytes())
+                && policy != OverflowPolicy.DROP_OLDEST) {
+            QUEUED_COUNT.getAndAdd(this, -1);
+            QUEUED_BYTES.getAndAdd(this, (long) -bytes);
+            buf.release();
+            server.dropped(policy);
+            if (policy == OverflowPolicy.DISCONNECT) {
+                slowConsumer();
+            }
+            return Admission.FULL;
+        }
+        WebSocketFrame frame = binary ? new BinaryWebSocketFrame(buf) : new TextWebSocketFrame(buf);
+        Object item =
+                promise == null ? (data ? frame : new Queued(frame, null, false)) : new Queued(frame, promise, data);
+        server.queuedAdd(1, bytes);
+        queue().offer(item);
+        if (state == CLOSED) {
+            releaseQueued();
+            return Admission.CLOSED;
+        }
+        scheduleDrain();
+        return Admission.ACCEPTED;
+    }
+
+    private ConcurrentLinkedQueue<Object> queue() {
+        ConcurrentLinkedQueue<Object> q = queue;
+        if (q == null) {
+            ConcurrentLinkedQueue<Object> created = new ConcurrentLinkedQueue<>();
+            // compareAndExchange (volatile): one queue per session, whoever creates it first
+            Object witness = QUEUE.compareAndExchange(this, null, created);
+            @SuppressWarnings("unchecked")
+            ConcurrentLinkedQueue<Object> winner = witness == null ? created : (ConcurrentLinkedQueue<Object>) witness;
+            q = winner;
+        }
+        return q;
+    }
+
+    private void scheduleDrain() {
+        // getAndSet (volatile): at most one drain task in flight; the drain clears the flag before polling,
+        // so an offer that happens after the clear schedules another drain
+        if ((int) DRAIN_SCHEDULED.getAndSet(this, 1) == 0) {
+            try {
+                channel.eventLoop().execute(this);
+            } catch (RuntimeException rejected) {
+                // the event loop is shut down: nothing will drain, release what is queued
+                DRAIN_SCHEDULED.setVolatile(this, 0);
+                releaseQueued();
+            }
+        }
+    }
+
+    @Override
+    public int queuedMessages() {
+        return Math.max(0, (int) QUEUED_COUNT.getVolatile(this));
+    }
+
+    @Override
+    public long queuedBytes() {
+        return Math.max(0, (long) QUEUED_BYTES.getVolatile(this));
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        if (code != 1000 && (code < 3000 || code > 4999)) {
+            throw new IllegalArgumentException(
+                    server.config.component() + ": close code must be 1000 or in [3000, 4999], was " + code);
+        }
+        Objects.requireNonNull(reason, "reason");
+        closeFromServer(code, reason, true);
+    }
+
+    /** Closes from the server side; graceful: queued messages leave first. Any thread. */
+    void closeFromServer(int code, String reason, boolean graceful) {
+        int s = state;
+        if (s >= CLOSING) {
+            return;
+        }
+        if (!STATE.compareAndSet(this, s, CLOSING)) {
+            closeFromServer(code, reason, graceful);
+            return;
+        }
+        EventLoop loop = channel.eventLoop();
+        Runnable task = () -> {
+            if (s == DETACHED) {
+                finalClose(code, reason);
+                return;
+            }
+            closeCode = code;
+            closeReason = reason;
+            Channel ch = channel;
+            if (graceful) {
+                drainAll(ch);
+            } else {
+                releaseQueued();
+            }
+            ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+            if (graceful) {
+                ch.eventLoop().schedule(() -> ch.close(), server.config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+            } else {
+                ch.close();
+            }
+        };
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            try {
+                loop.execute(task);
+            } catch (RuntimeException shutDown) {
+                STATE.setVolatile(this, CLOSED);
+                releaseQueued();
+            }
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return state < CLOSED;
+    }
+
+    @Override
+    public boolean isConnected() {
+        int s = state;
+        return s == OPEN || s == CLOSING;
+    }
+
+    @Override
+    public @Nullable String resumeToken() {
+        return resumeToken;
+    }
+
+    @Override
+    public boolean batching() {
+        return batching;
+    }
+
+    @Override
+    public String toString() {
+        return "session " + id + " of " + server.config.component();
+    }
+
+    // ---------------------------------------------------------------- rooms
+
+    boolean addRoom(RoomImpl<M> room) {
+        Set<RoomImpl<M>> r = rooms;
+        if (r == null) {
+            Set<RoomImpl<M>> created = ConcurrentHashMap.newKeySet(4);
+            // compareAndExchange (volatile): one set per session
+            Object witness = ROOMS.compareAndExchange(this, null, created);
+            @SuppressWarnings("unchecked")
+            Set<RoomImpl<M>> winner = witness == null ? created : (Set<RoomImpl<M>>) witness;
+            r = winner;
+        }
+        return r.add(room);
+    }
+
+    void removeRoom(RoomImpl<M> room) {
+        Set<RoomImpl<M>> r = rooms;
+        if (r != null) {
+            r.remove(room);
+        }
+    }
+
+    // ---------------------------------------------------------------- event loop: draining
+
+    /** The drain task: runs on the event loop, once per turn in which something was queued. */
+    @Override
+    public void run() {
+        // setVolatile: later offers must schedule a new drain; done before polling so none is missed
+        DRAIN_SCHEDULED.setVolatile(this, 0);
+        if (state == CLOSED) {
+            releaseQueued();
+            return;
+        }
+        if (server.config.overflowPolicy() == OverflowPolicy.DROP_OLDEST) {
+            trimOldest();
+        }
+        if (state == DETACHED) {
+            return;
+        }
+        drain(channel, false);
+    }
+
+    private void trimOldest() {
+        ConcurrentLinkedQueue<Object> q = queue;
+        if (q == null) {
+            return;
+        }
+        while ((int) QUEUED_COUNT.getVolatile(this) > server.config.sendQueueMessages()
+                || (long) QUEUED_BYTES.getVolatile(this) > server.config.sendQueueBytes()) {
+            Object item = q.poll();
+            if (item == null) {
+                return;
+            }
+            dequeued(item);
+            server.dropped(OverflowPolicy.DROP_OLDEST);
+            release(item, Admission.FULL);
+        }
+    }
+
+    /** Writes queued frames while the channel is writable (or all of them), then flushes once. */
+    private void drain(Channel ch, boolean all) {
+        ConcurrentLinkedQueue<Object> q = queue;
+        if (q == null || !ch.isActive()) {
+            return;
+        }
+        boolean wrote = false;
+        while (all || ch.isWritable()) {
+            Object item = q.poll();
+            if (item == null) {
+                break;
+            }
+            dequeued(item);
+            if (batching && isData(item) && !(item instanceof Queued)) {
+                item = batch((WebSocketFrame) item, q);
+            }
+            write(ch, item);
+            wrote = true;
+        }
+        if (wrote) {
+            ch.flush();
+        }
+    }
+
+    private void drainAll(Channel ch) {
+        drain(ch, true);
+    }
+
+    /**
+     * Coalesces the data frames that follow {@code first} (plain trySend ones, of the same kind) into one batch
+     * frame: a JSON array for text, length-prefixed messages for binary. Stops at the first other item.
+     */
+    private WebSocketFrame batch(WebSocketFrame first, ConcurrentLinkedQueue<Object> q) {
+        Object next = q.peek();
+        if (!(next instanceof WebSocketFrame n) || n.getClass() != first.getClass()) {
+            return wrapSingle(first);
+        }
+        boolean text = first instanceof TextWebSocketFrame;
+        ByteBuf out = server.alloc.buffer(BATCH_BYTES + 64);
+        int count = 0;
+        try {
+            if (text) {
+                out.writeByte('[');
+            }
+            appendToBatch(out, first, text, count++);
+            while (out.readableBytes() < BATCH_BYTES) {
+                next = q.peek();
+                if (!(next instanceof WebSocketFrame f)
+                        || f.getClass() != first.getClass()
+                        || out.readableBytes() + f.content().readableBytes() > BATCH_BYTES) {
+                    break;
+                }
+                q.poll();
+                dequeued(f);
+                appendToBatch(out, f, text, count++);
+            }
+            if (text) {
+                out.writeByte(']');
+            }
+            server.batchedMessages(count);
+            return text ? new TextWebSocketFrame(out) : new BinaryWebSocketFrame(out);
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
+    }
+
+    private WebSocketFrame wrapSingle(WebSocketFrame f) {
+        boolean text = f instanceof TextWebSocketFrame;
+        ByteBuf out = server.alloc.buffer(f.content().readableBytes() + 4);
+        if (text) {
+            out.writeByte('[');
+        }
+        appendToBatch(out, f, text, 0);
+        if (text) {
+            out.writeByte(']');
+        }
+        server.batchedMessages(1);
+        return text ? new TextWebSocketFrame(out) : new BinaryWebSocketFrame(out);
+    }
+
+    private static void appendToBatch(ByteBuf out, WebSocketFrame f, boolean text, int index) {
+        try {
+            ByteBuf c = f.content();
+            if (text) {
+                if (index > 0) {
+                    out.writeByte(',');
+                }
+            } else {
+                out.writeInt(c.readableBytes());
+            }
+            out.writeBytes(c, c.readerIndex(), c.readableBytes());
+        } finally {
+            f.release();
+        }
+    }
+
+    static final int BATCH_BYTES = 16 * 1024;
+
+    private static boolean isData(Object item) {
+        return !(item instanceof Queued q) || q.data;
+    }
+
+    private void write(Channel ch, Object item) {
+        WebSocketFrame frame;
+        CompletableFuture<Void> promise;
+        if (item instanceof Queued q) {
+            frame = q.frame;
+            promise = q.promise;
+        } else {
+            frame = (WebSocketFrame) item;
+            promise = null;
+        }
+        server.wrote(frame.content().readableBytes(), isData(item));
+        if (promise == null) {
+            ch.write(frame, ch.voidPromise());
+        } else {
+            ch.write(frame).addListener(f -> {
+                if (f.isSuccess()) {
+                    promise.complete(null);
+                } else {
+                    promise.completeExceptionally(rejected(Admission.CLOSED));
+                }
+            });
+        }
+    }
+
+    private void dequeued(Object item) {
+        WebSocketFrame frame = item instanceof Queued q ? q.frame : (WebSocketFrame) item;
+        int bytes = frame.content().readableBytes();
+        QUEUED_COUNT.getAndAdd(this, -1);
+        QUEUED_BYTES.getAndAdd(this, (long) -bytes);
+        server.queuedAdd(-1, -bytes);
+    }
+
+    private void release(Object item, Admission why) {
+        if (item instanceof Queued q) {
+            q.frame.release();
+            if (q.promise != null) {
+                q.promise.completeExceptionally(rejected(why));
+            }
+        } else {
+            ReferenceCountUtil.release(item);
+        }
+    }
+
+    /** Releases every queued frame (failing pending sends). Safe from any thread: poll is atomic. */
+    void releaseQueued() {
+        ConcurrentLinkedQueue<Object> q = queue;
+        if (q == null) {
+            return;
+        }
+        Object item;
+        while ((item = q.poll()) != null) {
+            dequeued(item);
+            release(item, Admission.CLOSED);
+        }
+    }
+
+    private void slowConsumer() {
+        int s = state;
+        if (s == OPEN || s == DETACHED) {
+            server.slowConsumerClosed();
+            closeFromServer(WsCloseCodes.POLICY_VIOLATION, "slow consumer", false);
+        }
+    }
+
+    // ---------------------------------------------------------------- event loop: lifecycle and inbound
+
+    /** Called on the event loop when the handshake response was written. */
+    void opened() {
+        if (state != OPEN || !channel.isActive()) {
+            return;
+        }
+        opened = true;
+        loop = server.loopState(channel.eventLoop());
+        loop.add(this);
+        server.sessionOpened(this);
+        if (resumeToken != null) {
+            enqueue(Control.session(server.alloc, resumeToken), false, null, false);
+        }
+        try {
+            server.handler.onOpen(this);
+        } catch (RuntimeException e) {
+            server.handlerError(this, "onOpen", e);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastReadNanos = server.ticker.read();
+        pinged = false;
+        if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
+            WebSocketFrame frame = (WebSocketFrame) msg;
+            try {
+                onData(frame.content());
+            } finally {
+                frame.release();
+            }
+        } else if (msg instanceof PingWebSocketFrame ping) {
+            ctx.writeAndFlush(new PongWebSocketFrame(ping.content()));
+        } else if (msg instanceof CloseWebSocketFrame close) {
+            int code = close.statusCode();
+            String reason = close.reasonText();
+            close.release();
+            onClientClose(ctx, code == -1 ? 1005 : code, reason == null ? "" : reason);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onData(ByteBuf content) {
+        if (state != OPEN) {
+            return;
+        }
+        int bytes = content.readableBytes();
+        server.received(bytes);
+        if (!takeToken()) {
+            rateLimitedInRow++;
+            server.rateLimited();
+            if (rateLimitedInRow == 1) {
+                enqueue(
+                        Control.error(
+                                server.alloc,
+                                "rate-limited",
+                                "message refused: over " + server.config.inboundRate() + " messages/s"),
+                        false,
+                        null,
+                        false);
+            }
+            int max = server.config.maxRateLimitedInRow();
+            if (max > 0 && rateLimitedInRow >= max) {
+                closeFromServer(WsCloseCodes.POLICY_VIOLATION, "rate limit exceeded", false);
+            }
+            return;
+        }
+        rateLimitedInRow = 0;
+        M message;
+        try {
+            message = server.codec.decode(content);
+        } catch (RuntimeException e) {
+            decodeErrorsInRow++;
+            server.decodeError();
+            enqueue(Control.error(server.alloc, "decode", String.valueOf(e.getMessage())), false, null, false);
+            try {
+                server.handler.onDecodeError(this, e);
+            } catch (RuntimeException handlerFailure) {
+                server.handlerError(this, "onDecodeError", handlerFailure);
+            }
+            if (decodeErrorsInRow >= server.config.maxDecodeErrors()) {
+                closeFromServer(WsCloseCodes.UNSUPPORTED_DATA, "too many undecodable messages", false);
+            }
+            return;
+        }
+        decodeErrorsInRow = 0;
+        try {
+            server.handler.onMessage(this, message);
+        } catch (RuntimeException e) {
+            server.handlerError(this, "onMessage", e);
+        }
+    }
+
+    private boolean takeToken() {
+        long now = server.ticker.read();
+        long elapsed = now - lastRefillNanos;
+        if (elapsed > 0) {
+            // tokens in micro-units: rate tokens per second = rate * TOKEN per 1e9 ns
+            long max = (long) server.config.inboundBurst() * TOKEN;
+            long add = elapsed >= 1_000_000_000L ? max : elapsed * server.config.inboundRate() * TOKEN / 1_000_000_000L;
+            if (add > 0) {
+                tokens = Math.min(max, tokens + add);
+                lastRefillNanos = now;
+            }
+        }
+        if (tokens >= TOKEN) {
+            tokens -= TOKEN;
+            return true;
+        }
+        return false;
+    }
+
+    private void onClientClose(ChannelHandlerContext ctx, int code, String reason) {
+        if (closeCode == -1) {
+            closeCode = code;
+            closeReason = reason;
+        }
+        STATE.compareAndSet(this, OPEN, CLOSING);
+        int echo = code == 1005 ? WsCloseCodes.NORMAL : code;
+        ctx.writeAndFlush(new CloseWebSocketFrame(echo, "")).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && state != CLOSED) {
+            drain(ctx.channel(), false);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof CorruptedWebSocketFrameException c) {
+            // Netty has already sent the close frame (1002, 1007 or 1009) and closes the channel
+            if (closeCode == -1) {
+                closeCode = c.closeStatus().code();
+                closeReason = String.valueOf(c.getMessage());
+            }
+            ctx.close();
+        } else if (cause instanceof TooLongFrameException) {
+            if (closeCode == -1) {
+                closeCode = WsCloseCodes.MESSAGE_TOO_BIG;
+                closeReason = "message too big";
+            }
+            STATE.compareAndSet(this, OPEN, CLOSING);
+            releaseQueued();
+            ctx.writeAndFlush(new CloseWebSocketFrame(WsCloseCodes.MESSAGE_TOO_BIG, "message too big"))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else if (cause instanceof IOException) {
+            LOG.trace("{}: session {}: connection failed", server.config.component(), id, cause);
+            ctx.close();
+        } else {
+            LOG.debug("{}: session {}: unexpected error, closing with 1011", server.config.component(), id, cause);
+            if (closeCode == -1) {
+                closeCode = WsCloseCodes.INTERNAL_ERROR;
+                closeReason = "internal error";
+            }
+            ctx.writeAndFlush(new CloseWebSocketFrame(WsCloseCodes.INTERNAL_ERROR, "internal error"))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        server.connectionClosed(ip, opened);
+        if (loop != null) {
+            loop.remove(this);
+        }
+        if (!opened) {
+            STATE.setVolatile(this, CLOSED);
+            releaseQueued();
+            return;
+        }
+        int code = closeCode == -1 ? WsCloseCodes.ABNORMAL : closeCode;
+        finalClose(code, closeReason);
+    }
+
+    /** Closes for good: on the event loop. */
+    void finalClose(int code, String reason) {
+        int prev = (int) STATE.getAndSet(this, CLOSED);
+        if (prev == CLOSED) {
+            return;
+        }
+        if (loop != null) {
+            loop.remove(this);
+        }
+        releaseQueued();
+        Set<RoomImpl<M>> r = rooms;
+        if (r != null) {
+            for (RoomImpl<M> room : r) {
+                room.leave(this);
+            }
+        }
+        server.sessionClosed(this, code);
+        try {
+            server.handler.onClose(this, code, reason);
+        } catch (RuntimeException e) {
+            server.handlerError(this, "onClose", e);
+        }
+    }
+
+    /** The periodic sweep of this session's event loop: heartbeats. */
+    void sweep(long now) {
+        if (state != OPEN) {
+            return;
+        }
+        if (pinged) {
+            if (now - pingSentNanos >= server.config.heartbeatTimeoutNanos()) {
+                server.heartbeatTimeout();
+                closeFromServer(WsCloseCodes.GOING_AWAY, "heartbeat timeout", false);
+            }
+        } else if (now - lastReadNanos >= server.config.heartbeatIntervalNanos()) {
+            pinged = true;
+            pingSentNanos = now;
+            channel.writeAndFlush(new PingWebSocketFrame(), channel.voidPromise());
+        }
+    }
+
+    ByteBufAllocator alloc() {
+        return server.alloc;
+    }
+
+    /** A queued frame that needs more than the frame: a completion for {@code send}, or a control message. */
+    private record Queued(WebSocketFrame frame, @Nullable CompletableFuture<Void> promise, boolean data) {}
+}

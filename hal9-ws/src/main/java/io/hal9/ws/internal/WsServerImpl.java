@@ -1,0 +1,508 @@
+package io.hal9.ws.internal;
+
+import io.hal9.core.Ticker;
+import io.hal9.ws.HandshakeAuthenticator;
+import io.hal9.ws.MessageCodec;
+import io.hal9.ws.OverflowPolicy;
+import io.hal9.ws.Room;
+import io.hal9.ws.RoomBus;
+import io.hal9.ws.WsException;
+import io.hal9.ws.WsHandler;
+import io.hal9.ws.WsServer;
+import io.hal9.ws.WsServerListener;
+import io.hal9.ws.WsServerStats;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server: configuration, counters, connection limits, rooms and, when standalone, its own Netty
+ * bootstrap.
+ *
+ * <p>Design / Concurrency / Invariants: counters are {@code LongAdder}s or atomics written from every event
+ * loop. {@code rooms} and {@code loops} are concurrent maps; a room is created once per id ({@code
+ * computeIfAbsent}) and removed when closed. Sessions are held only by their event loop's {@link LoopState}
+ * (and by rooms); closing the server visits every loop on its own thread. {@code closed} and {@code started}
+ * are atomic flags; {@code serverChannel} and the groups are written once by {@code start()} under those flags
+ * and read by {@code close()}.
+ *
+ * <p>Not part of the API. Thread safety: safe for concurrent use.
+ */
+public final class WsServerImpl<M> implements WsServer<M> {
+    private static final Logger LOG = LoggerFactory.getLogger(WsServerImpl.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    final WsConfig config;
+    final MessageCodec<M> codec;
+    final WsHandler<M> handler;
+    final HandshakeAuthenticator authenticator;
+    final RoomBus bus;
+    private final boolean ownsBus;
+    private final WsServerListener listener;
+    final Ticker ticker;
+    final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    final ConnectionLimiter limiter;
+    final WebSocketServerHandshakerFactory handshakerFactory;
+
+    private final ConcurrentHashMap<String, RoomImpl<M>> rooms = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<EventExecutor, LoopState> loops = new ConcurrentHashMap<>();
+    private final AtomicLong sessionIds = new AtomicLong();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Object zeroConnections = new Object();
+
+    private final AtomicInteger open = new AtomicInteger();
+    private final LongAdder openedTotal = new LongAdder();
+    private final LongAdder resumedTotal = new LongAdder();
+    private final LongAdder closedTotal = new LongAdder();
+    private final ConcurrentHashMap<Integer, LongAdder> closedByCode = new ConcurrentHashMap<>();
+    private final LongAdder messagesIn = new LongAdder();
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder messagesOut = new LongAdder();
+    private final LongAdder bytesOut = new LongAdder();
+    private final EnumMap<OverflowPolicy, LongAdder> dropped = new EnumMap<>(OverflowPolicy.class);
+    private final LongAdder slowConsumers = new LongAdder();
+    private final LongAdder queuedMessages = new LongAdder();
+    private final LongAdder queuedBytes = new LongAdder();
+    private final ConcurrentHashMap<String, LongAdder> rejections = new ConcurrentHashMap<>();
+    private final LongAdder decodeErrors = new LongAdder();
+    private final LongAdder rateLimited = new LongAdder();
+    private final LongAdder acceptErrors = new LongAdder();
+    private final LongAdder handlerErrors = new LongAdder();
+    private final LongAdder heartbeatTimeouts = new LongAdder();
+
+    private volatile @Nullable Channel serverChannel;
+    private volatile @Nullable EventLoopGroup bossGroup;
+    private volatile @Nullable EventLoopGroup workerGroup;
+
+    public WsServerImpl(
+            WsConfig config,
+            MessageCodec<M> codec,
+            WsHandler<M> handler,
+            HandshakeAuthenticator authenticator,
+            @Nullable RoomBus bus,
+            WsServerListener listener,
+            Ticker ticker) {
+        this.config = config;
+        this.codec = codec;
+        this.handler = handler;
+        this.authenticator = authenticator;
+        this.ownsBus = bus == null;
+        this.bus = bus == null ? new LocalRoomBus() : bus;
+        this.listener = listener;
+        this.ticker = ticker;
+        for (OverflowPolicy p : OverflowPolicy.values()) {
+            dropped.put(p, new LongAdder());
+        }
+        this.limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp(), () -> {
+            if (closed.get()) {
+                synchronized (zeroConnections) {
+                    zeroConnections.notifyAll();
+                }
+            }
+        });
+        WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(config.maxFrameSize())
+                .allowExtensions(config.compression())
+                .closeOnProtocolViolation(true)
+                .withUTF8Validator(true)
+                .build();
+        this.handshakerFactory =
+                new WebSocketServerHandshakerFactory(config.path(), WsServer.BATCH_SUBPROTOCOL, decoder);
+    }
+
+    // ---------------------------------------------------------------- API
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    @Override
+    public String instanceId() {
+        return config.instanceId();
+    }
+
+    @Override
+    public WsServer<M> start() {
+        if (closed.get()) {
+            throw new WsException(config.component() + ": cannot start: closed");
+        }
+        if (!started.compareAndSet(false, true)) {
+            throw new WsException(config.component() + ": already started");
+        }
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.eventLoopThreads(), NioIoHandler.newFactory());
+        bossGroup = boss;
+        workerGroup = workers;
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .handler(AcceptErrorHandler.of(this))
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        initPipeline(ch);
+                    }
+                });
+        try {
+            Channel ch =
+                    b.bind(config.host(), config.port()).syncUninterruptibly().channel();
+            serverChannel = ch;
+        } catch (RuntimeException e) {
+            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new WsException(
+                    config.component() + ": cannot bind " + config.host() + ":" + config.port() + ": " + e, e);
+        }
+        LOG.info("{}: listening on {}{}", config.component(), serverChannel().localAddress(), config.path());
+        return this;
+    }
+
+    private Channel serverChannel() {
+        return Objects.requireNonNull(serverChannel, "serverChannel");
+    }
+
+    /**
+     * Adds HAL9's handlers to a new child channel's pipeline: HTTP codec, upgrade aggregator, optional
+     * compression, and the handshake handler (replaced by the frame handlers and the session after the
+     * handshake). Also sets the channel's write-buffer water marks.
+     */
+    public void initPipeline(Channel ch) {
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(32 * 1024, 64 * 1024));
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("hal9-http", new HttpServerCodec(4096, 8192, 8192));
+        p.addLast("hal9-upgrade", new HttpObjectAggregator(8192));
+        if (config.compression()) {
+            p.addLast("hal9-deflate", Compression.handler(config.compressionThreshold(), config.maxMessageSize()));
+        }
+        p.addLast("hal9-handshake", new HandshakeHandler(this));
+    }
+
+    /** The listening channel's handler that survives accept failures; for hosts that bind themselves. */
+    public io.netty.channel.ChannelHandler acceptErrorHandler() {
+        return AcceptErrorHandler.of(this);
+    }
+
+    @Override
+    public int port() {
+        Channel ch = serverChannel;
+        return ch == null ? -1 : ((InetSocketAddress) ch.localAddress()).getPort();
+    }
+
+    @Override
+    public Room<M> room(String roomId) {
+        Objects.requireNonNull(roomId, "roomId");
+        if (closed.get()) {
+            throw new WsException(config.component() + ": closed, cannot open room '" + roomId + "'");
+        }
+        return rooms.computeIfAbsent(roomId, id -> {
+            RoomImpl<M> r = new RoomImpl<>(this, id);
+            bus.subscribe(id, r);
+            return r;
+        });
+    }
+
+    void removeRoom(RoomImpl<M> room) {
+        if (rooms.remove(room.id(), room)) {
+            bus.unsubscribe(room.id(), room);
+        }
+    }
+
+    @Override
+    public int sessionCount() {
+        return open.get();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    @Override
+    public WsServerStats stats() {
+        Map<Integer, Long> byCode = new TreeMap<>();
+        closedByCode.forEach((k, v) -> byCode.put(k, v.sum()));
+        Map<OverflowPolicy, Long> drops = new EnumMap<>(OverflowPolicy.class);
+        dropped.forEach((k, v) -> drops.put(k, v.sum()));
+        Map<String, Long> rej = new TreeMap<>();
+        rejections.forEach((k, v) -> rej.put(k, v.sum()));
+        int openNow = open.get();
+        return new WsServerStats(
+                openNow,
+                Math.max(0, limiter.total() - openNow),
+                0,
+                openedTotal.sum(),
+                resumedTotal.sum(),
+                closedTotal.sum(),
+                byCode,
+                messagesIn.sum(),
+                bytesIn.sum(),
+                messagesOut.sum(),
+                bytesOut.sum(),
+                drops,
+                slowConsumers.sum(),
+                queuedMessages.sum(),
+                queuedBytes.sum(),
+                rej,
+                decodeErrors.sum(),
+                rateLimited.sum(),
+                acceptErrors.sum(),
+                handlerErrors.sum());
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long deadline = System.nanoTime() + config.closeTimeoutNanos();
+        Channel sc = serverChannel;
+        if (sc != null) {
+            sc.close().awaitUninterruptibly(config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+        }
+        for (LoopState loop : loops.values()) {
+            runOn(loop, () -> {
+                for (SessionImpl<?> s : loop.snapshot()) {
+                    s.closeFromServer(1001, "server shutdown", true);
+                }
+            });
+        }
+        boolean interrupted = false;
+        synchronized (zeroConnections) {
+            while (limiter.total() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(zeroConnections, left);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    break;
+                }
+            }
+        }
+        if (limiter.total() > 0) {
+            LOG.info(
+                    "{}: {} connections still open after the close timeout, closing them",
+                    config.component(),
+                    limiter.total());
+            CountDownLatch forced = new CountDownLatch(loops.size());
+            for (LoopState loop : loops.values()) {
+                runOn(loop, () -> {
+                    try {
+                        for (SessionImpl<?> s : loop.snapshot()) {
+                            s.closeFromServer(1001, "server shutdown", false);
+                        }
+                    } finally {
+                        forced.countDown();
+                    }
+                });
+            }
+            try {
+                forced.await(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        for (RoomImpl<M> r : new ArrayList<>(rooms.values())) {
+            r.close();
+        }
+        if (ownsBus) {
+            bus.close();
+        }
+        List<Future<?>> shutdowns = new ArrayList<>(2);
+        EventLoopGroup boss = bossGroup;
+        EventLoopGroup workers = workerGroup;
+        if (boss != null) {
+            shutdowns.add(boss.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+        }
+        if (workers != null) {
+            shutdowns.add(workers.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+        }
+        for (Future<?> f : shutdowns) {
+            f.awaitUninterruptibly(3, TimeUnit.SECONDS);
+        }
+        LOG.info("{}: closed", config.component());
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void runOn(LoopState loop, Runnable task) {
+        try {
+            loop.executor.execute(task);
+        } catch (RuntimeException shutDown) {
+            // the host's loop is gone: its channels are closed with it
+        }
+    }
+
+    // ---------------------------------------------------------------- internals used by sessions and handlers
+
+    SessionImpl<M> newSession(Channel ch, InetAddress ip, boolean batching, Map<String, Object> attributes) {
+        SessionImpl<M> s = new SessionImpl<>(this, sessionIds.incrementAndGet(), ch, ip, batching);
+        if (!attributes.isEmpty()) {
+            s.attributes().putAll(attributes);
+        }
+        return s;
+    }
+
+    String newResumeToken() {
+        byte[] bytes = new byte[18];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    LoopState loopState(EventExecutor executor) {
+        return loops.computeIfAbsent(executor, e -> new LoopState(e, this));
+    }
+
+    long sweepPeriodNanos() {
+        long shortest = Math.min(config.heartbeatIntervalNanos(), config.heartbeatTimeoutNanos());
+        return Math.max(TimeUnit.MILLISECONDS.toNanos(5), shortest / 4);
+    }
+
+    void publish(String roomId, boolean binary, ByteBuf buf) {
+        try {
+            bus.publish(roomId, config.instanceId(), binary, buf);
+        } catch (RuntimeException e) {
+            LOG.debug("{}: room bus publish failed for a room", config.component(), e);
+        }
+    }
+
+    void busReceived() {
+        // counted by the bus implementation; hook kept for symmetry
+    }
+
+    void sessionOpened(SessionImpl<M> s) {
+        open.incrementAndGet();
+        openedTotal.increment();
+        safe(listener::opened);
+    }
+
+    void sessionClosed(SessionImpl<M> s, int code) {
+        closedTotal.increment();
+        closedByCode.computeIfAbsent(code, k -> new LongAdder()).increment();
+        safe(() -> listener.closed(code));
+    }
+
+    /** A connection that held a slot is gone; {@code wasOpen}: it had completed its handshake. */
+    void connectionClosed(InetAddress ip, boolean wasOpen) {
+        if (wasOpen) {
+            open.decrementAndGet();
+        }
+        limiter.release(ip);
+    }
+
+    void handshakeRejected(String reason) {
+        rejections.computeIfAbsent(reason, k -> new LongAdder()).increment();
+        safe(() -> listener.handshakeRejected(reason));
+    }
+
+    void dropped(OverflowPolicy policy) {
+        dropped.get(policy).increment();
+        safe(() -> listener.dropped(policy));
+    }
+
+    void slowConsumerClosed() {
+        slowConsumers.increment();
+        safe(listener::slowConsumerClosed);
+    }
+
+    void queuedAdd(int messages, long bytes) {
+        queuedMessages.add(messages);
+        queuedBytes.add(bytes);
+    }
+
+    void wrote(int bytes, boolean data) {
+        messagesOut.increment();
+        bytesOut.add(bytes);
+    }
+
+    void batchedMessages(int count) {
+        // each message of a batch was already counted when written as part of the batch frame
+        messagesOut.add(count - 1L);
+    }
+
+    void received(int bytes) {
+        messagesIn.increment();
+        bytesIn.add(bytes);
+    }
+
+    void rateLimited() {
+        rateLimited.increment();
+        safe(listener::rateLimited);
+    }
+
+    void decodeError() {
+        decodeErrors.increment();
+        safe(listener::decodeError);
+    }
+
+    void acceptError() {
+        acceptErrors.increment();
+        safe(listener::acceptError);
+    }
+
+    void heartbeatTimeout() {
+        heartbeatTimeouts.increment();
+    }
+
+    void handlerError(SessionImpl<M> s, String callback, RuntimeException e) {
+        handlerErrors.increment();
+        LOG.debug("{}: handler {} failed for session {}", config.component(), callback, s.id(), e);
+    }
+
+    private void safe(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.debug("{}: listener failed", config.component(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return config.component() + " (open=" + open.get() + ", port=" + port() + ")";
+    }
+}
