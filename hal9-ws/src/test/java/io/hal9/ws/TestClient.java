@@ -70,21 +70,26 @@ final class TestClient implements AutoCloseable {
     }
 
     /** Options of one connection. */
-    record Options(String query, String subprotocol, boolean compression, HttpHeaders headers) {
+    record Options(String query, String subprotocol, boolean compression, HttpHeaders headers, int receiveBuffer) {
         static Options defaults() {
-            return new Options("", "", false, new DefaultHttpHeaders());
+            return new Options("", "", false, new DefaultHttpHeaders(), 0);
         }
 
         Options withQuery(String q) {
-            return new Options(q, subprotocol, compression, headers);
+            return new Options(q, subprotocol, compression, headers, receiveBuffer);
         }
 
         Options withSubprotocol(String p) {
-            return new Options(query, p, compression, headers);
+            return new Options(query, p, compression, headers, receiveBuffer);
         }
 
         Options withCompression() {
-            return new Options(query, subprotocol, true, headers);
+            return new Options(query, subprotocol, true, headers, receiveBuffer);
+        }
+
+        /** A small socket receive buffer, so that a stalled reader backs up into the server quickly. */
+        Options withReceiveBuffer(int bytes) {
+            return new Options(query, subprotocol, compression, headers, bytes);
         }
     }
 
@@ -148,6 +153,9 @@ final class TestClient implements AutoCloseable {
                         ch.pipeline().addLast(handler);
                     }
                 });
+        if (options.receiveBuffer() > 0) {
+            b.option(ChannelOption.SO_RCVBUF, options.receiveBuffer());
+        }
         b.connect("127.0.0.1", port).addListener(f -> {
             if (!f.isSuccess()) {
                 result.completeExceptionally(f.cause());
@@ -232,6 +240,11 @@ final class TestClient implements AutoCloseable {
 
     void sendText(String text) {
         channel.writeAndFlush(new TextWebSocketFrame(text)).syncUninterruptibly();
+    }
+
+    /** Sends without waiting for the write (the server may close the connection meanwhile). */
+    void sendTextNoWait(String text) {
+        channel.writeAndFlush(new TextWebSocketFrame(text));
     }
 
     void sendBinary(byte[] bytes) {

@@ -1,0 +1,171 @@
+package io.hal9.ws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class LimitsTest extends WsTestSupport {
+
+    @Test
+    void overTheGlobalLimitTheUpgradeIsAnswered503WithRetryAfter() {
+        WsServer<Msg> server = start(b -> b.maxConnections(2));
+        TestClient a = client(server);
+        client(server);
+        assertThatThrownBy(() -> client(server)).isInstanceOfSatisfying(TestClient.Rejected.class, r -> {
+            assertThat(r.status).isEqualTo(503);
+            assertThat(r.headers.get("Retry-After")).isEqualTo("1");
+        });
+        assertThat(server.stats().handshakeRejections()).containsEntry("connection-limit", 1L);
+        a.close();
+        await().untilAsserted(() -> assertThat(server.stats().openConnections()).isEqualTo(1));
+        client(server); // a slot is free again
+        await().untilAsserted(() -> assertThat(server.stats().openConnections()).isEqualTo(2));
+    }
+
+    @Test
+    void overThePerIpLimitTheUpgradeIsAnswered503() {
+        WsServer<Msg> server = start(b -> b.maxConnections(10).maxConnectionsPerIp(1));
+        client(server);
+        assertThatThrownBy(() -> client(server))
+                .isInstanceOfSatisfying(
+                        TestClient.Rejected.class, r -> assertThat(r.status).isEqualTo(503));
+        assertThat(server.stats().handshakeRejections()).containsEntry("per-ip-limit", 1L);
+        assertThat(server.stats().openConnections()).isEqualTo(1);
+    }
+
+    @Test
+    void aFrameOverMaxFrameSizeIsClosedWith1009() {
+        WsServer<Msg> server = start(b -> b.maxFrameSize(1024).maxMessageSize(4096));
+        TestClient c = client(server);
+        Session<Msg> s = handler.nextOpened();
+        c.sendText("x".repeat(2000));
+        assertThat(c.awaitClose(Duration.ofSeconds(5))).isEqualTo(1009);
+        assertThat(handler.closeCodeOf(s)).isEqualTo(1009);
+        await().untilAsserted(() -> assertThat(server.stats().closedByCode()).containsEntry(1009, 1L));
+    }
+
+    @Test
+    void aFragmentedMessageOverMaxMessageSizeIsClosedWith1009() {
+        start(b -> b.maxFrameSize(1024).maxMessageSize(2048));
+        TestClient c = client(handler.server);
+        Session<Msg> s = handler.nextOpened();
+        c.sendFragmentedText("y".repeat(5000), 1000);
+        assertThat(c.awaitClose(Duration.ofSeconds(5))).isEqualTo(1009);
+        assertThat(handler.closeCodeOf(s)).isEqualTo(1009);
+    }
+
+    @Test
+    void aFragmentedMessageUnderTheLimitIsJoined() {
+        start(b -> b.maxFrameSize(1024).maxMessageSize(8192));
+        TestClient c = client(handler.server);
+        handler.nextOpened();
+        String text = "z".repeat(3000);
+        c.sendFragmentedText(json(new Msg("echo", text, 1)), 1000);
+        assertThat(parse(c.nextData()).text()).isEqualTo(text);
+    }
+
+    @Test
+    void invalidUtf8InATextFrameIsClosedWith1007() {
+        start(b -> b);
+        TestClient c = client(handler.server);
+        Session<Msg> s = handler.nextOpened();
+        c.sendRawText(new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'});
+        assertThat(c.awaitClose(Duration.ofSeconds(5))).isEqualTo(1007);
+        assertThat(handler.closeCodeOf(s)).isEqualTo(1007);
+    }
+
+    @Test
+    void anUndecodableMessageIsAnsweredAndTheSessionClosesWith1003AfterMaxDecodeErrorsInARow() {
+        WsServer<Msg> server = start(b -> b.maxDecodeErrors(3));
+        TestClient c = client(server);
+        Session<Msg> s = handler.nextOpened();
+        c.sendText("not json");
+        assertThat(c.nextText()).startsWith("{\"hal9\":\"error\",\"reason\":\"decode\"");
+        c.sendText(json(new Msg("echo", "still here", 1))); // a good one resets the run
+        assertThat(parse(c.nextData()).text()).isEqualTo("still here");
+        c.sendText("bad 1");
+        c.sendText("bad 2");
+        assertThat(s.isOpen()).isTrue();
+        c.sendText("bad 3");
+        assertThat(c.awaitClose(Duration.ofSeconds(5))).isEqualTo(1003);
+        assertThat(handler.closeCodeOf(s)).isEqualTo(1003);
+        assertThat(handler.decodeErrors).hasSize(4);
+        assertThat(server.stats().decodeErrors()).isEqualTo(4);
+    }
+
+    @Test
+    void messagesOverTheRateAreRefusedWithAnErrorAndPersistentAbuseCloses1008() {
+        FakeTicker ticker = new FakeTicker();
+        WsServer<Msg> server =
+                start(b -> b.ticker(ticker).inboundRate(10).inboundBurst(5).maxRateLimitedInRow(20));
+        TestClient c = client(server);
+        Session<Msg> s = handler.nextOpened();
+        for (int i = 0; i < 8; i++) {
+            c.sendText(json(Msg.of("count", i)));
+        }
+        assertThat(c.nextText()).contains("\"reason\":\"rate-limited\"");
+        await().untilAsserted(() -> assertThat(server.stats().rateLimited()).isEqualTo(3));
+        assertThat(handler.received).hasSize(5);
+        ticker.advance(Duration.ofMillis(200)); // two tokens back
+        c.sendText(json(Msg.of("count", 100)));
+        await().untilAsserted(() -> assertThat(handler.received).hasSize(6));
+        for (int i = 0; i < 30; i++) {
+            c.sendTextNoWait(json(Msg.of("flood", i))); // the server closes the connection mid-flood
+        }
+        assertThat(c.awaitClose(Duration.ofSeconds(5))).isEqualTo(1008);
+        assertThat(handler.closeCodeOf(s)).isEqualTo(1008);
+        // the 200 ms gave two tokens: "count 100" took one, the first flood message the other
+        assertThat(handler.received.stream().filter(m -> m.type().equals("flood")))
+                .extracting(Msg::n)
+                .containsExactly(0L);
+    }
+
+    @Test
+    void aClientThatStopsAnsweringPingsIsClosedWith1001AndALiveOneIsKept() {
+        WsServer<Msg> server =
+                start(b -> b.heartbeatInterval(Duration.ofMillis(100)).heartbeatTimeout(Duration.ofMillis(200)));
+        TestClient live = client(server);
+        Session<Msg> liveSession = handler.nextOpened();
+        TestClient silent = client(server);
+        Session<Msg> silentSession = handler.nextOpened();
+        silent.answerPings = false;
+        assertThat(silent.awaitClose(Duration.ofSeconds(5))).isEqualTo(1001);
+        assertThat(silent.closeReason).isEqualTo("heartbeat timeout");
+        assertThat(handler.closeCodeOf(silentSession)).isEqualTo(1001);
+        assertThat(silent.pings.get()).isPositive();
+        await().until(() -> live.pings.get() >= 3); // several intervals later the live one is still open
+        assertThat(live.isOpen()).isTrue();
+        assertThat(liveSession.isOpen()).isTrue();
+    }
+
+    @Test
+    void theBuilderRefusesBadValuesAtOnceNamingTheOption() {
+        WsServer.Builder<Msg> b = WsServer.builder("game", Codecs.json(Msg.class), handler);
+        assertThatThrownBy(() -> b.maxConnections(0))
+                .hasMessage("ws server 'game': maxConnections must be in [1, 10000000], was 0");
+        assertThatThrownBy(() -> b.path("ws")).hasMessageContaining("path must start with '/'");
+        assertThatThrownBy(() -> b.heartbeatInterval(Duration.ofMillis(1)))
+                .hasMessageContaining("heartbeatInterval must be in");
+        b.port(0);
+        assertThatThrownBy(() -> b.port(1)).hasMessage("ws server 'game': port was already set");
+        assertThatThrownBy(() -> WsServer.builder("game", Codecs.json(Msg.class), handler)
+                        .maxConnections(5)
+                        .maxConnectionsPerIp(6)
+                        .build())
+                .hasMessage("ws server 'game': maxConnectionsPerIp must be <= maxConnections (5), was 6");
+        assertThatThrownBy(() -> WsServer.builder("game", Codecs.json(Msg.class), handler)
+                        .maxFrameSize(4096)
+                        .maxMessageSize(1024)
+                        .build())
+                .hasMessage("ws server 'game': maxMessageSize must be >= maxFrameSize (4096), was 1024");
+        assertThatThrownBy(() -> WsServer.builder(" ", Codecs.json(Msg.class), handler))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(Arrays.asList(OverflowPolicy.values())).hasSize(3);
+    }
+}
