@@ -1,0 +1,65 @@
+package io.hal9.ws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.hal9.testkit.RedisService;
+import io.hal9.testkit.RequiresRedis;
+import io.lettuce.core.RedisClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@RequiresRedis
+@Timeout(30)
+class RedisRoomBusTest extends WsTestSupport {
+    private RedisClient redis;
+    private String prefix;
+
+    @BeforeEach
+    void connect(RedisService service) {
+        redis = RedisClient.create(service.uri());
+        prefix = service.key("room:");
+    }
+
+    @AfterEach
+    void disconnect() {
+        redis.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(2));
+    }
+
+    @Test
+    void aPlayerOnServerAReceivesTheRoomBroadcastOfAPlayerOnServerB() {
+        RedisRoomBus busA = RedisRoomBus.create(redis, prefix, 100);
+        RedisRoomBus busB = RedisRoomBus.create(redis, prefix, 100);
+        toClose.add(busA);
+        toClose.add(busB);
+        WsServer<Msg> a = start(b -> b.roomBus(busA).instanceId("a"));
+        TestHandler handlerB = new TestHandler();
+        WsServer<Msg> b = start(handlerB, o -> o.roomBus(busB).instanceId("b"));
+
+        TestClient onA = client(a);
+        a.room("game-1").join(handler.nextOpened());
+        TestClient onB = track(TestClient.connect(b.port()));
+        Session<Msg> sessionB = handlerB.nextOpened();
+        b.room("game-1").join(sessionB);
+        // both instances subscribed before the first broadcast
+        await().until(() -> subscribed("game-1") >= 2);
+
+        onB.sendText(json(new Msg("say", "game-1", 42)));
+        assertThat(parse(onA.nextData())).isEqualTo(new Msg("say", "game-1", 42));
+        await().untilAsserted(() -> assertThat(busB.published()).isEqualTo(1));
+        await().untilAsserted(() -> assertThat(busA.received()).isEqualTo(1));
+        // B's own broadcast came back to B through Redis too and was ignored: the sender got nothing
+        sessionB.trySend(Msg.of("marker", 1));
+        assertThat(parse(onB.nextData()).type()).isEqualTo("marker");
+        assertThat(busA.dropped() + busA.failed() + busB.dropped() + busB.failed())
+                .isZero();
+    }
+
+    private long subscribed(String room) {
+        try (var c = redis.connect()) {
+            return c.sync().pubsubNumsub(prefix + room).getOrDefault(prefix + room, 0L);
+        }
+    }
+}
