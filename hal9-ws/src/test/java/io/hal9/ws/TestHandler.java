@@ -18,6 +18,8 @@ final class TestHandler implements WsHandler<Msg> {
     final LinkedBlockingQueue<Msg> received = new LinkedBlockingQueue<>();
     final ConcurrentHashMap<Long, CompletableFuture<Integer>> closed = new ConcurrentHashMap<>();
     final List<RuntimeException> decodeErrors = new CopyOnWriteArrayList<>();
+    final LinkedBlockingQueue<Session<Msg>> resumed = new LinkedBlockingQueue<>();
+    final LinkedBlockingQueue<Session<Msg>> detached = new LinkedBlockingQueue<>();
     volatile WsServer<Msg> server;
     volatile BiConsumer<Session<Msg>, Msg> extra = (s, m) -> {};
 
@@ -47,6 +49,16 @@ final class TestHandler implements WsHandler<Msg> {
     @Override
     public void onClose(Session<Msg> session, int code, String reason) {
         closed.computeIfAbsent(session.id(), k -> new CompletableFuture<>()).complete(code);
+    }
+
+    @Override
+    public void onResume(Session<Msg> session) {
+        resumed.add(session);
+    }
+
+    @Override
+    public void onDetach(Session<Msg> session) {
+        detached.add(session);
     }
 
     @Override

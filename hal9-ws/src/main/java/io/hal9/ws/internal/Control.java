@@ -21,8 +21,8 @@ final class Control {
                 "{\"hal9\":\"error\",\"reason\":\"" + escape(reason) + "\",\"detail\":\"" + escape(detail) + "\"}");
     }
 
-    static ByteBuf resync(ByteBufAllocator alloc, String reason) {
-        return json(alloc, "{\"hal9\":\"resync\",\"reason\":\"" + escape(reason) + "\"}");
+    static ByteBuf resync(ByteBufAllocator alloc, String reason, long seq) {
+        return json(alloc, "{\"hal9\":\"resync\",\"reason\":\"" + escape(reason) + "\",\"seq\":" + seq + "}");
     }
 
     static ByteBuf resumed(ByteBufAllocator alloc, long lastSeq, long replayed) {

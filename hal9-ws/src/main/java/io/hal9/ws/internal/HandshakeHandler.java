@@ -223,6 +223,69 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private void handshake(
             ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query, HandshakeDecision decision) {
+        String token = first(query, "resume");
+        if (token == null || !server.config.resumable()) {
+            open(ctx, req, query, decision, null, -1, null);
+            return;
+        }
+        SessionImpl<?> old = server.resumable(token);
+        long lastSeq = parseSeq(first(query, "lastSeq"));
+        if (old == null) {
+            open(ctx, req, query, decision, null, lastSeq, "unknown or expired resume token");
+            return;
+        }
+        if (!old.isConnected()) {
+            open(ctx, req, query, decision, old, lastSeq, null);
+            return;
+        }
+        // the old connection still looks alive: close it, wait until the session is detached, then resume
+        req.retain();
+        old.takeOver().whenComplete((detached, error) -> {
+            Runnable resume = () -> {
+                try {
+                    if (ctx.channel().isActive()) {
+                        open(ctx, req, query, decision, old, lastSeq, null);
+                    }
+                } finally {
+                    req.release();
+                }
+            };
+            try {
+                ctx.executor().execute(resume);
+            } catch (RuntimeException shutDown) {
+                req.release();
+            }
+        });
+    }
+
+    private static @Nullable String first(QueryStringDecoder query, String name) {
+        List<String> values = query.parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private static long parseSeq(@Nullable String s) {
+        if (s == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Completes the handshake: resumes {@code old} if it can still be attached, else opens a new session (told
+     * to resynchronise if the client asked for a resume that cannot be honoured).
+     */
+    private void open(
+            ChannelHandlerContext ctx,
+            FullHttpRequest req,
+            QueryStringDecoder query,
+            HandshakeDecision decision,
+            @Nullable SessionImpl<?> old,
+            long lastSeq,
+            @Nullable String resyncReason) {
         WebSocketServerHandshaker handshaker = server.handshakerFactory.newHandshaker(req);
         if (handshaker == null) {
             server.handshakeRejected("not-websocket");
@@ -231,15 +294,15 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Channel ch = ctx.channel();
-        boolean batching = requestsBatch(req, query);
-        SessionImpl<?> session = server.newSession(ch, ip(), batching, decision.attributes());
-        ChannelFuture done;
-        try {
-            done = handshaker.handshake(ch, req, null, ch.newPromise());
-        } catch (RuntimeException e) {
-            // the handshaker refuses requests without the WebSocket headers it needs
-            reject(ctx, HttpResponseStatus.BAD_REQUEST, "not-websocket", String.valueOf(e.getMessage()));
-            return;
+        SessionImpl<?> session;
+        boolean resuming = old != null && old.attach(ch, ip());
+        if (resuming) {
+            session = old;
+        } else {
+            session = server.newSession(ch, ip(), requestsBatch(req, query), decision.attributes());
+            if (old != null || resyncReason != null) {
+                session.resyncOnOpen(resyncReason != null ? resyncReason : "resume grace expired");
+            }
         }
         handedOver = true;
         cancelTimeout();
@@ -248,11 +311,24 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         p.addBefore(name, "hal9-utf8", new Utf8FrameValidator(true));
         p.addBefore(name, "hal9-aggregator", new WebSocketFrameAggregator(server.config.maxMessageSize()));
         p.replace(this, "hal9-session", session);
+        ChannelFuture done;
+        try {
+            done = handshaker.handshake(ch, req, null, ch.newPromise());
+        } catch (RuntimeException e) {
+            // the handshaker refuses requests without the WebSocket headers it needs; the session handler,
+            // now in the pipeline, sees the connection close (and releases the slot)
+            LOG.debug("{}: handshake refused", server.config.component(), e);
+            server.handshakeRejected("not-websocket");
+            ch.close();
+            return;
+        }
         done.addListener(f -> {
-            if (f.isSuccess()) {
-                session.opened();
-            } else {
+            if (!f.isSuccess()) {
                 ch.close();
+            } else if (resuming) {
+                session.resumed(lastSeq);
+            } else {
+                session.opened();
             }
         });
     }

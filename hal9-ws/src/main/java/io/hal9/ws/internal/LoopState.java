@@ -61,7 +61,10 @@ final class LoopState {
             if (i >= sessions.size()) {
                 continue;
             }
-            sessions.get(i).sweep(now);
+            SessionImpl<?> s = sessions.get(i);
+            if (s.loop == this) {
+                s.sweep(now);
+            }
         }
     }
 

@@ -6,7 +6,6 @@ import io.hal9.ws.OverflowPolicy;
 import io.hal9.ws.Session;
 import io.hal9.ws.WsCloseCodes;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -27,6 +26,7 @@ import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -96,7 +96,7 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
 
     final WsServerImpl<M> server;
     private final long id;
-    private final InetAddress ip;
+    private InetAddress ip; // of the current connection; written on attach, on the new loop
     final @Nullable String resumeToken;
     final boolean batching;
 
@@ -117,11 +117,19 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
     private volatile @Nullable ConcurrentHashMap<String, Object> attributes;
     private volatile @Nullable Set<RoomImpl<M>> rooms;
 
-    // event loop only
-    int loopIndex = -1;
+    // the loop whose list holds this session; volatile: a resumed session moves to another loop, and the old
+    // loop's sweep skips sessions that are no longer its own
+    volatile @Nullable LoopState loop;
 
-    @Nullable
-    LoopState loop;
+    // event loop only (the loop of the current channel; handed over with the volatile state on resume)
+    int loopIndex = -1;
+    private long sentSeq;
+    private @Nullable ArrayDeque<ByteBuf> replay;
+    private long detachedAtNanos;
+    private boolean heartbeatTimedOut;
+    private boolean takeover;
+    private @Nullable CompletableFuture<Boolean> detachSignal;
+    private @Nullable String pendingResync;
 
     private long lastReadNanos;
     private long pingSentNanos;
@@ -397,6 +405,17 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
     /** The drain task: runs on the event loop, once per turn in which something was queued. */
     @Override
     public void run() {
+        Channel ch = channel;
+        if (!ch.eventLoop().inEventLoop()) {
+            // resumed on another loop meanwhile: drain there, where every event-loop field now lives
+            try {
+                ch.eventLoop().execute(this);
+            } catch (RuntimeException shutDown) {
+                DRAIN_SCHEDULED.setVolatile(this, 0);
+                releaseQueued();
+            }
+            return;
+        }
         // setVolatile: later offers must schedule a new drain; done before polling so none is missed
         DRAIN_SCHEDULED.setVolatile(this, 0);
         if (state == CLOSED) {
@@ -442,6 +461,9 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
                 break;
             }
             dequeued(item);
+            if (isData(item)) {
+                remember(item instanceof Queued qd ? qd.frame : (WebSocketFrame) item);
+            }
             if (batching && isData(item) && !(item instanceof Queued)) {
                 item = batch((WebSocketFrame) item, q);
             }
@@ -483,6 +505,7 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
                 }
                 q.poll();
                 dequeued(f);
+                remember(f);
                 appendToBatch(out, f, text, count++);
             }
             if (text) {
@@ -527,6 +550,35 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
     }
 
     static final int BATCH_BYTES = 16 * 1024;
+
+    /** Numbers a data message as it is written and keeps it for replay when resumption is on. */
+    private void remember(WebSocketFrame f) {
+        sentSeq++;
+        int max = server.config.replayBufferMessages();
+        if (max == 0) {
+            return;
+        }
+        ArrayDeque<ByteBuf> r = replay;
+        if (r == null) {
+            r = new ArrayDeque<>(Math.min(max, 64));
+            replay = r;
+        }
+        r.addLast(f.content().retainedDuplicate());
+        if (r.size() > max) {
+            r.pollFirst().release();
+        }
+    }
+
+    private void releaseReplay() {
+        ArrayDeque<ByteBuf> r = replay;
+        if (r != null) {
+            ByteBuf b;
+            while ((b = r.pollFirst()) != null) {
+                b.release();
+            }
+            replay = null;
+        }
+    }
 
     private static boolean isData(Object item) {
         return !(item instanceof Queued q) || q.data;
@@ -604,10 +656,16 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
             return;
         }
         opened = true;
-        loop = server.loopState(channel.eventLoop());
-        loop.add(this);
+        LoopState l = server.loopState(channel.eventLoop());
+        loop = l;
+        l.add(this);
         server.sessionOpened(this);
         if (resumeToken != null) {
+            server.registerResumable(resumeToken, this);
+            if (pendingResync != null) {
+                enqueue(Control.resync(server.alloc, pendingResync, 0), false, null, false);
+                pendingResync = null;
+            }
             enqueue(Control.session(server.alloc, resumeToken), false, null, false);
         }
         try {
@@ -762,28 +820,192 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        server.connectionClosed(ip, opened);
-        if (loop != null) {
-            loop.remove(this);
+        if (ctx.channel() != channel) {
+            return; // an old connection of a resumed session
         }
+        server.connectionClosed(ip, opened);
         if (!opened) {
             STATE.setVolatile(this, CLOSED);
             releaseQueued();
             return;
         }
+        boolean dropped = closeCode == -1 || heartbeatTimedOut || takeover;
+        if (server.config.resumable() && dropped && STATE.compareAndSet(this, OPEN, DETACHED)) {
+            detach();
+            return;
+        }
+        LoopState l = loop;
+        if (l != null) {
+            l.remove(this);
+        }
         int code = closeCode == -1 ? WsCloseCodes.ABNORMAL : closeCode;
         finalClose(code, closeReason);
     }
 
-    /** Closes for good: on the event loop. */
-    void finalClose(int code, String reason) {
-        int prev = (int) STATE.getAndSet(this, CLOSED);
-        if (prev == CLOSED) {
+    /** The connection dropped and the session waits for its client: on the old connection's loop. */
+    private void detach() {
+        detachedAtNanos = server.ticker.read();
+        if (closeCode == -1) {
+            closeCode = WsCloseCodes.ABNORMAL;
+            closeReason = "connection lost";
+        }
+        server.detachedAdd(1);
+        CompletableFuture<Boolean> signal = detachSignal;
+        detachSignal = null;
+        try {
+            server.handler.onDetach(this);
+        } catch (RuntimeException e) {
+            server.handlerError(this, "onDetach", e);
+        }
+        if (signal != null) {
+            signal.complete(true);
+        }
+    }
+
+    /**
+     * A client presents this session's token while the old connection still looks alive (the server has not
+     * noticed the drop yet): closes the old connection and completes when the session is detached (true), or
+     * could not be (false: closed meanwhile). Any thread.
+     */
+    CompletableFuture<Boolean> takeOver() {
+        CompletableFuture<Boolean> f = new CompletableFuture<>();
+        Channel old = channel;
+        try {
+            old.eventLoop().execute(() -> {
+                int st = state;
+                if (st == DETACHED) {
+                    f.complete(true);
+                } else if (st != OPEN || channel != old) {
+                    f.complete(false);
+                } else {
+                    takeover = true;
+                    detachSignal = f;
+                    old.close();
+                }
+            });
+        } catch (RuntimeException shutDown) {
+            f.complete(false);
+        }
+        return f;
+    }
+
+    /**
+     * Binds this detached session to a new connection (on the new connection's loop, before its handshake
+     * response is written). Returns false if the session is no longer detached (expired or closed).
+     */
+    boolean attach(Channel newChannel, InetAddress newIp) {
+        if (!STATE.compareAndSet(this, DETACHED, OPEN)) {
+            return false;
+        }
+        server.detachedAdd(-1);
+        ip = newIp;
+        channel = newChannel;
+        return true;
+    }
+
+    /** The new connection's handshake response was written: replay and resume. On the new loop. */
+    void resumed(long lastSeq) {
+        if (state != OPEN || !channel.isActive()) {
             return;
         }
-        if (loop != null) {
-            loop.remove(this);
+        LoopState old = loop;
+        LoopState now = server.loopState(channel.eventLoop());
+        if (old != now) {
+            loop = now;
+            if (old != null) {
+                try {
+                    old.executor.execute(() -> old.remove(this));
+                } catch (RuntimeException shutDown) {
+                    // the old loop is gone with its list
+                }
+            }
+            now.add(this);
         }
+        lastReadNanos = server.ticker.read();
+        pinged = false;
+        heartbeatTimedOut = false;
+        takeover = false;
+        closeCode = -1;
+        closeReason = "";
+        server.sessionResumed(this);
+        replayAfter(lastSeq);
+        scheduleDrain();
+        try {
+            server.handler.onResume(this);
+        } catch (RuntimeException e) {
+            server.handlerError(this, "onResume", e);
+        }
+    }
+
+    /** Writes the kept messages numbered after {@code lastSeq}, or tells the client to resynchronise. */
+    private void replayAfter(long lastSeq) {
+        Channel ch = channel;
+        ArrayDeque<ByteBuf> r = replay;
+        int kept = r == null ? 0 : r.size();
+        long firstKept = sentSeq - kept + 1;
+        if (lastSeq < 0 || lastSeq > sentSeq || lastSeq < firstKept - 1) {
+            String why = lastSeq < 0 ? "no lastSeq" : lastSeq > sentSeq ? "lastSeq ahead of the server" : "gap";
+            ch.write(new TextWebSocketFrame(Control.resync(server.alloc, why, sentSeq)), ch.voidPromise());
+            ch.flush();
+            return;
+        }
+        long toReplay = sentSeq - lastSeq;
+        ch.write(new TextWebSocketFrame(Control.resumed(server.alloc, lastSeq, toReplay)), ch.voidPromise());
+        if (r != null && toReplay > 0) {
+            boolean binary = server.codec.binary();
+            long skip = kept - toReplay;
+            long i = 0;
+            for (ByteBuf b : r) {
+                if (i++ < skip) {
+                    continue;
+                }
+                ByteBuf payload = batching ? batchOfOne(b, binary) : b.retainedDuplicate();
+                server.wrote(payload.readableBytes(), true);
+                ch.write(
+                        binary ? new BinaryWebSocketFrame(payload) : new TextWebSocketFrame(payload), ch.voidPromise());
+            }
+        }
+        ch.flush();
+    }
+
+    private ByteBuf batchOfOne(ByteBuf b, boolean binary) {
+        ByteBuf out = server.alloc.buffer(b.readableBytes() + 4);
+        if (binary) {
+            out.writeInt(b.readableBytes());
+            out.writeBytes(b, b.readerIndex(), b.readableBytes());
+        } else {
+            out.writeByte('[');
+            out.writeBytes(b, b.readerIndex(), b.readableBytes());
+            out.writeByte(']');
+        }
+        return out;
+    }
+
+    /** A resume with an unknown or expired token opens a new session that is first told to resynchronise. */
+    void resyncOnOpen(String reason) {
+        pendingResync = reason;
+    }
+
+    /** Closes for good: on the event loop. */
+    void finalClose(int code, String reason) {
+        int prev;
+        do {
+            prev = state;
+            if (prev == CLOSED) {
+                return;
+            }
+        } while (!STATE.compareAndSet(this, prev, CLOSED));
+        if (prev == DETACHED) {
+            server.detachedAdd(-1);
+        }
+        LoopState l = loop;
+        if (l != null && l.executor.inEventLoop()) {
+            l.remove(this);
+        }
+        if (resumeToken != null) {
+            server.unregisterResumable(resumeToken, this);
+        }
+        releaseReplay();
         releaseQueued();
         Set<RoomImpl<M>> r = rooms;
         if (r != null) {
@@ -801,13 +1023,29 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
 
     /** The periodic sweep of this session's event loop: heartbeats. */
     void sweep(long now) {
-        if (state != OPEN) {
+        int st = state;
+        if (st == DETACHED) {
+            if (now - detachedAtNanos >= server.config.resumeGraceNanos()) {
+                finalClose(closeCode == -1 ? WsCloseCodes.ABNORMAL : closeCode, "resume grace expired");
+            }
+            return;
+        }
+        if (st != OPEN) {
             return;
         }
         if (pinged) {
             if (now - pingSentNanos >= server.config.heartbeatTimeoutNanos()) {
                 server.heartbeatTimeout();
-                closeFromServer(WsCloseCodes.GOING_AWAY, "heartbeat timeout", false);
+                if (server.config.resumable()) {
+                    // a dead connection, not a decision of the server: the session waits for its client
+                    heartbeatTimedOut = true;
+                    closeCode = WsCloseCodes.GOING_AWAY;
+                    closeReason = "heartbeat timeout";
+                    channel.writeAndFlush(new CloseWebSocketFrame(WsCloseCodes.GOING_AWAY, "heartbeat timeout"));
+                    channel.close();
+                } else {
+                    closeFromServer(WsCloseCodes.GOING_AWAY, "heartbeat timeout", false);
+                }
             }
         } else if (now - lastReadNanos >= server.config.heartbeatIntervalNanos()) {
             pinged = true;
@@ -816,8 +1054,10 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
         }
     }
 
-    ByteBufAllocator alloc() {
-        return server.alloc;
+    /** One pipeline at a time; a resumed session is added to its new connection's pipeline. */
+    @Override
+    public boolean isSharable() {
+        return true;
     }
 
     /** A queued frame that needs more than the frame: a completion for {@code send}, or a control message. */

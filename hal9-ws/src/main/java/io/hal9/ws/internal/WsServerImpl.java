@@ -88,6 +88,8 @@ public final class WsServerImpl<M> implements WsServer<M> {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object zeroConnections = new Object();
 
+    private final ConcurrentHashMap<String, SessionImpl<M>> resumables = new ConcurrentHashMap<>();
+    private final AtomicInteger detached = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
     private final LongAdder openedTotal = new LongAdder();
     private final LongAdder resumedTotal = new LongAdder();
@@ -270,7 +272,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
         return new WsServerStats(
                 openNow,
                 Math.max(0, limiter.total() - openNow),
-                0,
+                detached.get(),
                 openedTotal.sum(),
                 resumedTotal.sum(),
                 closedTotal.sum(),
@@ -418,6 +420,29 @@ public final class WsServerImpl<M> implements WsServer<M> {
         open.incrementAndGet();
         openedTotal.increment();
         safe(listener::opened);
+    }
+
+    void registerResumable(String token, SessionImpl<M> s) {
+        resumables.put(token, s);
+    }
+
+    void unregisterResumable(String token, SessionImpl<M> s) {
+        resumables.remove(token, s);
+    }
+
+    @Nullable
+    SessionImpl<M> resumable(String token) {
+        return resumables.get(token);
+    }
+
+    void detachedAdd(int delta) {
+        detached.addAndGet(delta);
+    }
+
+    void sessionResumed(SessionImpl<M> s) {
+        open.incrementAndGet();
+        resumedTotal.increment();
+        safe(listener::resumed);
     }
 
     void sessionClosed(SessionImpl<M> s, int code) {
