@@ -75,7 +75,29 @@
  * <ul>
  *   <li>{@code {"hal9":"error","reason":"decode"|"rate-limited","detail":"..."}}: a message was refused.
  *   <li>{@code {"hal9":"session","resumeToken":"..."}}: first message of a session when resumption is on.
+ *   <li>{@code {"hal9":"resumed","seq":n,"replayed":k}}: the session was resumed; the next {@code k} data
+ *       messages are the ones numbered {@code n+1 ... n+k}, replayed.
+ *   <li>{@code {"hal9":"resync","reason":"...","seq":n}}: the client cannot be brought up to date by replay
+ *       (reason {@code gap}: it missed more than the replay buffer holds; {@code unknown or expired resume
+ *       token}: a new session was opened instead); it must fetch the game state again. The next data message
+ *       is numbered {@code n+1}.
  * </ul>
+ *
+ * <h2>Session resumption</h2>
+ *
+ * <p>Off by default; on with {@code resumeGrace} &gt; 0. Every data message a session writes is numbered
+ * 1, 2, 3... (control messages are not; a batch frame of k messages counts k): the client counts the data
+ * messages it has processed. When a connection drops without a close frame, or stops answering pings, the
+ * session is <em>detached</em>, not closed: it keeps its rooms and attributes, and messages sent to it are
+ * queued (within the send-queue bounds and policy). A client that reconnects within {@code resumeGrace} with
+ * {@code ?resume=<token>&lastSeq=<last number it processed>} gets the same session: {@code resumed}, then the
+ * messages numbered after {@code lastSeq} that the server had already written (kept in a per-session replay
+ * buffer of {@code replayBufferMessages}, retained buffers, no copy), in order and without duplicates, then
+ * what was queued while it was away. If the old connection still looks alive, it is closed and the new one
+ * takes the session over. A close frame from either side (any code) or {@link
+ * io.hal9.ws.Session#close(int, String)} ends the session for good; so does the end of the grace
+ * ({@code onClose} with 1006, or 1001 after a heartbeat timeout). The authenticator runs for a resuming
+ * request as for any other; the batching choice of the first connection is kept.
  *
  * <p>Thread safety: see each type; everything a host holds is safe to use from any thread.
  */
