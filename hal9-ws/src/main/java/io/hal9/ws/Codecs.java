@@ -3,12 +3,20 @@ package io.hal9.ws;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.hal9.ws.internal.JacksonCodec;
+import org.msgpack.jackson.dataformat.MessagePackFactory;
+import org.msgpack.jackson.dataformat.MessagePackMapper;
 
 /**
  * The message codecs HAL9 ships.
  *
  * <ul>
  *   <li>{@link #json(Class)}: Jackson JSON in text frames, the default; readable in a browser's dev tools.
+ *   <li>{@link #messagePack(Class)}: MessagePack in binary frames, through Jackson as well: the <em>same</em>
+ *       Jackson-mapped message classes (records, annotations, modules) go binary without a schema or generated
+ *       code, and a client switches by changing its decoder only. Chosen over Protobuf for that reason: no
+ *       {@code .proto} files and no second set of message classes; messages are typically 20 to 40% smaller
+ *       than JSON (field names remain, numbers become compact). Protobuf would be smaller still but needs
+ *       generated classes; a host that wants it implements {@link MessageCodec} itself.
  * </ul>
  *
  * <p>Thread safety: the codecs are immutable and safe to share.
@@ -24,5 +32,24 @@ public final class Codecs {
     /** JSON through the given mapper (configured by the host), in text frames. */
     public static <M> MessageCodec<M> json(Class<M> type, ObjectMapper mapper) {
         return new JacksonCodec<>(type, mapper, false);
+    }
+
+    /** MessagePack through a default Jackson {@link MessagePackMapper}, in binary frames. */
+    public static <M> MessageCodec<M> messagePack(Class<M> type) {
+        return messagePack(type, new MessagePackMapper());
+    }
+
+    /**
+     * MessagePack through the given mapper, in binary frames.
+     *
+     * @param mapper an {@link ObjectMapper} built on a {@code MessagePackFactory} (a {@link MessagePackMapper})
+     * @throws IllegalArgumentException if the mapper does not write MessagePack
+     */
+    public static <M> MessageCodec<M> messagePack(Class<M> type, ObjectMapper mapper) {
+        if (!(mapper.getFactory() instanceof MessagePackFactory)) {
+            throw new IllegalArgumentException(
+                    "messagePack codec needs a mapper on a MessagePackFactory, was " + mapper.getFactory());
+        }
+        return new JacksonCodec<>(type, mapper, true);
     }
 }

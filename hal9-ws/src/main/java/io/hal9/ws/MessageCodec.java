@@ -21,14 +21,16 @@ public interface MessageCodec<M> {
     /**
      * Encodes one message into a new buffer taken from {@code alloc}.
      *
-     * @throws RuntimeException if the message cannot be encoded; the send is refused with that exception
+     * @throws RuntimeException if the message cannot be encoded (HAL9's codecs throw {@link WsException}); the
+     *     send throws it to its caller
      */
     ByteBuf encode(M message, ByteBufAllocator alloc);
 
     /**
      * Decodes one complete WebSocket message (all its fragments joined).
      *
-     * @throws RuntimeException if the bytes are not a valid message; the server answers the client with an
+     * @throws RuntimeException if the bytes are not a valid message (HAL9's codecs throw {@link WsException});
+     *     the server answers the client with an
      *     {@code error} control message (see {@link io.hal9.ws package docs}) and counts a decode error
      */
     M decode(ByteBuf payload);

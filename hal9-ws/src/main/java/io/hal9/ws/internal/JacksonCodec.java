@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import io.hal9.ws.MessageCodec;
+import io.hal9.ws.WsException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Objects;
 
 /**
@@ -41,8 +41,8 @@ public final class JacksonCodec<M> implements MessageCodec<M> {
             writer.writeValue((java.io.OutputStream) out, message);
             ok = true;
             return buf;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            throw new WsException(this + ": cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
         } finally {
             if (!ok) {
                 buf.release();
@@ -54,8 +54,9 @@ public final class JacksonCodec<M> implements MessageCodec<M> {
     public M decode(ByteBuf payload) {
         try (ByteBufInputStream in = new ByteBufInputStream(payload.duplicate())) {
             return reader.readValue((java.io.InputStream) in);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot decode " + type.getSimpleName() + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            // msgpack reports some malformed input as unchecked exceptions: one type for the caller either way
+            throw new WsException(this + ": cannot decode " + type.getSimpleName() + ": " + e.getMessage(), e);
         }
     }
 
