@@ -17,7 +17,10 @@ import io.netty.buffer.ByteBuf;
  */
 public interface RoomBus extends AutoCloseable {
 
-    /** Receives the broadcasts of one room published by other instances. */
+    /**
+     * Receives the broadcasts of one room published by other instances. Thread safety: called from bus threads,
+     * possibly several at once.
+     */
     @FunctionalInterface
     interface Subscriber {
         /**

@@ -17,8 +17,9 @@ import java.util.Map;
  * @param closedByCode sessions closed for good, by close code (1006: dropped without a close frame)
  * @param messagesIn messages received and decoded (before the rate limit)
  * @param bytesIn payload bytes of the messages received
- * @param messagesOut messages written to sockets (a broadcast counts once per recipient)
- * @param bytesOut payload bytes written to sockets
+ * @param messagesOut data messages written to sockets (a broadcast counts once per recipient, a batch frame
+ *     once per message in it; control messages not counted)
+ * @param bytesOut payload bytes written to sockets, control messages included
  * @param droppedByPolicy messages dropped because a send queue was full, by overflow policy
  * @param slowConsumerDisconnects sessions closed by policy {@link OverflowPolicy#DISCONNECT}
  * @param queuedMessages messages in all send queues now (the send-queue depth)
@@ -29,6 +30,7 @@ import java.util.Map;
  * @param rateLimited messages refused by the per-session rate limit
  * @param acceptErrors failed accepts of the listening socket (e.g. out of file descriptors)
  * @param handlerErrors exceptions thrown by the {@link WsHandler}
+ * @param heartbeatTimeouts connections closed because they did not answer a ping within the heartbeat timeout
  */
 public record WsServerStats(
         int openConnections,
@@ -50,7 +52,8 @@ public record WsServerStats(
         long decodeErrors,
         long rateLimited,
         long acceptErrors,
-        long handlerErrors) {
+        long handlerErrors,
+        long heartbeatTimeouts) {
 
     /** Copies the maps so that the record is immutable. */
     public WsServerStats {

@@ -139,6 +139,8 @@ class LimitsTest extends WsTestSupport {
         assertThat(silent.closeReason).isEqualTo("heartbeat timeout");
         assertThat(handler.closeCodeOf(silentSession)).isEqualTo(1001);
         assertThat(silent.pings.get()).isPositive();
+        await().untilAsserted(
+                        () -> assertThat(server.stats().heartbeatTimeouts()).isEqualTo(1));
         await().until(() -> live.pings.get() >= 3); // several intervals later the live one is still open
         assertThat(live.isOpen()).isTrue();
         assertThat(liveSession.isOpen()).isTrue();

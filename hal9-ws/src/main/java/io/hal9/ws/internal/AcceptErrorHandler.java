@@ -69,11 +69,6 @@ final class AcceptErrorHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    @Override
-    public boolean isSharable() {
-        return false;
-    }
-
     static ChannelHandler of(WsServerImpl<?> server) {
         return new AcceptErrorHandler(server);
     }

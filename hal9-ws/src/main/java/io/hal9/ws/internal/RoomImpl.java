@@ -107,7 +107,6 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
         if (closed || originInstance.equals(server.config.instanceId())) {
             return;
         }
-        server.busReceived();
         deliver(payload, binary, null);
     }
 

@@ -335,7 +335,10 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
             }
             ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
             if (graceful) {
-                ch.eventLoop().schedule(() -> ch.close(), server.config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+                // a client that does not read never lets the close frame out: close anyway after closeTimeout
+                io.netty.util.concurrent.ScheduledFuture<?> force = ch.eventLoop()
+                        .schedule(() -> ch.close(), server.config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+                ch.closeFuture().addListener(f -> force.cancel(false));
             } else {
                 ch.close();
             }

@@ -289,7 +289,8 @@ public final class WsServerImpl<M> implements WsServer<M> {
                 decodeErrors.sum(),
                 rateLimited.sum(),
                 acceptErrors.sum(),
-                handlerErrors.sum());
+                handlerErrors.sum(),
+                heartbeatTimeouts.sum());
     }
 
     @Override
@@ -412,10 +413,6 @@ public final class WsServerImpl<M> implements WsServer<M> {
         }
     }
 
-    void busReceived() {
-        // counted by the bus implementation; hook kept for symmetry
-    }
-
     void sessionOpened(SessionImpl<M> s) {
         open.incrementAndGet();
         openedTotal.increment();
@@ -480,7 +477,9 @@ public final class WsServerImpl<M> implements WsServer<M> {
     }
 
     void wrote(int bytes, boolean data) {
-        messagesOut.increment();
+        if (data) {
+            messagesOut.increment();
+        }
         bytesOut.add(bytes);
     }
 
