@@ -57,8 +57,19 @@ import org.slf4j.LoggerFactory;
  *       Only the event loop moves to CLOSED, and it then releases every queued frame; a producer that offered
  *       after that (it read an older state) sees CLOSED after its offer and releases the queue itself, so no
  *       buffer is leaked whichever thread polls it (poll is atomic).
- *   <li>Every other mutable field (heartbeat, rate limit, decode errors, {@code loopIndex}, {@code channel}
- *       changes) is written only on the event loop; {@code channel} is volatile because producers read it.
+ *   <li>Every other mutable field (heartbeat, rate limit, decode errors, sequence numbers, replay buffer,
+ *       {@code loopIndex}) is touched only on the event loop of the current connection; {@code channel} is
+ *       volatile because producers read it to find that loop.
+ *   <li>Resumption: a dropped connection moves OPEN to DETACHED on its loop (CAS); a resuming connection moves
+ *       DETACHED to OPEN on its own loop (CAS), then sets {@code channel}; the grace sweep moves DETACHED to
+ *       CLOSED (CAS), so exactly one of resume and expiry wins. The volatile state write/CAS orders the old
+ *       loop's writes of the event-loop fields before the new loop's reads. A drain task that finds itself on
+ *       a loop that is no longer the channel's re-dispatches to the right one, so there is one consumer at a
+ *       time. The session stays in the old loop's {@link LoopState} list until that loop removes it; the
+ *       volatile {@code loop} field tells the old loop's sweep to skip it meanwhile.
+ *   <li>Encoding happens on the producer's thread (not the event loop): the byte bound is then exact at
+ *       admission, the cost of encoding is spread over the game's threads instead of the I/O threads, and a
+ *       refused message costs only its encoding.
  * </ul>
  *
  * <p>Not part of the API. Thread safety: the {@link Session} methods are safe from any thread.
