@@ -154,6 +154,20 @@ class ResumeTest extends WsTestSupport {
     }
 
     @Test
+    void closingTheServerEndsADetachedSessionForGood() throws Exception {
+        WsServer<Msg> server = start(b -> b.resumeGrace(Duration.ofSeconds(30)));
+        TestClient c = client(server);
+        Session<Msg> s = handler.nextOpened();
+        c.close();
+        poll(handler.detached);
+        assertThat(server.stats().detachedSessions()).isEqualTo(1);
+        server.close();
+        assertThat(handler.closeCodeOf(s)).isEqualTo(1001);
+        assertThat(s.isOpen()).isFalse();
+        assertThat(server.stats().detachedSessions()).isZero();
+    }
+
+    @Test
     void withoutResumptionADroppedSessionClosesAt1006() {
         start(b -> b);
         TestClient c = client(handler.server);

@@ -326,16 +326,20 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
         if (s >= CLOSING) {
             return;
         }
-        if (!STATE.compareAndSet(this, s, CLOSING)) {
+        if (s == DETACHED) {
+            // no connection to close: end it on its loop, unless a resume wins the race (then close that)
+            runOnLoop(() -> {
+                if (!closeDetached(code, reason) && state == OPEN) {
+                    closeFromServer(code, reason, graceful);
+                }
+            });
+            return;
+        }
+        if (!STATE.compareAndSet(this, OPEN, CLOSING)) {
             closeFromServer(code, reason, graceful);
             return;
         }
-        EventLoop loop = channel.eventLoop();
-        Runnable task = () -> {
-            if (s == DETACHED) {
-                finalClose(code, reason);
-                return;
-            }
+        runOnLoop(() -> {
             closeCode = code;
             closeReason = reason;
             Channel ch = channel;
@@ -353,7 +357,11 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
             } else {
                 ch.close();
             }
-        };
+        });
+    }
+
+    private void runOnLoop(Runnable task) {
+        EventLoop loop = channel.eventLoop();
         if (loop.inEventLoop()) {
             task.run();
         } else {
@@ -364,6 +372,19 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
                 releaseQueued();
             }
         }
+    }
+
+    /**
+     * Closes a detached session for good if it is still detached; false if a resume took it first. On the loop
+     * whose list holds it.
+     */
+    private boolean closeDetached(int code, String reason) {
+        if (!STATE.compareAndSet(this, DETACHED, CLOSED)) {
+            return false;
+        }
+        server.detachedAdd(-1);
+        closed(code, reason);
+        return true;
     }
 
     @Override
@@ -1005,13 +1026,15 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
         int prev;
         do {
             prev = state;
-            if (prev == CLOSED) {
-                return;
+            if (prev == CLOSED || prev == DETACHED) {
+                return; // closed already, or detached: only closeDetached ends a detached session
             }
         } while (!STATE.compareAndSet(this, prev, CLOSED));
-        if (prev == DETACHED) {
-            server.detachedAdd(-1);
-        }
+        closed(code, reason);
+    }
+
+    /** What closing for good does, once, after the state became CLOSED. */
+    private void closed(int code, String reason) {
         LoopState l = loop;
         if (l != null && l.executor.inEventLoop()) {
             l.remove(this);
@@ -1040,7 +1063,7 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
         int st = state;
         if (st == DETACHED) {
             if (now - detachedAtNanos >= server.config.resumeGraceNanos()) {
-                finalClose(closeCode == -1 ? WsCloseCodes.ABNORMAL : closeCode, "resume grace expired");
+                closeDetached(closeCode == -1 ? WsCloseCodes.ABNORMAL : closeCode, "resume grace expired");
             }
             return;
         }
