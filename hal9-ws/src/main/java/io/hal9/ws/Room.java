@@ -42,6 +42,14 @@ public interface Room<M> extends AutoCloseable {
      */
     int broadcastExcept(M message, Session<M> sender);
 
+    /**
+     * Like {@link #broadcast} but for the members on this server only: nothing is published on the room bus
+     * (e.g. state that each instance computes for its own players).
+     *
+     * @return the number of local members whose send queue accepted it
+     */
+    int broadcastLocal(M message);
+
     /** The number of members on this server. */
     int size();
 

@@ -118,6 +118,12 @@ class RoomTest extends WsTestSupport {
         // and not twice on B (its own publication is ignored)
         onB.trySend(Msg.of("marker", 1));
         assertThat(parse(clientB.nextData()).type()).isEqualTo("marker");
+        // a local-only broadcast stays on its server
+        b.room("g").broadcastLocal(Msg.of("local", 7));
+        assertThat(parse(clientB.nextData()).type()).isEqualTo("local");
+        a.room("g").broadcast(Msg.of("after", 8));
+        assertThat(parse(onA.client().nextData()).type()).isEqualTo("after"); // not "local"
+        assertThat(parse(clientB.nextData()).type()).isEqualTo("after");
         await().untilAsserted(() -> assertThat(codecB.live()).isZero());
     }
 }

@@ -68,15 +68,20 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
 
     @Override
     public int broadcast(M message) {
-        return broadcast0(message, null);
+        return broadcast0(message, null, true);
     }
 
     @Override
     public int broadcastExcept(M message, Session<M> sender) {
-        return broadcast0(message, own(sender));
+        return broadcast0(message, own(sender), true);
     }
 
-    private int broadcast0(M message, @Nullable SessionImpl<M> except) {
+    @Override
+    public int broadcastLocal(M message) {
+        return broadcast0(message, null, false);
+    }
+
+    private int broadcast0(M message, @Nullable SessionImpl<M> except, boolean publish) {
         Objects.requireNonNull(message, "message");
         if (closed) {
             return 0;
@@ -85,7 +90,9 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
         try {
             boolean binary = server.codec.binary();
             int n = deliver(buf, binary, except);
-            server.publish(id, binary, buf);
+            if (publish) {
+                server.publish(id, binary, buf);
+            }
             return n;
         } finally {
             buf.release();

@@ -24,7 +24,9 @@ import java.util.Objects;
  *         .bind(8080);
  * }</pre>
  *
- * <p>The host owns the event loops: {@link WsServer#close()} closes the sessions and rooms but not the host's
+ * <p>HAL9 sets the child channel's write-buffer water marks to 32/64 KiB (its send queues drain by them) and,
+ * once the connection is upgraded, replaces its HTTP handlers by the WebSocket frame handlers and the session;
+ * handlers the host put in front stay. The host owns the event loops: {@link WsServer#close()} closes the sessions and rooms but not the host's
  * groups. The handlers added are not {@code @Sharable} (they keep per-connection state); this initializer is
  * {@code @Sharable}, as every {@link ChannelInitializer}.
  *
