@@ -1,0 +1,21 @@
+package io.hal9.ws;
+
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class LocalRoomBusContractTest extends RoomBusContract {
+    @Override
+    RoomBus newBus() {
+        return RoomBus.local();
+    }
+
+    @Override
+    void awaitSubscribed(RoomBus bus, String room) {
+        // synchronous
+    }
+
+    @Override
+    void awaitUnsubscribed(RoomBus bus, String room) {
+        // synchronous
+    }
+}
