@@ -24,7 +24,8 @@ class RedisRoomBusTest extends WsTestSupport {
     }
 
     @AfterEach
-    void disconnect() {
+    void disconnect() throws Exception {
+        closeAll(); // servers and buses before the client they use (this runs before the superclass's)
         redis.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(2));
     }
 
