@@ -1,0 +1,79 @@
+package io.hal9.metrics.cache;
+
+import io.hal9.cache.LocalCache;
+import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.MeterSupport;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Objects;
+
+/**
+ * Binds a {@link LocalCache} to a {@link MeterRegistry}, from {@link LocalCache#stats()} alone (the
+ * cache's read path has no callbacks, so binding costs it nothing).
+ *
+ * <pre>{@code
+ * LocalCacheMetrics.builder(games).build().bindTo(registry);
+ * }</pre>
+ *
+ * <p>Meters (tags {@code name} = the cache's name, {@code kind} = {@code local}, plus the builder's tags):
+ * {@code hal9.cache.gets} (tags {@code level} = {@code l1}, {@code result} = {@code hit}/{@code miss}),
+ * {@code hal9.cache.puts}, {@code hal9.cache.invalidations}, {@code hal9.cache.evictions}, {@code
+ * hal9.cache.loads} (tag {@code result} = {@code success}/{@code failure}): function counters; {@code
+ * hal9.cache.load.duration}: function timer; {@code hal9.cache.size}: gauge.
+ *
+ * <p>Limits: evictions are counted in total, not by cause (size or expiry).
+ *
+ * <p>Thread safety: may be bound from any thread.
+ */
+public final class LocalCacheMetrics implements MeterBinder {
+    private final LocalCache<?, ?> cache;
+    private final Tags tags;
+
+    private LocalCacheMetrics(LocalCache<?, ?> cache, Tags tags) {
+        this.cache = cache;
+        this.tags = tags;
+    }
+
+    /** Starts a binder for {@code cache}. */
+    public static Builder builder(LocalCache<?, ?> cache) {
+        return new Builder(cache);
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        CacheMeters.register(registry, cache, tags, LocalCache::stats, "l1", true, true);
+    }
+
+    /**
+     * Configures a {@link LocalCacheMetrics}. Each option may be set once.
+     *
+     * <p>Thread safety: not thread-safe; use from one thread.
+     */
+    public static final class Builder {
+        private final LocalCache<?, ?> cache;
+        private final String component;
+        private Iterable<Tag> tags = Tags.empty();
+        private boolean tagsSet;
+
+        private Builder(LocalCache<?, ?> cache) {
+            this.cache = Objects.requireNonNull(cache, "cache");
+            this.component = "cache metrics '" + cache.name() + "'";
+        }
+
+        /** Tags added to every meter; default none. {@code name} and {@code kind} tags are replaced. */
+        public Builder tags(Iterable<Tag> tags) {
+            Checks.notSet(component, "tags", tagsSet);
+            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+            this.tagsSet = true;
+            return this;
+        }
+
+        /** Builds the binder; registers nothing until {@link LocalCacheMetrics#bindTo}. */
+        public LocalCacheMetrics build() {
+            return new LocalCacheMetrics(
+                    cache, MeterSupport.instanceTags(cache.name(), tags).and("kind", "local"));
+        }
+    }
+}

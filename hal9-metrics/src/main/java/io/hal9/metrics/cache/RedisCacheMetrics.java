@@ -1,0 +1,124 @@
+package io.hal9.metrics.cache;
+
+import io.hal9.cache.redis.BreakerState;
+import io.hal9.cache.redis.RedisCache;
+import io.hal9.cache.redis.RedisCacheStats;
+import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.MeterSupport;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Binds a {@link RedisCache} to a {@link MeterRegistry}, from {@link RedisCache#redisStats()}.
+ *
+ * <pre>{@code
+ * RedisCacheMetrics.builder(profiles).build().bindTo(registry);
+ * }</pre>
+ *
+ * <p>Meters (tags {@code name} = the cache's name, plus the builder's tags):
+ *
+ * <ul>
+ *   <li>with tag {@code kind} = {@code redis}: {@code hal9.cache.gets} (tags {@code level} = {@code l2},
+ *       {@code result} = {@code hit}/{@code miss}), {@code hal9.cache.puts}, {@code
+ *       hal9.cache.invalidations}, {@code hal9.cache.loads} (tag {@code result}), {@code
+ *       hal9.cache.load.duration}
+ *   <li>{@code hal9.redis.cache.errors} (tag {@code type} = {@code error}, {@code timeout}), {@code
+ *       hal9.redis.cache.corrupt.entries}, {@code hal9.redis.cache.failed.writes}, {@code
+ *       hal9.redis.cache.breaker.skipped} (commands not sent, breaker open), {@code
+ *       hal9.redis.cache.breaker.opened}: function counters
+ *   <li>{@code hal9.redis.cache.breaker.state} (tag {@code state} = {@code closed}, {@code open},
+ *       {@code half_open}): gauge, 1 for the current state and 0 for the others
+ * </ul>
+ *
+ * <p>Limits: Redis evicts on its own, so there is no eviction count or size. Errors are not broken down
+ * by command.
+ *
+ * <p>Thread safety: may be bound from any thread.
+ */
+public final class RedisCacheMetrics implements MeterBinder {
+    private final RedisCache<?, ?> cache;
+    private final Tags tags;
+
+    private RedisCacheMetrics(RedisCache<?, ?> cache, Tags tags) {
+        this.cache = cache;
+        this.tags = tags;
+    }
+
+    /** Starts a binder for {@code cache}. */
+    public static Builder builder(RedisCache<?, ?> cache) {
+        return new Builder(cache);
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        CacheMeters.register(registry, cache, tags.and("kind", "redis"), RedisCache::stats, "l2", true, false);
+        bindRedisFigures(registry, cache, tags, RedisCache::redisStats);
+    }
+
+    static <T> void bindRedisFigures(
+            MeterRegistry registry, T cache, Tags tags, java.util.function.Function<T, RedisCacheStats> stats) {
+        String errors = "Redis commands that failed, by type";
+        MeterSupport<T> m = new MeterSupport<>(registry, cache, tags)
+                .counter("hal9.redis.cache.errors", errors, c -> stats.apply(c).errors(), "type", "error")
+                .counter("hal9.redis.cache.errors", errors, c -> stats.apply(c).timeouts(), "type", "timeout")
+                .counter(
+                        "hal9.redis.cache.corrupt.entries",
+                        "Values in Redis the codec could not decode",
+                        c -> stats.apply(c).corruptEntries())
+                .counter(
+                        "hal9.redis.cache.failed.writes",
+                        "Writes or removals that failed, timed out or were skipped",
+                        c -> stats.apply(c).failedWrites())
+                .counter(
+                        "hal9.redis.cache.breaker.skipped",
+                        "Commands not sent because the breaker was open",
+                        c -> stats.apply(c).skippedByBreaker())
+                .counter(
+                        "hal9.redis.cache.breaker.opened",
+                        "Times the circuit breaker opened",
+                        c -> stats.apply(c).breakerOpened());
+        for (BreakerState state : BreakerState.values()) {
+            m.gauge(
+                    "hal9.redis.cache.breaker.state",
+                    null,
+                    "Circuit breaker state: 1 for the current one",
+                    c -> stats.apply(c).breakerState() == state ? 1 : 0,
+                    "state",
+                    state.name().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /**
+     * Configures a {@link RedisCacheMetrics}. Each option may be set once.
+     *
+     * <p>Thread safety: not thread-safe; use from one thread.
+     */
+    public static final class Builder {
+        private final RedisCache<?, ?> cache;
+        private final String component;
+        private Iterable<Tag> tags = Tags.empty();
+        private boolean tagsSet;
+
+        private Builder(RedisCache<?, ?> cache) {
+            this.cache = Objects.requireNonNull(cache, "cache");
+            this.component = "cache metrics '" + cache.name() + "'";
+        }
+
+        /** Tags added to every meter; default none. {@code name} and {@code kind} tags are replaced. */
+        public Builder tags(Iterable<Tag> tags) {
+            Checks.notSet(component, "tags", tagsSet);
+            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+            this.tagsSet = true;
+            return this;
+        }
+
+        /** Builds the binder; registers nothing until {@link RedisCacheMetrics#bindTo}. */
+        public RedisCacheMetrics build() {
+            return new RedisCacheMetrics(cache, MeterSupport.instanceTags(cache.name(), tags));
+        }
+    }
+}

@@ -1,0 +1,235 @@
+package io.hal9.metrics.core;
+
+import io.hal9.core.ActionBatcher;
+import io.hal9.core.Admission;
+import io.hal9.core.BatcherListener;
+import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.MeterSupport;
+import io.hal9.metrics.internal.Recorders;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Binds an {@link ActionBatcher} to a {@link MeterRegistry}: queue depth and totals from {@link
+ * ActionBatcher#stats()}, and, through a {@link Recorder} given to the batcher's builder, the batch size
+ * distribution, the flush duration and the age of actions at flush.
+ *
+ * <pre>{@code
+ * ActionBatcherMetrics.Recorder recorder = ActionBatcherMetrics.recorder();
+ * ActionBatcher<Move> moves = ActionBatcher.<Move>builder("moves", sink).listener(recorder).build();
+ * ActionBatcherMetrics.builder(moves).recorder(recorder).build().bindTo(registry);
+ * }</pre>
+ *
+ * <p>Meters (tag {@code name} = the batcher's name, plus the builder's tags):
+ *
+ * <ul>
+ *   <li>{@code hal9.batcher.pending} (queue depth), {@code hal9.batcher.capacity}: gauges
+ *   <li>{@code hal9.batcher.submissions} (tag {@code result} = {@code accepted}, {@code full}, {@code
+ *       closed}): function counter
+ *   <li>{@code hal9.batcher.batches}, {@code hal9.batcher.actions.written}, {@code
+ *       hal9.batcher.actions.merged}, {@code hal9.batcher.retries}, {@code
+ *       hal9.batcher.actions.dead.lettered}: function counters
+ *   <li>with a recorder: {@code hal9.batcher.batch.size} (distribution summary, actions per written
+ *       batch), {@code hal9.batcher.flush.duration} (timer, successful sink calls), {@code
+ *       hal9.batcher.action.age} (timer, how long the oldest action of each batch waited)
+ * </ul>
+ *
+ * <p>Limits: {@code hal9.batcher.action.age} is measured by the batcher from when its flusher first saw
+ * the oldest action of the batch (not from the {@code trySubmit} call) to the start of the successful
+ * write: the time spent in the submission queue before the flusher drained it is not included. The
+ * submit path is untouched by binding: refusals are read from the stats, and the recorder works only on
+ * the flusher thread, without allocating.
+ *
+ * <p>Thread safety: may be bound from any thread; the recorder is thread-safe.
+ */
+public final class ActionBatcherMetrics implements MeterBinder {
+    private final ActionBatcher<?> batcher;
+    private final Tags tags;
+    private final @Nullable Recorder recorder;
+
+    private ActionBatcherMetrics(Builder b) {
+        this.batcher = b.batcher;
+        this.tags = MeterSupport.instanceTags(batcher.name(), b.tags);
+        this.recorder = b.recorder;
+    }
+
+    /** Starts a binder for {@code batcher}. */
+    public static Builder builder(ActionBatcher<?> batcher) {
+        return new Builder(batcher);
+    }
+
+    /** A listener that records batch figures once its binder is bound; give it to the batcher's builder. */
+    public static Recorder recorder() {
+        return new Recorder(null);
+    }
+
+    /** As {@link #recorder()}, and passes every event on to {@code delegate} as well. */
+    public static Recorder recorder(BatcherListener delegate) {
+        return new Recorder(Objects.requireNonNull(delegate, "delegate"));
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        String submissions = "Actions offered to the batcher, by result";
+        new MeterSupport<ActionBatcher<?>>(registry, batcher, tags)
+                .gauge(
+                        "hal9.batcher.pending",
+                        null,
+                        "Actions accepted and not yet written or dead-lettered",
+                        ActionBatcher::pending)
+                .gauge(
+                        "hal9.batcher.capacity",
+                        null,
+                        "Most actions the batcher holds",
+                        b -> b.stats().capacity())
+                .counter("hal9.batcher.submissions", submissions, b -> b.stats().accepted(), "result", "accepted")
+                .counter("hal9.batcher.submissions", submissions, b -> b.stats().refusedFull(), "result", "full")
+                .counter("hal9.batcher.submissions", submissions, b -> b.stats().refusedClosed(), "result", "closed")
+                .counter(
+                        "hal9.batcher.batches",
+                        "Batches written by the sink",
+                        b -> b.stats().batches())
+                .counter(
+                        "hal9.batcher.actions.written",
+                        "Actions written by successful sink calls",
+                        b -> b.stats().written())
+                .counter(
+                        "hal9.batcher.actions.merged",
+                        "Actions merged into a pending entry (aggregating mode)",
+                        b -> b.stats().merged())
+                .counter(
+                        "hal9.batcher.retries",
+                        "Failed sink calls that were retried",
+                        b -> b.stats().retries())
+                .counter(
+                        "hal9.batcher.actions.dead.lettered",
+                        "Actions handed to the dead-letter handler",
+                        b -> b.stats().deadLettered());
+        Recorder r = recorder;
+        if (r != null) {
+            DistributionSummary size = DistributionSummary.builder("hal9.batcher.batch.size")
+                    .description("Actions per written batch")
+                    .tags(tags)
+                    .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+                    .register(registry);
+            Timer flush = Timer.builder("hal9.batcher.flush.duration")
+                    .description("Time of successful sink calls (one per batch)")
+                    .tags(tags)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofNanos(100_000))
+                    .maximumExpectedValue(Duration.ofSeconds(10))
+                    .register(registry);
+            Timer age = Timer.builder("hal9.batcher.action.age")
+                    .description("How long the oldest action of a batch waited before its write started")
+                    .tags(tags)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofNanos(100_000))
+                    .maximumExpectedValue(Duration.ofSeconds(10))
+                    .register(registry);
+            r.slot.bind(registry, batcher.name(), new Meters(size, flush, age));
+        }
+    }
+
+    record Meters(DistributionSummary size, Timer flush, Timer age) {}
+
+    /**
+     * Configures an {@link ActionBatcherMetrics}. Each option may be set once.
+     *
+     * <p>Thread safety: not thread-safe; use from one thread.
+     */
+    public static final class Builder {
+        private final ActionBatcher<?> batcher;
+        private final String component;
+        private Iterable<Tag> tags = Tags.empty();
+        private boolean tagsSet;
+        private @Nullable Recorder recorder;
+
+        private Builder(ActionBatcher<?> batcher) {
+            this.batcher = Objects.requireNonNull(batcher, "batcher");
+            this.component = "batcher metrics '" + batcher.name() + "'";
+        }
+
+        /** Tags added to every meter; default none. A {@code name} tag is replaced by the batcher's name. */
+        public Builder tags(Iterable<Tag> tags) {
+            Checks.notSet(component, "tags", tagsSet);
+            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+            this.tagsSet = true;
+            return this;
+        }
+
+        /** The recorder given to the batcher's builder; default none (no size, flush or age meters). */
+        public Builder recorder(Recorder recorder) {
+            Checks.notSet(component, "recorder", this.recorder != null);
+            this.recorder = Objects.requireNonNull(recorder, "recorder");
+            return this;
+        }
+
+        /** Builds the binder; registers nothing until {@link ActionBatcherMetrics#bindTo}. */
+        public ActionBatcherMetrics build() {
+            return new ActionBatcherMetrics(this);
+        }
+    }
+
+    /**
+     * A {@link BatcherListener} that records each written batch's size, write time and oldest action's
+     * age, once the {@link ActionBatcherMetrics} it was given to is bound; before that it records nothing.
+     * It serves one batcher in one registry. It runs on the batcher's flusher thread (never on the
+     * submitting thread) and does not allocate.
+     *
+     * <p>Thread safety: safe for any number of threads.
+     */
+    public static final class Recorder implements BatcherListener {
+        final Recorders<Meters> slot = new Recorders<>("batcher recorder");
+        private final @Nullable BatcherListener delegate;
+
+        private Recorder(@Nullable BatcherListener delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void onRefused(Admission reason) {
+            BatcherListener d = delegate;
+            if (d != null) {
+                d.onRefused(reason);
+            }
+        }
+
+        @Override
+        public void onBatchWritten(int size, long writeNanos, long oldestAgeNanos) {
+            Meters m = slot.meters();
+            if (m != null) {
+                m.size().record(size);
+                m.flush().record(writeNanos, TimeUnit.NANOSECONDS);
+                m.age().record(oldestAgeNanos, TimeUnit.NANOSECONDS);
+            }
+            BatcherListener d = delegate;
+            if (d != null) {
+                d.onBatchWritten(size, writeNanos, oldestAgeNanos);
+            }
+        }
+
+        @Override
+        public void onRetry(int attempt, int size, Throwable cause) {
+            BatcherListener d = delegate;
+            if (d != null) {
+                d.onRetry(attempt, size, cause);
+            }
+        }
+
+        @Override
+        public void onDeadLetter(int count, Throwable cause) {
+            BatcherListener d = delegate;
+            if (d != null) {
+                d.onDeadLetter(count, cause);
+            }
+        }
+    }
+}

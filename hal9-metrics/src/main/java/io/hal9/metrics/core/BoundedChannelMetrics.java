@@ -1,0 +1,95 @@
+package io.hal9.metrics.core;
+
+import io.hal9.core.BoundedChannel;
+import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.MeterSupport;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Objects;
+
+/**
+ * Binds a {@link BoundedChannel} to a {@link MeterRegistry}, from {@link BoundedChannel#stats()} alone
+ * (the channel's send path has no callbacks, so binding costs it nothing).
+ *
+ * <pre>{@code
+ * BoundedChannelMetrics.builder(channel).build().bindTo(registry);
+ * }</pre>
+ *
+ * <p>Meters (tag {@code name} = the channel's name, plus the builder's tags):
+ *
+ * <ul>
+ *   <li>{@code hal9.channel.size} (queue depth), {@code hal9.channel.capacity}, {@code
+ *       hal9.channel.waiting.senders}: gauges
+ *   <li>{@code hal9.channel.sends} (tag {@code result} = {@code accepted}, {@code full}, {@code
+ *       closed}): function counter
+ *   <li>{@code hal9.channel.received}: function counter of messages taken by the consumer
+ * </ul>
+ *
+ * <p>Thread safety: may be bound from any thread; meters read the channel's thread-safe {@code stats()}.
+ */
+public final class BoundedChannelMetrics implements MeterBinder {
+    private final BoundedChannel<?> channel;
+    private final Tags tags;
+
+    private BoundedChannelMetrics(BoundedChannel<?> channel, Tags tags) {
+        this.channel = channel;
+        this.tags = tags;
+    }
+
+    /** Starts a binder for {@code channel}. */
+    public static Builder builder(BoundedChannel<?> channel) {
+        return new Builder(channel);
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        String sends = "Messages offered to the channel, by result";
+        new MeterSupport<BoundedChannel<?>>(registry, channel, tags)
+                .gauge("hal9.channel.size", null, "Accepted messages not yet taken (queue depth)", BoundedChannel::size)
+                .gauge("hal9.channel.capacity", null, "Most messages the channel holds", BoundedChannel::capacity)
+                .gauge(
+                        "hal9.channel.waiting.senders",
+                        null,
+                        "Threads waiting in send for space",
+                        c -> c.stats().waitingSenders())
+                .counter("hal9.channel.sends", sends, c -> c.stats().accepted(), "result", "accepted")
+                .counter("hal9.channel.sends", sends, c -> c.stats().refusedFull(), "result", "full")
+                .counter("hal9.channel.sends", sends, c -> c.stats().refusedClosed(), "result", "closed")
+                .counter(
+                        "hal9.channel.received",
+                        "Messages taken by the consumer",
+                        c -> c.stats().received());
+    }
+
+    /**
+     * Configures a {@link BoundedChannelMetrics}. Each option may be set once.
+     *
+     * <p>Thread safety: not thread-safe; use from one thread.
+     */
+    public static final class Builder {
+        private final BoundedChannel<?> channel;
+        private final String component;
+        private Iterable<Tag> tags = Tags.empty();
+        private boolean tagsSet;
+
+        private Builder(BoundedChannel<?> channel) {
+            this.channel = Objects.requireNonNull(channel, "channel");
+            this.component = "channel metrics '" + channel.name() + "'";
+        }
+
+        /** Tags added to every meter; default none. A {@code name} tag is replaced by the channel's name. */
+        public Builder tags(Iterable<Tag> tags) {
+            Checks.notSet(component, "tags", tagsSet);
+            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+            this.tagsSet = true;
+            return this;
+        }
+
+        /** Builds the binder; registers nothing until {@link BoundedChannelMetrics#bindTo}. */
+        public BoundedChannelMetrics build() {
+            return new BoundedChannelMetrics(channel, MeterSupport.instanceTags(channel.name(), tags));
+        }
+    }
+}

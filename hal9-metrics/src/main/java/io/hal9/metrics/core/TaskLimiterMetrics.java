@@ -1,0 +1,206 @@
+package io.hal9.metrics.core;
+
+import io.hal9.core.Admission;
+import io.hal9.core.TaskLimiter;
+import io.hal9.core.TaskLimiterListener;
+import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.MeterSupport;
+import io.hal9.metrics.internal.Recorders;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Binds a {@link TaskLimiter} to a {@link MeterRegistry}: its levels and task totals from {@link
+ * TaskLimiter#stats()}, and, through a {@link Recorder} given to the limiter's builder, task durations.
+ *
+ * <pre>{@code
+ * TaskLimiterMetrics.Recorder recorder = TaskLimiterMetrics.recorder();
+ * TaskLimiter limiter = TaskLimiter.builder("players").listener(recorder).build();
+ * TaskLimiterMetrics.builder(limiter).recorder(recorder).build().bindTo(registry);
+ * }</pre>
+ *
+ * <p>Meters (tag {@code name} = the limiter's name, plus the builder's tags):
+ *
+ * <ul>
+ *   <li>{@code hal9.limiter.in.flight}, {@code hal9.limiter.waiting}, {@code hal9.limiter.max.concurrent}:
+ *       gauges
+ *   <li>{@code hal9.limiter.tasks} (tag {@code result} = {@code completed}, {@code failed}, {@code
+ *       cancelled}, {@code rejected}): function counter
+ *   <li>{@code hal9.limiter.task.duration} (tag {@code outcome} = {@code success}, {@code failure},
+ *       {@code cancelled}): timer, only with a recorder
+ * </ul>
+ *
+ * <p>Limits: rejections are counted in total; by reason ({@code FULL}/{@code CLOSED}) they are not
+ * broken down, because {@link TaskLimiter.Stats} does not keep them apart.
+ *
+ * <p>Thread safety: a binder may be bound from any thread; the recorder is called from the limiter's
+ * threads and is thread-safe.
+ */
+public final class TaskLimiterMetrics implements MeterBinder {
+    private final TaskLimiter limiter;
+    private final Tags tags;
+    private final @Nullable Recorder recorder;
+
+    private TaskLimiterMetrics(Builder b) {
+        this.limiter = b.limiter;
+        this.tags = MeterSupport.instanceTags(limiter.name(), b.tags);
+        this.recorder = b.recorder;
+    }
+
+    /** Starts a binder for {@code limiter}. */
+    public static Builder builder(TaskLimiter limiter) {
+        return new Builder(limiter);
+    }
+
+    /** A listener that times tasks once its binder is bound; give it to {@link TaskLimiter.Builder#listener}. */
+    public static Recorder recorder() {
+        return new Recorder(null);
+    }
+
+    /** As {@link #recorder()}, and passes every event on to {@code delegate} as well. */
+    public static Recorder recorder(TaskLimiterListener delegate) {
+        return new Recorder(Objects.requireNonNull(delegate, "delegate"));
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        new MeterSupport<>(registry, limiter, tags)
+                .gauge(
+                        "hal9.limiter.in.flight",
+                        null,
+                        "Permits out: tasks dispatched or running plus bare permits",
+                        TaskLimiter::inFlight)
+                .gauge(
+                        "hal9.limiter.waiting",
+                        null,
+                        "Tasks in the waiting line plus blocked timed callers",
+                        TaskLimiter::waiting)
+                .gauge(
+                        "hal9.limiter.max.concurrent",
+                        null,
+                        "Configured limit of tasks in flight",
+                        l -> l.stats().maxConcurrent())
+                .counter(
+                        "hal9.limiter.tasks",
+                        "Tasks offered to the limiter, by result",
+                        l -> l.stats().completed(),
+                        "result",
+                        "completed")
+                .counter(
+                        "hal9.limiter.tasks",
+                        "Tasks offered to the limiter, by result",
+                        l -> l.stats().failed(),
+                        "result",
+                        "failed")
+                .counter(
+                        "hal9.limiter.tasks",
+                        "Tasks offered to the limiter, by result",
+                        l -> l.stats().cancelled(),
+                        "result",
+                        "cancelled")
+                .counter(
+                        "hal9.limiter.tasks",
+                        "Tasks offered to the limiter, by result",
+                        l -> l.stats().rejected(),
+                        "result",
+                        "rejected");
+        Recorder r = recorder;
+        if (r != null) {
+            TaskLimiter.Outcome[] outcomes = TaskLimiter.Outcome.values();
+            Timer[] timers = new Timer[outcomes.length];
+            for (TaskLimiter.Outcome o : outcomes) {
+                timers[o.ordinal()] = Timer.builder("hal9.limiter.task.duration")
+                        .description("Time tasks ran, by outcome")
+                        .tags(tags)
+                        .tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT))
+                        .publishPercentileHistogram()
+                        .minimumExpectedValue(Duration.ofMillis(1))
+                        .maximumExpectedValue(Duration.ofSeconds(30))
+                        .register(registry);
+            }
+            r.slot.bind(registry, limiter.name(), List.of(timers));
+        }
+    }
+
+    /**
+     * Configures a {@link TaskLimiterMetrics}. Each option may be set once.
+     *
+     * <p>Thread safety: not thread-safe; use from one thread.
+     */
+    public static final class Builder {
+        private final TaskLimiter limiter;
+        private final String component;
+        private Iterable<Tag> tags = Tags.empty();
+        private boolean tagsSet;
+        private @Nullable Recorder recorder;
+
+        private Builder(TaskLimiter limiter) {
+            this.limiter = Objects.requireNonNull(limiter, "limiter");
+            this.component = "limiter metrics '" + limiter.name() + "'";
+        }
+
+        /** Tags added to every meter, e.g. {@code region}; default none. Must not contain {@code name}. */
+        public Builder tags(Iterable<Tag> tags) {
+            Checks.notSet(component, "tags", tagsSet);
+            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+            this.tagsSet = true;
+            return this;
+        }
+
+        /** The recorder given to the limiter's builder, for task durations; default none (no timer). */
+        public Builder recorder(Recorder recorder) {
+            Checks.notSet(component, "recorder", this.recorder != null);
+            this.recorder = Objects.requireNonNull(recorder, "recorder");
+            return this;
+        }
+
+        /** Builds the binder; registers nothing until {@link TaskLimiterMetrics#bindTo}. */
+        public TaskLimiterMetrics build() {
+            return new TaskLimiterMetrics(this);
+        }
+    }
+
+    /**
+     * A {@link TaskLimiterListener} that times tasks into {@code hal9.limiter.task.duration}, once the
+     * {@link TaskLimiterMetrics} it was given to is bound; before that it records nothing. It serves one
+     * limiter in one registry. Recording does not allocate.
+     *
+     * <p>Thread safety: safe for any number of threads.
+     */
+    public static final class Recorder implements TaskLimiterListener {
+        final Recorders<List<Timer>> slot = new Recorders<>("limiter recorder");
+        private final @Nullable TaskLimiterListener delegate;
+
+        private Recorder(@Nullable TaskLimiterListener delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void onRejected(Admission reason) {
+            TaskLimiterListener d = delegate;
+            if (d != null) {
+                d.onRejected(reason);
+            }
+        }
+
+        @Override
+        public void onTaskFinished(long durationNanos, TaskLimiter.Outcome outcome) {
+            List<Timer> timers = slot.meters();
+            if (timers != null) {
+                timers.get(outcome.ordinal()).record(durationNanos, TimeUnit.NANOSECONDS);
+            }
+            TaskLimiterListener d = delegate;
+            if (d != null) {
+                d.onTaskFinished(durationNanos, outcome);
+            }
+        }
+    }
+}

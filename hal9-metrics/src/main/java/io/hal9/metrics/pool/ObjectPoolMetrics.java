@@ -1,0 +1,112 @@
+package io.hal9.metrics.pool;
+
+import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.MeterSupport;
+import io.hal9.pool.ObjectPool;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Objects;
+
+/**
+ * Binds an {@link ObjectPool} to a {@link MeterRegistry}, from {@link ObjectPool#stats()} alone (the
+ * claim and release paths have no callbacks, so binding costs them nothing).
+ *
+ * <pre>{@code
+ * ObjectPoolMetrics.builder(states).build().bindTo(registry);
+ * }</pre>
+ *
+ * <p>Meters (tag {@code name} = the pool's name, plus the builder's tags):
+ *
+ * <ul>
+ *   <li>{@code hal9.object.pool.claims} (tag {@code result} = {@code hit}: reused an idle object; {@code
+ *       miss}: created one): function counter
+ *   <li>{@code hal9.object.pool.releases}, {@code hal9.object.pool.discards}, {@code
+ *       hal9.object.pool.reset.failures}, {@code hal9.object.pool.leaks}: function counters
+ *   <li>{@code hal9.object.pool.idle}, {@code hal9.object.pool.max.idle}: gauges
+ * </ul>
+ *
+ * <p>Limits: each meter reads a fresh {@code stats()}, which sums per-thread counters; meant for scrape
+ * intervals of seconds, not for reading in a loop.
+ *
+ * <p>Thread safety: may be bound from any thread.
+ */
+public final class ObjectPoolMetrics implements MeterBinder {
+    private final ObjectPool<?> pool;
+    private final Tags tags;
+
+    private ObjectPoolMetrics(ObjectPool<?> pool, Tags tags) {
+        this.pool = pool;
+        this.tags = tags;
+    }
+
+    /** Starts a binder for {@code pool}. */
+    public static Builder builder(ObjectPool<?> pool) {
+        return new Builder(pool);
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        String claims = "Claims answered, by whether an idle object was reused";
+        new MeterSupport<ObjectPool<?>>(registry, pool, tags)
+                .counter("hal9.object.pool.claims", claims, p -> p.stats().hits(), "result", "hit")
+                .counter("hal9.object.pool.claims", claims, p -> p.stats().misses(), "result", "miss")
+                .counter(
+                        "hal9.object.pool.releases",
+                        "Leases closed",
+                        p -> p.stats().releases())
+                .counter(
+                        "hal9.object.pool.discards",
+                        "Released objects the pool did not keep",
+                        p -> p.stats().discards())
+                .counter(
+                        "hal9.object.pool.reset.failures",
+                        "Releases whose reset hook threw",
+                        p -> p.stats().resetFailures())
+                .counter(
+                        "hal9.object.pool.leaks",
+                        "Leases found unreachable while on loan",
+                        p -> p.stats().leaks())
+                .gauge(
+                        "hal9.object.pool.idle",
+                        null,
+                        "Idle objects kept now (approximate)",
+                        p -> p.stats().idle())
+                .gauge(
+                        "hal9.object.pool.max.idle",
+                        null,
+                        "Configured bound of idle objects",
+                        p -> p.stats().maxIdle());
+    }
+
+    /**
+     * Configures an {@link ObjectPoolMetrics}. Each option may be set once.
+     *
+     * <p>Thread safety: not thread-safe; use from one thread.
+     */
+    public static final class Builder {
+        private final ObjectPool<?> pool;
+        private final String component;
+        private Iterable<Tag> tags = Tags.empty();
+        private boolean tagsSet;
+
+        private Builder(ObjectPool<?> pool) {
+            this.pool = Objects.requireNonNull(pool, "pool");
+            this.component = "object pool metrics '" + pool.name() + "'";
+        }
+
+        /** Tags added to every meter; default none. A {@code name} tag is replaced by the pool's name. */
+        public Builder tags(Iterable<Tag> tags) {
+            Checks.notSet(component, "tags", tagsSet);
+            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+            this.tagsSet = true;
+            return this;
+        }
+
+        /** Builds the binder; registers nothing until {@link ObjectPoolMetrics#bindTo}. */
+        public ObjectPoolMetrics build() {
+            return new ObjectPoolMetrics(pool, MeterSupport.instanceTags(pool.name(), tags));
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package io.hal9.metrics.pool;
+
+import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.MeterSupport;
+import io.hal9.pool.jdbc.JdbcPool;
+import io.hal9.pool.jdbc.ReadWriteRouter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Binds a {@link ReadWriteRouter} to a {@link MeterRegistry}, from {@link ReadWriteRouter#stats()}.
+ * The router's pools are not bound by it: bind each with {@link JdbcPoolMetrics} (see {@link
+ * #builder(ReadWriteRouter)} for one line that does).
+ *
+ * <pre>{@code
+ * ReadWriteRouterMetrics.builder(router).bindPools(true).build().bindTo(registry);
+ * }</pre>
+ *
+ * <p>Meters (tag {@code name} = the router's name, plus the builder's tags):
+ *
+ * <ul>
+ *   <li>{@code hal9.router.reads} (tag {@code target} = {@code primary} or {@code replica}): function
+ *       counter of reads by where they went
+ *   <li>{@code hal9.router.fallbacks}: reads sent to the primary because no replica could serve them
+ *   <li>{@code hal9.router.writes}; {@code hal9.router.transactions} (tag {@code result} = {@code
+ *       commit}, {@code rollback})
+ *   <li>per replica (tag {@code replica} = the replica pool's name): {@code hal9.router.replica.up}
+ *       (gauge, 1 in rotation, 0 down), {@code hal9.router.replica.reads}, {@code
+ *       hal9.router.replica.downs}, {@code hal9.router.replica.probes} (tag {@code result} = {@code
+ *       success}, {@code failure})
+ * </ul>
+ *
+ * <p>Thread safety: may be bound from any thread.
+ */
+public final class ReadWriteRouterMetrics implements MeterBinder {
+    private final ReadWriteRouter router;
+    private final Tags tags;
+    private final Iterable<Tag> userTags;
+    private final boolean bindPools;
+
+    private ReadWriteRouterMetrics(Builder b) {
+        this.router = b.router;
+        this.userTags = b.tags;
+        this.tags = MeterSupport.instanceTags(router.name(), b.tags);
+        this.bindPools = b.bindPools;
+    }
+
+    /** Starts a binder for {@code router}. */
+    public static Builder builder(ReadWriteRouter router) {
+        return new Builder(router);
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        String reads = "Reads, by where they were served";
+        String tx = "Transactions of inTransaction, by result";
+        new MeterSupport<>(registry, router, tags)
+                .counter("hal9.router.reads", reads, r -> r.stats().primaryReads(), "target", "primary")
+                .counter("hal9.router.reads", reads, r -> r.stats().replicaReads(), "target", "replica")
+                .counter(
+                        "hal9.router.fallbacks",
+                        "Reads sent to the primary because no replica could serve them",
+                        r -> r.stats().fallbacks())
+                .counter(
+                        "hal9.router.writes",
+                        "Connections handed out for writes",
+                        r -> r.stats().writes())
+                .counter("hal9.router.transactions", tx, r -> r.stats().transactions(), "result", "commit")
+                .counter("hal9.router.transactions", tx, r -> r.stats().rollbacks(), "result", "rollback");
+        List<JdbcPool> replicas = router.replicas();
+        for (int i = 0; i < replicas.size(); i++) {
+            int index = i;
+            String replica = replicas.get(i).name();
+            MeterSupport<ReadWriteRouter> m = new MeterSupport<>(registry, router, tags.and("replica", replica));
+            m.gauge(
+                    "hal9.router.replica.up",
+                    null,
+                    "Whether the replica is in the read rotation (1) or down (0)",
+                    replicaFigure(index, s -> s.up() ? 1 : 0));
+            m.counter("hal9.router.replica.reads", "Reads the replica served", replicaFigure(index, s -> s.reads()));
+            m.counter(
+                    "hal9.router.replica.downs",
+                    "Times the replica was marked down",
+                    replicaFigure(index, s -> s.downs()));
+            m.counter(
+                    "hal9.router.replica.probes",
+                    "Probes of the down replica, by result",
+                    replicaFigure(index, s -> s.probes() - s.failedProbes()),
+                    "result",
+                    "success");
+            m.counter(
+                    "hal9.router.replica.probes",
+                    "Probes of the down replica, by result",
+                    replicaFigure(index, s -> s.failedProbes()),
+                    "result",
+                    "failure");
+        }
+        if (bindPools) {
+            JdbcPoolMetrics.builder(router.primary()).tags(userTags).build().bindTo(registry);
+            for (JdbcPool r : replicas) {
+                JdbcPoolMetrics.builder(r).tags(userTags).build().bindTo(registry);
+            }
+        }
+    }
+
+    private static ToDoubleFunction<ReadWriteRouter> replicaFigure(
+            int index, ToDoubleFunction<ReadWriteRouter.ReplicaStats> f) {
+        return r -> {
+            List<ReadWriteRouter.ReplicaStats> all = r.stats().replicas();
+            return index < all.size() ? f.applyAsDouble(all.get(index)) : Double.NaN;
+        };
+    }
+
+    /**
+     * Configures a {@link ReadWriteRouterMetrics}. Each option may be set once.
+     *
+     * <p>Thread safety: not thread-safe; use from one thread.
+     */
+    public static final class Builder {
+        private final ReadWriteRouter router;
+        private final String component;
+        private Iterable<Tag> tags = Tags.empty();
+        private boolean tagsSet;
+        private boolean bindPools;
+        private boolean bindPoolsSet;
+
+        private Builder(ReadWriteRouter router) {
+            this.router = Objects.requireNonNull(router, "router");
+            this.component = "router metrics '" + router.name() + "'";
+        }
+
+        /** Tags added to every meter; default none. A {@code name} tag is replaced by the router's name. */
+        public Builder tags(Iterable<Tag> tags) {
+            Checks.notSet(component, "tags", tagsSet);
+            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+            this.tagsSet = true;
+            return this;
+        }
+
+        /**
+         * Whether binding the router also binds its primary and replica pools with {@link JdbcPoolMetrics}
+         * (HikariCP's meters included); default false.
+         */
+        public Builder bindPools(boolean bindPools) {
+            Checks.notSet(component, "bindPools", bindPoolsSet);
+            this.bindPools = bindPools;
+            this.bindPoolsSet = true;
+            return this;
+        }
+
+        /** Builds the binder; registers nothing until {@link ReadWriteRouterMetrics#bindTo}. */
+        public ReadWriteRouterMetrics build() {
+            return new ReadWriteRouterMetrics(this);
+        }
+    }
+}
