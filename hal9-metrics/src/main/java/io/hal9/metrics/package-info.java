@@ -24,6 +24,8 @@
  * type}, {@code state}, {@code target}, {@code replica} tags with a fixed set of values. No player,
  * session, room or game id is ever a tag. Every meter of one name has the same tag keys (Prometheus
  * requires it), so user tags given to the binders must be the same keys for every instance.
+ * No name ends in {@code .total}, {@code .created}, {@code .bucket} or {@code .info}: OpenMetrics
+ * reserves those suffixes and the Prometheus client would strip them.
  *
  * <h2>Metric names</h2>
  *
@@ -77,12 +79,12 @@
  *   <tr><td>hal9.object.pool.idle / .max.idle</td><td>hal9_object_pool_idle, hal9_object_pool_max_idle</td><td></td><td>objects</td></tr>
  *   <tr><td>hal9.connection.pool.active / .idle / .pending / .creating / .max</td>
  *       <td>hal9_connection_pool_active, ..._idle, ..._pending, ..._creating, ..._max</td><td></td><td>connections, callers</td></tr>
- *   <tr><td>hal9.connection.pool.acquired / .timeouts / .created / .destroyed / .creation.failures</td>
- *       <td>hal9_connection_pool_acquired_total, ..._timeouts_total, ..._created_total, ..._destroyed_total,
+ *   <tr><td>hal9.connection.pool.acquired / .timeouts / .creations / .destroyed / .creation.failures</td>
+ *       <td>hal9_connection_pool_acquired_total, ..._timeouts_total, ..._creations_total, ..._destroyed_total,
  *       ..._creation_failures_total</td><td></td><td>events</td></tr>
  *   <tr><td>hal9.connection.pool.acquire (recorder)</td><td>hal9_connection_pool_acquire_seconds_*</td><td>le</td><td>seconds</td></tr>
- *   <tr><td>hal9.jdbc.pool.active / .idle / .total / .pending / .max</td>
- *       <td>hal9_jdbc_pool_active, ..._idle, ..._total, ..._pending, ..._max</td><td></td><td>connections, threads</td></tr>
+ *   <tr><td>hal9.jdbc.pool.active / .idle / .open / .pending / .max</td>
+ *       <td>hal9_jdbc_pool_active, ..._idle, ..._open, ..._pending, ..._max</td><td></td><td>connections, threads</td></tr>
  *   <tr><td>hikaricp.connections.* (HikariCP's own)</td><td>hikaricp_connections_*</td><td>pool (not name)</td><td>as HikariCP</td></tr>
  *   <tr><td>hal9.router.reads</td><td>hal9_router_reads_total</td><td>target=primary|replica</td><td>reads</td></tr>
  *   <tr><td>hal9.router.fallbacks / .writes</td><td>hal9_router_fallbacks_total, hal9_router_writes_total</td><td></td><td>calls</td></tr>

@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  *       hal9.connection.pool.pending} (callers waiting), {@code hal9.connection.pool.creating}, {@code
  *       hal9.connection.pool.max}: gauges
  *   <li>{@code hal9.connection.pool.acquired}, {@code hal9.connection.pool.timeouts}, {@code
- *       hal9.connection.pool.created}, {@code hal9.connection.pool.destroyed}, {@code
+ *       hal9.connection.pool.creations}, {@code hal9.connection.pool.destroyed}, {@code
  *       hal9.connection.pool.creation.failures}: function counters
  *   <li>with a recorder: {@code hal9.connection.pool.acquire} (timer of the wait for a lease, 0 when
  *       one was free at once)
@@ -103,7 +103,7 @@ public final class ConnectionPoolMetrics implements MeterBinder {
                         "Timed acquires that gave up",
                         p -> p.stats().timeouts())
                 .counter(
-                        "hal9.connection.pool.created",
+                        "hal9.connection.pool.creations",
                         "Connections opened",
                         p -> p.stats().created())
                 .counter(

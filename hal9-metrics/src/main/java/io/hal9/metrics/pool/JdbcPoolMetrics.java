@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Meters (tag {@code name} = the pool's name, plus the builder's tags): {@code hal9.jdbc.pool.active},
- * {@code hal9.jdbc.pool.idle}, {@code hal9.jdbc.pool.total}, {@code hal9.jdbc.pool.pending}, {@code
+ * {@code hal9.jdbc.pool.idle}, {@code hal9.jdbc.pool.open}, {@code hal9.jdbc.pool.pending}, {@code
  * hal9.jdbc.pool.max}: gauges. HikariCP's own meters are named {@code hikaricp.connections.*} with tag
  * {@code pool} (not {@code name}): among them {@code hikaricp.connections.acquire} (acquire time),
  * {@code hikaricp.connections.timeout} (timeouts), {@code hikaricp.connections.creation} (creation
@@ -80,7 +80,7 @@ public final class JdbcPoolMetrics implements MeterBinder {
                         "Connections open and not borrowed",
                         p -> p.stats().idle())
                 .gauge(
-                        "hal9.jdbc.pool.total",
+                        "hal9.jdbc.pool.open",
                         null,
                         "Open connections",
                         p -> p.stats().total())
