@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -29,6 +30,11 @@ import java.util.Objects;
  * ...
  * jvm.close(); // stops listening to GC notifications
  * }</pre>
+ *
+ * <p>Lint: {@code promtool check metrics} flags two of Micrometer's own names, {@code
+ * process_cpu_time_ns_total} ("abbreviated units") and {@code system_cpu_count} ("_count" suffix on a
+ * gauge); no HAL9 name. A host that lints its scrape adds {@link #lintFilter()} to the registry before
+ * binding, which drops those two meters ({@code process_cpu_usage} and {@code system_cpu_usage} remain).
  *
  * <p>Lifecycle: the GC binder listens to the JVM's GC notifications until {@link #close()} (idempotent).
  *
@@ -50,6 +56,16 @@ public final class StandardMetrics implements MeterBinder, AutoCloseable {
     /** The standard binders, with {@code tags}. */
     public static StandardMetrics create(Iterable<Tag> tags) {
         return new StandardMetrics(Tags.of(Objects.requireNonNull(tags, "tags")));
+    }
+
+    /**
+     * A filter that drops Micrometer's {@code process.cpu.time} and {@code system.cpu.count}, the only
+     * meters of a HAL9 scrape that {@code promtool check metrics} lints. Add it with {@code
+     * registry.config().meterFilter(StandardMetrics.lintFilter())} before binding anything.
+     */
+    public static MeterFilter lintFilter() {
+        return MeterFilter.deny(
+                id -> id.getName().equals("process.cpu.time") || id.getName().equals("system.cpu.count"));
     }
 
     @Override
