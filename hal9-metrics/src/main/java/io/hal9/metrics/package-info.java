@@ -13,7 +13,8 @@
  *   <li>{@link io.hal9.metrics.PrometheusScrape}: the scrape endpoint, for any HTTP server, in one line on
  *       the JDK's {@code HttpServer}.
  *   <li>One {@link io.micrometer.core.instrument.binder.MeterBinder} per HAL9 component, in {@link
- *       io.hal9.metrics.core}, {@link io.hal9.metrics.pool} and {@link io.hal9.metrics.cache}. Binders
+ *       io.hal9.metrics.core}, {@link io.hal9.metrics.pool}, {@link io.hal9.metrics.cache} and {@link
+ *       io.hal9.metrics.ws}. Binders
  *       read the component's {@code stats()} at scrape time (function counters and gauges, holding the
  *       component weakly); figures only a listener sees (durations, sizes) are recorded by a {@code
  *       Recorder} the host gives to the component's builder as its listener.
@@ -111,6 +112,27 @@
  *   <tr><td>hal9.near.cache.invalidation.messages</td><td>hal9_near_cache_invalidation_messages_total</td>
  *       <td>result=sent|publish_failed|received|missed</td><td>messages</td></tr>
  *   <tr><td>hal9.near.cache.resyncs / .pubsub.connected</td><td>hal9_near_cache_resyncs_total, hal9_near_cache_pubsub_connected</td><td></td><td>events, 0/1</td></tr>
+ * </table>
+ *
+ * <table>
+ *   <caption>hal9-ws</caption>
+ *   <tr><th>Micrometer</th><th>Prometheus</th><th>tags</th><th>unit</th></tr>
+ *   <tr><td>hal9.ws.connections / .connections.pending / .sessions.detached</td>
+ *       <td>hal9_ws_connections, hal9_ws_connections_pending, hal9_ws_sessions_detached</td><td></td><td>connections, sessions</td></tr>
+ *   <tr><td>hal9.ws.send.queue.messages / .send.queue.bytes</td>
+ *       <td>hal9_ws_send_queue_messages, hal9_ws_send_queue_bytes</td><td></td><td>messages, bytes</td></tr>
+ *   <tr><td>hal9.ws.connections.opened / .sessions.resumed</td>
+ *       <td>hal9_ws_connections_opened_total, hal9_ws_sessions_resumed_total</td><td></td><td>connections, sessions</td></tr>
+ *   <tr><td>hal9.ws.connections.closed</td><td>hal9_ws_connections_closed_total</td>
+ *       <td>code=1000|1001|1002|1003|1006|1007|1008|1009|1011|1013|other</td><td>connections</td></tr>
+ *   <tr><td>hal9.ws.messages</td><td>hal9_ws_messages_total</td><td>direction=in|out</td><td>messages</td></tr>
+ *   <tr><td>hal9.ws.bytes</td><td>hal9_ws_bytes_total</td><td>direction=in|out</td><td>bytes</td></tr>
+ *   <tr><td>hal9.ws.messages.dropped</td><td>hal9_ws_messages_dropped_total</td>
+ *       <td>policy=drop_newest|drop_oldest|disconnect</td><td>messages</td></tr>
+ *   <tr><td>hal9.ws.slow.consumer.disconnects / .handshake.rejections / .decode.errors / .rate.limited /
+ *       .accept.errors / .handler.errors</td>
+ *       <td>hal9_ws_slow_consumer_disconnects_total, ..._handshake_rejections_total, ..._decode_errors_total,
+ *       ..._rate_limited_total, ..._accept_errors_total, ..._handler_errors_total</td><td></td><td>events</td></tr>
  * </table>
  *
  * <p>Thread safety: see each type.

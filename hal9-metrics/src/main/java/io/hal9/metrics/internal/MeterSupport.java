@@ -59,6 +59,18 @@ public final class MeterSupport<T> {
         return this;
     }
 
+    /** A monotonic total in {@code baseUnit} (e.g. {@code bytes}) read from the component at scrape time. */
+    public MeterSupport<T> counter(
+            String name, String baseUnit, String description, ToDoubleFunction<T> f, String... extraTags) {
+        FunctionCounter.builder(name, source, f)
+                .description(description)
+                .baseUnit(baseUnit)
+                .tags(tags)
+                .tags(extraTags)
+                .register(registry);
+        return this;
+    }
+
     /** A level read from the component at scrape time. */
     public MeterSupport<T> gauge(
             String name, @Nullable String baseUnit, String description, ToDoubleFunction<T> f, String... extraTags) {
