@@ -74,7 +74,9 @@ public final class ActiveGames implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder("hal9.active.games", source, s -> reader.applyAsInt(s))
+        // the function must not capture this object, which holds the source strongly
+        ToIntFunction<Object> r = reader;
+        Gauge.builder("hal9.active.games", source, s -> r.applyAsInt(s))
                 .description("Games running now")
                 .tags(tags)
                 // our own counter is held strongly (it is tiny and nobody else holds it); a host's object weakly

@@ -50,6 +50,11 @@ public final class ProcessMemoryMetrics implements MeterBinder {
         return new ProcessMemoryMetrics(STATUS, Tags.of(Objects.requireNonNull(tags, "tags")));
     }
 
+    /** Memory metrics read from {@code status}, a file shaped as {@code /proc/self/status} (for tests). */
+    static ProcessMemoryMetrics forFile(Path status) {
+        return new ProcessMemoryMetrics(status, Tags.empty());
+    }
+
     /** Whether this platform exposes the figures (a readable {@code /proc/self/status} with {@code VmRSS}). */
     public boolean isSupported() {
         return read(status, "VmRSS:") > 0;

@@ -41,6 +41,10 @@ import java.util.Objects;
  * <p>Thread safety: bind from one thread; {@link #close()} may be called from any thread.
  */
 public final class StandardMetrics implements MeterBinder, AutoCloseable {
+    /*
+     * Design / Concurrency / Invariants: gcs holds the GC binders created by bindTo (one per registry
+     * bound), guarded by its own monitor, so that close() from any thread stops each exactly once.
+     */
     private final Tags tags;
     private final List<JvmGcMetrics> gcs = new ArrayList<>();
 
