@@ -4,6 +4,7 @@ import io.hal9.core.ActionBatcher;
 import io.hal9.core.Admission;
 import io.hal9.core.BatcherListener;
 import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.Buckets;
 import io.hal9.metrics.internal.MeterSupport;
 import io.hal9.metrics.internal.Recorders;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -12,7 +13,6 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -38,8 +38,9 @@ import org.jspecify.annotations.Nullable;
  *       hal9.batcher.actions.merged}, {@code hal9.batcher.retries}, {@code
  *       hal9.batcher.actions.dead.lettered}: function counters
  *   <li>with a recorder: {@code hal9.batcher.batch.size} (distribution summary, actions per written
- *       batch), {@code hal9.batcher.flush.duration} (timer, successful sink calls), {@code
- *       hal9.batcher.action.age} (timer, how long the oldest action of each batch waited)
+ *       batch, buckets 1 to 10,000), {@code hal9.batcher.flush.duration} (timer, successful sink calls),
+ *       {@code hal9.batcher.action.age} (timer, how long the oldest action of each batch waited); both
+ *       timers have histogram buckets from 100 µs to 10 s (1, 2.5, 5 per decade)
  * </ul>
  *
  * <p>Limits: {@code hal9.batcher.action.age} is measured by the batcher from when its flusher first saw
@@ -123,16 +124,12 @@ public final class ActionBatcherMetrics implements MeterBinder {
             Timer flush = Timer.builder("hal9.batcher.flush.duration")
                     .description("Time of successful sink calls (one per batch)")
                     .tags(tags)
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofNanos(100_000))
-                    .maximumExpectedValue(Duration.ofSeconds(10))
+                    .serviceLevelObjectives(Buckets.fast())
                     .register(registry);
             Timer age = Timer.builder("hal9.batcher.action.age")
                     .description("How long the oldest action of a batch waited before its write started")
                     .tags(tags)
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofNanos(100_000))
-                    .maximumExpectedValue(Duration.ofSeconds(10))
+                    .serviceLevelObjectives(Buckets.fast())
                     .register(registry);
             r.slot.bind(registry, batcher.name(), new Meters(size, flush, age));
         }

@@ -4,6 +4,7 @@ import io.hal9.core.Admission;
 import io.hal9.core.TaskLimiter;
 import io.hal9.core.TaskLimiterListener;
 import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.Buckets;
 import io.hal9.metrics.internal.MeterSupport;
 import io.hal9.metrics.internal.Recorders;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,7 +12,6 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code hal9.limiter.tasks} (tag {@code result} = {@code completed}, {@code failed}, {@code
  *       cancelled}, {@code rejected}): function counter
  *   <li>{@code hal9.limiter.task.duration} (tag {@code outcome} = {@code success}, {@code failure},
- *       {@code cancelled}): timer, only with a recorder
+ *       {@code cancelled}): timer with histogram buckets from 1 ms to 30 s, only with a recorder
  * </ul>
  *
  * <p>Limits: rejections are counted in total; by reason ({@code FULL}/{@code CLOSED}) they are not
@@ -121,9 +121,7 @@ public final class TaskLimiterMetrics implements MeterBinder {
                         .description("Time tasks ran, by outcome")
                         .tags(tags)
                         .tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT))
-                        .publishPercentileHistogram()
-                        .minimumExpectedValue(Duration.ofMillis(1))
-                        .maximumExpectedValue(Duration.ofSeconds(30))
+                        .serviceLevelObjectives(Buckets.tasks())
                         .register(registry);
             }
             r.slot.bind(registry, limiter.name(), List.of(timers));

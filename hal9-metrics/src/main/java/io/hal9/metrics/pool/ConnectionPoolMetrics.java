@@ -1,6 +1,7 @@
 package io.hal9.metrics.pool;
 
 import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.Buckets;
 import io.hal9.metrics.internal.MeterSupport;
 import io.hal9.metrics.internal.Recorders;
 import io.hal9.pool.ConnectionPool;
@@ -10,7 +11,6 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -35,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  *       hal9.connection.pool.creations}, {@code hal9.connection.pool.destroyed}, {@code
  *       hal9.connection.pool.creation.failures}: function counters
  *   <li>with a recorder: {@code hal9.connection.pool.acquire} (timer of the wait for a lease, 0 when
- *       one was free at once)
+ *       one was free at once; histogram buckets from 100 µs to 10 s)
  * </ul>
  *
  * <p>Thread safety: may be bound from any thread; the recorder is thread-safe.
@@ -119,9 +119,7 @@ public final class ConnectionPoolMetrics implements MeterBinder {
             Timer acquire = Timer.builder("hal9.connection.pool.acquire")
                     .description("Time callers waited for a connection")
                     .tags(tags)
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofNanos(100_000))
-                    .maximumExpectedValue(Duration.ofSeconds(30))
+                    .serviceLevelObjectives(Buckets.fast())
                     .register(registry);
             r.slot.bind(registry, pool.name(), acquire);
         }

@@ -164,8 +164,13 @@ class CoreBindersTest {
                     .isEqualTo(batches);
             assertThat(require(scrape, "hal9_batcher_action_age_seconds_count", "name", "moves"))
                     .isEqualTo(batches);
-            assertThat(Scrapes.find(scrape, "hal9_batcher_flush_duration_seconds_bucket", "name", "moves"))
-                    .isNotEmpty();
+            // a fixed ladder of buckets, 100 us to 10 s, not Micrometer's ~70 percentile-histogram buckets
+            assertThat(Scrapes.find(scrape, "hal9_batcher_flush_duration_seconds_bucket", "name", "moves").stream()
+                            .map(sample -> sample.labels().get("le"))
+                            .toList())
+                    .hasSize(17)
+                    .startsWith("1.0E-4", "2.5E-4", "5.0E-4", "0.001")
+                    .endsWith("5.0", "10.0", "+Inf");
         }
     }
 
@@ -203,7 +208,7 @@ class CoreBindersTest {
             ActionBatcherMetrics binder =
                     ActionBatcherMetrics.builder(batcher).recorder(recorder).build();
             binder.bindTo(registry);
-            binder.bindTo(registry); // the same registry again: harmless
+            binder.bindTo(registry); // the same registry again: harmless (Micrometer notes the gauges exist)
             assertThatThrownBy(() -> binder.bindTo(Scrapes.registry()))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("batcher recorder for 'moves'")
