@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * /api/games/{id}}), never the raw path ({@code /api/games/42}): each distinct value is a new time
  * series. At most {@code maxRoutes} distinct routes are kept (default {@value #DEFAULT_MAX_ROUTES}); the
  * requests of any further route are recorded with {@code uri="OTHER"} and a WARN is logged once.
- * Methods other than the nine of HTTP/1.1 and PATCH are recorded as {@code OTHER}; a status outside
+ * Methods other than the eight of HTTP/1.1 and PATCH are recorded as {@code OTHER}; a status outside
  * [100, 599] as {@code status="UNKNOWN"}.
  *
  * <p>Meters: {@code http.requests} (counter, tags {@code method}, {@code uri}, {@code status}) and {@code

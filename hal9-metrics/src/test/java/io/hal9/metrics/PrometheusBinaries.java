@@ -3,8 +3,12 @@ package io.hal9.metrics;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -33,5 +37,25 @@ public final class PrometheusBinaries {
         }
         Assumptions.abort(reason);
         throw new AssertionError(reason); // not reached
+    }
+
+    /** What {@code promtool check metrics} said of a text-format scrape. */
+    public record Check(int exitCode, String output) {}
+
+    /** Runs {@code promtool check metrics} on {@code scrape}; skips or fails the test without promtool. */
+    public static Check checkMetrics(String scrape) throws IOException, InterruptedException {
+        Path promtool = require("promtool");
+        Process p = new ProcessBuilder(promtool.toString(), "check", "metrics")
+                .redirectErrorStream(true)
+                .start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(scrape.getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("promtool check metrics did not finish within 30 s");
+        }
+        return new Check(p.exitValue(), out);
     }
 }

@@ -15,11 +15,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -81,24 +79,14 @@ class PrometheusExpositionTest {
 
     @Test
     void promtoolAcceptsTheScrape() throws Exception {
-        Path promtool = PrometheusBinaries.require("promtool");
         try (Hal9Fixture f = new Hal9Fixture()) {
             f.traffic(20);
             f.http.record("POST", "/api/games/{id}/moves", 201, Duration.ofMillis(2));
             f.http.record("GET", "/api/games", 500, Duration.ofMillis(900));
             f.games.set(3);
-            String scrape = f.registry.scrape();
-
-            Process p = new ProcessBuilder(promtool.toString(), "check", "metrics")
-                    .redirectErrorStream(true)
-                    .start();
-            try (var in = p.getOutputStream()) {
-                in.write(scrape.getBytes(StandardCharsets.UTF_8));
-            }
-            String out = readAll(p.getInputStream());
-            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue())
-                    .as("promtool check metrics said:\n%s", out)
+            PrometheusBinaries.Check check = PrometheusBinaries.checkMetrics(f.registry.scrape());
+            assertThat(check.exitCode())
+                    .as("promtool check metrics said:\n%s", check.output())
                     .isZero();
         }
     }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.hal9.cache.near.NearCache;
 import io.hal9.cache.redis.RedisCache;
+import io.hal9.metrics.PrometheusBinaries;
 import io.hal9.metrics.Scrapes;
 import io.hal9.testkit.RedisService;
 import io.hal9.testkit.RequiresRedis;
@@ -20,7 +21,7 @@ class RedisCacheBindersTest {
     private final PrometheusMeterRegistry registry = Scrapes.registry();
 
     @Test
-    void redisCacheExposesGetsErrorsAndTheBreakerState(RedisService redis) {
+    void redisCacheExposesGetsErrorsAndTheBreakerState(RedisService redis) throws Exception {
         try (RedisCache<String, String> cache = RedisCache.<String, String>builder("profiles", String.class)
                 .uri(redis.uri())
                 .keyPrefix(redis.keyPrefix())
@@ -44,11 +45,15 @@ class RedisCacheBindersTest {
                     .isEqualTo(1.0);
             assertThat(require(scrape, "hal9_redis_cache_breaker_state", "name", "profiles", "state", "open"))
                     .isEqualTo(0.0);
+            PrometheusBinaries.Check check = PrometheusBinaries.checkMetrics(scrape);
+            assertThat(check.exitCode())
+                    .as("promtool check metrics said:\n%s", check.output())
+                    .isZero();
         }
     }
 
     @Test
-    void nearCacheCountsEveryLookupAtL1AndItsMissesAgainAtL2(RedisService redis) {
+    void nearCacheCountsEveryLookupAtL1AndItsMissesAgainAtL2(RedisService redis) throws Exception {
         try (NearCache<String, String> cache = NearCache.<String, String>builder("rooms", String.class)
                 .uri(redis.uri())
                 .keyPrefix(redis.keyPrefix())
@@ -74,6 +79,10 @@ class RedisCacheBindersTest {
                     .isEqualTo(1.0);
             assertThat(Scrapes.find(scrape, "hal9_near_cache_invalidation_messages_total", "name", "rooms"))
                     .hasSize(4);
+            PrometheusBinaries.Check check = PrometheusBinaries.checkMetrics(scrape);
+            assertThat(check.exitCode())
+                    .as("promtool check metrics said:\n%s", check.output())
+                    .isZero();
         }
     }
 }

@@ -3,6 +3,7 @@ package io.hal9.metrics.pool;
 import static io.hal9.metrics.Scrapes.require;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hal9.metrics.PrometheusBinaries;
 import io.hal9.metrics.Scrapes;
 import io.hal9.pool.jdbc.JdbcPool;
 import io.hal9.pool.jdbc.ReadWriteRouter;
@@ -69,7 +70,7 @@ class JdbcBindersTest {
     }
 
     @Test
-    void routerExposesReadsByTargetTransactionsAndReplicaHealth(PostgresService pg) {
+    void routerExposesReadsByTargetTransactionsAndReplicaHealth(PostgresService pg) throws Exception {
         try (ReadWriteRouter router = ReadWriteRouter.builder("game-db")
                 .primary(pool(pg, "primary"))
                 .replica(pool(pg, "replica-1"))
@@ -99,6 +100,10 @@ class JdbcBindersTest {
                     .isEqualTo(2.0);
             assertThat(require(scrape, "hikaricp_connections_max", "pool", "primary"))
                     .isEqualTo(2.0);
+            PrometheusBinaries.Check check = PrometheusBinaries.checkMetrics(scrape);
+            assertThat(check.exitCode())
+                    .as("promtool check metrics said:\n%s", check.output())
+                    .isZero();
         }
     }
 }

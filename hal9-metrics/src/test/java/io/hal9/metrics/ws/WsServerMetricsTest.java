@@ -4,6 +4,7 @@ import static io.hal9.metrics.Scrapes.require;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.hal9.metrics.PrometheusBinaries;
 import io.hal9.metrics.Scrapes;
 import io.hal9.ws.Codecs;
 import io.hal9.ws.Session;
@@ -80,6 +81,10 @@ class WsServerMetricsTest {
                     .isEqualTo(0.0);
             assertThat(require(scrape, "hal9_ws_handshake_rejections_total", "name", "game"))
                     .isEqualTo(0.0);
+            PrometheusBinaries.Check check = PrometheusBinaries.checkMetrics(scrape);
+            assertThat(check.exitCode())
+                    .as("promtool check metrics said:\n%s", check.output())
+                    .isZero();
         }
     }
 }
