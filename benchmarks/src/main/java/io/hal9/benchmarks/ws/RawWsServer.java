@@ -1,0 +1,226 @@
+package io.hal9.benchmarks.ws;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The anchor: a minimal, honest raw Netty WebSocket server, set up as Netty's documentation suggests
+ * (pooled allocator, one acceptor thread, one event loop per core, {@code HttpServerCodec}, {@code
+ * HttpObjectAggregator}, {@code WebSocketServerProtocolHandler}, one shared handler).
+ *
+ * <p>A broadcast encodes the WebSocket frame (2-byte header and payload) once into one buffer and
+ * writes a {@code retainedDuplicate()} of it to every other member of the room with {@code
+ * writeAndFlush}; the buffer passes the frame encoder untouched because it is not a {@code
+ * WebSocketFrame}. Room membership is a concurrent map of concurrent sets, like a {@code ChannelGroup}
+ * per room. It ignores writability in every mode: that is what a minimal server does, and what the
+ * issue's slow-consumer scenario compares against. It has no connection limits and no heartbeats.
+ *
+ * <p>Design / Concurrency / Invariants: {@code rooms} and the per-room sets are concurrent collections
+ * written by the event loop of the joining or closing channel and read by the event loop of any
+ * broadcasting channel; a broadcast that races a join may or may not reach the new member (a client
+ * starts sending only after every join was answered). {@code connections} counts handshakes completed
+ * minus handshaken channels closed.
+ *
+ * <p>Thread safety: safe; the handler is {@code @Sharable}.
+ */
+final class RawWsServer implements BenchWsServer {
+    private static final AttributeKey<Set<Integer>> JOINED = AttributeKey.valueOf("hal9.bench.rooms");
+    private static final AttributeKey<Boolean> OPEN = AttributeKey.valueOf("hal9.bench.open");
+    private static final int MAX_FRAME = 64 * 1024;
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel serverChannel;
+    private final int threads;
+    private final ConcurrentHashMap<Integer, Set<Channel>> rooms = new ConcurrentHashMap<>();
+    private final LongAdder connections = new LongAdder();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Mode mode;
+
+    private RawWsServer(Mode mode, int port) {
+        this.mode = mode;
+        this.threads = Runtime.getRuntime().availableProcessors();
+        this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.workers = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+        Handler handler = new Handler();
+        WebSocketServerProtocolConfig wsConfig = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(WsProtocol.PATH)
+                .checkStartsWith(true)
+                .maxFramePayloadLength(MAX_FRAME)
+                .build();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast(new HttpServerCodec())
+                                .addLast(new HttpObjectAggregator(MAX_FRAME))
+                                .addLast(new WebSocketServerProtocolHandler(wsConfig))
+                                .addLast(handler);
+                    }
+                });
+        try {
+            this.serverChannel = bootstrap
+                    .bind(new InetSocketAddress("127.0.0.1", port))
+                    .syncUninterruptibly()
+                    .channel();
+        } catch (RuntimeException e) {
+            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    static RawWsServer start(Mode mode, int port) {
+        return new RawWsServer(mode, port);
+    }
+
+    @Override
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    @Override
+    public long connections() {
+        return connections.sum();
+    }
+
+    @Override
+    public String describeConfig() {
+        return "raw netty: mode=" + mode.name().toLowerCase(java.util.Locale.ROOT) + ", nio, 1 acceptor + "
+                + threads + " event loops, PooledByteBufAllocator, TCP_NODELAY, maxFramePayload=" + MAX_FRAME
+                + ", no connection limits, no heartbeats, writability ignored, broadcast=one encoded frame,"
+                + " retainedDuplicate + writeAndFlush per member";
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        serverChannel.close().syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Shared by every channel; all its state lives in the server's concurrent maps and the channel's attributes. */
+    @ChannelHandler.Sharable
+    private final class Handler extends SimpleChannelInboundHandler<WebSocketFrame> {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+                ctx.channel().attr(OPEN).set(Boolean.TRUE);
+                connections.increment();
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            if (ctx.channel().attr(OPEN).getAndSet(null) != null) {
+                connections.decrement();
+            }
+            Set<Integer> joined = ctx.channel().attr(JOINED).getAndSet(null);
+            if (joined != null) {
+                for (Integer room : joined) {
+                    Set<Channel> members = rooms.get(room);
+                    if (members != null) {
+                        members.remove(ctx.channel());
+                    }
+                }
+            }
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (frame instanceof BinaryWebSocketFrame) {
+                broadcast(ctx, frame.content());
+            } else if (frame instanceof TextWebSocketFrame text) {
+                int room = WsProtocol.parseJoin(text.text());
+                if (room < 0) {
+                    ctx.close();
+                    return;
+                }
+                Channel ch = ctx.channel();
+                Set<Integer> joined = ch.attr(JOINED).get();
+                if (joined == null) {
+                    joined = ConcurrentHashMap.newKeySet();
+                    ch.attr(JOINED).set(joined);
+                }
+                joined.add(room);
+                rooms.computeIfAbsent(room, r -> ConcurrentHashMap.newKeySet()).add(ch);
+                ctx.writeAndFlush(new TextWebSocketFrame(WsProtocol.JOINED + room))
+                        .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+            }
+        }
+
+        private void broadcast(ChannelHandlerContext ctx, ByteBuf payload) {
+            if (payload.readableBytes() < 8) {
+                return;
+            }
+            Set<Channel> members = rooms.get(WsProtocol.room(payload));
+            if (members == null) {
+                return;
+            }
+            int length = payload.readableBytes();
+            // Encode once: FIN + binary opcode, then the (unmasked, server-to-client) length.
+            ByteBuf encoded = ctx.alloc().directBuffer(length + 4);
+            try {
+                encoded.writeByte(0x82);
+                if (length < 126) {
+                    encoded.writeByte(length);
+                } else {
+                    encoded.writeByte(126).writeShort(length);
+                }
+                encoded.writeBytes(payload, payload.readerIndex(), length);
+                Channel sender = ctx.channel();
+                for (Channel member : members) {
+                    if (member != sender) {
+                        member.writeAndFlush(encoded.retainedDuplicate(), member.voidPromise());
+                    }
+                }
+            } finally {
+                encoded.release();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}
