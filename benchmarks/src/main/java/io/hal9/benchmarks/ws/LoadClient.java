@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -267,7 +266,9 @@ final class LoadClient implements AutoCloseable {
         for (Conn conn : members) {
             Channel ch = Objects.requireNonNull(conn.channel);
             for (Integer room : conn.joined) {
-                ch.writeAndFlush(new TextWebSocketFrame(WsProtocol.JOIN + room), ch.voidPromise());
+                ByteBuf join =
+                        WsProtocol.writeControl(ch.alloc().buffer(WsProtocol.CONTROL_SIZE), WsProtocol.JOIN, room);
+                ch.writeAndFlush(new BinaryWebSocketFrame(join), ch.voidPromise());
             }
         }
         try {
@@ -463,7 +464,16 @@ final class LoadClient implements AutoCloseable {
             if (frame instanceof BinaryWebSocketFrame) {
                 long now = System.nanoTime();
                 ByteBuf content = frame.content();
-                if (content.readableBytes() < 24
+                if (WsProtocol.control(content, WsProtocol.JOINED) >= 0) {
+                    if (pendingJoins.decrementAndGet() == 0) {
+                        CompletableFuture<Void> done = joinsDone;
+                        if (done != null) {
+                            done.complete(null);
+                        }
+                    }
+                    return;
+                }
+                if (content.readableBytes() != WsProtocol.MESSAGE_SIZE
                         || WsProtocol.sender(content) == conn.id
                         || !conn.joined.contains(WsProtocol.room(content))) {
                     misrouted.increment();
@@ -473,13 +483,6 @@ final class LoadClient implements AutoCloseable {
                 if (measuring) {
                     window.record(now - WsProtocol.sendNanos(content));
                     windowReceived.increment();
-                }
-            } else if (frame instanceof TextWebSocketFrame text) {
-                if (text.text().startsWith(WsProtocol.JOINED) && pendingJoins.decrementAndGet() == 0) {
-                    CompletableFuture<Void> done = joinsDone;
-                    if (done != null) {
-                        done.complete(null);
-                    }
                 }
             } else if (frame instanceof CloseWebSocketFrame) {
                 ctx.close();

@@ -18,7 +18,6 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
@@ -35,11 +34,10 @@ import java.util.concurrent.atomic.LongAdder;
  * (pooled allocator, one acceptor thread, one event loop per core, {@code HttpServerCodec}, {@code
  * HttpObjectAggregator}, {@code WebSocketServerProtocolHandler}, one shared handler).
  *
- * <p>A broadcast encodes the WebSocket frame (2-byte header and payload) once into one buffer and
- * writes a {@code retainedDuplicate()} of it to every other member of the room with {@code
- * writeAndFlush}; the buffer passes the frame encoder untouched because it is not a {@code
- * WebSocketFrame}. Room membership is a concurrent map of concurrent sets, like a {@code ChannelGroup}
- * per room. It ignores writability in every mode: that is what a minimal server does, and what the
+ * <p>A broadcast copies the payload once into one {@code BinaryWebSocketFrame} and writes a {@code
+ * retainedDuplicate()} of that frame to every other member of the room with {@code writeAndFlush}, as
+ * {@code ChannelGroup.writeAndFlush} would (each channel's frame encoder then adds the 2-byte header).
+ * Room membership is a concurrent map of concurrent sets, like a {@code ChannelGroup} per room. It ignores writability in every mode: that is what a minimal server does, and what the
  * issue's slow-consumer scenario compares against. It has no connection limits and no heartbeats.
  *
  * <p>Design / Concurrency / Invariants: {@code rooms} and the per-room sets are concurrent collections
@@ -122,7 +120,7 @@ final class RawWsServer implements BenchWsServer {
     public String describeConfig() {
         return "raw netty: mode=" + mode.name().toLowerCase(java.util.Locale.ROOT) + ", nio, 1 acceptor + "
                 + threads + " event loops, PooledByteBufAllocator, TCP_NODELAY, maxFramePayload=" + MAX_FRAME
-                + ", no connection limits, no heartbeats, writability ignored, broadcast=one encoded frame,"
+                + ", no connection limits, no heartbeats, writability ignored, broadcast=one frame,"
                 + " retainedDuplicate + writeAndFlush per member";
     }
 
@@ -167,54 +165,52 @@ final class RawWsServer implements BenchWsServer {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-            if (frame instanceof BinaryWebSocketFrame) {
-                broadcast(ctx, frame.content());
-            } else if (frame instanceof TextWebSocketFrame text) {
-                int room = WsProtocol.parseJoin(text.text());
-                if (room < 0) {
-                    ctx.close();
-                    return;
-                }
-                Channel ch = ctx.channel();
-                Set<Integer> joined = ch.attr(JOINED).get();
-                if (joined == null) {
-                    joined = ConcurrentHashMap.newKeySet();
-                    ch.attr(JOINED).set(joined);
-                }
-                joined.add(room);
-                rooms.computeIfAbsent(room, r -> ConcurrentHashMap.newKeySet()).add(ch);
-                ctx.writeAndFlush(new TextWebSocketFrame(WsProtocol.JOINED + room))
-                        .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+            if (!(frame instanceof BinaryWebSocketFrame)) {
+                return; // pings and pongs are answered by the protocol handler; text is not used
+            }
+            ByteBuf content = frame.content();
+            int join = WsProtocol.control(content, WsProtocol.JOIN);
+            if (join >= 0) {
+                join(ctx, join);
+            } else if (content.readableBytes() >= 24) {
+                broadcast(ctx, content);
+            } else {
+                ctx.close();
             }
         }
 
-        private void broadcast(ChannelHandlerContext ctx, ByteBuf payload) {
-            if (payload.readableBytes() < 8) {
-                return;
+        private void join(ChannelHandlerContext ctx, int room) {
+            Channel ch = ctx.channel();
+            Set<Integer> joined = ch.attr(JOINED).get();
+            if (joined == null) {
+                joined = ConcurrentHashMap.newKeySet();
+                ch.attr(JOINED).set(joined);
             }
+            joined.add(room);
+            rooms.computeIfAbsent(room, r -> ConcurrentHashMap.newKeySet()).add(ch);
+            ByteBuf answer =
+                    WsProtocol.writeControl(ctx.alloc().buffer(WsProtocol.CONTROL_SIZE), WsProtocol.JOINED, room);
+            ctx.writeAndFlush(new BinaryWebSocketFrame(answer))
+                    .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+        }
+
+        private void broadcast(ChannelHandlerContext ctx, ByteBuf payload) {
             Set<Channel> members = rooms.get(WsProtocol.room(payload));
             if (members == null) {
                 return;
             }
-            int length = payload.readableBytes();
-            // Encode once: FIN + binary opcode, then the (unmasked, server-to-client) length.
-            ByteBuf encoded = ctx.alloc().directBuffer(length + 4);
+            // Encode once: one frame whose buffer every member shares, as ChannelGroup.write does.
+            BinaryWebSocketFrame shared = new BinaryWebSocketFrame(
+                    ctx.alloc().buffer(payload.readableBytes()).writeBytes(payload));
             try {
-                encoded.writeByte(0x82);
-                if (length < 126) {
-                    encoded.writeByte(length);
-                } else {
-                    encoded.writeByte(126).writeShort(length);
-                }
-                encoded.writeBytes(payload, payload.readerIndex(), length);
                 Channel sender = ctx.channel();
                 for (Channel member : members) {
                     if (member != sender) {
-                        member.writeAndFlush(encoded.retainedDuplicate(), member.voidPromise());
+                        member.writeAndFlush(shared.retainedDuplicate(), member.voidPromise());
                     }
                 }
             } finally {
-                encoded.release();
+                shared.release();
             }
         }
 

@@ -7,11 +7,12 @@ import io.netty.buffer.ByteBuf;
  *
  * <ul>
  *   <li>Handshake on {@value #PATH}.
- *   <li>Client to server, text {@code join:<room>}: the server adds the session to the room and answers
- *       with the text {@code joined:<room>}. A session may join several rooms (the slow-consumer
- *       scenario's spectator does).
- *   <li>Client to server, a binary frame of {@value #MESSAGE_SIZE} bytes: the server broadcasts the same
- *       bytes to every member of the room named in the payload except the sender.
+ *   <li>Every message is one binary frame (so that a codec with one frame type serves both servers).
+ *   <li>Client to server, {@value #CONTROL_SIZE} bytes {@code int JOIN, int room}: the server adds the
+ *       session to the room and answers with {@code int JOINED, int room}. A session may join several
+ *       rooms (the slow-consumer scenario's spectator does).
+ *   <li>Client to server, {@value #MESSAGE_SIZE} bytes: the server broadcasts the message to every member
+ *       of the room named in the payload except the sender.
  * </ul>
  *
  * <p>Payload layout (big-endian): {@code int room, int sender, long sequence, long sendNanos}, then
@@ -26,10 +27,12 @@ final class WsProtocol {
     static final String PATH = "/ws";
     /** The size of one game message, as the issue asks. */
     static final int MESSAGE_SIZE = 64;
-    /** The prefix of a join request. */
-    static final String JOIN = "join:";
-    /** The prefix of a join answer. */
-    static final String JOINED = "joined:";
+    /** The size of a join request or answer. */
+    static final int CONTROL_SIZE = 8;
+    /** The first int of a join request ("JOIN"). */
+    static final int JOIN = 0x4A4F494E;
+    /** The first int of a join answer ("JOND"). */
+    static final int JOINED = 0x4A4F4E44;
 
     static final int ROOM_OFFSET = 0;
     static final int SENDER_OFFSET = 4;
@@ -57,16 +60,17 @@ final class WsProtocol {
         return message.getLong(message.readerIndex() + NANOS_OFFSET);
     }
 
-    /** The room named by a {@code join:} text, or -1 when the text is not a valid join request. */
-    static int parseJoin(String text) {
-        if (!text.startsWith(JOIN)) {
+    /** Writes a join request or answer ({@code kind} is {@link #JOIN} or {@link #JOINED}). */
+    static ByteBuf writeControl(ByteBuf out, int kind, int room) {
+        return out.writeInt(kind).writeInt(room);
+    }
+
+    /** The room of a control message of the given kind, or -1 when {@code message} is not one. */
+    static int control(ByteBuf message, int kind) {
+        if (message.readableBytes() != CONTROL_SIZE || message.getInt(message.readerIndex()) != kind) {
             return -1;
         }
-        try {
-            int room = Integer.parseInt(text, JOIN.length(), text.length(), 10);
-            return room >= 0 ? room : -1;
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        int room = message.getInt(message.readerIndex() + 4);
+        return room >= 0 ? room : -1;
     }
 }
