@@ -40,12 +40,22 @@ public final class BenchServer {
                         System.out.println(
                                 ServerStats.capture(server.connections(), true).toLine());
                     case "quit" -> {
+                        printFinalStats(server);
                         return;
                     }
                     default -> System.out.println("ERROR unknown command '" + line + "'");
                 }
                 System.out.flush();
             }
+            printFinalStats(server);
+        }
+    }
+
+    private static void printFinalStats(BenchWsServer server) {
+        String stats = server.describeStats();
+        if (!stats.isEmpty()) {
+            System.out.println(stats);
+            System.out.flush();
         }
     }
 }

@@ -48,6 +48,11 @@ interface BenchWsServer extends AutoCloseable {
     /** A one-line human-readable description of the configuration, printed with every result. */
     String describeConfig();
 
+    /** The server's own counters in one line, printed when it stops; empty when it has none. */
+    default String describeStats() {
+        return "";
+    }
+
     /** Stops accepting, closes every session and releases the event loops; idempotent. */
     @Override
     void close();
