@@ -36,6 +36,8 @@ final class ServerProcess implements AutoCloseable {
     private final CompletableFuture<Integer> ready = new CompletableFuture<>();
     private final CompletableFuture<String> config = new CompletableFuture<>();
     private final List<String> command;
+    private final List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final Thread reader;
     private boolean closed;
 
     private ServerProcess(String label, List<String> command) {
@@ -49,7 +51,7 @@ final class ServerProcess implements AutoCloseable {
             throw new UncheckedIOException("cannot start " + command, e);
         }
         this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        Thread reader = new Thread(this::readStdout, "ws-bench-" + label + "-stdout");
+        this.reader = new Thread(this::readStdout, "ws-bench-" + label + "-stdout");
         reader.setDaemon(true);
         reader.start();
     }
@@ -96,6 +98,7 @@ final class ServerProcess implements AutoCloseable {
                 } else if (line.startsWith("CONFIG ")) {
                     config.complete(line.substring("CONFIG ".length()));
                 } else {
+                    output.add(line);
                     System.out.println("[server " + label + "] " + line);
                 }
             }
@@ -103,6 +106,13 @@ final class ServerProcess implements AutoCloseable {
             ready.completeExceptionally(e);
         } finally {
             ready.completeExceptionally(new IllegalStateException("server exited before it was ready"));
+        }
+    }
+
+    /** The server's other stdout lines so far (after {@link #close()}: all of them). */
+    List<String> output() {
+        synchronized (output) {
+            return List.copyOf(output);
         }
     }
 
@@ -149,9 +159,17 @@ final class ServerProcess implements AutoCloseable {
         return last;
     }
 
-    /** Asks the server to quit, then kills it if it has not exited within 15 s. Idempotent. */
+    /** Same as {@link #stop()}. */
     @Override
     public void close() {
+        stop();
+    }
+
+    /**
+     * Asks the server to quit, then kills it if it has not exited within 15 s; afterwards {@link #output()}
+     * has every line it printed. Idempotent.
+     */
+    void stop() {
         if (closed) {
             return;
         }
@@ -166,6 +184,7 @@ final class ServerProcess implements AutoCloseable {
             if (!process.waitFor(15, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
+            reader.join(5_000);
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();

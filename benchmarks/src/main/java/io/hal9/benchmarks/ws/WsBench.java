@@ -157,6 +157,7 @@ public final class WsBench {
             json.put("slow", rows);
             report.append(slowTable(rows));
         }
+        report.append(serversSection(json));
         System.out.println();
         System.out.println(report);
         write(Path.of(out), Json.write(json));
@@ -201,8 +202,10 @@ public final class WsBench {
                 row.put("rssPerConnection", (double) (after.rss() - before.rss()) / n);
                 row.put("directPerConnection", (double) (after.nettyDirect() - before.nettyDirect()) / n);
             }
+            server.stop();
+            row.put("serverOutput", server.output());
         }
-        System.out.println("  " + row);
+        System.out.println("  " + summary(row));
         return row;
     }
 
@@ -218,8 +221,10 @@ public final class WsBench {
             row.put("config", server.config());
             BroadcastRun.Result r = BroadcastRun.run("127.0.0.1", server.port(), settings, null);
             putRun(row, settings, r);
+            server.stop();
+            row.put("serverOutput", server.output());
         }
-        System.out.println("  " + row);
+        System.out.println("  " + summary(row));
         return row;
     }
 
@@ -261,6 +266,8 @@ public final class WsBench {
             row.put("heapSamples", heap);
             row.put("rssSamples", rss);
             row.put("directSamples", direct);
+            server.stop();
+            row.put("serverOutput", server.output());
         }
         System.out.println("  " + summary(row));
         return row;
@@ -268,7 +275,7 @@ public final class WsBench {
 
     private static String summary(Map<String, Object> row) {
         Map<String, Object> copy = new LinkedHashMap<>(row);
-        copy.keySet().removeIf(k -> k.endsWith("Samples"));
+        copy.keySet().removeIf(k -> k.endsWith("Samples") || k.equals("serverOutput"));
         return copy.toString();
     }
 
@@ -316,6 +323,13 @@ public final class WsBench {
                     (Double) r.get("heapPerConnection"),
                     (Double) r.get("rssPerConnection"),
                     (Double) r.get("directPerConnection")));
+        }
+        for (Map<String, Object> r : rows) {
+            if ("hal9".equals(r.get("impl"))) {
+                t.append(String.format(
+                        Locale.ROOT, "%nhal9 held %d connections (target >= 19,000 when 19,000 are requested)%n", (Long)
+                                r.get("serverCountedAtEnd")));
+            }
         }
         Double ratio = ratio(rows, "heapPerConnection");
         if (ratio != null) {
@@ -387,6 +401,25 @@ public final class WsBench {
                     (Double) r.get("p99Millis"),
                     (Long) r.get("missing")));
         }
+        return t.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String serversSection(Map<String, Object> json) {
+        Map<String, String> configs = new LinkedHashMap<>();
+        for (String scenario : List.of("idle", "broadcast", "slow")) {
+            Object rows = json.get(scenario);
+            if (rows instanceof List<?> list) {
+                for (Object o : list) {
+                    Map<String, Object> r = (Map<String, Object>) o;
+                    configs.putIfAbsent(scenario + " / " + r.get("impl"), r.get("server") + "\n  " + r.get("config"));
+                }
+            }
+        }
+        StringBuilder t = new StringBuilder("\n## Servers\n\n");
+        configs.forEach(
+                (k, v) -> t.append("- ").append(k).append(": ").append(v).append('\n'));
+        t.append("\nClient: this JVM, ").append(json.get("clientThreads")).append(" event loops, NIO.\n");
         return t.toString();
     }
 
