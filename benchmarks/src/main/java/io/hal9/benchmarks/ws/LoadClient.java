@@ -56,9 +56,12 @@ import org.jspecify.annotations.Nullable;
  * #awaitDelivered}, {@link #close}.
  *
  * <p>Design / Concurrency / Invariants: connections are added by the ramp (any thread) and read after
- * it completes. Each pacer runs on one event loop and writes only to the connections registered on
- * that loop, so a send never crosses threads. Counters are adders read by the controlling thread;
- * {@code measuring} is volatile, and a message counts in the window when its receipt sees it set.
+ * it completes. A connection's {@code room} and {@code joined} are written by the controlling thread
+ * before the join requests are written, and only read on its event loop afterwards (the write hands
+ * over to the loop, which orders them). Each pacer runs on one event loop and writes only to the
+ * connections registered on that loop, so a send never crosses threads. Counters are adders read by
+ * the controlling thread; {@code measuring} is volatile, and a message counts in the window when its
+ * receipt sees it set. Expected deliveries count only reading members: the spectator is not one.
  *
  * <p>Thread safety: the control methods are meant for one controlling thread; receive accounting runs
  * on the event loops.
@@ -75,7 +78,7 @@ final class LoadClient implements AutoCloseable {
     private final ConcurrentLinkedQueue<Conn> opened = new ConcurrentLinkedQueue<>();
     private final AtomicInteger nextId = new AtomicInteger();
     private final Map<Integer, List<Conn>> rooms = new HashMap<>();
-    private int[] roomReaders = new int[0];
+    private volatile int[] roomReaders = new int[0];
     private final List<Pacer> pacers = new ArrayList<>();
 
     private final LongAdder sent = new LongAdder();

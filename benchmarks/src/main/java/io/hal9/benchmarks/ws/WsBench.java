@@ -51,10 +51,10 @@ import org.jspecify.annotations.Nullable;
  * # one scenario, smaller:
  * $JAVA_HOME/bin/java -cp benchmarks/target/benchmarks.jar io.hal9.benchmarks.ws.WsBench \
  *     --scenarios broadcast --broadcast-clients 200 --warmup 2 --measure 5
- * # quick check that both servers deliver everything (what the author ran):
+ * # quick check that both servers deliver everything (what the author ran on a shared, loaded machine):
  * $JAVA_HOME/bin/java -cp benchmarks/target/benchmarks.jar io.hal9.benchmarks.ws.WsBench \
- *     --idle-connections 2000 --broadcast-clients 200 --warmup 2 --measure 5 \
- *     --slow-clients 200 --slow-duration 5
+ *     --idle-connections 2000 --idle-hold 1 --broadcast-clients 200 --rate 1000 --warmup 2 --measure 5 \
+ *     --slow-clients 200 --slow-rate 1000 --slow-duration 5 --out /tmp/ws-small.json
  * }</pre>
  *
  * <p>Flags (defaults in brackets): {@code --scenarios} [idle,broadcast,slow], {@code --impls}
@@ -64,6 +64,10 @@ import org.jspecify.annotations.Nullable;
  * [1000], {@code --slow-rate} [5000], {@code --slow-duration} [30], {@code --client-threads} [cores],
  * {@code --max-in-flight} handshakes [200], {@code --jvm-idle} / {@code --jvm-broadcast} / {@code
  * --jvm-slow} server JVM flags, {@code --out} file.
+ *
+ * <p>Order: the implementations run one after the other in {@code --impls} order, each against a fresh
+ * server JVM; the client JVM is warmed by the first one, so the warmup (10 s by default) matters. To
+ * check that order does not decide a close result, run again with {@code --impls hal9,raw}.
  *
  * <p>Descriptors: each socket costs one descriptor in the server JVM and one in this (client) JVM; both
  * are capped at 20,000 here, so 19,000 idle connections fit one client JVM with a small reserve. Run
