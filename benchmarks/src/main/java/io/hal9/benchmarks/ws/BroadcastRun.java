@@ -31,11 +31,16 @@ final class BroadcastRun {
             int maxInFlight,
             boolean spectator) {}
 
+    /**
+     * @param allDelivered whether every message reached every reading member of its room
+     * @param spectatorConnected whether the spectator (if any) was still connected at the end of the window
+     */
     record Result(
             LoadClient.ConnectResult connect,
             LoadClient.Window window,
             LoadClient.Totals totals,
-            boolean allDelivered) {}
+            boolean allDelivered,
+            boolean spectatorConnected) {}
 
     /**
      * Runs once. {@code eachSecond}, when given, is called on this thread after every whole second of
@@ -74,9 +79,10 @@ final class BroadcastRun {
                 }
             }
             LoadClient.Window window = client.endWindow();
+            boolean spectatorConnected = client.spectatorConnected();
             client.stopSending();
             boolean all = client.awaitDelivered(s.drain());
-            return new Result(connect, window, client.totals(), all);
+            return new Result(connect, window, client.totals(), all, spectatorConnected);
         }
     }
 

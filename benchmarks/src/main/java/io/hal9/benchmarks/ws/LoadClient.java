@@ -91,6 +91,7 @@ final class LoadClient implements AutoCloseable {
     private final LongAdder windowReceived = new LongAdder();
     private final AtomicLong pendingJoins = new AtomicLong();
     private volatile @Nullable CompletableFuture<Void> joinsDone;
+    private @Nullable Conn spectator;
     private volatile LatencyHistogram window = new LatencyHistogram();
     private volatile boolean measuring;
     private volatile boolean closing;
@@ -226,17 +227,25 @@ final class LoadClient implements AutoCloseable {
             throw new IllegalStateException("join rooms before adding a spectator");
         }
         Conn spectator = new Conn(nextId.getAndIncrement());
+        spectator.spectator = true;
         ConnectResult one = connectOne(spectator, timeout);
         if (one.opened() != 1) {
             throw new IllegalStateException("spectator could not connect: " + one.firstFailure());
         }
-        spectator.spectator = true;
         for (Integer room : rooms.keySet()) {
             spectator.joined.add(room);
         }
         sendJoins(List.of(spectator), timeout);
         Channel ch = Objects.requireNonNull(spectator.channel);
         ch.eventLoop().execute(() -> ch.config().setAutoRead(false));
+        this.spectator = spectator;
+    }
+
+    /** Whether the spectator's connection is still open; false when there is none. */
+    boolean spectatorConnected() {
+        Conn s = spectator;
+        Channel ch = s == null ? null : s.channel;
+        return ch != null && ch.isActive();
     }
 
     private ConnectResult connectOne(Conn conn, Duration timeout) {
@@ -405,7 +414,7 @@ final class LoadClient implements AutoCloseable {
         }
     }
 
-    /** Closes every connection (normal closure) and stops the event loops. Idempotent. */
+    /** Closes every connection (a TCP close, without a close frame) and stops the event loops. Idempotent. */
     @Override
     public void close() {
         if (closing) {
@@ -475,6 +484,9 @@ final class LoadClient implements AutoCloseable {
                         }
                     }
                     return;
+                }
+                if (conn.spectator) {
+                    return; // what it reads before it stops reading is not counted: it is no recipient
                 }
                 if (content.readableBytes() != WsProtocol.MESSAGE_SIZE
                         || WsProtocol.sender(content) == conn.id

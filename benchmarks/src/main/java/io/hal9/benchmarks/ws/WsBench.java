@@ -258,7 +258,7 @@ public final class WsBench {
             });
             putRun(row, settings, r);
             ServerStats after = end[0] != null ? end[0] : server.stats(true);
-            row.put("spectatorDisconnected", r.totals().closedUnexpectedly() > 0);
+            row.put("spectatorDisconnected", !r.spectatorConnected());
             row.put("heapAfterGcBefore", before.heapUsed());
             row.put("heapAfterGcEnd", after.heapUsed());
             row.put("heapGrowth", after.heapUsed() - before.heapUsed());
@@ -302,7 +302,7 @@ public final class WsBench {
         row.put("totalReceived", t.received());
         row.put("missing", t.missing());
         row.put("misrouted", t.misrouted());
-        row.put("closedUnexpectedly", t.closedUnexpectedly());
+        row.put("closedByServer", t.closedUnexpectedly());
         row.put("skippedSends", t.skipped());
         row.put("allDelivered", r.allDelivered());
     }
