@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.util.Set;
@@ -33,6 +34,11 @@ import java.util.concurrent.atomic.LongAdder;
  * The anchor: a minimal, honest raw Netty WebSocket server, set up as Netty's documentation suggests
  * (pooled allocator, one acceptor thread, one event loop per core, {@code HttpServerCodec}, {@code
  * HttpObjectAggregator}, {@code WebSocketServerProtocolHandler}, one shared handler).
+ *
+ * <p>Flushes go through Netty's {@code FlushConsolidationHandler} (256 flushes, consolidated also when
+ * the channel is not reading), so that a channel receiving many broadcasts in one event-loop turn
+ * makes one write syscall rather than one per message; {@code -Dhal9.bench.rawFlushEach=true} turns it
+ * off (every {@code writeAndFlush} flushes at once).
  *
  * <p>A broadcast copies the payload once into one {@code BinaryWebSocketFrame} and writes a {@code
  * retainedDuplicate()} of that frame to every other member of the room with {@code writeAndFlush}, as
@@ -52,6 +58,8 @@ final class RawWsServer implements BenchWsServer {
     private static final AttributeKey<Set<Integer>> JOINED = AttributeKey.valueOf("hal9.bench.rooms");
     private static final AttributeKey<Boolean> OPEN = AttributeKey.valueOf("hal9.bench.open");
     private static final int MAX_FRAME = 64 * 1024;
+    /** System property: {@code true} flushes every write at once instead of consolidating flushes. */
+    static final String FLUSH_EACH_PROPERTY = "hal9.bench.rawFlushEach";
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -61,9 +69,11 @@ final class RawWsServer implements BenchWsServer {
     private final LongAdder connections = new LongAdder();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Mode mode;
+    private final boolean flushEach;
 
     private RawWsServer(Mode mode, int port) {
         this.mode = mode;
+        this.flushEach = Boolean.getBoolean(FLUSH_EACH_PROPERTY);
         this.threads = Runtime.getRuntime().availableProcessors();
         this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
@@ -83,6 +93,13 @@ final class RawWsServer implements BenchWsServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!flushEach) {
+                            // Netty's own remedy for one write syscall per message: flushes issued while
+                            // the channel is not reading are coalesced into one per event-loop turn.
+                            ch.pipeline()
+                                    .addLast(new FlushConsolidationHandler(
+                                            FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+                        }
                         ch.pipeline()
                                 .addLast(new HttpServerCodec())
                                 .addLast(new HttpObjectAggregator(MAX_FRAME))
@@ -120,6 +137,7 @@ final class RawWsServer implements BenchWsServer {
     public String describeConfig() {
         return "raw netty: mode=" + mode.name().toLowerCase(java.util.Locale.ROOT) + ", nio, 1 acceptor + "
                 + threads + " event loops, PooledByteBufAllocator, TCP_NODELAY, maxFramePayload=" + MAX_FRAME
+                + (flushEach ? ", flush per write" : ", FlushConsolidationHandler(256, consolidate when not reading)")
                 + ", no connection limits, no heartbeats, writability ignored, broadcast=one frame,"
                 + " retainedDuplicate + writeAndFlush per member";
     }

@@ -53,7 +53,7 @@ import org.jspecify.annotations.Nullable;
  *     --scenarios broadcast --broadcast-clients 200 --warmup 2 --measure 5
  * # quick check that both servers deliver everything (what the author ran on a shared, loaded machine):
  * $JAVA_HOME/bin/java -cp benchmarks/target/benchmarks.jar io.hal9.benchmarks.ws.WsBench \
- *     --idle-connections 2000 --idle-hold 1 --broadcast-clients 200 --rate 1000 --warmup 2 --measure 5 \
+ *     --idle-connections 2000 --idle-hold 1 --broadcast-clients 200 --rate 1000 --warmup 8 --measure 5 \
  *     --slow-clients 200 --slow-rate 1000 --slow-duration 5 --out /tmp/ws-small.json
  * }</pre>
  *
@@ -66,8 +66,12 @@ import org.jspecify.annotations.Nullable;
  * --jvm-slow} server JVM flags, {@code --out} file.
  *
  * <p>Order: the implementations run one after the other in {@code --impls} order, each against a fresh
- * server JVM; the client JVM is warmed by the first one, so the warmup (10 s by default) matters. To
- * check that order does not decide a close result, run again with {@code --impls hal9,raw}.
+ * server JVM; the client JVM is warmed by the first one, so the warmup (10 s by default) matters: on
+ * the author's loaded machine a 2-3 s warmup left whichever server was still compiling with a backlog
+ * that lasted through the window (p50 in the hundreds of ms), and 8 s did not. To check that order
+ * does not decide a close result, run again with {@code --impls hal9,raw}. The raw server's flush
+ * consolidation can be turned off with {@code --jvm-broadcast "-Xms1g -Xmx1g -XX:+AlwaysPreTouch
+ * -Dhal9.bench.rawFlushEach=true"}.
  *
  * <p>Descriptors: each socket costs one descriptor in the server JVM and one in this (client) JVM; both
  * are capped at 20,000 here, so 19,000 idle connections fit one client JVM with a small reserve. Run
