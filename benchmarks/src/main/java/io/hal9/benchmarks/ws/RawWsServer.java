@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Flushes go through Netty's {@code FlushConsolidationHandler} (256 flushes, consolidated also when
  * the channel is not reading), so that a channel receiving many broadcasts in one event-loop turn
  * makes one write syscall rather than one per message; {@code -Dhal9.bench.rawFlushEach=true} turns it
- * off (every {@code writeAndFlush} flushes at once).
+ * off (every {@code writeAndFlush} flushes at once), and the idle mode leaves it out so that the
+ * per-connection cost hal9-ws is measured against is the smallest pipeline.
  *
  * <p>A broadcast copies the payload once into one {@code BinaryWebSocketFrame} and writes a {@code
  * retainedDuplicate()} of that frame to every other member of the room with {@code writeAndFlush}, as
@@ -73,7 +74,8 @@ final class RawWsServer implements BenchWsServer {
 
     private RawWsServer(Mode mode, int port) {
         this.mode = mode;
-        this.flushEach = Boolean.getBoolean(FLUSH_EACH_PROPERTY);
+        // Idle connections carry no traffic: the smallest pipeline is the honest anchor for their cost.
+        this.flushEach = Boolean.getBoolean(FLUSH_EACH_PROPERTY) || mode == Mode.IDLE;
         this.threads = Runtime.getRuntime().availableProcessors();
         this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
