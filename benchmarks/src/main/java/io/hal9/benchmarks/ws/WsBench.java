@@ -130,7 +130,10 @@ public final class WsBench {
         if (scenarios.contains("idle")) {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (BenchWsServer.Impl impl : impls) {
-                rows.add(idle(impl, jvmIdle, idleConnections, idleHold, threads, maxInFlight));
+                rows.add(guarded(
+                        impl,
+                        idleConnections,
+                        () -> idle(impl, jvmIdle, idleConnections, idleHold, threads, maxInFlight)));
             }
             json.put("idle", rows);
             report.append(idleTable(rows, idleConnections));
@@ -141,7 +144,7 @@ public final class WsBench {
                 BroadcastRun.Settings settings = new BroadcastRun.Settings(
                         clients, roomSize, rate, warmup, measure, drain, threads, maxInFlight, false);
                 for (BenchWsServer.Impl impl : impls) {
-                    rows.add(broadcast(impl, jvmBroadcast, settings));
+                    rows.add(guarded(impl, clients, () -> broadcast(impl, jvmBroadcast, settings)));
                 }
             }
             json.put("broadcast", rows);
@@ -160,7 +163,7 @@ public final class WsBench {
                     maxInFlight,
                     true);
             for (BenchWsServer.Impl impl : impls) {
-                rows.add(slow(impl, jvmSlow, settings));
+                rows.add(guarded(impl, slowClients, () -> slow(impl, jvmSlow, settings)));
             }
             json.put("slow", rows);
             report.append(slowTable(rows));
@@ -281,6 +284,28 @@ public final class WsBench {
         return row;
     }
 
+    /**
+     * Runs one measurement; a failure (a refused connection, a server that did not start) becomes a row
+     * with an {@code error} instead of ending the whole run.
+     */
+    private static Map<String, Object> guarded(
+            BenchWsServer.Impl impl, int clients, java.util.function.Supplier<Map<String, Object>> run) {
+        try {
+            return run.get();
+        } catch (RuntimeException e) {
+            System.out.println("  FAILED: " + e);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("impl", impl.label());
+            row.put("clients", clients);
+            row.put("error", String.valueOf(e.getMessage()));
+            return row;
+        }
+    }
+
+    private static String errorRow(Map<String, Object> r) {
+        return "| " + r.get("impl") + " | " + r.get("clients") + " clients | FAILED: " + r.get("error") + " |\n";
+    }
+
     private static String summary(Map<String, Object> row) {
         Map<String, Object> copy = new LinkedHashMap<>(row);
         copy.keySet().removeIf(k -> k.endsWith("Samples") || k.equals("serverOutput"));
@@ -319,6 +344,10 @@ public final class WsBench {
                 + " RSS/conn | direct/conn |\n");
         t.append("|---|---:|---:|---|---:|---:|---:|---:|---:|\n");
         for (Map<String, Object> r : rows) {
+            if (r.containsKey("error")) {
+                t.append(errorRow(r));
+                continue;
+            }
             t.append(String.format(
                     Locale.ROOT,
                     "| %s | %d | %d | %s | %s | %s | %.0f B | %.0f B | %.0f B |%n",
@@ -333,7 +362,7 @@ public final class WsBench {
                     (Double) r.get("directPerConnection")));
         }
         for (Map<String, Object> r : rows) {
-            if ("hal9".equals(r.get("impl"))) {
+            if ("hal9".equals(r.get("impl")) && !r.containsKey("error")) {
                 t.append(String.format(
                         Locale.ROOT, "%nhal9 held %d connections (target >= 19,000 when 19,000 are requested)%n", (Long)
                                 r.get("serverCountedAtEnd")));
@@ -352,7 +381,7 @@ public final class WsBench {
                 + " missing | all delivered |\n");
         t.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (Map<String, Object> r : rows) {
-            t.append(runColumns(r));
+            t.append(r.containsKey("error") ? errorRow(r) : runColumns(r));
         }
         List<Object> sizes = rows.stream().map(r -> r.get("clients")).distinct().toList();
         for (Object size : sizes) {
@@ -394,6 +423,10 @@ public final class WsBench {
                 + " spectator disconnected | delivered msg/s | p99 ms | missing (readers) |\n");
         t.append("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
         for (Map<String, Object> r : rows) {
+            if (r.containsKey("error")) {
+                t.append(errorRow(r));
+                continue;
+            }
             t.append(String.format(
                     Locale.ROOT,
                     "| %s | %d | %.0f | %s | %s | %s | %s | %s | %.0f | %.2f | %d |%n",
@@ -420,6 +453,9 @@ public final class WsBench {
             if (rows instanceof List<?> list) {
                 for (Object o : list) {
                     Map<String, Object> r = (Map<String, Object>) o;
+                    if (r.containsKey("error")) {
+                        continue;
+                    }
                     configs.putIfAbsent(scenario + " / " + r.get("impl"), r.get("server") + "\n  " + r.get("config"));
                 }
             }
@@ -435,6 +471,9 @@ public final class WsBench {
         Double raw = null;
         Double hal9 = null;
         for (Map<String, Object> r : rows) {
+            if (r.containsKey("error")) {
+                continue;
+            }
             if ("raw".equals(r.get("impl"))) {
                 raw = (Double) r.get(key);
             } else if ("hal9".equals(r.get("impl"))) {
