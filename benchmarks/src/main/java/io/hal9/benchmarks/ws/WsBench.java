@@ -61,7 +61,9 @@ import org.jspecify.annotations.Nullable;
  * [raw,hal9], {@code --idle-connections} [19000], {@code --idle-hold} seconds held before measuring
  * [5], {@code --broadcast-clients} [1000,10000], {@code --room-size} [8], {@code --rate} total sends/s
  * [5000], {@code --warmup} [10], {@code --measure} [20], {@code --drain} [10], {@code --slow-clients}
- * [1000], {@code --slow-rate} [5000], {@code --slow-duration} [30], {@code --client-threads} [cores],
+ * [1000], {@code --slow-rate} [5000], {@code --slow-duration} [30], {@code --slow-warmup} [2: the
+ * spectator stops reading before it, and the growth is counted from before it; the latencies of a
+ * slow run with so short a warmup include JIT compilation], {@code --client-threads} [cores],
  * {@code --max-in-flight} handshakes [200], {@code --jvm-idle} / {@code --jvm-broadcast} / {@code
  * --jvm-slow} server JVM flags, {@code --out} file.
  *
@@ -103,6 +105,7 @@ public final class WsBench {
         int slowClients = a.integer("slow-clients", 1000);
         double slowRate = a.decimal("slow-rate", 5000);
         Duration slowDuration = a.seconds("slow-duration", Duration.ofSeconds(30));
+        Duration slowWarmup = a.seconds("slow-warmup", Duration.ofSeconds(2));
         int threads = a.integer("client-threads", cores);
         int maxInFlight = a.integer("max-in-flight", 200);
         List<String> jvmIdle = split(a.string("jvm-idle", "-Xms512m -Xmx512m -XX:+AlwaysPreTouch"));
@@ -156,7 +159,7 @@ public final class WsBench {
                     slowClients,
                     roomSize,
                     slowRate,
-                    Duration.ofSeconds(2),
+                    slowWarmup,
                     Duration.ofSeconds(Math.max(1, slowDuration.toSeconds())),
                     drain,
                     threads,
