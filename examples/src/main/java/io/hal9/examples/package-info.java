@@ -1,6 +1,6 @@
 /**
- * How a game server composes HAL9. {@link io.hal9.examples.CoreDemo} runs hal9-core end to end until
- * the reference game server lands.
+ * How a game server composes HAL9: the reference game server lives in {@link io.hal9.examples.server},
+ * its transport-free game rules in {@link io.hal9.examples.game}.
  */
 @NullMarked
 package io.hal9.examples;

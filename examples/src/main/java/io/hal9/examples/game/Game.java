@@ -1,0 +1,510 @@
+package io.hal9.examples.game;
+
+import io.hal9.core.Ticker;
+import io.hal9.core.internal.Checks;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One game of rock-paper-scissors-lizard-Spock for 2 to 8 players, played in simultaneous rounds.
+ *
+ * <p>Rules. Players join while the game is {@link GameStatus#WAITING}; when the last seat is taken
+ * it becomes {@link GameStatus#RUNNING} and round 1 starts. In every round each player submits one
+ * {@link Move}. The round is resolved as soon as every active player has moved, or when the round
+ * timeout passes: then a player who did not move forfeits the round. On resolution every player
+ * scores one point for each other player they beat; a player who moved also beats every player who
+ * did not (forfeit or left). After the last round, or when fewer than two active players remain, the
+ * game is {@link GameStatus#FINISHED} and the players with the highest score win (ties share).
+ *
+ * <p>The class is a plain state machine with no transport or storage: the server persists and
+ * broadcasts what it returns. Time comes from the injected {@link Ticker}, so tests drive timeouts
+ * without sleeping. Instances are reusable ({@link #reset()}) so that a server can pool them.
+ *
+ * <p>Limits: at most {@value #MAX_PLAYERS} players and {@value #MAX_ROUNDS} rounds; a join beyond
+ * the seats answers {@link Outcome#FULL}, nothing throws for a refused action.
+ *
+ * <p>Thread safety: not thread-safe. The owner serialises every call (the server holds a per-game
+ * lock).
+ */
+public final class Game {
+    /*
+     * Design / Concurrency / Invariants: all fields are guarded by the caller's lock (see the class
+     * comment). Seats 0..seats-1 of the arrays are used; moves[i] is null until seat i moves in the
+     * current round. round is 0 while waiting, 1..rounds while running, and the last round played
+     * once finished. active[i] turns false when a player leaves a running game; a waiting game
+     * compacts its seats instead.
+     */
+
+    /** Most players one game seats. */
+    public static final int MAX_PLAYERS = 8;
+    /** Fewest players one game seats. */
+    public static final int MIN_PLAYERS = 2;
+    /** Most rounds one game plays. */
+    public static final int MAX_ROUNDS = 1_000;
+
+    /** What a join, leave or move came to. */
+    public enum Outcome {
+        /** Done. */
+        ACCEPTED,
+        /** Done, and it resolved the round (see {@link Result#round()}). */
+        RESOLVED,
+        /** A join found every seat taken. */
+        FULL,
+        /** A join found the game already running or finished. */
+        NOT_WAITING,
+        /** A move or leave found the game not running (waiting or finished). */
+        NOT_RUNNING,
+        /** The player is not seated in this game (or has left it). */
+        UNKNOWN_PLAYER,
+        /** The player is already seated. */
+        ALREADY_JOINED,
+        /** The player has already moved in this round. */
+        ALREADY_MOVED
+    }
+
+    /**
+     * A game's settings.
+     *
+     * @param maxPlayers seats, in [2, 8]; the game starts when all are taken
+     * @param rounds rounds to play, in [1, 1000]
+     * @param roundTimeout how long a round waits for moves, in [10 ms, 1 h]
+     */
+    public record Settings(int maxPlayers, int rounds, Duration roundTimeout) {
+        /** Checks every setting, naming the one out of range. */
+        public Settings {
+            Checks.inRange("game", "maxPlayers", maxPlayers, MIN_PLAYERS, MAX_PLAYERS);
+            Checks.inRange("game", "rounds", rounds, 1, MAX_ROUNDS);
+            Checks.duration("game", "roundTimeout", roundTimeout, Duration.ofMillis(10), Duration.ofHours(1));
+        }
+    }
+
+    /**
+     * One player's part in a resolved round.
+     *
+     * @param playerId the player
+     * @param move what they played, or null when they did not move in time (or had left)
+     * @param points points won this round
+     * @param score total after this round
+     */
+    public record PlayerResult(long playerId, @Nullable Move move, int points, int score) {}
+
+    /**
+     * A resolved round.
+     *
+     * @param gameId the game
+     * @param round the round resolved, from 1
+     * @param timedOut whether the round ended by timeout rather than by the last move
+     * @param players every seated player's part, in seat order
+     * @param status the game's status after the round
+     * @param nextRound the round now open, or 0 when the game is finished
+     * @param winners the winners' ids when finished, else empty
+     */
+    public record RoundResult(
+            long gameId,
+            int round,
+            boolean timedOut,
+            List<PlayerResult> players,
+            GameStatus status,
+            int nextRound,
+            List<Long> winners) {
+        /** Copies the lists. */
+        public RoundResult {
+            players = List.copyOf(players);
+            winners = List.copyOf(winners);
+        }
+    }
+
+    /**
+     * The answer to a join, leave or move.
+     *
+     * @param outcome what happened
+     * @param round the round the move counted for (0 for joins and leaves in a waiting game)
+     * @param resolved the round this call resolved, or null
+     */
+    public record Result(
+            Outcome outcome, int round, @Nullable RoundResult resolved) {
+        /**
+         * Whether the call changed the game.
+         *
+         * @return true for {@link Outcome#ACCEPTED} and {@link Outcome#RESOLVED}
+         */
+        public boolean isAccepted() {
+            return outcome == Outcome.ACCEPTED || outcome == Outcome.RESOLVED;
+        }
+    }
+
+    /**
+     * A snapshot of one seat.
+     *
+     * @param id the player id
+     * @param name the display name
+     * @param score points so far
+     * @param active false once the player left a running game
+     */
+    public record PlayerView(long id, String name, int score, boolean active) {}
+
+    private final Ticker ticker;
+    private final long[] playerIds = new long[MAX_PLAYERS];
+    private final String[] names = new String[MAX_PLAYERS];
+    private final int[] scores = new int[MAX_PLAYERS];
+    private final boolean[] active = new boolean[MAX_PLAYERS];
+    private final @Nullable Move[] moves = new Move[MAX_PLAYERS];
+
+    private long id;
+    private Instant createdAt = Instant.EPOCH;
+    private @Nullable Settings settings;
+    private GameStatus status = GameStatus.WAITING;
+    private int seats;
+    private int round;
+    private int moved;
+    private long deadlineNanos;
+
+    /**
+     * A blank game; {@link #init} gives it an identity.
+     *
+     * @param ticker the time source of round timeouts
+     */
+    public Game(Ticker ticker) {
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+    }
+
+    /**
+     * Makes this (blank or {@link #reset()}) object a new waiting game.
+     *
+     * @param id the game id
+     * @param createdAt when the game was created (stored, not used by the rules)
+     * @param settings the game's settings
+     * @return this
+     */
+    public Game init(long id, Instant createdAt, Settings settings) {
+        reset();
+        this.id = id;
+        this.createdAt = Objects.requireNonNull(createdAt, "createdAt");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        return this;
+    }
+
+    /** Forgets everything, ready for {@link #init} (what a pool calls on release). */
+    public void reset() {
+        Arrays.fill(playerIds, 0L);
+        Arrays.fill(names, null);
+        Arrays.fill(scores, 0);
+        Arrays.fill(active, false);
+        Arrays.fill(moves, null);
+        id = 0;
+        createdAt = Instant.EPOCH;
+        settings = null;
+        status = GameStatus.WAITING;
+        seats = 0;
+        round = 0;
+        moved = 0;
+        deadlineNanos = 0;
+    }
+
+    private Settings settings() {
+        Settings s = settings;
+        if (s == null) {
+            throw new IllegalStateException("game: init() was not called");
+        }
+        return s;
+    }
+
+    /**
+     * Whether a join would be accepted now, without joining.
+     *
+     * @return {@link Outcome#ACCEPTED}, {@link Outcome#FULL} or {@link Outcome#NOT_WAITING}
+     */
+    public Outcome canJoin() {
+        if (status != GameStatus.WAITING) {
+            return Outcome.NOT_WAITING;
+        }
+        return seats < settings().maxPlayers() ? Outcome.ACCEPTED : Outcome.FULL;
+    }
+
+    /**
+     * Seats a player. Taking the last seat starts round 1.
+     *
+     * @param playerId the player's id (unique in this game)
+     * @param name the display name
+     * @return {@link Outcome#ACCEPTED}, or why not
+     */
+    public Result join(long playerId, String name) {
+        Objects.requireNonNull(name, "name");
+        Outcome can = canJoin();
+        if (can != Outcome.ACCEPTED) {
+            return new Result(can, 0, null);
+        }
+        if (seatOf(playerId) >= 0) {
+            return new Result(Outcome.ALREADY_JOINED, 0, null);
+        }
+        playerIds[seats] = playerId;
+        names[seats] = name;
+        active[seats] = true;
+        seats++;
+        if (seats == settings().maxPlayers()) {
+            status = GameStatus.RUNNING;
+            openRound(1);
+        }
+        return new Result(Outcome.ACCEPTED, round, null);
+    }
+
+    /**
+     * Takes a player out. In a waiting game the seat is freed; in a running game the player forfeits
+     * every remaining round, which may resolve the current round or finish the game.
+     *
+     * @param playerId the player
+     * @return the outcome, with the round it resolved if any
+     */
+    public Result leave(long playerId) {
+        int seat = seatOf(playerId);
+        if (seat < 0 || !active[seat]) {
+            return new Result(Outcome.UNKNOWN_PLAYER, round, null);
+        }
+        if (status == GameStatus.FINISHED) {
+            return new Result(Outcome.NOT_RUNNING, round, null);
+        }
+        if (status == GameStatus.WAITING) {
+            for (int i = seat; i < seats - 1; i++) {
+                playerIds[i] = playerIds[i + 1];
+                names[i] = names[i + 1];
+                active[i] = active[i + 1];
+            }
+            seats--;
+            playerIds[seats] = 0;
+            names[seats] = null;
+            active[seats] = false;
+            return new Result(Outcome.ACCEPTED, 0, null);
+        }
+        active[seat] = false;
+        if (moves[seat] != null) {
+            moves[seat] = null;
+            moved--;
+        }
+        if (activeCount() < MIN_PLAYERS || moved == activeCount()) {
+            int r = round;
+            return new Result(Outcome.RESOLVED, r, resolve(false));
+        }
+        return new Result(Outcome.ACCEPTED, round, null);
+    }
+
+    /**
+     * Whether a move by this player would be accepted now, without making it.
+     *
+     * @param playerId the player
+     * @return {@link Outcome#ACCEPTED}, or why not
+     */
+    public Outcome canMove(long playerId) {
+        if (status != GameStatus.RUNNING) {
+            return Outcome.NOT_RUNNING;
+        }
+        int seat = seatOf(playerId);
+        if (seat < 0 || !active[seat]) {
+            return Outcome.UNKNOWN_PLAYER;
+        }
+        return moves[seat] == null ? Outcome.ACCEPTED : Outcome.ALREADY_MOVED;
+    }
+
+    /**
+     * Plays a move in the current round; the last missing move resolves the round at once.
+     *
+     * @param playerId the player
+     * @param move the move
+     * @return the outcome and the round the move counted for
+     */
+    public Result move(long playerId, Move move) {
+        Objects.requireNonNull(move, "move");
+        Outcome can = canMove(playerId);
+        if (can != Outcome.ACCEPTED) {
+            return new Result(can, round, null);
+        }
+        int seat = seatOf(playerId);
+        moves[seat] = move;
+        moved++;
+        int r = round;
+        if (moved == activeCount()) {
+            return new Result(Outcome.RESOLVED, r, resolve(false));
+        }
+        return new Result(Outcome.ACCEPTED, r, null);
+    }
+
+    /**
+     * Whether the current round's timeout has passed.
+     *
+     * @return true when running and the ticker has reached the round's deadline
+     */
+    public boolean isRoundExpired() {
+        return status == GameStatus.RUNNING && ticker.read() - deadlineNanos >= 0;
+    }
+
+    /**
+     * Resolves the current round if its timeout has passed; players who did not move forfeit it.
+     *
+     * @return the resolved round, or null when the round has not expired (or the game is not running)
+     */
+    public @Nullable RoundResult resolveIfExpired() {
+        return isRoundExpired() ? resolve(true) : null;
+    }
+
+    private RoundResult resolve(boolean timedOut) {
+        int[] points = new int[seats];
+        for (int i = 0; i < seats; i++) {
+            Move mine = moves[i];
+            if (mine == null) {
+                continue;
+            }
+            for (int j = 0; j < seats; j++) {
+                if (j != i) {
+                    Move theirs = moves[j];
+                    if (theirs == null || mine.beats(theirs)) {
+                        points[i]++;
+                    }
+                }
+            }
+        }
+        List<PlayerResult> results = new ArrayList<>(seats);
+        for (int i = 0; i < seats; i++) {
+            scores[i] += points[i];
+            results.add(new PlayerResult(playerIds[i], moves[i], points[i], scores[i]));
+        }
+        int resolved = round;
+        List<Long> winners = List.of();
+        if (resolved >= settings().rounds() || activeCount() < MIN_PLAYERS) {
+            status = GameStatus.FINISHED;
+            Arrays.fill(moves, null);
+            moved = 0;
+            winners = winners();
+        } else {
+            openRound(resolved + 1);
+        }
+        return new RoundResult(
+                id, resolved, timedOut, results, status, status == GameStatus.RUNNING ? round : 0, winners);
+    }
+
+    private List<Long> winners() {
+        int best = Integer.MIN_VALUE;
+        for (int i = 0; i < seats; i++) {
+            if (active[i]) {
+                best = Math.max(best, scores[i]);
+            }
+        }
+        List<Long> out = new ArrayList<>(2);
+        for (int i = 0; i < seats; i++) {
+            if (active[i] && scores[i] == best) {
+                out.add(playerIds[i]);
+            }
+        }
+        return out;
+    }
+
+    private void openRound(int r) {
+        round = r;
+        Arrays.fill(moves, null);
+        moved = 0;
+        deadlineNanos = ticker.read() + Checks.saturatedNanos(settings().roundTimeout());
+    }
+
+    private int activeCount() {
+        int n = 0;
+        for (int i = 0; i < seats; i++) {
+            if (active[i]) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private int seatOf(long playerId) {
+        for (int i = 0; i < seats; i++) {
+            if (playerIds[i] == playerId) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The game id.
+     *
+     * @return the id given to {@link #init}
+     */
+    public long id() {
+        return id;
+    }
+
+    /**
+     * When the game was created.
+     *
+     * @return the instant given to {@link #init}
+     */
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    /**
+     * The game's settings.
+     *
+     * @return the settings given to {@link #init}
+     */
+    public Settings gameSettings() {
+        return settings();
+    }
+
+    /**
+     * The status.
+     *
+     * @return waiting, running or finished
+     */
+    public GameStatus status() {
+        return status;
+    }
+
+    /**
+     * The current round.
+     *
+     * @return 0 while waiting, the open round while running, the last round played once finished
+     */
+    public int round() {
+        return round;
+    }
+
+    /**
+     * Seats taken (including players who left a running game).
+     *
+     * @return the number of seated players
+     */
+    public int playerCount() {
+        return seats;
+    }
+
+    /**
+     * Nanoseconds on the ticker at which the open round times out.
+     *
+     * @return the deadline; meaningless unless running
+     */
+    public long roundDeadlineNanos() {
+        return deadlineNanos;
+    }
+
+    /**
+     * A snapshot of the seats.
+     *
+     * @return one view per seat, in seat order
+     */
+    public List<PlayerView> players() {
+        List<PlayerView> out = new ArrayList<>(seats);
+        for (int i = 0; i < seats; i++) {
+            out.add(new PlayerView(playerIds[i], Objects.requireNonNull(names[i]), scores[i], active[i]));
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "game " + id + " " + status.wireName() + " round " + round + " seats " + seats;
+    }
+}

@@ -1,0 +1,349 @@
+package io.hal9.examples.server;
+
+import com.sun.net.httpserver.HttpServer;
+import io.hal9.cache.Cache;
+import io.hal9.cache.LocalCache;
+import io.hal9.cache.codec.Codecs;
+import io.hal9.cache.near.NearCache;
+import io.hal9.core.ActionBatcher;
+import io.hal9.core.TaskLimiter;
+import io.hal9.core.Ticker;
+import io.hal9.pool.jdbc.JdbcBatchSink;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reference game server: composes every HAL9 module behind an HTTP API. {@link #start} opens the
+ * database (PostgreSQL through HikariCP pools and a read/write router, or embedded H2), migrates it,
+ * creates the {@code games} partitions ahead, and starts the action batcher, the task limiter, the
+ * games-list cache (local, or a near cache over Redis) and the HTTP server on virtual threads.
+ *
+ * <p>{@link #close()} is the graceful shutdown (what the SIGTERM hook of {@link Main} runs): stop
+ * accepting connections and let in-flight requests finish (up to {@code shutdown-timeout}), stop the
+ * round sweeper, drain the task limiter, flush the action batcher (every acknowledged move is
+ * written), then close caches and pools. Idempotent.
+ *
+ * <p>Limits: see {@link ServerConfig} for every bound and its default.
+ *
+ * <p>Thread safety: safe for concurrent use; {@link #close()} may race with requests, which then
+ * answer 503 or see their connection closed.
+ */
+public final class GameServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GameServer.class);
+    /** How often round timeouts are checked. */
+    static final Duration SWEEP_INTERVAL = Duration.ofMillis(50);
+
+    private final String name;
+    private final ServerConfig config;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private @Nullable HttpServer http;
+    private @Nullable ExecutorService httpExecutor;
+    private @Nullable ScheduledExecutorService scheduler;
+    private @Nullable ActionBatcher<GameStore.ActionRow> actions;
+    private @Nullable TaskLimiter limiter;
+    private @Nullable Database db;
+    private @Nullable GameService games;
+    private @Nullable StatefulRedisConnection<String, String> redis;
+    private @Nullable RedisClient redisClient;
+
+    private GameServer(String name, ServerConfig config) {
+        this.name = name;
+        this.config = config;
+    }
+
+    /**
+     * Starts a server.
+     *
+     * @param name the instance name (logs, pool and thread names)
+     * @param config the configuration
+     * @return the running server
+     * @throws RuntimeException when a part cannot start; what had started is closed again
+     */
+    public static GameServer start(String name, ServerConfig config) {
+        return start(name, config, GameEvents.none());
+    }
+
+    /**
+     * Starts a server whose game events go to {@code events} (a transport).
+     *
+     * @param name the instance name
+     * @param config the configuration
+     * @param events where round results go
+     * @return the running server
+     */
+    public static GameServer start(String name, ServerConfig config, GameEvents events) {
+        GameServer s = new GameServer(Objects.requireNonNull(name, "name"), Objects.requireNonNull(config, "config"));
+        try {
+            s.open(Objects.requireNonNull(events, "events"));
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void open(GameEvents events) {
+        Database d = Database.open(name, config);
+        db = d;
+        ScheduledExecutorService sched = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name(name + "-scheduler").daemon().factory());
+        scheduler = sched;
+        if (!d.embedded()) {
+            PartitionMaintainer pm =
+                    new PartitionMaintainer(name, d.router().writes(), config.partitionsAhead(), Clock.systemUTC());
+            pm.run();
+            long every = config.partitionInterval().toMillis();
+            sched.scheduleAtFixedRate(
+                    () -> {
+                        try {
+                            pm.run();
+                        } catch (RuntimeException e) {
+                            log.warn(
+                                    "{}: partition maintenance failed; retried in {}",
+                                    name,
+                                    config.partitionInterval(),
+                                    e);
+                        }
+                    },
+                    every,
+                    every,
+                    TimeUnit.MILLISECONDS);
+        }
+        JdbcBatchSink<GameStore.ActionRow> sink = JdbcBatchSink.builder(
+                        name + "-actions", d.router().writes(), GameStore.INSERT_ACTION, GameStore.ACTION_BINDER)
+                .build();
+        actions = ActionBatcher.builder(name + "-actions", sink)
+                .capacity(config.maxPendingActions())
+                .maxBatchSize(Math.min(ActionBatcher.DEFAULT_MAX_BATCH_SIZE, config.maxPendingActions()))
+                .retryOn(JdbcBatchSink.retryOn())
+                .closeTimeout(config.shutdownTimeout())
+                .deadLetterHandler((batch, cause) -> log.error(
+                        "{}: {} actions could not be written and are dead-lettered: {}",
+                        name,
+                        batch.size(),
+                        cause.toString()))
+                .build();
+        limiter = TaskLimiter.builder(name + "-tasks").build();
+        Cache<String, byte[]> listCache;
+        String redisUri = config.redisUri();
+        if (redisUri != null) {
+            listCache = NearCache.<String, byte[]>builder(name + "-games-list", Codecs.bytes())
+                    .uri(redisUri)
+                    .keyPrefix("hal9:games-list:")
+                    .defaultTtl(config.cacheTtl())
+                    .l1Ttl(config.cacheTtl())
+                    .build();
+            RedisClient client = RedisClient.create(redisUri);
+            redisClient = client;
+            StatefulRedisConnection<String, String> conn = client.connect();
+            conn.setTimeout(Duration.ofSeconds(1));
+            redis = conn;
+        } else {
+            listCache = LocalCache.<String, byte[]>builder(name + "-games-list")
+                    .maximumSize(1_000)
+                    .expireAfterWrite(config.cacheTtl())
+                    .build();
+        }
+        closeables.add(listCache);
+        String secret = config.tokenSecret();
+        if (secret == null) {
+            secret = PlayerTokens.randomSecret();
+            log.info("{}: no token-secret configured; generated one (tokens are valid on this instance only)", name);
+        }
+        PlayerTokens tokens = new PlayerTokens(secret, config.tokenTtl(), Clock.systemUTC());
+        GameService g = new GameService(
+                name,
+                new GameStore(d.router()),
+                Ticker.system(),
+                actions,
+                limiter,
+                listCache,
+                tokens,
+                events,
+                config.maxLiveGames());
+        games = g;
+        sched.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        g.sweep();
+                    } catch (RuntimeException e) {
+                        log.warn("{}: round sweep failed", name, e);
+                    }
+                },
+                SWEEP_INTERVAL.toMillis(),
+                SWEEP_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+        GameStore store = new GameStore(d.router());
+        HttpApi api = new HttpApi(name, g, tokens, config.roundTimeout(), () -> health(store));
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
+            ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
+            httpExecutor = exec;
+            server.setExecutor(exec);
+            server.createContext("/", api);
+            server.start();
+            http = server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    name + ": cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+        }
+        log.info("{}: listening on {} ({})", name, baseUrl(), config);
+    }
+
+    private HttpApi.Health health(GameStore store) {
+        String dbState;
+        try {
+            store.ping();
+            dbState = "up";
+        } catch (RuntimeException e) {
+            dbState = "down: " + e.getMessage();
+        }
+        String redisState = "not configured";
+        StatefulRedisConnection<String, String> r = redis;
+        if (r != null) {
+            try {
+                redisState = "PONG".equals(r.sync().ping()) ? "up" : "down";
+            } catch (RuntimeException e) {
+                redisState = "down: " + e.getMessage();
+            }
+        }
+        boolean up = dbState.equals("up") && !redisState.startsWith("down");
+        return new HttpApi.Health(up, dbState, redisState);
+    }
+
+    /**
+     * The port the HTTP server listens on (useful with port 0).
+     *
+     * @return the bound port
+     */
+    public int port() {
+        HttpServer s = http;
+        if (s == null) {
+            throw new IllegalStateException(name + ": not started");
+        }
+        return s.getAddress().getPort();
+    }
+
+    /**
+     * The base URL, e.g. {@code http://127.0.0.1:8080}.
+     *
+     * @return the URL without a trailing slash
+     */
+    public String baseUrl() {
+        String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
+        return "http://" + host + ":" + port();
+    }
+
+    /**
+     * The URLs worth printing at start.
+     *
+     * @return one line per URL
+     */
+    public List<String> urls() {
+        String b = baseUrl();
+        return List.of(b + "/api/games", b + "/health", b + "/metrics  (503 until hal9-metrics is wired)");
+    }
+
+    /**
+     * Whether the embedded database is in use.
+     *
+     * @return true without {@code db-url}
+     */
+    public boolean embeddedDatabase() {
+        Database d = db;
+        return d != null && d.embedded();
+    }
+
+    /**
+     * Actions accepted but not yet written.
+     *
+     * @return the batcher's pending count, 0 once closed
+     */
+    public int pendingActions() {
+        ActionBatcher<GameStore.ActionRow> a = actions;
+        return a == null ? 0 : a.pending();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        log.info("{}: shutting down", name);
+        HttpServer s = http;
+        if (s != null) {
+            // stops accepting at once, then waits (at most the delay) for exchanges in flight
+            s.stop((int) Math.max(1, Math.min(config.shutdownTimeout().toSeconds(), 5)));
+        }
+        ExecutorService exec = httpExecutor;
+        if (exec != null) {
+            exec.shutdown();
+            awaitQuietly(exec, config.shutdownTimeout());
+        }
+        ScheduledExecutorService sched = scheduler;
+        if (sched != null) {
+            sched.shutdownNow();
+            awaitQuietly(sched, config.shutdownTimeout());
+        }
+        TaskLimiter l = limiter;
+        if (l != null) {
+            l.close();
+        }
+        ActionBatcher<GameStore.ActionRow> a = actions;
+        if (a != null) {
+            a.close(); // writes everything accepted first
+        }
+        GameService g = games;
+        if (g != null) {
+            g.close();
+        }
+        List<AutoCloseable> rest = new ArrayList<>(closeables);
+        Collections.reverse(rest);
+        for (AutoCloseable c : rest) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("{}: closing {} failed", name, c, e);
+            }
+        }
+        StatefulRedisConnection<String, String> r = redis;
+        if (r != null) {
+            r.close();
+        }
+        RedisClient rc = redisClient;
+        if (rc != null) {
+            rc.shutdown();
+        }
+        Database d = db;
+        if (d != null) {
+            d.close();
+        }
+        log.info("{}: stopped", name);
+    }
+
+    private static void awaitQuietly(ExecutorService exec, Duration timeout) {
+        try {
+            exec.awaitTermination(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,437 @@
+package io.hal9.examples.server;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.hal9.cache.Cache;
+import io.hal9.core.ActionBatcher;
+import io.hal9.core.Admission;
+import io.hal9.core.TaskLimiter;
+import io.hal9.core.Ticker;
+import io.hal9.examples.game.Game;
+import io.hal9.examples.game.GameStatus;
+import io.hal9.examples.game.Move;
+import io.hal9.pool.Lease;
+import io.hal9.pool.ObjectPool;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The games this instance hosts, and the path of every change: the in-memory {@link Game} (reused
+ * through an {@link ObjectPool}) decides, the database records, {@link GameEvents} tells the players.
+ * Each accepted move goes through the {@link ActionBatcher} (one transaction per batch) before it is
+ * acknowledged; round timeouts are swept by {@link #sweep()} and resolved on a {@link TaskLimiter}.
+ *
+ * <p>Limits: at most {@code maxLiveGames} waiting or running games in memory (a create beyond it
+ * answers 503); a move the batcher cannot take (its capacity is full) answers 503 and changes
+ * nothing. A game lives on the instance that created it; another instance serves its reads from the
+ * database but refuses joins and moves with 409 (two-instance play comes with the WebSocket RoomBus).
+ *
+ * <p>Thread safety: safe for concurrent use.
+ */
+final class GameService implements AutoCloseable {
+    /*
+     * Design / Concurrency / Invariants: live maps a game id to its Live entry for as long as the
+     * game is waiting or running; an entry is removed (and its Game returned to the pool) under
+     * its own lock, after which every caller holding the entry sees status FINISHED and stops.
+     * Every read or write of a Game happens under Live.lock (a ReentrantLock: callers are virtual
+     * threads and hold it across JDBC calls). The list cache is invalidated after every change
+     * that alters a listed field other than the round (the round may be stale by cache-ttl).
+     */
+    private static final Logger log = LoggerFactory.getLogger(GameService.class);
+
+    /** A hosted game: its lock, its pooled state, and whether it was handed back to the pool. */
+    static final class Live {
+        final ReentrantLock lock = new ReentrantLock();
+        final Lease<Game> lease;
+        final Game game;
+        /** Written under lock; volatile so that the sweeper may skip released games without it. */
+        volatile boolean released;
+
+        Live(Lease<Game> lease) {
+            this.lease = lease;
+            this.game = lease.get();
+        }
+
+        ReentrantLock lock() {
+            return lock;
+        }
+
+        Game game() {
+            return game;
+        }
+
+        void release() {
+            if (!released) {
+                released = true;
+                lease.close();
+            }
+        }
+    }
+
+    /** A join's answer: the player's id and token. */
+    record Joined(long gameId, long playerId, String token, String tokenExpiry, String status, int round) {}
+
+    /** A move's answer: the round it counted for, and the round it resolved if any. */
+    record Moved(long gameId, long playerId, int round, Game.@Nullable RoundResult resolved) {}
+
+    /** A game as the API shows it (the list leaves the players out). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record GameView(
+            long id,
+            String status,
+            int maxPlayers,
+            int rounds,
+            long roundTimeoutMs,
+            int round,
+            int playerCount,
+            String createdAt,
+            @Nullable List<PlayerItem> players) {}
+
+    /** A player as the API shows it. */
+    record PlayerItem(long id, String name, int score, String status) {}
+
+    private final String name;
+    private final GameStore store;
+    private final ObjectPool<Game> games;
+    private final ActionBatcher<GameStore.ActionRow> actions;
+    private final TaskLimiter limiter;
+    private final Cache<String, byte[]> listCache;
+    private final PlayerTokens tokens;
+    private final GameEvents events;
+    private final int maxLiveGames;
+    private final Map<Long, Live> live = new ConcurrentHashMap<>();
+    private final LongAdder timeouts = new LongAdder();
+
+    GameService(
+            String name,
+            GameStore store,
+            Ticker ticker,
+            ActionBatcher<GameStore.ActionRow> actions,
+            TaskLimiter limiter,
+            Cache<String, byte[]> listCache,
+            PlayerTokens tokens,
+            GameEvents events,
+            int maxLiveGames) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.store = Objects.requireNonNull(store, "store");
+        this.actions = Objects.requireNonNull(actions, "actions");
+        this.limiter = Objects.requireNonNull(limiter, "limiter");
+        this.listCache = Objects.requireNonNull(listCache, "listCache");
+        this.tokens = Objects.requireNonNull(tokens, "tokens");
+        this.events = Objects.requireNonNull(events, "events");
+        this.maxLiveGames = maxLiveGames;
+        Objects.requireNonNull(ticker, "ticker");
+        this.games = ObjectPool.<Game>builder(name + "-games", () -> new Game(ticker))
+                .reset(Game::reset)
+                .build();
+    }
+
+    GameView create(Game.Settings settings) {
+        if (live.size() >= maxLiveGames) {
+            throw new ApiException(
+                    503, "too_many_games", "this server hosts " + maxLiveGames + " live games already; retry later");
+        }
+        Instant now = GameStore.now();
+        GameStore.GameRow row = store.insertGame(
+                settings.maxPlayers(),
+                settings.rounds(),
+                settings.roundTimeout().toMillis(),
+                now);
+        Live l = new Live(games.claim());
+        l.game().init(row.id(), now, settings);
+        live.put(row.id(), l);
+        listCache.invalidateAll();
+        return view(row, List.of());
+    }
+
+    GameView get(long id) {
+        Live l = live.get(id);
+        if (l != null) {
+            l.lock().lock();
+            try {
+                Game g = l.game();
+                if (!l.released) {
+                    List<PlayerItem> players = new ArrayList<>();
+                    for (Game.PlayerView p : g.players()) {
+                        players.add(new PlayerItem(p.id(), p.name(), p.score(), p.active() ? "active" : "left"));
+                    }
+                    Game.Settings s = g.gameSettings();
+                    return new GameView(
+                            id,
+                            g.status().wireName(),
+                            s.maxPlayers(),
+                            s.rounds(),
+                            s.roundTimeout().toMillis(),
+                            g.round(),
+                            g.playerCount(),
+                            g.createdAt().toString(),
+                            players);
+                }
+            } finally {
+                l.lock().unlock();
+            }
+        }
+        GameStore.GameRow row = store.findGame(id);
+        if (row == null) {
+            throw ApiException.notFound("unknown_game", "no game with id " + id);
+        }
+        List<PlayerItem> players = new ArrayList<>();
+        for (GameStore.PlayerRow p : store.players(id)) {
+            players.add(new PlayerItem(p.id(), p.name(), p.score(), p.status()));
+        }
+        return view(row, players);
+    }
+
+    /** A page of the games list, rendered by {@code render} on a miss and cached for cache-ttl. */
+    byte[] list(@Nullable GameStatus status, int page, int size, Function<List<GameView>, byte[]> render) {
+        String key = (status == null ? "all" : status.wireName()) + ":" + page + ":" + size;
+        byte[] body = listCache.get(key, k -> {
+            List<GameView> out = new ArrayList<>();
+            for (GameStore.GameRow r : store.listGames(status, page, size)) {
+                out.add(view(r, null));
+            }
+            return render.apply(out);
+        });
+        return Objects.requireNonNull(body, "list page");
+    }
+
+    Joined join(long gameId, String playerName) {
+        Live l = hosted(gameId);
+        l.lock().lock();
+        try {
+            Game g = alive(l, gameId);
+            switch (g.canJoin()) {
+                case ACCEPTED -> {}
+                case FULL ->
+                    throw ApiException.conflict(
+                            "game_full",
+                            "game " + gameId + " has all " + g.gameSettings().maxPlayers() + " seats taken");
+                default ->
+                    throw ApiException.conflict(
+                            "game_not_waiting",
+                            "game " + gameId + " is " + g.status().wireName() + "; joins are closed");
+            }
+            long playerId = store.insertPlayer(gameId, playerName);
+            g.join(playerId, playerName);
+            store.updateGame(gameId, g.createdAt(), g.status(), g.round(), g.playerCount());
+            listCache.invalidateAll();
+            if (g.status() == GameStatus.RUNNING) {
+                events.gameStarted(gameId, g.players());
+            }
+            return new Joined(
+                    gameId,
+                    playerId,
+                    tokens.issue(gameId, playerId),
+                    tokens.nextExpiry().toString(),
+                    g.status().wireName(),
+                    g.round());
+        } finally {
+            l.lock().unlock();
+        }
+    }
+
+    Moved move(long gameId, long playerId, Move move) {
+        Live l = hosted(gameId);
+        l.lock().lock();
+        try {
+            Game g = alive(l, gameId);
+            switch (g.canMove(playerId)) {
+                case ACCEPTED -> {}
+                case ALREADY_MOVED ->
+                    throw ApiException.conflict(
+                            "already_moved", "player " + playerId + " has already moved in round " + g.round());
+                case UNKNOWN_PLAYER ->
+                    throw new ApiException(
+                            403, "not_in_game", "player " + playerId + " is not playing in game " + gameId);
+                default ->
+                    throw ApiException.conflict(
+                            "game_not_running",
+                            "game " + gameId + " is " + g.status().wireName() + "; no moves now");
+            }
+            Admission a = actions.trySubmit(
+                    new GameStore.ActionRow(gameId, playerId, g.round(), move.wireName(), GameStore.now()));
+            if (!a.isAccepted()) {
+                throw new ApiException(
+                        503,
+                        a == Admission.CLOSED ? "shutting_down" : "overloaded",
+                        a == Admission.CLOSED
+                                ? "the server is shutting down"
+                                : "the action queue is full; retry shortly");
+            }
+            Game.Result r = g.move(playerId, move);
+            Game.RoundResult resolved = r.resolved();
+            if (resolved != null) {
+                afterRound(l, g, resolved);
+            }
+            return new Moved(gameId, playerId, r.round(), resolved);
+        } finally {
+            l.lock().unlock();
+        }
+    }
+
+    void leave(long gameId, long playerId) {
+        Live l = hosted(gameId);
+        l.lock().lock();
+        try {
+            Game g = alive(l, gameId);
+            GameStatus before = g.status();
+            Game.Result r = g.leave(playerId);
+            switch (r.outcome()) {
+                case ACCEPTED, RESOLVED -> {}
+                case UNKNOWN_PLAYER ->
+                    throw new ApiException(
+                            403, "not_in_game", "player " + playerId + " is not playing in game " + gameId);
+                default ->
+                    throw ApiException.conflict(
+                            "game_not_running",
+                            "game " + gameId + " is " + g.status().wireName());
+            }
+            if (before == GameStatus.WAITING) {
+                store.deletePlayer(playerId);
+                store.updateGame(gameId, g.createdAt(), g.status(), g.round(), g.playerCount());
+                listCache.invalidateAll();
+            } else {
+                Game.RoundResult resolved = r.resolved();
+                if (resolved != null) {
+                    afterRound(l, g, resolved);
+                } else {
+                    store.updatePlayers(List.of(new GameStore.PlayerRow(playerId, "", "left", score(g, playerId))));
+                }
+            }
+        } finally {
+            l.lock().unlock();
+        }
+    }
+
+    /** Resolves every running game whose round has timed out; each on the task limiter. */
+    void sweep() {
+        for (Map.Entry<Long, Live> e : live.entrySet()) {
+            Live l = e.getValue();
+            // benign race: isRoundExpired is re-checked under the lock in expire(); a stale read only
+            // delays the resolution to the next sweep or submits a task that finds nothing to do.
+            if (!l.released && !l.lock().isLocked() && l.game().isRoundExpired()) {
+                long id = e.getKey();
+                if (limiter.tryExecute(() -> expire(id)) == Admission.FULL) {
+                    return; // saturated: the next sweep continues
+                }
+            }
+        }
+    }
+
+    private void expire(long gameId) {
+        Live l = live.get(gameId);
+        if (l == null) {
+            return;
+        }
+        l.lock().lock();
+        try {
+            if (l.released) {
+                return;
+            }
+            Game g = l.game();
+            Game.RoundResult resolved = g.resolveIfExpired();
+            if (resolved != null) {
+                timeouts.increment();
+                afterRound(l, g, resolved);
+            }
+        } catch (RuntimeException e) {
+            log.warn("{}: resolving the timed-out round of game {} failed", name, gameId, e);
+        } finally {
+            l.lock().unlock();
+        }
+    }
+
+    private void afterRound(Live l, Game g, Game.RoundResult resolved) {
+        store.updateGame(g.id(), g.createdAt(), g.status(), g.round(), g.playerCount());
+        events.roundResolved(resolved);
+        if (g.status() == GameStatus.FINISHED) {
+            List<GameStore.PlayerRow> rows = new ArrayList<>();
+            for (Game.PlayerView p : g.players()) {
+                rows.add(new GameStore.PlayerRow(p.id(), p.name(), p.active() ? "active" : "left", p.score()));
+            }
+            store.updatePlayers(rows);
+            live.remove(g.id(), l);
+            listCache.invalidateAll();
+            l.release();
+        }
+    }
+
+    private static int score(Game g, long playerId) {
+        for (Game.PlayerView p : g.players()) {
+            if (p.id() == playerId) {
+                return p.score();
+            }
+        }
+        return 0;
+    }
+
+    private Live hosted(long gameId) {
+        Live l = live.get(gameId);
+        if (l != null) {
+            return l;
+        }
+        GameStore.GameRow row = store.findGame(gameId);
+        if (row == null) {
+            throw ApiException.notFound("unknown_game", "no game with id " + gameId);
+        }
+        if (row.status() == GameStatus.FINISHED) {
+            throw ApiException.conflict("game_finished", "game " + gameId + " is finished");
+        }
+        throw ApiException.conflict(
+                "game_on_other_instance", "game " + gameId + " is hosted by another server instance");
+    }
+
+    /** The game of a live entry, or 409 when it finished (and went back to the pool) meanwhile. */
+    private static Game alive(Live l, long gameId) {
+        if (l.released || l.game().status() == GameStatus.FINISHED) {
+            throw ApiException.conflict("game_finished", "game " + gameId + " is finished");
+        }
+        return l.game();
+    }
+
+    private static GameView view(GameStore.GameRow r, @Nullable List<PlayerItem> players) {
+        return new GameView(
+                r.id(),
+                r.status().wireName(),
+                r.maxPlayers(),
+                r.rounds(),
+                r.roundTimeoutMs(),
+                r.round(),
+                r.playerCount(),
+                r.createdAt().toString(),
+                players);
+    }
+
+    int liveGames() {
+        return live.size();
+    }
+
+    long timeouts() {
+        return timeouts.sum();
+    }
+
+    @Override
+    public void close() {
+        for (Map.Entry<Long, Live> e : live.entrySet()) {
+            Live l = e.getValue();
+            l.lock().lock();
+            try {
+                if (live.remove(e.getKey(), l)) {
+                    l.release();
+                }
+            } finally {
+                l.lock().unlock();
+            }
+        }
+        games.close();
+    }
+}

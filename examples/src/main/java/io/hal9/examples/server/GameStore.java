@@ -1,0 +1,239 @@
+package io.hal9.examples.server;
+
+import io.hal9.examples.game.GameStatus;
+import io.hal9.pool.jdbc.ReadWriteRouter;
+import io.hal9.pool.jdbc.StatementBinder;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Every SQL statement of the server, each with bind parameters only. Writes go to the primary,
+ * reads through the router (a replica when one is configured and healthy).
+ *
+ * <p>Thread safety: stateless apart from the router; safe for concurrent use.
+ */
+final class GameStore {
+    /** The batched insert of one action, bound by {@link #ACTION_BINDER}. */
+    static final String INSERT_ACTION =
+            "INSERT INTO actions (game_id, player_id, round, move, created_at) VALUES (?, ?, ?, ?, ?)";
+
+    /** One accepted move, as written to {@code actions}. */
+    record ActionRow(long gameId, long playerId, int round, String move, Instant createdAt) {}
+
+    static final StatementBinder<ActionRow> ACTION_BINDER = (ps, a) -> {
+        ps.setLong(1, a.gameId());
+        ps.setLong(2, a.playerId());
+        ps.setInt(3, a.round());
+        ps.setString(4, a.move());
+        ps.setObject(5, utc(a.createdAt()));
+    };
+
+    /** A {@code games} row. */
+    record GameRow(
+            long id,
+            GameStatus status,
+            int maxPlayers,
+            int rounds,
+            long roundTimeoutMs,
+            int round,
+            int playerCount,
+            Instant createdAt) {}
+
+    /** A {@code players} row. */
+    record PlayerRow(long id, String name, String status, int score) {}
+
+    private final ReadWriteRouter router;
+
+    GameStore(ReadWriteRouter router) {
+        this.router = Objects.requireNonNull(router, "router");
+    }
+
+    /** Instants are stored with millisecond precision so that what is in memory equals the row. */
+    static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    static OffsetDateTime utc(Instant i) {
+        return i.atOffset(ZoneOffset.UTC);
+    }
+
+    GameRow insertGame(int maxPlayers, int rounds, long roundTimeoutMs, Instant createdAt) {
+        return router.writes(c -> {
+            long id;
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT nextval('games_id_seq')")) {
+                rs.next();
+                id = rs.getLong(1);
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO games (id, status, max_players, rounds,"
+                    + " round_timeout_ms, current_round, player_count, created_at, updated_at)"
+                    + " VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?)")) {
+                ps.setLong(1, id);
+                ps.setString(2, GameStatus.WAITING.wireName());
+                ps.setInt(3, maxPlayers);
+                ps.setInt(4, rounds);
+                ps.setLong(5, roundTimeoutMs);
+                ps.setObject(6, utc(createdAt));
+                ps.setObject(7, utc(createdAt));
+                ps.executeUpdate();
+            }
+            return new GameRow(id, GameStatus.WAITING, maxPlayers, rounds, roundTimeoutMs, 0, 0, createdAt);
+        });
+    }
+
+    void updateGame(long id, Instant createdAt, GameStatus status, int round, int playerCount) {
+        router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE games SET status = ?, current_round = ?,"
+                    + " player_count = ?, updated_at = ? WHERE id = ? AND created_at = ?")) {
+                ps.setString(1, status.wireName());
+                ps.setInt(2, round);
+                ps.setInt(3, playerCount);
+                ps.setObject(4, utc(now()));
+                ps.setLong(5, id);
+                ps.setObject(6, utc(createdAt));
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    long insertPlayer(long gameId, String name) {
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO players (game_id, name, status, score, joined_at) VALUES (?, ?, 'active', 0, ?)",
+                    new String[] {"id"})) {
+                ps.setLong(1, gameId);
+                ps.setString(2, name);
+                ps.setObject(3, utc(now()));
+                ps.executeUpdate();
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    keys.next();
+                    return keys.getLong(1);
+                }
+            }
+        });
+    }
+
+    void updatePlayers(List<PlayerRow> players) {
+        router.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE players SET status = ?, score = ? WHERE id = ?")) {
+                for (PlayerRow p : players) {
+                    ps.setString(1, p.status());
+                    ps.setInt(2, p.score());
+                    ps.setLong(3, p.id());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    void deletePlayer(long playerId) {
+        router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM players WHERE id = ?")) {
+                ps.setLong(1, playerId);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Nullable
+    GameRow findGame(long id) {
+        return router.reads(c -> {
+            try (PreparedStatement ps = c.prepareStatement(SELECT_GAME + " WHERE id = ?")) {
+                ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? game(rs) : null;
+                }
+            }
+        });
+    }
+
+    List<PlayerRow> players(long gameId) {
+        return router.reads(c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT id, name, status, score FROM players WHERE game_id = ? ORDER BY id")) {
+                ps.setLong(1, gameId);
+                List<PlayerRow> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new PlayerRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** A page of games, newest first; fetches one row more than asked to tell whether more follow. */
+    List<GameRow> listGames(@Nullable GameStatus status, int page, int size) {
+        return router.reads(c -> {
+            String sql = SELECT_GAME + (status == null ? "" : " WHERE status = ?")
+                    + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int i = 1;
+                if (status != null) {
+                    ps.setString(i++, status.wireName());
+                }
+                ps.setInt(i++, size + 1);
+                ps.setLong(i, (long) page * size);
+                List<GameRow> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(game(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    long countActions(long gameId) {
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM actions WHERE game_id = ?")) {
+                ps.setLong(1, gameId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    /** Answers whether the primary answers a trivial query. */
+    void ping() {
+        router.writes(c -> {
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT 1")) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        });
+    }
+
+    private static final String SELECT_GAME = "SELECT id, status, max_players, rounds, round_timeout_ms,"
+            + " current_round, player_count, created_at FROM games";
+
+    private static GameRow game(ResultSet rs) throws SQLException {
+        OffsetDateTime created = Objects.requireNonNull(rs.getObject(8, OffsetDateTime.class), "created_at");
+        return new GameRow(
+                rs.getLong(1),
+                GameStatus.parse(rs.getString(2)),
+                rs.getInt(3),
+                rs.getInt(4),
+                rs.getLong(5),
+                rs.getInt(6),
+                rs.getInt(7),
+                created.toInstant());
+    }
+}

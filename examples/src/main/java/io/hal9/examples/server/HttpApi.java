@@ -1,0 +1,416 @@
+package io.hal9.examples.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.hal9.examples.game.Game;
+import io.hal9.examples.game.GameStatus;
+import io.hal9.examples.game.Move;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.zip.GZIPOutputStream;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API on the JDK's {@code HttpServer}: routes, request validation, JSON answers and errors
+ * ({@code {"error": "...", "detail": "..."}} with the right 4xx), gzip when the client accepts it.
+ * See examples/README.md for every route.
+ *
+ * <p>Limits: request bodies above {@value #MAX_BODY} bytes answer 413; pages hold at most
+ * {@value #MAX_PAGE_SIZE} games and {@code page} is at most {@value #MAX_PAGE}.
+ *
+ * <p>Thread safety: stateless apart from the services it calls; one instance serves every exchange
+ * (each on its own virtual thread).
+ */
+final class HttpApi implements HttpHandler {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    static final int MAX_BODY = 16 * 1024;
+    static final int MAX_PAGE_SIZE = 100;
+    static final int DEFAULT_PAGE_SIZE = 20;
+    static final int MAX_PAGE = 10_000;
+    /** Bodies shorter than this are sent as they are even to gzip clients: compressing them costs more. */
+    static final int GZIP_MIN = 256;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String name;
+    private final GameService games;
+    private final PlayerTokens tokens;
+    private final Duration defaultRoundTimeout;
+    private final Supplier<Health> health;
+
+    /** What {@code GET /health} reports. */
+    record Health(boolean up, String db, String redis) {}
+
+    HttpApi(
+            String name,
+            GameService games,
+            PlayerTokens tokens,
+            Duration defaultRoundTimeout,
+            Supplier<Health> health) {
+        this.name = name;
+        this.games = games;
+        this.tokens = tokens;
+        this.defaultRoundTimeout = defaultRoundTimeout;
+        this.health = health;
+    }
+
+    @Override
+    public void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            try {
+                route(ex);
+            } catch (ApiException e) {
+                error(ex, e.status(), e.error(), Objects.requireNonNullElse(e.getMessage(), e.error()));
+            } catch (RuntimeException e) {
+                log.warn(
+                        "{}: {} {} failed",
+                        name,
+                        ex.getRequestMethod(),
+                        ex.getRequestURI().getRawPath(),
+                        e);
+                error(ex, 500, "internal_error", "the server failed to answer; see its log");
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // the client went away; nothing to answer
+            log.trace("{}: exchange failed: {}", name, e.toString());
+        }
+    }
+
+    private void route(HttpExchange ex) throws IOException {
+        String method = ex.getRequestMethod();
+        String path = ex.getRequestURI().getRawPath();
+        String[] seg = path.length() > 1 ? path.substring(1).split("/", -1) : new String[0];
+        if (seg.length == 1 && seg[0].equals("health")) {
+            allow(method, "GET");
+            Health h = health.get();
+            send(ex, h.up() ? 200 : 503, h);
+        } else if (seg.length == 1 && seg[0].equals("metrics")) {
+            allow(method, "GET");
+            // TODO(hal9-metrics): serve the Prometheus scrape of every module's binder here once
+            // hal9-metrics lands; the reviewer wires it.
+            throw new ApiException(503, "metrics_unavailable", "TODO: /metrics arrives with hal9-metrics");
+        } else if (seg.length == 2 && seg[0].equals("api") && seg[1].equals("games")) {
+            switch (method) {
+                case "GET" -> listGames(ex);
+                case "POST" -> createGame(ex);
+                default -> allow(method, "GET, POST");
+            }
+        } else if (seg.length >= 3 && seg.length <= 4 && seg[0].equals("api") && seg[1].equals("games")) {
+            long id = gameId(seg[2]);
+            if (seg.length == 3) {
+                allow(method, "GET");
+                send(ex, 200, games.get(id));
+                return;
+            }
+            allow(method, "POST");
+            switch (seg[3]) {
+                case "join" -> join(ex, id);
+                case "moves" -> move(ex, id);
+                case "leave" -> leave(ex, id);
+                default -> throw ApiException.notFound("unknown_route", "no route " + path);
+            }
+        } else {
+            throw ApiException.notFound("unknown_route", "no route " + path);
+        }
+    }
+
+    private void listGames(HttpExchange ex) throws IOException {
+        Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+        GameStatus status = null;
+        String s = q.get("status");
+        if (s != null && !s.isEmpty()) {
+            try {
+                status = GameStatus.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("bad_status", Objects.requireNonNullElse(e.getMessage(), "bad status"));
+            }
+        }
+        int page = intParam(q, "page", 0, 0, MAX_PAGE);
+        int size = intParam(q, "size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
+        GameStatus st = status;
+        byte[] body = games.list(status, page, size, rows -> {
+            List<GameService.GameView> items = rows.size() > size ? rows.subList(0, size) : rows;
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("status", st == null ? null : st.wireName());
+            out.put("page", page);
+            out.put("size", size);
+            out.put("hasMore", rows.size() > size);
+            out.put("games", new ArrayList<>(items));
+            return bytes(out);
+        });
+        sendBytes(ex, 200, body);
+    }
+
+    private void createGame(HttpExchange ex) throws IOException {
+        ObjectNode body = object(ex, Set.of("maxPlayers", "rounds", "roundTimeoutMs"));
+        int maxPlayers = intField(body, "maxPlayers", 2, Game.MIN_PLAYERS, Game.MAX_PLAYERS);
+        int rounds = intField(body, "rounds", 5, 1, Game.MAX_ROUNDS);
+        int timeoutMs = intField(body, "roundTimeoutMs", (int) defaultRoundTimeout.toMillis(), 10, 3_600_000);
+        GameService.GameView view = games.create(new Game.Settings(maxPlayers, rounds, Duration.ofMillis(timeoutMs)));
+        ex.getResponseHeaders().set("Location", "/api/games/" + view.id());
+        send(ex, 201, view);
+    }
+
+    private void join(HttpExchange ex, long id) throws IOException {
+        ObjectNode body = object(ex, Set.of("name"));
+        String playerName = "player";
+        JsonNode n = body.get("name");
+        if (n != null) {
+            if (!n.isTextual() || n.asText().isBlank() || n.asText().length() > 32) {
+                throw ApiException.badRequest("bad_field", "name must be a string of 1 to 32 characters");
+            }
+            playerName = n.asText().strip();
+        }
+        send(ex, 200, games.join(id, playerName));
+    }
+
+    private void move(HttpExchange ex, long id) throws IOException {
+        long player = authorize(ex, id);
+        ObjectNode body = object(ex, Set.of("move"));
+        JsonNode n = body.get("move");
+        if (n == null || !n.isTextual()) {
+            throw ApiException.badRequest("bad_field", "move is required: one of rock, paper, scissors, lizard, spock");
+        }
+        Move m = Move.parse(n.asText());
+        if (m == null) {
+            throw ApiException.badRequest(
+                    "bad_move", "move must be one of rock, paper, scissors, lizard, spock, was '" + n.asText() + "'");
+        }
+        GameService.Moved moved = games.move(id, player, m);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("gameId", id);
+        out.put("playerId", player);
+        out.put("round", moved.round());
+        out.put("accepted", true);
+        out.put("result", moved.resolved() == null ? null : RoundJson.of(moved.resolved()));
+        send(ex, 202, out);
+    }
+
+    private void leave(HttpExchange ex, long id) throws IOException {
+        long player = authorize(ex, id);
+        drain(ex);
+        games.leave(id, player);
+        send(ex, 200, Map.of("gameId", id, "playerId", player, "left", true));
+    }
+
+    /** Checks the bearer token for game {@code id} and answers its player. */
+    private long authorize(HttpExchange ex, long id) {
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw new ApiException(401, "missing_token", "send the player token as 'Authorization: Bearer <token>'");
+        }
+        PlayerTokens.Verification v = tokens.verify(auth.substring(7).strip(), id);
+        return switch (v.status()) {
+            case VALID -> v.playerId();
+            case EXPIRED -> throw new ApiException(401, "token_expired", "the player token has expired; join again");
+            case OTHER_GAME ->
+                throw new ApiException(403, "token_for_other_game", "the player token is for another game");
+            case MALFORMED, FORGED -> throw new ApiException(401, "invalid_token", "the player token is not valid");
+        };
+    }
+
+    /** The round result as JSON: what a move's answer and a WebSocket broadcast carry. */
+    record RoundJson(
+            long gameId,
+            int round,
+            boolean timedOut,
+            List<Map<String, Object>> players,
+            String status,
+            int nextRound,
+            List<Long> winners) {
+        static RoundJson of(Game.RoundResult r) {
+            List<Map<String, Object>> players = new ArrayList<>();
+            for (Game.PlayerResult p : r.players()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("playerId", p.playerId());
+                Move mv = p.move();
+                m.put("move", mv == null ? null : mv.wireName());
+                m.put("points", p.points());
+                m.put("score", p.score());
+                players.add(m);
+            }
+            return new RoundJson(
+                    r.gameId(), r.round(), r.timedOut(), players, r.status().wireName(), r.nextRound(), r.winners());
+        }
+    }
+
+    private static void allow(String method, String allowed) {
+        if (!method.equals(allowed)) {
+            throw new ApiException(405, "method_not_allowed", "allowed here: " + allowed + "; was " + method);
+        }
+    }
+
+    private static long gameId(String s) {
+        try {
+            long id = Long.parseLong(s);
+            if (id > 0) {
+                return id;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiException.badRequest("bad_game_id", "a game id is a positive integer, was '" + s + "'");
+    }
+
+    private static ObjectNode object(HttpExchange ex, Set<String> allowed) throws IOException {
+        byte[] raw = readBody(ex);
+        if (raw.length == 0) {
+            return JSON.createObjectNode();
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(raw);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("bad_json", "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (!(node instanceof ObjectNode o)) {
+            throw ApiException.badRequest("bad_json", "the body must be a JSON object");
+        }
+        for (Iterator<String> it = o.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!allowed.contains(f)) {
+                throw ApiException.badRequest("unknown_field", "unknown field '" + f + "'; allowed: " + allowed);
+            }
+        }
+        return o;
+    }
+
+    private static byte[] readBody(HttpExchange ex) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] b = in.readNBytes(MAX_BODY + 1);
+            if (b.length > MAX_BODY) {
+                throw new ApiException(413, "body_too_large", "request bodies are limited to " + MAX_BODY + " bytes");
+            }
+            return b;
+        }
+    }
+
+    private static void drain(HttpExchange ex) throws IOException {
+        readBody(ex);
+    }
+
+    private static int intField(ObjectNode o, String field, int dflt, int min, int max) {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            return dflt;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < min || n.asInt() > max) {
+            throw ApiException.badRequest(
+                    "bad_field", field + " must be an integer in [" + min + ", " + max + "], was " + n);
+        }
+        return n.asInt();
+    }
+
+    private static int intParam(Map<String, String> q, String p, int dflt, int min, int max) {
+        String v = q.get(p);
+        if (v == null || v.isEmpty()) {
+            return dflt;
+        }
+        try {
+            int i = Integer.parseInt(v);
+            if (i >= min && i <= max) {
+                return i;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiException.badRequest(
+                "bad_paging", p + " must be an integer in [" + min + ", " + max + "], was '" + v + "'");
+    }
+
+    private static Map<String, String> query(@Nullable String raw) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return out;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = eq < 0 ? pair : pair.substring(0, eq);
+            String v = eq < 0 ? "" : pair.substring(eq + 1);
+            try {
+                k = URLDecoder.decode(k, StandardCharsets.UTF_8);
+                v = URLDecoder.decode(v, StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("bad_query", "the query string is not valid URL encoding");
+            }
+            if (out.put(k, v) != null) {
+                throw ApiException.badRequest("bad_query", "query parameter '" + k + "' given twice");
+            }
+        }
+        return out;
+    }
+
+    static byte[] bytes(Object value) {
+        try {
+            return JSON.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render " + value.getClass().getSimpleName() + " as JSON", e);
+        }
+    }
+
+    private static void send(HttpExchange ex, int status, Object value) throws IOException {
+        sendBytes(ex, status, bytes(value));
+    }
+
+    private static void error(HttpExchange ex, int status, String error, String detail) throws IOException {
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("error", error);
+        body.put("detail", detail);
+        if (status == 405) {
+            ex.getResponseHeaders().set("Allow", detail.substring("allowed here: ".length(), detail.indexOf(';')));
+        }
+        sendBytes(ex, status, bytes(body));
+    }
+
+    private static void sendBytes(HttpExchange ex, int status, byte[] body) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        ex.getResponseHeaders().add("Vary", "Accept-Encoding");
+        byte[] out = body;
+        if (body.length >= GZIP_MIN && acceptsGzip(ex.getRequestHeaders().getFirst("Accept-Encoding"))) {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream(body.length / 2 + 32);
+            try (GZIPOutputStream gz = new GZIPOutputStream(buf)) {
+                gz.write(body);
+            }
+            out = buf.toByteArray();
+            ex.getResponseHeaders().set("Content-Encoding", "gzip");
+        }
+        ex.sendResponseHeaders(status, out.length);
+        try (OutputStream os = ex.getResponseBody()) {
+            os.write(out);
+        }
+    }
+
+    static boolean acceptsGzip(@Nullable String header) {
+        if (header == null) {
+            return false;
+        }
+        for (String part : header.toLowerCase(Locale.ROOT).split(",")) {
+            String[] p = part.strip().split(";");
+            if (p[0].strip().equals("gzip")) {
+                return p.length < 2 || !p[1].replace(" ", "").equals("q=0");
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,389 @@
+package io.hal9.examples.server;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The reference server's configuration, read from (highest precedence first) command-line flags,
+ * environment variables, a properties file named by {@code --config FILE} (or {@code HAL9_CONFIG}),
+ * and the defaults. Every option has all three spellings: flag {@code --db-url}, environment
+ * variable {@code HAL9_DB_URL}, property {@code db.url}. {@link #help()} lists them with defaults.
+ *
+ * <p>With no {@code db-url} the server runs on an embedded H2 database; with no {@code redis-uri}
+ * it uses local caches only.
+ *
+ * <p>Limits: every number and duration is checked at {@link #parse}; a bad value throws
+ * {@link ConfigException} naming the option, never clamps.
+ *
+ * <p>Thread safety: immutable.
+ *
+ * @param host address to bind
+ * @param port HTTP port, 0 for any free port
+ * @param dbUrl JDBC URL of the PostgreSQL primary, or null for the embedded database
+ * @param dbReadUrls JDBC URLs of read replicas (may be empty)
+ * @param dbUser database user, or null to take it from the URL
+ * @param dbPassword database password, or null to take it from the URL
+ * @param dbMaxConnections connections per database pool
+ * @param redisUri Redis URI, or null for local caches only
+ * @param tokenSecret HMAC secret of player tokens, or null to generate one at start
+ * @param tokenTtl how long a player token is valid
+ * @param roundTimeout default round timeout of new games
+ * @param cacheTtl how long a games-list page is cached
+ * @param partitionsAhead quarters of {@code games} partitions created ahead of the current one
+ * @param partitionInterval how often partitions are checked and created
+ * @param maxLiveGames most games kept in memory (waiting or running) at once
+ * @param maxPendingActions capacity of the action batcher
+ * @param shutdownTimeout how long shutdown waits for in-flight work and the final flush
+ */
+public record ServerConfig(
+        String host,
+        int port,
+        @Nullable String dbUrl,
+        List<String> dbReadUrls,
+        @Nullable String dbUser,
+        @Nullable String dbPassword,
+        int dbMaxConnections,
+        @Nullable String redisUri,
+        @Nullable String tokenSecret,
+        Duration tokenTtl,
+        Duration roundTimeout,
+        Duration cacheTtl,
+        int partitionsAhead,
+        Duration partitionInterval,
+        int maxLiveGames,
+        int maxPendingActions,
+        Duration shutdownTimeout) {
+
+    /** Copies the list and checks ranges. */
+    public ServerConfig {
+        Objects.requireNonNull(host, "host");
+        dbReadUrls = List.copyOf(dbReadUrls);
+        range("port", port, 0, 65_535);
+        range("db-max-connections", dbMaxConnections, 1, 1_000);
+        range("partitions-ahead", partitionsAhead, 0, 40);
+        range("max-live-games", maxLiveGames, 1, 10_000_000);
+        range("max-pending-actions", maxPendingActions, 2, 1 << 24);
+        duration("token-ttl", tokenTtl, Duration.ofSeconds(1), Duration.ofDays(30));
+        duration("round-timeout", roundTimeout, Duration.ofMillis(10), Duration.ofHours(1));
+        duration("cache-ttl", cacheTtl, Duration.ofMillis(1), Duration.ofHours(1));
+        duration("partition-interval", partitionInterval, Duration.ofSeconds(1), Duration.ofDays(7));
+        duration("shutdown-timeout", shutdownTimeout, Duration.ZERO, Duration.ofMinutes(10));
+        if (dbUrl != null && !dbUrl.startsWith("jdbc:postgresql:")) {
+            throw new ConfigException("server: db-url must be a jdbc:postgresql: URL (leave it unset for the"
+                    + " embedded database), was '" + dbUrl + "'");
+        }
+        for (String r : dbReadUrls) {
+            if (!r.startsWith("jdbc:postgresql:")) {
+                throw new ConfigException("server: db-read-urls must be jdbc:postgresql: URLs, was '" + r + "'");
+            }
+        }
+        if (!dbReadUrls.isEmpty() && dbUrl == null) {
+            throw new ConfigException("server: db-read-urls needs db-url (replicas of which primary?)");
+        }
+        if (tokenSecret != null && tokenSecret.length() < 16) {
+            throw new ConfigException(
+                    "server: token-secret must be at least 16 characters, was " + tokenSecret.length());
+        }
+    }
+
+    /** One option: its name, default and meaning. */
+    private record Option(String name, @Nullable String defaultValue, String help) {
+        String env() {
+            return "HAL9_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
+        }
+
+        String property() {
+            return name.replace('-', '.');
+        }
+    }
+
+    private static final List<Option> OPTIONS = List.of(
+            new Option("host", "127.0.0.1", "address to bind (0.0.0.0 for every interface)"),
+            new Option("port", "8080", "HTTP port; 0 picks a free one"),
+            new Option("db-url", null, "JDBC URL of the PostgreSQL primary; unset: embedded H2 in memory"),
+            new Option("db-read-urls", null, "comma-separated JDBC URLs of PostgreSQL read replicas"),
+            new Option("db-user", null, "database user (else from the URL)"),
+            new Option("db-password", null, "database password (else from the URL)"),
+            new Option("db-max-connections", "20", "connections per database pool"),
+            new Option("redis-uri", null, "Redis URI (redis://host:6379); unset: local caches only"),
+            new Option(
+                    "token-secret",
+                    null,
+                    "HMAC secret of player tokens (>= 16 chars); unset: random per start."
+                            + " Instances behind one load balancer MUST share it"),
+            new Option("token-ttl", "PT2H", "how long a player token stays valid"),
+            new Option("round-timeout", "PT10S", "default round timeout of new games"),
+            new Option("cache-ttl", "PT1S", "how long a page of GET /api/games is cached"),
+            new Option("partitions-ahead", "4", "quarters of games partitions created ahead of the current one"),
+            new Option("partition-interval", "P1D", "how often the partition maintainer runs"),
+            new Option("max-live-games", "100000", "most waiting or running games in memory"),
+            new Option("max-pending-actions", "100000", "actions accepted but not yet written"),
+            new Option("shutdown-timeout", "PT30S", "how long shutdown waits for the final flush"));
+
+    /**
+     * The text of {@code --help}: every option with its flag, environment variable, property and
+     * default.
+     *
+     * @return the help text
+     */
+    public static String help() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("HAL9 reference game server\n\n")
+                .append("Usage: Main [--config FILE] [--OPTION VALUE | --OPTION=VALUE]... [--help]\n\n")
+                .append("Each option can also be given as an environment variable (HAL9_...) or as a\n")
+                .append("property in the --config file (dotted name); flags win over the environment,\n")
+                .append("the environment over the file. Durations are ISO-8601 (PT10S) or 10s, 500ms, 5m, 2h, 1d.\n\n");
+        for (Option o : OPTIONS) {
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "  --%-20s %-26s %s (default: %s)%n",
+                    o.name(),
+                    o.env(),
+                    o.help(),
+                    o.defaultValue() == null ? "unset" : o.defaultValue()));
+        }
+        sb.append(String.format(
+                Locale.ROOT, "  --%-20s %-26s %s%n", "config", "HAL9_CONFIG", "properties file of options"));
+        return sb.toString();
+    }
+
+    /**
+     * Whether the arguments ask for help.
+     *
+     * @param args the command line
+     * @return true when {@code --help} or {@code -h} is among them
+     */
+    public static boolean wantsHelp(String[] args) {
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Reads the configuration.
+     *
+     * @param args command-line flags ({@code --name value} or {@code --name=value})
+     * @param env the environment (usually {@code System.getenv()})
+     * @return the checked configuration
+     * @throws ConfigException naming the bad option
+     */
+    public static ServerConfig parse(String[] args, Map<String, String> env) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new ConfigException(
+                        "server: unexpected argument '" + a + "' (options start with --; see --help)");
+            }
+            String name;
+            String value;
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                name = a.substring(2, eq);
+                value = a.substring(eq + 1);
+            } else {
+                name = a.substring(2);
+                if (i + 1 >= args.length) {
+                    throw new ConfigException("server: option --" + name + " needs a value");
+                }
+                value = args[++i];
+            }
+            if (!name.equals("config") && find(name) == null) {
+                throw new ConfigException("server: unknown option --" + name + " (see --help)");
+            }
+            if (flags.put(name, value) != null) {
+                throw new ConfigException("server: option --" + name + " given twice");
+            }
+        }
+        Properties file = new Properties();
+        String configFile = flags.getOrDefault("config", env.get("HAL9_CONFIG"));
+        if (configFile != null) {
+            try (Reader r = Files.newBufferedReader(Path.of(configFile), StandardCharsets.UTF_8)) {
+                file.load(r);
+            } catch (IOException e) {
+                throw new ConfigException("server: cannot read --config file '" + configFile + "': " + e);
+            }
+            for (String key : file.stringPropertyNames()) {
+                if (find(key.replace('.', '-')) == null) {
+                    throw new ConfigException(
+                            "server: unknown property '" + key + "' in config file '" + configFile + "'");
+                }
+            }
+        }
+        Map<String, @Nullable String> values = new LinkedHashMap<>();
+        for (Option o : OPTIONS) {
+            String v = flags.get(o.name());
+            if (v == null) {
+                v = env.get(o.env());
+            }
+            if (v == null) {
+                v = file.getProperty(o.property());
+            }
+            if (v == null) {
+                v = o.defaultValue();
+            }
+            values.put(o.name(), v == null || v.isBlank() ? null : v.trim());
+        }
+        return new ServerConfig(
+                req(values, "host"),
+                integer(values, "port"),
+                values.get("db-url"),
+                list(values.get("db-read-urls")),
+                values.get("db-user"),
+                values.get("db-password"),
+                integer(values, "db-max-connections"),
+                values.get("redis-uri"),
+                values.get("token-secret"),
+                duration(values, "token-ttl"),
+                duration(values, "round-timeout"),
+                duration(values, "cache-ttl"),
+                integer(values, "partitions-ahead"),
+                duration(values, "partition-interval"),
+                integer(values, "max-live-games"),
+                integer(values, "max-pending-actions"),
+                duration(values, "shutdown-timeout"));
+    }
+
+    /**
+     * The configuration with every default and nothing set: embedded database, local caches.
+     *
+     * @return the defaults
+     */
+    public static ServerConfig defaults() {
+        return parse(new String[0], Map.of());
+    }
+
+    /**
+     * This configuration with another port (tests use 0).
+     *
+     * @param newPort the port
+     * @return a copy
+     */
+    public ServerConfig withPort(int newPort) {
+        return new ServerConfig(
+                host,
+                newPort,
+                dbUrl,
+                dbReadUrls,
+                dbUser,
+                dbPassword,
+                dbMaxConnections,
+                redisUri,
+                tokenSecret,
+                tokenTtl,
+                roundTimeout,
+                cacheTtl,
+                partitionsAhead,
+                partitionInterval,
+                maxLiveGames,
+                maxPendingActions,
+                shutdownTimeout);
+    }
+
+    private static @Nullable Option find(String name) {
+        for (Option o : OPTIONS) {
+            if (o.name().equals(name)) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    private static String req(Map<String, @Nullable String> values, String name) {
+        String v = values.get(name);
+        if (v == null) {
+            throw new ConfigException("server: " + name + " must not be empty");
+        }
+        return v;
+    }
+
+    private static int integer(Map<String, @Nullable String> values, String name) {
+        String v = req(values, name);
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("server: " + name + " must be an integer, was '" + v + "'");
+        }
+    }
+
+    private static List<String> list(@Nullable String v) {
+        List<String> out = new ArrayList<>();
+        if (v != null) {
+            for (String s : v.split(",")) {
+                if (!s.isBlank()) {
+                    out.add(s.trim());
+                }
+            }
+        }
+        return out;
+    }
+
+    static Duration duration(Map<String, @Nullable String> values, String name) {
+        String v = req(values, name);
+        try {
+            return parseDuration(v);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("server: " + name
+                    + " must be a duration (ISO-8601 like PT10S, or 10s, 500ms, 5m, 2h, 1d), was '" + v + "'");
+        }
+    }
+
+    static Duration parseDuration(String v) {
+        String s = v.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (s.startsWith("p")) {
+                return Duration.parse(s.toUpperCase(Locale.ROOT));
+            }
+            if (s.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+            }
+            long n = Long.parseLong(s.substring(0, s.length() - 1));
+            return switch (s.charAt(s.length() - 1)) {
+                case 's' -> Duration.ofSeconds(n);
+                case 'm' -> Duration.ofMinutes(n);
+                case 'h' -> Duration.ofHours(n);
+                case 'd' -> Duration.ofDays(n);
+                default -> throw new IllegalArgumentException(v);
+            };
+        } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
+            throw new IllegalArgumentException(v, e);
+        }
+    }
+
+    private static void range(String name, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new ConfigException("server: " + name + " must be in [" + min + ", " + max + "], was " + value);
+        }
+    }
+
+    private static void duration(String name, Duration value, Duration min, Duration max) {
+        Objects.requireNonNull(value, name);
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new ConfigException("server: " + name + " must be in [" + min + ", " + max + "], was " + value);
+        }
+    }
+
+    @Override
+    public String toString() {
+        // Never print secrets or credentials in URLs.
+        return "ServerConfig[host=" + host + ", port=" + port + ", db=" + (dbUrl == null ? "embedded H2" : "postgresql")
+                + ", replicas=" + dbReadUrls.size() + ", redis=" + (redisUri == null ? "none" : "configured")
+                + ", tokenTtl=" + tokenTtl + ", roundTimeout=" + roundTimeout + ", cacheTtl=" + cacheTtl + "]";
+    }
+}
