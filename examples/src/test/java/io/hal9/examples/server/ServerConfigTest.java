@@ -1,0 +1,109 @@
+package io.hal9.examples.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(10)
+class ServerConfigTest {
+    @Test
+    void defaultsRunEmbeddedWithLocalCaches() {
+        ServerConfig c = ServerConfig.defaults();
+        assertThat(c.dbUrl()).isNull();
+        assertThat(c.redisUri()).isNull();
+        assertThat(c.port()).isEqualTo(8080);
+        assertThat(c.roundTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.partitionsAhead()).isEqualTo(4);
+    }
+
+    @Test
+    void flagsWinOverTheEnvironmentWhichWinsOverTheFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("server.properties");
+        Files.writeString(file, "port=7001\nround.timeout=3s\ncache.ttl=250ms\n");
+        ServerConfig c = ServerConfig.parse(
+                new String[] {"--config", file.toString(), "--port=7003"},
+                Map.of("HAL9_PORT", "7002", "HAL9_ROUND_TIMEOUT", "PT4S", "HAL9_DB_READ_URLS", ""));
+        assertThat(c.port()).isEqualTo(7003);
+        assertThat(c.roundTimeout()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(c.cacheTtl()).isEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void readReplicasAreACommaSeparatedList() {
+        ServerConfig c = ServerConfig.parse(
+                new String[0],
+                Map.of(
+                        "HAL9_DB_URL", "jdbc:postgresql://a/test",
+                        "HAL9_DB_READ_URLS", "jdbc:postgresql://b/test, jdbc:postgresql://c/test"));
+        assertThat(c.dbReadUrls()).containsExactly("jdbc:postgresql://b/test", "jdbc:postgresql://c/test");
+    }
+
+    @Test
+    void badValuesAreRefusedNamingTheOption() {
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--port", "70000"}, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("server: port must be in [0, 65535], was 70000");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--round-timeout", "soon"}, Map.of()))
+                .hasMessageContaining("round-timeout must be a duration");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--colour", "red"}, Map.of()))
+                .hasMessageContaining("unknown option --colour");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--port"}, Map.of()))
+                .hasMessageContaining("--port needs a value");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--port", "1", "--port", "2"}, Map.of()))
+                .hasMessageContaining("given twice");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--db-url", "jdbc:mysql://x"}, Map.of()))
+                .hasMessageContaining("db-url must be a jdbc:postgresql: URL");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--token-secret", "short"}, Map.of()))
+                .hasMessageContaining("token-secret must be at least 16 characters");
+    }
+
+    @Test
+    void helpListsEveryOptionWithItsEnvironmentVariableAndDefault() {
+        String help = ServerConfig.help();
+        for (String o : new String[] {
+            "host",
+            "port",
+            "db-url",
+            "db-read-urls",
+            "db-user",
+            "db-password",
+            "db-max-connections",
+            "redis-uri",
+            "token-secret",
+            "token-ttl",
+            "round-timeout",
+            "cache-ttl",
+            "partitions-ahead",
+            "partition-interval",
+            "max-live-games",
+            "max-pending-actions",
+            "shutdown-timeout",
+            "config"
+        }) {
+            assertThat(help).contains("--" + o + " ");
+            assertThat(help)
+                    .contains("HAL9_" + o.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        }
+        assertThat(help).contains("(default: 8080)").contains("MUST share it");
+        assertThat(ServerConfig.wantsHelp(new String[] {"--port", "1", "--help"}))
+                .isTrue();
+    }
+
+    @Test
+    void toStringHidesCredentials() {
+        ServerConfig c = ServerConfig.parse(
+                new String[] {
+                    "--db-url", "jdbc:postgresql://h/db?password=hunter2", "--token-secret", "s3cret-s3cret-s3cret"
+                },
+                Map.of());
+        assertThat(c.toString()).doesNotContain("hunter2").doesNotContain("s3cret");
+    }
+}
