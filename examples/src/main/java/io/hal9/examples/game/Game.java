@@ -53,9 +53,9 @@ public final class Game {
         ACCEPTED,
         /** Done, and it resolved the round (see {@link Result#round()}). */
         RESOLVED,
-        /** A join found every seat taken. */
+        /** A join found every seat taken (the game may be running or finished already). */
         FULL,
-        /** A join found the game already running or finished. */
+        /** A join found the game finished, or running with a seat freed by a player who left. */
         NOT_WAITING,
         /** A move or leave found the game not running (waiting or finished). */
         NOT_RUNNING,
@@ -217,13 +217,14 @@ public final class Game {
     /**
      * Whether a join would be accepted now, without joining.
      *
-     * @return {@link Outcome#ACCEPTED}, {@link Outcome#FULL} or {@link Outcome#NOT_WAITING}
+     * @return {@link Outcome#ACCEPTED}, {@link Outcome#FULL} when every seat is taken, or {@link
+     *     Outcome#NOT_WAITING} when the game is past waiting
      */
     public Outcome canJoin() {
-        if (status != GameStatus.WAITING) {
-            return Outcome.NOT_WAITING;
+        if (seats >= settings().maxPlayers()) {
+            return Outcome.FULL; // every seat taken, whether the game runs yet or not
         }
-        return seats < settings().maxPlayers() ? Outcome.ACCEPTED : Outcome.FULL;
+        return status == GameStatus.WAITING ? Outcome.ACCEPTED : Outcome.NOT_WAITING;
     }
 
     /**

@@ -53,7 +53,7 @@ class GameTest {
         assertThat(g.join(3, "c").outcome()).isEqualTo(Game.Outcome.ACCEPTED);
         assertThat(g.status()).isEqualTo(GameStatus.RUNNING);
         assertThat(g.round()).isEqualTo(1);
-        assertThat(g.join(4, "d").outcome()).isEqualTo(Game.Outcome.NOT_WAITING);
+        assertThat(g.join(4, "d").outcome()).isEqualTo(Game.Outcome.FULL);
     }
 
     @Test
@@ -136,6 +136,7 @@ class GameTest {
         assertThat(r.resolved().status()).isEqualTo(GameStatus.FINISHED);
         assertThat(r.resolved().winners()).containsExactly(1L);
         assertThat(g.status()).isEqualTo(GameStatus.FINISHED);
+        assertThat(g.join(3, "c").outcome()).isEqualTo(Game.Outcome.FULL);
     }
 
     @Test

@@ -1,0 +1,209 @@
+package io.hal9.examples.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The HTTP API of a server on embedded defaults (H2, local cache): happy paths and every refusal. */
+@Timeout(60)
+class HttpApiTest {
+    private static GameServer server;
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        server = GameServer.start(
+                "http-test",
+                ServerConfig.parse(
+                        new String[] {"--port", "0", "--round-timeout", "200ms", "--cache-ttl", "50ms"}, Map.of()));
+        api = new ApiClient(server.baseUrl());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void embeddedDefaultsAnswerHealthWithTheDatabaseUp() {
+        assertThat(server.embeddedDatabase()).isTrue();
+        ApiClient.Reply r = api.get("/health");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body().get("db").asText()).isEqualTo("up");
+        assertThat(r.body().get("redis").asText()).isEqualTo("not configured");
+    }
+
+    @Test
+    void twoPlayersPlayAGameToTheEnd() {
+        long id = api.createGame(2, 2);
+        String a = api.join(id, "ann");
+        ApiClient.Reply joinB = api.post("/api/games/" + id + "/join", "{\"name\":\"bob\"}");
+        assertThat(joinB.status()).isEqualTo(200);
+        assertThat(joinB.body().get("status").asText()).isEqualTo("running");
+        String b = joinB.body().get("token").asText();
+
+        ApiClient.Reply m1 = api.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", a);
+        assertThat(m1.status()).isEqualTo(202);
+        assertThat(m1.body().get("round").asInt()).isEqualTo(1);
+        assertThat(m1.body().get("result").isNull()).isTrue();
+        ApiClient.Reply m2 = api.post("/api/games/" + id + "/moves", "{\"move\":\"spock\"}", b);
+        assertThat(m2.status()).isEqualTo(202);
+        assertThat(m2.body().at("/result/players/1/points").asInt()).isEqualTo(1);
+        assertThat(m2.body().at("/result/nextRound").asInt()).isEqualTo(2);
+
+        api.post("/api/games/" + id + "/moves", "{\"move\":\"paper\"}", a);
+        ApiClient.Reply last = api.post("/api/games/" + id + "/moves", "{\"move\":\"paper\"}", b);
+        assertThat(last.body().at("/result/status").asText()).isEqualTo("finished");
+
+        ApiClient.Reply game = api.get("/api/games/" + id);
+        assertThat(game.status()).isEqualTo(200);
+        assertThat(game.body().get("status").asText()).isEqualTo("finished");
+        assertThat(game.body().get("players")).hasSize(2);
+        assertThat(game.body().at("/players/1/score").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aSilentPlayerForfeitsWhenTheRoundTimesOut() {
+        long id = api.createGame(2, 1);
+        String a = api.join(id, "ann");
+        api.join(id, "bob");
+        assertThat(api.post("/api/games/" + id + "/moves", "{\"move\":\"lizard\"}", a)
+                        .status())
+                .isEqualTo(202);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> api.get("/api/games/" + id)
+                        .body()
+                        .get("status")
+                        .asText()
+                        .equals("finished"));
+        ApiClient.Reply game = api.get("/api/games/" + id);
+        assertThat(game.body().at("/players/0/score").asInt()).isEqualTo(1);
+        assertThat(game.body().at("/players/1/score").asInt()).isZero();
+    }
+
+    @Test
+    void theListFiltersByStatusAndPages() {
+        long w1 = api.createGame(4, 1);
+        long w2 = api.createGame(4, 1);
+        ApiClient.Reply page = api.get("/api/games?status=waiting&page=0&size=1");
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.body().get("games")).hasSize(1);
+        assertThat(page.body().get("hasMore").asBoolean()).isTrue();
+        assertThat(page.body().at("/games/0/id").asLong()).isEqualTo(w2);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            ApiClient.Reply all = api.get("/api/games?status=waiting&size=100");
+            assertThat(all.body().findValuesAsText("status")).containsOnly("waiting");
+            assertThat(all.body().get("games").findValues("id").stream().map(n -> n.asLong()))
+                    .contains(w1, w2);
+        });
+    }
+
+    @Test
+    void aNewGameAppearsInTheCachedListAtOnce() {
+        api.get("/api/games?status=waiting&size=100"); // fills the cache
+        long id = api.createGame(3, 1);
+        ApiClient.Reply all = api.get("/api/games?status=waiting&size=100");
+        assertThat(all.body().get("games").findValues("id").stream().map(n -> n.asLong()))
+                .contains(id);
+    }
+
+    @Test
+    void gzipIsUsedWhenTheClientAcceptsIt() {
+        for (int i = 0; i < 5; i++) {
+            api.createGame(2, 1);
+        }
+        ApiClient.Reply r = api.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/games?size=50"))
+                .header("Accept-Encoding", "gzip")
+                .GET());
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.raw().headers().firstValue("Content-Encoding")).hasValue("gzip");
+        assertThat(r.body().get("games").size()).isGreaterThanOrEqualTo(5);
+        ApiClient.Reply plain = api.get("/api/games?size=50");
+        assertThat(plain.raw().headers().firstValue("Content-Encoding")).isEmpty();
+    }
+
+    @Test
+    void badRequestsAreAnsweredWithJsonErrors() {
+        expect(api.post("/api/games", "{not json"), 400, "bad_json");
+        expect(api.post("/api/games", "[1]"), 400, "bad_json");
+        expect(api.post("/api/games", "{\"maxPlayers\":9}"), 400, "bad_field");
+        expect(api.post("/api/games", "{\"maxPlayers\":\"two\"}"), 400, "bad_field");
+        expect(api.post("/api/games", "{\"colour\":1}"), 400, "unknown_field");
+        expect(
+                api.post("/api/games", "{\"rounds\":1," + "\"x\":\"" + "a".repeat(20_000) + "\"}"),
+                413,
+                "body_too_large");
+        expect(api.get("/api/games?size=0"), 400, "bad_paging");
+        expect(api.get("/api/games?size=101"), 400, "bad_paging");
+        expect(api.get("/api/games?page=-1"), 400, "bad_paging");
+        expect(api.get("/api/games?page=x"), 400, "bad_paging");
+        expect(api.get("/api/games?status=lost"), 400, "bad_status");
+        expect(api.get("/api/games/abc"), 400, "bad_game_id");
+        expect(api.get("/api/games/987654321"), 404, "unknown_game");
+        expect(api.post("/api/games/987654321/join", "{}"), 404, "unknown_game");
+        expect(api.get("/nowhere"), 404, "unknown_route");
+        ApiClient.Reply put = api.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/games"))
+                .PUT(HttpRequest.BodyPublishers.noBody()));
+        expect(put, 405, "method_not_allowed");
+        assertThat(put.raw().headers().firstValue("Allow")).hasValue("GET, POST");
+        expect(api.get("/metrics"), 503, "metrics_unavailable");
+    }
+
+    @Test
+    void joinsAndMovesOutOfTurnAreRefused() {
+        long id = api.createGame(2, 3);
+        String a = api.join(id, "ann");
+        expect(api.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", a), 409, "game_not_running");
+        api.join(id, "bob");
+        expect(api.post("/api/games/" + id + "/join", "{\"name\":\"cat\"}"), 409, "game_full");
+        expect(api.post("/api/games/" + id + "/join", "{\"name\":\"\"}"), 400, "bad_field");
+        expect(api.post("/api/games/" + id + "/moves", "{\"move\":\"dynamite\"}", a), 400, "bad_move");
+        expect(api.post("/api/games/" + id + "/moves", "{}", a), 400, "bad_field");
+        assertThat(api.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", a)
+                        .status())
+                .isEqualTo(202);
+        expect(api.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", a), 409, "already_moved");
+    }
+
+    @Test
+    void movesNeedAValidTokenForThatGame() {
+        long id = api.createGame(2, 3);
+        String a = api.join(id, "ann");
+        api.join(id, "bob");
+        long other = api.createGame(2, 3);
+        String foreign = api.join(other, "cat");
+        String[] p = a.split("\\.");
+        String forged = p[0] + "." + (Long.parseLong(p[1]) + 1) + "." + p[2] + "." + p[3];
+
+        expect(api.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}"), 401, "missing_token");
+        expect(api.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", forged), 401, "invalid_token");
+        expect(api.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", "nonsense"), 401, "invalid_token");
+        expect(api.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", foreign), 403, "token_for_other_game");
+        expect(api.post("/api/games/" + id + "/leave", "", foreign), 403, "token_for_other_game");
+    }
+
+    @Test
+    void aPlayerWhoLeavesARunningGameHandsTheWinToTheOther() {
+        long id = api.createGame(2, 5);
+        String a = api.join(id, "ann");
+        String b = api.join(id, "bob");
+        assertThat(api.post("/api/games/" + id + "/leave", "", b).status()).isEqualTo(200);
+        ApiClient.Reply game = api.get("/api/games/" + id);
+        assertThat(game.body().get("status").asText()).isEqualTo("finished");
+        expect(api.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", a), 409, "game_finished");
+    }
+
+    private static void expect(ApiClient.Reply r, int status, String error) {
+        assertThat(r.status()).as(r.body().toString()).isEqualTo(status);
+        assertThat(r.error()).isEqualTo(error);
+        assertThat(r.body().get("detail").asText()).isNotBlank();
+    }
+}
