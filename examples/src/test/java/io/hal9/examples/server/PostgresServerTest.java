@@ -1,0 +1,148 @@
+package io.hal9.examples.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hal9.testkit.PostgresService;
+import io.hal9.testkit.RequiresPostgres;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/** The server on a real PostgreSQL: migrations, partitions, and a game whose moves reach the database. */
+@RequiresPostgres
+@Timeout(90)
+class PostgresServerTest {
+
+    private static ServerConfig config(PostgresService pg, String... extra) {
+        List<String> args =
+                new ArrayList<>(List.of("--port", "0", "--db-url", pg.jdbcUrl(), "--db-max-connections", "4"));
+        args.addAll(List.of(extra));
+        return ServerConfig.parse(args.toArray(String[]::new), Map.of());
+    }
+
+    private static List<String> strings(Connection c, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void migrationsCreateTheSeedSchemaAndTheQuartersAhead(PostgresService pg) throws SQLException {
+        try (GameServer server = GameServer.start("pg-schema", config(pg, "--partitions-ahead", "3"))) {
+            assertThat(server.embeddedDatabase()).isFalse();
+        }
+        LocalDate q = PartitionMaintainer.quarterStart(LocalDate.now(ZoneOffset.UTC));
+        List<String> expected = new ArrayList<>(List.of("games_default"));
+        for (int i = 0; i <= 3; i++) {
+            expected.add(PartitionMaintainer.partitionName(q.plusMonths(3L * i)));
+        }
+        try (Connection c = pg.open()) {
+            assertThat(strings(
+                            c,
+                            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                                    + " WHERE i.inhparent = 'games'::regclass"))
+                    .containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(strings(c, "SELECT partstrat FROM pg_partitioned_table WHERE partrelid = 'games'::regclass"))
+                    .containsExactly("r");
+            List<String> indexes = strings(
+                    c,
+                    "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'idx_%'"
+                            + " AND tablename IN ('games', 'players', 'actions')");
+            assertThat(indexes)
+                    .anySatisfy(d -> assertThat(d).contains("idx_games_status").contains("(status, created_at)"))
+                    .anySatisfy(d -> assertThat(d).contains("idx_players_game").contains("(game_id, status)"))
+                    .anySatisfy(d ->
+                            assertThat(d).contains("idx_actions_game_round").contains("(game_id, round)"));
+            assertThat(strings(c, "SELECT version FROM flyway_schema_history WHERE success"))
+                    .containsExactly("1");
+        }
+    }
+
+    @Test
+    void theMaintainerIsIdempotentAndFollowsTheClock(PostgresService pg) throws SQLException {
+        try (GameServer server = GameServer.start("pg-maint", config(pg, "--partitions-ahead", "0"))) {
+            assertThat(server.port()).isPositive();
+        }
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(pg.jdbcUrl());
+        Clock in2031 = Clock.fixed(Instant.parse("2031-05-20T10:00:00Z"), ZoneOffset.UTC);
+        PartitionMaintainer m = new PartitionMaintainer("test", ds, 1, in2031);
+        assertThat(m.run()).containsExactly("games_2031q2", "games_2031q3");
+        assertThat(m.run()).containsExactly("games_2031q2", "games_2031q3");
+        try (Connection c = pg.open()) {
+            insertGame(c, 1, OffsetDateTime.parse("2031-08-01T00:00:00Z"));
+            insertGame(c, 2, OffsetDateTime.parse("2045-01-01T00:00:00Z")); // no partition: the default takes it
+            assertThat(strings(c, "SELECT tableoid::regclass::text FROM games ORDER BY id"))
+                    .containsExactly("games_2031q3", "games_default");
+        }
+    }
+
+    private static void insertGame(Connection c, long id, OffsetDateTime at) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO games (id, status, max_players, rounds,"
+                + " round_timeout_ms, created_at) VALUES (?, 'waiting', 2, 1, 1000, ?)")) {
+            ps.setLong(1, id);
+            ps.setObject(2, at);
+            ps.executeUpdate();
+        }
+    }
+
+    @Test
+    void aGamePlayedOverHttpIsRecordedWithEveryMove(PostgresService pg) throws SQLException {
+        long id;
+        // the primary doubles as its own read replica: reads go through the router's replica path
+        try (GameServer server = GameServer.start("pg-play", config(pg, "--db-read-urls", pg.jdbcUrl()))) {
+            ApiClient api = new ApiClient(server.baseUrl());
+            assertThat(api.get("/health").body().get("db").asText()).isEqualTo("up");
+            id = api.createGame(3, 2);
+            String a = api.join(id, "ann");
+            String b = api.join(id, "bob");
+            String c = api.join(id, "cid");
+            for (String move : List.of("rock", "paper")) {
+                for (String t : List.of(a, b, c)) {
+                    assertThat(api.post("/api/games/" + id + "/moves", "{\"move\":\"" + move + "\"}", t)
+                                    .status())
+                            .isEqualTo(202);
+                }
+            }
+            ApiClient.Reply game = api.get("/api/games/" + id);
+            assertThat(game.body().get("status").asText()).isEqualTo("finished");
+            ApiClient.Reply list = api.get("/api/games?status=finished");
+            assertThat(list.body().get("games").findValues("id").stream().map(n -> n.asLong()))
+                    .contains(id);
+        }
+        try (Connection c = pg.open()) {
+            assertThat(strings(c, "SELECT count(*) FROM actions WHERE game_id = " + id))
+                    .containsExactly("6");
+            assertThat(strings(c, "SELECT count(*) FROM actions WHERE game_id = " + id + " AND round = 2"))
+                    .containsExactly("3");
+            assertThat(strings(
+                            c,
+                            "SELECT status || ':' || current_round || ':' || player_count FROM games WHERE id = " + id))
+                    .containsExactly("finished:2:3");
+            assertThat(strings(c, "SELECT count(*) FROM players WHERE game_id = " + id))
+                    .containsExactly("3");
+            // a game created now lands in the current quarter's partition, not the default one
+            assertThat(strings(c, "SELECT tableoid::regclass::text FROM games WHERE id = " + id))
+                    .containsExactly(PartitionMaintainer.partitionName(
+                            PartitionMaintainer.quarterStart(LocalDate.now(ZoneOffset.UTC))));
+        }
+    }
+}
