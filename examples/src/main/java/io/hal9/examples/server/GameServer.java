@@ -145,9 +145,11 @@ public final class GameServer implements AutoCloseable {
         Cache<String, byte[]> listCache;
         String redisUri = config.redisUri();
         if (redisUri != null) {
-            listCache = NearCache.<String, byte[]>builder(name + "-games-list", Codecs.bytes())
+            // The name is part of the Redis keyspace and of the invalidation channel: every instance
+            // of a deployment must use the same one, so it is not derived from the instance name.
+            listCache = NearCache.<String, byte[]>builder("games-list", Codecs.bytes())
                     .uri(redisUri)
-                    .keyPrefix("hal9:games-list:")
+                    .keyPrefix(config.redisPrefix())
                     .defaultTtl(config.cacheTtl())
                     .l1Ttl(config.cacheTtl())
                     .build();

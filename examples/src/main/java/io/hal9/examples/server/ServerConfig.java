@@ -38,6 +38,7 @@ import org.jspecify.annotations.Nullable;
  * @param dbPassword database password, or null to take it from the URL
  * @param dbMaxConnections connections per database pool
  * @param redisUri Redis URI, or null for local caches only
+ * @param redisPrefix prefix of every Redis key and channel of this deployment
  * @param tokenSecret HMAC secret of player tokens, or null to generate one at start
  * @param tokenTtl how long a player token is valid
  * @param roundTimeout default round timeout of new games
@@ -57,6 +58,7 @@ public record ServerConfig(
         @Nullable String dbPassword,
         int dbMaxConnections,
         @Nullable String redisUri,
+        String redisPrefix,
         @Nullable String tokenSecret,
         Duration tokenTtl,
         Duration roundTimeout,
@@ -70,6 +72,11 @@ public record ServerConfig(
     /** Copies the list and checks ranges. */
     public ServerConfig {
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(redisPrefix, "redisPrefix");
+        if (redisPrefix.length() > 128) {
+            throw new ConfigException(
+                    "server: redis-prefix must be at most 128 characters, was " + redisPrefix.length());
+        }
         dbReadUrls = List.copyOf(dbReadUrls);
         range("port", port, 0, 65_535);
         range("db-max-connections", dbMaxConnections, 1, 1_000);
@@ -119,6 +126,7 @@ public record ServerConfig(
             new Option("db-password", null, "database password (else from the URL)"),
             new Option("db-max-connections", "20", "connections per database pool"),
             new Option("redis-uri", null, "Redis URI (redis://host:6379); unset: local caches only"),
+            new Option("redis-prefix", "hal9:", "prefix of this deployment's Redis keys and channels"),
             new Option(
                     "token-secret",
                     null,
@@ -249,6 +257,7 @@ public record ServerConfig(
                 values.get("db-password"),
                 integer(values, "db-max-connections"),
                 values.get("redis-uri"),
+                req(values, "redis-prefix"),
                 values.get("token-secret"),
                 duration(values, "token-ttl"),
                 duration(values, "round-timeout"),
@@ -285,6 +294,7 @@ public record ServerConfig(
                 dbPassword,
                 dbMaxConnections,
                 redisUri,
+                redisPrefix,
                 tokenSecret,
                 tokenTtl,
                 roundTimeout,
