@@ -63,6 +63,8 @@ public final class GameServer implements AutoCloseable {
     private @Nullable GameService games;
     private @Nullable StatefulRedisConnection<String, String> redis;
     private @Nullable RedisClient redisClient;
+    private @Nullable RedisRelay relay;
+    private @Nullable WsGateway ws;
 
     private GameServer(String name, ServerConfig config) {
         this.name = name;
@@ -141,7 +143,9 @@ public final class GameServer implements AutoCloseable {
                         batch.size(),
                         cause.toString()))
                 .build();
-        limiter = TaskLimiter.builder(name + "-tasks").build();
+        TaskLimiter tasks = TaskLimiter.builder(name + "-tasks").build();
+        limiter = tasks;
+        String instanceId = name + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         Cache<String, byte[]> listCache;
         String redisUri = config.redisUri();
         if (redisUri != null) {
@@ -158,6 +162,7 @@ public final class GameServer implements AutoCloseable {
             StatefulRedisConnection<String, String> conn = client.connect();
             conn.setTimeout(Duration.ofSeconds(1));
             redis = conn;
+            relay = new RedisRelay(name + "-relay", redisUri, config.redisPrefix(), instanceId);
         } else {
             listCache = LocalCache.<String, byte[]>builder(name + "-games-list")
                     .maximumSize(1_000)
@@ -171,6 +176,21 @@ public final class GameServer implements AutoCloseable {
             log.info("{}: no token-secret configured; generated one (tokens are valid on this instance only)", name);
         }
         PlayerTokens tokens = new PlayerTokens(secret, config.tokenTtl(), Clock.systemUTC());
+        WsGateway gateway = new WsGateway(name, instanceId, config, tokens, tasks, relay);
+        ws = gateway;
+        GameEvents both = new GameEvents() {
+            @Override
+            public void gameStarted(long gameId, List<io.hal9.examples.game.Game.PlayerView> players) {
+                gateway.gameStarted(gameId, players);
+                events.gameStarted(gameId, players);
+            }
+
+            @Override
+            public void roundResolved(io.hal9.examples.game.Game.RoundResult result) {
+                gateway.roundResolved(result);
+                events.roundResolved(result);
+            }
+        };
         GameService g = new GameService(
                 name,
                 new GameStore(d.router()),
@@ -179,9 +199,11 @@ public final class GameServer implements AutoCloseable {
                 limiter,
                 listCache,
                 tokens,
-                events,
+                both,
                 config.maxLiveGames());
         games = g;
+        gateway.bind(g);
+        gateway.start();
         sched.scheduleWithFixedDelay(
                 () -> {
                     try {
@@ -255,6 +277,20 @@ public final class GameServer implements AutoCloseable {
     }
 
     /**
+     * The WebSocket URL without a token, e.g. {@code ws://127.0.0.1:8081/ws}.
+     *
+     * @return the URL; append {@code ?token=...}
+     */
+    public String wsUrl() {
+        WsGateway g = ws;
+        if (g == null) {
+            throw new IllegalStateException(name + ": not started");
+        }
+        String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
+        return "ws://" + host + ":" + g.port() + "/ws";
+    }
+
+    /**
      * The URLs worth printing at start.
      *
      * @return one line per URL
@@ -290,6 +326,10 @@ public final class GameServer implements AutoCloseable {
             return;
         }
         log.info("{}: shutting down", name);
+        WsGateway gateway = ws;
+        if (gateway != null) {
+            gateway.close(); // stops accepting, closes every session with 1001
+        }
         HttpServer s = http;
         if (s != null) {
             // stops accepting at once, then waits (at most the delay) for exchanges in flight
@@ -325,6 +365,10 @@ public final class GameServer implements AutoCloseable {
             } catch (Exception e) {
                 log.warn("{}: closing {} failed", name, c, e);
             }
+        }
+        RedisRelay rl = relay;
+        if (rl != null) {
+            rl.close();
         }
         StatefulRedisConnection<String, String> r = redis;
         if (r != null) {

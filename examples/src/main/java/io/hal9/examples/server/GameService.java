@@ -240,10 +240,22 @@ final class GameService implements AutoCloseable {
     }
 
     Moved move(long gameId, long playerId, Move move) {
+        return move(gameId, playerId, move, 0);
+    }
+
+    /**
+     * Plays a move; with {@code expectedRound} > 0 the move is refused (409 {@code stale_round}) unless
+     * that round is open, so that a late move is not counted in the next round.
+     */
+    Moved move(long gameId, long playerId, Move move, int expectedRound) {
         Live l = hosted(gameId);
         l.lock().lock();
         try {
             Game g = alive(l, gameId);
+            if (expectedRound > 0 && g.status() == GameStatus.RUNNING && expectedRound != g.round()) {
+                throw ApiException.conflict(
+                        "stale_round", "round " + expectedRound + " is not open; round " + g.round() + " is");
+            }
             switch (g.canMove(playerId)) {
                 case ACCEPTED -> {}
                 case ALREADY_MOVED ->
@@ -409,6 +421,12 @@ final class GameService implements AutoCloseable {
                 r.playerCount(),
                 r.createdAt().toString(),
                 players);
+    }
+
+    /** Whether this instance hosts the game (it is waiting or running here). */
+    boolean hosts(long gameId) {
+        Live l = live.get(gameId);
+        return l != null && !l.released;
     }
 
     int liveGames() {

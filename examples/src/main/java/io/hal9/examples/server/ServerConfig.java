@@ -32,6 +32,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param host address to bind
  * @param port HTTP port, 0 for any free port
+ * @param wsPort WebSocket port, 0 for any free port
+ * @param wsMaxConnections most WebSocket connections at once
  * @param dbUrl JDBC URL of the PostgreSQL primary, or null for the embedded database
  * @param dbReadUrls JDBC URLs of read replicas (may be empty)
  * @param dbUser database user, or null to take it from the URL
@@ -52,6 +54,8 @@ import org.jspecify.annotations.Nullable;
 public record ServerConfig(
         String host,
         int port,
+        int wsPort,
+        int wsMaxConnections,
         @Nullable String dbUrl,
         List<String> dbReadUrls,
         @Nullable String dbUser,
@@ -79,6 +83,11 @@ public record ServerConfig(
         }
         dbReadUrls = List.copyOf(dbReadUrls);
         range("port", port, 0, 65_535);
+        range("ws-port", wsPort, 0, 65_535);
+        range("ws-max-connections", wsMaxConnections, 1, 1_000_000);
+        if (port != 0 && port == wsPort) {
+            throw new ConfigException("server: ws-port must differ from port (" + port + "), was " + wsPort);
+        }
         range("db-max-connections", dbMaxConnections, 1, 1_000);
         range("partitions-ahead", partitionsAhead, 0, 40);
         range("max-live-games", maxLiveGames, 1, 10_000_000);
@@ -120,6 +129,8 @@ public record ServerConfig(
     private static final List<Option> OPTIONS = List.of(
             new Option("host", "127.0.0.1", "address to bind (0.0.0.0 for every interface)"),
             new Option("port", "8080", "HTTP port; 0 picks a free one"),
+            new Option("ws-port", "8081", "WebSocket port (path /ws); 0 picks a free one"),
+            new Option("ws-max-connections", "10000", "most WebSocket connections at once"),
             new Option("db-url", null, "JDBC URL of the PostgreSQL primary; unset: embedded H2 in memory"),
             new Option("db-read-urls", null, "comma-separated JDBC URLs of PostgreSQL read replicas"),
             new Option("db-user", null, "database user (else from the URL)"),
@@ -251,6 +262,8 @@ public record ServerConfig(
         return new ServerConfig(
                 req(values, "host"),
                 integer(values, "port"),
+                integer(values, "ws-port"),
+                integer(values, "ws-max-connections"),
                 values.get("db-url"),
                 list(values.get("db-read-urls")),
                 values.get("db-user"),
@@ -288,6 +301,8 @@ public record ServerConfig(
         return new ServerConfig(
                 host,
                 newPort,
+                wsPort,
+                wsMaxConnections,
                 dbUrl,
                 dbReadUrls,
                 dbUser,

@@ -1,0 +1,390 @@
+package io.hal9.examples.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hal9.core.Admission;
+import io.hal9.core.TaskLimiter;
+import io.hal9.examples.game.Game;
+import io.hal9.examples.game.Move;
+import io.hal9.ws.Codecs;
+import io.hal9.ws.HandshakeDecision;
+import io.hal9.ws.Room;
+import io.hal9.ws.RoomBus;
+import io.hal9.ws.Session;
+import io.hal9.ws.WsHandler;
+import io.hal9.ws.WsServer;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * WebSocket gameplay through hal9-ws: {@code /ws?token=...} (optionally {@code &game=ID}) checks the
+ * player token at the handshake (401 for a forged, malformed or expired token, 403 for a token of
+ * another game), joins the session to its game's room, takes moves, and sends round results to the
+ * room (encoded once, fanned out to local sessions, carried to other instances by the room bus).
+ * The JSON protocol is in examples/README.md.
+ *
+ * <p>Moves are applied on the {@link TaskLimiter} (the event loop must not block on the game lock or
+ * the database). A move for a game another instance hosts is forwarded through the {@link RedisRelay}
+ * when Redis is configured, else refused.
+ *
+ * <p>Limits: those of the WebSocket server (connections, frame size, send queue, inbound rate; see
+ * {@link WsServer}); a move arriving while the task limiter is full is answered with an
+ * {@code overloaded} error frame and not played.
+ *
+ * <p>Thread safety: safe for concurrent use.
+ */
+final class WsGateway implements GameEvents, AutoCloseable {
+    /*
+     * Design / Concurrency / Invariants: rooms holds the rooms this instance uses: one per game with
+     * local sessions, and one per hosted game from its start to its end (the host must publish
+     * results even with no local session). A room is created by computeIfAbsent and closed and
+     * removed when its last local session leaves and the game is not hosted here, or when the hosted
+     * game finishes. sessions maps session ids to open sessions, for refusals coming back from the
+     * host of a forwarded move. games is set once by bind() before start().
+     */
+    private static final Logger log = LoggerFactory.getLogger(WsGateway.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String GAME = "gameId";
+    static final String PLAYER = "playerId";
+
+    private final String name;
+    private final String instanceId;
+    private final PlayerTokens tokens;
+    private final TaskLimiter limiter;
+    private final @Nullable RedisRelay relay;
+    private final WsServer<JsonNode> server;
+    private final Map<Long, Room<JsonNode>> rooms = new ConcurrentHashMap<>();
+    private final Map<Long, Session<JsonNode>> sessions = new ConcurrentHashMap<>();
+    private volatile @Nullable GameService games;
+
+    WsGateway(
+            String name,
+            String instanceId,
+            ServerConfig config,
+            PlayerTokens tokens,
+            TaskLimiter limiter,
+            @Nullable RedisRelay relay) {
+        this.name = name;
+        this.instanceId = instanceId;
+        this.tokens = tokens;
+        this.limiter = limiter;
+        this.relay = relay;
+        WsServer.Builder<JsonNode> b = WsServer.builder(name + "-ws", Codecs.json(JsonNode.class), new Handler())
+                .host(config.host())
+                .port(config.wsPort())
+                .path("/ws")
+                .maxConnections(config.wsMaxConnections())
+                .maxConnectionsPerIp(config.wsMaxConnections())
+                .instanceId(instanceId)
+                .closeTimeout(java.time.Duration.ofSeconds(5))
+                .authenticator(req -> CompletableFuture.completedFuture(
+                        authenticate(req.queryParameter("token"), req.queryParameter("game"))));
+        RoomBus bus = relay;
+        if (bus != null) {
+            b.roomBus(bus);
+        }
+        this.server = b.build();
+        if (relay != null) {
+            relay.onMove(this::onForwardedMove);
+            relay.onReply(this::onReply);
+        }
+    }
+
+    void bind(GameService service) {
+        this.games = Objects.requireNonNull(service, "service");
+    }
+
+    void start() {
+        server.start();
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    private GameService games() {
+        GameService g = games;
+        if (g == null) {
+            throw new IllegalStateException(name + ": WebSocket gateway used before bind()");
+        }
+        return g;
+    }
+
+    /** The handshake's decision for a token (and the game the client names, if any). */
+    HandshakeDecision authenticate(@Nullable String token, @Nullable String game) {
+        if (token == null || token.isEmpty()) {
+            return HandshakeDecision.reject(401, "missing token: connect to /ws?token=<player token>");
+        }
+        long gameId;
+        if (game != null && !game.isEmpty()) {
+            try {
+                gameId = Long.parseLong(game);
+            } catch (NumberFormatException e) {
+                return HandshakeDecision.reject(400, "game must be a game id");
+            }
+        } else {
+            int dot = token.indexOf('.');
+            try {
+                gameId = Long.parseLong(dot < 0 ? token : token.substring(0, dot));
+            } catch (NumberFormatException e) {
+                return HandshakeDecision.reject(401, "invalid token");
+            }
+        }
+        PlayerTokens.Verification v = tokens.verify(token, gameId);
+        return switch (v.status()) {
+            case VALID -> HandshakeDecision.accept(Map.of(GAME, gameId, PLAYER, v.playerId()));
+            case EXPIRED -> HandshakeDecision.reject(401, "token expired");
+            case OTHER_GAME -> HandshakeDecision.reject(403, "token for another game");
+            case MALFORMED, FORGED -> HandshakeDecision.reject(401, "invalid token");
+        };
+    }
+
+    private Room<JsonNode> room(long gameId) {
+        return rooms.computeIfAbsent(gameId, id -> server.room("game:" + id));
+    }
+
+    private void closeRoomIfUnused(long gameId) {
+        rooms.computeIfPresent(gameId, (id, r) -> {
+            if (r.size() == 0 && !games().hosts(id)) {
+                r.close();
+                return null;
+            }
+            return r;
+        });
+    }
+
+    // ---- GameEvents: called by the host under the game's lock; broadcasting never blocks ----
+
+    @Override
+    public void gameStarted(long gameId, List<Game.PlayerView> players) {
+        ObjectNode m = JSON.createObjectNode()
+                .put("type", "started")
+                .put("gameId", gameId)
+                .put("round", 1);
+        m.set("players", JSON.valueToTree(players));
+        room(gameId).broadcast(m);
+    }
+
+    @Override
+    public void roundResolved(Game.RoundResult result) {
+        ObjectNode m = JSON.valueToTree(HttpApi.RoundJson.of(result));
+        ObjectNode out = JSON.createObjectNode().put("type", "result");
+        out.setAll(m);
+        room(result.gameId()).broadcast(out);
+        if (result.nextRound() == 0) {
+            // the game is over: the room goes now, or when the last local player disconnects
+            rooms.computeIfPresent(result.gameId(), (id, r) -> {
+                if (r.size() == 0) {
+                    r.close();
+                    return null;
+                }
+                return r;
+            });
+        }
+    }
+
+    // ---- moves ----
+
+    private void play(Session<JsonNode> s, long gameId, long playerId, Move move, int round) {
+        GameService g = games();
+        if (g.hosts(gameId)) {
+            try {
+                g.move(gameId, playerId, move, round);
+            } catch (ApiException e) {
+                s.trySend(error(e.error(), Objects.requireNonNullElse(e.getMessage(), e.error())));
+            }
+            return;
+        }
+        RedisRelay r = relay;
+        if (r == null) {
+            s.trySend(error("game_on_other_instance", "game " + gameId + " is not hosted by this instance"));
+            return;
+        }
+        ObjectNode fwd = JSON.createObjectNode()
+                .put("gameId", gameId)
+                .put("playerId", playerId)
+                .put("move", move.wireName())
+                .put("round", round)
+                .put("origin", instanceId)
+                .put("session", s.id());
+        r.forwardMove(bytes(fwd));
+    }
+
+    private void onForwardedMove(byte[] raw) {
+        JsonNode m = parse(raw);
+        if (m == null) {
+            return;
+        }
+        long gameId = m.path("gameId").asLong();
+        if (m.path("origin").asText().equals(instanceId) || !games().hosts(gameId)) {
+            return; // not ours to apply
+        }
+        Move move = Move.parse(m.path("move").asText());
+        if (move == null) {
+            return;
+        }
+        long playerId = m.path("playerId").asLong();
+        int round = m.path("round").asInt();
+        String origin = m.path("origin").asText();
+        long session = m.path("session").asLong();
+        Admission a = limiter.tryExecute(() -> {
+            try {
+                games().move(gameId, playerId, move, round);
+            } catch (ApiException e) {
+                replyError(origin, session, e.error(), Objects.requireNonNullElse(e.getMessage(), e.error()));
+            }
+        });
+        if (!a.isAccepted()) {
+            replyError(origin, session, "overloaded", "the game's host is saturated; retry the move");
+        }
+    }
+
+    private void replyError(String origin, long session, String error, String detail) {
+        RedisRelay r = relay;
+        if (r != null) {
+            ObjectNode reply = JSON.createObjectNode().put("session", session);
+            reply.setAll(error(error, detail));
+            r.reply(origin, bytes(reply));
+        }
+    }
+
+    private void onReply(byte[] raw) {
+        JsonNode m = parse(raw);
+        if (m == null) {
+            return;
+        }
+        Session<JsonNode> s = sessions.get(m.path("session").asLong());
+        if (s != null) {
+            s.trySend(error(m.path("error").asText(), m.path("detail").asText()));
+        }
+    }
+
+    private static @Nullable JsonNode parse(byte[] raw) {
+        try {
+            return JSON.readTree(raw);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static byte[] bytes(JsonNode n) {
+        try {
+            return JSON.writeValueAsBytes(n);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static ObjectNode error(String error, String detail) {
+        return JSON.createObjectNode().put("type", "error").put("error", error).put("detail", detail);
+    }
+
+    private final class Handler implements WsHandler<JsonNode> {
+        @Override
+        public void onOpen(Session<JsonNode> s) {
+            long gameId = (Long) s.attributes().get(GAME);
+            long playerId = (Long) s.attributes().get(PLAYER);
+            sessions.put(s.id(), s);
+            room(gameId).join(s);
+            Admission a = limiter.tryExecute(() -> {
+                ObjectNode w = JSON.createObjectNode()
+                        .put("type", "welcome")
+                        .put("gameId", gameId)
+                        .put("playerId", playerId);
+                try {
+                    GameService.GameView v = games().get(gameId);
+                    w.put("status", v.status()).put("round", v.round());
+                } catch (ApiException e) {
+                    w.put("status", "unknown");
+                }
+                s.trySend(w);
+            });
+            if (!a.isAccepted()) {
+                s.trySend(JSON.createObjectNode()
+                        .put("type", "welcome")
+                        .put("gameId", gameId)
+                        .put("playerId", playerId));
+            }
+        }
+
+        @Override
+        public void onMessage(Session<JsonNode> s, JsonNode m) {
+            long gameId = (Long) s.attributes().get(GAME);
+            long playerId = (Long) s.attributes().get(PLAYER);
+            String type = m.path("type").asText("");
+            switch (type) {
+                case "move" -> {
+                    Move move = Move.parse(m.path("move").asText(""));
+                    if (move == null) {
+                        s.trySend(error(
+                                "bad_move",
+                                "move must be one of rock, paper, scissors, lizard, spock, was " + m.get("move")));
+                        return;
+                    }
+                    JsonNode r = m.get("round");
+                    if (r != null && (!r.canConvertToInt() || r.asInt() < 1)) {
+                        s.trySend(error("bad_round", "round must be a positive integer, was " + r));
+                        return;
+                    }
+                    int round = r == null ? 0 : r.asInt();
+                    if (!limiter.tryExecute(() -> play(s, gameId, playerId, move, round))
+                            .isAccepted()) {
+                        s.trySend(error("overloaded", "the server is saturated; retry the move"));
+                    }
+                }
+                case "leave" -> {
+                    Admission a = limiter.tryExecute(() -> {
+                        try {
+                            games().leave(gameId, playerId);
+                            s.close(1000, "left the game");
+                        } catch (ApiException e) {
+                            s.trySend(error(e.error(), Objects.requireNonNullElse(e.getMessage(), e.error())));
+                        }
+                    });
+                    if (!a.isAccepted()) {
+                        s.trySend(error("overloaded", "the server is saturated; retry"));
+                    }
+                }
+                default -> s.trySend(error("unknown_type", "type must be move or leave, was '" + type + "'"));
+            }
+        }
+
+        @Override
+        public void onClose(Session<JsonNode> s, int code, String reason) {
+            sessions.remove(s.id());
+            Object g = s.attributes().get(GAME);
+            if (g instanceof Long gameId) {
+                Room<JsonNode> r = rooms.get(gameId);
+                if (r != null) {
+                    r.leave(s);
+                }
+                if (games != null) {
+                    closeRoomIfUnused(gameId);
+                }
+            }
+        }
+
+        @Override
+        public void onDecodeError(Session<JsonNode> s, RuntimeException e) {
+            s.trySend(error("bad_json", "the message is not valid JSON"));
+        }
+    }
+
+    int sessionCount() {
+        return server.sessionCount();
+    }
+
+    @Override
+    public void close() {
+        server.close(); // closes every session with 1001
+        log.debug("{}: WebSocket gateway closed", name);
+    }
+}

@@ -1,0 +1,142 @@
+package io.hal9.examples.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** WebSocket gameplay on embedded defaults: the protocol, the handshake's refusals, the 1001 at shutdown. */
+@Timeout(60)
+class WsGameplayTest {
+    private static final String SECRET = "ws-test-secret-0123456789";
+    private GameServer server;
+    private ApiClient api;
+
+    @BeforeEach
+    void start() {
+        server = GameServer.start(
+                "ws-test",
+                ServerConfig.parse(
+                        new String[] {
+                            "--port", "0", "--ws-port", "0", "--token-secret", SECRET, "--round-timeout", "30s"
+                        },
+                        Map.of()));
+        api = new ApiClient(server.baseUrl());
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private String ws(String token) {
+        return server.wsUrl() + "?token=" + token;
+    }
+
+    @Test
+    void twoPlayersPlayOverWebSocketsWithOneResultFramePerRound() {
+        long id = api.createGame(2, 2);
+        String ta = api.join(id, "ann");
+        WsClient a = WsClient.connect(ws(ta));
+        JsonNode welcome = a.next("welcome");
+        assertThat(welcome.get("gameId").asLong()).isEqualTo(id);
+        assertThat(welcome.get("status").asText()).isEqualTo("waiting");
+        String tb = api.join(id, "bob");
+        assertThat(a.next("started").get("players")).hasSize(2);
+        WsClient b = WsClient.connect(ws(tb));
+        assertThat(b.next("welcome").get("status").asText()).isEqualTo("running");
+
+        a.send("{\"type\":\"move\",\"round\":1,\"move\":\"rock\"}");
+        b.send("{\"type\":\"move\",\"round\":1,\"move\":\"paper\"}");
+        for (WsClient c : new WsClient[] {a, b}) {
+            JsonNode r = c.next("result");
+            assertThat(r.get("round").asInt()).isEqualTo(1);
+            assertThat(r.at("/players/1/points").asInt()).isEqualTo(1);
+            assertThat(r.get("nextRound").asInt()).isEqualTo(2);
+        }
+        a.send("{\"type\":\"move\",\"move\":\"spock\"}");
+        b.send("{\"type\":\"move\",\"move\":\"scissors\"}"); // Spock smashes scissors
+        for (WsClient c : new WsClient[] {a, b}) {
+            JsonNode r = c.next("result");
+            assertThat(r.get("round").asInt()).isEqualTo(2);
+            assertThat(r.get("status").asText()).isEqualTo("finished");
+            assertThat(r.get("winners")).hasSize(2); // 1 point each
+        }
+        a.close();
+        b.close();
+    }
+
+    @Test
+    void badMessagesAreAnsweredWithErrorFrames() {
+        long id = api.createGame(2, 3);
+        WsClient a = WsClient.connect(ws(api.join(id, "ann")));
+        a.next("welcome");
+        a.send("{\"type\":\"move\",\"move\":\"rock\"}");
+        assertThat(a.next("error").get("error").asText()).isEqualTo("game_not_running");
+        api.join(id, "bob");
+        a.send("{\"type\":\"move\",\"move\":\"dynamite\"}");
+        assertThat(a.next("error").get("error").asText()).isEqualTo("bad_move");
+        a.send("{\"type\":\"dance\"}");
+        assertThat(a.next("error").get("error").asText()).isEqualTo("unknown_type");
+        a.send("{\"type\":\"move\",\"round\":2,\"move\":\"rock\"}");
+        assertThat(a.next("error").get("error").asText()).isEqualTo("stale_round");
+        a.send("{\"type\":\"move\",\"round\":1,\"move\":\"rock\"}");
+        a.send("{\"type\":\"move\",\"round\":1,\"move\":\"rock\"}");
+        assertThat(a.next("error").get("error").asText()).isEqualTo("already_moved");
+        a.close();
+    }
+
+    @Test
+    void theHandshakeRefusesForgedExpiredAndForeignTokens() {
+        long id = api.createGame(2, 3);
+        String token = api.join(id, "ann");
+        long other = api.createGame(2, 3);
+        String[] p = token.split("\\.");
+        String forged = p[0] + "." + (Long.parseLong(p[1]) + 1) + "." + p[2] + "." + p[3];
+        PlayerTokens yesterday = new PlayerTokens(
+                SECRET,
+                Duration.ofHours(1),
+                Clock.fixed(Instant.now().minus(Duration.ofDays(1)), java.time.ZoneOffset.UTC));
+        String expired = yesterday.issue(id, Long.parseLong(p[1]));
+
+        assertThat(WsClient.refusal(server.wsUrl())).isEqualTo(401);
+        assertThat(WsClient.refusal(ws(forged))).isEqualTo(401);
+        assertThat(WsClient.refusal(ws("garbage"))).isEqualTo(401);
+        assertThat(WsClient.refusal(ws(expired))).isEqualTo(401);
+        assertThat(WsClient.refusal(ws(token) + "&game=" + other)).isEqualTo(403);
+        // the genuine token still works
+        WsClient ok = WsClient.connect(ws(token) + "&game=" + id);
+        assertThat(ok.next("welcome").get("playerId").asLong()).isEqualTo(Long.parseLong(p[1]));
+        ok.close();
+    }
+
+    @Test
+    void shutdownClosesEverySessionWith1001() {
+        long id = api.createGame(2, 3);
+        WsClient a = WsClient.connect(ws(api.join(id, "ann")));
+        a.next("welcome");
+        server.close();
+        assertThat(a.awaitClose()).isEqualTo(1001);
+    }
+
+    @Test
+    void aPlayerWhoLeavesOverTheSocketEndsATwoPlayerGame() {
+        long id = api.createGame(2, 3);
+        WsClient a = WsClient.connect(ws(api.join(id, "ann")));
+        WsClient b = WsClient.connect(ws(api.join(id, "bob")));
+        a.next("welcome");
+        b.next("welcome");
+        b.send("{\"type\":\"leave\"}");
+        JsonNode r = a.next("result");
+        assertThat(r.get("status").asText()).isEqualTo("finished");
+        assertThat(b.awaitClose()).isEqualTo(1000);
+        a.close();
+    }
+}
