@@ -15,8 +15,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -59,6 +63,9 @@ final class RedisRelay implements RoomBus {
     private final StatefulRedisConnection<String, byte[]> pub;
     private final StatefulRedisPubSubConnection<String, byte[]> sub;
     private final Map<String, List<Subscriber>> rooms = new ConcurrentHashMap<>();
+    /** Redis's confirmation of each room channel subscription, for {@link #awaitSubscribed}. */
+    private final Map<String, CompletableFuture<Void>> subscribed = new ConcurrentHashMap<>();
+
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder lost = new LongAdder();
     private volatile Consumer<byte[]> moveHandler = m -> {};
@@ -208,7 +215,10 @@ final class RedisRelay implements RoomBus {
         if (first[0] && !closed.get()) {
             // Asynchronous: this runs on a WebSocket event loop, which must not block. A broadcast
             // published before Redis confirms the subscription (a millisecond or so) is missed.
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            subscribed.put(roomId, done);
             sub.async().subscribe(roomChannel(roomId)).whenComplete((v, e) -> {
+                done.complete(null);
                 if (e != null) {
                     log.warn("{}: cannot subscribe to room {} on Redis: {}", name, roomId, e.toString());
                 }
@@ -225,7 +235,27 @@ final class RedisRelay implements RoomBus {
             return list.isEmpty() ? null : list;
         });
         if (last[0] && !closed.get()) {
+            subscribed.remove(roomId);
             sub.async().unsubscribe(roomChannel(roomId));
+        }
+    }
+
+    /**
+     * Waits (at most {@code timeout}) until Redis has confirmed the room's subscription, so that a
+     * session told "welcome" after this call misses no broadcast of other instances. Blocks: call it
+     * from a virtual thread, never from an event loop.
+     */
+    void awaitSubscribed(String roomId, Duration timeout) {
+        CompletableFuture<Void> f = subscribed.get(roomId);
+        if (f == null) {
+            return;
+        }
+        try {
+            f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.debug("{}: room {} not confirmed by Redis within {}", name, roomId, timeout);
         }
     }
 

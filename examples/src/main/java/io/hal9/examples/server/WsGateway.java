@@ -15,6 +15,7 @@ import io.hal9.ws.Session;
 import io.hal9.ws.WsHandler;
 import io.hal9.ws.WsServer;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -84,7 +85,7 @@ final class WsGateway implements GameEvents, AutoCloseable {
                 .maxConnections(config.wsMaxConnections())
                 .maxConnectionsPerIp(config.wsMaxConnections())
                 .instanceId(instanceId)
-                .closeTimeout(java.time.Duration.ofSeconds(5))
+                .closeTimeout(Duration.ofSeconds(5))
                 .authenticator(req -> CompletableFuture.completedFuture(
                         authenticate(req.queryParameter("token"), req.queryParameter("game"))));
         RoomBus bus = relay;
@@ -295,6 +296,11 @@ final class WsGateway implements GameEvents, AutoCloseable {
             sessions.put(s.id(), s);
             room(gameId).join(s);
             Admission a = limiter.tryExecute(() -> {
+                RedisRelay r = relay;
+                if (r != null) {
+                    // after "welcome" the player misses no broadcast from another instance
+                    r.awaitSubscribed("game:" + gameId, Duration.ofSeconds(1));
+                }
                 ObjectNode w = JSON.createObjectNode()
                         .put("type", "welcome")
                         .put("gameId", gameId)

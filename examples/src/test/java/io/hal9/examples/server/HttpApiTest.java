@@ -23,7 +23,9 @@ class HttpApiTest {
         server = GameServer.start(
                 "http-test",
                 ServerConfig.parse(
-                        new String[] {"--port", "0", "--round-timeout", "200ms", "--cache-ttl", "50ms"}, Map.of()));
+                        new String[] {"--port", "0", "--ws-port", "0", "--round-timeout", "200ms", "--cache-ttl", "50ms"
+                        },
+                        Map.of()));
         api = new ApiClient(server.baseUrl());
     }
 

@@ -27,8 +27,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 class PostgresServerTest {
 
     private static ServerConfig config(PostgresService pg, String... extra) {
-        List<String> args =
-                new ArrayList<>(List.of("--port", "0", "--db-url", pg.jdbcUrl(), "--db-max-connections", "4"));
+        List<String> args = new ArrayList<>(
+                List.of("--port", "0", "--ws-port", "0", "--db-url", pg.jdbcUrl(), "--db-max-connections", "4"));
         args.addAll(List.of(extra));
         return ServerConfig.parse(args.toArray(String[]::new), Map.of());
     }

@@ -27,6 +27,8 @@ class RedisModeTest {
                 new String[] {
                     "--port",
                     "0",
+                    "--ws-port",
+                    "0",
                     "--db-url",
                     pg.jdbcUrl(),
                     "--db-max-connections",

@@ -52,6 +52,8 @@ class SigtermTest {
                 Main.class.getName(),
                 "--port",
                 "0",
+                "--ws-port",
+                "0",
                 "--db-url",
                 pg.jdbcUrl(),
                 "--db-max-connections",

@@ -1,0 +1,87 @@
+package io.hal9.examples.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.hal9.testkit.PostgresService;
+import io.hal9.testkit.RedisService;
+import io.hal9.testkit.RequiresPostgres;
+import io.hal9.testkit.RequiresRedis;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Two instances sharing PostgreSQL and Redis (in one JVM): a player connected to instance A and a
+ * player connected to instance B play the same game to the end. A hosts the game; B forwards its
+ * player's moves through Redis, and A's round results reach B's player through the Redis room bus.
+ */
+@RequiresPostgres
+@RequiresRedis
+@Timeout(90)
+class TwoInstancesTest {
+    private static ServerConfig config(PostgresService pg, RedisService redis) {
+        return ServerConfig.parse(
+                new String[] {
+                    "--port",
+                    "0",
+                    "--ws-port",
+                    "0",
+                    "--db-url",
+                    pg.jdbcUrl(),
+                    "--db-max-connections",
+                    "3",
+                    "--redis-uri",
+                    redis.uri(),
+                    "--redis-prefix",
+                    redis.keyPrefix(),
+                    "--token-secret",
+                    "shared-secret-of-both-instances",
+                    "--round-timeout",
+                    "30s"
+                },
+                Map.of());
+    }
+
+    @Test
+    void aPlayerOnEachInstancePlayTheSameGameToTheEnd(PostgresService pg, RedisService redis) throws SQLException {
+        long id;
+        try (GameServer a = GameServer.start("game-a", config(pg, redis));
+                GameServer b = GameServer.start("game-b", config(pg, redis))) {
+            ApiClient apiA = new ApiClient(a.baseUrl());
+            id = apiA.createGame(2, 3);
+            WsClient ann = WsClient.connect(a.wsUrl() + "?token=" + apiA.join(id, "ann"));
+            WsClient bob = WsClient.connect(b.wsUrl() + "?token=" + apiA.join(id, "bob"));
+            ann.next("welcome");
+            assertThat(bob.next("welcome").get("status").asText()).isEqualTo("running");
+
+            List<String> annMoves = List.of("rock", "paper", "spock");
+            List<String> bobMoves = List.of("scissors", "paper", "lizard");
+            JsonNode last = null;
+            for (int round = 1; round <= 3; round++) {
+                ann.send("{\"type\":\"move\",\"round\":" + round + ",\"move\":\"" + annMoves.get(round - 1) + "\"}");
+                bob.send("{\"type\":\"move\",\"round\":" + round + ",\"move\":\"" + bobMoves.get(round - 1) + "\"}");
+                JsonNode ra = ann.next("result");
+                JsonNode rb = bob.next("result");
+                assertThat(ra.get("round").asInt()).isEqualTo(round);
+                assertThat(rb).isEqualTo(ra);
+                last = ra;
+            }
+            // rock beats scissors, paper ties paper, lizard poisons Spock: 1 point each
+            assertThat(last.get("status").asText()).isEqualTo("finished");
+            assertThat(last.get("winners")).hasSize(2);
+            assertThat(last.findValues("score").stream().map(JsonNode::asInt)).containsExactly(1, 1);
+        }
+        try (Connection c = pg.open();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM actions WHERE game_id = " + id)) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(6);
+        }
+    }
+}
