@@ -9,6 +9,7 @@ import io.hal9.core.ActionBatcher;
 import io.hal9.core.TaskLimiter;
 import io.hal9.core.Ticker;
 import io.hal9.pool.jdbc.JdbcBatchSink;
+import io.hal9.ws.WsServerStats;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
@@ -308,6 +309,42 @@ public final class GameServer implements AutoCloseable {
     public boolean embeddedDatabase() {
         Database d = db;
         return d != null && d.embedded();
+    }
+
+    /**
+     * A snapshot of what the server's parts counted (what hal9-metrics will bind).
+     *
+     * @param liveGames waiting or running games hosted here
+     * @param roundTimeouts rounds resolved by their timeout since start
+     * @param actions the action batcher's counters (accepted, written, batches, refusals...)
+     * @param tasks the task limiter's counters
+     * @param ws the WebSocket server's counters
+     * @param relayLost broadcasts and forwarded moves Redis did not take (0 without Redis)
+     */
+    public record Stats(
+            int liveGames,
+            long roundTimeouts,
+            ActionBatcher.BatcherStats actions,
+            TaskLimiter.Stats tasks,
+            WsServerStats ws,
+            long relayLost) {}
+
+    /**
+     * The server's counters now.
+     *
+     * @return a snapshot
+     * @throws IllegalStateException before the server has started
+     */
+    public Stats stats() {
+        GameService g = games;
+        ActionBatcher<GameStore.ActionRow> a = actions;
+        TaskLimiter l = limiter;
+        WsGateway w = ws;
+        if (g == null || a == null || l == null || w == null) {
+            throw new IllegalStateException(name + ": not started");
+        }
+        RedisRelay r = relay;
+        return new Stats(g.liveGames(), g.timeouts(), a.stats(), l.stats(), w.stats(), r == null ? 0 : r.lost());
     }
 
     /**

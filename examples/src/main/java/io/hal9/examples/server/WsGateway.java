@@ -14,6 +14,7 @@ import io.hal9.ws.RoomBus;
 import io.hal9.ws.Session;
 import io.hal9.ws.WsHandler;
 import io.hal9.ws.WsServer;
+import io.hal9.ws.WsServerStats;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -386,6 +387,10 @@ final class WsGateway implements GameEvents, AutoCloseable {
 
     int sessionCount() {
         return server.sessionCount();
+    }
+
+    WsServerStats stats() {
+        return server.stats();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.hal9.examples.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
@@ -69,6 +70,11 @@ class WsGameplayTest {
             assertThat(r.get("status").asText()).isEqualTo("finished");
             assertThat(r.get("winners")).hasSize(2); // 1 point each
         }
+        GameServer.Stats stats = server.stats();
+        assertThat(stats.actions().accepted()).isEqualTo(4);
+        assertThat(stats.ws().openConnections()).isEqualTo(2);
+        // the game leaves memory right after its last result is broadcast
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.stats().liveGames() == 0);
         a.close();
         b.close();
     }
