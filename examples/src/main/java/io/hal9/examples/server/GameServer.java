@@ -59,6 +59,7 @@ public final class GameServer implements AutoCloseable {
     private @Nullable ExecutorService httpExecutor;
     private @Nullable ScheduledExecutorService scheduler;
     private @Nullable ActionBatcher<GameStore.ActionRow> actions;
+    private @Nullable ActionBatcher<GameStore.GameState> states;
     private @Nullable TaskLimiter limiter;
     private @Nullable Database db;
     private @Nullable GameService games;
@@ -144,6 +145,21 @@ public final class GameServer implements AutoCloseable {
                         batch.size(),
                         cause.toString()))
                 .build();
+        JdbcBatchSink<GameStore.GameState> stateSink = JdbcBatchSink.builder(
+                        name + "-game-states", d.router().writes(), GameStore.UPDATE_GAME, GameStore.STATE_BINDER)
+                .build();
+        states = ActionBatcher.builder(name + "-game-states", stateSink)
+                .capacity(Math.max(config.maxLiveGames(), 2))
+                .maxBatchSize(Math.min(ActionBatcher.DEFAULT_MAX_BATCH_SIZE, Math.max(config.maxLiveGames(), 2)))
+                .aggregateBy(GameStore.GameState::id, (older, newer) -> newer)
+                .retryOn(JdbcBatchSink.retryOn())
+                .closeTimeout(config.shutdownTimeout())
+                .deadLetterHandler((batch, cause) -> log.error(
+                        "{}: {} game state updates could not be written and are dead-lettered: {}",
+                        name,
+                        batch.size(),
+                        cause.toString()))
+                .build();
         TaskLimiter tasks = TaskLimiter.builder(name + "-tasks").build();
         limiter = tasks;
         String instanceId = name + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
@@ -197,6 +213,7 @@ public final class GameServer implements AutoCloseable {
                 new GameStore(d.router()),
                 Ticker.system(),
                 actions,
+                states,
                 limiter,
                 listCache,
                 tokens,
@@ -389,6 +406,10 @@ public final class GameServer implements AutoCloseable {
         ActionBatcher<GameStore.ActionRow> a = actions;
         if (a != null) {
             a.close(); // writes everything accepted first
+        }
+        ActionBatcher<GameStore.GameState> st = states;
+        if (st != null) {
+            st.close(); // the games rows' last status and round
         }
         GameService g = games;
         if (g != null) {

@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The games this instance hosts, and the path of every change: the in-memory {@link Game} (reused
  * through an {@link ObjectPool}) decides, the database records, {@link GameEvents} tells the players.
+ * A round's new status and round number reach the {@code games} row through a second, aggregating
+ * batcher (the latest state per game wins), so resolving a round does not wait for an UPDATE.
  * Each accepted move goes through the {@link ActionBatcher} (one transaction per batch) before it is
  * acknowledged; round timeouts are swept by {@link #sweep()} and resolved on a {@link TaskLimiter}.
  *
@@ -103,6 +105,7 @@ final class GameService implements AutoCloseable {
     private final GameStore store;
     private final ObjectPool<Game> games;
     private final ActionBatcher<GameStore.ActionRow> actions;
+    private final ActionBatcher<GameStore.GameState> states;
     private final TaskLimiter limiter;
     private final Cache<String, byte[]> listCache;
     private final PlayerTokens tokens;
@@ -116,6 +119,7 @@ final class GameService implements AutoCloseable {
             GameStore store,
             Ticker ticker,
             ActionBatcher<GameStore.ActionRow> actions,
+            ActionBatcher<GameStore.GameState> states,
             TaskLimiter limiter,
             Cache<String, byte[]> listCache,
             PlayerTokens tokens,
@@ -124,6 +128,7 @@ final class GameService implements AutoCloseable {
         this.name = Objects.requireNonNull(name, "name");
         this.store = Objects.requireNonNull(store, "store");
         this.actions = Objects.requireNonNull(actions, "actions");
+        this.states = Objects.requireNonNull(states, "states");
         this.limiter = Objects.requireNonNull(limiter, "limiter");
         this.listCache = Objects.requireNonNull(listCache, "listCache");
         this.tokens = Objects.requireNonNull(tokens, "tokens");
@@ -363,7 +368,14 @@ final class GameService implements AutoCloseable {
     }
 
     private void afterRound(Live l, Game g, Game.RoundResult resolved) {
-        store.updateGame(g.id(), g.createdAt(), g.status(), g.round(), g.playerCount());
+        // The row's status and round go through an aggregating batcher (one UPDATE per game per batch,
+        // off this lock's path); if it is full, write now rather than lose the change. The final state
+        // is written at once: once the game leaves memory, reads of it go to the database.
+        GameStore.GameState state =
+                new GameStore.GameState(g.id(), g.createdAt(), g.status(), g.round(), g.playerCount());
+        if (g.status() == GameStatus.FINISHED || !states.trySubmit(state).isAccepted()) {
+            store.updateGame(g.id(), g.createdAt(), g.status(), g.round(), g.playerCount());
+        }
         events.roundResolved(resolved);
         if (g.status() == GameStatus.FINISHED) {
             List<GameStore.PlayerRow> rows = new ArrayList<>();

@@ -38,6 +38,21 @@ final class GameStore {
         ps.setObject(5, utc(a.createdAt()));
     };
 
+    /** The changing part of a {@code games} row, written in aggregated batches (latest per game wins). */
+    record GameState(long id, Instant createdAt, GameStatus status, int round, int playerCount) {}
+
+    static final String UPDATE_GAME = "UPDATE games SET status = ?, current_round = ?, player_count = ?,"
+            + " updated_at = ? WHERE id = ? AND created_at = ?";
+
+    static final StatementBinder<GameState> STATE_BINDER = (ps, g) -> {
+        ps.setString(1, g.status().wireName());
+        ps.setInt(2, g.round());
+        ps.setInt(3, g.playerCount());
+        ps.setObject(4, utc(now()));
+        ps.setLong(5, g.id());
+        ps.setObject(6, utc(g.createdAt()));
+    };
+
     /** A {@code games} row. */
     record GameRow(
             long id,
@@ -93,14 +108,8 @@ final class GameStore {
 
     void updateGame(long id, Instant createdAt, GameStatus status, int round, int playerCount) {
         router.writes(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE games SET status = ?, current_round = ?,"
-                    + " player_count = ?, updated_at = ? WHERE id = ? AND created_at = ?")) {
-                ps.setString(1, status.wireName());
-                ps.setInt(2, round);
-                ps.setInt(3, playerCount);
-                ps.setObject(4, utc(now()));
-                ps.setLong(5, id);
-                ps.setObject(6, utc(createdAt));
+            try (PreparedStatement ps = c.prepareStatement(UPDATE_GAME)) {
+                STATE_BINDER.bind(ps, new GameState(id, createdAt, status, round, playerCount));
                 return ps.executeUpdate();
             }
         });
