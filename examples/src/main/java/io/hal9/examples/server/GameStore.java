@@ -41,8 +41,12 @@ final class GameStore {
     /** The changing part of a {@code games} row, written in aggregated batches (latest per game wins). */
     record GameState(long id, Instant createdAt, GameStatus status, int round, int playerCount) {}
 
+    /**
+     * Monotonic: a state never overwrites a finished game or a later round, so a batched update that
+     * lands after a direct one (the final state is written directly) cannot take the row back.
+     */
     static final String UPDATE_GAME = "UPDATE games SET status = ?, current_round = ?, player_count = ?,"
-            + " updated_at = ? WHERE id = ? AND created_at = ?";
+            + " updated_at = ? WHERE id = ? AND created_at = ? AND status <> 'finished' AND current_round <= ?";
 
     static final StatementBinder<GameState> STATE_BINDER = (ps, g) -> {
         ps.setString(1, g.status().wireName());
@@ -51,6 +55,7 @@ final class GameStore {
         ps.setObject(4, utc(now()));
         ps.setLong(5, g.id());
         ps.setObject(6, utc(g.createdAt()));
+        ps.setInt(7, g.round());
     };
 
     /** A {@code games} row. */
