@@ -66,6 +66,7 @@ public final class LoadGenerator {
     private final LongAdder movesSent = new LongAdder();
     private final LongAdder results = new LongAdder();
     private final LongAdder wsErrors = new LongAdder();
+    private final Map<String, LongAdder> errorsByCode = new java.util.concurrent.ConcurrentHashMap<>();
     private final LongAdder httpRequests = new LongAdder();
     private final LongAdder httpErrors = new LongAdder();
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -317,6 +318,9 @@ public final class LoadGenerator {
                 JsonNode r = await(game.players.get(i), "result");
                 if (r == null || r.path("type").asText().equals("error")) {
                     wsErrors.increment();
+                    String code =
+                            r == null ? "no_result_in_30s" : r.path("error").asText();
+                    errorsByCode.computeIfAbsent(code, k -> new LongAdder()).increment();
                     return;
                 }
                 latencies.add(System.nanoTime() - sentAt[i]);
@@ -386,6 +390,9 @@ public final class LoadGenerator {
     }
 
     private void report(int games, int players, double seconds, long written, double kbPerGame) throws IOException {
+        if (!errorsByCode.isEmpty()) {
+            out.println("games stopped early, by reason: " + errorsByCode);
+        }
         long[] l = latencies.sorted();
         double p50 = percentileMs(l, 0.50);
         double p95 = percentileMs(l, 0.95);
