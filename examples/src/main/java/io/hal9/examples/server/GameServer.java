@@ -160,7 +160,10 @@ public final class GameServer implements AutoCloseable {
                         batch.size(),
                         cause.toString()))
                 .build();
-        TaskLimiter tasks = TaskLimiter.builder(name + "-tasks").build();
+        TaskLimiter tasks = TaskLimiter.builder(name + "-tasks")
+                .maxConcurrent(config.maxTasks())
+                .maxWaiting(config.maxWaitingTasks())
+                .build();
         limiter = tasks;
         String instanceId = name + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         Cache<String, byte[]> listCache;

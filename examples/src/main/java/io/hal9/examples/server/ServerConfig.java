@@ -49,6 +49,8 @@ import org.jspecify.annotations.Nullable;
  * @param partitionInterval how often partitions are checked and created
  * @param maxLiveGames most games kept in memory (waiting or running) at once
  * @param maxPendingActions capacity of the action batcher
+ * @param maxTasks tasks (moves, round timeouts, welcomes) running at once on the task limiter
+ * @param maxWaitingTasks tasks waiting for a place; beyond it a move is answered {@code overloaded}
  * @param shutdownTimeout how long shutdown waits for in-flight work and the final flush
  */
 public record ServerConfig(
@@ -71,6 +73,8 @@ public record ServerConfig(
         Duration partitionInterval,
         int maxLiveGames,
         int maxPendingActions,
+        int maxTasks,
+        int maxWaitingTasks,
         Duration shutdownTimeout) {
 
     /** Copies the list and checks ranges. */
@@ -92,6 +96,8 @@ public record ServerConfig(
         range("partitions-ahead", partitionsAhead, 0, 40);
         range("max-live-games", maxLiveGames, 1, 10_000_000);
         range("max-pending-actions", maxPendingActions, 2, 1 << 24);
+        range("max-tasks", maxTasks, 1, 100_000);
+        range("max-waiting-tasks", maxWaitingTasks, 0, 1_000_000);
         duration("token-ttl", tokenTtl, Duration.ofSeconds(1), Duration.ofDays(30));
         duration("round-timeout", roundTimeout, Duration.ofMillis(10), Duration.ofHours(1));
         duration("cache-ttl", cacheTtl, Duration.ofMillis(1), Duration.ofHours(1));
@@ -150,6 +156,8 @@ public record ServerConfig(
             new Option("partition-interval", "P1D", "how often the partition maintainer runs"),
             new Option("max-live-games", "100000", "most waiting or running games in memory"),
             new Option("max-pending-actions", "100000", "actions accepted but not yet written"),
+            new Option("max-tasks", "100", "tasks running at once on the task limiter"),
+            new Option("max-waiting-tasks", "10000", "tasks waiting for the task limiter; then moves are refused"),
             new Option("shutdown-timeout", "PT30S", "how long shutdown waits for the final flush"));
 
     /**
@@ -279,6 +287,8 @@ public record ServerConfig(
                 duration(values, "partition-interval"),
                 integer(values, "max-live-games"),
                 integer(values, "max-pending-actions"),
+                integer(values, "max-tasks"),
+                integer(values, "max-waiting-tasks"),
                 duration(values, "shutdown-timeout"));
     }
 
@@ -318,6 +328,8 @@ public record ServerConfig(
                 partitionInterval,
                 maxLiveGames,
                 maxPendingActions,
+                maxTasks,
+                maxWaitingTasks,
                 shutdownTimeout);
     }
 

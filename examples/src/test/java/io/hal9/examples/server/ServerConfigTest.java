@@ -85,6 +85,8 @@ class ServerConfigTest {
             "partition-interval",
             "max-live-games",
             "max-pending-actions",
+            "max-tasks",
+            "max-waiting-tasks",
             "shutdown-timeout",
             "config"
         }) {
