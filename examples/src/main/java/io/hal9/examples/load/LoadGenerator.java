@@ -27,6 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -66,7 +67,7 @@ public final class LoadGenerator {
     private final LongAdder movesSent = new LongAdder();
     private final LongAdder results = new LongAdder();
     private final LongAdder wsErrors = new LongAdder();
-    private final Map<String, LongAdder> errorsByCode = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, LongAdder> errorsByCode = new ConcurrentHashMap<>();
     private final LongAdder httpRequests = new LongAdder();
     private final LongAdder httpErrors = new LongAdder();
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -83,7 +84,6 @@ public final class LoadGenerator {
      * @param args options
      * @throws Exception when the run cannot start or a file cannot be written
      */
-    @SuppressWarnings("SystemOut") // a command line prints its report
     public static void main(String[] args) throws Exception {
         Map<String, String> o = new LinkedHashMap<>(Map.of(
                 "games", "100",

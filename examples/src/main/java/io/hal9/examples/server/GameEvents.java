@@ -1,6 +1,7 @@
 package io.hal9.examples.server;
 
 import io.hal9.examples.game.Game;
+import java.util.List;
 
 /**
  * The seam between the game service and a transport: what players must hear about. The HTTP-only
@@ -20,7 +21,7 @@ public interface GameEvents {
      * @param gameId the game
      * @param players the seated players
      */
-    void gameStarted(long gameId, java.util.List<Game.PlayerView> players);
+    void gameStarted(long gameId, List<Game.PlayerView> players);
 
     /**
      * A round was resolved (by the last move, a leave or the timeout).
@@ -37,7 +38,7 @@ public interface GameEvents {
     static GameEvents none() {
         return new GameEvents() {
             @Override
-            public void gameStarted(long gameId, java.util.List<Game.PlayerView> players) {}
+            public void gameStarted(long gameId, List<Game.PlayerView> players) {}
 
             @Override
             public void roundResolved(Game.RoundResult result) {}

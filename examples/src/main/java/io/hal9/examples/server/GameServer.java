@@ -8,6 +8,7 @@ import io.hal9.cache.near.NearCache;
 import io.hal9.core.ActionBatcher;
 import io.hal9.core.TaskLimiter;
 import io.hal9.core.Ticker;
+import io.hal9.examples.game.Game;
 import io.hal9.pool.jdbc.JdbcBatchSink;
 import io.hal9.ws.WsServerStats;
 import io.lettuce.core.RedisClient;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -47,6 +49,14 @@ import org.slf4j.LoggerFactory;
  * answer 503 or see their connection closed.
  */
 public final class GameServer implements AutoCloseable {
+    /*
+     * Design / Concurrency / Invariants: the part fields are written once by open() on the starting
+     * thread before start() returns the server (publication through that return); close() may run
+     * on the shutdown-hook thread and reads them after that. closed makes close() run once; it
+     * closes in the reverse order of the path of a move: WebSocket and HTTP intake first, then the
+     * sweeper and the task limiter (in-flight moves reach the batchers), then the batchers (flush),
+     * then caches, Redis and pools.
+     */
     private static final Logger log = LoggerFactory.getLogger(GameServer.class);
     /** How often round timeouts are checked. */
     static final Duration SWEEP_INTERVAL = Duration.ofMillis(50);
@@ -165,7 +175,7 @@ public final class GameServer implements AutoCloseable {
                 .maxWaiting(config.maxWaitingTasks())
                 .build();
         limiter = tasks;
-        String instanceId = name + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        String instanceId = name + "-" + UUID.randomUUID().toString().substring(0, 8);
         Cache<String, byte[]> listCache;
         String redisUri = config.redisUri();
         if (redisUri != null) {
@@ -200,13 +210,13 @@ public final class GameServer implements AutoCloseable {
         ws = gateway;
         GameEvents both = new GameEvents() {
             @Override
-            public void gameStarted(long gameId, List<io.hal9.examples.game.Game.PlayerView> players) {
+            public void gameStarted(long gameId, List<Game.PlayerView> players) {
                 gateway.gameStarted(gameId, players);
                 events.gameStarted(gameId, players);
             }
 
             @Override
-            public void roundResolved(io.hal9.examples.game.Game.RoundResult result) {
+            public void roundResolved(Game.RoundResult result) {
                 gateway.roundResolved(result);
                 events.roundResolved(result);
             }

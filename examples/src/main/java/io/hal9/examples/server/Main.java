@@ -18,7 +18,6 @@ public final class Main {
      *
      * @param args options, see {@code --help}
      */
-    @SuppressWarnings("SystemOut") // a command line prints its URLs and errors for the user
     public static void main(String[] args) {
         PrintStream out = System.out;
         if (ServerConfig.wantsHelp(args)) {

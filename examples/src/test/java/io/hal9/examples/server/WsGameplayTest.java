@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -107,9 +108,7 @@ class WsGameplayTest {
         String[] p = token.split("\\.");
         String forged = p[0] + "." + (Long.parseLong(p[1]) + 1) + "." + p[2] + "." + p[3];
         PlayerTokens yesterday = new PlayerTokens(
-                SECRET,
-                Duration.ofHours(1),
-                Clock.fixed(Instant.now().minus(Duration.ofDays(1)), java.time.ZoneOffset.UTC));
+                SECRET, Duration.ofHours(1), Clock.fixed(Instant.now().minus(Duration.ofDays(1)), ZoneOffset.UTC));
         String expired = yesterday.issue(id, Long.parseLong(p[1]));
 
         assertThat(WsClient.refusal(server.wsUrl())).isEqualTo(401);
