@@ -34,6 +34,7 @@ import org.jspecify.annotations.Nullable;
  * @param port HTTP port, 0 for any free port
  * @param wsPort WebSocket port, 0 for any free port
  * @param wsMaxConnections most WebSocket connections at once
+ * @param wsCodec the WebSocket frame encoding: {@code json} (text frames) or {@code msgpack} (binary)
  * @param dbUrl JDBC URL of the PostgreSQL primary, or null for the embedded database
  * @param dbReadUrls JDBC URLs of read replicas (may be empty)
  * @param dbUser database user, or null to take it from the URL
@@ -58,6 +59,7 @@ public record ServerConfig(
         int port,
         int wsPort,
         int wsMaxConnections,
+        String wsCodec,
         @Nullable String dbUrl,
         List<String> dbReadUrls,
         @Nullable String dbUser,
@@ -89,6 +91,9 @@ public record ServerConfig(
         range("port", port, 0, 65_535);
         range("ws-port", wsPort, 0, 65_535);
         range("ws-max-connections", wsMaxConnections, 1, 1_000_000);
+        if (!wsCodec.equals("json") && !wsCodec.equals("msgpack")) {
+            throw new ConfigException("server: ws-codec must be json or msgpack, was '" + wsCodec + "'");
+        }
         if (port != 0 && port == wsPort) {
             throw new ConfigException("server: ws-port must differ from port (" + port + "), was " + wsPort);
         }
@@ -137,6 +142,7 @@ public record ServerConfig(
             new Option("port", "8080", "HTTP port; 0 picks a free one"),
             new Option("ws-port", "8081", "WebSocket port (path /ws); 0 picks a free one"),
             new Option("ws-max-connections", "10000", "most WebSocket connections at once"),
+            new Option("ws-codec", "json", "WebSocket frames: json (text) or msgpack (binary MessagePack)"),
             new Option("db-url", null, "JDBC URL of the PostgreSQL primary; unset: embedded H2 in memory"),
             new Option("db-read-urls", null, "comma-separated JDBC URLs of PostgreSQL read replicas"),
             new Option("db-user", null, "database user (else from the URL)"),
@@ -272,6 +278,7 @@ public record ServerConfig(
                 integer(values, "port"),
                 integer(values, "ws-port"),
                 integer(values, "ws-max-connections"),
+                req(values, "ws-codec"),
                 values.get("db-url"),
                 list(values.get("db-read-urls")),
                 values.get("db-user"),
@@ -313,6 +320,7 @@ public record ServerConfig(
                 newPort,
                 wsPort,
                 wsMaxConnections,
+                wsCodec,
                 dbUrl,
                 dbReadUrls,
                 dbUser,

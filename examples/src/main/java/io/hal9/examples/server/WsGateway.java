@@ -9,6 +9,7 @@ import io.hal9.examples.game.Game;
 import io.hal9.examples.game.Move;
 import io.hal9.ws.Codecs;
 import io.hal9.ws.HandshakeDecision;
+import io.hal9.ws.MessageCodec;
 import io.hal9.ws.Room;
 import io.hal9.ws.RoomBus;
 import io.hal9.ws.Session;
@@ -79,7 +80,9 @@ final class WsGateway implements GameEvents, AutoCloseable {
         this.tokens = tokens;
         this.limiter = limiter;
         this.relay = relay;
-        WsServer.Builder<JsonNode> b = WsServer.builder(name + "-ws", Codecs.json(JsonNode.class), new Handler())
+        MessageCodec<JsonNode> codec =
+                config.wsCodec().equals("msgpack") ? Codecs.messagePack(JsonNode.class) : Codecs.json(JsonNode.class);
+        WsServer.Builder<JsonNode> b = WsServer.builder(name + "-ws", codec, new Handler())
                 .host(config.host())
                 .port(config.wsPort())
                 .path("/ws")
@@ -381,7 +384,7 @@ final class WsGateway implements GameEvents, AutoCloseable {
 
         @Override
         public void onDecodeError(Session<JsonNode> s, RuntimeException e) {
-            s.trySend(error("bad_json", "the message is not valid JSON"));
+            s.trySend(error("bad_message", "the frame could not be decoded"));
         }
     }
 

@@ -22,6 +22,8 @@ final class WsClient implements WebSocket.Listener {
     private final LinkedBlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
+    private final java.io.ByteArrayOutputStream binaryPartial = new java.io.ByteArrayOutputStream();
+    private static final ObjectMapper MSGPACK = new org.msgpack.jackson.dataformat.MessagePackMapper();
     private WebSocket socket;
 
     static WsClient connect(String url) {
@@ -55,6 +57,21 @@ final class WsClient implements WebSocket.Listener {
 
     void send(String json) {
         socket.sendText(json, true).join();
+    }
+
+    /** Sends raw bytes in a binary frame. */
+    void sendBinary(byte[] bytes) {
+        socket.sendBinary(java.nio.ByteBuffer.wrap(bytes), true).join();
+    }
+
+    /** Sends the JSON message encoded as MessagePack in a binary frame. */
+    void sendMsgPack(String json) {
+        try {
+            byte[] b = MSGPACK.writeValueAsBytes(JSON.readTree(json));
+            socket.sendBinary(java.nio.ByteBuffer.wrap(b), true).join();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The next message of this type, skipping others; fails after 10 s. */
@@ -99,6 +116,23 @@ final class WsClient implements WebSocket.Listener {
                 throw new IllegalStateException("not JSON: " + partial, e);
             }
             partial.setLength(0);
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, java.nio.ByteBuffer data, boolean last) {
+        byte[] b = new byte[data.remaining()];
+        data.get(b);
+        binaryPartial.writeBytes(b);
+        if (last) {
+            try {
+                received.add(MSGPACK.readTree(binaryPartial.toByteArray()));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("not MessagePack", e);
+            }
+            binaryPartial.reset();
         }
         webSocket.request(1);
         return null;

@@ -144,4 +144,28 @@ class WsGameplayTest {
         assertThat(b.awaitClose()).isEqualTo(1000);
         a.close();
     }
+
+    @Test
+    void theBinaryMessagePackCodecPlaysTheSameProtocol() {
+        try (GameServer binary = GameServer.start(
+                "ws-msgpack",
+                ServerConfig.parse(
+                        new String[] {"--port", "0", "--ws-port", "0", "--ws-codec", "msgpack", "--token-secret", SECRET
+                        },
+                        Map.of()))) {
+            ApiClient http = new ApiClient(binary.baseUrl());
+            long id = http.createGame(2, 1);
+            WsClient a = WsClient.connect(binary.wsUrl() + "?token=" + http.join(id, "ann"));
+            WsClient b = WsClient.connect(binary.wsUrl() + "?token=" + http.join(id, "bob"));
+            assertThat(a.next("welcome").get("gameId").asLong()).isEqualTo(id);
+            b.next("welcome");
+            a.sendMsgPack("{\"type\":\"move\",\"move\":\"rock\"}");
+            b.sendMsgPack("{\"type\":\"move\",\"move\":\"lizard\"}");
+            JsonNode r = b.next("result");
+            assertThat(r.get("status").asText()).isEqualTo("finished");
+            assertThat(r.at("/players/0/points").asInt()).isEqualTo(1);
+            b.sendBinary(new byte[] {(byte) 0x81}); // a map of one entry, cut short
+            assertThat(b.next("error").get("error").asText()).isEqualTo("bad_message");
+        }
+    }
 }
