@@ -33,6 +33,20 @@ class PostgresServerTest {
         return ServerConfig.parse(args.toArray(String[]::new), Map.of());
     }
 
+    /** The first column of every row of a query with one bigint parameter. */
+    private static List<String> strings(Connection c, String sql, long param) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, param);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
     private static List<String> strings(Connection c, String sql) throws SQLException {
         List<String> out = new ArrayList<>();
         try (Statement s = c.createStatement();
@@ -129,18 +143,19 @@ class PostgresServerTest {
                     .contains(id);
         }
         try (Connection c = pg.open()) {
-            assertThat(strings(c, "SELECT count(*) FROM actions WHERE game_id = " + id))
+            assertThat(strings(c, "SELECT count(*) FROM actions WHERE game_id = ?", id))
                     .containsExactly("6");
-            assertThat(strings(c, "SELECT count(*) FROM actions WHERE game_id = " + id + " AND round = 2"))
+            assertThat(strings(c, "SELECT count(*) FROM actions WHERE game_id = ? AND round = 2", id))
                     .containsExactly("3");
             assertThat(strings(
                             c,
-                            "SELECT status || ':' || current_round || ':' || player_count FROM games WHERE id = " + id))
+                            "SELECT status || ':' || current_round || ':' || player_count FROM games WHERE id = ?",
+                            id))
                     .containsExactly("finished:2:3");
-            assertThat(strings(c, "SELECT count(*) FROM players WHERE game_id = " + id))
+            assertThat(strings(c, "SELECT count(*) FROM players WHERE game_id = ?", id))
                     .containsExactly("3");
             // a game created now lands in the current quarter's partition, not the default one
-            assertThat(strings(c, "SELECT tableoid::regclass::text FROM games WHERE id = " + id))
+            assertThat(strings(c, "SELECT tableoid::regclass::text FROM games WHERE id = ?", id))
                     .containsExactly(PartitionMaintainer.partitionName(
                             PartitionMaintainer.quarterStart(LocalDate.now(ZoneOffset.UTC))));
         }

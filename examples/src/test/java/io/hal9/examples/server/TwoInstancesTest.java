@@ -8,9 +8,9 @@ import io.hal9.testkit.RedisService;
 import io.hal9.testkit.RequiresPostgres;
 import io.hal9.testkit.RequiresRedis;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -78,10 +78,12 @@ class TwoInstancesTest {
             assertThat(last.findValues("score").stream().map(JsonNode::asInt)).containsExactly(1, 1);
         }
         try (Connection c = pg.open();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*) FROM actions WHERE game_id = " + id)) {
-            rs.next();
-            assertThat(rs.getLong(1)).isEqualTo(6);
+                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM actions WHERE game_id = ?")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(6);
+            }
         }
     }
 }
