@@ -52,9 +52,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * java -jar benchmarks/target/benchmarks.jar MetricsOverheadBenchmark -prof gc
  * </pre>
  *
- * <p>Not measured: a WebSocket send with and without metrics. {@code WsServerMetrics} adds no call to
- * the send path (it reads {@code WsServer.stats()} at scrape time), and this suite does not depend on
- * {@code hal9-ws}.
+ * <p>A WebSocket send with and without metrics is measured by {@link WsSendMetricsBenchmark} ({@code
+ * WsServerMetrics} adds no call to the send path: it reads {@code WsServer.stats()} at scrape time).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
