@@ -85,8 +85,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>A session that closes during a trial (it should not: the client answers the server's heartbeat pings)
  * fails the benchmark with the server's stats instead of spinning for ever.
  *
- * <p>Allocation: run with {@code -prof gc}; {@code gc.alloc.rate.norm} should be the same with and without
- * metrics (the scraper's garbage is divided by the sends of the whole JVM, so a few bytes per send at most):
+ * <p>Allocation: run with {@code -prof gc}. {@code gc.alloc.rate.norm} is per accepted message and counts
+ * everything the JVM allocated meanwhile: the refused tries before it (how many depends on how fast the
+ * client drains, so it moves from run to run), both event loops, and with {@code hal9-metrics} the
+ * scraper's {@code stats()} snapshots and exposition text. It is therefore kilobytes, not the cost of one
+ * {@code trySend}; compare it between the two {@code impl} values only over several forks. (A one-second
+ * smoke run on a shared two-core machine gave 2.5 to 4.4 KB/op, higher with metrics bound.)
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar WsSendMetricsBenchmark -prof gc
