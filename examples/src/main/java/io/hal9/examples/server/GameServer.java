@@ -9,6 +9,15 @@ import io.hal9.core.ActionBatcher;
 import io.hal9.core.TaskLimiter;
 import io.hal9.core.Ticker;
 import io.hal9.examples.game.Game;
+import io.hal9.metrics.ActiveGames;
+import io.hal9.metrics.cache.LocalCacheMetrics;
+import io.hal9.metrics.cache.NearCacheMetrics;
+import io.hal9.metrics.core.ActionBatcherMetrics;
+import io.hal9.metrics.core.TaskLimiterMetrics;
+import io.hal9.metrics.pool.JdbcPoolMetrics;
+import io.hal9.metrics.pool.ObjectPoolMetrics;
+import io.hal9.metrics.pool.ReadWriteRouterMetrics;
+import io.hal9.metrics.ws.WsServerMetrics;
 import io.hal9.pool.jdbc.JdbcBatchSink;
 import io.hal9.ws.WsServerStats;
 import io.lettuce.core.RedisClient;
@@ -36,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * The reference game server: composes every HAL9 module behind an HTTP API. {@link #start} opens the
  * database (PostgreSQL through HikariCP pools and a read/write router, or embedded H2), migrates it,
  * creates the {@code games} partitions ahead, and starts the action batcher, the task limiter, the
- * games-list cache (local, or a near cache over Redis) and the HTTP server on virtual threads.
+ * games-list cache (local, or a near cache over Redis) and the HTTP server on virtual threads. Every
+ * part is bound to the server's {@link Metrics} registry, served at {@code GET /metrics}.
  *
  * <p>{@link #close()} is the graceful shutdown (what the SIGTERM hook of {@link Main} runs): stop
  * accepting connections and let in-flight requests finish (up to {@code shutdown-timeout}), stop the
@@ -77,6 +87,7 @@ public final class GameServer implements AutoCloseable {
     private @Nullable RedisClient redisClient;
     private @Nullable RedisRelay relay;
     private @Nullable WsGateway ws;
+    private @Nullable Metrics metrics;
 
     private GameServer(String name, ServerConfig config) {
         this.name = name;
@@ -115,8 +126,16 @@ public final class GameServer implements AutoCloseable {
     }
 
     private void open(GameEvents events) {
+        Metrics m = new Metrics();
+        metrics = m;
         Database d = Database.open(name, config);
         db = d;
+        if (d.router().replicas().isEmpty()) {
+            m.bind(JdbcPoolMetrics.builder(d.router().primary()).build());
+        } else {
+            // the router's reads/fallbacks/replica health, and every pool (HikariCP's meters included)
+            m.bind(ReadWriteRouterMetrics.builder(d.router()).bindPools(true).build());
+        }
         ScheduledExecutorService sched = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name(name + "-scheduler").daemon().factory());
         scheduler = sched;
@@ -149,6 +168,7 @@ public final class GameServer implements AutoCloseable {
                 .maxBatchSize(Math.min(ActionBatcher.DEFAULT_MAX_BATCH_SIZE, config.maxPendingActions()))
                 .retryOn(JdbcBatchSink.retryOn())
                 .closeTimeout(config.shutdownTimeout())
+                .listener(m.actions)
                 .deadLetterHandler((batch, cause) -> log.error(
                         "{}: {} actions could not be written and are dead-lettered: {}",
                         name,
@@ -164,6 +184,7 @@ public final class GameServer implements AutoCloseable {
                 .aggregateBy(GameStore.GameState::id, (older, newer) -> newer)
                 .retryOn(JdbcBatchSink.retryOn())
                 .closeTimeout(config.shutdownTimeout())
+                .listener(m.states)
                 .deadLetterHandler((batch, cause) -> log.error(
                         "{}: {} game state updates could not be written and are dead-lettered: {}",
                         name,
@@ -173,20 +194,26 @@ public final class GameServer implements AutoCloseable {
         TaskLimiter tasks = TaskLimiter.builder(name + "-tasks")
                 .maxConcurrent(config.maxTasks())
                 .maxWaiting(config.maxWaitingTasks())
+                .listener(m.tasks)
                 .build();
         limiter = tasks;
+        m.bind(ActionBatcherMetrics.builder(actions).recorder(m.actions).build());
+        m.bind(ActionBatcherMetrics.builder(states).recorder(m.states).build());
+        m.bind(TaskLimiterMetrics.builder(tasks).recorder(m.tasks).build());
         String instanceId = name + "-" + UUID.randomUUID().toString().substring(0, 8);
         Cache<String, byte[]> listCache;
         String redisUri = config.redisUri();
         if (redisUri != null) {
             // The name is part of the Redis keyspace and of the invalidation channel: every instance
             // of a deployment must use the same one, so it is not derived from the instance name.
-            listCache = NearCache.<String, byte[]>builder("games-list", Codecs.bytes())
+            NearCache<String, byte[]> near = NearCache.<String, byte[]>builder("games-list", Codecs.bytes())
                     .uri(redisUri)
                     .keyPrefix(config.redisPrefix())
                     .defaultTtl(config.cacheTtl())
                     .l1Ttl(config.cacheTtl())
                     .build();
+            listCache = near;
+            m.bind(NearCacheMetrics.builder(near).build());
             RedisClient client = RedisClient.create(redisUri);
             redisClient = client;
             StatefulRedisConnection<String, String> conn = client.connect();
@@ -194,10 +221,12 @@ public final class GameServer implements AutoCloseable {
             redis = conn;
             relay = new RedisRelay(name + "-relay", redisUri, config.redisPrefix(), instanceId);
         } else {
-            listCache = LocalCache.<String, byte[]>builder(name + "-games-list")
+            LocalCache<String, byte[]> local = LocalCache.<String, byte[]>builder(name + "-games-list")
                     .maximumSize(1_000)
                     .expireAfterWrite(config.cacheTtl())
                     .build();
+            listCache = local;
+            m.bind(LocalCacheMetrics.builder(local).build());
         }
         closeables.add(listCache);
         String secret = config.tokenSecret();
@@ -208,6 +237,7 @@ public final class GameServer implements AutoCloseable {
         PlayerTokens tokens = new PlayerTokens(secret, config.tokenTtl(), Clock.systemUTC());
         WsGateway gateway = new WsGateway(name, instanceId, config, tokens, tasks, relay);
         ws = gateway;
+        m.bind(WsServerMetrics.builder(gateway.server()).build());
         GameEvents both = new GameEvents() {
             @Override
             public void gameStarted(long gameId, List<Game.PlayerView> players) {
@@ -233,6 +263,8 @@ public final class GameServer implements AutoCloseable {
                 both,
                 config.maxLiveGames());
         games = g;
+        m.bind(ActiveGames.of(g, GameService::liveGames));
+        m.bind(ObjectPoolMetrics.builder(g.gamePool()).build());
         gateway.bind(g);
         gateway.start();
         sched.scheduleWithFixedDelay(
@@ -247,7 +279,7 @@ public final class GameServer implements AutoCloseable {
                 SWEEP_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
         GameStore store = new GameStore(d.router());
-        HttpApi api = new HttpApi(name, g, tokens, config.roundTimeout(), () -> health(store));
+        HttpApi api = new HttpApi(name, g, tokens, config.roundTimeout(), () -> health(store), m);
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
             ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
@@ -328,7 +360,7 @@ public final class GameServer implements AutoCloseable {
      */
     public List<String> urls() {
         String b = baseUrl();
-        return List.of(b + "/api/games", b + "/health", b + "/metrics  (503 until hal9-metrics is wired)");
+        return List.of(b + "/api/games", b + "/health", b + "/metrics");
     }
 
     /**
@@ -342,7 +374,7 @@ public final class GameServer implements AutoCloseable {
     }
 
     /**
-     * A snapshot of what the server's parts counted (what hal9-metrics will bind).
+     * A snapshot of what the server's parts counted (also exported at {@code GET /metrics}).
      *
      * @param liveGames waiting or running games hosted here
      * @param roundTimeouts rounds resolved by their timeout since start
@@ -452,6 +484,10 @@ public final class GameServer implements AutoCloseable {
         Database d = db;
         if (d != null) {
             d.close();
+        }
+        Metrics m = metrics;
+        if (m != null) {
+            m.close();
         }
         log.info("{}: stopped", name);
     }

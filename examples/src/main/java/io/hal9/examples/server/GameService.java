@@ -449,6 +449,11 @@ final class GameService implements AutoCloseable {
         return timeouts.sum();
     }
 
+    /** The pool of game objects, for its metrics binder. */
+    ObjectPool<Game> gamePool() {
+        return games;
+    }
+
     @Override
     public void close() {
         for (Map.Entry<Long, Live> e : live.entrySet()) {

@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpHandler;
 import io.hal9.examples.game.Game;
 import io.hal9.examples.game.GameStatus;
 import io.hal9.examples.game.Move;
+import io.hal9.metrics.PrometheusScrape;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP API on the JDK's {@code HttpServer}: routes, request validation, JSON answers and errors
  * ({@code {"error": "...", "detail": "..."}} with the right 4xx), gzip when the client accepts it.
- * See examples/README.md for every route.
+ * See examples/README.md for every route. Every answered request, errors included, is recorded in
+ * {@link Metrics} under its route template ({@link #routeOf}); {@code GET /metrics} serves the scrape.
  *
  * <p>Limits: request bodies above {@value #MAX_BODY} bytes answer 413; pages hold at most
  * {@value #MAX_PAGE_SIZE} games and {@code page} is at most {@value #MAX_PAGE}.
@@ -52,12 +54,14 @@ final class HttpApi implements HttpHandler {
     static final int GZIP_MIN = 256;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String JSON_TYPE = "application/json; charset=utf-8";
 
     private final String name;
     private final GameService games;
     private final PlayerTokens tokens;
     private final Duration defaultRoundTimeout;
     private final Supplier<Health> health;
+    private final Metrics metrics;
 
     /** What {@code GET /health} reports. */
     record Health(boolean up, String db, String redis) {}
@@ -67,8 +71,10 @@ final class HttpApi implements HttpHandler {
             GameService games,
             PlayerTokens tokens,
             Duration defaultRoundTimeout,
-            Supplier<Health> health) {
+            Supplier<Health> health,
+            Metrics metrics) {
         this.name = name;
+        this.metrics = metrics;
         this.games = games;
         this.tokens = tokens;
         this.defaultRoundTimeout = defaultRoundTimeout;
@@ -77,6 +83,7 @@ final class HttpApi implements HttpHandler {
 
     @Override
     public void handle(HttpExchange ex) throws IOException {
+        long start = System.nanoTime();
         try (ex) {
             try {
                 route(ex);
@@ -94,7 +101,40 @@ final class HttpApi implements HttpHandler {
         } catch (IOException | UncheckedIOException e) {
             // the client went away; nothing to answer
             log.trace("{}: exchange failed: {}", name, e.toString());
+        } finally {
+            // -1 when no status was sent (the client went away first): recorded as status UNKNOWN
+            metrics.recordHttp(
+                    ex.getRequestMethod(),
+                    routeOf(ex.getRequestURI().getRawPath()),
+                    ex.getResponseCode(),
+                    System.nanoTime() - start);
         }
+    }
+
+    /**
+     * The route template a path matches, the {@code uri} tag of its HTTP metrics: {@code /health}, {@code
+     * /metrics}, {@code /api/games}, {@code /api/games/{id}}, {@code /api/games/{id}/join}, {@code
+     * .../moves}, {@code .../leave}, and {@link Metrics#UNKNOWN_ROUTE} for every other path. A malformed id
+     * still matches {@code {id}} (the request was meant for that route and is answered 400 there).
+     */
+    static String routeOf(String path) {
+        String[] seg = path.length() > 1 ? path.substring(1).split("/", -1) : new String[0];
+        if (seg.length == 1 && (seg[0].equals("health") || seg[0].equals("metrics"))) {
+            return "/" + seg[0];
+        }
+        if (seg.length >= 2 && seg.length <= 4 && seg[0].equals("api") && seg[1].equals("games")) {
+            if (seg.length == 2) {
+                return "/api/games";
+            }
+            if (seg.length == 3) {
+                return "/api/games/{id}";
+            }
+            return switch (seg[3]) {
+                case "join", "moves", "leave" -> "/api/games/{id}/" + seg[3];
+                default -> Metrics.UNKNOWN_ROUTE;
+            };
+        }
+        return Metrics.UNKNOWN_ROUTE;
     }
 
     private void route(HttpExchange ex) throws IOException {
@@ -107,9 +147,8 @@ final class HttpApi implements HttpHandler {
             send(ex, h.up() ? 200 : 503, h);
         } else if (seg.length == 1 && seg[0].equals("metrics")) {
             allow(method, "GET");
-            // TODO(hal9-metrics): serve the Prometheus scrape of every module's binder here once
-            // hal9-metrics lands; the reviewer wires it.
-            throw new ApiException(503, "metrics_unavailable", "TODO: /metrics arrives with hal9-metrics");
+            PrometheusScrape.Response r = metrics.scrape(ex.getRequestHeaders().getFirst("Accept"));
+            sendBytes(ex, 200, r.contentType(), r.body());
         } else if (seg.length == 2 && seg[0].equals("api") && seg[1].equals("games")) {
             switch (method) {
                 case "GET" -> listGames(ex);
@@ -159,7 +198,7 @@ final class HttpApi implements HttpHandler {
             out.put("games", new ArrayList<>(items));
             return bytes(out);
         });
-        sendBytes(ex, 200, body);
+        sendBytes(ex, 200, JSON_TYPE, body);
     }
 
     private void createGame(HttpExchange ex) throws IOException {
@@ -370,7 +409,7 @@ final class HttpApi implements HttpHandler {
     }
 
     private static void send(HttpExchange ex, int status, Object value) throws IOException {
-        sendBytes(ex, status, bytes(value));
+        sendBytes(ex, status, JSON_TYPE, bytes(value));
     }
 
     private static void error(HttpExchange ex, int status, String error, String detail) throws IOException {
@@ -380,11 +419,11 @@ final class HttpApi implements HttpHandler {
         if (status == 405) {
             ex.getResponseHeaders().set("Allow", detail.substring("allowed here: ".length(), detail.indexOf(';')));
         }
-        sendBytes(ex, status, bytes(body));
+        sendBytes(ex, status, JSON_TYPE, bytes(body));
     }
 
-    private static void sendBytes(HttpExchange ex, int status, byte[] body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+    private static void sendBytes(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", contentType);
         ex.getResponseHeaders().add("Vary", "Accept-Encoding");
         byte[] out = body;
         if (body.length >= GZIP_MIN && acceptsGzip(ex.getRequestHeaders().getFirst("Accept-Encoding"))) {

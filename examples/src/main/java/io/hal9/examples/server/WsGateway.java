@@ -396,6 +396,11 @@ final class WsGateway implements GameEvents, AutoCloseable {
         return server.stats();
     }
 
+    /** The WebSocket server, for its metrics binder. */
+    WsServer<JsonNode> server() {
+        return server;
+    }
+
     @Override
     public void close() {
         server.close(); // closes every session with 1001

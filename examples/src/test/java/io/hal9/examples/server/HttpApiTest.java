@@ -156,7 +156,7 @@ class HttpApiTest {
                 .PUT(HttpRequest.BodyPublishers.noBody()));
         expect(put, 405, "method_not_allowed");
         assertThat(put.raw().headers().firstValue("Allow")).hasValue("GET, POST");
-        expect(api.get("/metrics"), 503, "metrics_unavailable");
+        expect(api.post("/metrics", "{}"), 405, "method_not_allowed");
     }
 
     @Test

@@ -1,0 +1,90 @@
+package io.hal9.examples.server;
+
+import io.hal9.metrics.HttpMetrics;
+import io.hal9.metrics.PrometheusScrape;
+import io.hal9.metrics.StandardMetrics;
+import io.hal9.metrics.core.ActionBatcherMetrics;
+import io.hal9.metrics.core.TaskLimiterMetrics;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The server's metrics: one {@link PrometheusMeterRegistry} per server instance, the seed's HTTP
+ * metrics, the JVM and process binders, and the recorders the batchers and the task limiter are built
+ * with. {@link GameServer} binds every component it composes here; {@link HttpApi} records every answered
+ * request and serves {@link #scrape} at {@code GET /metrics}.
+ *
+ * <p>Names: the registry is linted with {@link StandardMetrics#lintFilter()}, so that {@code promtool
+ * check metrics} accepts the scrape. The recorders are created before their components (they are the
+ * components' listeners) and only record once {@link #bind} has bound the component's binder.
+ *
+ * <p>Limits: at most {@link HttpMetrics#DEFAULT_MAX_ROUTES} distinct routes (the API has seven plus the
+ * catch-all {@link #UNKNOWN_ROUTE}). A scrape reads every meter; it is meant for one scrape per interval.
+ *
+ * <p>Thread safety: safe for concurrent use; {@link #close()} is idempotent.
+ */
+final class Metrics implements AutoCloseable {
+    /** The {@code uri} tag of requests that matched no route (kept as one series, whatever the path). */
+    static final String UNKNOWN_ROUTE = "/**";
+
+    private final PrometheusMeterRegistry registry;
+    private final PrometheusScrape scrape;
+    private final HttpMetrics http;
+    private final StandardMetrics jvm;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** The listener of the {@code -actions} batcher (actions/s, batch sizes, flush times). */
+    final ActionBatcherMetrics.Recorder actions = ActionBatcherMetrics.recorder();
+
+    /** The listener of the {@code -game-states} batcher. */
+    final ActionBatcherMetrics.Recorder states = ActionBatcherMetrics.recorder();
+
+    /** The listener of the task limiter (task durations by outcome). */
+    final TaskLimiterMetrics.Recorder tasks = TaskLimiterMetrics.recorder();
+
+    Metrics() {
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().meterFilter(StandardMetrics.lintFilter());
+        scrape = PrometheusScrape.of(registry);
+        http = HttpMetrics.builder(registry).build();
+        jvm = StandardMetrics.create();
+        jvm.bindTo(registry);
+    }
+
+    /** Binds one component's binder to the registry. */
+    void bind(MeterBinder binder) {
+        Objects.requireNonNull(binder, "binder").bindTo(registry);
+    }
+
+    /**
+     * Records one answered HTTP request.
+     *
+     * @param route the route template ({@code /api/games/{id}}), never the raw path
+     * @param status the status sent, or -1 when none was (recorded as {@code UNKNOWN})
+     */
+    void recordHttp(String method, String route, int status, long durationNanos) {
+        http.record(method, route, status, durationNanos);
+    }
+
+    /** The scrape for a request with this {@code Accept} header. */
+    PrometheusScrape.Response scrape(@Nullable String accept) {
+        return scrape.scrape(accept);
+    }
+
+    /** The registry (for tests and for binders a host adds). */
+    PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            jvm.close();
+            registry.close();
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package io.hal9.examples.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code GET /metrics} after real traffic on a fresh server per test with embedded defaults (H2, local cache): the seed's
+ * metrics with route templates, the active games, the process memory and every composed component's
+ * series, in a scrape that {@code promtool check metrics} accepts.
+ */
+@Timeout(60)
+class MetricsEndpointTest {
+    private GameServer server;
+    private ApiClient api;
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeEach
+    void start() {
+        server = GameServer.start(
+                "metrics-test",
+                ServerConfig.parse(new String[] {"--port", "0", "--ws-port", "0", "--round-timeout", "10s"}, Map.of()));
+        api = new ApiClient(server.baseUrl());
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private HttpResponse<String> scrape(@Nullable String accept) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/metrics"))
+                .timeout(Duration.ofSeconds(20))
+                .GET();
+        if (accept != null) {
+            b.header("Accept", accept);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The value of the one sample whose line starts with {@code series} (name and labels as exported). */
+    private static double sample(String body, String series) {
+        Matcher m =
+                Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
+        assertThat(m.find()).as("series %s in\n%s", series, body).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void trafficShowsUpUnderRouteTemplatesWithTheLiveGamesAndEveryComponent() throws Exception {
+        // one finished game, one running game, one waiting game; an error and an unknown path
+        long done = api.createGame(2, 1);
+        String a = api.join(done, "ann");
+        String b = api.join(done, "bob");
+        assertThat(api.post("/api/games/" + done + "/moves", "{\"move\":\"rock\"}", a)
+                        .status())
+                .isEqualTo(202);
+        assertThat(api.post("/api/games/" + done + "/moves", "{\"move\":\"paper\"}", b)
+                        .body()
+                        .at("/result/status")
+                        .asText())
+                .isEqualTo("finished");
+        long running = api.createGame(2, 3);
+        String c = api.join(running, "cat");
+        api.join(running, "dan");
+        assertThat(api.post("/api/games/" + running + "/moves", "{\"move\":\"spock\"}", c)
+                        .status())
+                .isEqualTo(202);
+        api.createGame(2, 3);
+        assertThat(api.get("/api/games/" + done).status()).isEqualTo(200);
+        assertThat(api.get("/api/games/987654321").status()).isEqualTo(404);
+        assertThat(api.get("/nowhere/42").status()).isEqualTo(404);
+        assertThat(api.get("/api/games?size=100").status()).isEqualTo(200);
+
+        HttpResponse<String> r = scrape(null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain; version=0.0.4"));
+        String body = r.body();
+
+        assertThat(sample(body, "http_requests_total{method=\"GET\",status=\"200\",uri=\"/api/games/{id}\"}"))
+                .isEqualTo(1.0);
+        assertThat(sample(body, "http_requests_total{method=\"GET\",status=\"404\",uri=\"/api/games/{id}\"}"))
+                .isEqualTo(1.0);
+        assertThat(sample(body, "http_requests_total{method=\"POST\",status=\"202\",uri=\"/api/games/{id}/moves\"}"))
+                .isEqualTo(3.0);
+        assertThat(sample(body, "http_requests_total{method=\"POST\",status=\"200\",uri=\"/api/games/{id}/join\"}"))
+                .isEqualTo(4.0);
+        assertThat(sample(body, "http_requests_total{method=\"POST\",status=\"201\",uri=\"/api/games\"}"))
+                .isEqualTo(3.0);
+        assertThat(sample(body, "http_requests_total{method=\"GET\",status=\"404\",uri=\"/**\"}"))
+                .isEqualTo(1.0);
+        assertThat(body)
+                .as("raw ids never become a uri tag")
+                .doesNotContain("uri=\"/api/games/" + done)
+                .doesNotContain("uri=\"/nowhere");
+        assertThat(body)
+                .contains("http_request_duration_seconds_bucket{method=\"POST\",status=\"202\","
+                        + "uri=\"/api/games/{id}/moves\",le=");
+        assertThat(sample(body, "hal9_active_games"))
+                .isEqualTo(2.0)
+                .isEqualTo(server.stats().liveGames());
+        assertThat(sample(body, "process_resident_memory_bytes")).isPositive();
+        assertThat(sample(body, "hal9_batcher_submissions_total{name=\"metrics-test-actions\",result=\"accepted\"}"))
+                .as("actions/s on the dashboard is the rate of this series")
+                .isEqualTo(3.0);
+        assertThat(body)
+                .contains("hal9_batcher_actions_written_total{name=\"metrics-test-actions\"}")
+                .contains("hal9_batcher_submissions_total{name=\"metrics-test-game-states\",result=\"accepted\"}")
+                .contains("hal9_limiter_tasks_total{name=\"metrics-test-tasks\",result=\"completed\"}")
+                .contains("hal9_ws_connections{name=\"metrics-test-ws\"}")
+                .contains("hal9_ws_messages_total{direction=\"in\",name=\"metrics-test-ws\"}")
+                .contains("hal9_jdbc_pool_active{name=\"metrics-test-h2\"}")
+                .contains("hikaricp_connections_active{pool=\"metrics-test-h2\"}")
+                .contains("hal9_cache_gets_total{kind=\"local\",level=\"l1\",name=\"metrics-test-games-list\"")
+                .contains("hal9_object_pool_claims_total{name=\"metrics-test-games\",result=\"hit\"}")
+                .contains("jvm_memory_used_bytes");
+    }
+
+    @Test
+    void theErrorOfAWrongMethodIsRecordedUnderItsRoute() throws Exception {
+        assertThat(api.post("/health", "{}").status()).isEqualTo(405);
+        String body = scrape(null).body();
+        assertThat(sample(body, "http_requests_total{method=\"POST\",status=\"405\",uri=\"/health\"}"))
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void gzipAnswersAreRecordedLikeAnyOther() throws Exception {
+        for (int i = 0; i < 12; i++) {
+            api.createGame(2, 3); // the list grows past the gzip threshold
+        }
+        HttpResponse<byte[]> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/games?status=waiting&size=50"))
+                        .header("Accept-Encoding", "gzip")
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.headers().firstValue("Content-Encoding")).hasValue("gzip");
+        String body = scrape(null).body();
+        assertThat(sample(body, "http_requests_total{method=\"GET\",status=\"200\",uri=\"/api/games\"}"))
+                .isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void prometheusAskingForOpenMetricsGetsIt() throws Exception {
+        HttpResponse<String> r = scrape("application/openmetrics-text;version=1.0.0,text/plain;q=0.5");
+        assertThat(r.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/openmetrics-text"));
+        assertThat(r.body()).endsWith("# EOF\n");
+    }
+
+    @Test
+    void promtoolAcceptsTheScrape() throws Exception {
+        api.createGame(2, 1);
+        String body = scrape(null).body();
+        Path promtool = promtool();
+        Process p = new ProcessBuilder(promtool.toString(), "check", "metrics")
+                .redirectErrorStream(true)
+                .start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(body.getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS))
+                .as("promtool finished in 30 s")
+                .isTrue();
+        assertThat(p.exitValue()).as("promtool check metrics said:\n%s", out).isZero();
+        assertThat(out.strip()).as("promtool's lint findings").isEmpty();
+    }
+
+    /** promtool on the PATH; skips the test without it, or fails it under HAL9_REQUIRE_SERVICES=1. */
+    private static Path promtool() {
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(File.pathSeparator)) {
+                Path candidate = Path.of(dir, "promtool");
+                if (Files.isExecutable(candidate)) {
+                    return candidate;
+                }
+            }
+        }
+        String reason = "promtool not found on the PATH; install Debian's 'prometheus' package";
+        if ("1".equals(System.getenv("HAL9_REQUIRE_SERVICES"))) {
+            fail(reason + " (HAL9_REQUIRE_SERVICES=1)");
+        }
+        Assumptions.abort(reason);
+        throw new AssertionError(reason);
+    }
+}
