@@ -13,6 +13,8 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * hal9:room:}): Redis delivers a room's broadcasts only to the instances that have that room, so an instance
  * pays nothing for rooms it does not host (one channel with the room id in the payload would send every
  * broadcast to every instance). An instance subscribes when a server creates the room and unsubscribes when
- * the room closes.
+ * the room closes. {@link #subscribe} returns a stage that completes when Redis has confirmed the channel
+ * subscription (the first subscriber of a room sends {@code SUBSCRIBE}; later ones get the same confirmation),
+ * so a host can wait for it before telling a player that it is in the room.
  *
  * <p><b>Payload.</b> {@code [version=1][flags: bit 0 = binary frame][origin length, 2 bytes][origin instance id,
  * UTF-8][frame payload]}: the already-encoded bytes, so the receiving instance does not encode again. Servers
@@ -39,9 +43,21 @@ import org.slf4j.LoggerFactory;
  * beyond that a publication is dropped and counted in {@link #dropped()}; a failed publication (Redis down) is
  * counted in {@link #failed()} and logged at DEBUG. Lettuce reconnects and resubscribes by itself.
  *
- * <p>Thread safety: safe for concurrent use. Subscribers are called on Lettuce's event-loop thread.
+ * <p>Thread safety: safe for concurrent use. Subscribers are called on Lettuce's event-loop thread, and the
+ * stages returned by {@link #subscribe} complete there: what depends on them must not block (wait for them
+ * from another thread, or use the {@code ...Async} variants).
  */
 public final class RedisRoomBus implements RoomBus {
+    /*
+     * Design / Concurrency / Invariants: rooms maps a room id to its Members (subscribers in a copy-on-write
+     * list, and the confirmation of the room's channel subscription); a Members is created with its first
+     * subscriber and removed with its last, and SUBSCRIBE / UNSUBSCRIBE are dispatched inside that same
+     * compute, so that the order of the commands on the subscribe connection follows the order of the map's
+     * changes for a room (dispatching is asynchronous and does not block). Lettuce completes the command's
+     * future, on its event loop, when Redis's subscribe reply arrives; that completes Members.active, which
+     * callers see only through copies. closed is volatile and set once; close() fails the confirmations still
+     * pending.
+     */
     private static final Logger LOG = LoggerFactory.getLogger(RedisRoomBus.class);
 
     /** The default channel prefix. */
@@ -57,7 +73,7 @@ public final class RedisRoomBus implements RoomBus {
     private final int maxInFlight;
     private final StatefulRedisConnection<String, byte[]> pub;
     private final StatefulRedisPubSubConnection<String, byte[]> sub;
-    private final ConcurrentHashMap<String, List<Subscriber>> rooms = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Members> rooms = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final LongAdder published = new LongAdder();
     private final LongAdder received = new LongAdder();
@@ -133,10 +149,11 @@ public final class RedisRoomBus implements RoomBus {
             return;
         }
         String roomId = channel.substring(prefix.length());
-        List<Subscriber> subscribers = rooms.get(roomId);
-        if (subscribers == null) {
+        Members members = rooms.get(roomId);
+        if (members == null) {
             return;
         }
+        List<Subscriber> subscribers = members.subscribers;
         received.increment();
         boolean binary = (message[1] & 1) != 0;
         int originLength = ((message[2] & 0xff) << 8) | (message[3] & 0xff);
@@ -159,37 +176,64 @@ public final class RedisRoomBus implements RoomBus {
     }
 
     @Override
-    public void subscribe(String roomId, Subscriber subscriber) {
+    public CompletionStage<Void> subscribe(String roomId, Subscriber subscriber) {
+        Objects.requireNonNull(roomId, "roomId");
         Objects.requireNonNull(subscriber, "subscriber");
-        boolean[] first = new boolean[1];
-        rooms.compute(roomId, (k, list) -> {
-            if (list == null) {
-                list = new CopyOnWriteArrayList<>();
-                first[0] = true;
+        if (closed) {
+            return CompletableFuture.failedStage(
+                    new WsException("redis room bus: closed; cannot subscribe to room channel " + prefix + roomId));
+        }
+        Members members = rooms.compute(roomId, (k, current) -> {
+            Members m = current;
+            if (m == null) {
+                m = new Members();
+                sendSubscribe(prefix + roomId, m.active);
             }
-            list.add(subscriber);
-            return list;
+            m.subscribers.add(subscriber);
+            return m;
         });
-        if (first[0] && !closed) {
-            sub.async().subscribe(prefix + roomId).whenComplete((v, e) -> {
-                if (e != null) {
-                    LOG.warn("redis room bus: cannot subscribe to room channel {}{}: {}", prefix, roomId, e.toString());
+        return members.active.copy();
+    }
+
+    /** Dispatches SUBSCRIBE (never blocks) and completes {@code active} with Redis's answer. */
+    private void sendSubscribe(String channel, CompletableFuture<Void> active) {
+        try {
+            sub.async().subscribe(channel).whenComplete((v, e) -> {
+                if (e == null) {
+                    active.complete(null);
+                } else {
+                    subscribeFailed(channel, active, e);
                 }
             });
+        } catch (RuntimeException e) {
+            subscribeFailed(channel, active, e);
         }
+    }
+
+    private void subscribeFailed(String channel, CompletableFuture<Void> active, Throwable e) {
+        if (!closed) {
+            LOG.warn("redis room bus: cannot subscribe to room channel {}: {}", channel, e.toString());
+        }
+        active.completeExceptionally(
+                new WsException("redis room bus: cannot subscribe to room channel " + channel + ": " + e, e));
     }
 
     @Override
     public void unsubscribe(String roomId, Subscriber subscriber) {
-        boolean[] last = new boolean[1];
-        rooms.computeIfPresent(roomId, (k, list) -> {
-            list.remove(subscriber);
-            last[0] = list.isEmpty();
-            return last[0] ? null : list;
+        rooms.computeIfPresent(roomId, (k, m) -> {
+            m.subscribers.remove(subscriber);
+            if (!m.subscribers.isEmpty()) {
+                return m;
+            }
+            if (!closed) {
+                try {
+                    sub.async().unsubscribe(prefix + roomId);
+                } catch (RuntimeException e) {
+                    LOG.debug("redis room bus: unsubscribe from a room channel failed", e);
+                }
+            }
+            return null;
         });
-        if (last[0] && !closed) {
-            sub.async().unsubscribe(prefix + roomId);
-        }
     }
 
     /** Broadcasts published to Redis. */
@@ -218,8 +262,17 @@ public final class RedisRoomBus implements RoomBus {
             return;
         }
         closed = true;
+        for (Members m : rooms.values()) {
+            m.active.completeExceptionally(new WsException("redis room bus: closed before Redis confirmed a room"));
+        }
         rooms.clear();
         sub.close();
         pub.close();
+    }
+
+    /** The local subscribers of one room and the confirmation of its channel subscription. */
+    private static final class Members {
+        final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+        final CompletableFuture<Void> active = new CompletableFuture<>();
     }
 }

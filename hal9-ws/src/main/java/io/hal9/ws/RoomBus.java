@@ -2,6 +2,7 @@ package io.hal9.ws;
 
 import io.hal9.ws.internal.LocalRoomBus;
 import io.netty.buffer.ByteBuf;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Carries room broadcasts between the instances of a host (several servers behind a load balancer). A
@@ -37,8 +38,24 @@ public interface RoomBus extends AutoCloseable {
      */
     void publish(String roomId, String originInstance, boolean binary, ByteBuf payload);
 
-    /** Subscribes to a room's broadcasts; one subscriber per room per server. */
-    void subscribe(String roomId, Subscriber subscriber);
+    /**
+     * Subscribes to a room's broadcasts; one subscriber per room per server. Never blocks.
+     *
+     * <p>The returned stage completes (with {@code null}) once the subscription is active: from then on every
+     * broadcast published to the room, by any instance, reaches {@code subscriber}. A bus inside this JVM
+     * completes it at once; {@link RedisRoomBus} when Redis confirms the room's channel subscription (or at
+     * once when the room's channel is already subscribed). It completes exceptionally with a {@link
+     * WsException} when the subscription failed (Redis refused it or could not be reached, the bus is
+     * closed); the subscriber stays registered and receives what does arrive. Broadcasts published before the
+     * stage completes may be missed: a host that must not miss any (e.g. before telling a player it is in the
+     * room) waits for it, off any event loop.
+     *
+     * <p>The stage is read-only: completing it from outside has no effect on the bus (Redis buses hand out a
+     * copy).
+     *
+     * @return a stage completed when the subscription is active
+     */
+    CompletionStage<Void> subscribe(String roomId, Subscriber subscriber);
 
     /** Stops delivering the room's broadcasts to that subscriber. */
     void unsubscribe(String roomId, Subscriber subscriber);

@@ -10,11 +10,6 @@ class LocalRoomBusContractTest extends RoomBusContract {
     }
 
     @Override
-    void awaitSubscribed(RoomBus bus, String room) {
-        // synchronous
-    }
-
-    @Override
     void awaitUnsubscribed(RoomBus bus, String room) {
         // synchronous
     }

@@ -39,11 +39,6 @@ class RedisRoomBusContractTest extends RoomBusContract {
     }
 
     @Override
-    void awaitSubscribed(RoomBus bus, String room) {
-        await().until(() -> subscribers(room) > 0);
-    }
-
-    @Override
     void awaitUnsubscribed(RoomBus bus, String room) {
         await().until(() -> subscribers(room) == 0);
     }

@@ -1,10 +1,13 @@
 package io.hal9.ws;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -16,9 +19,6 @@ abstract class RoomBusContract {
 
     /** A new bus; closed by the test. */
     abstract RoomBus newBus();
-
-    /** Waits until the bus's subscription to {@code room} is active (asynchronous buses). */
-    abstract void awaitSubscribed(RoomBus bus, String room);
 
     /** Waits until the bus's subscription to {@code room} is gone (asynchronous buses). */
     abstract void awaitUnsubscribed(RoomBus bus, String room);
@@ -36,6 +36,11 @@ abstract class RoomBusContract {
             assertThat(d).as("a delivery within 5 s").isNotNull();
             return d;
         }
+    }
+
+    /** Waits (at most 5 s) for a subscription's confirmation; fails if it failed. */
+    private static void active(CompletionStage<Void> subscribed) throws Exception {
+        assertThat(subscribed.toCompletableFuture().get(5, TimeUnit.SECONDS)).isNull();
     }
 
     private static ByteBuf bytes(String s) {
@@ -61,8 +66,7 @@ abstract class RoomBusContract {
     void aSubscriberGetsThePublicationsOfItsRoomOnlyWithOriginAndFrameKind() throws Exception {
         try (RoomBus bus = newBus()) {
             Recorder r = new Recorder();
-            bus.subscribe("room-1", r);
-            awaitSubscribed(bus, "room-1");
+            active(bus.subscribe("room-1", r));
             publish(bus, "room-2", "a", false, "elsewhere");
             publish(bus, "room-1", "a", false, "{\"x\":1}");
             publish(bus, "room-1", "b", true, "bin");
@@ -76,10 +80,8 @@ abstract class RoomBusContract {
         try (RoomBus bus = newBus()) {
             Recorder gone = new Recorder();
             Recorder stays = new Recorder();
-            bus.subscribe("room-1", gone);
-            bus.subscribe("room-3", stays);
-            awaitSubscribed(bus, "room-1");
-            awaitSubscribed(bus, "room-3");
+            active(bus.subscribe("room-1", gone));
+            active(bus.subscribe("room-3", stays));
             bus.unsubscribe("room-1", gone);
             awaitUnsubscribed(bus, "room-1");
             publish(bus, "room-1", "a", false, "missed");
@@ -87,6 +89,53 @@ abstract class RoomBusContract {
             assertThat(stays.next().payload()).isEqualTo("marker");
             assertThat(gone.got).isEmpty();
         }
+    }
+
+    @Test
+    void aConfirmedSubscriptionMissesNoPublicationMadeRightAfterIt() throws Exception {
+        // no polling of the bus's backend: the confirmation alone says the subscription is active
+        try (RoomBus bus = newBus()) {
+            for (int i = 0; i < 20; i++) {
+                Recorder r = new Recorder();
+                String room = "confirmed-" + i;
+                active(bus.subscribe(room, r));
+                publish(bus, room, "other", false, "first " + i);
+                assertThat(r.next().payload()).isEqualTo("first " + i);
+            }
+        }
+    }
+
+    @Test
+    void aSecondSubscriberOfAnActiveRoomIsConfirmedAndBothReceive() throws Exception {
+        try (RoomBus bus = newBus()) {
+            Recorder first = new Recorder();
+            Recorder second = new Recorder();
+            active(bus.subscribe("room-2", first));
+            active(bus.subscribe("room-2", second));
+            publish(bus, "room-2", "a", false, "both");
+            assertThat(first.next().payload()).isEqualTo("both");
+            assertThat(second.next().payload()).isEqualTo("both");
+        }
+    }
+
+    @Test
+    void completingTheReturnedStageFromOutsideDoesNotConfirmAnything() throws Exception {
+        try (RoomBus bus = newBus()) {
+            CompletionStage<Void> s = bus.subscribe("room-4", new Recorder());
+            s.toCompletableFuture().completeExceptionally(new IllegalStateException("meddling"));
+            active(bus.subscribe("room-4", new Recorder()));
+        }
+    }
+
+    @Test
+    void subscribingToAClosedBusFailsTheConfirmation() {
+        RoomBus bus = newBus();
+        bus.close();
+        CompletionStage<Void> s = bus.subscribe("room-1", new Recorder());
+        assertThatThrownBy(() -> s.toCompletableFuture().get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(WsException.class)
+                .hasMessageContaining("closed");
     }
 
     @Test

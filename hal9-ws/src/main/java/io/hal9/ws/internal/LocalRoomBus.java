@@ -1,9 +1,12 @@
 package io.hal9.ws.internal;
 
 import io.hal9.ws.RoomBus;
+import io.hal9.ws.WsException;
 import io.netty.buffer.ByteBuf;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
@@ -11,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link RoomBus} inside one JVM: publish calls every subscriber of the room synchronously on the
- * publisher's thread. Servers ignore their own publications by instance id.
+ * publisher's thread. Servers ignore their own publications by instance id. A subscription is active as soon
+ * as {@link #subscribe} returns: its stage is already complete (a shared constant, no allocation).
  *
  * <p>Design / Concurrency / Invariants: subscribers per room in a concurrent map of copy-on-write lists
  * (subscriptions change rarely, publications often); an empty list is removed under {@code computeIfPresent}.
@@ -21,6 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalRoomBus implements RoomBus {
     private static final Logger LOG = LoggerFactory.getLogger(LocalRoomBus.class);
+    private static final CompletionStage<Void> ACTIVE = CompletableFuture.completedStage(null);
 
     private final ConcurrentHashMap<String, List<Subscriber>> rooms = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -50,9 +55,15 @@ public final class LocalRoomBus implements RoomBus {
     }
 
     @Override
-    public void subscribe(String roomId, Subscriber subscriber) {
+    public CompletionStage<Void> subscribe(String roomId, Subscriber subscriber) {
+        Objects.requireNonNull(roomId, "roomId");
         Objects.requireNonNull(subscriber, "subscriber");
+        if (closed) {
+            return CompletableFuture.failedStage(
+                    new WsException("local room bus: closed; cannot subscribe to room " + roomId));
+        }
         rooms.computeIfAbsent(roomId, k -> new CopyOnWriteArrayList<>()).add(subscriber);
+        return ACTIVE;
     }
 
     @Override
