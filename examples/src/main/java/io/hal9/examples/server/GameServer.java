@@ -19,6 +19,7 @@ import io.hal9.metrics.pool.ObjectPoolMetrics;
 import io.hal9.metrics.pool.ReadWriteRouterMetrics;
 import io.hal9.metrics.ws.WsServerMetrics;
 import io.hal9.pool.jdbc.JdbcBatchSink;
+import io.hal9.ws.RedisRoomBus;
 import io.hal9.ws.WsServerStats;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -85,7 +86,8 @@ public final class GameServer implements AutoCloseable {
     private @Nullable GameService games;
     private @Nullable StatefulRedisConnection<String, String> redis;
     private @Nullable RedisClient redisClient;
-    private @Nullable RedisRelay relay;
+    private @Nullable RedisRoomBus roomBus;
+    private @Nullable MoveForwarder forwarder;
     private @Nullable WsGateway ws;
     private @Nullable Metrics metrics;
 
@@ -219,7 +221,14 @@ public final class GameServer implements AutoCloseable {
             StatefulRedisConnection<String, String> conn = client.connect();
             conn.setTimeout(Duration.ofSeconds(1));
             redis = conn;
-            relay = new RedisRelay(name + "-relay", redisUri, config.redisPrefix(), instanceId);
+            // rooms' broadcasts on hal9-ws's bus; the forwarder carries only moves for games hosted elsewhere
+            RedisRoomBus rb =
+                    RedisRoomBus.create(client, config.redisPrefix() + "room:", RedisRoomBus.DEFAULT_MAX_IN_FLIGHT);
+            roomBus = rb;
+            m.bindRoomBus(name + "-rooms", rb);
+            MoveForwarder f = new MoveForwarder(name + "-moves", client, config.redisPrefix(), instanceId);
+            forwarder = f;
+            m.bindForwarder(name + "-moves", f);
         } else {
             LocalCache<String, byte[]> local = LocalCache.<String, byte[]>builder(name + "-games-list")
                     .maximumSize(1_000)
@@ -235,7 +244,15 @@ public final class GameServer implements AutoCloseable {
             log.info("{}: no token-secret configured; generated one (tokens are valid on this instance only)", name);
         }
         PlayerTokens tokens = new PlayerTokens(secret, config.tokenTtl(), Clock.systemUTC());
-        WsGateway gateway = new WsGateway(name, instanceId, config, tokens, tasks, relay);
+        RedisRoomBus rb = roomBus;
+        WsGateway gateway = new WsGateway(
+                name,
+                instanceId,
+                config,
+                tokens,
+                tasks,
+                rb == null ? null : new RoomSubscriptions(name, rb),
+                forwarder);
         ws = gateway;
         m.bind(WsServerMetrics.builder(gateway.server()).build());
         GameEvents both = new GameEvents() {
@@ -381,7 +398,8 @@ public final class GameServer implements AutoCloseable {
      * @param actions the action batcher's counters (accepted, written, batches, refusals...)
      * @param tasks the task limiter's counters
      * @param ws the WebSocket server's counters
-     * @param relayLost broadcasts and forwarded moves Redis did not take (0 without Redis)
+     * @param relayLost room broadcasts and forwarded moves Redis did not take (dropped or failed; 0 without
+     *     Redis)
      */
     public record Stats(
             int liveGames,
@@ -405,8 +423,10 @@ public final class GameServer implements AutoCloseable {
         if (g == null || a == null || l == null || w == null) {
             throw new IllegalStateException(name + ": not started");
         }
-        RedisRelay r = relay;
-        return new Stats(g.liveGames(), g.timeouts(), a.stats(), l.stats(), w.stats(), r == null ? 0 : r.lost());
+        MoveForwarder f = forwarder;
+        RedisRoomBus rb = roomBus;
+        long lost = (f == null ? 0 : f.lost()) + (rb == null ? 0 : rb.dropped() + rb.failed());
+        return new Stats(g.liveGames(), g.timeouts(), a.stats(), l.stats(), w.stats(), lost);
     }
 
     /**
@@ -469,9 +489,13 @@ public final class GameServer implements AutoCloseable {
                 log.warn("{}: closing {} failed", name, c, e);
             }
         }
-        RedisRelay rl = relay;
-        if (rl != null) {
-            rl.close();
+        MoveForwarder f = forwarder;
+        if (f != null) {
+            f.close();
+        }
+        RedisRoomBus rb = roomBus;
+        if (rb != null) {
+            rb.close(); // the WebSocket server, closed above, does not close a bus it was given
         }
         StatefulRedisConnection<String, String> r = redis;
         if (r != null) {

@@ -5,11 +5,14 @@ import io.hal9.metrics.PrometheusScrape;
 import io.hal9.metrics.StandardMetrics;
 import io.hal9.metrics.core.ActionBatcherMetrics;
 import io.hal9.metrics.core.TaskLimiterMetrics;
+import io.hal9.ws.RedisRoomBus;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -58,6 +61,35 @@ final class Metrics implements AutoCloseable {
     /** Binds one component's binder to the registry. */
     void bind(MeterBinder binder) {
         Objects.requireNonNull(binder, "binder").bindTo(registry);
+    }
+
+    /**
+     * Binds the rooms' Redis bus (hal9-metrics has no binder for it): {@code hal9.room.bus.messages}, tag
+     * {@code result} = {@code published}, {@code received}, {@code dropped} (too many publications waiting
+     * for Redis), {@code failed} (Redis did not take it).
+     */
+    void bindRoomBus(String busName, RedisRoomBus bus) {
+        String d = "Room broadcasts through Redis, by result";
+        counter("hal9.room.bus.messages", d, busName, bus, "published", RedisRoomBus::published);
+        counter("hal9.room.bus.messages", d, busName, bus, "received", RedisRoomBus::received);
+        counter("hal9.room.bus.messages", d, busName, bus, "dropped", RedisRoomBus::dropped);
+        counter("hal9.room.bus.messages", d, busName, bus, "failed", RedisRoomBus::failed);
+    }
+
+    /** Binds {@code hal9.move.forwarder.lost}: forwarded moves and replies Redis did not take. */
+    void bindForwarder(String forwarderName, MoveForwarder forwarder) {
+        FunctionCounter.builder("hal9.move.forwarder.lost", forwarder, MoveForwarder::lost)
+                .description("Forwarded moves and replies lost because Redis did not take them")
+                .tag("name", forwarderName)
+                .register(registry);
+    }
+
+    private <T> void counter(
+            String meter, String description, String instance, T source, String result, ToDoubleFunction<T> f) {
+        FunctionCounter.builder(meter, source, f)
+                .description(description)
+                .tags("name", instance, "result", result)
+                .register(registry);
     }
 
     /**

@@ -11,7 +11,6 @@ import io.hal9.ws.Codecs;
 import io.hal9.ws.HandshakeDecision;
 import io.hal9.ws.MessageCodec;
 import io.hal9.ws.Room;
-import io.hal9.ws.RoomBus;
 import io.hal9.ws.Session;
 import io.hal9.ws.WsHandler;
 import io.hal9.ws.WsServer;
@@ -35,8 +34,10 @@ import org.slf4j.LoggerFactory;
  * The JSON protocol is in examples/README.md.
  *
  * <p>Moves are applied on the {@link TaskLimiter} (the event loop must not block on the game lock or
- * the database). A move for a game another instance hosts is forwarded through the {@link RedisRelay}
- * when Redis is configured, else refused.
+ * the database). A move for a game another instance hosts is forwarded through the {@link MoveForwarder}
+ * when Redis is configured, else refused. With Redis, the rooms' broadcasts travel on hal9-ws's
+ * {@link io.hal9.ws.RedisRoomBus} (through {@link RoomSubscriptions}), and "welcome" is sent once the
+ * room's subscription is confirmed.
  *
  * <p>Limits: those of the WebSocket server (connections, frame size, send queue, inbound rate; see
  * {@link WsServer}); a move arriving while the task limiter is full is answered with an
@@ -62,7 +63,8 @@ final class WsGateway implements GameEvents, AutoCloseable {
     private final String instanceId;
     private final PlayerTokens tokens;
     private final TaskLimiter limiter;
-    private final @Nullable RedisRelay relay;
+    private final @Nullable RoomSubscriptions bus;
+    private final @Nullable MoveForwarder forwarder;
     private final WsServer<JsonNode> server;
     private final Map<Long, Room<JsonNode>> rooms = new ConcurrentHashMap<>();
     private final Map<Long, Session<JsonNode>> sessions = new ConcurrentHashMap<>();
@@ -74,12 +76,14 @@ final class WsGateway implements GameEvents, AutoCloseable {
             ServerConfig config,
             PlayerTokens tokens,
             TaskLimiter limiter,
-            @Nullable RedisRelay relay) {
+            @Nullable RoomSubscriptions bus,
+            @Nullable MoveForwarder forwarder) {
         this.name = name;
         this.instanceId = instanceId;
         this.tokens = tokens;
         this.limiter = limiter;
-        this.relay = relay;
+        this.bus = bus;
+        this.forwarder = forwarder;
         MessageCodec<JsonNode> codec =
                 config.wsCodec().equals("msgpack") ? Codecs.messagePack(JsonNode.class) : Codecs.json(JsonNode.class);
         WsServer.Builder<JsonNode> b = WsServer.builder(name + "-ws", codec, new Handler())
@@ -92,14 +96,13 @@ final class WsGateway implements GameEvents, AutoCloseable {
                 .closeTimeout(Duration.ofSeconds(5))
                 .authenticator(req -> CompletableFuture.completedFuture(
                         authenticate(req.queryParameter("token"), req.queryParameter("game"))));
-        RoomBus bus = relay;
         if (bus != null) {
             b.roomBus(bus);
         }
         this.server = b.build();
-        if (relay != null) {
-            relay.onMove(this::onForwardedMove);
-            relay.onReply(this::onReply);
+        if (forwarder != null) {
+            forwarder.onMove(this::onForwardedMove);
+            forwarder.onReply(this::onReply);
         }
     }
 
@@ -208,7 +211,7 @@ final class WsGateway implements GameEvents, AutoCloseable {
             }
             return;
         }
-        RedisRelay r = relay;
+        MoveForwarder r = forwarder;
         if (r == null) {
             s.trySend(error("game_on_other_instance", "game " + gameId + " is not hosted by this instance"));
             return;
@@ -253,7 +256,7 @@ final class WsGateway implements GameEvents, AutoCloseable {
     }
 
     private void replyError(String origin, long session, String error, String detail) {
-        RedisRelay r = relay;
+        MoveForwarder r = forwarder;
         if (r != null) {
             ObjectNode reply = JSON.createObjectNode().put("session", session);
             reply.setAll(error(error, detail));
@@ -300,10 +303,10 @@ final class WsGateway implements GameEvents, AutoCloseable {
             sessions.put(s.id(), s);
             room(gameId).join(s);
             Admission a = limiter.tryExecute(() -> {
-                RedisRelay r = relay;
-                if (r != null) {
+                RoomSubscriptions rooms = bus;
+                if (rooms != null) {
                     // after "welcome" the player misses no broadcast from another instance
-                    r.awaitSubscribed("game:" + gameId, Duration.ofSeconds(1));
+                    rooms.awaitActive("game:" + gameId, Duration.ofSeconds(1));
                 }
                 ObjectNode w = JSON.createObjectNode()
                         .put("type", "welcome")

@@ -13,6 +13,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -48,6 +50,14 @@ class TwoInstancesTest {
                 Map.of());
     }
 
+    /** The value of the one sample exported as {@code series} (name and labels). */
+    private static double sample(String body, String series) {
+        Matcher m =
+                Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
+        assertThat(m.find()).as("series %s in\n%s", series, body).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
     @Test
     void aPlayerOnEachInstancePlayTheSameGameToTheEnd(PostgresService pg, RedisService redis) throws SQLException {
         long id;
@@ -76,6 +86,19 @@ class TwoInstancesTest {
             assertThat(last.get("status").asText()).isEqualTo("finished");
             assertThat(last.get("winners")).hasSize(2);
             assertThat(last.findValues("score").stream().map(JsonNode::asInt)).containsExactly(1, 1);
+
+            // A published started + 3 results on hal9-ws's Redis room bus; B (in the room from round 1) got the
+            // 3 results; bob's moves crossed the forwarder
+            String metricsA = apiA.text("/metrics");
+            String metricsB = new ApiClient(b.baseUrl()).text("/metrics");
+            assertThat(sample(metricsA, "hal9_room_bus_messages_total{name=\"game-a-rooms\",result=\"published\"}"))
+                    .isGreaterThanOrEqualTo(4.0);
+            assertThat(sample(metricsB, "hal9_room_bus_messages_total{name=\"game-b-rooms\",result=\"received\"}"))
+                    .isGreaterThanOrEqualTo(3.0);
+            assertThat(sample(metricsB, "hal9_move_forwarder_lost_total{name=\"game-b-moves\"}"))
+                    .isZero();
+            assertThat(metricsA).contains("hal9_near_cache_invalidation_messages_total{");
+            assertThat(a.stats().relayLost() + b.stats().relayLost()).isZero();
         }
         try (Connection c = pg.open();
                 PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM actions WHERE game_id = ?")) {
