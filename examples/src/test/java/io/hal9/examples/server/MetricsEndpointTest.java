@@ -1,26 +1,16 @@
 package io.hal9.examples.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -60,14 +50,6 @@ class MetricsEndpointTest {
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** The value of the one sample whose line starts with {@code series} (name and labels as exported). */
-    private static double sample(String body, String series) {
-        Matcher m =
-                Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
-        assertThat(m.find()).as("series %s in\n%s", series, body).isTrue();
-        return Double.parseDouble(m.group(1));
-    }
-
     @Test
     void trafficShowsUpUnderRouteTemplatesWithTheLiveGamesAndEveryComponent() throws Exception {
         // one finished game, one running game, one waiting game; an error and an unknown path
@@ -100,17 +82,19 @@ class MetricsEndpointTest {
                 .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain; version=0.0.4"));
         String body = r.body();
 
-        assertThat(sample(body, "http_requests_total{method=\"GET\",status=\"200\",uri=\"/api/games/{id}\"}"))
+        assertThat(Scrapes.sample(body, "http_requests_total{method=\"GET\",status=\"200\",uri=\"/api/games/{id}\"}"))
                 .isEqualTo(1.0);
-        assertThat(sample(body, "http_requests_total{method=\"GET\",status=\"404\",uri=\"/api/games/{id}\"}"))
+        assertThat(Scrapes.sample(body, "http_requests_total{method=\"GET\",status=\"404\",uri=\"/api/games/{id}\"}"))
                 .isEqualTo(1.0);
-        assertThat(sample(body, "http_requests_total{method=\"POST\",status=\"202\",uri=\"/api/games/{id}/moves\"}"))
+        assertThat(Scrapes.sample(
+                        body, "http_requests_total{method=\"POST\",status=\"202\",uri=\"/api/games/{id}/moves\"}"))
                 .isEqualTo(3.0);
-        assertThat(sample(body, "http_requests_total{method=\"POST\",status=\"200\",uri=\"/api/games/{id}/join\"}"))
+        assertThat(Scrapes.sample(
+                        body, "http_requests_total{method=\"POST\",status=\"200\",uri=\"/api/games/{id}/join\"}"))
                 .isEqualTo(4.0);
-        assertThat(sample(body, "http_requests_total{method=\"POST\",status=\"201\",uri=\"/api/games\"}"))
+        assertThat(Scrapes.sample(body, "http_requests_total{method=\"POST\",status=\"201\",uri=\"/api/games\"}"))
                 .isEqualTo(3.0);
-        assertThat(sample(body, "http_requests_total{method=\"GET\",status=\"404\",uri=\"/**\"}"))
+        assertThat(Scrapes.sample(body, "http_requests_total{method=\"GET\",status=\"404\",uri=\"/**\"}"))
                 .isEqualTo(1.0);
         assertThat(body)
                 .as("raw ids never become a uri tag")
@@ -119,11 +103,12 @@ class MetricsEndpointTest {
         assertThat(body)
                 .contains("http_request_duration_seconds_bucket{method=\"POST\",status=\"202\","
                         + "uri=\"/api/games/{id}/moves\",le=");
-        assertThat(sample(body, "hal9_active_games"))
+        assertThat(Scrapes.sample(body, "hal9_active_games"))
                 .isEqualTo(2.0)
                 .isEqualTo(server.stats().liveGames());
-        assertThat(sample(body, "process_resident_memory_bytes")).isPositive();
-        assertThat(sample(body, "hal9_batcher_submissions_total{name=\"metrics-test-actions\",result=\"accepted\"}"))
+        assertThat(Scrapes.sample(body, "process_resident_memory_bytes")).isPositive();
+        assertThat(Scrapes.sample(
+                        body, "hal9_batcher_submissions_total{name=\"metrics-test-actions\",result=\"accepted\"}"))
                 .as("actions/s on the dashboard is the rate of this series")
                 .isEqualTo(3.0);
         assertThat(body)
@@ -143,7 +128,7 @@ class MetricsEndpointTest {
     void theErrorOfAWrongMethodIsRecordedUnderItsRoute() throws Exception {
         assertThat(api.post("/health", "{}").status()).isEqualTo(405);
         String body = scrape(null).body();
-        assertThat(sample(body, "http_requests_total{method=\"POST\",status=\"405\",uri=\"/health\"}"))
+        assertThat(Scrapes.sample(body, "http_requests_total{method=\"POST\",status=\"405\",uri=\"/health\"}"))
                 .isEqualTo(1.0);
     }
 
@@ -159,7 +144,7 @@ class MetricsEndpointTest {
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.headers().firstValue("Content-Encoding")).hasValue("gzip");
         String body = scrape(null).body();
-        assertThat(sample(body, "http_requests_total{method=\"GET\",status=\"200\",uri=\"/api/games\"}"))
+        assertThat(Scrapes.sample(body, "http_requests_total{method=\"GET\",status=\"200\",uri=\"/api/games\"}"))
                 .isGreaterThanOrEqualTo(1.0);
     }
 
@@ -174,38 +159,6 @@ class MetricsEndpointTest {
     @Test
     void promtoolAcceptsTheScrape() throws Exception {
         api.createGame(2, 1);
-        String body = scrape(null).body();
-        Path promtool = promtool();
-        Process p = new ProcessBuilder(promtool.toString(), "check", "metrics")
-                .redirectErrorStream(true)
-                .start();
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(body.getBytes(StandardCharsets.UTF_8));
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS))
-                .as("promtool finished in 30 s")
-                .isTrue();
-        assertThat(p.exitValue()).as("promtool check metrics said:\n%s", out).isZero();
-        assertThat(out.strip()).as("promtool's lint findings").isEmpty();
-    }
-
-    /** promtool on the PATH; skips the test without it, or fails it under HAL9_REQUIRE_SERVICES=1. */
-    private static Path promtool() {
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String dir : path.split(File.pathSeparator)) {
-                Path candidate = Path.of(dir, "promtool");
-                if (Files.isExecutable(candidate)) {
-                    return candidate;
-                }
-            }
-        }
-        String reason = "promtool not found on the PATH; install Debian's 'prometheus' package";
-        if ("1".equals(System.getenv("HAL9_REQUIRE_SERVICES"))) {
-            fail(reason + " (HAL9_REQUIRE_SERVICES=1)");
-        }
-        Assumptions.abort(reason);
-        throw new AssertionError(reason);
+        Scrapes.assertPromtoolAccepts(scrape(null).body());
     }
 }

@@ -119,7 +119,7 @@ class PostgresServerTest {
     }
 
     @Test
-    void aGamePlayedOverHttpIsRecordedWithEveryMove(PostgresService pg) throws SQLException {
+    void aGamePlayedOverHttpIsRecordedWithEveryMove(PostgresService pg) throws Exception {
         long id;
         // the primary doubles as its own read replica: reads go through the router's replica path
         try (GameServer server = GameServer.start("pg-play", config(pg, "--db-read-urls", pg.jdbcUrl()))) {
@@ -141,6 +141,21 @@ class PostgresServerTest {
             ApiClient.Reply list = api.get("/api/games?status=finished");
             assertThat(list.body().get("games").findValues("id").stream().map(n -> n.asLong()))
                     .contains(id);
+
+            // with a replica configured, /metrics has the router and both pools (HikariCP's meters included)
+            String metrics = api.text("/metrics");
+            assertThat(Scrapes.sample(
+                            metrics, "hal9_batcher_submissions_total{name=\"pg-play-actions\",result=\"accepted\"}"))
+                    .isEqualTo(6.0);
+            assertThat(Scrapes.sample(
+                            metrics, "hal9_router_replica_up{name=\"pg-play\",replica=\"pg-play-replica-0\"}"))
+                    .isEqualTo(1.0);
+            assertThat(metrics)
+                    .contains("hal9_router_reads_total{name=\"pg-play\",target=\"replica\"}")
+                    .contains("hal9_jdbc_pool_active{name=\"pg-play-primary\"}")
+                    .contains("hal9_jdbc_pool_active{name=\"pg-play-replica-0\"}")
+                    .contains("hikaricp_connections_active{pool=\"pg-play-primary\"}");
+            Scrapes.assertPromtoolAccepts(metrics);
         }
         try (Connection c = pg.open()) {
             assertThat(strings(c, "SELECT count(*) FROM actions WHERE game_id = ?", id))

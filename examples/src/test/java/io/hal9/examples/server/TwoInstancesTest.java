@@ -10,11 +10,8 @@ import io.hal9.testkit.RequiresRedis;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -50,16 +47,8 @@ class TwoInstancesTest {
                 Map.of());
     }
 
-    /** The value of the one sample exported as {@code series} (name and labels). */
-    private static double sample(String body, String series) {
-        Matcher m =
-                Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
-        assertThat(m.find()).as("series %s in\n%s", series, body).isTrue();
-        return Double.parseDouble(m.group(1));
-    }
-
     @Test
-    void aPlayerOnEachInstancePlayTheSameGameToTheEnd(PostgresService pg, RedisService redis) throws SQLException {
+    void aPlayerOnEachInstancePlayTheSameGameToTheEnd(PostgresService pg, RedisService redis) throws Exception {
         long id;
         try (GameServer a = GameServer.start("game-a", config(pg, redis));
                 GameServer b = GameServer.start("game-b", config(pg, redis))) {
@@ -91,14 +80,17 @@ class TwoInstancesTest {
             // 3 results; bob's moves crossed the forwarder
             String metricsA = apiA.text("/metrics");
             String metricsB = new ApiClient(b.baseUrl()).text("/metrics");
-            assertThat(sample(metricsA, "hal9_room_bus_messages_total{name=\"game-a-rooms\",result=\"published\"}"))
+            assertThat(Scrapes.sample(
+                            metricsA, "hal9_room_bus_messages_total{name=\"game-a-rooms\",result=\"published\"}"))
                     .isGreaterThanOrEqualTo(4.0);
-            assertThat(sample(metricsB, "hal9_room_bus_messages_total{name=\"game-b-rooms\",result=\"received\"}"))
+            assertThat(Scrapes.sample(
+                            metricsB, "hal9_room_bus_messages_total{name=\"game-b-rooms\",result=\"received\"}"))
                     .isGreaterThanOrEqualTo(3.0);
-            assertThat(sample(metricsB, "hal9_move_forwarder_lost_total{name=\"game-b-moves\"}"))
+            assertThat(Scrapes.sample(metricsB, "hal9_move_forwarder_lost_total{name=\"game-b-moves\"}"))
                     .isZero();
             assertThat(metricsA).contains("hal9_near_cache_invalidation_messages_total{");
             assertThat(a.stats().relayLost() + b.stats().relayLost()).isZero();
+            Scrapes.assertPromtoolAccepts(metricsB); // Redis mode: near cache, room bus, forwarder
         }
         try (Connection c = pg.open();
                 PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM actions WHERE game_id = ?")) {
