@@ -66,7 +66,8 @@ public final class GameServer implements AutoCloseable {
      * on the shutdown-hook thread and reads them after that. closed makes close() run once; it
      * closes in the reverse order of the path of a move: WebSocket and HTTP intake first, then the
      * sweeper and the task limiter (in-flight moves reach the batchers), then the batchers (flush),
-     * then caches, Redis and pools.
+     * then caches, Redis and pools, and the metrics registry last (a scrape racing close() reads
+     * closed parts' last figures).
      */
     private static final Logger log = LoggerFactory.getLogger(GameServer.class);
     /** How often round timeouts are checked. */

@@ -31,6 +31,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread safety: safe for concurrent use; {@link #close()} is idempotent.
  */
 final class Metrics implements AutoCloseable {
+    /*
+     * Design / Concurrency / Invariants: every field is final and thread-safe (Micrometer's registry and
+     * meters, hal9-metrics' recorders and HttpMetrics); binders are bound by GameServer.open() on the
+     * starting thread, requests are recorded from any thread. closed makes close() run once.
+     */
     /** The {@code uri} tag of requests that matched no route (kept as one series, whatever the path). */
     static final String UNKNOWN_ROUTE = "/**";
 
