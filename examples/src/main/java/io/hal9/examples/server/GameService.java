@@ -44,8 +44,10 @@ final class GameService implements AutoCloseable {
      * Design / Concurrency / Invariants: live maps a game id to its Live entry for as long as the
      * game is waiting or running; an entry is removed (and its Game returned to the pool) under
      * its own lock, after which every caller holding the entry sees status FINISHED and stops.
-     * Every read or write of a Game happens under Live.lock (a ReentrantLock: callers are virtual
-     * threads and hold it across JDBC calls). The list cache is invalidated after every change
+     * Every read or write of a Game happens under Live.lock (a ReentrantLock: virtual threads hold it
+     * across JDBC calls; a WebSocket event loop only tryLocks it and never does JDBC under it, see
+     * tryMoveNonBlocking). A finished game stays in live (status FINISHED, every move refused) until
+     * its final rows are written, so reads never see it missing from both memory and database. The list cache is invalidated after every change
      * that alters a listed field other than the round (the round may be stale by cache-ttl).
      */
     private static final Logger log = LoggerFactory.getLogger(GameService.class);
@@ -256,43 +258,68 @@ final class GameService implements AutoCloseable {
         Live l = hosted(gameId);
         l.lock().lock();
         try {
-            Game g = alive(l, gameId);
-            if (expectedRound > 0 && g.status() == GameStatus.RUNNING && expectedRound != g.round()) {
-                throw ApiException.conflict(
-                        "stale_round", "round " + expectedRound + " is not open; round " + g.round() + " is");
-            }
-            switch (g.canMove(playerId)) {
-                case ACCEPTED -> {}
-                case ALREADY_MOVED ->
-                    throw ApiException.conflict(
-                            "already_moved", "player " + playerId + " has already moved in round " + g.round());
-                case UNKNOWN_PLAYER ->
-                    throw new ApiException(
-                            403, "not_in_game", "player " + playerId + " is not playing in game " + gameId);
-                default ->
-                    throw ApiException.conflict(
-                            "game_not_running",
-                            "game " + gameId + " is " + g.status().wireName() + "; no moves now");
-            }
-            Admission a = actions.trySubmit(
-                    new GameStore.ActionRow(gameId, playerId, g.round(), move.wireName(), GameStore.now()));
-            if (!a.isAccepted()) {
-                throw new ApiException(
-                        503,
-                        a == Admission.CLOSED ? "shutting_down" : "overloaded",
-                        a == Admission.CLOSED
-                                ? "the server is shutting down"
-                                : "the action queue is full; retry shortly");
-            }
-            Game.Result r = g.move(playerId, move);
-            Game.RoundResult resolved = r.resolved();
-            if (resolved != null) {
-                afterRound(l, g, resolved);
-            }
-            return new Moved(gameId, playerId, r.round(), resolved);
+            return moveLocked(l, gameId, playerId, move, expectedRound, true);
         } finally {
             l.lock().unlock();
         }
+    }
+
+    /**
+     * Plays a move without ever blocking, for a network event loop: the batchers are only offered
+     * to, and the database writes that end a game are handed to the task limiter. Returns null,
+     * having changed nothing, when the game's lock is held (by a join, a leave or the writes that
+     * end the game, all of which may wait on the database): the caller then plays the move with
+     * {@link #move(long, long, Move, int)} off the event loop. A game not hosted here (or no longer)
+     * answers 409 {@code game_finished} without a database lookup.
+     */
+    @Nullable
+    Moved tryMoveNonBlocking(long gameId, long playerId, Move move, int expectedRound) {
+        Live l = live.get(gameId);
+        if (l == null) {
+            throw ApiException.conflict("game_finished", "game " + gameId + " is finished");
+        }
+        if (!l.lock().tryLock()) {
+            return null;
+        }
+        try {
+            return moveLocked(l, gameId, playerId, move, expectedRound, false);
+        } finally {
+            l.lock().unlock();
+        }
+    }
+
+    private Moved moveLocked(Live l, long gameId, long playerId, Move move, int expectedRound, boolean mayBlock) {
+        Game g = alive(l, gameId);
+        if (expectedRound > 0 && g.status() == GameStatus.RUNNING && expectedRound != g.round()) {
+            throw ApiException.conflict(
+                    "stale_round", "round " + expectedRound + " is not open; round " + g.round() + " is");
+        }
+        switch (g.canMove(playerId)) {
+            case ACCEPTED -> {}
+            case ALREADY_MOVED ->
+                throw ApiException.conflict(
+                        "already_moved", "player " + playerId + " has already moved in round " + g.round());
+            case UNKNOWN_PLAYER ->
+                throw new ApiException(403, "not_in_game", "player " + playerId + " is not playing in game " + gameId);
+            default ->
+                throw ApiException.conflict(
+                        "game_not_running",
+                        "game " + gameId + " is " + g.status().wireName() + "; no moves now");
+        }
+        Admission a = actions.trySubmit(
+                new GameStore.ActionRow(gameId, playerId, g.round(), move.wireName(), GameStore.now()));
+        if (!a.isAccepted()) {
+            throw new ApiException(
+                    503,
+                    a == Admission.CLOSED ? "shutting_down" : "overloaded",
+                    a == Admission.CLOSED ? "the server is shutting down" : "the action queue is full; retry shortly");
+        }
+        Game.Result r = g.move(playerId, move);
+        Game.RoundResult resolved = r.resolved();
+        if (resolved != null) {
+            afterRound(l, g, resolved, mayBlock);
+        }
+        return new Moved(gameId, playerId, r.round(), resolved);
     }
 
     void leave(long gameId, long playerId) {
@@ -319,7 +346,7 @@ final class GameService implements AutoCloseable {
             } else {
                 Game.RoundResult resolved = r.resolved();
                 if (resolved != null) {
-                    afterRound(l, g, resolved);
+                    afterRound(l, g, resolved, true);
                 } else {
                     store.updatePlayers(List.of(new GameStore.PlayerRow(playerId, "", "left", score(g, playerId))));
                 }
@@ -358,7 +385,7 @@ final class GameService implements AutoCloseable {
             Game.RoundResult resolved = g.resolveIfExpired();
             if (resolved != null) {
                 timeouts.increment();
-                afterRound(l, g, resolved);
+                afterRound(l, g, resolved, true);
             }
         } catch (RuntimeException e) {
             log.warn("{}: resolving the timed-out round of game {} failed", name, gameId, e);
@@ -367,22 +394,55 @@ final class GameService implements AutoCloseable {
         }
     }
 
-    private void afterRound(Live l, Game g, Game.RoundResult resolved) {
+    private void afterRound(Live l, Game g, Game.RoundResult resolved, boolean mayBlock) {
         // The row's status and round go through an aggregating batcher (one UPDATE per game per batch,
         // off this lock's path); if it is full, write now rather than lose the change. The final state
-        // is written at once: once the game leaves memory, reads of it go to the database.
+        // is written before the game leaves memory: until then reads are served from memory, after
+        // it from the database. On an event loop (mayBlock false) those writes go to the limiter.
         GameStore.GameState state =
                 new GameStore.GameState(g.id(), g.createdAt(), g.status(), g.round(), g.playerCount());
-        if (g.status() == GameStatus.FINISHED || !states.trySubmit(state).isAccepted()) {
-            store.updateGame(g.id(), g.createdAt(), g.status(), g.round(), g.playerCount());
+        boolean finished = g.status() == GameStatus.FINISHED;
+        if (!finished && !states.trySubmit(state).isAccepted()) {
+            if (mayBlock || !limiter.tryExecute(() -> writeState(state)).isAccepted()) {
+                writeState(state); // last resort on an event loop: the limiter and the batcher are full
+            }
         }
         events.roundResolved(resolved);
-        if (g.status() == GameStatus.FINISHED) {
+        if (finished) {
+            if (mayBlock || !limiter.tryExecute(() -> finishLocking(l)).isAccepted()) {
+                finish(l, g); // last resort on an event loop: the limiter is full
+            }
+        }
+    }
+
+    private void writeState(GameStore.GameState s) {
+        store.updateGame(s.id(), s.createdAt(), s.status(), s.round(), s.playerCount());
+    }
+
+    /** The end of a game, from the limiter: takes the lock the event loop released meanwhile. */
+    private void finishLocking(Live l) {
+        l.lock().lock();
+        try {
+            if (!l.released) {
+                finish(l, l.game());
+            }
+        } catch (RuntimeException e) {
+            log.warn("{}: recording the end of game {} failed", name, l.game().id(), e);
+        } finally {
+            l.lock().unlock();
+        }
+    }
+
+    /** Writes a finished game's row and players, then takes it out of memory. Under the lock. */
+    private void finish(Live l, Game g) {
+        try {
+            store.updateGame(g.id(), g.createdAt(), g.status(), g.round(), g.playerCount());
             List<GameStore.PlayerRow> rows = new ArrayList<>();
             for (Game.PlayerView p : g.players()) {
                 rows.add(new GameStore.PlayerRow(p.id(), p.name(), p.active() ? "active" : "left", p.score()));
             }
             store.updatePlayers(rows);
+        } finally {
             live.remove(g.id(), l);
             listCache.invalidateAll();
             l.release();

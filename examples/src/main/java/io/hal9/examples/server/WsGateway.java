@@ -2,6 +2,7 @@ package io.hal9.examples.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hal9.core.Admission;
 import io.hal9.core.TaskLimiter;
@@ -33,11 +34,13 @@ import org.slf4j.LoggerFactory;
  * room (encoded once, fanned out to local sessions, carried to other instances by the room bus).
  * The JSON protocol is in examples/README.md.
  *
- * <p>Moves are applied on the {@link TaskLimiter} (the event loop must not block on the game lock or
- * the database). A move for a game another instance hosts is forwarded through the {@link MoveForwarder}
- * when Redis is configured, else refused. With Redis, the rooms' broadcasts travel on hal9-ws's
- * {@link io.hal9.ws.RedisRoomBus} (through {@link RoomSubscriptions}), and "welcome" is sent once the
- * room's subscription is confirmed.
+ * <p>A move for a game hosted here is applied on the WebSocket event loop when the game's lock is
+ * free (that path never blocks: it only offers to the batchers); otherwise, and for leaves and
+ * welcomes, the work runs on the {@link TaskLimiter} (the event loop must not block on the game
+ * lock or the database). A move for a game another instance hosts is forwarded through the {@link
+ * MoveForwarder} when Redis is configured, else refused. With Redis, the rooms' broadcasts travel on
+ * hal9-ws's {@link io.hal9.ws.RedisRoomBus} (through {@link RoomSubscriptions}), and "welcome" is sent
+ * once the room's subscription is confirmed.
  *
  * <p>Limits: those of the WebSocket server (connections, frame size, send queue, inbound rate; see
  * {@link WsServer}); a move arriving while the task limiter is full is answered with an
@@ -183,10 +186,7 @@ final class WsGateway implements GameEvents, AutoCloseable {
 
     @Override
     public void roundResolved(Game.RoundResult result) {
-        ObjectNode m = JSON.valueToTree(HttpApi.RoundJson.of(result));
-        ObjectNode out = JSON.createObjectNode().put("type", "result");
-        out.setAll(m);
-        room(result.gameId()).broadcast(out);
+        room(result.gameId()).broadcast(resultMessage(result));
         if (result.nextRound() == 0) {
             // the game is over: the room goes now, or when the last local player disconnects
             rooms.computeIfPresent(result.gameId(), (id, r) -> {
@@ -199,7 +199,53 @@ final class WsGateway implements GameEvents, AutoCloseable {
         }
     }
 
+    /**
+     * The room's "result" message, built field by field (the same fields and order as HTTP's round
+     * JSON, after "type"): once per round, so no bean introspection or tree copy.
+     */
+    static ObjectNode resultMessage(Game.RoundResult r) {
+        ObjectNode out = JSON.createObjectNode()
+                .put("type", "result")
+                .put("gameId", r.gameId())
+                .put("round", r.round())
+                .put("timedOut", r.timedOut());
+        ArrayNode players = out.putArray("players");
+        for (Game.PlayerResult p : r.players()) {
+            Move mv = p.move();
+            players.addObject()
+                    .put("playerId", p.playerId())
+                    .put("move", mv == null ? null : mv.wireName())
+                    .put("points", p.points())
+                    .put("score", p.score());
+        }
+        out.put("status", r.status().wireName()).put("nextRound", r.nextRound());
+        ArrayNode winners = out.putArray("winners");
+        for (Long w : r.winners()) {
+            winners.add(w.longValue());
+        }
+        return out;
+    }
+
     // ---- moves ----
+
+    /**
+     * The common case, on the event loop: a move for a game hosted here whose lock is free is played
+     * at once (the move path only offers to the batchers; no hop to a virtual thread). False when the
+     * move must take the limiter's path: another instance's game, or the lock is held by a caller
+     * that may wait on the database.
+     */
+    private boolean playHere(Session<JsonNode> s, long gameId, long playerId, Move move, int round) {
+        GameService g = games();
+        if (!g.hosts(gameId)) {
+            return false;
+        }
+        try {
+            return g.tryMoveNonBlocking(gameId, playerId, move, round) != null;
+        } catch (ApiException e) {
+            s.trySend(error(e.error(), Objects.requireNonNullElse(e.getMessage(), e.error())));
+            return true;
+        }
+    }
 
     private void play(Session<JsonNode> s, long gameId, long playerId, Move move, int round) {
         GameService g = games();
@@ -348,6 +394,9 @@ final class WsGateway implements GameEvents, AutoCloseable {
                         return;
                     }
                     int round = r == null ? 0 : r.asInt();
+                    if (playHere(s, gameId, playerId, move, round)) {
+                        return;
+                    }
                     if (!limiter.tryExecute(() -> play(s, gameId, playerId, move, round))
                             .isAccepted()) {
                         s.trySend(error("overloaded", "the server is saturated; retry the move"));
