@@ -4,78 +4,95 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.hal9.examples.server.GameServer;
-import io.hal9.examples.server.ServerConfig;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import org.jspecify.annotations.Nullable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Plays N concurrent games of M players over real WebSocket connections at a target action rate,
- * runs staged HTTP load on {@code GET /api/games} beside it (virtual users ramped like the seed's
- * k6 script), and prints the seed's performance table; {@code --out FILE} also writes it as the
- * {@code e2e.json} the benchmarks report renders.
+ * runs staged HTTP load on {@code GET /api/games} beside it (virtual users ramped linearly like the
+ * seed's k6 script), and prints the seed's performance table; {@code --out FILE} also writes it as
+ * the {@code e2e.json} the benchmarks report renders.
  *
- * <p>Without {@code --target} it starts a server in this JVM (embedded H2, or PostgreSQL when
- * {@code HAL9_DB_URL} is set) so that it can read the server's own counters: actions persisted come
- * from the batcher, memory per game from the heap before and after the games exist (this includes
- * the load generator's own per-game objects, so it over-estimates the server's share).
+ * <p>The server runs in its own JVM: without {@code --target} this program starts one as a child
+ * process (same class path; {@code HAL9_DB_URL} and the other {@code HAL9_*} variables are passed on)
+ * and stops it with SIGTERM at the end. Memory per game is measured in the server's JVM with
+ * {@code jcmd} (heap used after a full GC with every game's players connected, minus before, divided
+ * by the games), so the client's objects are not in it; with {@code --target} it needs
+ * {@code --server-pid}. Actions persisted are rows committed in the {@code actions} table during the
+ * run, counted over JDBC ({@code --db-url}, default {@code HAL9_DB_URL}); without a database URL
+ * (embedded H2 in the child) the figure is not available.
  *
- * <p>Latency is action→result: from sending a move to receiving the round result it resolved, for
- * every move. The client and the server share the machine, so the client's own delays count in it.
+ * <p>The WebSocket side is {@link WsPlayers} (Netty, one event loop thread by default). Latency is
+ * action→result: from writing a move to receiving the result of its round, for every move; in an
+ * M-player game it includes the time the other M-1 moves take to arrive.
  *
  * <p>Thread safety: a program entry point; not for concurrent use.
  */
 public final class LoadGenerator {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String[] MOVES = {"rock", "paper", "scissors", "lizard", "spock"};
+    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+    /** The seed's k6 stages: ramp to 100 users in 30 s, to 500 in 1 min, to 1000 in 2 min, to 0 in 30 s. */
+    static final String SEED_STAGES = "100:30s,500:60s,1000:120s,0:30s";
 
     private final Map<String, String> opts;
     private final PrintStream out;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private final Samples latencies = new Samples(20_000_000);
-    private final LongAdder movesSent = new LongAdder();
-    private final LongAdder results = new LongAdder();
-    private final LongAdder wsErrors = new LongAdder();
-    private final Map<String, LongAdder> errorsByCode = new ConcurrentHashMap<>();
     private final LongAdder httpRequests = new LongAdder();
     private final LongAdder httpErrors = new LongAdder();
     private final AtomicBoolean stop = new AtomicBoolean();
-    private volatile String httpTarget = "";
 
-    private LoadGenerator(Map<String, String> opts, PrintStream out) {
+    LoadGenerator(Map<String, String> opts, PrintStream out) {
         this.opts = opts;
         this.out = out;
+    }
+
+    /** The options and their defaults. */
+    static Map<String, String> defaults() {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("games", "100");
+        o.put("players", "2");
+        o.put("rate", "1000");
+        o.put("rounds", "1000");
+        o.put("http-stages", SEED_STAGES);
+        o.put("http-scale", "1");
+        o.put("http-think", "1s");
+        o.put("ws-threads", "1");
+        o.put("server-heap", "1g");
+        return o;
     }
 
     /**
@@ -85,21 +102,18 @@ public final class LoadGenerator {
      * @throws Exception when the run cannot start or a file cannot be written
      */
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = new LinkedHashMap<>(Map.of(
-                "games", "100",
-                "players", "2",
-                "rate", "1000",
-                "duration", "30s",
-                "http-stages", "100:10s,500:10s,1000:10s,0:5s",
-                "http-think", "1s",
-                "rounds", "1000"));
+        Map<String, String> o = defaults();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--help")) {
-                System.out.println("LoadGenerator [--target http://host:port --ws ws://host:port/ws] [--games N]"
-                        + " [--players M] [--rate actions/s] [--duration 30s] [--rounds R]"
-                        + " [--http-stages VU:duration,...] [--http-think 1s] [--out e2e.json]\n"
-                        + "Defaults: " + o + "\nWithout --target a server starts in this JVM (HAL9_DB_URL and"
-                        + " HAL9_REDIS_URI are honoured).");
+                System.out.println("""
+                        LoadGenerator [--games N] [--players M] [--rate actions/s] [--duration D] [--rounds R]
+                            [--http-stages VU:D,...] [--http-scale F] [--http-think D] [--ws-threads T]
+                            [--target http://host:port --ws ws://host:port/ws [--server-pid PID]]
+                            [--db-url JDBC] [--server-heap 1g] [--server-args "--opt v ..."] [--out e2e.json]
+                        Stages ramp linearly like k6; --http-scale multiplies their durations (0.5: 2 min).
+                        --duration of play defaults to the scaled stages' total.
+                        Without --target a server starts as a child JVM (HAL9_* variables are passed on).
+                        Defaults:""" + " " + o);
                 return;
             }
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
@@ -111,10 +125,10 @@ public final class LoadGenerator {
     }
 
     private int intOpt(String name) {
-        return Integer.parseInt(opts.get(name));
+        return Integer.parseInt(opts.getOrDefault(name, defaults().get(name)));
     }
 
-    private static Duration duration(String s) {
+    static Duration duration(String s) {
         String v = s.trim().toLowerCase(Locale.ROOT);
         if (v.endsWith("ms")) {
             return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
@@ -128,130 +142,294 @@ public final class LoadGenerator {
         return Duration.parse(s);
     }
 
-    private void run() throws Exception {
+    /** A stage of the HTTP load: ramp linearly to {@code users} over {@code length}. */
+    record Stage(int users, Duration length) {}
+
+    /** The stages of {@code spec} ("VU:duration,..."), their durations multiplied by {@code scale}. */
+    static List<Stage> stages(String spec, double scale) {
+        if (!(scale > 0)) {
+            throw new IllegalArgumentException("load generator: http-scale must be > 0, was " + scale);
+        }
+        List<Stage> out = new ArrayList<>();
+        for (String s : spec.split(",")) {
+            String[] p = s.trim().split(":");
+            if (p.length != 2) {
+                throw new IllegalArgumentException("load generator: a stage is VU:duration, was '" + s + "'");
+            }
+            long nanos = (long) (duration(p[1]).toNanos() * scale);
+            out.add(new Stage(Integer.parseInt(p[0].trim()), Duration.ofNanos(nanos)));
+        }
+        return out;
+    }
+
+    /** The users the stages ask for {@code elapsed} after their start: linear within a stage, like k6. */
+    static int usersAt(List<Stage> stages, Duration elapsed) {
+        long t = elapsed.toNanos();
+        int from = 0;
+        for (Stage s : stages) {
+            long len = s.length().toNanos();
+            if (t < len) {
+                return (int) Math.round(from + (s.users() - from) * (double) t / len);
+            }
+            t -= len;
+            from = s.users();
+        }
+        return 0;
+    }
+
+    void run() throws Exception {
         int games = intOpt("games");
         int players = intOpt("players");
         int rate = intOpt("rate");
         int rounds = intOpt("rounds");
-        Duration length = duration(opts.get("duration"));
-        GameServer local = null;
+        List<Stage> stages = stages(opts.get("http-stages"), Double.parseDouble(opts.get("http-scale")));
+        Duration stagesTotal = Duration.ZERO;
+        for (Stage s : stages) {
+            stagesTotal = stagesTotal.plus(s.length());
+        }
+        Duration length = opts.containsKey("duration") ? duration(opts.get("duration")) : stagesTotal;
         String base = opts.get("target");
         String ws = opts.get("ws");
-        MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
-        if (base == null) {
-            local = GameServer.start(
-                    "game",
-                    ServerConfig.parse(
-                            new String[] {
-                                "--port",
-                                "0",
-                                "--ws-port",
-                                "0",
-                                "--round-timeout",
-                                "60s",
-                                "--ws-max-connections",
-                                String.valueOf(Math.max(1, games * players)),
-                                "--max-live-games",
-                                String.valueOf(Math.max(1, games * 2))
-                            },
-                            System.getenv()));
-            base = local.baseUrl();
-            ws = local.wsUrl();
-        } else if (ws == null) {
-            throw new IllegalArgumentException("load generator: --target needs --ws too");
-        }
-        try {
-            System.gc();
-            long heapBefore = mem.getHeapMemoryUsage().getUsed();
+        Process child = null;
+        Long pid = opts.containsKey("server-pid") ? Long.valueOf(opts.get("server-pid")) : null;
+        String dbUrl = opts.getOrDefault("db-url", System.getenv("HAL9_DB_URL"));
+        long capacity = Math.min(50_000_000L, (long) (rate * (length.toSeconds() + 30) * 1.2) + 10_000);
+        WsPlayers.Samples latencies = new WsPlayers.Samples((int) capacity);
+        try (WsPlayers ws2 = new WsPlayers(intOpt("ws-threads"), latencies)) {
+            if (base == null) {
+                int port = freePort();
+                int wsPort = freePort();
+                child = startServer(port, wsPort, games * players);
+                pid = child.pid();
+                base = "http://127.0.0.1:" + port;
+                ws = "ws://127.0.0.1:" + wsPort + "/ws";
+                awaitHealthy(base, child);
+            } else if (ws == null) {
+                throw new IllegalArgumentException("load generator: --target needs --ws too");
+            }
+            long heapBefore = pid == null ? -1 : heapUsedAfterGc(pid);
             out.printf(Locale.ROOT, "creating %d games of %d players on %s%n", games, players, base);
-            List<Game> all = createGames(base, ws, games, players, rounds);
-            System.gc();
-            long heapAfter = mem.getHeapMemoryUsage().getUsed();
-            double kbPerGame = Math.max(0, heapAfter - heapBefore) / 1024.0 / games;
+            List<WsPlayers.GameSpec> specs = createGames(base, games, players, rounds);
+            CountDownLatch welcomed = new CountDownLatch(games * players);
+            for (WsPlayers.GameSpec g : specs) {
+                ws2.connect(ws, g, welcomed);
+            }
+            if (!welcomed.await(5, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("load generator: " + welcomed.getCount() + " of " + games * players
+                        + " players got no welcome in 5 minutes");
+            }
+            if (ws2.errors.sum() > 0) {
+                throw new IllegalStateException("load generator: connections failed: " + ws2.errorsByCode);
+            }
+            long heapAfter = pid == null ? -1 : heapUsedAfterGc(pid);
+            double kbPerGame = pid == null ? Double.NaN : Math.max(0, heapAfter - heapBefore) / 1024.0 / games;
             out.printf(
                     Locale.ROOT,
-                    "%d WebSocket connections open; playing %s at %d actions/s%n",
+                    "%d WebSocket connections open; server heap %s; playing %s at %d actions/s%n",
                     games * players,
+                    pid == null
+                            ? "not measured (no --server-pid)"
+                            : String.format(Locale.ROOT, "%.1f KB per game", kbPerGame),
                     length,
                     rate);
 
-            httpTarget = base;
-            long writtenBefore = local == null ? 0 : local.stats().actions().written();
-            Thread httpLoad = Thread.ofVirtual().start(this::httpStages);
+            long firstRow = dbUrl == null ? -1 : maxActionId(dbUrl);
+            String url = base;
+            Thread httpLoad = Thread.ofVirtual().start(() -> httpStages(url, stages));
             long start = System.nanoTime();
             long end = start + length.toNanos();
             // each game plays one round every `interval`: games * players moves per interval = rate
             long interval = (long) (1e9 * games * players / Math.max(1, rate));
-            List<Thread> loops = new ArrayList<>(games);
-            for (int g = 0; g < games; g++) {
-                Game game = all.get(g);
-                long offset = interval * g / games;
-                loops.add(Thread.ofVirtual().start(() -> play(game, start + offset, interval, end)));
-            }
-            for (Thread t : loops) {
-                t.join();
-            }
+            ws2.start(start, interval, end);
+            LockSupport.parkNanos(Math.max(0, end - System.nanoTime()));
+            long rowsDuringPlay = dbUrl == null ? -1 : actionsSince(dbUrl, firstRow);
             double seconds = (System.nanoTime() - start) / 1e9;
+            ws2.stop();
+            boolean idle = ws2.awaitIdle(30_000);
             stop.set(true);
             httpLoad.join(Duration.ofSeconds(30));
-            for (Game g : all) {
-                for (Player p : g.players) {
-                    p.socket.abort();
-                }
-            }
-            long written = local == null ? -1 : local.stats().actions().written() - writtenBefore;
-            report(games, players, seconds, written, kbPerGame);
+            long rowsAfterDrain = dbUrl == null ? -1 : awaitDrained(dbUrl, firstRow, ws2.sent.sum());
+            Result r = new Result(
+                    games,
+                    players,
+                    rate,
+                    seconds,
+                    ws2.sent.sum(),
+                    ws2.results.sum(),
+                    ws2.late.sum(),
+                    ws2.errors.sum(),
+                    Map.copyOf(toLongs(ws2.errorsByCode)),
+                    rowsDuringPlay,
+                    rowsAfterDrain,
+                    kbPerGame,
+                    latencies.sorted(),
+                    httpRequests.sum(),
+                    httpErrors.sum(),
+                    idle);
+            report(r);
         } finally {
-            if (local != null) {
-                local.close();
+            if (child != null) {
+                child.destroy(); // SIGTERM: the server's graceful shutdown
+                if (!child.waitFor(60, TimeUnit.SECONDS)) {
+                    child.destroyForcibly();
+                }
             }
         }
     }
 
-    record Player(long id, WebSocket socket, LinkedBlockingQueue<JsonNode> inbox) {}
+    private static Map<String, Long> toLongs(Map<String, LongAdder> m) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
 
-    record Game(long id, List<Player> players) {}
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
 
-    private List<Game> createGames(String base, String ws, int games, int players, int rounds) throws Exception {
-        List<Game> all = new ArrayList<>(games);
-        Semaphore inFlight = new Semaphore(64);
-        List<CompletableFuture<Game>> fs = new ArrayList<>();
+    private Process startServer(int port, int wsPort, int connections) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(
+                java,
+                "-Xmx" + opts.get("server-heap"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.hal9.examples.server.Main",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(port),
+                "--ws-port",
+                String.valueOf(wsPort),
+                "--round-timeout",
+                "60s",
+                "--ws-max-connections",
+                String.valueOf(Math.max(1, connections)),
+                "--max-live-games",
+                String.valueOf(Math.max(1, connections))));
+        String extra = opts.get("server-args");
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        File log = new File(
+                opts.getOrDefault("server-log", System.getProperty("java.io.tmpdir") + "/hal9-load-server.log"));
+        out.println("starting the server: " + String.join(" ", cmd.subList(4, cmd.size())) + " (log: " + log + ")");
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log))
+                .start();
+    }
+
+    private void awaitHealthy(String base, Process child) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            if (!child.isAlive()) {
+                throw new IllegalStateException("load generator: the server exited with " + child.exitValue());
+            }
+            try {
+                HttpResponse<Void> r = http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/health")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200)); // polling a child's start
+        }
+        throw new IllegalStateException("load generator: the server was not healthy within 120 s");
+    }
+
+    /** Heap used in the server's JVM after a full GC, in bytes, through jcmd. */
+    static long heapUsedAfterGc(long pid) throws IOException, InterruptedException {
+        jcmd(pid, "GC.run");
+        String info = jcmd(pid, "GC.heap_info");
+        Matcher m = HEAP_USED.matcher(info);
+        if (!m.find()) {
+            throw new IllegalStateException("load generator: no heap figure in jcmd's answer: " + info);
+        }
+        return Long.parseLong(m.group(1)) * 1024;
+    }
+
+    private static String jcmd(long pid, String command) throws IOException, InterruptedException {
+        String home = System.getProperty("java.home");
+        Path jcmd = Path.of(home, "bin", "jcmd");
+        Process p = new ProcessBuilder(Files.exists(jcmd) ? jcmd.toString() : "jcmd", String.valueOf(pid), command)
+                .redirectErrorStream(true)
+                .start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("load generator: jcmd " + pid + " " + command + " failed: " + text);
+        }
+        return text;
+    }
+
+    private static long maxActionId(String dbUrl) throws SQLException {
+        return queryLong(dbUrl, "SELECT coalesce(max(id), 0) FROM actions");
+    }
+
+    private static long actionsSince(String dbUrl, long firstRow) throws SQLException {
+        return queryLong(dbUrl, "SELECT count(*) FROM actions WHERE id > " + firstRow);
+    }
+
+    private static long queryLong(String dbUrl, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(dbUrl, "postgres", "");
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Rows written since {@code firstRow} once the server's batcher has written every move sent (or 20 s). */
+    private static long awaitDrained(String dbUrl, long firstRow, long sent) throws SQLException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long rows = actionsSince(dbUrl, firstRow);
+        while (rows < sent && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+            rows = actionsSince(dbUrl, firstRow);
+        }
+        return rows;
+    }
+
+    private List<WsPlayers.GameSpec> createGames(String base, int games, int players, int rounds) throws Exception {
+        List<WsPlayers.GameSpec> all = new ArrayList<>(games);
+        Semaphore inFlight = new Semaphore(32);
+        List<CompletableFuture<WsPlayers.GameSpec>> fs = new ArrayList<>();
         try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int g = 0; g < games; g++) {
                 fs.add(CompletableFuture.supplyAsync(
                         () -> {
                             inFlight.acquireUninterruptibly();
                             try {
-                                return createGame(base, ws, players, rounds);
+                                return createGame(base, players, rounds);
                             } finally {
                                 inFlight.release();
                             }
                         },
                         exec));
             }
-            for (CompletableFuture<Game> f : fs) {
+            for (CompletableFuture<WsPlayers.GameSpec> f : fs) {
                 all.add(f.get());
             }
         }
         return all;
     }
 
-    private Game createGame(String base, String ws, int players, int rounds) {
+    private WsPlayers.GameSpec createGame(String base, int players, int rounds) {
         JsonNode game = post(base + "/api/games", "{\"maxPlayers\":" + players + ",\"rounds\":" + rounds + "}");
         long id = game.get("id").asLong();
-        List<Player> ps = new ArrayList<>(players);
+        long[] ids = new long[players];
+        String[] tokens = new String[players];
         for (int p = 0; p < players; p++) {
             JsonNode j = post(base + "/api/games/" + id + "/join", "{\"name\":\"p" + p + "\"}");
-            LinkedBlockingQueue<JsonNode> inbox = new LinkedBlockingQueue<>();
-            WebSocket socket = http.newWebSocketBuilder()
-                    .buildAsync(URI.create(ws + "?token=" + j.get("token").asText()), new Listener(inbox))
-                    .join();
-            ps.add(new Player(j.get("playerId").asLong(), socket, inbox));
+            ids[p] = j.get("playerId").asLong();
+            tokens[p] = j.get("token").asText();
         }
-        for (Player p : ps) {
-            await(p, "welcome");
-        }
-        return new Game(id, ps);
+        return new WsPlayers.GameSpec(id, ids, tokens);
     }
 
     private JsonNode post(String url, String body) {
@@ -263,7 +441,7 @@ public final class LoadGenerator {
                     HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() / 100 != 2) {
                 throw new IllegalStateException("load generator: " + url + " answered " + r.statusCode() + " "
-                        + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+                        + new String(r.body(), StandardCharsets.UTF_8));
             }
             return JSON.readTree(r.body());
         } catch (IOException e) {
@@ -274,85 +452,21 @@ public final class LoadGenerator {
         }
     }
 
-    private static @Nullable JsonNode await(Player p, String type) {
-        try {
-            while (true) {
-                JsonNode m = p.inbox.poll(30, TimeUnit.SECONDS);
-                if (m == null) {
-                    return null;
-                }
-                String t = m.path("type").asText();
-                if (t.equals(type)) {
-                    return m;
-                }
-                if (t.equals("error")) {
-                    return m;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
-    }
-
-    private void play(Game game, long first, long interval, long end) {
-        int round = 1;
-        long next = first;
-        long[] sentAt = new long[game.players.size()];
-        while (next < end && !stop.get()) {
-            long wait = next - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            for (int i = 0; i < game.players.size(); i++) {
-                Player p = game.players.get(i);
-                String move = MOVES[(int) ((p.id + round + i) % MOVES.length)];
-                sentAt[i] = System.nanoTime();
-                p.socket
-                        .sendText("{\"type\":\"move\",\"round\":" + round + ",\"move\":\"" + move + "\"}", true)
-                        .join();
-                movesSent.increment();
-            }
-            boolean finished = false;
-            for (int i = 0; i < game.players.size(); i++) {
-                JsonNode r = await(game.players.get(i), "result");
-                if (r == null || r.path("type").asText().equals("error")) {
-                    wsErrors.increment();
-                    String code =
-                            r == null ? "no_result_in_30s" : r.path("error").asText();
-                    errorsByCode.computeIfAbsent(code, k -> new LongAdder()).increment();
-                    return;
-                }
-                latencies.add(System.nanoTime() - sentAt[i]);
-                results.increment();
-                finished = r.path("nextRound").asInt() == 0;
-            }
-            if (finished) {
-                return;
-            }
-            round++;
-            next += interval;
-        }
-    }
-
-    /** Virtual users each doing GET /api/games then thinking, in stages like the seed's k6 script. */
-    private void httpStages() {
+    /** Virtual users each doing GET /api/games then thinking, their number ramped like k6's stages. */
+    private void httpStages(String base, List<Stage> stages) {
         List<Thread> users = new ArrayList<>();
         Duration think = duration(opts.get("http-think"));
         AtomicInteger target = new AtomicInteger();
-        String url = httpTarget;
-        for (String stage : opts.get("http-stages").split(",")) {
-            if (stop.get()) {
-                break;
-            }
-            String[] p = stage.split(":");
-            int vus = Integer.parseInt(p[0].trim());
+        long start = System.nanoTime();
+        while (!stop.get()) {
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            int vus = usersAt(stages, elapsed);
             target.set(vus);
             while (users.size() < vus) {
                 int me = users.size();
-                users.add(Thread.ofVirtual().start(() -> virtualUser(me, target, url, think)));
+                users.add(Thread.ofVirtual().start(() -> virtualUser(me, target, base, think)));
             }
-            LockSupport.parkNanos(duration(p[1]).toNanos());
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
         }
         target.set(0);
         for (Thread t : users) {
@@ -366,11 +480,15 @@ public final class LoadGenerator {
     }
 
     private void virtualUser(int me, AtomicInteger target, String base, Duration think) {
-        String url = base;
-        while (!stop.get() && me < target.get()) {
+        URI uri = URI.create(base + "/api/games?status=running&page=0&size=20");
+        while (!stop.get()) {
+            if (me >= target.get()) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // idle until the ramp needs me
+                continue;
+            }
             try {
                 HttpResponse<Void> r = http.send(
-                        HttpRequest.newBuilder(URI.create(url + "/api/games?status=running&page=0&size=20"))
+                        HttpRequest.newBuilder(uri)
                                 .header("Accept-Encoding", "gzip")
                                 .timeout(Duration.ofSeconds(10))
                                 .build(),
@@ -389,34 +507,65 @@ public final class LoadGenerator {
         }
     }
 
-    private void report(int games, int players, double seconds, long written, double kbPerGame) throws IOException {
-        if (!errorsByCode.isEmpty()) {
-            out.println("games stopped early, by reason: " + errorsByCode);
+    /** What a run measured; {@code -1} rows when no database was counted, NaN KB when no heap was read. */
+    record Result(
+            int games,
+            int players,
+            int rate,
+            double seconds,
+            long sent,
+            long results,
+            long lateRounds,
+            long errors,
+            Map<String, Long> errorsByCode,
+            long rowsDuringPlay,
+            long rowsAfterDrain,
+            double kbPerGame,
+            long[] latencies,
+            long httpRequests,
+            long httpErrors,
+            boolean drained) {}
+
+    void report(Result r) throws IOException {
+        if (!r.errorsByCode().isEmpty()) {
+            out.println("errors by code (games stop at their first): " + r.errorsByCode());
         }
-        long[] l = latencies.sorted();
+        long[] l = r.latencies();
         double p50 = percentileMs(l, 0.50);
         double p95 = percentileMs(l, 0.95);
         double p99 = percentileMs(l, 0.99);
-        double sentRate = movesSent.sum() / seconds;
-        double persisted = written < 0 ? Double.NaN : written / seconds;
-        double errRate = httpRequests.sum() == 0 ? 0 : 100.0 * httpErrors.sum() / httpRequests.sum();
+        double sentRate = r.sent() / r.seconds();
+        boolean counted = r.rowsDuringPlay() >= 0;
+        double persisted = counted ? r.rowsDuringPlay() / r.seconds() : Double.NaN;
+        double errRate = r.httpRequests() == 0 ? 0 : 100.0 * r.httpErrors() / r.httpRequests();
+        boolean heap = !Double.isNaN(r.kbPerGame());
+        int connections = r.games() * r.players();
         out.printf(Locale.ROOT, "%n| metric | seed target | HAL9 target | measured |%n|---|---|---|---|%n");
-        out.printf(Locale.ROOT, "| concurrent games | 1,000 | 5,000 | %d |%n", games);
+        out.printf(Locale.ROOT, "| concurrent games | 1,000 | 5,000 | %d (of %d players) |%n", r.games(), r.players());
         out.printf(
                 Locale.ROOT,
-                "| actions/s sent (results %d, errors %d) | | | %.0f |%n",
-                results.sum(),
-                wsErrors.sum(),
+                "| actions/s sent (asked %d; results %d, late rounds %d, errors %d) | | | %.0f |%n",
+                r.rate(),
+                r.results(),
+                r.lateRounds(),
+                r.errors(),
                 sentRate);
         out.printf(
                 Locale.ROOT,
                 "| actions/s persisted | 10,000 | >= 20,000 | %s |%n",
-                written < 0 ? "n/a (remote target)" : String.format(Locale.ROOT, "%.0f", persisted));
+                counted
+                        ? String.format(
+                                Locale.ROOT,
+                                "%.0f (%d rows after drain of %d sent)",
+                                persisted,
+                                r.rowsAfterDrain(),
+                                r.sent())
+                        : "n/a (no --db-url)");
         out.printf(
                 Locale.ROOT,
-                "| memory per game (heap delta / games, incl. client) | <= 5 MB | <= 50 KB | %.1f KB |%n",
-                kbPerGame);
-        out.printf(Locale.ROOT, "| WebSocket connections | 10,000 | 10,000 | %d |%n", games * players);
+                "| memory per game (server heap after GC / games) | <= 5 MB | <= 50 KB | %s |%n",
+                heap ? String.format(Locale.ROOT, "%.1f KB", r.kbPerGame()) : "n/a (no --server-pid)");
+        out.printf(Locale.ROOT, "| WebSocket connections | 10,000 | 10,000 | %d |%n", connections);
         out.printf(
                 Locale.ROOT,
                 "| action→result p50 / p95 / p99 | p99 <= 50 ms | p99 <= 10 ms | %.2f / %.2f / %.2f ms |%n",
@@ -426,47 +575,82 @@ public final class LoadGenerator {
         out.printf(
                 Locale.ROOT,
                 "| HTTP error rate (%d requests) | < 1%% | < 1%% | %.2f %% |%n",
-                httpRequests.sum(),
+                r.httpRequests(),
                 errRate);
         String file = opts.get("out");
-        if (file != null) {
-            ObjectNode root = JSON.createObjectNode();
-            Runtime rt = Runtime.getRuntime();
-            root.put(
-                    "machine",
-                    System.getProperty("os.arch") + ", " + rt.availableProcessors() + " logical CPUs, "
-                            + (rt.maxMemory() >> 20) + " MiB max heap");
-            root.put("jdk", System.getProperty("java.vendor") + " " + System.getProperty("java.version"));
-            root.put("date", Instant.now().toString());
-            root.put("command", "LoadGenerator " + opts);
-            root.put("notes", "Load generator, server and database on the same machine; " + seconds + " s of play.");
-            ArrayNode rows = root.putArray("rows");
-            row(rows, "concurrent_games", "1,000", "5,000", games, "games", games >= 5000);
-            row(
-                    rows,
-                    "actions_per_second_persisted",
-                    "10,000",
-                    ">= 20,000",
-                    written < 0 ? sentRate : persisted,
-                    "actions/s",
-                    (written < 0 ? sentRate : persisted) >= 20_000);
-            row(rows, "memory_per_game", "<= 5 MB", "<= 50 KB", kbPerGame, "KB", kbPerGame <= 50);
-            row(
-                    rows,
-                    "websocket_connections",
-                    "10,000",
-                    "10,000",
-                    games * players,
-                    "connections",
-                    games * players >= 10_000);
-            row(rows, "latency_p50", "", "", p50, "ms", true);
-            row(rows, "latency_p95", "", "", p95, "ms", true);
-            row(rows, "latency_p99", "<= 50 ms", "<= 10 ms", p99, "ms", p99 <= 10);
-            row(rows, "http_error_rate", "< 1%", "< 1%", errRate, "%", errRate < 1);
-            Files.writeString(
-                    Path.of(file), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
-            out.println("wrote " + file);
+        if (file == null) {
+            return;
         }
+        ObjectNode root = JSON.createObjectNode();
+        Runtime rt = Runtime.getRuntime();
+        root.put(
+                "machine",
+                cpuModel() + ", " + rt.availableProcessors() + " logical CPUs, "
+                        + String.format(Locale.ROOT, "%.1f GiB", totalMemoryGiB()));
+        root.put("jdk", System.getProperty("java.vendor") + " " + System.getProperty("java.runtime.version"));
+        root.put("date", Instant.now().toString());
+        StringBuilder cmd = new StringBuilder("LoadGenerator");
+        opts.forEach((k, v) -> cmd.append(" --").append(k).append(' ').append(v));
+        root.put("command", cmd.toString());
+        root.put(
+                "notes",
+                String.format(
+                        Locale.ROOT,
+                        "Server, load generator (Netty client, separate JVM) and PostgreSQL on the same machine;"
+                                + " %.0f s of play; %d moves sent, %d results, %d late rounds, errors %s;"
+                                + " %s rows persisted after the drain; heap per game measured in the server JVM.",
+                        r.seconds(),
+                        r.sent(),
+                        r.results(),
+                        r.lateRounds(),
+                        r.errorsByCode(),
+                        counted ? String.valueOf(r.rowsAfterDrain()) : "n/a"));
+        ArrayNode rows = root.putArray("rows");
+        row(rows, "concurrent_games", "1,000", "5,000", r.games(), "games", r.games() >= 5000);
+        double actions = counted ? persisted : sentRate;
+        row(
+                rows,
+                "actions_per_second_persisted",
+                "10,000",
+                ">= 20,000",
+                actions,
+                "actions/s",
+                counted && actions >= 20_000);
+        if (heap) {
+            row(rows, "memory_per_game", "<= 5 MB", "<= 50 KB", r.kbPerGame(), "KB", r.kbPerGame() <= 50);
+        }
+        row(rows, "websocket_connections", "10,000", "10,000", connections, "connections", connections >= 10_000);
+        row(rows, "latency_p50", "", "", p50, "ms", true);
+        row(rows, "latency_p95", "", "", p95, "ms", true);
+        row(rows, "latency_p99", "<= 50 ms", "<= 10 ms", p99, "ms", p99 <= 10);
+        row(rows, "http_error_rate", "< 1%", "< 1%", errRate, "%", errRate < 1);
+        Path path = Path.of(file);
+        if (path.getParent() != null) {
+            Files.createDirectories(path.getParent());
+        }
+        Files.writeString(path, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        out.println("wrote " + file);
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException e) {
+            // not Linux: the architecture will do
+        }
+        return System.getProperty("os.arch");
+    }
+
+    private static double totalMemoryGiB() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize() / (1024.0 * 1024 * 1024);
+        }
+        return Double.NaN;
     }
 
     private static void row(
@@ -476,58 +660,11 @@ public final class LoadGenerator {
         r.put("measured", Math.round(measured * 100) / 100.0).put("unit", unit).put("met", met);
     }
 
-    private static double percentileMs(long[] sorted, double p) {
+    static double percentileMs(long[] sorted, double p) {
         if (sorted.length == 0) {
             return Double.NaN;
         }
         int i = (int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1);
         return sorted[Math.max(0, i)] / 1e6;
-    }
-
-    /** Latency samples in a preallocated array; samples beyond its capacity are dropped. */
-    static final class Samples {
-        private final long[] values;
-        private final AtomicInteger size = new AtomicInteger();
-
-        Samples(int capacity) {
-            values = new long[capacity];
-        }
-
-        void add(long v) {
-            int i = size.getAndIncrement();
-            if (i < values.length) {
-                values[i] = v;
-            }
-        }
-
-        long[] sorted() {
-            long[] copy = Arrays.copyOf(values, Math.min(size.get(), values.length));
-            Arrays.sort(copy);
-            return copy;
-        }
-    }
-
-    private static final class Listener implements WebSocket.Listener {
-        private final LinkedBlockingQueue<JsonNode> inbox;
-        private final StringBuilder partial = new StringBuilder();
-
-        Listener(LinkedBlockingQueue<JsonNode> inbox) {
-            this.inbox = inbox;
-        }
-
-        @Override
-        public @Nullable CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                try {
-                    inbox.add(JSON.readTree(partial.toString()));
-                } catch (IOException e) {
-                    inbox.add(JSON.createObjectNode().put("type", "error").put("error", "bad_json"));
-                }
-                partial.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-        }
     }
 }
