@@ -9,6 +9,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -295,7 +298,7 @@ public final class LoadGenerator {
                 java,
                 "-Xmx" + opts.get("server-heap"),
                 "-cp",
-                System.getProperty("java.class.path"),
+                classPath(),
                 "io.hal9.examples.server.Main",
                 "--host",
                 "127.0.0.1",
@@ -320,6 +323,25 @@ public final class LoadGenerator {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log))
                 .start();
+    }
+
+    /**
+     * This program's class path for the child: the class loader's URLs when it has them (under
+     * {@code mvn exec:java} the JVM's own class path is Maven's), else {@code java.class.path}.
+     */
+    private static String classPath() {
+        if (LoadGenerator.class.getClassLoader() instanceof URLClassLoader u && u.getURLs().length > 0) {
+            List<String> parts = new ArrayList<>();
+            for (URL url : u.getURLs()) {
+                try {
+                    parts.add(Path.of(url.toURI()).toString());
+                } catch (URISyntaxException | IllegalArgumentException e) {
+                    // not a file: the child cannot use it
+                }
+            }
+            return String.join(File.pathSeparator, parts);
+        }
+        return System.getProperty("java.class.path");
     }
 
     private void awaitHealthy(String base, Process child) throws InterruptedException {
