@@ -244,9 +244,21 @@ public final class LoadGenerator {
             // each game plays one round every `interval`: games * players moves per interval = rate
             long interval = (long) (1e9 * games * players / Math.max(1, rate));
             ws2.start(start, interval, end);
-            LockSupport.parkNanos(Math.max(0, end - System.nanoTime()));
+            while (System.nanoTime() < end && ws2.gamesFinished.sum() < games) {
+                LockSupport.parkNanos(Math.min(end - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(50)));
+            }
             long rowsDuringPlay = dbUrl == null ? -1 : actionsSince(dbUrl, firstRow);
-            double seconds = (System.nanoTime() - start) / 1e9;
+            // when every game ended early (rounds is at most 1,000), rates are over the time they played
+            long playedUntil = ws2.gamesFinished.sum() == games ? ws2.lastResultNanos() : System.nanoTime();
+            double seconds = Math.max(1, playedUntil - start) / 1e9;
+            if (ws2.gamesFinished.sum() > 0) {
+                out.printf(
+                        Locale.ROOT,
+                        "%d of %d games played all their rounds before the end; rates are over %.1f s%n",
+                        ws2.gamesFinished.sum(),
+                        games,
+                        seconds);
+            }
             ws2.stop();
             boolean idle = ws2.awaitIdle(30_000);
             stop.set(true);

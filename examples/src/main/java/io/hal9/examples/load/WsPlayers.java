@@ -67,6 +67,8 @@ final class WsPlayers implements AutoCloseable {
     private final List<GamePlay> games = new ArrayList<>();
     private volatile boolean stopped;
     private volatile long endNanos = Long.MAX_VALUE;
+    /** When the last result arrived (System.nanoTime); benign race: read after awaitIdle. */
+    private volatile long lastResultNanos;
 
     WsPlayers(int threads, Samples latencies) {
         this.group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
@@ -137,6 +139,11 @@ final class WsPlayers implements AutoCloseable {
             g.next = firstNanos + intervalNanos * i / all.size();
             g.loop.execute(g::schedule);
         }
+    }
+
+    /** When the last result arrived, as System.nanoTime(); 0 before the first. */
+    long lastResultNanos() {
+        return lastResultNanos;
     }
 
     /** No new round starts after this; rounds in flight still complete. */
@@ -240,7 +247,9 @@ final class WsPlayers implements AutoCloseable {
                 return;
             }
             answered[player] = true;
-            latencies.add(System.nanoTime() - sentAt[player]);
+            long now = System.nanoTime();
+            lastResultNanos = now;
+            latencies.add(now - sentAt[player]);
             results.increment();
             if (++answers < channels.length) {
                 return;

@@ -6,6 +6,7 @@ import io.hal9.cache.LocalCache;
 import io.hal9.cache.codec.Codecs;
 import io.hal9.cache.near.NearCache;
 import io.hal9.core.ActionBatcher;
+import io.hal9.core.BatchSink;
 import io.hal9.core.TaskLimiter;
 import io.hal9.core.Ticker;
 import io.hal9.examples.game.Game;
@@ -18,6 +19,7 @@ import io.hal9.metrics.pool.JdbcPoolMetrics;
 import io.hal9.metrics.pool.ObjectPoolMetrics;
 import io.hal9.metrics.pool.ReadWriteRouterMetrics;
 import io.hal9.metrics.ws.WsServerMetrics;
+import io.hal9.pool.jdbc.CopyBatchSink;
 import io.hal9.pool.jdbc.JdbcBatchSink;
 import io.hal9.ws.RedisRoomBus;
 import io.hal9.ws.WsServerStats;
@@ -163,9 +165,22 @@ public final class GameServer implements AutoCloseable {
                     every,
                     TimeUnit.MILLISECONDS);
         }
-        JdbcBatchSink<GameStore.ActionRow> sink = JdbcBatchSink.builder(
-                        name + "-actions", d.router().writes(), GameStore.INSERT_ACTION, GameStore.ACTION_BINDER)
-                .build();
+        // On PostgreSQL the actions go in with COPY: it costs the database far less CPU per row than
+        // even rewritten batched INSERTs, and the database shares the machine with the server.
+        BatchSink<GameStore.ActionRow> sink = d.embedded()
+                ? JdbcBatchSink.builder(
+                                name + "-actions",
+                                d.router().writes(),
+                                GameStore.INSERT_ACTION,
+                                GameStore.ACTION_BINDER)
+                        .build()
+                : CopyBatchSink.builder(
+                                name + "-actions",
+                                d.router().writes(),
+                                "actions",
+                                GameStore.ACTION_COLUMNS,
+                                GameStore.ACTION_COPY)
+                        .build();
         actions = ActionBatcher.builder(name + "-actions", sink)
                 .capacity(config.maxPendingActions())
                 .maxBatchSize(Math.min(ActionBatcher.DEFAULT_MAX_BATCH_SIZE, config.maxPendingActions()))

@@ -1,6 +1,7 @@
 package io.hal9.examples.server;
 
 import io.hal9.examples.game.GameStatus;
+import io.hal9.pool.jdbc.CopyRowWriter;
 import io.hal9.pool.jdbc.ReadWriteRouter;
 import io.hal9.pool.jdbc.StatementBinder;
 import java.sql.PreparedStatement;
@@ -29,6 +30,16 @@ final class GameStore {
 
     /** One accepted move, as written to {@code actions}. */
     record ActionRow(long gameId, long playerId, int round, String move, Instant createdAt) {}
+
+    /** The columns {@link #ACTION_COPY} fills, in its order. */
+    static final List<String> ACTION_COLUMNS = List.of("game_id", "player_id", "round", "move", "created_at");
+
+    /** One action as a COPY row (PostgreSQL): the same values as {@link #ACTION_BINDER}. */
+    static final CopyRowWriter<ActionRow> ACTION_COPY = (a, row) -> row.add(a.gameId())
+            .add(a.playerId())
+            .add(a.round())
+            .add(a.move())
+            .add(a.createdAt().toString());
 
     static final StatementBinder<ActionRow> ACTION_BINDER = (ps, a) -> {
         ps.setLong(1, a.gameId());
