@@ -247,10 +247,11 @@ public final class LoadGenerator {
             while (System.nanoTime() < end && ws2.gamesFinished.sum() < games) {
                 LockSupport.parkNanos(Math.min(end - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(50)));
             }
-            long rowsDuringPlay = dbUrl == null ? -1 : actionsSince(dbUrl, firstRow);
-            // when every game ended early (rounds is at most 1,000), rates are over the time they played
+            // when every game ended early (rounds is at most 1,000), rates are over the time they played;
+            // taken before counting the rows, which may take a while on a big table
             long playedUntil = ws2.gamesFinished.sum() == games ? ws2.lastResultNanos() : System.nanoTime();
             double seconds = Math.max(1, playedUntil - start) / 1e9;
+            long rowsDuringPlay = dbUrl == null ? -1 : actionsSince(dbUrl, firstRow);
             if (ws2.gamesFinished.sum() > 0) {
                 out.printf(
                         Locale.ROOT,
