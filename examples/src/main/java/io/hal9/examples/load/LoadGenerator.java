@@ -58,7 +58,8 @@ import java.util.regex.Pattern;
  * run, counted over JDBC ({@code --db-url}, default {@code HAL9_DB_URL}); without a database URL
  * (embedded H2 in the child) the figure is not available.
  *
- * <p>The WebSocket side is {@link WsPlayers} (Netty, one event loop thread by default). Latency is
+ * <p>The WebSocket side is {@link WsPlayers} (Netty, one event loop thread by default). Latencies and
+ * late rounds are counted after the first {@code --warmup} of play (10 s by default). Latency is
  * action→result: from writing a move to receiving the result of its round, for every move; in an
  * M-player game it includes the time the other M-1 moves take to arrive.
  *
@@ -94,6 +95,7 @@ public final class LoadGenerator {
         o.put("http-scale", "1");
         o.put("http-think", "1s");
         o.put("ws-threads", "1");
+        o.put("warmup", "10s");
         o.put("server-heap", "1g");
         return o;
     }
@@ -110,7 +112,7 @@ public final class LoadGenerator {
             if (args[i].equals("--help")) {
                 System.out.println("""
                         LoadGenerator [--games N] [--players M] [--rate actions/s] [--duration D] [--rounds R]
-                            [--http-stages VU:D,...] [--http-scale F] [--http-think D] [--ws-threads T]
+                            [--http-stages VU:D,...] [--http-scale F] [--http-think D] [--ws-threads T] [--warmup D]
                             [--target http://host:port --ws ws://host:port/ws [--server-pid PID]]
                             [--db-url JDBC] [--server-heap 1g] [--server-args "--opt v ..."] [--out e2e.json]
                         Stages ramp linearly like k6; --http-scale multiplies their durations (0.5: 2 min).
@@ -243,7 +245,12 @@ public final class LoadGenerator {
             long end = start + length.toNanos();
             // each game plays one round every `interval`: games * players moves per interval = rate
             long interval = (long) (1e9 * games * players / Math.max(1, rate));
-            ws2.start(start, interval, end);
+            Duration warmup = duration(opts.get("warmup"));
+            if (warmup.isNegative() || warmup.compareTo(length) >= 0) {
+                throw new IllegalArgumentException("load generator: warmup must be >= 0 and shorter than the play ("
+                        + length + "), was " + warmup);
+            }
+            ws2.start(start, interval, end, start + warmup.toNanos());
             while (System.nanoTime() < end && ws2.gamesFinished.sum() < games) {
                 LockSupport.parkNanos(Math.min(end - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(50)));
             }

@@ -61,6 +61,9 @@ final class WsPlayers implements AutoCloseable {
     final LongAdder sent = new LongAdder();
     final LongAdder results = new LongAdder();
     final LongAdder late = new LongAdder();
+    /** Set by start before any game is scheduled (the loops' execute publishes it); read on the loops. */
+    private volatile long measureFromNanos;
+
     final LongAdder gamesFinished = new LongAdder();
     final LongAdder errors = new LongAdder();
     final Map<String, LongAdder> errorsByCode = new ConcurrentHashMap<>();
@@ -125,10 +128,13 @@ final class WsPlayers implements AutoCloseable {
 
     /**
      * Starts every game: game i's first round at {@code firstNanos + interval * i / games}, then one
-     * round every {@code intervalNanos}; no round starts at or after {@code endNanos}.
+     * round every {@code intervalNanos}; no round starts at or after {@code endNanos}. Latencies and late
+     * rounds count only from {@code measureFromNanos} on (the warm-up before it lets both JVMs compile
+     * the paths they run; a cold start at full rate queues moves for a second or more).
      */
-    void start(long firstNanos, long intervalNanos, long endNanos) {
+    void start(long firstNanos, long intervalNanos, long endNanos, long measureFromNanos) {
         this.endNanos = endNanos;
+        this.measureFromNanos = measureFromNanos;
         List<GamePlay> all;
         synchronized (games) {
             all = new ArrayList<>(games);
@@ -214,7 +220,7 @@ final class WsPlayers implements AutoCloseable {
             }
             long delay = next - System.nanoTime();
             if (delay <= 0) {
-                if (delay < -interval) {
+                if (delay < -interval && next >= measureFromNanos) {
                     late.increment();
                 }
                 sendRound();
@@ -249,7 +255,9 @@ final class WsPlayers implements AutoCloseable {
             answered[player] = true;
             long now = System.nanoTime();
             lastResultNanos = now;
-            latencies.add(now - sentAt[player]);
+            if (sentAt[player] >= measureFromNanos) {
+                latencies.add(now - sentAt[player]);
+            }
             results.increment();
             if (++answers < channels.length) {
                 return;

@@ -79,6 +79,7 @@ class LoadGeneratorTest {
                     "rounds", "3",
                     "rate", "300",
                     "duration", "3s",
+                    "warmup", "0s",
                     "http-stages", "4:1s,0:1s",
                     "out", file.toString()));
             ByteArrayOutputStream text = new ByteArrayOutputStream();
