@@ -215,7 +215,10 @@ public final class Report {
                     .append(' ')
                     .append(Fmt.md(r.unit()))
                     .append(" | ")
-                    .append(r.met() ? "yes" : "**no**")
+                    .append(
+                            r.seedTarget().isEmpty() && r.hal9Target().isEmpty()
+                                    ? "—" // no target to meet
+                                    : r.met() ? "yes" : "**no**")
                     .append(" |\n");
         }
         md.append('\n');

@@ -218,7 +218,9 @@ class ReportTest {
                     {"metric": "latency_p99", "seedTarget": "<= 50 ms", "hal9Target": "<= 10 ms",
                      "measured": 12.5, "unit": "ms", "met": false},
                     {"metric": "http_error_rate", "seedTarget": "< 1%", "hal9Target": "",
-                     "measured": 0.02, "unit": "%", "met": true}
+                     "measured": 0.02, "unit": "%", "met": true},
+                    {"metric": "latency_p50", "seedTarget": "", "hal9Target": "",
+                     "measured": 0.5, "unit": "ms", "met": true}
                   ]
                 }
                 """);
@@ -230,7 +232,9 @@ class ReportTest {
                 .contains("| metric | seed target | HAL9 target | measured | met |")
                 .contains("| concurrent games | 1,000 | 5,000 | 5,000 games | yes |")
                 .contains("| p99 action→broadcast latency | <= 50 ms | <= 10 ms | 12.5 ms | **no** |")
-                .contains("| HTTP error rate | < 1% | — | 0.02 % | yes |");
+                .contains("| HTTP error rate | < 1% | — | 0.02 % | yes |")
+                .as("a figure with no target is not marked met")
+                .contains("| p50 action→broadcast latency | — | — | 0.5 ms | — |");
     }
 
     @Test
