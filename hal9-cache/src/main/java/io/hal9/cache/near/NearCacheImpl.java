@@ -5,6 +5,7 @@ import io.hal9.cache.CacheException;
 import io.hal9.cache.CacheLoader;
 import io.hal9.cache.CacheStats;
 import io.hal9.cache.KeyCodec;
+import io.hal9.cache.internal.LoadStats;
 import io.hal9.cache.internal.Loaders;
 import io.hal9.cache.redis.RedisCache;
 import io.hal9.core.Ticker;
@@ -109,9 +110,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
     private final LongAdder l1Hits = new LongAdder();
     private final LongAdder l2Hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
-    private final LongAdder loads = new LongAdder();
-    private final LongAdder loadFailures = new LongAdder();
-    private final LongAdder loadNanos = new LongAdder();
+    private final LoadStats loadStats;
     private final LongAdder puts = new LongAdder();
     private final LongAdder invalidations = new LongAdder();
     private final LongAdder sent = new LongAdder();
@@ -136,6 +135,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
         this.loader = b.loader;
         this.listener = b.listener == null ? NO_LISTENER : b.listener;
         this.ticker = b.ticker == null ? Ticker.system() : b.ticker;
+        this.loadStats = new LoadStats(ticker);
         this.executor = b.executor == null ? r -> Thread.ofVirtual().start(r) : b.executor;
         Ticker t = this.ticker;
         this.l1 = Caffeine.newBuilder()
@@ -286,17 +286,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
             return v;
         }
         misses.increment();
-        long start = ticker.read();
-        V loaded;
-        try {
-            loaded = fn.apply(key);
-        } catch (RuntimeException | Error e) {
-            loadFailures.increment();
-            loadNanos.add(ticker.read() - start);
-            throw e;
-        }
-        loads.increment();
-        loadNanos.add(ticker.read() - start);
+        V loaded = loadStats.load(key, fn);
         if (loaded != null) {
             l2.put(key, loaded);
             fill(sk, loaded, stamp);
@@ -337,21 +327,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
             return out;
         }
         misses.add(remaining.size());
-        long start = ticker.read();
-        Map<K, V> loaded;
-        try {
-            loaded = l.loadAll(remaining);
-        } catch (RuntimeException e) {
-            loadFailures.increment();
-            loadNanos.add(ticker.read() - start);
-            throw e;
-        } catch (Exception e) {
-            loadFailures.increment();
-            loadNanos.add(ticker.read() - start);
-            throw new CacheException(component + ": loadAll failed for " + remaining.size() + " keys: " + e, e);
-        }
-        loads.increment();
-        loadNanos.add(ticker.read() - start);
+        Map<K, V> loaded = loadStats.loadAll(component, l, remaining);
         Map<K, V> wanted = new LinkedHashMap<>();
         for (Map.Entry<K, V> e : loaded.entrySet()) {
             if (remaining.contains(e.getKey()) && e.getValue() != null) {
@@ -505,9 +481,9 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
                 l1Hits.sum(),
                 l2Hits.sum(),
                 misses.sum(),
-                loads.sum(),
-                loadFailures.sum(),
-                loadNanos.sum(),
+                loadStats.loads(),
+                loadStats.failures(),
+                loadStats.nanos(),
                 puts.sum(),
                 invalidations.sum(),
                 sent.sum(),

@@ -5,6 +5,7 @@ import io.hal9.cache.CacheLoader;
 import io.hal9.cache.CacheStats;
 import io.hal9.cache.KeyCodec;
 import io.hal9.cache.ValueCodec;
+import io.hal9.cache.internal.LoadStats;
 import io.hal9.cache.internal.Loaders;
 import io.hal9.core.Coalescer;
 import io.hal9.core.Ticker;
@@ -137,9 +138,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
 
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
-    private final LongAdder loadCount = new LongAdder();
-    private final LongAdder loadFailures = new LongAdder();
-    private final LongAdder loadNanos = new LongAdder();
+    private final LoadStats loadStats;
     private final LongAdder puts = new LongAdder();
     private final LongAdder invalidations = new LongAdder();
     private final LongAdder errors = new LongAdder();
@@ -172,6 +171,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         this.loader = b.loader;
         this.listener = b.listener == null ? NO_LISTENER : b.listener;
         this.ticker = b.ticker == null ? Ticker.system() : b.ticker;
+        this.loadStats = new LoadStats(ticker);
         this.executor = b.executor == null ? ForkJoinPool.commonPool() : b.executor;
         long logInterval =
                 Checks.saturatedNanos(b.errorLogInterval == null ? DEFAULT_ERROR_LOG_INTERVAL : b.errorLogInterval);
@@ -288,17 +288,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
     }
 
     private @Nullable V loadAndWriteBack(K key, Function<? super K, ? extends @Nullable V> fn) {
-        long start = ticker.read();
-        V value;
-        try {
-            value = fn.apply(key);
-        } catch (RuntimeException | Error e) {
-            loadFailures.increment();
-            loadNanos.add(ticker.read() - start);
-            throw e;
-        }
-        loadCount.increment();
-        loadNanos.add(ticker.read() - start);
+        V value = loadStats.load(key, fn);
         if (value != null) {
             byte[] bytes = encode(key, value);
             String rk = redisKey(key);
@@ -324,21 +314,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         if (missing.isEmpty()) {
             return found;
         }
-        long start = ticker.read();
-        Map<K, V> loaded;
-        try {
-            loaded = l.loadAll(Collections.unmodifiableSet(missing));
-        } catch (RuntimeException | Error e) {
-            loadFailures.increment();
-            loadNanos.add(ticker.read() - start);
-            throw e;
-        } catch (Exception e) {
-            loadFailures.increment();
-            loadNanos.add(ticker.read() - start);
-            throw new CacheException(component + ": loadAll failed for " + missing.size() + " keys: " + e, e);
-        }
-        loadCount.increment();
-        loadNanos.add(ticker.read() - start);
+        Map<K, V> loaded = loadStats.loadAll(component, l, Collections.unmodifiableSet(missing));
         Map<K, V> result = new LinkedHashMap<>(found);
         Map<K, V> toStore = new LinkedHashMap<>();
         for (K key : missing) {
@@ -547,9 +523,9 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         return new RedisCacheStats(
                 hits.sum(),
                 misses.sum(),
-                loadCount.sum(),
-                loadFailures.sum(),
-                loadNanos.sum(),
+                loadStats.loads(),
+                loadStats.failures(),
+                loadStats.nanos(),
                 puts.sum(),
                 invalidations.sum(),
                 errors.sum(),
@@ -901,21 +877,20 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
 
         private CompletableFuture<Optional<V>> loadAsync(
                 K key, Function<? super K, ? extends CompletableFuture<? extends @Nullable V>> fn) {
-            long start = ticker.read();
+            long start = loadStats.start();
             CompletableFuture<? extends @Nullable V> stage;
             try {
                 stage = Objects.requireNonNull(fn.apply(key), "the loader returned a null future");
             } catch (RuntimeException e) {
-                loadFailures.increment();
+                loadStats.failed(start);
                 return CompletableFuture.failedFuture(e);
             }
             return stage.handle((v, err) -> {
-                        loadNanos.add(ticker.read() - start);
                         if (err != null) {
-                            loadFailures.increment();
+                            loadStats.failed(start);
                             throw err instanceof CompletionException ce ? ce : new CompletionException(err);
                         }
-                        loadCount.increment();
+                        loadStats.succeeded(start);
                         return Optional.<V>ofNullable(v);
                     })
                     .thenCompose(o -> {
