@@ -92,12 +92,54 @@ public final class Report {
                     }
                 }
             }
-            Path page = docs.resolve("performance.md");
-            write(page, page(results.getFileName().toString(), list, groups, info, e2eResult));
-            return page;
+            Path pagePath = docs.resolve("performance.md");
+            Path ws = newestWsTables(results.toAbsolutePath().getParent());
+            String page = page(results.getFileName().toString(), list, groups, info, e2eResult);
+            if (ws != null) {
+                page = withWsTables(page, ws.getFileName().toString(), Files.readString(ws));
+            }
+            write(pagePath, page);
+            return pagePath;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the report into " + docs + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The newest {@code ws-*.md} in {@code dir} (the tables {@code WsBench} writes beside its JSON; names
+     * carry the date, so the last in name order is the newest), or null.
+     */
+    static @Nullable Path newestWsTables(@Nullable Path dir) throws IOException {
+        if (dir == null || !Files.isDirectory(dir)) {
+            return null;
+        }
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> {
+                        String n = f.getFileName().toString();
+                        return n.startsWith("ws-") && n.endsWith(".md");
+                    })
+                    .max(java.util.Comparator.comparing(f -> f.getFileName().toString()))
+                    .orElse(null);
+        }
+    }
+
+    /**
+     * Inserts the WebSocket load tables (headings demoted two levels, under this section's own) after the end-to-end section: they
+     * come from a load tool with server JVMs, not from the JMH run the rest of the page shows.
+     */
+    static String withWsTables(String page, String fileName, String tables) {
+        StringBuilder ws = new StringBuilder("## WebSocket servers: hal9-ws against raw Netty\n\n");
+        ws.append("From `benchmarks/results/")
+                .append(fileName)
+                .append("`, written by the WebSocket load tool (`benchmarks/run ws`: a server JVM per"
+                        + " implementation and scenario, the load client in the driver JVM), not by the JMH run"
+                        + " above.\n\n");
+        for (String line : tables.strip().split("\n", -1)) {
+            ws.append(line.startsWith("#") ? "##" + line : line).append('\n');
+        }
+        ws.append('\n');
+        int at = page.indexOf("## At a glance");
+        return at < 0 ? page + ws : page.substring(0, at) + ws + page.substring(at);
     }
 
     private static void write(Path file, String text) throws IOException {

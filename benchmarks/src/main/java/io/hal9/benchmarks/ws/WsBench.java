@@ -174,7 +174,14 @@ public final class WsBench {
         report.append(serversSection(json));
         System.out.println();
         System.out.println(report);
-        write(Path.of(out), Json.write(json));
+        Path written = write(Path.of(out), Json.write(json));
+        // the same tables beside the JSON, for docs/performance.md (Report includes the newest ws-*.md)
+        String stem = written.getFileName().toString().replaceFirst("\\.json$", "");
+        try {
+            Files.writeString(written.resolveSibling(stem + ".md"), report.toString(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the markdown beside " + written, e);
+        }
     }
 
     private static List<String> split(String flags) {
@@ -490,7 +497,8 @@ public final class WsBench {
         return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
     }
 
-    private static void write(Path file, String text) {
+    /** Writes {@code text} to {@code file}, or to {@code <stem>-2.json}... if it exists; returns the file. */
+    private static Path write(Path file, String text) {
         try {
             Path target = file;
             Path parent = file.toAbsolutePath().getParent();
@@ -504,6 +512,7 @@ public final class WsBench {
             }
             Files.writeString(target, text, StandardCharsets.UTF_8);
             System.out.println("results written to " + target.toAbsolutePath());
+            return target;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

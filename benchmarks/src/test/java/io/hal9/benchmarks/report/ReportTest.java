@@ -238,6 +238,28 @@ class ReportTest {
     }
 
     @Test
+    void theNewestWebSocketTablesBesideTheResultsGoAfterTheEndToEndSection() throws IOException {
+        Fixtures.write(dir.resolve("results/ws-2026-01-01.md"), "# old run\n");
+        Fixtures.write(
+                dir.resolve("results/ws-2026-11-27.md"),
+                "# hal9-ws vs raw Netty\n\n## Idle connections\n\n| impl | opened |\n|---|---:|\n| hal9 | 19000 |\n");
+        String md = page();
+        assertThat(md)
+                .contains("## WebSocket servers: hal9-ws against raw Netty")
+                .contains("From `benchmarks/results/ws-2026-11-27.md`")
+                .contains(
+                        "### hal9-ws vs raw Netty\n\n#### Idle connections\n\n| impl | opened |\n|---|---:|\n| hal9 | 19000 |")
+                .doesNotContain("old run");
+        assertThat(md.indexOf("## WebSocket servers"))
+                .isBetween(md.indexOf("## End to end"), md.indexOf("## At a glance"));
+    }
+
+    @Test
+    void withoutWebSocketTablesThePageHasNoWebSocketSection() throws IOException {
+        assertThat(page()).doesNotContain("## WebSocket servers");
+    }
+
+    @Test
     void auxCountersBecomeColumnsAndHitsWithMissesGiveAHitRate() throws IOException {
         assertThat(page())
                 .contains("### HitRate · replay (ss)")
