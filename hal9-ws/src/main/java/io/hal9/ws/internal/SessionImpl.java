@@ -202,6 +202,9 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
         if (state >= CLOSING) {
             return Admission.CLOSED;
         }
+        if (fullBeforeEncoding()) {
+            return Admission.FULL;
+        }
         ByteBuf buf = server.codec.encode(message, server.alloc);
         return enqueue(buf, server.codec.binary(), null, true);
     }
@@ -212,6 +215,9 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
         if (state >= CLOSING) {
             return CompletableFuture.failedFuture(rejected(Admission.CLOSED));
         }
+        if (fullBeforeEncoding()) {
+            return CompletableFuture.failedFuture(rejected(Admission.FULL));
+        }
         ByteBuf buf = server.codec.encode(message, server.alloc);
         CompletableFuture<Void> f = new CompletableFuture<>();
         Admission a = enqueue(buf, server.codec.binary(), f, true);
@@ -219,6 +225,25 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
             f.completeExceptionally(rejected(a));
         }
         return f;
+    }
+
+    /**
+     * Refuses a send without encoding it when the queue already holds {@code sendQueueMessages} (a stalled
+     * reader meets this on every send); counted and handled as {@link #enqueue} refuses. The byte bound needs
+     * the encoded size, so {@link #enqueue} checks it. benign race: a drain running meanwhile may free a
+     * place this read did not see; the send is refused as it would have been a moment earlier.
+     */
+    private boolean fullBeforeEncoding() {
+        OverflowPolicy policy = server.config.overflowPolicy();
+        if (policy == OverflowPolicy.DROP_OLDEST
+                || (int) QUEUED_COUNT.getVolatile(this) < server.config.sendQueueMessages()) {
+            return false;
+        }
+        server.dropped(policy);
+        if (policy == OverflowPolicy.DISCONNECT) {
+            slowConsumer();
+        }
+        return true;
     }
 
     RejectedException rejected(Admission why) {
