@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.hal9.cache.internal.CaffeineTicker;
 import io.hal9.core.Coalescer;
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.Checks;
@@ -78,15 +79,11 @@ final class LocalCacheImpl<K, V> implements LocalCache<K, V> {
         this.listener = b.listener;
         this.asyncLoads = Coalescer.create(b.name);
         Executor executor = b.resolvedExecutor();
-        Ticker t = ticker;
-        // The system ticker goes to Caffeine as Caffeine's own, keeping the read path free of one more call.
-        com.github.benmanes.caffeine.cache.Ticker caffeineTicker =
-                t == Ticker.system() ? com.github.benmanes.caffeine.cache.Ticker.systemTicker() : t::read;
         long writeNanos = b.expireAfterWrite == null ? MAX_EXPIRY_NANOS : Checks.saturatedNanos(b.expireAfterWrite);
         long accessNanos = b.expireAfterAccess == null ? 0 : Checks.saturatedNanos(b.expireAfterAccess);
         Caffeine<K, V> caffeine = Caffeine.newBuilder()
                 .executor(executor)
-                .ticker(caffeineTicker)
+                .ticker(CaffeineTicker.of(ticker))
                 .recordStats()
                 .expireAfter(new TtlExpiry<K, V>(writeNanos, accessNanos));
         long maximumSize = b.resolvedMaximumSize();

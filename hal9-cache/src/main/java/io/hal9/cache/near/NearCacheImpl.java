@@ -5,6 +5,7 @@ import io.hal9.cache.CacheException;
 import io.hal9.cache.CacheLoader;
 import io.hal9.cache.CacheStats;
 import io.hal9.cache.KeyCodec;
+import io.hal9.cache.internal.CaffeineTicker;
 import io.hal9.cache.internal.LoadStats;
 import io.hal9.cache.internal.Loaders;
 import io.hal9.cache.redis.RedisCache;
@@ -137,11 +138,10 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
         this.ticker = b.ticker == null ? Ticker.system() : b.ticker;
         this.loadStats = new LoadStats(ticker);
         this.executor = b.executor == null ? r -> Thread.ofVirtual().start(r) : b.executor;
-        Ticker t = this.ticker;
         this.l1 = Caffeine.newBuilder()
                 .maximumSize(b.l1MaximumSize == 0 ? DEFAULT_L1_SIZE : b.l1MaximumSize)
                 .expireAfterWrite(l1Ttl)
-                .ticker(t::read)
+                .ticker(CaffeineTicker.of(ticker))
                 .build();
         this.client = client;
         this.resources = resources;
