@@ -13,8 +13,8 @@ import java.util.Objects;
 /**
  * The end-to-end run of the reference server's load generator, as it writes it to {@code
  * benchmarks/results/e2e.json}: the seed's performance table, each target beside what was measured. The
- * report renders it as the page's end-to-end table, rows in the file's order. The format is documented
- * for the load generator's author in {@code /work/notes/e2e-format.md}; an example:
+ * report renders it as the page's end-to-end table, rows in the file's order. This Javadoc is the
+ * format's documentation (the load generator writes it, the report reads it); an example:
  *
  * <pre>{@code
  * {

@@ -203,6 +203,30 @@ class ReportTest {
     }
 
     @Test
+    void everyEndToEndRunBesideTheResultsGetsItsOwnTitledTable() throws IOException {
+        String run = """
+                {
+                  "machine": "m", "jdk": "j", "date": "d", "command": "%s",
+                  "rows": [
+                    {"metric": "concurrent_games", "measured": %d, "unit": "games", "met": true},
+                    {"metric": "websocket_connections", "measured": %d, "unit": "connections", "met": true}
+                  ]
+                }
+                """;
+        Fixtures.write(dir.resolve("results/e2e.json"), run.formatted("two", 5000, 10000));
+        Fixtures.write(dir.resolve("results/e2e-8players.json"), run.formatted("eight", 1000, 8000));
+        Fixtures.write(dir.resolve("results/other.json"), run.formatted("not an e2e run", 1, 1));
+        String md = page();
+        int two = md.indexOf("### 5,000 games × 2 players (`benchmarks/results/e2e.json`)");
+        int eight = md.indexOf("### 1,000 games × 8 players (`benchmarks/results/e2e-8players.json`)");
+        assertThat(two).isPositive();
+        assertThat(eight).isGreaterThan(two);
+        assertThat(md.indexOf("Command: `two`")).isBetween(two, eight);
+        assertThat(md.indexOf("Command: `eight`")).isGreaterThan(eight);
+        assertThat(md).doesNotContain("not an e2e run");
+    }
+
+    @Test
     void endToEndTableIsRenderedFromE2eJsonBesideTheResults() throws IOException {
         Fixtures.write(dir.resolve("results/e2e.json"), """
                 {
