@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #close()} is the graceful shutdown (what the SIGTERM hook of {@link Main} runs): stop
  * accepting connections and let in-flight requests finish (up to {@code shutdown-timeout}), stop the
- * round sweeper, drain the task limiter, flush the action batcher (every acknowledged move is
+ * round timers, drain the task limiter, flush the action batcher (every acknowledged move is
  * written), then close caches and pools. Idempotent.
  *
  * <p>Limits: see {@link ServerConfig} for every bound and its default.
@@ -67,13 +67,11 @@ public final class GameServer implements AutoCloseable {
      * thread before start() returns the server (publication through that return); close() may run
      * on the shutdown-hook thread and reads them after that. closed makes close() run once; it
      * closes in the reverse order of the path of a move: WebSocket and HTTP intake first, then the
-     * sweeper and the task limiter (in-flight moves reach the batchers), then the batchers (flush),
+     * scheduler (round timers) and the task limiter (in-flight moves reach the batchers), then the batchers (flush),
      * then caches, Redis and pools, and the metrics registry last (a scrape racing close() reads
      * closed parts' last figures).
      */
     private static final Logger log = LoggerFactory.getLogger(GameServer.class);
-    /** How often round timeouts are checked. */
-    static final Duration SWEEP_INTERVAL = Duration.ofMillis(50);
 
     private final String name;
     private final ServerConfig config;
@@ -288,6 +286,7 @@ public final class GameServer implements AutoCloseable {
                 name,
                 new GameStore(d.router()),
                 Ticker.system(),
+                sched,
                 actions,
                 states,
                 limiter,
@@ -300,17 +299,6 @@ public final class GameServer implements AutoCloseable {
         m.bind(ObjectPoolMetrics.builder(g.gamePool()).build());
         gateway.bind(g);
         gateway.start();
-        sched.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        g.sweep();
-                    } catch (RuntimeException e) {
-                        log.warn("{}: round sweep failed", name, e);
-                    }
-                },
-                SWEEP_INTERVAL.toMillis(),
-                SWEEP_INTERVAL.toMillis(),
-                TimeUnit.MILLISECONDS);
         GameStore store = new GameStore(d.router());
         HttpApi api = new HttpApi(name, g, tokens, config.roundTimeout(), () -> health(store), m);
         try {

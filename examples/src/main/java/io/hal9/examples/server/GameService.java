@@ -11,12 +11,16 @@ import io.hal9.examples.game.GameStatus;
 import io.hal9.examples.game.Move;
 import io.hal9.pool.Lease;
 import io.hal9.pool.ObjectPool;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -30,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * A round's new status and round number reach the {@code games} row through a second, aggregating
  * batcher (the latest state per game wins), so resolving a round does not wait for an UPDATE.
  * Each accepted move goes through the {@link ActionBatcher} (one transaction per batch) before it is
- * acknowledged; round timeouts are swept by {@link #sweep()} and resolved on a {@link TaskLimiter}.
+ * acknowledged; a round that times out is found by its game's timer on the scheduler (see {@link
+ * #checkRound}) and resolved on a {@link TaskLimiter}.
  *
  * <p>Limits: at most {@code maxLiveGames} waiting or running games in memory (a create beyond it
  * answers 503); a move the batcher cannot take (its capacity is full) answers 503 and changes
@@ -49,6 +54,11 @@ final class GameService implements AutoCloseable {
      * tryMoveNonBlocking). A finished game stays in live (status FINISHED, every move refused) until
      * its final rows are written, so reads never see it missing from both memory and database. The list cache is invalidated after every change
      * that alters a listed field other than the round (the round may be stale by cache-ttl).
+     * Round timers: a running game has exactly one pending check of its round (a task on the
+     * scheduler, or an expire task on the limiter); the check reschedules itself at the round's
+     * current deadline, so a round resolved by moves costs the timer nothing, and the scheduler holds
+     * one task per running game whatever the round rate. The token is created when the game starts
+     * (join), handed from check to expire and back, and dropped when the game finishes.
      */
     private static final Logger log = LoggerFactory.getLogger(GameService.class);
 
@@ -57,7 +67,7 @@ final class GameService implements AutoCloseable {
         final ReentrantLock lock = new ReentrantLock();
         final Lease<Game> lease;
         final Game game;
-        /** Written under lock; volatile so that the sweeper may skip released games without it. */
+        /** Written under lock; volatile so that a round check may drop a released game without it. */
         volatile boolean released;
 
         Live(Lease<Game> lease) {
@@ -115,11 +125,14 @@ final class GameService implements AutoCloseable {
     private final int maxLiveGames;
     private final Map<Long, Live> live = new ConcurrentHashMap<>();
     private final LongAdder timeouts = new LongAdder();
+    private final Ticker ticker;
+    private final ScheduledExecutorService timers;
 
     GameService(
             String name,
             GameStore store,
             Ticker ticker,
+            ScheduledExecutorService timers,
             ActionBatcher<GameStore.ActionRow> actions,
             ActionBatcher<GameStore.GameState> states,
             TaskLimiter limiter,
@@ -136,7 +149,8 @@ final class GameService implements AutoCloseable {
         this.tokens = Objects.requireNonNull(tokens, "tokens");
         this.events = Objects.requireNonNull(events, "events");
         this.maxLiveGames = maxLiveGames;
-        Objects.requireNonNull(ticker, "ticker");
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        this.timers = Objects.requireNonNull(timers, "timers");
         this.games = ObjectPool.<Game>builder(name + "-games", () -> new Game(ticker))
                 .reset(Game::reset)
                 .build();
@@ -232,6 +246,7 @@ final class GameService implements AutoCloseable {
             store.updateGame(gameId, g.createdAt(), g.status(), g.round(), g.playerCount());
             listCache.invalidateAll();
             if (g.status() == GameStatus.RUNNING) {
+                scheduleCheck(l, g.roundDeadlineNanos() - ticker.read());
                 events.gameStarted(gameId, g.players());
             }
             return new Joined(
@@ -356,39 +371,64 @@ final class GameService implements AutoCloseable {
         }
     }
 
-    /** Resolves every running game whose round has timed out; each on the task limiter. */
-    void sweep() {
-        for (Map.Entry<Long, Live> e : live.entrySet()) {
-            Live l = e.getValue();
-            // benign race: isRoundExpired is re-checked under the lock in expire(); a stale read only
-            // delays the resolution to the next sweep or submits a task that finds nothing to do.
-            if (!l.released && !l.lock().isLocked() && l.game().isRoundExpired()) {
-                long id = e.getKey();
-                if (limiter.tryExecute(() -> expire(id)) == Admission.FULL) {
-                    return; // saturated: the next sweep continues
-                }
-            }
+    /** How soon a timed-out round is looked at again when the task limiter could not take it. */
+    static final Duration EXPIRE_RETRY = Duration.ofMillis(50);
+
+    /** Runs {@link #checkRound} for {@code l} in {@code delayNanos} (at once when not positive). */
+    private void scheduleCheck(Live l, long delayNanos) {
+        try {
+            timers.schedule(() -> checkRound(l), Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // the server is closing: its games are closed with it, no round needs resolving
         }
     }
 
-    private void expire(long gameId) {
-        Live l = live.get(gameId);
-        if (l == null) {
+    /**
+     * A running game's round timer, on the scheduler: when the round has timed out, hands the game to
+     * the limiter to resolve it (retrying shortly when the limiter is full); otherwise waits for the
+     * round's current deadline, which moves every time moves resolve a round. Reads the game without
+     * its lock: a stale read at worst submits an {@link #expire} that finds nothing to do and re-arms.
+     */
+    private void checkRound(Live l) {
+        if (l.released) {
             return;
         }
+        Game g = l.game();
+        if (g.status() != GameStatus.RUNNING) {
+            return; // finished: the game leaves memory, its timer with it
+        }
+        long wait = g.roundDeadlineNanos() - ticker.read();
+        if (wait > 0) {
+            scheduleCheck(l, wait);
+            return;
+        }
+        Admission a = limiter.tryExecute(() -> expire(l));
+        if (a == Admission.FULL) {
+            scheduleCheck(l, EXPIRE_RETRY.toNanos()); // saturated: look again shortly
+        }
+        // CLOSED: the server is shutting down
+    }
+
+    /** Resolves the game's round if it has timed out, then re-arms its timer while it runs. */
+    private void expire(Live l) {
         l.lock().lock();
         try {
             if (l.released) {
                 return;
             }
             Game g = l.game();
-            Game.RoundResult resolved = g.resolveIfExpired();
-            if (resolved != null) {
-                timeouts.increment();
-                afterRound(l, g, resolved, true);
+            try {
+                Game.RoundResult resolved = g.resolveIfExpired();
+                if (resolved != null) {
+                    timeouts.increment();
+                    afterRound(l, g, resolved, true);
+                }
+            } catch (RuntimeException e) {
+                log.warn("{}: resolving the timed-out round of game {} failed", name, g.id(), e);
             }
-        } catch (RuntimeException e) {
-            log.warn("{}: resolving the timed-out round of game {} failed", name, gameId, e);
+            if (!l.released && g.status() == GameStatus.RUNNING) {
+                scheduleCheck(l, g.roundDeadlineNanos() - ticker.read());
+            }
         } finally {
             l.lock().unlock();
         }

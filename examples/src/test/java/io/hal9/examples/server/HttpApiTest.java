@@ -92,6 +92,34 @@ class HttpApiTest {
     }
 
     @Test
+    void aGameWhoseRoundWasPlayedKeepsTimingOutRoundAfterRoundToItsEnd() {
+        long timeoutsBefore = server.stats().roundTimeouts();
+        long id = api.createGame(2, 3);
+        String a = api.join(id, "ann");
+        String b = api.join(id, "bob");
+        // round 1 resolved by moves: the game's timer must follow the round to round 2's deadline
+        assertThat(api.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", a)
+                        .status())
+                .isEqualTo(202);
+        assertThat(api.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", b)
+                        .body()
+                        .at("/result/nextRound")
+                        .asInt())
+                .isEqualTo(2);
+        // rounds 2 and 3: nobody moves, each times out (the timer re-arms after every timeout)
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> api.get("/api/games/" + id)
+                        .body()
+                        .get("status")
+                        .asText()
+                        .equals("finished"));
+        assertThat(server.stats().roundTimeouts() - timeoutsBefore).isGreaterThanOrEqualTo(2);
+        ApiClient.Reply game = api.get("/api/games/" + id);
+        assertThat(game.body().at("/players/0/score").asInt()).isZero();
+        assertThat(game.body().at("/players/1/score").asInt()).isZero();
+    }
+
+    @Test
     void theListFiltersByStatusAndPages() {
         long w1 = api.createGame(4, 1);
         long w2 = api.createGame(4, 1);
