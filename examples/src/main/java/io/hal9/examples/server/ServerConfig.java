@@ -35,6 +35,7 @@ import org.jspecify.annotations.Nullable;
  * @param wsPort WebSocket port, 0 for any free port
  * @param wsMaxConnections most WebSocket connections at once
  * @param wsCodec the WebSocket frame encoding: {@code json} (text frames) or {@code msgpack} (binary)
+ * @param wsThreads WebSocket event-loop threads, 0 for one per processor
  * @param dbUrl JDBC URL of the PostgreSQL primary, or null for the embedded database
  * @param dbReadUrls JDBC URLs of read replicas (may be empty)
  * @param dbUser database user, or null to take it from the URL
@@ -60,6 +61,7 @@ public record ServerConfig(
         int wsPort,
         int wsMaxConnections,
         String wsCodec,
+        int wsThreads,
         @Nullable String dbUrl,
         List<String> dbReadUrls,
         @Nullable String dbUser,
@@ -91,6 +93,7 @@ public record ServerConfig(
         range("port", port, 0, 65_535);
         range("ws-port", wsPort, 0, 65_535);
         range("ws-max-connections", wsMaxConnections, 1, 1_000_000);
+        range("ws-threads", wsThreads, 0, 1_024);
         if (!wsCodec.equals("json") && !wsCodec.equals("msgpack")) {
             throw new ConfigException("server: ws-codec must be json or msgpack, was '" + wsCodec + "'");
         }
@@ -143,6 +146,7 @@ public record ServerConfig(
             new Option("ws-port", "8081", "WebSocket port (path /ws); 0 picks a free one"),
             new Option("ws-max-connections", "10000", "most WebSocket connections at once"),
             new Option("ws-codec", "json", "WebSocket frames: json (text) or msgpack (binary MessagePack)"),
+            new Option("ws-threads", "0", "WebSocket event-loop threads; 0: one per processor"),
             new Option("db-url", null, "JDBC URL of the PostgreSQL primary; unset: embedded H2 in memory"),
             new Option("db-read-urls", null, "comma-separated JDBC URLs of PostgreSQL read replicas"),
             new Option("db-user", null, "database user (else from the URL)"),
@@ -279,6 +283,7 @@ public record ServerConfig(
                 integer(values, "ws-port"),
                 integer(values, "ws-max-connections"),
                 req(values, "ws-codec"),
+                integer(values, "ws-threads"),
                 values.get("db-url"),
                 list(values.get("db-read-urls")),
                 values.get("db-user"),
@@ -321,6 +326,7 @@ public record ServerConfig(
                 wsPort,
                 wsMaxConnections,
                 wsCodec,
+                wsThreads,
                 dbUrl,
                 dbReadUrls,
                 dbUser,

@@ -99,6 +99,9 @@ final class WsGateway implements GameEvents, AutoCloseable {
                 .closeTimeout(Duration.ofSeconds(5))
                 .authenticator(req -> CompletableFuture.completedFuture(
                         authenticate(req.queryParameter("token"), req.queryParameter("game"))));
+        if (config.wsThreads() > 0) {
+            b.eventLoopThreads(config.wsThreads());
+        }
         if (bus != null) {
             b.roomBus(bus);
         }

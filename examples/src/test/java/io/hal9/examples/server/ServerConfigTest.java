@@ -72,6 +72,7 @@ class ServerConfigTest {
             "host",
             "port",
             "db-url",
+            "ws-threads",
             "db-read-urls",
             "db-user",
             "db-password",
