@@ -67,7 +67,8 @@ import java.util.regex.Pattern;
  */
 public final class LoadGenerator {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+    /** The heap used in {@code jcmd GC.heap_info}: G1 and Parallel say "used 1234K", ZGC "used 326M". */
+    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)([KMG])\\b");
     /** The seed's k6 stages: ramp to 100 users in 30 s, to 500 in 1 min, to 1000 in 2 min, to 0 in 30 s. */
     static final String SEED_STAGES = "100:30s,500:60s,1000:120s,0:30s";
 
@@ -94,9 +95,14 @@ public final class LoadGenerator {
         o.put("http-stages", SEED_STAGES);
         o.put("http-scale", "1");
         o.put("http-think", "1s");
-        o.put("ws-threads", "1");
+        // one event loop capped the client near 13,000 moves/s on 2 cores; one per core (up to 4) lifts it
+        o.put("ws-threads", String.valueOf(Math.min(4, Runtime.getRuntime().availableProcessors())));
         o.put("warmup", "10s");
         o.put("server-heap", "1g");
+        o.put("server-jvm", "-XX:+AlwaysPreTouch");
+        // one WebSocket event loop: on a machine the server shares with this generator and PostgreSQL, a
+        // second loop costs more in cross-thread wake-ups (a room's sessions on both loops) than it adds
+        o.put("server-args", "--ws-threads 1");
         return o;
     }
 
@@ -114,7 +120,8 @@ public final class LoadGenerator {
                         LoadGenerator [--games N] [--players M] [--rate actions/s] [--duration D] [--rounds R]
                             [--http-stages VU:D,...] [--http-scale F] [--http-think D] [--ws-threads T] [--warmup D]
                             [--target http://host:port --ws ws://host:port/ws [--server-pid PID]]
-                            [--db-url JDBC] [--server-heap 1g] [--server-args "--opt v ..."] [--out e2e.json]
+                            [--db-url JDBC] [--server-heap 1g] [--server-jvm "-XX:+Flag ..."]
+                            [--server-args "--opt v ..."] [--out e2e.json]
                         Stages ramp linearly like k6; --http-scale multiplies their durations (0.5: 2 min).
                         --duration of play defaults to the scaled stages' total.
                         Without --target a server starts as a child JVM (HAL9_* variables are passed on).
@@ -314,9 +321,17 @@ public final class LoadGenerator {
 
     private Process startServer(int port, int wsPort, int connections) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(
-                java,
-                "-Xmx" + opts.get("server-heap"),
+        // the heap fixed and touched up front, as for every benchmark here: a heap that grows during the
+        // run, or pages touched for the first time, would be counted as the server's latency
+        List<String> jvm = new ArrayList<>(List.of("-Xms" + opts.get("server-heap"), "-Xmx" + opts.get("server-heap")));
+        String jvmExtra = opts.get("server-jvm");
+        if (!jvmExtra.isBlank()) {
+            jvm.addAll(List.of(jvmExtra.trim().split("\\s+")));
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(jvm);
+        cmd.addAll(List.of(
                 "-cp",
                 classPath(),
                 "io.hal9.examples.server.Main",
@@ -338,7 +353,8 @@ public final class LoadGenerator {
         }
         File log = new File(
                 opts.getOrDefault("server-log", System.getProperty("java.io.tmpdir") + "/hal9-load-server.log"));
-        out.println("starting the server: " + String.join(" ", cmd.subList(4, cmd.size())) + " (log: " + log + ")");
+        out.println("starting the server: " + String.join(" ", jvm) + " "
+                + String.join(" ", cmd.subList(jvm.size() + 3, cmd.size())) + " (log: " + log + ")");
         return new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log))
@@ -388,12 +404,21 @@ public final class LoadGenerator {
     /** Heap used in the server's JVM after a full GC, in bytes, through jcmd. */
     static long heapUsedAfterGc(long pid) throws IOException, InterruptedException {
         jcmd(pid, "GC.run");
-        String info = jcmd(pid, "GC.heap_info");
+        return heapUsed(jcmd(pid, "GC.heap_info"));
+    }
+
+    /** The first "used N[KMG]" of a {@code GC.heap_info} answer, in bytes. */
+    static long heapUsed(String info) {
         Matcher m = HEAP_USED.matcher(info);
         if (!m.find()) {
             throw new IllegalStateException("load generator: no heap figure in jcmd's answer: " + info);
         }
-        return Long.parseLong(m.group(1)) * 1024;
+        long unit = switch (m.group(2)) {
+            case "K" -> 1L << 10;
+            case "M" -> 1L << 20;
+            default -> 1L << 30;
+        };
+        return Long.parseLong(m.group(1)) * unit;
     }
 
     private static String jcmd(long pid, String command) throws IOException, InterruptedException {

@@ -48,6 +48,18 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void theHeapFigureIsReadFromG1AndZgcAnswersAlike() {
+        assertThat(LoadGenerator.heapUsed(
+                        " garbage-first heap   total 1048576K, used 53248K [0x00000000c0000000, 0x0000000100000000)"))
+                .isEqualTo(53_248L * 1024);
+        assertThat(LoadGenerator.heapUsed(" ZHeap           used 326M, capacity 1024M, max capacity 1024M"))
+                .isEqualTo(326L << 20);
+        assertThatThrownBy(() -> LoadGenerator.heapUsed("no figure here"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no heap figure");
+    }
+
+    @Test
     void aResultFrameIsReadForItsTopLevelFieldsOnly() {
         WsPlayers.Message m = WsPlayers.Message.parse(Unpooled.copiedBuffer(
                 "{\"type\":\"result\",\"gameId\":7,\"round\":3,\"timedOut\":false,"
