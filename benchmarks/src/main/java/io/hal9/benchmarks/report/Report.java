@@ -155,21 +155,36 @@ public final class Report {
     }
 
     /**
-     * The newest {@code ws-*.md} in {@code dir} (the tables {@code WsBench} writes beside its JSON; names
-     * carry the date, so the last in name order is the newest), or null.
+     * The newest {@code ws-*.md} in {@code dir} (the tables {@code WsBench} writes beside its JSON), or
+     * null. Names carry the date, and a second run on the same day gets {@code -2}, {@code -3}...: so the
+     * newest has the latest date, then the highest number ({@code ws-2026-11-27-2.md} after {@code
+     * ws-2026-11-27.md}, which plain name order would put last).
      */
     static @Nullable Path newestWsTables(@Nullable Path dir) throws IOException {
         if (dir == null || !Files.isDirectory(dir)) {
             return null;
         }
         try (var files = Files.list(dir)) {
-            return files.filter(f -> {
-                        String n = f.getFileName().toString();
-                        return n.startsWith("ws-") && n.endsWith(".md");
-                    })
-                    .max(java.util.Comparator.comparing(f -> f.getFileName().toString()))
+            return files.filter(
+                            f -> WS_TABLES.matcher(f.getFileName().toString()).matches())
+                    .max(java.util.Comparator.comparing((Path f) -> wsTablesKey(f, 1))
+                            .thenComparing(f -> Integer.parseInt(wsTablesKey(f, 2))))
                     .orElse(null);
         }
+    }
+
+    /** {@code ws-<date>.md} or {@code ws-<date>-<n>.md}. */
+    private static final java.util.regex.Pattern WS_TABLES =
+            java.util.regex.Pattern.compile("ws-(\\d{4}-\\d{2}-\\d{2})(?:-(\\d{1,6}))?\\.md");
+
+    /** Group 1 of a {@link #WS_TABLES} name (the date), or group 2 (the run of that day, "1" when absent). */
+    private static String wsTablesKey(Path f, int group) {
+        var m = WS_TABLES.matcher(f.getFileName().toString());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a ws tables file: " + f);
+        }
+        String g = m.group(group);
+        return g == null ? "1" : g;
     }
 
     /**

@@ -279,6 +279,22 @@ class ReportTest {
     }
 
     @Test
+    void aSecondWebSocketRunOnTheSameDayIsTheNewest() throws IOException {
+        Fixtures.write(dir.resolve("results/ws-2026-11-27.md"), "# first run of the day\n");
+        Fixtures.write(dir.resolve("results/ws-2026-11-27-2.md"), "# second run\n");
+        Fixtures.write(dir.resolve("results/ws-2026-11-27-10.md"), "# tenth run\n");
+        Fixtures.write(dir.resolve("results/ws-2026-11-26-3.md"), "# a day earlier\n");
+        Fixtures.write(dir.resolve("results/ws-notes.md"), "# not a run\n");
+        String md = page();
+        assertThat(md)
+                .contains("From `benchmarks/results/ws-2026-11-27-10.md`")
+                .contains("tenth run")
+                .doesNotContain("first run of the day")
+                .doesNotContain("second run")
+                .doesNotContain("not a run");
+    }
+
+    @Test
     void withoutWebSocketTablesThePageHasNoWebSocketSection() throws IOException {
         assertThat(page()).doesNotContain("## WebSocket servers");
     }
