@@ -657,7 +657,11 @@ public final class LoadGenerator {
         root.put("jdk", System.getProperty("java.vendor") + " " + System.getProperty("java.runtime.version"));
         root.put("date", Instant.now().toString());
         StringBuilder cmd = new StringBuilder("LoadGenerator");
-        opts.forEach((k, v) -> cmd.append(" --").append(k).append(' ').append(v));
+        // a value with spaces (--server-args '--ws-threads 1') is quoted, so that the command can be pasted
+        opts.forEach((k, v) -> cmd.append(" --")
+                .append(k)
+                .append(' ')
+                .append(v.isEmpty() || v.chars().anyMatch(Character::isWhitespace) ? "'" + v + "'" : v));
         root.put("command", cmd.toString());
         root.put(
                 "notes",

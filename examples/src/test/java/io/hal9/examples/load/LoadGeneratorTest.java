@@ -104,6 +104,10 @@ class LoadGeneratorTest {
             assertThat(printed).contains("| WebSocket connections | 10,000 | 10,000 | 15 |");
             JsonNode json = new ObjectMapper().readTree(Files.readString(file));
             assertThat(json.get("machine").asText()).contains("logical CPUs");
+            assertThat(json.get("command").asText())
+                    .startsWith("LoadGenerator --games 5 ")
+                    .as("a value with spaces is quoted so that the command can be pasted")
+                    .contains(" --server-args '--ws-threads 1' ");
             List<String> metrics = new ArrayList<>();
             json.get("rows").forEach(r -> metrics.add(r.get("metric").asText()));
             assertThat(metrics)
