@@ -6,12 +6,15 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,6 +31,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread safety: stateless; one call writes one page.
  */
 public final class Report {
+    /** The WebSocket tables' names: {@code ws-<date>.md}, or {@code ws-<date>-<n>.md} for a day's n-th run. */
+    private static final Pattern WS_TABLES = Pattern.compile("ws-(\\d{4}-\\d{2}-\\d{2})(?:-(\\d{1,6}))?\\.md");
+
     private Report() {}
 
     /** Command line entry point; exits 1 with a message when the results cannot be read. */
@@ -167,19 +173,15 @@ public final class Report {
         try (var files = Files.list(dir)) {
             return files.filter(
                             f -> WS_TABLES.matcher(f.getFileName().toString()).matches())
-                    .max(java.util.Comparator.comparing((Path f) -> wsTablesKey(f, 1))
+                    .max(Comparator.comparing((Path f) -> wsTablesKey(f, 1))
                             .thenComparing(f -> Integer.parseInt(wsTablesKey(f, 2))))
                     .orElse(null);
         }
     }
 
-    /** {@code ws-<date>.md} or {@code ws-<date>-<n>.md}. */
-    private static final java.util.regex.Pattern WS_TABLES =
-            java.util.regex.Pattern.compile("ws-(\\d{4}-\\d{2}-\\d{2})(?:-(\\d{1,6}))?\\.md");
-
     /** Group 1 of a {@link #WS_TABLES} name (the date), or group 2 (the run of that day, "1" when absent). */
     private static String wsTablesKey(Path f, int group) {
-        var m = WS_TABLES.matcher(f.getFileName().toString());
+        Matcher m = WS_TABLES.matcher(f.getFileName().toString());
         if (!m.matches()) {
             throw new IllegalArgumentException("not a ws tables file: " + f);
         }
