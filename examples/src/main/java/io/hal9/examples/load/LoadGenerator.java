@@ -42,6 +42,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Plays N concurrent games of M players over real WebSocket connections at a target action rate,
@@ -324,16 +325,8 @@ public final class LoadGenerator {
         // the heap fixed and touched up front, as for every benchmark here: a heap that grows during the
         // run, or pages touched for the first time, would be counted as the server's latency
         List<String> jvm = new ArrayList<>(List.of("-Xms" + opts.get("server-heap"), "-Xmx" + opts.get("server-heap")));
-        String jvmExtra = opts.get("server-jvm");
-        if (!jvmExtra.isBlank()) {
-            jvm.addAll(List.of(jvmExtra.trim().split("\\s+")));
-        }
-        List<String> cmd = new ArrayList<>();
-        cmd.add(java);
-        cmd.addAll(jvm);
-        cmd.addAll(List.of(
-                "-cp",
-                classPath(),
+        jvm.addAll(words(opts.get("server-jvm")));
+        List<String> server = new ArrayList<>(List.of(
                 "io.hal9.examples.server.Main",
                 "--host",
                 "127.0.0.1",
@@ -347,18 +340,27 @@ public final class LoadGenerator {
                 String.valueOf(Math.max(1, connections)),
                 "--max-live-games",
                 String.valueOf(Math.max(1, connections))));
-        String extra = opts.get("server-args");
-        if (extra != null && !extra.isBlank()) {
-            cmd.addAll(List.of(extra.trim().split("\\s+")));
-        }
+        server.addAll(words(opts.get("server-args")));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-cp", classPath()));
+        cmd.addAll(server);
         File log = new File(
                 opts.getOrDefault("server-log", System.getProperty("java.io.tmpdir") + "/hal9-load-server.log"));
-        out.println("starting the server: " + String.join(" ", jvm) + " "
-                + String.join(" ", cmd.subList(jvm.size() + 3, cmd.size())) + " (log: " + log + ")");
+        out.println("starting the server: " + String.join(" ", jvm) + " " + String.join(" ", server) + " (log: " + log
+                + ")");
         return new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log))
                 .start();
+    }
+
+    /** The whitespace-separated words of an option value; none for null or blank. */
+    private static List<String> words(@Nullable String value) {
+        return value == null || value.isBlank()
+                ? List.of()
+                : List.of(value.trim().split("\\s+"));
     }
 
     /**
