@@ -8,7 +8,6 @@ import io.hal9.testkit.RedisService;
 import io.hal9.testkit.RequiresPostgres;
 import io.hal9.testkit.RequiresRedis;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,26 +22,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(90)
 class RedisModeTest {
     private static ServerConfig config(PostgresService pg, RedisService redis) {
-        return ServerConfig.parse(
-                new String[] {
-                    "--port",
-                    "0",
-                    "--ws-port",
-                    "0",
-                    "--db-url",
-                    pg.jdbcUrl(),
-                    "--db-max-connections",
-                    "3",
-                    "--redis-uri",
-                    redis.uri(),
-                    "--redis-prefix",
-                    redis.keyPrefix(),
-                    "--cache-ttl",
-                    "60s",
-                    "--token-secret",
-                    "shared-secret-of-both-instances"
-                },
-                Map.of());
+        return SharedServices.config(pg, redis, "--cache-ttl", "60s");
     }
 
     @Test

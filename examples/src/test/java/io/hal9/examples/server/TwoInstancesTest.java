@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,26 +24,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(90)
 class TwoInstancesTest {
     private static ServerConfig config(PostgresService pg, RedisService redis) {
-        return ServerConfig.parse(
-                new String[] {
-                    "--port",
-                    "0",
-                    "--ws-port",
-                    "0",
-                    "--db-url",
-                    pg.jdbcUrl(),
-                    "--db-max-connections",
-                    "3",
-                    "--redis-uri",
-                    redis.uri(),
-                    "--redis-prefix",
-                    redis.keyPrefix(),
-                    "--token-secret",
-                    "shared-secret-of-both-instances",
-                    "--round-timeout",
-                    "30s"
-                },
-                Map.of());
+        return SharedServices.config(pg, redis, "--round-timeout", "30s");
     }
 
     @Test

@@ -1,0 +1,36 @@
+package io.hal9.examples.server;
+
+import io.hal9.testkit.PostgresService;
+import io.hal9.testkit.RedisService;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The configuration of an instance that shares the test's PostgreSQL and Redis with its siblings. */
+final class SharedServices {
+    private SharedServices() {}
+
+    /**
+     * Free ports, the test's database (3 connections) and Redis prefix, and one token secret for every
+     * instance, then {@code more} options.
+     */
+    static ServerConfig config(PostgresService pg, RedisService redis, String... more) {
+        List<String> args = new ArrayList<>(List.of(
+                "--port",
+                "0",
+                "--ws-port",
+                "0",
+                "--db-url",
+                pg.jdbcUrl(),
+                "--db-max-connections",
+                "3",
+                "--redis-uri",
+                redis.uri(),
+                "--redis-prefix",
+                redis.keyPrefix(),
+                "--token-secret",
+                "shared-secret-of-both-instances"));
+        args.addAll(List.of(more));
+        return ServerConfig.parse(args.toArray(String[]::new), Map.of());
+    }
+}
