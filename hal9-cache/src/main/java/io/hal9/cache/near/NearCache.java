@@ -32,8 +32,11 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Writes.</b> {@code put}/{@code invalidate}/{@code invalidateAll} write Redis first, then this
  * instance's L1, then publish one message on the channel {@code <keyPrefix><name>:~near} (fire and
  * forget: a write does not wait for the publish). Each message carries the sender's instance id (a
- * receiver ignores its own), a per-sender sequence number and the key (or "all"). Load write-backs are
- * not published (nobody else can hold a different value for a key Redis did not have).
+ * receiver ignores its own), a per-sender sequence number and the key (or "all"). Bulk writes ({@code
+ * putAll}, {@code invalidateAll(keys)}) publish their keys in as few messages as fit 32 KiB each, not one
+ * message per key. A receiver that gets a message it cannot read (malformed, or a kind a newer version
+ * sends) clears its L1, because it cannot know which keys were meant. Load write-backs are not published
+ * (nobody else can hold a different value for a key Redis did not have).
  *
  * <p><b>Why pub/sub and not RESP3 client-side caching.</b> Plain {@code PUBLISH}/{@code SUBSCRIBE} works
  * the same on a standalone server and behind Sentinel, needs no per-connection tracking state on the

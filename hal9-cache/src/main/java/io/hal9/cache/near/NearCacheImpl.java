@@ -77,6 +77,9 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
     private static final int STRIPES = 64;
     private static final int MAX_TRACKED_SENDERS = 10_000;
     private static final String VERSION = "1";
+    /** Longest payload of one multi-key invalidation message, in chars (the keys of a bulk write are split). */
+    static final int MAX_MESSAGE_CHARS = 32 * 1024;
+
     private static final NearCacheListener NO_LISTENER = new NearCacheListener() {};
 
     private final String name;
@@ -414,10 +417,16 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
     @Override
     public void putAll(Map<? extends K, ? extends V> entries) {
         Objects.requireNonNull(entries, "entries");
-        Map<String, Long> stamps = new HashMap<>();
+        List<String> encoded = new ArrayList<>(entries.size());
         for (K k : entries.keySet()) {
             String sk = encode(k);
+            encoded.add(sk);
             bump(sk);
+        }
+        // Stamped only after every bump: keys share stripes, so a stamp taken between two bumps of its
+        // stripe would be stale at once and every such fill would undo itself.
+        Map<String, Long> stamps = HashMap.newHashMap(encoded.size());
+        for (String sk : encoded) {
             stamps.put(sk, stamp(sk));
         }
         l2.putAll(entries);
@@ -425,8 +434,8 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
             String sk = encode(e.getKey());
             puts.increment();
             fill(sk, e.getValue(), Objects.requireNonNull(stamps.get(sk)));
-            publish("k|" + sk);
         }
+        publishKeys(encoded);
     }
 
     @Override
@@ -445,13 +454,15 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
         List<K> list = new ArrayList<>();
         keys.forEach(list::add);
         l2.invalidateAll(list);
+        List<String> encoded = new ArrayList<>(list.size());
         for (K k : list) {
             String sk = encode(k);
+            encoded.add(sk);
             invalidations.increment();
             bump(sk);
             l1.invalidate(sk);
-            publish("k|" + sk);
         }
+        publishKeys(encoded);
     }
 
     @Override
@@ -568,6 +579,56 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
         call(() -> listener.onResync(reason));
     }
 
+    /**
+     * Publishes the invalidation of many keys in as few messages as fit {@link #MAX_MESSAGE_CHARS}: one
+     * {@code k} message for a single key, else {@code m} messages whose payload is {@code <length>:<key>}
+     * repeated (lengths in chars, so keys may contain any character). A bulk write of 10,000 keys as one
+     * message each took longer than the command timeout to publish here, and counted thousands of
+     * publish failures for messages that were still on their way.
+     */
+    private void publishKeys(List<String> sks) {
+        if (sks.size() == 1) {
+            publish("k|" + sks.get(0));
+            return;
+        }
+        StringBuilder payload = new StringBuilder();
+        for (String sk : sks) {
+            String length = Integer.toString(sk.length());
+            if (!payload.isEmpty() && payload.length() + length.length() + 1 + sk.length() > MAX_MESSAGE_CHARS) {
+                publish("m|" + payload);
+                payload.setLength(0);
+            }
+            payload.append(length).append(':').append(sk);
+        }
+        if (!payload.isEmpty()) {
+            publish("m|" + payload);
+        }
+    }
+
+    /** The keys of an {@code m} message's payload, or {@code null} if it is malformed. */
+    static @Nullable List<String> parseKeys(String payload) {
+        List<String> keys = new ArrayList<>();
+        int i = 0;
+        while (i < payload.length()) {
+            int colon = payload.indexOf(':', i);
+            if (colon <= i || colon - i > 10) {
+                return null;
+            }
+            int length;
+            try {
+                length = Integer.parseInt(payload, i, colon, 10);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            if (length < 0 || length > payload.length() - colon - 1) {
+                return null;
+            }
+            keys.add(payload.substring(colon + 1, colon + 1 + length));
+            i = colon + 1 + length;
+        }
+        return keys.isEmpty() ? null : keys;
+    }
+
     private void publish(String tail) {
         if (closed.get()) {
             return;
@@ -639,8 +700,25 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
             String sk = parts[4];
             bump(sk);
             l1.invalidate(sk);
+        } else if ("m".equals(parts[3])) {
+            List<String> sks = parseKeys(parts[4]);
+            if (sks == null) {
+                // Which keys it named is unknown: only a clear is safe.
+                LOG.warn(
+                        "{}: malformed multi-key invalidation from instance {}; clearing the local level",
+                        component,
+                        sender);
+                resync("malformed invalidation");
+                return;
+            }
+            for (String sk : sks) {
+                bump(sk);
+            }
+            l1.invalidateAll(sks);
         } else {
-            LOG.warn("{}: ignored an invalidation message of unknown kind", component);
+            // A newer sender's kind of message: what it invalidates is unknown, so only a clear is safe.
+            LOG.warn("{}: invalidation message of unknown kind '{}'; clearing the local level", component, parts[3]);
+            resync("unknown invalidation kind");
         }
     }
 

@@ -11,7 +11,9 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -262,6 +264,107 @@ class NearCacheTest {
         raw.publish(b.channel(), "1|crafted|5|k|other"); // in sequence again
         await().atMost(DELIVERY_BOUND).until(() -> b.nearStats().invalidationsReceived() == 3);
         assertThat(b.nearStats().invalidationsMissed()).isEqualTo(2);
+    }
+
+    @Test
+    void aBulkWriteFillsTheWritersLocalLevelAndReachesTheOtherInstanceInAFewMessages() {
+        NearCache<String, String> a = instance("bulk");
+        NearCache<String, String> b = instance("bulk");
+        // Long enough that the keys take several messages; some with the message format's separators.
+        Map<String, String> old = new LinkedHashMap<>();
+        for (int i = 0; i < 5_000; i++) {
+            old.put("player:" + i + ":inventory", "old" + i);
+        }
+        old.put("a|b", "old-pipe");
+        old.put("12:x", "old-colon");
+        old.put("", "old-empty");
+
+        long received = b.nearStats().invalidationsReceived();
+        a.putAll(old);
+        // Every key is in the writer's L1 (before, fills undid each other when keys shared a stripe).
+        assertThat(a.nearStats().l1Size()).isEqualTo(old.size());
+        for (String k : old.keySet()) {
+            assertThat(a.getIfPresent(k)).isEqualTo(old.get(k));
+        }
+        assertThat(a.nearStats().l1Hits()).isEqualTo(old.size());
+        assertThat(a.nearStats().l2Hits()).isZero();
+        long messages = awaitAllDelivered(a, b, received);
+        // 5,003 keys in about 128 KiB of payload: a handful of messages (not one per key), none failed.
+        assertThat(messages).isBetween(4L, 8L);
+        assertThat(a.nearStats().publishFailures()).isZero();
+
+        for (String k : old.keySet()) { // fills B's L1 with the old values
+            assertThat(b.getIfPresent(k)).isEqualTo(old.get(k));
+        }
+        assertThat(b.nearStats().l1Size()).isEqualTo(old.size());
+
+        Map<String, String> changed = new LinkedHashMap<>();
+        old.keySet().forEach(k -> changed.put(k, "new:" + k));
+        received = b.nearStats().invalidationsReceived();
+        a.putAll(changed);
+        assertThat(awaitAllDelivered(a, b, received)).isEqualTo(messages);
+        for (String k : changed.keySet()) {
+            assertThat(b.getIfPresent(k)).isEqualTo("new:" + k);
+        }
+        assertThat(b.nearStats().l2Hits()).isEqualTo(2L * old.size()); // every key came from Redis again
+
+        received = b.nearStats().invalidationsReceived();
+        a.invalidateAll(changed.keySet());
+        assertThat(awaitAllDelivered(a, b, received)).isEqualTo(messages);
+        assertThat(b.nearStats().l1Size()).isZero();
+        assertThat(b.getIfPresent("a|b")).isNull();
+        assertThat(b.nearStats().invalidationsMissed()).isZero();
+        assertThat(b.nearStats().resyncs()).isZero();
+        assertThat(a.nearStats().publishFailures()).isZero();
+    }
+
+    /**
+     * Waits until {@code to} has processed every message {@code from} sent so far, by sending one more (the
+     * invalidation of a marker that {@code to} holds in L1) and waiting for its effect; messages arrive in
+     * order. Returns how many messages {@code to} received after its count was {@code received}, not
+     * counting the marker's.
+     */
+    private static long awaitAllDelivered(NearCache<String, String> from, NearCache<String, String> to, long received) {
+        to.put("~marker", "m");
+        assertThat(to.getIfPresent("~marker")).isEqualTo("m");
+        from.invalidate("~marker");
+        await().atMost(DELIVERY_BOUND).until(() -> to.getIfPresent("~marker") == null);
+        return to.nearStats().invalidationsReceived() - received - 1;
+    }
+
+    @Test
+    void multiKeyMessagesAreReadExactlyAndAnUnreadableOneClearsTheLocalLevel() {
+        NearCache<String, String> b = instance("multi");
+        b.put("k1", "v");
+        b.put("a|b", "v");
+        b.put("kept", "v");
+        assertThat(b.nearStats().l1Size()).isEqualTo(3);
+
+        raw.publish(b.channel(), "1|crafted|1|m|2:k13:a|b");
+        awaitReceived(b, 1);
+        assertThat(b.nearStats().l1Size()).isEqualTo(1);
+        assertThat(b.getIfPresent("kept")).isEqualTo("v");
+        assertThat(b.nearStats().l2Hits()).isZero();
+
+        raw.publish(b.channel(), "1|crafted|2|m|9:short"); // the length runs past the end
+        await().atMost(DELIVERY_BOUND).until(() -> b.nearStats().resyncs() == 1);
+        assertThat(b.nearStats().l1Size()).isZero();
+
+        assertThat(b.getIfPresent("kept")).isEqualTo("v"); // from Redis, into L1 again
+        assertThat(b.nearStats().l1Size()).isEqualTo(1);
+        raw.publish(b.channel(), "1|crafted|3|z|from a newer version");
+        await().atMost(DELIVERY_BOUND).until(() -> b.nearStats().resyncs() == 2);
+        assertThat(b.nearStats().l1Size()).isZero();
+        assertThat(b.nearStats().invalidationsMissed()).isZero();
+    }
+
+    @Test
+    void theMultiKeyPayloadParserRefusesEveryMalformedShape() {
+        assertThat(NearCacheImpl.parseKeys("1:a0:2:bc")).containsExactly("a", "", "bc");
+        assertThat(NearCacheImpl.parseKeys("3:a:b")).containsExactly("a:b");
+        for (String bad : List.of("", "3:ab", "x:abc", ":a", "-1:", "1a", "99999999999:a", "1:ab")) {
+            assertThat(NearCacheImpl.parseKeys(bad)).as(bad).isNull();
+        }
     }
 
     @Test
