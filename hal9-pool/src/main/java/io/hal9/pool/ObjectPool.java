@@ -29,17 +29,22 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>When full.</b> At most {@link Builder#maxIdle(int) maxIdle} idle objects are kept (default
  * {@value #DEFAULT_MAX_IDLE}), spread over a shared lock-free queue (the largest power of two not above
- * {@code maxIdle / 2}, or not above {@code maxIdle} when per-thread caches are off) and per-thread caches
- * of {@link Builder#threadLocalCapacity(int) threadLocalCapacity} objects carved from the rest of
- * {@code maxIdle}, first come first served (a thread that finds the rest used up gets no cache and goes
+ * {@code maxIdle / 2}, or not above {@code maxIdle} when per-thread caches are off), cells for virtual
+ * threads (below: a quarter of the rest, at most 128) and per-thread caches of {@link
+ * Builder#threadLocalCapacity(int) threadLocalCapacity} objects carved from what is left of {@code
+ * maxIdle}, first come first served (a thread that finds the rest used up gets no cache and goes
  * to the shared queue; a thread that ends gives its share back). A release that finds no room
  * <i>discards</i> the object: it is left to the garbage collector, counted in {@link Stats#discards()}
  * and reported to {@link ObjectPoolListener#onDiscard}.
  *
  * <p><b>Threads.</b> A claim or release on a platform thread first tries that thread's own cache, which
  * touches no shared state, then the shared queue. Virtual threads are many and short-lived, so they get
- * no cache: they use the shared queue, striped by thread so that carriers do not all meet on one queue,
- * and 10,000 virtual threads never mean 10,000 caches. An object may be released on another thread than
+ * no cache, and 10,000 virtual threads never mean 10,000 caches: each hashes to one of a fixed set of
+ * cells (128 with the default {@code maxIdle}; none when fewer than 64 of {@code maxIdle} are left beyond
+ * the shared queue, for example below a {@code maxIdle} of about 100, or when leak detection is on), each the home of one object that stays there while on loan, so a claim and its
+ * release cost one compare-and-set in all. A virtual thread whose cell holds nothing idle uses the shared
+ * queue, striped by thread so that carriers do not all meet on one queue. Objects resident in cells are
+ * claimed by virtual threads only (a platform thread may release one: it goes back to its cell). An object may be released on another thread than
  * it was claimed on; it goes to the releasing thread's cache or the shared queue, so cross-thread hand-off
  * never grows anything without bound. A thread that ends leaves nothing pinned: its cache lives only in
  * the thread's own {@link ThreadLocal} map and dies with it (its objects are then garbage, not counted as

@@ -20,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link ObjectPool} implementation: per-platform-thread caches in front of striped JCTools queues,
- * one permanent {@link Slot} (the lease) per pooled object.
+ * The {@link ObjectPool} implementation: per-platform-thread caches and, for virtual threads, cells of
+ * one resident object each, in front of striped JCTools queues; one permanent {@link Slot} (the lease)
+ * per pooled object.
  *
  * <p>Thread safety: see {@link ObjectPool}: any number of threads.
  */
@@ -45,10 +46,20 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
      *   or (b) `shared`, a small power-of-two set of MpmcArrayQueues; a thread starts at its home stripe
      *   (from its id). Claim: own cache, else shared, else the factory (miss). Release: reset, then own
      *   cache, else shared, else discard. Virtual threads never get a cache (ThreadLocal maps would
-     *   multiply with them) and go straight to shared.
+     *   multiply with them); they use cells (below), else shared.
+     * - Cells (virtual threads; none with leak detection on or a small maxIdle): a fixed, padded array of
+     *   Cell objects, each the home of at most one resident slot. A virtual thread hashes its id to a home
+     *   cell. Claim: CAS the resident slot's state IDLE -> CLAIMED (home cell, then the next), else shared,
+     *   else the factory. The slot stays in its cell while on loan (Slot.cell), so its close, on any
+     *   thread, is an opaque state check, the reset, and a release store of IDLE: one atomic instruction
+     *   per claim + release in all. A non-resident slot released on a virtual thread is installed into
+     *   that thread's home cell if it is empty (CAS null -> slot), else goes to shared. A resident slot
+     *   leaves its cell only for good, as DEAD (reset failed, or the pool closed), so a claimer that read
+     *   a stale cell reference can never take it. The cell's counters are written only by the holder of
+     *   its resident slot (one at a time, handed over through the state CAS / release store).
      * - maxIdle is exact: shared holds at most sharedCapacity (a power of two, so the JCTools queues are
-     *   exactly bounded with no counter of their own); the remaining cacheBudget = maxIdle - sharedCapacity
-     *   is granted to caches as they are created (min(cacheCapacity, what is left), possibly 0) and given
+     *   exactly bounded with no counter of their own), the cells at most one each; the remaining
+     *   cacheBudget = maxIdle - sharedCapacity - cells is granted to caches as they are created (min(cacheCapacity, what is left), possibly 0) and given
      *   back when a cache is found dead. So idle <= sharedCapacity + sum(grants) <= maxIdle at all times.
      * - Counting: claims on the cached path count into the thread's Counters (plain fields, one writer,
      *   opaque stores so that stats() reads untorn values); everything else (virtual threads, caches off,
@@ -125,6 +136,13 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
     /** Shared-queue stripes per available processor (fewer if the capacity is small). */
     static final int STRIPES_PER_PROCESSOR = 4;
 
+    /** Most cells for virtual threads (each holds one object; a quarter of the caches' share at most). */
+    static final int MAX_CELLS = 128;
+    /** Fewer cells than this and virtual threads would mostly probe full cells: none, use shared. */
+    static final int MIN_CELLS = 16;
+    /** Cells a virtual thread's claim tries, starting at its home, before the shared queue. */
+    static final int CELL_PROBES = 2;
+
     final String name;
     final String component;
     private final Supplier<? extends T> factory;
@@ -134,6 +152,11 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
     private final boolean cachesEnabled;
     private final ObjectPoolListener listener;
     private final ObjectPoolStripes<Slot<T>> shared;
+    /** Virtual threads' home cells (empty when there are none: leak detection on, or maxIdle too small). */
+    private final Cell<T>[] cells;
+
+    private final int cellMask;
+    private final boolean cellsEnabled;
     private final ThreadLocal<Cache<T>> caches;
     /** Stands in for a thread's cache once the pool is closed: capacity 0, references no slot, no pool. */
     private final Cache<T> closedCache = new Cache<>(0, new Counters(), 0, null);
@@ -183,7 +206,17 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
         // run at the same time then rarely share a stripe, whose indexes would bounce between cores.
         this.shared = new ObjectPoolStripes<>(
                 sharedCapacity, STRIPES_PER_PROCESSOR * Runtime.getRuntime().availableProcessors());
-        this.cacheBudget = maxIdle - sharedCapacity;
+        int cellCount = leakDetection ? 0 : cellCount(maxIdle - sharedCapacity);
+        // Generic array creation: every element is set below to a Cell<T>, and the array never escapes.
+        @SuppressWarnings("unchecked")
+        Cell<T>[] cellArray = (Cell<T>[]) new Cell<?>[cellCount];
+        for (int i = 0; i < cellCount; i++) {
+            cellArray[i] = new Cell<>();
+        }
+        this.cells = cellArray;
+        this.cellMask = cellCount - 1;
+        this.cellsEnabled = cellCount > 0;
+        this.cacheBudget = maxIdle - sharedCapacity - cellCount;
         this.caches = ThreadLocal.withInitial(this::newCache);
         this.leakDetector = leakDetection ? new LeakDetector() : null;
     }
@@ -195,6 +228,15 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
     static int sharedCapacity(int maxIdle, int cacheCapacity) {
         int target = cacheCapacity == 0 ? maxIdle : maxIdle / 2;
         return Math.max(2, Integer.highestOneBit(target));
+    }
+
+    /**
+     * Cells for virtual threads out of the caches' share of maxIdle: a quarter of it as a power of two, at
+     * most {@value #MAX_CELLS}, none below {@value #MIN_CELLS}.
+     */
+    static int cellCount(int cacheShare) {
+        int n = Math.min(MAX_CELLS, Integer.highestOneBit(Math.max(1, cacheShare / 4)));
+        return n < MIN_CELLS ? 0 : n;
     }
 
     /** The reset hook used when none is configured. */
@@ -217,7 +259,9 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
         // close() at once, only eventually (see Concurrency).
         if ((boolean) CLOSED.getOpaque(this)) {
             slot = claimAfterClose(thread);
-        } else if (cachesEnabled && !thread.isVirtual()) {
+        } else if (thread.isVirtual()) {
+            slot = cellsEnabled ? claimFromCells(thread) : claimShared(thread);
+        } else if (cachesEnabled) {
             slot = claimCached(caches.get(), thread);
         } else {
             slot = claimShared(thread);
@@ -252,6 +296,30 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
         // reads, and the measured cycle is faster than with a conditional or no store.
         slot.cache = cache;
         return slot;
+    }
+
+    /**
+     * A virtual thread's claim: the idle object resident in its home cell (or the next), taken with one
+     * CAS of the object's own state; the object stays in its cell while on loan, so its release needs no
+     * atomic instruction. Else the shared queue, else the factory.
+     */
+    private Slot<T> claimFromCells(Thread thread) {
+        int home = cellHome(thread);
+        for (int i = 0; i < CELL_PROBES; i++) {
+            Cell<T> cell = cells[(home + i) & cellMask];
+            Slot<T> slot = cell.slot();
+            if (slot != null && Slot.STATE.compareAndSet(slot, Slot.IDLE, Slot.CLAIMED)) {
+                cell.hit(); // the owner of the cell's object is the cell's only writer
+                return slot;
+            }
+        }
+        return claimShared(thread);
+    }
+
+    /** A virtual thread's home cell: its id, mixed (Fibonacci hashing, high bits), modulo the cell count. */
+    private int cellHome(Thread thread) {
+        long id = thread.threadId();
+        return ((int) (id ^ (id >>> 32)) * 0x9E3779B9) >>> 16 & cellMask;
     }
 
     private Slot<T> claimShared(Thread thread) {
@@ -326,8 +394,63 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
             }
         } else {
             sharedReleases.increment();
-            if (resetOrDiscard(slot) && !shared.offer(slot, shared.home(thread))) {
+            if (resetOrDiscard(slot)
+                    && !(cellsEnabled && thread.isVirtual() && install(slot, thread))
+                    && !shared.offer(slot, shared.home(thread))) {
                 discard(DiscardReason.IDLE_FULL, null);
+            }
+        }
+    }
+
+    /**
+     * Makes an idle, reset slot resident in the releasing virtual thread's home cell if that cell is
+     * empty; false if it is taken. The CAS publishes the slot with its IDLE state and its reset.
+     */
+    private boolean install(Slot<T> slot, Thread thread) {
+        Cell<T> cell = cells[cellHome(thread)];
+        if (cell.slot() != null) {
+            return false;
+        }
+        slot.cell = cell; // before the CAS that publishes the slot: its claimers read it after that CAS
+        if (cell.install(slot)) {
+            return true;
+        }
+        slot.cell = null;
+        return false;
+    }
+
+    /**
+     * Called by Slot.close() for a slot resident in {@code cell}, after the state check (still CLAIMED:
+     * nobody else can claim it, and the caller owns the cell's counters).
+     */
+    void releaseResident(Slot<T> slot, Cell<T> cell) {
+        if ((boolean) CLOSED.getOpaque(this)) { // opaque: see claim()
+            vacate(slot, cell);
+            releaseAfterClose(Thread.currentThread());
+            return;
+        }
+        cell.release();
+        if (resetOrDiscard(slot)) {
+            // Release store: the next claimer's CAS reads it, and so sees the reset and the counters.
+            Slot.STATE.setRelease(slot, Slot.IDLE);
+        } else {
+            vacate(slot, cell);
+        }
+    }
+
+    /** Takes an owned slot out of its cell for good (DEAD: no CAS can claim it again, closing it throws). */
+    private void vacate(Slot<T> slot, Cell<T> cell) {
+        slot.cell = null;
+        Slot.STATE.setOpaque(slot, Slot.DEAD);
+        cell.vacate();
+    }
+
+    /** After close: takes every idle object out of the cells (those on loan leave on release). */
+    private void vacateIdleCells() {
+        for (Cell<T> cell : cells) {
+            Slot<T> slot = cell.slot();
+            if (slot != null && Slot.STATE.compareAndSet(slot, Slot.IDLE, Slot.CLAIMED)) {
+                vacate(slot, cell);
             }
         }
     }
@@ -370,6 +493,9 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
         }
         if (!shared.isEmpty()) {
             shared.clear();
+        }
+        if (cellsEnabled && thread.isVirtual()) {
+            vacateIdleCells(); // an install that raced with close() (rare path: after close only)
         }
     }
 
@@ -483,6 +609,10 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
         } finally {
             registryLock.unlock();
         }
+        for (Cell<T> cell : cells) {
+            hits += cell.hits();
+            releases += cell.releases();
+        }
         boolean isClosed = isClosed();
         // Once closed, nothing is available for reuse, whatever caches still wait to be dropped. Even a
         // racy sum cannot exceed maxIdle (each part is read once and is bounded by its own capacity, and
@@ -506,7 +636,7 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
      * claim or release runs at the same time, else approximate (never clamped: tests check the bound).
      */
     long idleCount() {
-        long idle = shared.size();
+        long idle = shared.size() + residentIdle();
         registryLock.lock();
         try {
             for (CacheRef ref : registry) {
@@ -532,6 +662,7 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
             return;
         }
         shared.clear();
+        vacateIdleCells();
         LOG.debug("{}: closed", component);
     }
 
@@ -568,6 +699,23 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
         return shared.capacity();
     }
 
+    /** Idle objects resident in cells (racy, like {@link #idleCount()}). */
+    int residentIdle() {
+        int idle = 0;
+        for (Cell<T> cell : cells) {
+            Slot<T> slot = cell.slot();
+            if (slot != null && (int) Slot.STATE.getOpaque(slot) == Slot.IDLE) {
+                idle++;
+            }
+        }
+        return idle;
+    }
+
+    /** The number of cells for virtual threads (0: none). */
+    int cellCount() {
+        return cells.length;
+    }
+
     /** The per-thread cache capacity in effect (0: caches off). */
     int cacheCapacity() {
         return cacheCapacity;
@@ -584,6 +732,9 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
     static final class Slot<T> implements Lease<T> {
         static final int IDLE = 0;
         static final int CLAIMED = 1;
+        /** Taken out of its cell for good (reset failed, or the pool closed): never claimed again. */
+        static final int DEAD = 2;
+
         static final VarHandle STATE;
 
         static {
@@ -609,6 +760,13 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
          */
         @Nullable
         Cache<T> cache;
+        /**
+         * The cell this slot lives in, on loan or idle, if it was made resident there (virtual threads);
+         * then cache is null. Plain: written by the slot's owner before the CAS that installs it and when
+         * it leaves the cell for good; later owners read it after their claim's CAS.
+         */
+        @Nullable
+        Cell<T> cell;
 
         Slot(ObjectPoolImpl<T> pool, T value) {
             this.pool = pool;
@@ -627,6 +785,16 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
 
         @Override
         public void close() {
+            Cell<T> home = cell;
+            if (home != null) {
+                // Resident in a cell: it stays there, so no queue or cache is touched. Opaque check, for the
+                // reasons of the fast path below; the IDLE store comes after the reset (releaseResident).
+                if ((int) STATE.getOpaque(this) != CLAIMED) {
+                    throw new IllegalStateException(pool.component + ": lease released twice");
+                }
+                pool.releaseResident(this, home);
+                return;
+            }
             Cache<T> c = cache;
             if (c != null && c.owner == Thread.currentThread()) {
                 // Released on the thread that claimed it, into that thread's cache: check and write the
@@ -764,6 +932,81 @@ final class ObjectPoolImpl<T> implements ObjectPool<T> {
         int size() {
             int n = (int) SIZE.getOpaque(this);
             return TOP.getOpaque(this) == null ? n : n + 1;
+        }
+    }
+
+    /** Padding before a cell's fields, so that two cells never share a cache line. */
+    abstract static class CellPad0 {
+        long p00, p01, p02, p03, p04, p05, p06, p07;
+    }
+
+    /** A cell's fields (see {@link Cell}). */
+    abstract static class CellFields<T> extends CellPad0 {
+        /** The resident slot, or null. Accessed through SLOT only. */
+        @Nullable
+        Slot<T> slot;
+        /** Written by the owner of the resident slot only (through HITS / RELEASES, opaque). */
+        long hits;
+
+        long releases;
+    }
+
+    /**
+     * One home for one object, used by virtual threads instead of a per-thread cache: a virtual thread
+     * claims the object resident in the cell its id hashes to with a CAS of the object's state, and the
+     * object stays there while on loan, so its release is a plain state store. The counters are written
+     * only by whoever holds the resident object, so they need no atomic instruction either. A slot enters
+     * a cell once (CAS from null, by a releasing virtual thread) and leaves it only as DEAD.
+     *
+     * <p>Thread safety: slot by CAS and acquire/release accesses; counters single-writer as described.
+     */
+    static final class Cell<T> extends CellFields<T> {
+        private static final VarHandle SLOT;
+        private static final VarHandle HITS;
+        private static final VarHandle RELEASES;
+
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                SLOT = lookup.findVarHandle(CellFields.class, "slot", Slot.class);
+                HITS = lookup.findVarHandle(CellFields.class, "hits", long.class);
+                RELEASES = lookup.findVarHandle(CellFields.class, "releases", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        long p10, p11, p12, p13, p14, p15, p16, p17;
+
+        /** The resident slot; acquire, so that its installation (and its reset) is seen. */
+        @SuppressWarnings("unchecked") // SLOT only ever holds this cell's Slot<T>
+        @Nullable
+        Slot<T> slot() {
+            return (Slot<T>) SLOT.getAcquire(this);
+        }
+
+        boolean install(Slot<T> s) {
+            return SLOT.compareAndSet(this, null, s);
+        }
+
+        void vacate() {
+            SLOT.setRelease(this, null);
+        }
+
+        void hit() {
+            HITS.setOpaque(this, hits + 1);
+        }
+
+        void release() {
+            RELEASES.setOpaque(this, releases + 1);
+        }
+
+        long hits() {
+            return (long) HITS.getOpaque(this);
+        }
+
+        long releases() {
+            return (long) RELEASES.getOpaque(this);
         }
     }
 
