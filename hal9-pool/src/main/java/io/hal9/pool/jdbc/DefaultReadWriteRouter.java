@@ -4,6 +4,7 @@ import io.hal9.core.Admission;
 import io.hal9.core.RejectedException;
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.Checks;
+import io.hal9.pool.internal.ThreadCounters;
 import java.io.PrintWriter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -37,8 +38,10 @@ import org.slf4j.LoggerFactory;
  * <p>Concurrency: {@code Replica.health} is read with volatile reads (plain on x86) and changed by
  * {@code compareAndSet} for the UP→DOWN and DOWN→PROBING transitions, which any reader may attempt;
  * PROBING→UP and PROBING→DOWN are plain volatile writes by the probe, the only owner of a replica in
- * the probing state (no other transition starts from it). Counters are {@link LongAdder}s. The
- * read path writes no shared field but those counters' striped cells. {@code closed} is
+ * the probing state (no other transition starts from it). Reads and writes are counted in {@link
+ * ThreadCounters} (the calling platform thread's own array, or a LongAdder on a virtual thread), the
+ * rarer events in {@link LongAdder}s. The read path of a platform thread writes no shared field and
+ * executes no atomic instruction of its own. {@code closed} is
  * an {@link AtomicBoolean}: set once by {@link #close()}; a call racing with close may still run
  * against a closing pool, which then refuses it with its own SQLException.
  *
@@ -64,9 +67,16 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
     private final DataSource readView;
     private final DataSource writeView;
 
-    private final LongAdder primaryReads = new LongAdder();
+    /**
+     * Reads per replica (index = the replica's), reads on the primary and writes: the counts every read
+     * or write pays for, kept per platform thread so that counting adds no atomic instruction (a
+     * LongAdder's CAS was most of what the router added to a HikariCP borrow).
+     */
+    private final ThreadCounters counts;
+
+    private final int primaryReadsIndex;
+    private final int writesIndex;
     private final LongAdder fallbacks = new LongAdder();
-    private final LongAdder writes = new LongAdder();
     private final LongAdder transactions = new LongAdder();
     private final LongAdder rollbacks = new LongAdder();
 
@@ -81,8 +91,11 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         this.replicaPools = List.copyOf(b.replicas);
         this.replicas = new Replica[replicaPools.size()];
         for (int i = 0; i < replicas.length; i++) {
-            replicas[i] = new Replica(replicaPools.get(i));
+            replicas[i] = new Replica(replicaPools.get(i), i);
         }
+        this.primaryReadsIndex = replicas.length;
+        this.writesIndex = replicas.length + 1;
+        this.counts = new ThreadCounters(replicas.length + 2);
         this.probeInitialNanos = Checks.saturatedNanos(b.probeInitialBackoff);
         this.probeMaxNanos = Checks.saturatedNanos(b.probeMaxBackoff);
         long timeoutMillis = b.probeTimeout.toMillis();
@@ -132,7 +145,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
             fellBack();
         }
         Connection c = primaryConnection("read");
-        primaryReads.increment();
+        counts.increment(primaryReadsIndex);
         try (c) {
             return work.apply(c);
         } catch (SQLException e) {
@@ -158,7 +171,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         Objects.requireNonNull(work, "work");
         refuseIfClosed();
         Connection c = primaryConnection("write");
-        writes.increment();
+        counts.increment(writesIndex);
         try (c) {
             return work.apply(c);
         } catch (SQLException e) {
@@ -219,7 +232,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         }
         try {
             Connection c = r.dataSource.getConnection();
-            r.reads.increment();
+            counts.increment(r.index);
             return c;
         } catch (SQLException | RuntimeException e) {
             markDown(r, e);
@@ -383,10 +396,20 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         List<ReplicaStats> perReplica = new ArrayList<>(replicas.length);
         for (Replica r : replicas) {
             perReplica.add(new ReplicaStats(
-                    r.name, r.health == Health.UP, r.reads.sum(), r.downs.sum(), r.probes.sum(), r.failedProbes.sum()));
+                    r.name,
+                    r.health == Health.UP,
+                    counts.sum(r.index),
+                    r.downs.sum(),
+                    r.probes.sum(),
+                    r.failedProbes.sum()));
         }
         return new Stats(
-                primaryReads.sum(), fallbacks.sum(), writes.sum(), transactions.sum(), rollbacks.sum(), perReplica);
+                counts.sum(primaryReadsIndex),
+                fallbacks.sum(),
+                counts.sum(writesIndex),
+                transactions.sum(),
+                rollbacks.sum(),
+                perReplica);
     }
 
     @Override
@@ -441,7 +464,9 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         final JdbcPool pool;
         final String name;
         final DataSource dataSource;
-        final LongAdder reads = new LongAdder();
+        /** This replica's index in the router's array and in its counts. */
+        final int index;
+
         final LongAdder downs = new LongAdder();
         final LongAdder probes = new LongAdder();
         final LongAdder failedProbes = new LongAdder();
@@ -449,8 +474,9 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         /** Changed by CAS (UP→DOWN, DOWN→PROBING) or by the probe that owns PROBING; see the class comment. */
         volatile Health health = Health.UP;
 
-        Replica(JdbcPool pool) {
+        Replica(JdbcPool pool, int index) {
             this.pool = pool;
+            this.index = index;
             this.name = pool.name();
             this.dataSource = pool.dataSource();
         }
@@ -501,7 +527,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
                 fellBack();
             }
             Connection c = primaryDataSource.getConnection();
-            primaryReads.increment();
+            counts.increment(primaryReadsIndex);
             return c;
         }
     }
@@ -516,7 +542,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         public Connection getConnection() throws SQLException {
             refuseIfClosedSql();
             Connection c = primaryDataSource.getConnection();
-            writes.increment();
+            counts.increment(writesIndex);
             return c;
         }
     }
