@@ -23,8 +23,7 @@ class HttpApiTest {
         server = GameServer.start(
                 "http-test",
                 ServerConfig.parse(
-                        new String[] {"--port", "0", "--ws-port", "0", "--round-timeout", "200ms", "--cache-ttl", "50ms"
-                        },
+                        new String[] {"--port", "0", "--ws-port", "0", "--round-timeout", "1s", "--cache-ttl", "50ms"},
                         Map.of()));
         api = new ApiClient(server.baseUrl());
     }
