@@ -79,15 +79,20 @@ class HttpApiTest {
         assertThat(api.post("/api/games/" + id + "/moves", "{\"move\":\"lizard\"}", a)
                         .status())
                 .isEqualTo(202);
+        awaitFinished(id);
+        ApiClient.Reply game = api.get("/api/games/" + id);
+        assertThat(game.body().at("/players/0/score").asInt()).isEqualTo(1);
+        assertThat(game.body().at("/players/1/score").asInt()).isZero();
+    }
+
+    /** Waits (10 s at most) until the game's status reads finished. */
+    private void awaitFinished(long id) {
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> api.get("/api/games/" + id)
                         .body()
                         .get("status")
                         .asText()
                         .equals("finished"));
-        ApiClient.Reply game = api.get("/api/games/" + id);
-        assertThat(game.body().at("/players/0/score").asInt()).isEqualTo(1);
-        assertThat(game.body().at("/players/1/score").asInt()).isZero();
     }
 
     @Test
@@ -106,12 +111,7 @@ class HttpApiTest {
                         .asInt())
                 .isEqualTo(2);
         // rounds 2 and 3: nobody moves, each times out (the timer re-arms after every timeout)
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> api.get("/api/games/" + id)
-                        .body()
-                        .get("status")
-                        .asText()
-                        .equals("finished"));
+        awaitFinished(id);
         assertThat(server.stats().roundTimeouts() - timeoutsBefore).isGreaterThanOrEqualTo(2);
         ApiClient.Reply game = api.get("/api/games/" + id);
         assertThat(game.body().at("/players/0/score").asInt()).isZero();
