@@ -303,10 +303,13 @@ class NearCacheTest {
         received = b.nearStats().invalidationsReceived();
         a.putAll(changed);
         assertThat(awaitAllDelivered(a, b, received)).isEqualTo(messages);
+        // Counted around the reads only: the marker's own reads may go to Redis (its fill is undone when
+        // one of A's messages bumps its stripe meanwhile).
+        long l2HitsBefore = b.nearStats().l2Hits();
         for (String k : changed.keySet()) {
             assertThat(b.getIfPresent(k)).isEqualTo("new:" + k);
         }
-        assertThat(b.nearStats().l2Hits()).isEqualTo(2L * old.size()); // every key came from Redis again
+        assertThat(b.nearStats().l2Hits() - l2HitsBefore).isEqualTo(old.size()); // every key from Redis again
 
         received = b.nearStats().invalidationsReceived();
         a.invalidateAll(changed.keySet());
