@@ -35,9 +35,11 @@ class SuiteTest {
     void quickKeepsEveryContenderValueAndOnlyTheFirstValueOfOtherParams() {
         Profile.MethodRun pool = run(Profile.QUICK.plan(all), "ObjectPoolBenchmark.claimRelease1Thread");
         assertThat(pool.params())
-                .containsEntry("impl", List.of("hal9", "commons-pool2", "stormpot", "netty-recycler", "new"))
+                .containsEntry(
+                        "impl",
+                        List.of("hal9", "commons-pool2", "stormpot", "stormpot-defaults", "netty-recycler", "new"))
                 .containsEntry("threadKind", List.of("platform"));
-        assertThat(pool.combinations()).isEqualTo(5);
+        assertThat(pool.combinations()).isEqualTo(6);
         assertThat(pool.warmupIterations()).isEqualTo(2);
         assertThat(pool.measurementIterations()).isEqualTo(3);
         Profile.MethodRun near = run(Profile.QUICK.plan(all), "NearCacheBenchmark.hit");
@@ -64,7 +66,7 @@ class SuiteTest {
         });
         Profile.MethodRun pool = run(plan, "ObjectPoolBenchmark.claimRelease1Thread");
         assertThat(pool.params()).containsEntry("threadKind", List.of("platform", "netty-ftl", "virtual"));
-        assertThat(pool.combinations()).isEqualTo(15);
+        assertThat(pool.combinations()).isEqualTo(18);
         Profile.MethodRun redis = run(plan, "RedisCacheBenchmark.hal9Get");
         assertThat(redis.modes()).hasSize(2);
         assertThat(redis.combinations()).isEqualTo(2);
