@@ -64,8 +64,10 @@ import org.postgresql.PGConnection;
  * and a checkpoint that falls into one impl's fork slows that fork alone. Runs with 5 iterations and no
  * checkpoint put the same code at 0.71x to 1.09x of itself. So every iteration starts after {@code
  * TRUNCATE} and a {@code CHECKPOINT} (the user needs to be allowed to run it: a superuser, or a member
- * of {@code pg_checkpoint}), and 12 iterations are measured; two runs like that put {@code hal9-batch}
- * within 5% of {@code raw-batch} with errors of 8 to 15%. About 3 minutes in all.
+ * of {@code pg_checkpoint}), and 12 iterations are measured. Forks still differ by up to 30% (the
+ * sink, making the same calls as raw, came out at 1.09x and 1.34x in two full runs), so compare the two
+ * with interleaved forks: twelve of them, raw and sink in ABBA order, gave 1.10x
+ * ({@code benchmarks/results/pool-2026-11-27-pairs.md}). About 3 minutes in all.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -28,6 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 import stormpot.Expiration;
 import stormpot.Pool;
+import stormpot.PoolBuilder;
 import stormpot.PoolTap;
 import stormpot.Poolable;
 import stormpot.Slot;
@@ -91,8 +92,8 @@ public class ObjectPoolBenchmark {
         pool = switch (impl) {
             case "hal9" -> new Hal9();
             case "commons-pool2" -> new CommonsPool2();
-            case "stormpot" -> new Stormpot(virtual);
-            case "stormpot-defaults" -> new StormpotDefaults();
+            case "stormpot" -> new Stormpot(virtual, false);
+            case "stormpot-defaults" -> new Stormpot(virtual, true);
             case "netty-recycler" -> new NettyRecycler();
             case "new" -> new Allocation();
             default -> throw new IllegalArgumentException("unknown impl " + impl);
@@ -265,13 +266,18 @@ public class ObjectPoolBenchmark {
         }
     }
 
+    /**
+     * Stormpot tuned ({@code stormpot}) or as its README's first example builds it ({@code
+     * stormpot-defaults}: only the size set, so time-spread expiration of 8 to 10 minutes, background
+     * expiration and precise leak detection on, claimed through the pool itself).
+     */
     static final class Stormpot extends Impl {
         private static final Timeout TIMEOUT = new Timeout(10, TimeUnit.SECONDS);
         private final Pool<StormpotState> pool;
         private final PoolTap<StormpotState> tap;
 
-        Stormpot(boolean virtualThreads) {
-            pool = Pool.from(new stormpot.Allocator<StormpotState>() {
+        Stormpot(boolean virtualThreads, boolean defaults) {
+            PoolBuilder<StormpotState> builder = Pool.from(new stormpot.Allocator<StormpotState>() {
                         @Override
                         public StormpotState allocate(Slot slot) {
                             return new StormpotState(slot);
@@ -280,13 +286,18 @@ public class ObjectPoolBenchmark {
                         @Override
                         public void deallocate(StormpotState poolable) {}
                     })
-                    .setSize(16)
-                    .setExpiration(Expiration.never())
-                    .setBackgroundExpirationEnabled(false)
-                    .setPreciseLeakDetectionEnabled(false)
-                    .setOptimizeForReducedMemoryUsage(false)
-                    .build();
-            tap = virtualThreads ? pool.getVirtualThreadSafeTap() : pool.getThreadSafeTap();
+                    .setSize(16);
+            if (defaults) {
+                pool = builder.build();
+                tap = pool;
+            } else {
+                pool = builder.setExpiration(Expiration.never())
+                        .setBackgroundExpirationEnabled(false)
+                        .setPreciseLeakDetectionEnabled(false)
+                        .setOptimizeForReducedMemoryUsage(false)
+                        .build();
+                tap = virtualThreads ? pool.getVirtualThreadSafeTap() : pool.getThreadSafeTap();
+            }
         }
 
         @Override
@@ -294,51 +305,6 @@ public class ObjectPoolBenchmark {
             long sum = 0;
             for (int i = 0; i < n; i++) {
                 StormpotState s = tap.claim(TIMEOUT);
-                try {
-                    sum += s.use(i);
-                    bh.consume(s);
-                } finally {
-                    s.tick = 0;
-                    s.release();
-                }
-            }
-            return sum;
-        }
-
-        @Override
-        void close() throws Exception {
-            pool.shutdown().await(TIMEOUT);
-        }
-    }
-
-    /**
-     * Stormpot as its README's first example builds it: only the size set (16, as above), every other
-     * option at its default (time-spread expiration of 8 to 10 minutes, background expiration, precise
-     * leak detection), claimed through the pool itself.
-     */
-    static final class StormpotDefaults extends Impl {
-        private static final Timeout TIMEOUT = new Timeout(10, TimeUnit.SECONDS);
-        private final Pool<StormpotState> pool;
-
-        StormpotDefaults() {
-            pool = Pool.from(new stormpot.Allocator<StormpotState>() {
-                        @Override
-                        public StormpotState allocate(Slot slot) {
-                            return new StormpotState(slot);
-                        }
-
-                        @Override
-                        public void deallocate(StormpotState poolable) {}
-                    })
-                    .setSize(16)
-                    .build();
-        }
-
-        @Override
-        long cycles(int n, Blackhole bh) throws Exception {
-            long sum = 0;
-            for (int i = 0; i < n; i++) {
-                StormpotState s = pool.claim(TIMEOUT);
                 try {
                     sum += s.use(i);
                     bh.consume(s);
