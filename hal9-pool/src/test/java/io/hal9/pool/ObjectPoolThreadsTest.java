@@ -3,6 +3,7 @@ package io.hal9.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.hal9.testkit.Latches;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ class ObjectPoolThreadsTest {
             try (Lease<State> lease = pool.claim()) { // its own cache answers first, last cached first
                 reclaimed.set(lease.get());
             }
-            awaitQuietly(looked);
+            Latches.await(looked, Duration.ofSeconds(20));
         });
         await().atMost(Duration.ofSeconds(5)).until(() -> reclaimed.get() != null);
         assertThat(reclaimed.get()).isSameAs(lastCached);
@@ -117,7 +118,7 @@ class ObjectPoolThreadsTest {
             }
             four.forEach(Lease::close);
             released.countDown();
-            awaitQuietly(looked);
+            Latches.await(looked, Duration.ofSeconds(20));
         });
         assertThat(released.await(5, TimeUnit.SECONDS)).isTrue();
         assertThat(pool.idleCount()).isEqualTo(4);
@@ -138,7 +139,7 @@ class ObjectPoolThreadsTest {
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int t = 0; t < threads; t++) {
                 executor.execute(() -> {
-                    awaitQuietly(start);
+                    Latches.await(start, Duration.ofSeconds(20));
                     for (int c = 0; c < cycles; c++) {
                         try (Lease<State> lease = pool.claim()) {
                             State s = lease.get();
@@ -171,16 +172,5 @@ class ObjectPoolThreadsTest {
         assertThat(stats.misses() - stats.discards()).isEqualTo(pool.idleCount());
         // 10,000 virtual threads, not one cache.
         assertThat(pool.cachesCreated()).isEqualTo(cachesBefore);
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            if (!latch.await(20, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("latch not released");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -3,6 +3,8 @@ package io.hal9.pool.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hal9.testkit.Latches;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -25,7 +27,7 @@ class ThreadCountersTest {
         for (int t = 0; t < threads; t++) {
             int which = t;
             started.add(Thread.ofPlatform().start(() -> {
-                awaitQuietly(start);
+                Latches.await(start, Duration.ofSeconds(10));
                 for (int i = 0; i < perThread; i++) {
                     counts.increment(0);
                 }
@@ -92,16 +94,5 @@ class ThreadCountersTest {
         assertThatThrownBy(() -> new ThreadCounters(0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("width must be positive, was 0");
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            if (!latch.await(10, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("latch not released");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }
