@@ -28,13 +28,22 @@ import org.jspecify.annotations.Nullable;
  * Admission#FULL} at once and {@link #submit(Object, Duration)} waits up to its timeout, then throws
  * {@link RejectedException}. Nothing accepted is dropped silently.
  *
- * <p><b>Failures.</b> A sink call that throws is retried with bounded exponential backoff while the
- * {@code retryOn} predicate calls the failure transient (default: any {@link Exception}). When the
- * retries run out the batch goes to the {@link DeadLetterHandler}. A permanent failure of a batch of
- * more than one action splits it in halves and writes each, so a single poison action is
- * dead-lettered alone while the others are delivered. Each accepted action is therefore delivered
- * exactly once or dead-lettered exactly once, provided the sink is all-or-nothing (see {@link
- * BatchSink}).
+ * <p><b>Failures.</b> A sink call that throws is retried with capped exponential backoff for as long
+ * as the {@code retryOn} predicate calls the failure transient (default: any {@link Exception}): a
+ * database outage is waited out, not dead-lettered, and meanwhile the bounded queue fills and turns
+ * the outage into backpressure ({@link Admission#FULL}). The first failure of a streak is logged at
+ * WARN and the recovery at INFO, not every try. {@code maxRetries} bounds the retries for users who
+ * prefer to dead-letter after a while. A permanent failure of a batch of more than one action splits
+ * it in halves and writes each, so a single poison action is dead-lettered alone while the others are
+ * delivered. Each accepted action is therefore delivered exactly once or dead-lettered exactly once,
+ * provided the sink is all-or-nothing (see {@link BatchSink}).
+ *
+ * <p><b>Durability.</b> Without a journal, an accepted action lives in memory until its batch is
+ * written: a crash of the process loses the actions waiting in the batcher (at most {@code
+ * capacity}). With an {@link ActionJournal} ({@link Builder#journal}), every accepted action is first
+ * appended to a journal on local disk; {@link #trySubmitDurable} answers once it is synced there, the
+ * journal is replayed into the sink at the next start, and a crash loses nothing that was
+ * acknowledged. The sink must then be idempotent (see {@link ActionJournal}).
  *
  * <p><b>Aggregating mode.</b> With {@link Builder#aggregateBy}, pending actions with the same key are
  * merged by a user function while they wait, so a batch holds one entry per key (one row per key per
@@ -42,8 +51,12 @@ import org.jspecify.annotations.Nullable;
  * contribution is merged into the entry that is written; none is lost.
  *
  * <p><b>Lifecycle.</b> {@link #close()} refuses new actions, then waits up to {@code closeTimeout} for
- * every accepted action to be written or dead-lettered. If that takes longer, it returns after logging
- * a warning and the flusher finishes the work in the background.
+ * every accepted action to be written or dead-lettered. If the sink is still failing then (an outage
+ * during shutdown), the batcher stops retrying and loses nothing silently: with a journal, the
+ * unwritten actions stay in it and are replayed at the next start; without one, they are handed to
+ * the {@link DeadLetterHandler} with a {@link BatcherClosedException} as the cause (the last-chance
+ * path). Either way they are counted in {@link BatcherStats#unwrittenAtClose()} and named in one log
+ * line. A sink call that hangs past that is interrupted and given {@code closeTimeout} once more.
  *
  * <p>Thread safety: all methods may be called from any thread.
  *
@@ -57,8 +70,10 @@ public interface ActionBatcher<T> extends AutoCloseable {
     Duration DEFAULT_MAX_LINGER = Duration.ofMillis(5);
     /** Default {@code capacity}: pending actions. */
     int DEFAULT_CAPACITY = 10_000;
-    /** Default {@code maxRetries}: attempts after the first. */
-    int DEFAULT_MAX_RETRIES = 3;
+    /** {@code maxRetries} that retries a transient failure for as long as it lasts. */
+    int UNLIMITED_RETRIES = Integer.MAX_VALUE;
+    /** Default {@code maxRetries}: {@link #UNLIMITED_RETRIES}. */
+    int DEFAULT_MAX_RETRIES = UNLIMITED_RETRIES;
 
     /**
      * Starts a builder.
@@ -87,13 +102,45 @@ public interface ActionBatcher<T> extends AutoCloseable {
     CompletableFuture<Void> trySubmitTracked(T action);
 
     /**
-     * Submits an action, waiting up to {@code timeout} for room.
+     * Offers an action without blocking and returns a future that completes once the action is
+     * acknowledged: with a journal, when its record is synced to disk (it then survives a crash);
+     * without one, at once (accepted in memory). Tell the client its action was taken only when this
+     * completes. The future completes on the journal's writer thread: attach quick, non-blocking
+     * callbacks, or use the {@code ...Async} variants. It fails with {@link RejectedException} when the
+     * action is refused ({@link RejectedException#reason()} says why; nothing was taken), and with a
+     * {@link Hal9Exception} if the journal's disk fails before the sync (the action is still written
+     * to the sink).
+     *
+     * @throws IllegalArgumentException when the journal's codec cannot encode the action (nothing taken)
+     */
+    CompletableFuture<Void> trySubmitDurable(T action);
+
+    /**
+     * Submits an action, waiting up to {@code timeout} for room and, with a journal, for the action to
+     * be synced to disk.
      *
      * @throws RejectedException if there was no room within the timeout ({@link Admission#FULL}), if
      *     the batcher is closed ({@link Admission#CLOSED}), or if the wait was interrupted (the
      *     interrupt flag is restored)
+     * @throws Hal9Exception with a journal, when the action was taken but is not yet synced at the
+     *     timeout, or the journal's disk failed (the action is still written to the sink)
      */
     void submit(T action, Duration timeout);
+
+    /**
+     * The journal given to the builder, if any.
+     *
+     * @return the journal, or null without one
+     */
+    @Nullable
+    ActionJournal<T> journal();
+
+    /**
+     * Completes once the actions found in the journal at start have all been written to the sink (or
+     * dead-lettered); at once without a journal or when it held nothing. A host that rebuilds state
+     * from the sink's data waits for this first.
+     */
+    CompletableFuture<Void> replayed();
 
     /** The name given to the builder. */
     String name();
@@ -127,6 +174,9 @@ public interface ActionBatcher<T> extends AutoCloseable {
      * @param merged contributions merged into an already pending entry (aggregating mode)
      * @param retries failed sink calls that were retried
      * @param deadLettered actions handed to the dead-letter handler (after merging)
+     * @param replayed actions replayed from the journal at start and written (or dead-lettered)
+     * @param unwrittenAtClose actions still unwritten when {@link #close()} gave up on a failing sink:
+     *     left in the journal, or handed to the dead-letter handler without one
      */
     record BatcherStats(
             int capacity,
@@ -138,7 +188,9 @@ public interface ActionBatcher<T> extends AutoCloseable {
             long written,
             long merged,
             long retries,
-            long deadLettered) {}
+            long deadLettered,
+            long replayed,
+            long unwrittenAtClose) {}
 
     /**
      * Configures an {@link ActionBatcher}. Each option may be set once; values are checked when set
@@ -169,6 +221,9 @@ public interface ActionBatcher<T> extends AutoCloseable {
 
         @Nullable
         ThreadFactory threadFactory;
+
+        @Nullable
+        ActionJournal<T> journal;
 
         @Nullable
         Function<? super T, ?> keyFunction;
@@ -213,10 +268,14 @@ public interface ActionBatcher<T> extends AutoCloseable {
             return this;
         }
 
-        /** Retries of a failed sink call before dead-lettering. Default 3, range [0, 100]. */
+        /**
+         * Retries of a transiently failing sink call before the batch is dead-lettered. Default {@link
+         * #UNLIMITED_RETRIES}: retry for as long as the failure lasts (the queue turns an outage into
+         * backpressure). Range [0, {@link Integer#MAX_VALUE}].
+         */
         public Builder<T> maxRetries(int maxRetries) {
             once(8, "maxRetries");
-            this.maxRetries = Checks.inRange(component, "maxRetries", maxRetries, 0, 100);
+            this.maxRetries = Checks.inRange(component, "maxRetries", maxRetries, 0, Integer.MAX_VALUE);
             return this;
         }
 
@@ -289,6 +348,18 @@ public interface ActionBatcher<T> extends AutoCloseable {
             once(2048, "aggregateBy");
             this.keyFunction = Objects.requireNonNull(key, "key");
             this.merger = Objects.requireNonNull(merge, "merge");
+            return this;
+        }
+
+        /**
+         * Journals every accepted action on local disk before it is acknowledged (see {@link
+         * ActionJournal}); the batcher replays what the journal holds into the sink at start and owns
+         * the journal from {@link #build()} on (its {@link ActionBatcher#close()} closes it). Default: no
+         * journal.
+         */
+        public Builder<T> journal(ActionJournal<T> journal) {
+            once(4096, "journal");
+            this.journal = Objects.requireNonNull(journal, "journal");
             return this;
         }
 

@@ -32,9 +32,17 @@ import org.slf4j.LoggerFactory;
  * than the channel's are written by the flusher thread alone ({@code volatile} so that {@link
  * #stats()} on another thread sees recent values; a single writer needs no atomic read-modify-write).
  *
+ * <p>Journal: with an {@link ActionJournal}, a submission appends the action's record and offers the
+ * action to the channel under the journal's lock, taking the record back if the channel refuses, so
+ * the channel's order is the journal's sequence order. The flusher therefore knows the sequence of
+ * every element it takes by counting ({@code takenSequence}), and after each flushed window tells
+ * the journal that everything up to it is committed. Before taking anything it replays what the
+ * journal held at start.
+ *
  * <p>Invariants: every element the channel accepted is, exactly once, either part of a successful sink
- * call or handed to the dead-letter handler; {@code completed} counts those contributions, so {@code
- * accepted - completed} is what is still pending.
+ * call, handed to the dead-letter handler, or (close gave up on a failing sink) left in the journal or
+ * handed to the dead-letter handler as unwritten at close; {@code completed} counts those
+ * contributions, so {@code accepted - completed} is what is still pending.
  */
 final class DefaultActionBatcher<T> implements ActionBatcher<T> {
     private static final Logger log = LoggerFactory.getLogger(ActionBatcher.class);
@@ -63,9 +71,22 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
     private final BoundedChannel<Object> queue;
     private final Thread flusher;
     private final CountDownLatch terminated = new CountDownLatch(1);
+    private final @Nullable DefaultActionJournal<T> journal;
+    private final CompletableFuture<Void> replayed = new CompletableFuture<>();
 
     /** Set once by close(); read by the flusher to stop lingering. */
     private volatile boolean closed;
+    /** Set by close() when closeTimeout passed: the flusher stops retrying and hands over what is left. */
+    private volatile boolean abandon;
+
+    // Flusher thread only.
+    /** The journal sequence of the last element taken from the channel. */
+    private long takenSequence;
+    /** Failed attempts in the current streak of transient failures (0: the sink works). */
+    private long failingAttempts;
+
+    private long failingSinceNanos;
+    private @Nullable Throwable lastFailure;
 
     // Written by the flusher thread only.
     private volatile long batches;
@@ -75,6 +96,10 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
     private volatile long deadLettered;
     /** Accepted contributions that have been written or dead-lettered. */
     private volatile long completed;
+
+    private volatile long replayedWritten;
+    private volatile long replayPending;
+    private volatile long unwrittenAtClose;
 
     private DefaultActionBatcher(ActionBatcher.Builder<T> b) {
         this.name = b.name;
@@ -95,6 +120,14 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
         this.keyFunction = b.keyFunction;
         this.merger = b.merger;
         this.queue = BoundedChannel.builder(name).capacity(b.capacity).build();
+        ActionJournal<T> j = b.journal;
+        this.journal = j == null ? null : (DefaultActionJournal<T>) j;
+        if (journal != null) {
+            this.takenSequence = journal.sequenceAfterReplay();
+            this.replayPending = journal.toReplay();
+        } else {
+            replayed.complete(null);
+        }
         Runnable loop = this::runFlusher;
         this.flusher = b.threadFactory != null
                 ? b.threadFactory.newThread(loop)
@@ -113,7 +146,7 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
     @Override
     public Admission trySubmit(T action) {
         Objects.requireNonNull(action, "action");
-        Admission admission = queue.trySend(action);
+        Admission admission = offer(action, action, null);
         if (admission != Admission.ACCEPTED) {
             refused(admission);
         }
@@ -124,7 +157,7 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
     public CompletableFuture<Void> trySubmitTracked(T action) {
         Objects.requireNonNull(action, "action");
         Tracked<T> tracked = new Tracked<>(action);
-        Admission admission = queue.trySend(tracked);
+        Admission admission = offer(action, tracked, null);
         if (admission != Admission.ACCEPTED) {
             refused(admission);
             tracked.future.completeExceptionally(
@@ -134,9 +167,56 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
     }
 
     @Override
+    public CompletableFuture<Void> trySubmitDurable(T action) {
+        Objects.requireNonNull(action, "action");
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        Admission admission = offer(action, action, ack);
+        if (admission != Admission.ACCEPTED) {
+            refused(admission);
+            ack.completeExceptionally(new RejectedException(component, admission, refusalMessage(admission)));
+        } else if (journal == null) {
+            ack.complete(null); // accepted in memory is all there is without a journal
+        }
+        return ack;
+    }
+
+    /**
+     * Offers {@code element} (the action or its {@link Tracked} wrapper) to the channel; with a journal,
+     * appends the action's record first, under the journal's lock, and takes it back if the channel
+     * refuses, so that channel order is sequence order.
+     */
+    private Admission offer(T action, Object element, @Nullable CompletableFuture<Void> ack) {
+        DefaultActionJournal<T> j = journal;
+        if (j == null) {
+            return queue.trySend(element);
+        }
+        j.lock();
+        try {
+            if (closed) {
+                return Admission.CLOSED;
+            }
+            Admission a = j.appendLocked(action, ack);
+            if (a != Admission.ACCEPTED) {
+                return a;
+            }
+            Admission q = queue.trySend(element);
+            if (q != Admission.ACCEPTED) {
+                j.rollbackLast();
+            }
+            return q;
+        } finally {
+            j.unlock();
+        }
+    }
+
+    @Override
     public void submit(T action, Duration timeout) {
         Objects.requireNonNull(action, "action");
         Objects.requireNonNull(timeout, "timeout");
+        if (journal != null) {
+            submitJournaled(action, timeout);
+            return;
+        }
         try {
             queue.send(action, timeout);
         } catch (RejectedException e) {
@@ -146,6 +226,45 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
                     : component + ": full after waiting " + timeout.toMillis() + "ms (capacity=" + queue.capacity()
                             + ", pending=" + pending() + ")";
             throw new RejectedException(component, e.reason(), state);
+        }
+    }
+
+    /** How long a journaled timed submit parks between tries while the batcher is full. */
+    private static final long FULL_RETRY_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+
+    private void submitJournaled(T action, Duration timeout) {
+        long deadline = System.nanoTime() + Checks.saturatedNanos(timeout);
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        while (true) {
+            Admission a = offer(action, action, ack);
+            if (a == Admission.ACCEPTED) {
+                break;
+            }
+            long left = deadline - System.nanoTime();
+            if (a == Admission.CLOSED || left <= 0 || Thread.currentThread().isInterrupted()) {
+                refused(a);
+                throw new RejectedException(
+                        component,
+                        a,
+                        a == Admission.CLOSED
+                                ? refusalMessage(Admission.CLOSED)
+                                : component + ": full after waiting " + timeout.toMillis() + "ms (capacity="
+                                        + queue.capacity() + ", pending=" + pending() + ")");
+            }
+            LockSupport.parkNanos(Math.min(left, FULL_RETRY_NANOS));
+        }
+        try {
+            ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Hal9Exception(component + ": interrupted while the action was being synced to the journal"
+                    + " (it was taken and will be written)");
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new Hal9Exception(component + ": the action was taken but not synced to the journal within "
+                    + timeout.toMillis() + "ms (it will be written)");
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof Hal9Exception h ? h : new Hal9Exception(component + ": " + cause, cause);
         }
     }
 
@@ -172,8 +291,18 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
 
     @Override
     public int pending() {
-        long p = queue.stats().accepted() - completed;
+        long p = queue.stats().accepted() - completed + replayPending;
         return (int) Math.max(0, Math.min(Integer.MAX_VALUE, p));
+    }
+
+    @Override
+    public @Nullable ActionJournal<T> journal() {
+        return journal;
+    }
+
+    @Override
+    public CompletableFuture<Void> replayed() {
+        return replayed.copy();
     }
 
     @Override
@@ -182,7 +311,7 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
         long done = completed;
         return new BatcherStats(
                 queue.capacity(),
-                (int) Math.max(0, Math.min(Integer.MAX_VALUE, q.accepted() - done)),
+                (int) Math.max(0, Math.min(Integer.MAX_VALUE, q.accepted() - done + replayPending)),
                 q.accepted(),
                 q.refusedFull(),
                 q.refusedClosed(),
@@ -190,7 +319,9 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
                 written,
                 merged,
                 retries,
-                deadLettered);
+                deadLettered,
+                replayedWritten,
+                unwrittenAtClose);
     }
 
     @Override
@@ -200,22 +331,45 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
 
     @Override
     public void close() {
+        DefaultActionJournal<T> j = journal;
+        if (j != null) {
+            j.lock(); // no journaled submission is between its append and its offer while the queue closes
+            try {
+                closed = true;
+            } finally {
+                j.unlock();
+            }
+        }
         closed = true;
         queue.close(); // wakes the flusher if it waits for actions
         if (Thread.currentThread() == flusher) {
             return; // called from the sink or a listener: waiting for ourselves would deadlock
         }
+        boolean interrupted = false;
         try {
             if (!terminated.await(closeTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                log.warn(
-                        "{}: close timed out after {}ms with {} actions pending; the flusher keeps writing them in the background",
-                        component,
-                        closeTimeout.toMillis(),
-                        pending());
+                // The sink is failing or hanging: stop retrying, hand over what is left (see runFlusher).
+                abandon = true;
+                flusher.interrupt();
+                if (!terminated.await(
+                        Math.max(closeTimeout.toNanos(), TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
+                    log.error(
+                            "{}: the sink did not return within {}ms of being interrupted; {} actions are pending{}",
+                            component,
+                            closeTimeout.toMillis(),
+                            pending(),
+                            j == null ? " and are lost if the process exits" : " and stay in the journal");
+                }
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
             log.warn("{}: interrupted while closing with {} actions pending", component, pending());
+        }
+        if (j != null && (terminated.getCount() == 0 || abandon)) {
+            j.close();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -230,7 +384,8 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
         Window<T> window = new Window<>(maxBatchSize, keyFunction != null);
         window.taker = element -> take(window, element);
         try {
-            while (true) {
+            replayJournal(window);
+            while (!abandon) {
                 Object first;
                 try {
                     first = queue.receive(IDLE_WAIT);
@@ -244,17 +399,145 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
                 window.start(firstSeen);
                 take(window, first);
                 boolean endOfStream = fill(window, firstSeen + lingerNanos);
-                flush(window);
+                if (!flush(window)) {
+                    break; // abandoned by close()
+                }
+                DefaultActionJournal<T> j = journal;
+                if (j != null) {
+                    j.committed(takenSequence);
+                }
                 if (endOfStream) {
                     break;
                 }
+            }
+            if (abandon) {
+                handOverUnwritten(window);
             }
         } catch (Throwable t) {
             log.error("{}: flusher failed; {} actions are pending and will not be written", component, pending(), t);
             throw t;
         } finally {
+            if (!replayed.isDone()) {
+                replayed.completeExceptionally(
+                        new BatcherClosedException(component + ": closed before the replay ended", lastFailure));
+            }
             terminated.countDown();
             log.debug("{}: flusher stopped", component);
+        }
+    }
+
+    /** Writes what the journal held at start, before anything new; completes {@link #replayed}. */
+    private void replayJournal(Window<T> window) {
+        DefaultActionJournal<T> j = journal;
+        if (j == null || j.toReplay() == 0) {
+            replayed.complete(null);
+            return;
+        }
+        long startNanos = System.nanoTime();
+        long expected = j.toReplay();
+        long[] done = {0};
+        j.replay(maxBatchSize, batch -> {
+            if (abandon) {
+                return; // closing: the records stay in the journal for the next start
+            }
+            window.start(ticker.read());
+            for (T action : batch) {
+                window.add(action, null);
+            }
+            long completedBefore = completed; // replayed actions were never counted as accepted
+            boolean all = flush(window);
+            completed = completedBefore;
+            if (all) {
+                done[0] += batch.size();
+                replayedWritten = done[0];
+            }
+            replayPending = Math.max(0, expected - done[0]);
+        });
+        window.clear();
+        replayPending = 0;
+        if (abandon) {
+            log.warn(
+                    "{}: closed during the journal's replay; {} of {} replayed actions were written, the rest stay in the journal",
+                    component,
+                    done[0],
+                    expected);
+            return;
+        }
+        j.committed(j.sequenceAfterReplay());
+        log.info(
+                "{}: replayed {} actions from the journal into the sink in {}ms",
+                component,
+                done[0],
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+        replayed.complete(null);
+    }
+
+    /**
+     * After close() gave up: the window that could not be written and everything still queued are
+     * left in the journal (replayed at the next start) or, without one, handed to the dead-letter
+     * handler as the last chance; counted and named in one log line.
+     */
+    private void handOverUnwritten(Window<T> window) {
+        Thread.interrupted(); // close() interrupted a hanging sink; the handler must not see it
+        List<T> left = new ArrayList<>(window.actions);
+        int fromWindow = left.size();
+        List<CompletableFuture<Void>> futures = new ArrayList<>();
+        List<CompletableFuture<Void>> windowFutures = window.futures(0, fromWindow);
+        if (windowFutures != null) {
+            futures.addAll(windowFutures);
+        }
+        long contributions = window.contributions(0, fromWindow);
+        window.clear();
+        queue.drain(
+                element -> {
+                    if (element instanceof Tracked<?> tracked) {
+                        @SuppressWarnings("unchecked") // the channel only ever holds T or Tracked<T>
+                        T a = (T) tracked.action;
+                        left.add(a);
+                        futures.add(tracked.future);
+                    } else {
+                        @SuppressWarnings("unchecked")
+                        T a = (T) element;
+                        left.add(a);
+                    }
+                },
+                Integer.MAX_VALUE);
+        contributions += left.size() - fromWindow; // one contribution per element drained from the channel
+        if (left.isEmpty()) {
+            return;
+        }
+        unwrittenAtClose = unwrittenAtClose + left.size();
+        completed = completed + contributions;
+        String where = journal == null
+                ? "handed to the dead-letter handler as unwritten at close"
+                : "left in the journal at " + journal.directory() + " and replayed at the next start";
+        String failure = lastFailure == null ? "no failure recorded" : lastFailure.toString();
+        if (journal == null) {
+            log.error(
+                    "{}: closed while the sink was failing ({}); {} actions were not written and are {}",
+                    component,
+                    failure,
+                    left.size(),
+                    where);
+        } else {
+            log.warn(
+                    "{}: closed while the sink was failing ({}); {} actions were not written and are {}",
+                    component,
+                    failure,
+                    left.size(),
+                    where);
+        }
+        BatcherClosedException cause = new BatcherClosedException(
+                component + ": closed before the action was written (" + where + ")", lastFailure);
+        for (CompletableFuture<Void> f : futures) {
+            f.completeExceptionally(cause);
+        }
+        if (journal == null) {
+            try {
+                deadLetterHandler.deadLetter(List.copyOf(left), cause);
+            } catch (Throwable t) {
+                log.error("{}: dead-letter handler threw while taking {} unwritten actions", component, left.size(), t);
+            }
         }
     }
 
@@ -292,6 +575,7 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
     /** Adds one drained element (a bare action or a {@link Tracked}) to the window. */
     @SuppressWarnings("unchecked") // the channel only ever holds T or Tracked<T>
     private void take(Window<T> window, Object element) {
+        takenSequence++; // with a journal: the sequence of this element (channel order is sequence order)
         T action;
         @Nullable CompletableFuture<Void> future;
         if (element instanceof Tracked<?> tracked) {
@@ -331,15 +615,28 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
         merged = merged + 1;
     }
 
-    private void flush(Window<T> window) {
+    /**
+     * Writes the window and clears it; returns false, leaving the window as it is, when close() gave
+     * up on a failing sink meanwhile (the part written is then removed from it).
+     */
+    private boolean flush(Window<T> window) {
         if (window.size() > 0) {
-            deliver(window, 0, window.size());
+            int done = deliver(window, 0, window.size());
+            if (done < window.size()) {
+                window.removeFirst(done);
+                return false;
+            }
         }
         window.clear();
+        return true;
     }
 
-    /** Writes actions [from, to) of the window, retrying transient failures and splitting on permanent ones. */
-    private void deliver(Window<T> window, int from, int to) {
+    /**
+     * Writes actions [from, to) of the window, retrying transient failures and splitting on permanent
+     * ones. Returns {@code to} when every action was written or dead-lettered, or, when close() gave
+     * up meanwhile, the index up to which they were (the rest is unwritten).
+     */
+    private int deliver(Window<T> window, int from, int to) {
         // A read-only view of the window: no copy per batch; valid for the sink call only (see BatchSink).
         List<T> batch = Collections.unmodifiableList(window.actions.subList(from, to));
         int attempt = 0;
@@ -354,15 +651,21 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
                 written = written + batch.size();
                 completed = completed + window.contributions(from, to);
                 window.complete(from, to);
+                recovered();
                 notifyWritten(batch.size(), end - start, start - window.firstSeen);
-                return;
+                return to;
             } catch (Throwable t) {
                 failure = t;
             }
             boolean transientFailure = isTransient(failure);
+            if (transientFailure && abandon) {
+                lastFailure = failure;
+                return from; // close() gave up: the caller hands [from, ...) over
+            }
             if (transientFailure && attempt < maxRetries) {
                 attempt++;
                 retries = retries + 1;
+                failing(batch.size(), backoff, failure);
                 notifyRetry(attempt, batch.size(), failure);
                 pause(backoff);
                 backoff = Math.min(maxBackoffNanos, backoff <= Long.MAX_VALUE / 2 ? backoff * 2 : Long.MAX_VALUE);
@@ -371,13 +674,50 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
             if (!transientFailure && to - from > 1) {
                 int mid = (from + to) >>> 1;
                 log.debug("{}: permanent failure of a batch of {}, splitting to isolate it", component, to - from);
-                deliver(window, from, mid);
-                deliver(window, mid, to);
-                return;
+                int done = deliver(window, from, mid);
+                return done < mid ? done : deliver(window, mid, to);
             }
             // The handler gets its own copy: dead letters are often kept or queued past the call.
             deadLetter(List.copyOf(batch), window.futures(from, to), window.contributions(from, to), failure);
-            return;
+            return to;
+        }
+    }
+
+    /** A transient failure: logged at WARN when a streak starts, at DEBUG for every later try. */
+    private void failing(int size, long backoffNanos, Throwable failure) {
+        lastFailure = failure;
+        if (failingAttempts++ == 0) {
+            failingSinceNanos = System.nanoTime();
+            log.warn(
+                    "{}: the sink failed ({}); retrying a batch of {} with backoff up to {}ms{} while {} actions wait",
+                    component,
+                    failure.toString(),
+                    size,
+                    TimeUnit.NANOSECONDS.toMillis(maxBackoffNanos),
+                    maxRetries == ActionBatcher.UNLIMITED_RETRIES
+                            ? " for as long as it fails"
+                            : " at most " + maxRetries + " times",
+                    pending());
+        } else {
+            log.debug(
+                    "{}: the sink failed again (try {}), next try in {}ms",
+                    component,
+                    failingAttempts,
+                    TimeUnit.NANOSECONDS.toMillis(backoffNanos),
+                    failure);
+        }
+    }
+
+    /** The sink wrote a batch: ends a streak of failures, logged once at INFO. */
+    private void recovered() {
+        if (failingAttempts > 0) {
+            log.info(
+                    "{}: the sink works again after {} failed tries over {}ms; {} actions pending",
+                    component,
+                    failingAttempts,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failingSinceNanos),
+                    pending());
+            failingAttempts = 0;
         }
     }
 
@@ -441,11 +781,11 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
         }
     }
 
-    /** Backoff in real time; an interrupt of the flusher cuts it short (and is kept for the sink to see). */
-    private static void pause(long nanos) {
+    /** Backoff in real time; an interrupt of the flusher (close giving up) cuts it short. */
+    private void pause(long nanos) {
         long deadline = System.nanoTime() + nanos;
         long remaining = nanos;
-        while (remaining > 0 && !Thread.currentThread().isInterrupted()) {
+        while (remaining > 0 && !abandon && !Thread.currentThread().isInterrupted()) {
             LockSupport.parkNanos(remaining);
             remaining = deadline - System.nanoTime();
         }
@@ -590,6 +930,21 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
             } else {
                 out.add((CompletableFuture<Void>) tracker);
             }
+        }
+
+        /** Drops the first {@code n} entries (written), keeping the rest for the close hand-over. */
+        void removeFirst(int n) {
+            if (n == 0) {
+                return;
+            }
+            actions.subList(0, n).clear();
+            if (weights != null) {
+                weights.subList(0, n).clear();
+            }
+            if (trackers != null) {
+                trackers.subList(0, n).clear();
+            }
+            indexByKey.clear();
         }
 
         void clear() {

@@ -1,0 +1,841 @@
+package io.hal9.core;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.BufferOverflowException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ActionJournal} implementation: double-buffered group commit over append-only segments.
+ *
+ * <p>Design: appenders encode records into {@code active} (a direct buffer) under {@code lock}; the
+ * writer thread swaps {@code active} with its empty {@code spare} under the same lock, then writes
+ * and syncs the swapped buffer without the lock, so appenders fill the next group while one group
+ * syncs. Acknowledgements travel with their buffer ({@code activeAcks}) and are completed after the
+ * sync that covers them. The owning batcher appends and offers to its queue under {@code lock} too
+ * (see {@link #lock()}), so sequence order is queue order and the batcher can tell its journal the
+ * committed sequence by counting what it took.
+ *
+ * <p>Concurrency: fields marked "lock" are read and written only with {@code lock} held. Fields marked
+ * "writer" belong to the writer thread alone after {@link #open} returns (publication through {@link
+ * Thread#start()}); {@link #close()} reads them only after joining the writer. Counters read by {@link
+ * #stats()} from any thread are {@code volatile} with a single writer each.
+ *
+ * <p>Invariants: (1) records in segment files carry consecutive sequences in file order, and a
+ * segment's name is the sequence of its first record; (2) {@code durableSequence} only grows, and
+ * every acknowledgement of a record at or below it has been completed normally; (3) a segment is
+ * deleted only when every record in it is at or below {@code committedSequence}, and never while it
+ * is the segment being written.
+ */
+final class DefaultActionJournal<T> implements ActionJournal<T> {
+    private static final Logger log = LoggerFactory.getLogger(ActionJournal.class);
+
+    /** {@code [length:int][crc32c:int][sequence:long]} before each payload. */
+    static final int HEADER_BYTES = 16;
+    /** A record longer than this is corrupt whatever the current configuration allows. */
+    private static final int ABSOLUTE_MAX_RECORD = 16 << 20;
+
+    private static final String SEGMENT_SUFFIX = ".seg";
+    private static final Pattern SEGMENT_NAME = Pattern.compile("\\d{20}\\.seg");
+    private static final String CHECKPOINT = "checkpoint";
+    private static final long CHECKPOINT_MAGIC = 0x4841_4c39_4350_0001L; // "HAL9CP", version 1
+    /** How often an idle writer wakes to delete committed segments and write the checkpoint. */
+    private static final long HOUSEKEEPING_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final String name;
+    private final String component;
+    private final Path directory;
+    private final JournalCodec<T> codec;
+    private final long segmentBytes;
+    private final long maxBytes;
+    private final int maxRecordBytes;
+    private final int maxBufferedBytes;
+
+    final ReentrantLock lock = new ReentrantLock();
+    private final Condition dataReady = lock.newCondition();
+    private final CRC32C appendCrc = new CRC32C(); // lock
+
+    private ByteBuffer active; // lock
+    private ArrayList<CompletableFuture<Void>> activeAcks = new ArrayList<>(); // lock
+    private long nextSequence; // lock
+    private boolean closing; // lock
+    private int lastMark = -1; // lock: where the last record starts, for rollbackLast()
+    private boolean lastHadAck; // lock
+
+    private ByteBuffer spare; // writer
+    private ArrayList<CompletableFuture<Void>> spareAcks = new ArrayList<>(); // writer
+    private final ArrayDeque<Segment> segments = new ArrayDeque<>(); // writer; the last one is written to
+    private @Nullable FileChannel channel; // writer
+    private long checkpointWritten; // writer
+    private long lastCheckpointNanos; // writer
+
+    private final FileChannel lockChannel;
+    private final FileLock fileLock;
+    private final Thread writer;
+
+    // Replay state, fixed by open().
+    private final long checkpointAtOpen;
+    private final long lastSequenceAtOpen;
+    private final List<Segment> replaySegments;
+
+    private volatile long appended; // lock
+    private volatile long durableSequence; // writer
+    private volatile long committedSequence; // the owning batcher's flusher
+    private volatile long syncs; // writer
+    private volatile long bytesOnDisk; // writer (and open)
+    private volatile int segmentCount; // writer
+    private volatile long replayed;
+    private volatile long truncatedBytes;
+    private volatile long refusedFull; // lock
+    private volatile @Nullable Throwable failure;
+
+    /** A segment file: its first sequence and its size in bytes. */
+    private static final class Segment {
+        final long firstSequence;
+        final Path path;
+        long size;
+
+        Segment(long firstSequence, Path path, long size) {
+            this.firstSequence = firstSequence;
+            this.path = path;
+            this.size = size;
+        }
+    }
+
+    private DefaultActionJournal(ActionJournal.Builder<T> b, FileChannel lockChannel, FileLock fileLock) {
+        this.name = b.name;
+        this.component = b.component;
+        this.directory = b.directory;
+        this.codec = b.codec;
+        this.segmentBytes = b.segmentBytes;
+        this.maxBytes = b.maxBytes;
+        this.maxRecordBytes = b.maxRecordBytes;
+        this.maxBufferedBytes = b.maxBufferedBytes;
+        this.lockChannel = lockChannel;
+        this.fileLock = fileLock;
+        int initial = Math.min(maxBufferedBytes, Math.max(256 << 10, maxRecordBytes + HEADER_BYTES));
+        this.active = ByteBuffer.allocateDirect(initial);
+        this.spare = ByteBuffer.allocateDirect(initial);
+
+        long checkpoint = readCheckpoint();
+        long last = 0;
+        long found = 0;
+        List<Segment> replay = new ArrayList<>();
+        for (Path p : listSegments()) {
+            Segment s = scan(p, checkpoint);
+            if (s == null) {
+                continue;
+            }
+            long records = s.size == 0 ? 0 : lastScannedSequence - s.firstSequence + 1;
+            if (last != 0 && s.firstSequence != last + 1) {
+                log.warn(
+                        "{}: segments skip from sequence {} to {}: records between them were lost to a corrupt segment",
+                        component,
+                        last,
+                        s.firstSequence);
+            }
+            last = lastScannedSequence;
+            segments.add(s);
+            bytesOnDisk += s.size;
+            if (last > checkpoint) {
+                replay.add(s);
+                found += Math.min(records, last - checkpoint);
+            }
+        }
+        this.checkpointAtOpen = checkpoint;
+        this.lastSequenceAtOpen = Math.max(last, checkpoint);
+        this.replaySegments = List.copyOf(replay);
+        this.replayed = found;
+        this.nextSequence = lastSequenceAtOpen + 1;
+        this.durableSequence = lastSequenceAtOpen;
+        this.committedSequence = checkpoint;
+        this.checkpointWritten = checkpoint;
+        try {
+            startSegment(nextSequence);
+        } catch (IOException e) {
+            throw new UncheckedIOException(component + ": cannot create a segment in " + directory + ": " + e, e);
+        }
+        Runnable loop = this::runWriter;
+        this.writer = b.threadFactory != null
+                ? b.threadFactory.newThread(loop)
+                : Thread.ofPlatform().name("hal9-journal-" + name).daemon(true).unstarted(loop);
+    }
+
+    static <T> ActionJournal<T> open(ActionJournal.Builder<T> b) {
+        String component = b.component;
+        FileChannel lockChannel;
+        FileLock fileLock;
+        try {
+            Files.createDirectories(b.directory);
+            lockChannel =
+                    FileChannel.open(b.directory.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new Hal9Exception(component + ": cannot open directory " + b.directory + ": " + e, e);
+        }
+        try {
+            fileLock = lockChannel.tryLock();
+        } catch (IOException | OverlappingFileLockException e) {
+            fileLock = null;
+        }
+        if (fileLock == null) {
+            closeQuietly(lockChannel);
+            throw new Hal9Exception(component + ": directory " + b.directory
+                    + " is in use by another journal (its lock file is held); give each journal its own directory");
+        }
+        DefaultActionJournal<T> j;
+        try {
+            j = new DefaultActionJournal<>(b, lockChannel, fileLock);
+        } catch (RuntimeException e) {
+            closeQuietly(lockChannel);
+            throw e instanceof UncheckedIOException u ? new Hal9Exception(u.getMessage(), u.getCause()) : e;
+        }
+        j.writer.start();
+        if (j.replayed > 0 || j.truncatedBytes > 0) {
+            log.info(
+                    "{}: opened {} with {} records to replay (sequences {} to {}){}",
+                    component,
+                    b.directory,
+                    j.replayed,
+                    j.checkpointAtOpen + 1,
+                    j.lastSequenceAtOpen,
+                    j.truncatedBytes > 0
+                            ? ", after cutting " + j.truncatedBytes + " bytes of torn or corrupt records"
+                            : "");
+        } else {
+            log.debug("{}: opened {}", component, b.directory);
+        }
+        return j;
+    }
+
+    // ---------------------------------------------------------------- appending (under lock)
+
+    /** Takes the append lock; the owning batcher appends and offers to its queue while holding it. */
+    void lock() {
+        lock.lock();
+    }
+
+    void unlock() {
+        lock.unlock();
+    }
+
+    /**
+     * Appends one record. The caller holds {@link #lock()}.
+     *
+     * @param ack completed once the record is durable (or failed if the disk fails); may be null
+     * @return {@link Admission#ACCEPTED}, {@link Admission#FULL} (a byte limit was reached; nothing
+     *     taken) or {@link Admission#CLOSED} (closing or failed; nothing taken)
+     * @throws IllegalArgumentException when the codec throws or the record exceeds maxRecordBytes; nothing taken
+     */
+    Admission appendLocked(T action, @Nullable CompletableFuture<Void> ack) {
+        if (closing || failure != null) {
+            return Admission.CLOSED;
+        }
+        ByteBuffer buf = active;
+        int mark = buf.position();
+        while (true) {
+            int room = buf.capacity() - mark - HEADER_BYTES;
+            if (room > 0) {
+                buf.limit(mark + HEADER_BYTES + Math.min(room, maxRecordBytes)).position(mark + HEADER_BYTES);
+                try {
+                    codec.encode(action, buf);
+                    break;
+                } catch (BufferOverflowException e) {
+                    // grow below, or refuse
+                } catch (RuntimeException e) {
+                    buf.limit(buf.capacity()).position(mark);
+                    throw new IllegalArgumentException(
+                            component + ": the codec could not encode the action (nothing was journaled): " + e, e);
+                }
+            }
+            buf.limit(buf.capacity()).position(mark);
+            if (room >= maxRecordBytes) {
+                throw new IllegalArgumentException(component + ": an action's record must be at most maxRecordBytes ("
+                        + maxRecordBytes + ") bytes; this one did not fit (nothing was journaled)");
+            }
+            long needed = (long) mark + HEADER_BYTES + maxRecordBytes;
+            if (needed > maxBufferedBytes) {
+                refusedFull++;
+                return Admission.FULL; // the writer is behind: the disk is slow or stalled
+            }
+            ByteBuffer bigger =
+                    ByteBuffer.allocateDirect((int) Math.min(maxBufferedBytes, Math.max(needed, 2L * buf.capacity())));
+            buf.flip();
+            bigger.put(buf);
+            active = buf = bigger;
+        }
+        int end = buf.position();
+        if (bytesOnDisk + end > maxBytes) {
+            buf.limit(buf.capacity()).position(mark);
+            refusedFull++;
+            return Admission.FULL;
+        }
+        long seq = nextSequence;
+        buf.putInt(mark, end - mark - HEADER_BYTES);
+        buf.putLong(mark + 8, seq);
+        buf.limit(end).position(mark + 8);
+        CRC32C crc = appendCrc;
+        crc.reset();
+        crc.update(buf); // sequence and payload
+        buf.limit(buf.capacity()).position(end);
+        buf.putInt(mark + 4, (int) crc.getValue());
+        nextSequence = seq + 1;
+        appended++;
+        lastMark = mark;
+        lastHadAck = ack != null;
+        if (ack != null) {
+            activeAcks.add(ack);
+        }
+        if (mark == 0) {
+            dataReady.signal(); // the writer waits only for an empty buffer to fill
+        }
+        return Admission.ACCEPTED;
+    }
+
+    /** Takes back the record the last {@link #appendLocked} call added; the caller still holds the lock. */
+    void rollbackLast() {
+        if (lastMark < 0) {
+            throw new IllegalStateException(component + ": nothing to roll back");
+        }
+        active.position(lastMark);
+        nextSequence--;
+        appended--;
+        if (lastHadAck) {
+            activeAcks.remove(activeAcks.size() - 1);
+        }
+        lastMark = -1;
+    }
+
+    /** The sequence the next append gets (under lock), or the next after what was replayed. */
+    long sequenceAfterReplay() {
+        return lastSequenceAtOpen;
+    }
+
+    /** Every record up to {@code sequence} is in the sink (called by the owning batcher's flusher). */
+    void committed(long sequence) {
+        if (sequence > committedSequence) {
+            committedSequence = sequence; // single writer: the flusher
+        }
+    }
+
+    /** Records found after the checkpoint at open, not yet replayed. */
+    long toReplay() {
+        return replayed;
+    }
+
+    // ---------------------------------------------------------------- replay
+
+    /**
+     * Reads every record after the checkpoint, in sequence order, and hands them to {@code batches} in
+     * lists of at most {@code batchSize}. A record that does not decode is skipped and logged. Called
+     * once, by the owning batcher's flusher before it takes anything new.
+     *
+     * @return the number of records handed over
+     */
+    long replay(int batchSize, Consumer<List<T>> batches) {
+        long handed = 0;
+        long skipped = 0;
+        List<T> batch = new ArrayList<>(Math.min(batchSize, 4096));
+        for (Segment s : replaySegments) {
+            ByteBuffer data;
+            try {
+                data = readFully(s.path, s.size);
+            } catch (IOException e) {
+                log.error("{}: cannot read segment {} for replay; its records are skipped", component, s.path, e);
+                continue;
+            }
+            int pos = 0;
+            while (pos + HEADER_BYTES <= data.limit()) {
+                int len = data.getInt(pos);
+                long seq = data.getLong(pos + 8);
+                int start = pos + HEADER_BYTES;
+                pos = start + len;
+                if (seq <= checkpointAtOpen) {
+                    continue;
+                }
+                T action;
+                try {
+                    action = Objects.requireNonNull(
+                            codec.decode(data.duplicate().limit(start + len).position(start)), "decoded action");
+                } catch (RuntimeException e) {
+                    skipped++;
+                    log.warn(
+                            "{}: record {} of {} does not decode and is skipped: {}",
+                            component,
+                            seq,
+                            s.path,
+                            e.toString());
+                    continue;
+                }
+                batch.add(action);
+                handed++;
+                if (batch.size() >= batchSize) {
+                    batches.accept(batch);
+                    batch = new ArrayList<>(Math.min(batchSize, 4096));
+                }
+            }
+        }
+        if (!batch.isEmpty()) {
+            batches.accept(batch);
+        }
+        if (skipped > 0) {
+            log.warn("{}: replay skipped {} records that did not decode", component, skipped);
+        }
+        replayed = 0;
+        return handed;
+    }
+
+    // ---------------------------------------------------------------- writer
+
+    private void runWriter() {
+        try {
+            while (true) {
+                ByteBuffer toWrite;
+                ArrayList<CompletableFuture<Void>> acks;
+                long lastSeq;
+                boolean stopping;
+                lock.lock();
+                try {
+                    if (active.position() == 0 && !closing) {
+                        dataReady.awaitNanos(HOUSEKEEPING_NANOS);
+                    }
+                    toWrite = active;
+                    active = spare;
+                    acks = activeAcks;
+                    activeAcks = spareAcks;
+                    lastSeq = nextSequence - 1;
+                    lastMark = -1;
+                    stopping = closing;
+                } finally {
+                    lock.unlock();
+                }
+                boolean empty = toWrite.position() == 0;
+                if (!empty) {
+                    writeGroup(toWrite, acks, lastSeq);
+                }
+                toWrite.clear();
+                acks.clear();
+                spare = toWrite;
+                spareAcks = acks;
+                if (failure == null) {
+                    housekeeping(stopping);
+                }
+                if (stopping && empty) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            log.warn(
+                    "{}: writer interrupted; {} buffered records were not synced",
+                    component,
+                    nextSequenceUnlocked() - 1 - durableSequence);
+        } catch (RuntimeException | Error e) {
+            fail(e);
+            throw e;
+        }
+    }
+
+    private long nextSequenceUnlocked() {
+        lock.lock();
+        try {
+            return nextSequence;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void writeGroup(ByteBuffer buf, List<CompletableFuture<Void>> acks, long lastSeq) {
+        Throwable failed = failure;
+        if (failed == null) {
+            FileChannel ch = Objects.requireNonNull(channel, "channel");
+            Segment current = segments.getLast();
+            buf.flip();
+            int bytes = buf.remaining();
+            try {
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                current.size += bytes;
+                bytesOnDisk += bytes;
+                ch.force(false); // fdatasync: the data and the file size, not the other metadata
+                syncs++;
+                durableSequence = lastSeq; // the acknowledgements below happen after this write
+                for (CompletableFuture<Void> ack : acks) {
+                    ack.complete(null);
+                }
+                if (current.size >= segmentBytes) {
+                    startSegment(lastSeq + 1);
+                }
+                return;
+            } catch (IOException e) {
+                fail(e);
+                failed = e;
+            }
+        }
+        Hal9Exception notDurable =
+                new Hal9Exception(component + ": the journal failed and the action is not durable: " + failed, failed);
+        for (CompletableFuture<Void> ack : acks) {
+            ack.completeExceptionally(notDurable);
+        }
+    }
+
+    private void fail(Throwable cause) {
+        if (failure == null) {
+            failure = cause;
+            log.error(
+                    "{}: writing to {} failed; the journal stopped and refuses new actions (what the batcher holds is still written to the sink)",
+                    component,
+                    directory,
+                    cause);
+        }
+    }
+
+    /** Closes the current segment (already synced) and starts the next; syncs the directory entry. */
+    private void startSegment(long firstSequence) throws IOException {
+        FileChannel old = channel;
+        if (old != null) {
+            old.close();
+        }
+        Path p = directory.resolve(String.format("%020d", firstSequence) + SEGMENT_SUFFIX);
+        channel = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        segments.add(new Segment(firstSequence, p, 0));
+        segmentCount = segments.size();
+        syncDirectory();
+    }
+
+    private void syncDirectory() {
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException e) {
+            // not every platform can open a directory; the file's own syncs still hold its data
+            log.debug("{}: cannot sync directory {}: {}", component, directory, e.toString());
+        }
+    }
+
+    /** Deletes segments the sink has committed and writes the checkpoint (at most every 100 ms unless closing). */
+    private void housekeeping(boolean closingNow) {
+        long committed = committedSequence;
+        while (segments.size() > 1) {
+            Segment first = segments.getFirst();
+            Segment second = first == segments.getLast() ? null : secondOf(segments);
+            if (second == null || second.firstSequence - 1 > committed) {
+                break;
+            }
+            segments.removeFirst();
+            deleteQuietly(first.path);
+            bytesOnDisk -= first.size;
+        }
+        segmentCount = segments.size();
+        long now = System.nanoTime();
+        if (committed > checkpointWritten && (closingNow || now - lastCheckpointNanos >= HOUSEKEEPING_NANOS)) {
+            writeCheckpoint(committed);
+            lastCheckpointNanos = now;
+        }
+    }
+
+    private static Segment secondOf(ArrayDeque<Segment> deque) {
+        var it = deque.iterator();
+        it.next();
+        return it.next();
+    }
+
+    /**
+     * Writes {@code committed} to the checkpoint file through a rename. Not synced: a checkpoint lost
+     * to a crash only makes the next start replay more, which the idempotent sink absorbs.
+     */
+    private void writeCheckpoint(long committed) {
+        ByteBuffer b = ByteBuffer.allocate(20);
+        b.putLong(CHECKPOINT_MAGIC).putLong(committed);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, 16);
+        b.putInt((int) crc.getValue());
+        Path tmp = directory.resolve(CHECKPOINT + ".tmp");
+        try {
+            Files.write(tmp, b.array());
+            try {
+                Files.move(
+                        tmp,
+                        directory.resolve(CHECKPOINT),
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, directory.resolve(CHECKPOINT), StandardCopyOption.REPLACE_EXISTING);
+            }
+            checkpointWritten = committed;
+        } catch (IOException e) {
+            log.warn("{}: cannot write the checkpoint ({}); the next start replays more", component, e.toString());
+        }
+    }
+
+    private long readCheckpoint() {
+        Path p = directory.resolve(CHECKPOINT);
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(p);
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            log.warn("{}: cannot read {} ({}); replaying every segment", component, p, e.toString());
+            return 0;
+        }
+        if (bytes.length == 20) {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            CRC32C crc = new CRC32C();
+            crc.update(bytes, 0, 16);
+            if (b.getLong(0) == CHECKPOINT_MAGIC && b.getInt(16) == (int) crc.getValue() && b.getLong(8) >= 0) {
+                return b.getLong(8);
+            }
+        }
+        log.warn("{}: {} is not a valid checkpoint; replaying every segment", component, p);
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- scanning at open
+
+    /** Set by {@link #scan}: the sequence of the last good record of the segment it scanned. */
+    private long lastScannedSequence;
+
+    private List<Path> listSegments() {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(p ->
+                            SEGMENT_NAME.matcher(p.getFileName().toString()).matches())
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(component + ": cannot list " + directory + ": " + e, e);
+        }
+    }
+
+    /**
+     * Checks every record of a segment and cuts the file after the last good one. Returns null (and
+     * deletes the file) when it holds no good record.
+     */
+    private @Nullable Segment scan(Path p, long checkpoint) {
+        String file = p.getFileName().toString();
+        long first = Long.parseLong(file.substring(0, file.length() - SEGMENT_SUFFIX.length()));
+        ByteBuffer data;
+        long size;
+        try {
+            size = Files.size(p);
+            data = readFully(p, size);
+        } catch (IOException e) {
+            throw new UncheckedIOException(component + ": cannot read segment " + p + ": " + e, e);
+        }
+        CRC32C crc = new CRC32C();
+        int pos = 0;
+        long expected = first;
+        String problem = null;
+        while (pos < size) {
+            if (pos + HEADER_BYTES > size) {
+                problem = "a header cut short";
+                break;
+            }
+            int len = data.getInt(pos);
+            if (len < 0 || len > ABSOLUTE_MAX_RECORD || pos + HEADER_BYTES + (long) len > size) {
+                problem = "a record cut short or with a bad length";
+                break;
+            }
+            long seq = data.getLong(pos + 8);
+            crc.reset();
+            crc.update(data.duplicate().limit(pos + HEADER_BYTES + len).position(pos + 8));
+            if (data.getInt(pos + 4) != (int) crc.getValue()) {
+                problem = "a checksum mismatch";
+                break;
+            }
+            if (seq != expected) {
+                problem = "sequence " + seq + " where " + expected + " was expected";
+                break;
+            }
+            pos += HEADER_BYTES + len;
+            expected++;
+        }
+        if (pos < size) {
+            long cut = size - pos;
+            truncatedBytes += cut;
+            log.warn(
+                    "{}: segment {} ends in a torn or corrupt record at byte {} ({}); cut {} bytes there",
+                    component,
+                    p,
+                    pos,
+                    problem,
+                    cut);
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                ch.truncate(pos);
+                ch.force(true);
+            } catch (IOException e) {
+                throw new UncheckedIOException(component + ": cannot cut segment " + p + ": " + e, e);
+            }
+        }
+        if (pos == 0) {
+            deleteQuietly(p);
+            return null;
+        }
+        lastScannedSequence = expected - 1;
+        return new Segment(first, p, pos);
+    }
+
+    private static ByteBuffer readFully(Path p, long size) throws IOException {
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IOException("segment " + p + " is too large to read (" + size + " bytes)");
+        }
+        ByteBuffer data = ByteBuffer.allocate((int) size);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            while (data.hasRemaining() && ch.read(data) >= 0) {
+                // keep reading
+            }
+        }
+        data.flip();
+        return data;
+    }
+
+    // ---------------------------------------------------------------- state and close
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Path directory() {
+        return directory;
+    }
+
+    @Override
+    public Stats stats() {
+        long last;
+        lock.lock();
+        try {
+            last = nextSequence - 1;
+        } finally {
+            lock.unlock();
+        }
+        return new Stats(
+                appended,
+                last,
+                durableSequence,
+                committedSequence,
+                syncs,
+                bytesOnDisk,
+                segmentCount,
+                replayed,
+                truncatedBytes,
+                refusedFull,
+                failure != null);
+    }
+
+    /** Records appended but not yet in the sink, as far as the journal knows. */
+    long uncommitted() {
+        long last;
+        lock.lock();
+        try {
+            last = nextSequence - 1;
+        } finally {
+            lock.unlock();
+        }
+        return Math.max(0, last - committedSequence);
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            dataReady.signal();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.warn("{}: interrupted while waiting for the writer to sync", component);
+        }
+        long committed = committedSequence;
+        long last = nextSequenceUnlocked() - 1;
+        try {
+            FileChannel ch = channel;
+            if (ch != null) {
+                ch.close();
+            }
+        } catch (IOException e) {
+            log.warn("{}: closing the segment failed: {}", component, e.toString());
+        }
+        if (failure == null) {
+            if (committed > checkpointWritten || committed >= last) {
+                writeCheckpoint(Math.max(committed, checkpointWritten));
+            }
+            if (committed >= last) {
+                // clean: the sink has everything; the checkpoint alone carries the sequence on
+                for (Segment s : segments) {
+                    deleteQuietly(s.path);
+                }
+                segments.clear();
+                bytesOnDisk = 0;
+                segmentCount = 0;
+            }
+        }
+        try {
+            fileLock.release();
+        } catch (IOException e) {
+            log.debug("{}: releasing the lock failed: {}", component, e.toString());
+        }
+        closeQuietly(lockChannel);
+        if (committed < last) {
+            log.info(
+                    "{}: closed with {} records not yet in the sink (sequences {} to {}); they are replayed at the next start",
+                    component,
+                    last - committed,
+                    committed + 1,
+                    last);
+        } else {
+            log.debug("{}: closed", component);
+        }
+    }
+
+    private void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            log.warn("{}: cannot delete {}: {}", component, p, e.toString());
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            // nothing to do
+        }
+    }
+
+    @Override
+    public String toString() {
+        return component + "[" + directory + "]";
+    }
+}
