@@ -30,6 +30,13 @@ import javax.sql.DataSource;
  * not take {@code ON CONFLICT}: a duplicate key fails the batch, and the batcher's split dead-letters
  * the offending action.
  *
+ * <p><b>Idempotent mode.</b> With {@link Builder#skipDuplicatesOn}, the batch is copied into a
+ * temporary staging table of the connection ({@code ON COMMIT DELETE ROWS}) and moved into the table
+ * with {@code INSERT ... SELECT ... ON CONFLICT (key) DO NOTHING}, so a row whose key is already there
+ * is skipped instead of failing the batch. That is what an {@link io.hal9.core.ActionJournal}'s replay
+ * needs: a record replayed after a crash that fell between the commit and the checkpoint is written
+ * once. It costs one more statement per batch; the key needs a unique index or constraint.
+ *
  * <p>Needs the PostgreSQL JDBC driver ({@code org.postgresql:postgresql}, an optional dependency of
  * hal9-pool) on the class path; {@link Builder#build()} says so if it is missing. The data source's
  * connections must unwrap to {@code org.postgresql.PGConnection} (HikariCP's do).
@@ -93,6 +100,10 @@ public interface CopyBatchSink<T> extends BatchSink<T> {
         final List<String> columns;
         final CopyRowWriter<T> writer;
         int bufferSize = DEFAULT_BUFFER_SIZE;
+
+        @org.jspecify.annotations.Nullable
+        List<String> conflictKey;
+
         private int setMask;
 
         Builder(String name, DataSource dataSource, String table, List<String> columns, CopyRowWriter<T> writer) {
@@ -128,6 +139,28 @@ public interface CopyBatchSink<T> extends BatchSink<T> {
             Checks.notSet(component, "bufferSize", (setMask & 1) != 0);
             this.bufferSize = Checks.inRange(component, "bufferSize", bufferSize, 1024, 1 << 26);
             setMask |= 1;
+            return this;
+        }
+
+        /**
+         * Skips rows whose {@code key} columns match a row already in the table, instead of failing the
+         * batch (see "Idempotent mode" above). The columns must be among the copied ones and carry a
+         * unique index or constraint. Default: off (plain {@code COPY}).
+         */
+        public Builder<T> skipDuplicatesOn(List<String> key) {
+            Checks.notSet(component, "skipDuplicatesOn", (setMask & 2) != 0);
+            List<String> k = List.copyOf(Objects.requireNonNull(key, "key"));
+            if (k.isEmpty()) {
+                throw new IllegalArgumentException(component + ": skipDuplicatesOn needs at least one column");
+            }
+            for (String column : k) {
+                if (!columns.contains(column)) {
+                    throw new IllegalArgumentException(component + ": skipDuplicatesOn column '" + column
+                            + "' is not one of the copied columns " + columns);
+                }
+            }
+            this.conflictKey = k;
+            setMask |= 2;
             return this;
         }
 

@@ -274,4 +274,29 @@ class CopyBatchSinkPostgresTest {
         assertThatThrownBy(() -> sink().bufferSize(10))
                 .hasMessage("copy sink 'action-log': bufferSize must be in [1024, 67108864], was 10");
     }
+
+    @Test
+    void inIdempotentModeARowAlreadyThereIsSkippedAndTheRestOfTheBatchGoesIn() throws Exception {
+        CopyBatchSink<LogRow> sink = sink().skipDuplicatesOn(List.of("id")).build();
+        sink.write(List.of(row(1, "first"), row(2, "second")));
+        // a journal replay after a crash between commit and checkpoint: 1 and 2 come again, with 3
+        sink.write(List.of(row(1, "replayed"), row(2, "replayed"), row(3, "third")));
+        sink.write(List.of(row(4, "fourth")));
+        assertThat(notes())
+                .containsOnly(
+                        Map.entry(1L, "first"),
+                        Map.entry(2L, "second"),
+                        Map.entry(3L, "third"),
+                        Map.entry(4L, "fourth"));
+        assertThat(sink.sql()).startsWith("COPY hal9_stage_");
+    }
+
+    @Test
+    void idempotentModeNamesAKeyAmongTheCopiedColumns() {
+        assertThatThrownBy(() -> sink().skipDuplicatesOn(List.of("game_id")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(
+                        "copy sink 'action-log': skipDuplicatesOn column 'game_id' is not one of the copied columns "
+                                + COLUMNS);
+    }
 }
