@@ -6,6 +6,7 @@ import io.hal9.cache.LocalCache;
 import io.hal9.cache.codec.Codecs;
 import io.hal9.cache.near.NearCache;
 import io.hal9.core.ActionBatcher;
+import io.hal9.core.ActionJournal;
 import io.hal9.core.BatchSink;
 import io.hal9.core.TaskLimiter;
 import io.hal9.core.Ticker;
@@ -28,6 +29,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +37,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -165,6 +168,8 @@ public final class GameServer implements AutoCloseable {
         }
         // On PostgreSQL the actions go in with COPY: it costs the database far less CPU per row than
         // even rewritten batched INSERTs, and the database shares the machine with the server.
+        // The sink skips an action whose (game, player, round) is already stored: the journal's replay
+        // may bring back actions the database committed just before a crash.
         BatchSink<GameStore.ActionRow> sink = d.embedded()
                 ? JdbcBatchSink.builder(
                                 name + "-actions",
@@ -178,8 +183,17 @@ public final class GameServer implements AutoCloseable {
                                 "actions",
                                 GameStore.ACTION_COLUMNS,
                                 GameStore.ACTION_COPY)
+                        .skipDuplicatesOn(GameStore.ACTION_KEY)
                         .build();
-        actions = ActionBatcher.builder(name + "-actions", sink)
+        ActionBatcher.Builder<GameStore.ActionRow> actionsBuilder = ActionBatcher.builder(name + "-actions", sink);
+        String journalDir = config.journalDir();
+        if (!d.embedded() && journalDir != null) {
+            // An in-memory database dies with the process: a journal only makes sense beside PostgreSQL.
+            actionsBuilder.journal(
+                    ActionJournal.builder(name + "-actions", Path.of(journalDir).resolve(name), GameStore.ACTION_CODEC)
+                            .build());
+        }
+        actions = actionsBuilder
                 .capacity(config.maxPendingActions())
                 .maxBatchSize(Math.min(ActionBatcher.DEFAULT_MAX_BATCH_SIZE, config.maxPendingActions()))
                 .retryOn(JdbcBatchSink.retryOn())
@@ -207,6 +221,7 @@ public final class GameServer implements AutoCloseable {
                         batch.size(),
                         cause.toString()))
                 .build();
+        awaitReplay(actions);
         TaskLimiter tasks = TaskLimiter.builder(name + "-tasks")
                 .maxConcurrent(config.maxTasks())
                 .maxWaiting(config.maxWaitingTasks())
@@ -314,6 +329,35 @@ public final class GameServer implements AutoCloseable {
                     name + ": cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         log.info("{}: listening on {} ({})", name, baseUrl(), config);
+    }
+
+    /**
+     * Waits until the actions the journal held at start are in the database: games are rebuilt from
+     * it, and nothing new should be taken before what was acknowledged earlier. Waits as long as the
+     * database needs (the batcher retries a transient failure for as long as it lasts).
+     */
+    private void awaitReplay(ActionBatcher<GameStore.ActionRow> batcher) {
+        ActionJournal<GameStore.ActionRow> j = batcher.journal();
+        if (j == null) {
+            log.info(
+                    "{}: no action journal: a move is acknowledged once queued in memory, and a crash loses the queue",
+                    name);
+            return;
+        }
+        long toReplay = j.stats().replayed();
+        if (toReplay > 0) {
+            log.info("{}: replaying {} journaled actions into the database before taking new ones", name, toReplay);
+        }
+        try {
+            batcher.replayed().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(name + ": interrupted while replaying the action journal", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(
+                    name + ": the action journal's replay failed: " + e.getCause(), e.getCause());
+        }
+        log.info("{}: action journal at {}: a move is acknowledged once synced there", name, j.directory());
     }
 
     private HttpApi.Health health(GameStore store) {

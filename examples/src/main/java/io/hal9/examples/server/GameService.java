@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.hal9.cache.Cache;
 import io.hal9.core.ActionBatcher;
 import io.hal9.core.Admission;
+import io.hal9.core.RejectedException;
 import io.hal9.core.TaskLimiter;
 import io.hal9.core.Ticker;
 import io.hal9.examples.game.Game;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -94,8 +96,17 @@ final class GameService implements AutoCloseable {
     /** A join's answer: the player's id and token. */
     record Joined(long gameId, long playerId, String token, String tokenExpiry, String status, int round) {}
 
-    /** A move's answer: the round it counted for, and the round it resolved if any. */
-    record Moved(long gameId, long playerId, int round, Game.@Nullable RoundResult resolved) {}
+    /**
+     * A move's answer: the round it counted for, the round it resolved if any, and when the move is
+     * acknowledged: {@code durable} completes once the action is synced to the journal (at once without
+     * one). Answer the client only then.
+     */
+    record Moved(
+            long gameId,
+            long playerId,
+            int round,
+            Game.@Nullable RoundResult resolved,
+            CompletableFuture<Void> durable) {}
 
     /** A game as the API shows it (the list leaves the players out). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -321,9 +332,11 @@ final class GameService implements AutoCloseable {
                         "game_not_running",
                         "game " + gameId + " is " + g.status().wireName() + "; no moves now");
         }
-        Admission a = actions.trySubmit(
+        CompletableFuture<Void> durable = actions.trySubmitDurable(
                 new GameStore.ActionRow(gameId, playerId, g.round(), move.wireName(), GameStore.now()));
-        if (!a.isAccepted()) {
+        if (durable.isCompletedExceptionally()
+                && durable.exceptionNow() instanceof RejectedException refused) { // nothing was taken
+            Admission a = refused.reason();
             throw new ApiException(
                     503,
                     a == Admission.CLOSED ? "shutting_down" : "overloaded",
@@ -332,9 +345,9 @@ final class GameService implements AutoCloseable {
         Game.Result r = g.move(playerId, move);
         Game.RoundResult resolved = r.resolved();
         if (resolved != null) {
-            afterRound(l, g, resolved, mayBlock);
+            afterRound(l, g, resolved, mayBlock, durable);
         }
-        return new Moved(gameId, playerId, r.round(), resolved);
+        return new Moved(gameId, playerId, r.round(), resolved, durable);
     }
 
     void leave(long gameId, long playerId) {
@@ -361,7 +374,7 @@ final class GameService implements AutoCloseable {
             } else {
                 Game.RoundResult resolved = r.resolved();
                 if (resolved != null) {
-                    afterRound(l, g, resolved, true);
+                    afterRound(l, g, resolved, true, DONE);
                 } else {
                     store.updatePlayers(List.of(new GameStore.PlayerRow(playerId, "", "left", score(g, playerId))));
                 }
@@ -421,7 +434,7 @@ final class GameService implements AutoCloseable {
                 Game.RoundResult resolved = g.resolveIfExpired();
                 if (resolved != null) {
                     timeouts.increment();
-                    afterRound(l, g, resolved, true);
+                    afterRound(l, g, resolved, true, DONE);
                 }
             } catch (RuntimeException e) {
                 log.warn("{}: resolving the timed-out round of game {} failed", name, g.id(), e);
@@ -434,7 +447,16 @@ final class GameService implements AutoCloseable {
         }
     }
 
-    private void afterRound(Live l, Game g, Game.RoundResult resolved, boolean mayBlock) {
+    /** Nothing new to wait for: a round resolved by a timeout or a leave, whose moves were acknowledged earlier. */
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    /**
+     * After a resolved round: the row's new state, the round result to the players once {@code durable}
+     * (the resolving move's journal sync, which covers every earlier move) completes, and the end of a
+     * finished game.
+     */
+    private void afterRound(
+            Live l, Game g, Game.RoundResult resolved, boolean mayBlock, CompletableFuture<Void> durable) {
         // The row's status and round go through an aggregating batcher (one UPDATE per game per batch,
         // off this lock's path); if it is full, write now rather than lose the change. The final state
         // is written before the game leaves memory: until then reads are served from memory, after
@@ -447,7 +469,13 @@ final class GameService implements AutoCloseable {
                 writeState(state); // last resort on an event loop: the limiter and the batcher are full
             }
         }
-        events.roundResolved(resolved);
+        if (durable.isDone()) {
+            events.roundResolved(resolved);
+        } else {
+            // On the journal's writer thread: the events only encode and offer to bounded send queues.
+            // A failed sync still tells the players: the move is in memory and on its way to the database.
+            durable.whenComplete((ok, failed) -> events.roundResolved(resolved));
+        }
         if (finished) {
             if (mayBlock || !limiter.tryExecute(() -> finishLocking(l)).isAccepted()) {
                 finish(l, g); // last resort on an event loop: the limiter is full

@@ -26,6 +26,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.zip.GZIPOutputStream;
 import org.jspecify.annotations.Nullable;
@@ -237,6 +240,7 @@ final class HttpApi implements HttpHandler {
                     "bad_move", "move must be one of rock, paper, scissors, lizard, spock, was '" + n.asText() + "'");
         }
         GameService.Moved moved = games.move(id, player, m);
+        awaitDurable(moved);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("gameId", id);
         out.put("playerId", player);
@@ -244,6 +248,28 @@ final class HttpApi implements HttpHandler {
         out.put("accepted", true);
         out.put("result", moved.resolved() == null ? null : RoundJson.of(moved.resolved()));
         send(ex, 202, out);
+    }
+
+    /** How long a move's answer waits for its journal sync (normally well under a millisecond). */
+    static final Duration DURABLE_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * A move is acknowledged (202) only once it is durable: synced to the action journal when there is
+     * one. If the sync does not come (a failing or stalled disk), the answer is 503 {@code not_durable}:
+     * the move is played and on its way to the database, but the server does not promise it.
+     */
+    private static void awaitDurable(GameService.Moved moved) {
+        try {
+            moved.durable().get(DURABLE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "not_durable", "interrupted before the move was synced to the journal");
+        } catch (ExecutionException | TimeoutException e) {
+            throw new ApiException(
+                    503,
+                    "not_durable",
+                    "the move was played but could not be synced to the journal; it may be lost in a crash");
+        }
     }
 
     private void leave(HttpExchange ex, long id) throws IOException {

@@ -54,6 +54,8 @@ import org.jspecify.annotations.Nullable;
  * @param maxTasks tasks (moves, round timeouts, welcomes) running at once on the task limiter
  * @param maxWaitingTasks tasks waiting for a place; beyond it a move is answered {@code overloaded}
  * @param shutdownTimeout how long shutdown waits for in-flight work and the final flush
+ * @param journalDir where the action journal lives (a folder per instance name under it), or null
+ *     when it is off; only used on PostgreSQL
  */
 public record ServerConfig(
         String host,
@@ -79,7 +81,8 @@ public record ServerConfig(
         int maxPendingActions,
         int maxTasks,
         int maxWaitingTasks,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        @Nullable String journalDir) {
 
     /** Copies the list and checks ranges. */
     public ServerConfig {
@@ -168,7 +171,12 @@ public record ServerConfig(
             new Option("max-pending-actions", "100000", "actions accepted but not yet written"),
             new Option("max-tasks", "100", "tasks running at once on the task limiter"),
             new Option("max-waiting-tasks", "10000", "tasks waiting for the task limiter; then moves are refused"),
-            new Option("shutdown-timeout", "PT30S", "how long shutdown waits for the final flush"));
+            new Option("shutdown-timeout", "PT30S", "how long shutdown waits for the final flush"),
+            new Option(
+                    "journal-dir",
+                    "hal9-journal",
+                    "on PostgreSQL, a move is acknowledged once it is synced to the action journal here"
+                            + " (one folder per instance name); off: acknowledged once queued in memory"));
 
     /**
      * The text of {@code --help}: every option with its flag, environment variable, property and
@@ -301,7 +309,8 @@ public record ServerConfig(
                 integer(values, "max-pending-actions"),
                 integer(values, "max-tasks"),
                 integer(values, "max-waiting-tasks"),
-                duration(values, "shutdown-timeout"));
+                duration(values, "shutdown-timeout"),
+                journalDir(values.get("journal-dir")));
     }
 
     /**
@@ -344,7 +353,13 @@ public record ServerConfig(
                 maxPendingActions,
                 maxTasks,
                 maxWaitingTasks,
-                shutdownTimeout);
+                shutdownTimeout,
+                journalDir);
+    }
+
+    /** The journal folder, or null for "off" (and for the empty value). */
+    private static @Nullable String journalDir(@Nullable String value) {
+        return value == null || value.equalsIgnoreCase("off") ? null : value;
     }
 
     private static @Nullable Option find(String name) {

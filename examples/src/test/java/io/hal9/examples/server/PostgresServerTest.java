@@ -27,8 +27,17 @@ import org.postgresql.ds.PGSimpleDataSource;
 class PostgresServerTest {
 
     private static ServerConfig config(PostgresService pg, String... extra) {
-        List<String> args = new ArrayList<>(
-                List.of("--port", "0", "--ws-port", "0", "--db-url", pg.jdbcUrl(), "--db-max-connections", "4"));
+        List<String> args = new ArrayList<>(List.of(
+                "--port",
+                "0",
+                "--ws-port",
+                "0",
+                "--db-url",
+                pg.jdbcUrl(),
+                "--db-max-connections",
+                "4",
+                "--journal-dir",
+                SharedServices.journalDir()));
         args.addAll(List.of(extra));
         return ServerConfig.parse(args.toArray(String[]::new), Map.of());
     }
@@ -85,8 +94,14 @@ class PostgresServerTest {
                     .anySatisfy(d -> assertThat(d).contains("idx_players_game").contains("(game_id, status)"))
                     .anySatisfy(d ->
                             assertThat(d).contains("idx_actions_game_round").contains("(game_id, round)"));
-            assertThat(strings(c, "SELECT version FROM flyway_schema_history WHERE success"))
-                    .containsExactly("1");
+            assertThat(strings(
+                            c,
+                            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+                                    + " AND indexname = 'actions_identity'"))
+                    .singleElement()
+                    .satisfies(d -> assertThat(d).contains("UNIQUE").contains("(game_id, player_id, round)"));
+            assertThat(strings(c, "SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank"))
+                    .containsExactly("1", "3");
         }
     }
 

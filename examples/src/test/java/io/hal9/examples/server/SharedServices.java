@@ -29,8 +29,19 @@ final class SharedServices {
                 "--redis-prefix",
                 redis.keyPrefix(),
                 "--token-secret",
-                "shared-secret-of-both-instances"));
+                "shared-secret-of-both-instances",
+                "--journal-dir",
+                journalDir()));
         args.addAll(List.of(more));
         return ServerConfig.parse(args.toArray(String[]::new), Map.of());
+    }
+
+    /** A fresh folder for the action journal, so that no test replays another test's actions. */
+    static String journalDir() {
+        try {
+            return java.nio.file.Files.createTempDirectory("hal9-journal-").toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -59,7 +59,9 @@ class SigtermTest {
                 "--db-max-connections",
                 "4",
                 "--round-timeout",
-                "60s");
+                "60s",
+                "--journal-dir",
+                dir.resolve("journal").toString());
         File log = dir.resolve("server.log").toFile();
         pb.redirectError(log);
         Process server = pb.start();
