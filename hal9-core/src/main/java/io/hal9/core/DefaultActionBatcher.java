@@ -657,11 +657,13 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
             } catch (Throwable t) {
                 failure = t;
             }
-            boolean transientFailure = isTransient(failure);
-            if (transientFailure && abandon) {
+            if (abandon) {
+                // close() gave up and interrupted the sink: whatever this failure says (an interrupted
+                // connection wait looks permanent), the batch is not dead; the caller hands [from, ...) over
                 lastFailure = failure;
-                return from; // close() gave up: the caller hands [from, ...) over
+                return from;
             }
+            boolean transientFailure = isTransient(failure);
             if (transientFailure && attempt < maxRetries) {
                 attempt++;
                 retries = retries + 1;

@@ -375,4 +375,38 @@ class ActionJournalTest {
             throw e;
         }
     }
+
+    @Test
+    void aSinkThatCloseHadToInterruptDeadLettersNothingAndTheJournalKeepsItAll(@TempDir Path dir) throws Exception {
+        // A hanging sink whose interrupted wait surfaces as a failure that retryOn calls permanent, as an
+        // interrupted pool wait does in JDBC: close() must not mistake its own interrupt for poison.
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        AtomicReference<List<Long>> deadLettered = new AtomicReference<>();
+        ActionBatcher<Long> b = ActionBatcher.<Long>builder("hanging", batch -> {
+                    entered.countDown();
+                    try {
+                        new java.util.concurrent.CountDownLatch(1).await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException("interrupted during connection acquisition");
+                    }
+                })
+                .journal(journal(dir))
+                .retryOn(t -> t instanceof IOException)
+                .closeTimeout(Duration.ofMillis(100))
+                .maxLinger(Duration.ZERO)
+                .deadLetterHandler((actions, cause) -> deadLettered.set(actions))
+                .build();
+        ackAll(b, 1, 21);
+        entered.await(10, TimeUnit.SECONDS);
+        b.close();
+        assertThat(deadLettered.get()).isNull();
+        assertThat(b.stats().deadLettered()).isZero();
+        assertThat(b.stats().unwrittenAtClose()).isEqualTo(20);
+        OutageSink next = new OutageSink();
+        try (ActionBatcher<Long> b2 = batcher(next, journal(dir))) {
+            b2.replayed().get(10, TimeUnit.SECONDS);
+        }
+        assertThat(next.written)
+                .containsExactlyElementsOf(LongStream.range(1, 21).boxed().toList());
+    }
 }

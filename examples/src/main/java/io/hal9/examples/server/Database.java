@@ -79,6 +79,13 @@ final class Database implements AutoCloseable {
                 .maxConnections(config.dbMaxConnections())
                 .minConnections(Math.min(2, config.dbMaxConnections()))
                 .readOnly(readOnly);
+        // A database that stops answering without closing its connections (a partition, a stalled
+        // host) must not hang a request or the action batcher forever: a read that waits longer than
+        // this fails, the connection is dropped and the batcher retries on a new one. Parameters in
+        // db-url win over these.
+        b.dataSourceProperty("socketTimeout", "30");
+        b.dataSourceProperty("connectTimeout", "5");
+        b.dataSourceProperty("tcpKeepAlive", "true");
         if (!readOnly) {
             // lets the JDBC driver turn a batch of single-row INSERTs into multi-row ones
             b.dataSourceProperty("reWriteBatchedInserts", "true");
