@@ -32,7 +32,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -48,13 +50,14 @@ import org.slf4j.LoggerFactory;
  * The reference game server: composes every HAL9 module behind an HTTP API. {@link #start} opens the
  * database (PostgreSQL through HikariCP pools and a read/write router, or embedded H2), migrates it,
  * creates the {@code games} partitions ahead, and starts the action batcher, the task limiter, the
- * games-list cache (local, or a near cache over Redis) and the HTTP server on virtual threads. Every
+ * games-list cache (local, or a near cache over Redis), the {@link HealthProbe} that checks the database
+ * and Redis every second for {@code /health/ready}, and the HTTP server on virtual threads. Every
  * part is bound to the server's {@link Metrics} registry, served at {@code GET /metrics}.
  *
- * <p>{@link #close()} is the graceful shutdown (what the SIGTERM hook of {@link Main} runs): stop
- * accepting connections and let in-flight requests finish (up to {@code shutdown-timeout}), stop the
- * round timers, drain the task limiter, flush the action batcher (every acknowledged move is
- * written), then close caches and pools. Idempotent.
+ * <p>{@link #close()} is the graceful shutdown (what the SIGTERM hook of {@link Main} runs): turn
+ * {@code /health/ready} to 503, stop accepting connections and let in-flight requests finish (up to
+ * {@code shutdown-timeout}), stop the round timers, drain the task limiter, flush the action batcher
+ * (every acknowledged move is written), then close caches and pools. Idempotent.
  *
  * <p>Limits: see {@link ServerConfig} for every bound and its default.
  *
@@ -82,6 +85,7 @@ public final class GameServer implements AutoCloseable {
     private @Nullable ScheduledExecutorService scheduler;
     private @Nullable ActionBatcher<GameStore.ActionRow> actions;
     private @Nullable ActionBatcher<GameStore.GameState> states;
+    private @Nullable HealthProbe probe;
     private @Nullable TaskLimiter limiter;
     private @Nullable Database db;
     private @Nullable GameService games;
@@ -252,6 +256,7 @@ public final class GameServer implements AutoCloseable {
             m.bind(LocalCacheMetrics.builder(local).build());
         }
         closeables.add(listCache);
+        HealthProbe hp = healthProbe(d, m);
         String secret = config.tokenSecret();
         if (secret == null) {
             secret = PlayerTokens.randomSecret();
@@ -289,6 +294,7 @@ public final class GameServer implements AutoCloseable {
                 sched,
                 actions,
                 states,
+                () -> hp.isUp("database"),
                 limiter,
                 listCache,
                 tokens,
@@ -299,8 +305,7 @@ public final class GameServer implements AutoCloseable {
         m.bind(ObjectPoolMetrics.builder(g.gamePool()).build());
         gateway.bind(g);
         gateway.start();
-        GameStore store = new GameStore(d.router());
-        HttpApi api = new HttpApi(name, g, tokens, config.roundTimeout(), () -> health(store), m);
+        HttpApi api = new HttpApi(name, g, tokens, config.roundTimeout(), hp, m);
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
             ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
@@ -316,25 +321,34 @@ public final class GameServer implements AutoCloseable {
         log.info("{}: listening on {} ({})", name, baseUrl(), config);
     }
 
-    private HttpApi.Health health(GameStore store) {
-        String dbState;
-        try {
-            store.ping();
-            dbState = "up";
-        } catch (RuntimeException e) {
-            dbState = "down: " + e.getMessage();
-        }
-        String redisState = "not configured";
+    /**
+     * Starts the probe behind {@code /health/ready}: the database (through its own small pool, see {@link
+     * Database#healthCheck()}) and, when configured, Redis (a PING on the server's connection, whose
+     * commands time out after 1 s), every second on a thread of its own.
+     */
+    private HealthProbe healthProbe(Database d, Metrics m) {
+        Map<String, HealthProbe.Check> checks = new LinkedHashMap<>();
+        checks.put("database", d.healthCheck());
         StatefulRedisConnection<String, String> r = redis;
         if (r != null) {
-            try {
-                redisState = "PONG".equals(r.sync().ping()) ? "up" : "down";
-            } catch (RuntimeException e) {
-                redisState = "down: " + e.getMessage();
-            }
+            checks.put("redis", () -> {
+                if (!"PONG".equals(r.sync().ping())) {
+                    throw new IllegalStateException("Redis did not answer PONG");
+                }
+            });
         }
-        boolean up = dbState.equals("up") && !redisState.startsWith("down");
-        return new HttpApi.Health(up, dbState, redisState);
+        HealthProbe hp = new HealthProbe(
+                name,
+                checks,
+                HealthProbe.DEFAULT_INTERVAL,
+                HealthProbe.DEFAULT_TIMEOUT,
+                Clock.systemUTC(),
+                Ticker.system(),
+                Thread.ofVirtual().name(name + "-health-check")::start);
+        probe = hp;
+        m.bindHealth(name, hp);
+        hp.start();
+        return hp;
     }
 
     /**
@@ -381,7 +395,7 @@ public final class GameServer implements AutoCloseable {
      */
     public List<String> urls() {
         String b = baseUrl();
-        return List.of(b + "/api/games", b + "/health", b + "/metrics");
+        return List.of(b + "/api/games", b + "/health/ready", b + "/metrics");
     }
 
     /**
@@ -449,6 +463,10 @@ public final class GameServer implements AutoCloseable {
             return;
         }
         log.info("{}: shutting down", name);
+        HealthProbe hp = probe;
+        if (hp != null) {
+            hp.close(); // /health/ready answers 503 from now on: a load balancer stops sending new games
+        }
         WsGateway gateway = ws;
         if (gateway != null) {
             gateway.close(); // stops accepting, closes every session with 1001

@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -39,8 +40,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Limits: at most {@code maxLiveGames} waiting or running games in memory (a create beyond it
  * answers 503); a move the batcher cannot take (its capacity is full) answers 503 and changes
- * nothing. A game lives on the instance that created it; another instance serves its reads from the
- * database but refuses joins and moves with 409 (two-instance play comes with the WebSocket RoomBus).
+ * nothing. While the health probe says the database is down, a request that needs it (create, join,
+ * leave, a read that misses memory and the cache) answers 503 {@code database_unavailable} at once
+ * instead of waiting for a connection. A game lives on the instance that created it; another instance
+ * serves its reads from the database but refuses joins and moves with 409 (two-instance play comes
+ * with the WebSocket RoomBus).
  *
  * <p>Thread safety: safe for concurrent use.
  */
@@ -118,6 +122,7 @@ final class GameService implements AutoCloseable {
     private final ObjectPool<Game> games;
     private final ActionBatcher<GameStore.ActionRow> actions;
     private final ActionBatcher<GameStore.GameState> states;
+    private final BooleanSupplier databaseUp;
     private final TaskLimiter limiter;
     private final Cache<String, byte[]> listCache;
     private final PlayerTokens tokens;
@@ -135,6 +140,7 @@ final class GameService implements AutoCloseable {
             ScheduledExecutorService timers,
             ActionBatcher<GameStore.ActionRow> actions,
             ActionBatcher<GameStore.GameState> states,
+            BooleanSupplier databaseUp,
             TaskLimiter limiter,
             Cache<String, byte[]> listCache,
             PlayerTokens tokens,
@@ -144,6 +150,7 @@ final class GameService implements AutoCloseable {
         this.store = Objects.requireNonNull(store, "store");
         this.actions = Objects.requireNonNull(actions, "actions");
         this.states = Objects.requireNonNull(states, "states");
+        this.databaseUp = Objects.requireNonNull(databaseUp, "databaseUp");
         this.limiter = Objects.requireNonNull(limiter, "limiter");
         this.listCache = Objects.requireNonNull(listCache, "listCache");
         this.tokens = Objects.requireNonNull(tokens, "tokens");
@@ -161,6 +168,7 @@ final class GameService implements AutoCloseable {
             throw new ApiException(
                     503, "too_many_games", "this server hosts " + maxLiveGames + " live games already; retry later");
         }
+        requireDatabase();
         Instant now = GameStore.now();
         GameStore.GameRow row = store.insertGame(
                 settings.maxPlayers(),
@@ -201,6 +209,7 @@ final class GameService implements AutoCloseable {
                 l.lock().unlock();
             }
         }
+        requireDatabase();
         GameStore.GameRow row = store.findGame(id);
         if (row == null) {
             throw ApiException.notFound("unknown_game", "no game with id " + id);
@@ -216,6 +225,7 @@ final class GameService implements AutoCloseable {
     byte[] list(@Nullable GameStatus status, int page, int size, Function<List<GameView>, byte[]> render) {
         String key = (status == null ? "all" : status.wireName()) + ":" + page + ":" + size;
         byte[] body = listCache.get(key, k -> {
+            requireDatabase(); // a miss; a cached page is served whatever the database does
             List<GameView> out = new ArrayList<>();
             for (GameStore.GameRow r : store.listGames(status, page, size)) {
                 out.add(view(r, null));
@@ -241,6 +251,7 @@ final class GameService implements AutoCloseable {
                             "game_not_waiting",
                             "game " + gameId + " is " + g.status().wireName() + "; joins are closed");
             }
+            requireDatabase();
             long playerId = store.insertPlayer(gameId, playerName);
             g.join(playerId, playerName);
             store.updateGame(gameId, g.createdAt(), g.status(), g.round(), g.playerCount());
@@ -342,6 +353,7 @@ final class GameService implements AutoCloseable {
         l.lock().lock();
         try {
             Game g = alive(l, gameId);
+            requireDatabase(); // before the game changes: a refused leave leaves the player seated
             GameStatus before = g.status();
             Game.Result r = g.leave(playerId);
             switch (r.outcome()) {
@@ -455,6 +467,13 @@ final class GameService implements AutoCloseable {
         }
     }
 
+    /** Answers 503 {@code database_unavailable} at once while the health probe finds the database down. */
+    private void requireDatabase() {
+        if (!databaseUp.getAsBoolean()) {
+            throw ApiException.databaseUnavailable();
+        }
+    }
+
     private void writeState(GameStore.GameState s) {
         store.updateGame(s.id(), s.createdAt(), s.status(), s.round(), s.playerCount());
     }
@@ -503,6 +522,7 @@ final class GameService implements AutoCloseable {
         if (l != null) {
             return l;
         }
+        requireDatabase();
         GameStore.GameRow row = store.findGame(gameId);
         if (row == null) {
             throw ApiException.notFound("unknown_game", "no game with id " + gameId);

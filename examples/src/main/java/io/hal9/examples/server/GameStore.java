@@ -235,17 +235,6 @@ final class GameStore {
         });
     }
 
-    /** Answers whether the primary answers a trivial query. */
-    void ping() {
-        router.writes(c -> {
-            try (Statement s = c.createStatement();
-                    ResultSet rs = s.executeQuery("SELECT 1")) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        });
-    }
-
     private static final String SELECT_GAME = "SELECT id, status, max_players, rounds, round_timeout_ms,"
             + " current_round, player_count, created_at FROM games";
 

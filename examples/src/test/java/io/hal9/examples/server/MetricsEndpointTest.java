@@ -75,6 +75,7 @@ class MetricsEndpointTest {
         assertThat(api.get("/api/games/987654321").status()).isEqualTo(404);
         assertThat(api.get("/nowhere/42").status()).isEqualTo(404);
         assertThat(api.get("/api/games?size=100").status()).isEqualTo(200);
+        assertThat(api.get("/health/ready").status()).isEqualTo(200);
 
         HttpResponse<String> r = scrape(null);
         assertThat(r.statusCode()).isEqualTo(200);
@@ -96,6 +97,8 @@ class MetricsEndpointTest {
                 .isEqualTo(3.0);
         assertThat(Scrapes.sample(body, "http_requests_total{method=\"GET\",status=\"404\",uri=\"/**\"}"))
                 .isEqualTo(1.0);
+        assertThat(Scrapes.sample(body, "http_requests_total{method=\"GET\",status=\"200\",uri=\"/health/ready\"}"))
+                .isEqualTo(1.0);
         assertThat(body)
                 .as("raw ids never become a uri tag")
                 .doesNotContain("uri=\"/api/games/" + done)
@@ -107,6 +110,9 @@ class MetricsEndpointTest {
                 .isEqualTo(2.0)
                 .isEqualTo(server.stats().liveGames());
         assertThat(Scrapes.sample(body, "process_resident_memory_bytes")).isPositive();
+        assertThat(Scrapes.sample(body, "hal9_dependency_up{dependency=\"database\",name=\"metrics-test\"}"))
+                .isEqualTo(1.0);
+        assertThat(Scrapes.sample(body, "hal9_ready{name=\"metrics-test\"}")).isEqualTo(1.0);
         assertThat(Scrapes.sample(
                         body, "hal9_batcher_submissions_total{name=\"metrics-test-actions\",result=\"accepted\"}"))
                 .as("actions/s on the dashboard is the rate of this series")
