@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #close()} is the graceful shutdown (what the SIGTERM hook of {@link Main} runs): turn
  * {@code /health/ready} to 503, stop accepting connections and let in-flight requests finish (up to
  * {@code shutdown-timeout}), stop the round timers, drain the task limiter, flush the action batcher
- * (every acknowledged move is written), then close caches and pools. Idempotent.
+ * (every acknowledged move is written) and then the game-states and game-finals batchers, then close
+ * caches and pools. Idempotent.
  *
  * <p>Limits: see {@link ServerConfig} for every bound and its default.
  *
@@ -85,6 +86,7 @@ public final class GameServer implements AutoCloseable {
     private @Nullable ScheduledExecutorService scheduler;
     private @Nullable ActionBatcher<GameStore.ActionRow> actions;
     private @Nullable ActionBatcher<GameStore.GameState> states;
+    private @Nullable ActionBatcher<GameStore.FinalState> finals;
     private @Nullable HealthProbe probe;
     private @Nullable TaskLimiter limiter;
     private @Nullable Database db;
@@ -257,6 +259,7 @@ public final class GameServer implements AutoCloseable {
         }
         closeables.add(listCache);
         HealthProbe hp = healthProbe(d, m);
+        ActionBatcher<GameStore.FinalState> fin = finalsBatcher(d, m);
         String secret = config.tokenSecret();
         if (secret == null) {
             secret = PlayerTokens.randomSecret();
@@ -294,6 +297,7 @@ public final class GameServer implements AutoCloseable {
                 sched,
                 actions,
                 states,
+                fin,
                 () -> hp.isUp("database"),
                 limiter,
                 listCache,
@@ -349,6 +353,49 @@ public final class GameServer implements AutoCloseable {
         m.bindHealth(name, hp);
         hp.start();
         return hp;
+    }
+
+    /**
+     * The batcher of finished games' final rows ({@link GameStore#writeFinals}): the move that ends a game
+     * only queues them, so it answers as fast as any other move, and they are written when the database
+     * answers. A batcher of its own rather than the game-states one: its entries carry the players'
+     * scores (two statements, so not a {@link JdbcBatchSink}), its capacity is one per live game (a game
+     * stays in memory until its final write is done, so the queue can never be fuller than the games
+     * in memory), and it must keep retrying through an outage.
+     */
+    private ActionBatcher<GameStore.FinalState> finalsBatcher(Database d, Metrics m) {
+        GameStore store = new GameStore(d.router());
+        int capacity = Math.max(config.maxLiveGames(), 2);
+        ActionBatcher<GameStore.FinalState> fin = ActionBatcher.<GameStore.FinalState>builder(
+                        name + "-game-finals", store::writeFinals)
+                .capacity(capacity)
+                .maxBatchSize(Math.min(ActionBatcher.DEFAULT_MAX_BATCH_SIZE, capacity))
+                .retryOn(JdbcBatchSink.retryOn())
+                // TODO(issue 15, item 1): remove maxRetries once ActionBatcher retries transient failures
+                // for as long as they last (keep the capped backoff). Until then, 100 retries with a backoff
+                // capped at 2 s ride out an outage of 3 min (tries that fail at once) to 50 min (tries that
+                // wait the pool's 30 s connection timeout) before the dead-letter handler gets the games.
+                .maxRetries(100)
+                .backoff(Duration.ofMillis(50), Duration.ofSeconds(2))
+                .closeTimeout(config.shutdownTimeout())
+                .listener(m.finals)
+                .deadLetterHandler((batch, cause) -> {
+                    List<Long> ids = new ArrayList<>();
+                    for (GameStore.FinalState f : batch) {
+                        ids.add(f.id());
+                    }
+                    log.error(
+                            "{}: the final state of {} finished games could not be written and is dead-lettered"
+                                    + " (their rows stay at their last written round): games {}: {}",
+                            name,
+                            batch.size(),
+                            ids,
+                            cause.toString());
+                })
+                .build();
+        finals = fin;
+        m.bind(ActionBatcherMetrics.builder(fin).recorder(m.finals).build());
+        return fin;
     }
 
     /**
@@ -497,6 +544,10 @@ public final class GameServer implements AutoCloseable {
         ActionBatcher<GameStore.GameState> st = states;
         if (st != null) {
             st.close(); // the games rows' last status and round
+        }
+        ActionBatcher<GameStore.FinalState> fin = finals;
+        if (fin != null) {
+            fin.close(); // finished games' final rows; each game leaves memory once written
         }
         GameService g = games;
         if (g != null) {

@@ -52,6 +52,9 @@ final class Metrics implements AutoCloseable {
     /** The listener of the {@code -game-states} batcher. */
     final ActionBatcherMetrics.Recorder states = ActionBatcherMetrics.recorder();
 
+    /** The listener of the {@code -game-finals} batcher (final states of finished games). */
+    final ActionBatcherMetrics.Recorder finals = ActionBatcherMetrics.recorder();
+
     /** The listener of the task limiter (task durations by outcome). */
     final TaskLimiterMetrics.Recorder tasks = TaskLimiterMetrics.recorder();
 

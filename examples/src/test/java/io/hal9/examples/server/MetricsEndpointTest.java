@@ -120,6 +120,7 @@ class MetricsEndpointTest {
         assertThat(body)
                 .contains("hal9_batcher_actions_written_total{name=\"metrics-test-actions\"}")
                 .contains("hal9_batcher_submissions_total{name=\"metrics-test-game-states\",result=\"accepted\"}")
+                .contains("hal9_batcher_submissions_total{name=\"metrics-test-game-finals\",result=\"accepted\"}")
                 .contains("hal9_limiter_tasks_total{name=\"metrics-test-tasks\",result=\"completed\"}")
                 .contains("hal9_ws_connections{name=\"metrics-test-ws\"}")
                 .contains("hal9_ws_messages_total{direction=\"in\",name=\"metrics-test-ws\"}")
