@@ -55,6 +55,11 @@ public final class ApiException extends Hal9Exception {
         return new ApiException(404, error, detail);
     }
 
+    /** 503 {@code database_unavailable}: the request needs the database, which does not answer now. */
+    static ApiException databaseUnavailable() {
+        return new ApiException(503, "database_unavailable", "the database is not reachable now; retry shortly");
+    }
+
     static ApiException conflict(String error, String detail) {
         return new ApiException(409, error, detail);
     }

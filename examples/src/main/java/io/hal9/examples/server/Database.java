@@ -2,6 +2,9 @@ package io.hal9.examples.server;
 
 import io.hal9.pool.jdbc.JdbcPool;
 import io.hal9.pool.jdbc.ReadWriteRouter;
+import java.sql.Connection;
+import java.sql.SQLTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -19,18 +22,31 @@ import org.jspecify.annotations.Nullable;
  * binary, which refuses to start as root, and this project's machines and CI run as root. H2 needs
  * no process, at the cost of a second migration set without partitioning.
  *
+ * <p>Health: {@link #healthCheck()} is what {@link HealthProbe} runs every second. On PostgreSQL it borrows
+ * from a pool of its own ({@code <name>-health}: one connection, 1 s connection timeout, driver connect,
+ * login and socket timeouts of 1-2 s), so that a check is bounded whatever the database or the network
+ * does, and a main pool exhausted by load does not make the database look down. hal9-pool's {@link
+ * JdbcPool} has no try-acquire (it is HikariCP: a borrow waits its pool's {@code connectionTimeout}), so
+ * a pool with a short timeout is how a borrow is bounded.
+ *
  * <p>Limits: the embedded database lives and dies with the process. Pools are bounded by
- * {@code db-max-connections}; a caller waits up to HikariCP's connection timeout (30 s) then fails.
+ * {@code db-max-connections}, plus the health pool's one connection to the primary; a caller waits up to
+ * HikariCP's connection timeout (30 s) then fails.
  *
  * <p>Thread safety: safe for concurrent use; {@link #close()} is idempotent.
  */
 final class Database implements AutoCloseable {
+    /** The health pool's connection timeout: the longest a check waits for its connection. */
+    static final Duration HEALTH_CONNECTION_TIMEOUT = Duration.ofSeconds(1);
+
     private final ReadWriteRouter router;
     private final boolean embedded;
+    private final JdbcPool health;
 
-    private Database(ReadWriteRouter router, boolean embedded) {
+    private Database(ReadWriteRouter router, boolean embedded, JdbcPool health) {
         this.router = router;
         this.embedded = embedded;
+        this.health = health;
     }
 
     static Database open(String name, ServerConfig config) {
@@ -64,7 +80,12 @@ final class Database implements AutoCloseable {
                 pools.add(p);
                 rb.replica(p);
             }
-            return new Database(rb.build(), embedded);
+            JdbcPool health = primary;
+            if (!embedded) {
+                health = healthPool(name + "-health", url, config);
+                pools.add(health);
+            }
+            return new Database(rb.build(), embedded, health);
         } catch (RuntimeException e) {
             for (JdbcPool p : pools) {
                 p.close();
@@ -101,6 +122,51 @@ final class Database implements AutoCloseable {
         return b.build();
     }
 
+    /**
+     * The primary's pool for health checks: one connection, failing within about a second when the
+     * database refuses, and within the driver's 2 s socket timeout when it hangs. Starts without a
+     * connection ({@code failFast(false)}): the main pool has just proved the database answers.
+     */
+    private static JdbcPool healthPool(String name, String url, ServerConfig config) {
+        JdbcPool.Builder b = JdbcPool.builder(name)
+                .jdbcUrl(url)
+                .maxConnections(1)
+                .minConnections(1)
+                .connectionTimeout(HEALTH_CONNECTION_TIMEOUT)
+                .validationTimeout(Duration.ofMillis(500))
+                .failFast(false)
+                // PgJDBC's own bounds, in seconds: TCP connect, the whole login, and any read
+                .dataSourceProperty("connectTimeout", "1")
+                .dataSourceProperty("loginTimeout", "2")
+                .dataSourceProperty("socketTimeout", "2");
+        @Nullable String user = config.dbUser();
+        if (user != null) {
+            b.username(user);
+        }
+        @Nullable String password = config.dbPassword();
+        if (password != null) {
+            b.password(password);
+        }
+        return b.build();
+    }
+
+    /**
+     * Checks that the primary answers: borrows the health pool's connection (at most {@link
+     * #HEALTH_CONNECTION_TIMEOUT}) and asks it {@link Connection#isValid} with a 1 s bound. On the
+     * embedded database, the primary's own pool is used (it cannot be unreachable).
+     *
+     * @return the check {@link HealthProbe} runs; it throws when the primary does not answer
+     */
+    HealthProbe.Check healthCheck() {
+        return () -> {
+            try (Connection c = health.dataSource().getConnection()) {
+                if (!c.isValid(1)) {
+                    throw new SQLTimeoutException("the connection gave no answer within 1 s");
+                }
+            }
+        };
+    }
+
     ReadWriteRouter router() {
         return router;
     }
@@ -113,5 +179,8 @@ final class Database implements AutoCloseable {
     public void close() {
         // the router owns its pools and closes them, replicas first
         router.close();
+        if (health != router.primary()) {
+            health.close();
+        }
     }
 }

@@ -34,7 +34,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -51,13 +53,15 @@ import org.slf4j.LoggerFactory;
  * The reference game server: composes every HAL9 module behind an HTTP API. {@link #start} opens the
  * database (PostgreSQL through HikariCP pools and a read/write router, or embedded H2), migrates it,
  * creates the {@code games} partitions ahead, and starts the action batcher, the task limiter, the
- * games-list cache (local, or a near cache over Redis) and the HTTP server on virtual threads. Every
+ * games-list cache (local, or a near cache over Redis), the {@link HealthProbe} that checks the database
+ * and Redis every second for {@code /health/ready}, and the HTTP server on virtual threads. Every
  * part is bound to the server's {@link Metrics} registry, served at {@code GET /metrics}.
  *
- * <p>{@link #close()} is the graceful shutdown (what the SIGTERM hook of {@link Main} runs): stop
- * accepting connections and let in-flight requests finish (up to {@code shutdown-timeout}), stop the
- * round timers, drain the task limiter, flush the action batcher (every acknowledged move is
- * written), then close caches and pools. Idempotent.
+ * <p>{@link #close()} is the graceful shutdown (what the SIGTERM hook of {@link Main} runs): turn
+ * {@code /health/ready} to 503, stop accepting connections and let in-flight requests finish (up to
+ * {@code shutdown-timeout}), stop the round timers, drain the task limiter, flush the action batcher
+ * (every acknowledged move is written) and then the game-states and game-finals batchers, then close
+ * caches and pools. Idempotent.
  *
  * <p>Limits: see {@link ServerConfig} for every bound and its default.
  *
@@ -85,6 +89,8 @@ public final class GameServer implements AutoCloseable {
     private @Nullable ScheduledExecutorService scheduler;
     private @Nullable ActionBatcher<GameStore.ActionRow> actions;
     private @Nullable ActionBatcher<GameStore.GameState> states;
+    private @Nullable ActionBatcher<GameStore.FinalState> finals;
+    private @Nullable HealthProbe probe;
     private @Nullable TaskLimiter limiter;
     private @Nullable Database db;
     private @Nullable GameService games;
@@ -267,6 +273,8 @@ public final class GameServer implements AutoCloseable {
             m.bind(LocalCacheMetrics.builder(local).build());
         }
         closeables.add(listCache);
+        HealthProbe hp = healthProbe(d, m);
+        ActionBatcher<GameStore.FinalState> fin = finalsBatcher(d, m);
         String secret = config.tokenSecret();
         if (secret == null) {
             secret = PlayerTokens.randomSecret();
@@ -304,6 +312,8 @@ public final class GameServer implements AutoCloseable {
                 sched,
                 actions,
                 states,
+                fin,
+                () -> hp.isUp("database"),
                 limiter,
                 listCache,
                 tokens,
@@ -314,8 +324,7 @@ public final class GameServer implements AutoCloseable {
         m.bind(ObjectPoolMetrics.builder(g.gamePool()).build());
         gateway.bind(g);
         gateway.start();
-        GameStore store = new GameStore(d.router());
-        HttpApi api = new HttpApi(name, g, tokens, config.roundTimeout(), () -> health(store), m);
+        HttpApi api = new HttpApi(name, g, tokens, config.roundTimeout(), hp, m);
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
             ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
@@ -360,25 +369,73 @@ public final class GameServer implements AutoCloseable {
         log.info("{}: action journal at {}: a move is acknowledged once synced there", name, j.directory());
     }
 
-    private HttpApi.Health health(GameStore store) {
-        String dbState;
-        try {
-            store.ping();
-            dbState = "up";
-        } catch (RuntimeException e) {
-            dbState = "down: " + e.getMessage();
-        }
-        String redisState = "not configured";
+    /**
+     * Starts the probe behind {@code /health/ready}: the database (through its own small pool, see {@link
+     * Database#healthCheck()}) and, when configured, Redis (a PING on the server's connection, whose
+     * commands time out after 1 s), every second on a thread of its own.
+     */
+    private HealthProbe healthProbe(Database d, Metrics m) {
+        Map<String, HealthProbe.Check> checks = new LinkedHashMap<>();
+        checks.put("database", d.healthCheck());
         StatefulRedisConnection<String, String> r = redis;
         if (r != null) {
-            try {
-                redisState = "PONG".equals(r.sync().ping()) ? "up" : "down";
-            } catch (RuntimeException e) {
-                redisState = "down: " + e.getMessage();
-            }
+            checks.put("redis", () -> {
+                if (!"PONG".equals(r.sync().ping())) {
+                    throw new IllegalStateException("Redis did not answer PONG");
+                }
+            });
         }
-        boolean up = dbState.equals("up") && !redisState.startsWith("down");
-        return new HttpApi.Health(up, dbState, redisState);
+        HealthProbe hp = new HealthProbe(
+                name,
+                checks,
+                HealthProbe.DEFAULT_INTERVAL,
+                HealthProbe.DEFAULT_TIMEOUT,
+                Clock.systemUTC(),
+                Ticker.system(),
+                Thread.ofVirtual().name(name + "-health-check")::start);
+        probe = hp;
+        m.bindHealth(name, hp);
+        hp.start();
+        return hp;
+    }
+
+    /**
+     * The batcher of finished games' final rows ({@link GameStore#writeFinals}): the move that ends a game
+     * only queues them, so it answers as fast as any other move, and they are written when the database
+     * answers. A batcher of its own rather than the game-states one: its entries carry the players'
+     * scores (two statements, so not a {@link JdbcBatchSink}), its capacity is one per live game (a game
+     * stays in memory until its final write is done, so the queue can never be fuller than the games
+     * in memory), and it must keep retrying through an outage.
+     */
+    private ActionBatcher<GameStore.FinalState> finalsBatcher(Database d, Metrics m) {
+        GameStore store = new GameStore(d.router());
+        int capacity = Math.max(config.maxLiveGames(), 2);
+        ActionBatcher<GameStore.FinalState> fin = ActionBatcher.<GameStore.FinalState>builder(
+                        name + "-game-finals", store::writeFinals)
+                .capacity(capacity)
+                .maxBatchSize(Math.min(ActionBatcher.DEFAULT_MAX_BATCH_SIZE, capacity))
+                .retryOn(JdbcBatchSink.retryOn())
+                // retries a transient failure for as long as it lasts (ActionBatcher's default)
+                .backoff(Duration.ofMillis(50), Duration.ofSeconds(2))
+                .closeTimeout(config.shutdownTimeout())
+                .listener(m.finals)
+                .deadLetterHandler((batch, cause) -> {
+                    List<Long> ids = new ArrayList<>();
+                    for (GameStore.FinalState f : batch) {
+                        ids.add(f.id());
+                    }
+                    log.error(
+                            "{}: the final state of {} finished games could not be written and is dead-lettered"
+                                    + " (their rows stay at their last written round): games {}: {}",
+                            name,
+                            batch.size(),
+                            ids,
+                            cause.toString());
+                })
+                .build();
+        finals = fin;
+        m.bind(ActionBatcherMetrics.builder(fin).recorder(m.finals).build());
+        return fin;
     }
 
     /**
@@ -425,7 +482,7 @@ public final class GameServer implements AutoCloseable {
      */
     public List<String> urls() {
         String b = baseUrl();
-        return List.of(b + "/api/games", b + "/health", b + "/metrics");
+        return List.of(b + "/api/games", b + "/health/ready", b + "/metrics");
     }
 
     /**
@@ -493,6 +550,10 @@ public final class GameServer implements AutoCloseable {
             return;
         }
         log.info("{}: shutting down", name);
+        HealthProbe hp = probe;
+        if (hp != null) {
+            hp.close(); // /health/ready answers 503 from now on: a load balancer stops sending new games
+        }
         WsGateway gateway = ws;
         if (gateway != null) {
             gateway.close(); // stops accepting, closes every session with 1001
@@ -523,6 +584,10 @@ public final class GameServer implements AutoCloseable {
         ActionBatcher<GameStore.GameState> st = states;
         if (st != null) {
             st.close(); // the games rows' last status and round
+        }
+        ActionBatcher<GameStore.FinalState> fin = finals;
+        if (fin != null) {
+            fin.close(); // finished games' final rows; each game leaves memory once written
         }
         GameService g = games;
         if (g != null) {

@@ -20,11 +20,16 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -34,15 +39,21 @@ import org.slf4j.LoggerFactory;
  * The games this instance hosts, and the path of every change: the in-memory {@link Game} (reused
  * through an {@link ObjectPool}) decides, the database records, {@link GameEvents} tells the players.
  * A round's new status and round number reach the {@code games} row through a second, aggregating
- * batcher (the latest state per game wins), so resolving a round does not wait for an UPDATE.
+ * batcher (the latest state per game wins), so resolving a round does not wait for an UPDATE; the
+ * final state of a game that ends (its row and its players' scores) goes through a third, the finals
+ * batcher, so the move that ends a game answers as fast as any other, also while the database is
+ * down: the game stays in memory, finished, until its final rows are written.
  * Each accepted move goes through the {@link ActionBatcher} (one transaction per batch) before it is
  * acknowledged; a round that times out is found by its game's timer on the scheduler (see {@link
  * #checkRound}) and resolved on a {@link TaskLimiter}.
  *
- * <p>Limits: at most {@code maxLiveGames} waiting or running games in memory (a create beyond it
- * answers 503); a move the batcher cannot take (its capacity is full) answers 503 and changes
- * nothing. A game lives on the instance that created it; another instance serves its reads from the
- * database but refuses joins and moves with 409 (two-instance play comes with the WebSocket RoomBus).
+ * <p>Limits: at most {@code maxLiveGames} waiting, running or finished-but-not-yet-written games in
+ * memory (a create beyond it answers 503); a move the batcher cannot take (its capacity is full)
+ * answers 503 and changes nothing. While the health probe says the database is down, a request that
+ * needs it (create, join, leave, a read that misses memory and the cache) answers 503 {@code
+ * database_unavailable} at once instead of waiting for a connection. A game lives on the instance that
+ * created it; another instance serves its reads from the database but refuses joins and moves with 409
+ * (two-instance play comes with the WebSocket RoomBus).
  *
  * <p>Thread safety: safe for concurrent use.
  */
@@ -53,9 +64,13 @@ final class GameService implements AutoCloseable {
      * its own lock, after which every caller holding the entry sees status FINISHED and stops.
      * Every read or write of a Game happens under Live.lock (a ReentrantLock: virtual threads hold it
      * across JDBC calls; a WebSocket event loop only tryLocks it and never does JDBC under it, see
-     * tryMoveNonBlocking). A finished game stays in live (status FINISHED, every move refused) until
-     * its final rows are written, so reads never see it missing from both memory and database. The list cache is invalidated after every change
-     * that alters a listed field other than the round (the round may be stale by cache-ttl).
+     * tryMoveNonBlocking). A finished game stays in live (status FINISHED, every move refused, reads
+     * served from memory) until the finals batcher has written its final rows (or dead-lettered
+     * them), so reads never see it missing from both memory and database; a virtual thread (gameEnds)
+     * then takes the game's lock to remove it. finishing counts the entries of live in that state
+     * (flag Live.finishing, written under the lock); liveGames() leaves them out. The list cache is
+     * invalidated after every change that alters a listed field other than the round (the round may
+     * be stale by cache-ttl), and for a game's end once its final rows are written.
      * Round timers: a running game has exactly one pending check of its round (a task on the
      * scheduler, or an expire task on the limiter); the check reschedules itself at the round's
      * current deadline, so a round resolved by moves costs the timer nothing, and the scheduler holds
@@ -71,6 +86,8 @@ final class GameService implements AutoCloseable {
         final Game game;
         /** Written under lock; volatile so that a round check may drop a released game without it. */
         volatile boolean released;
+        /** Finished, its final rows queued and not yet written. Under lock. */
+        boolean finishing;
 
         Live(Lease<Game> lease) {
             this.lease = lease;
@@ -129,12 +146,16 @@ final class GameService implements AutoCloseable {
     private final ObjectPool<Game> games;
     private final ActionBatcher<GameStore.ActionRow> actions;
     private final ActionBatcher<GameStore.GameState> states;
+    private final ActionBatcher<GameStore.FinalState> finals;
+    private final BooleanSupplier databaseUp;
     private final TaskLimiter limiter;
     private final Cache<String, byte[]> listCache;
     private final PlayerTokens tokens;
     private final GameEvents events;
     private final int maxLiveGames;
     private final Map<Long, Live> live = new ConcurrentHashMap<>();
+    private final AtomicInteger finishing = new AtomicInteger();
+    private final Executor gameEnds;
     private final LongAdder timeouts = new LongAdder();
     private final Ticker ticker;
     private final ScheduledExecutorService timers;
@@ -146,6 +167,8 @@ final class GameService implements AutoCloseable {
             ScheduledExecutorService timers,
             ActionBatcher<GameStore.ActionRow> actions,
             ActionBatcher<GameStore.GameState> states,
+            ActionBatcher<GameStore.FinalState> finals,
+            BooleanSupplier databaseUp,
             TaskLimiter limiter,
             Cache<String, byte[]> listCache,
             PlayerTokens tokens,
@@ -155,6 +178,10 @@ final class GameService implements AutoCloseable {
         this.store = Objects.requireNonNull(store, "store");
         this.actions = Objects.requireNonNull(actions, "actions");
         this.states = Objects.requireNonNull(states, "states");
+        this.finals = Objects.requireNonNull(finals, "finals");
+        this.databaseUp = Objects.requireNonNull(databaseUp, "databaseUp");
+        ThreadFactory endThreads = Thread.ofVirtual().name(name + "-game-end").factory();
+        this.gameEnds = task -> endThreads.newThread(task).start();
         this.limiter = Objects.requireNonNull(limiter, "limiter");
         this.listCache = Objects.requireNonNull(listCache, "listCache");
         this.tokens = Objects.requireNonNull(tokens, "tokens");
@@ -172,6 +199,7 @@ final class GameService implements AutoCloseable {
             throw new ApiException(
                     503, "too_many_games", "this server hosts " + maxLiveGames + " live games already; retry later");
         }
+        requireDatabase();
         Instant now = GameStore.now();
         GameStore.GameRow row = store.insertGame(
                 settings.maxPlayers(),
@@ -212,6 +240,7 @@ final class GameService implements AutoCloseable {
                 l.lock().unlock();
             }
         }
+        requireDatabase();
         GameStore.GameRow row = store.findGame(id);
         if (row == null) {
             throw ApiException.notFound("unknown_game", "no game with id " + id);
@@ -227,6 +256,7 @@ final class GameService implements AutoCloseable {
     byte[] list(@Nullable GameStatus status, int page, int size, Function<List<GameView>, byte[]> render) {
         String key = (status == null ? "all" : status.wireName()) + ":" + page + ":" + size;
         byte[] body = listCache.get(key, k -> {
+            requireDatabase(); // a miss; a cached page is served whatever the database does
             List<GameView> out = new ArrayList<>();
             for (GameStore.GameRow r : store.listGames(status, page, size)) {
                 out.add(view(r, null));
@@ -252,6 +282,7 @@ final class GameService implements AutoCloseable {
                             "game_not_waiting",
                             "game " + gameId + " is " + g.status().wireName() + "; joins are closed");
             }
+            requireDatabase();
             long playerId = store.insertPlayer(gameId, playerName);
             g.join(playerId, playerName);
             store.updateGame(gameId, g.createdAt(), g.status(), g.round(), g.playerCount());
@@ -355,6 +386,7 @@ final class GameService implements AutoCloseable {
         l.lock().lock();
         try {
             Game g = alive(l, gameId);
+            requireDatabase(); // before the game changes: a refused leave leaves the player seated
             GameStatus before = g.status();
             Game.Result r = g.leave(playerId);
             switch (r.outcome()) {
@@ -459,8 +491,8 @@ final class GameService implements AutoCloseable {
             Live l, Game g, Game.RoundResult resolved, boolean mayBlock, CompletableFuture<Void> durable) {
         // The row's status and round go through an aggregating batcher (one UPDATE per game per batch,
         // off this lock's path); if it is full, write now rather than lose the change. The final state
-        // is written before the game leaves memory: until then reads are served from memory, after
-        // it from the database. On an event loop (mayBlock false) those writes go to the limiter.
+        // goes to the finals batcher (see endGame). On an event loop (mayBlock false) any write that
+        // must happen now goes to the limiter.
         GameStore.GameState state =
                 new GameStore.GameState(g.id(), g.createdAt(), g.status(), g.round(), g.playerCount());
         boolean finished = g.status() == GameStatus.FINISHED;
@@ -477,9 +509,65 @@ final class GameService implements AutoCloseable {
             durable.whenComplete((ok, failed) -> events.roundResolved(resolved));
         }
         if (finished) {
+            endGame(l, g, mayBlock);
+        }
+    }
+
+    /**
+     * The end of a game, under its lock: its final rows are queued on the finals batcher and the game
+     * stays in memory (finished: moves refused, reads served from it) until they are written, then
+     * leaves it ({@link #written}). Nothing here waits for the database. Only when the batcher refuses
+     * (closing, or full, which takes more finished games pending than its capacity of max-live-games)
+     * are the rows written at once, as before the batcher existed.
+     */
+    private void endGame(Live l, Game g, boolean mayBlock) {
+        CompletableFuture<Void> done = finals.trySubmitTracked(finalState(g));
+        if (done.state() == Future.State.FAILED && done.exceptionNow() instanceof RejectedException) {
             if (mayBlock || !limiter.tryExecute(() -> finishLocking(l)).isAccepted()) {
                 finish(l, g); // last resort on an event loop: the limiter is full
             }
+            return;
+        }
+        l.finishing = true;
+        finishing.incrementAndGet();
+        long id = g.id();
+        // once written or dead-lettered (the dead-letter handler logs it), on a virtual thread: written()
+        // takes the game's lock and invalidates the list cache (Redis calls with a near cache), neither
+        // of which belongs on the batcher's flusher
+        done.whenCompleteAsync((ok, failure) -> written(l, id), gameEnds);
+    }
+
+    /** A finished game's final rows were written (or dead-lettered): the game leaves memory. */
+    private void written(Live l, long id) {
+        l.lock().lock();
+        try {
+            remove(id, l);
+        } finally {
+            l.lock().unlock();
+        }
+        listCache.invalidateAll(); // the list, read from the database, now shows it finished
+    }
+
+    /** Takes a game out of memory and gives its state back to the pool. Under the lock. */
+    private void remove(long id, Live l) {
+        if (live.remove(id, l) && l.finishing) {
+            finishing.decrementAndGet();
+        }
+        l.release();
+    }
+
+    private static GameStore.FinalState finalState(Game g) {
+        List<GameStore.PlayerRow> rows = new ArrayList<>();
+        for (Game.PlayerView p : g.players()) {
+            rows.add(new GameStore.PlayerRow(p.id(), p.name(), p.active() ? "active" : "left", p.score()));
+        }
+        return new GameStore.FinalState(g.id(), g.createdAt(), g.round(), g.playerCount(), rows);
+    }
+
+    /** Answers 503 {@code database_unavailable} at once while the health probe finds the database down. */
+    private void requireDatabase() {
+        if (!databaseUp.getAsBoolean()) {
+            throw ApiException.databaseUnavailable();
         }
     }
 
@@ -487,7 +575,10 @@ final class GameService implements AutoCloseable {
         store.updateGame(s.id(), s.createdAt(), s.status(), s.round(), s.playerCount());
     }
 
-    /** The end of a game, from the limiter: takes the lock the event loop released meanwhile. */
+    /**
+     * The end of a game when the finals batcher refused it, from the limiter: takes the lock the event
+     * loop released meanwhile.
+     */
     private void finishLocking(Live l) {
         l.lock().lock();
         try {
@@ -501,19 +592,17 @@ final class GameService implements AutoCloseable {
         }
     }
 
-    /** Writes a finished game's row and players, then takes it out of memory. Under the lock. */
+    /**
+     * Writes a finished game's row and players now (the finals batcher refused them), then takes it out
+     * of memory. Under the lock.
+     */
     private void finish(Live l, Game g) {
+        long id = g.id();
         try {
-            store.updateGame(g.id(), g.createdAt(), g.status(), g.round(), g.playerCount());
-            List<GameStore.PlayerRow> rows = new ArrayList<>();
-            for (Game.PlayerView p : g.players()) {
-                rows.add(new GameStore.PlayerRow(p.id(), p.name(), p.active() ? "active" : "left", p.score()));
-            }
-            store.updatePlayers(rows);
+            store.writeFinals(List.of(finalState(g)));
         } finally {
-            live.remove(g.id(), l);
+            remove(id, l);
             listCache.invalidateAll();
-            l.release();
         }
     }
 
@@ -531,6 +620,7 @@ final class GameService implements AutoCloseable {
         if (l != null) {
             return l;
         }
+        requireDatabase();
         GameStore.GameRow row = store.findGame(gameId);
         if (row == null) {
             throw ApiException.notFound("unknown_game", "no game with id " + gameId);
@@ -569,8 +659,9 @@ final class GameService implements AutoCloseable {
         return l != null && !l.released;
     }
 
+    /** Waiting and running games hosted here (finished games waiting for their final write left out). */
     int liveGames() {
-        return live.size();
+        return Math.max(0, live.size() - finishing.get());
     }
 
     long timeouts() {
@@ -588,8 +679,8 @@ final class GameService implements AutoCloseable {
             Live l = e.getValue();
             l.lock().lock();
             try {
-                if (live.remove(e.getKey(), l)) {
-                    l.release();
+                if (live.get(e.getKey()) == l) {
+                    remove(e.getKey(), l);
                 }
             } finally {
                 l.lock().unlock();

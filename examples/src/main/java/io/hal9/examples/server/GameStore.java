@@ -114,6 +114,21 @@ final class GameStore {
         ps.setInt(7, g.round());
     };
 
+    /**
+     * A finished game's last state: its {@code games} row (status {@code finished}, last round, player
+     * count) and every player's status and score. Written by {@link #writeFinals} through the finals
+     * batcher, after the move that ended the game was answered.
+     */
+    record FinalState(long id, Instant createdAt, int round, int playerCount, List<PlayerRow> players) {
+        /** Copies the players. */
+        FinalState {
+            players = List.copyOf(players);
+        }
+    }
+
+    /** Sets a player's status and score: absolute values, so writing it twice changes nothing more. */
+    static final String UPDATE_PLAYER = "UPDATE players SET status = ?, score = ? WHERE id = ?";
+
     /** A {@code games} row. */
     record GameRow(
             long id,
@@ -195,7 +210,7 @@ final class GameStore {
 
     void updatePlayers(List<PlayerRow> players) {
         router.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE players SET status = ?, score = ? WHERE id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(UPDATE_PLAYER)) {
                 for (PlayerRow p : players) {
                     ps.setString(1, p.status());
                     ps.setInt(2, p.score());
@@ -203,6 +218,38 @@ final class GameStore {
                     ps.addBatch();
                 }
                 ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Writes finished games' rows and their players in one transaction (the finals batcher's sink: all or
+     * nothing, so the batcher may retry or split the batch). Idempotent, so a batch written again after a
+     * lost commit acknowledgement changes nothing: {@link #UPDATE_GAME} skips a row that is already
+     * finished, and {@link #UPDATE_PLAYER} sets absolute scores (never adds).
+     *
+     * @throws io.hal9.pool.jdbc.DataAccessException when the primary fails; {@code isTransient()} tells an
+     *     outage from bad data
+     */
+    void writeFinals(List<FinalState> batch) {
+        router.inTransaction(c -> {
+            try (PreparedStatement games = c.prepareStatement(UPDATE_GAME);
+                    PreparedStatement players = c.prepareStatement(UPDATE_PLAYER)) {
+                for (FinalState f : batch) {
+                    STATE_BINDER.bind(
+                            games,
+                            new GameState(f.id(), f.createdAt(), GameStatus.FINISHED, f.round(), f.playerCount()));
+                    games.addBatch();
+                    for (PlayerRow p : f.players()) {
+                        players.setString(1, p.status());
+                        players.setInt(2, p.score());
+                        players.setLong(3, p.id());
+                        players.addBatch();
+                    }
+                }
+                games.executeBatch();
+                players.executeBatch();
             }
             return null;
         });
@@ -276,17 +323,6 @@ final class GameStore {
                     rs.next();
                     return rs.getLong(1);
                 }
-            }
-        });
-    }
-
-    /** Answers whether the primary answers a trivial query. */
-    void ping() {
-        router.writes(c -> {
-            try (Statement s = c.createStatement();
-                    ResultSet rs = s.executeQuery("SELECT 1")) {
-                rs.next();
-                return rs.getInt(1);
             }
         });
     }

@@ -10,6 +10,7 @@ import io.hal9.examples.game.Game;
 import io.hal9.examples.game.GameStatus;
 import io.hal9.examples.game.Move;
 import io.hal9.metrics.PrometheusScrape;
+import io.hal9.pool.jdbc.SqlFailures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +30,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 import java.util.zip.GZIPOutputStream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP API on the JDK's {@code HttpServer}: routes, request validation, JSON answers and errors
  * ({@code {"error": "...", "detail": "..."}} with the right 4xx), gzip when the client accepts it.
+ * A database failure that is transient (connection lost or refused, no connection within the pool's
+ * timeout: {@link SqlFailures#isTransient}) answers 503 {@code database_unavailable}, anything else
+ * unexpected 500 {@code internal_error}. The health routes answer from the {@link HealthProbe}'s state,
+ * never touching a dependency.
  * See examples/README.md for every route. Every answered request, errors included, is recorded in
  * {@link Metrics} under its route template ({@link #routeOf}); {@code GET /metrics} serves the scrape.
  *
@@ -63,10 +67,10 @@ final class HttpApi implements HttpHandler {
     private final GameService games;
     private final PlayerTokens tokens;
     private final Duration defaultRoundTimeout;
-    private final Supplier<Health> health;
+    private final HealthProbe health;
     private final Metrics metrics;
 
-    /** What {@code GET /health} reports. */
+    /** What {@code GET /health} reports (the format before {@code /health/ready}, kept for old clients). */
     record Health(boolean up, String db, String redis) {}
 
     HttpApi(
@@ -74,7 +78,7 @@ final class HttpApi implements HttpHandler {
             GameService games,
             PlayerTokens tokens,
             Duration defaultRoundTimeout,
-            Supplier<Health> health,
+            HealthProbe health,
             Metrics metrics) {
         this.name = name;
         this.metrics = metrics;
@@ -93,13 +97,29 @@ final class HttpApi implements HttpHandler {
             } catch (ApiException e) {
                 error(ex, e.status(), e.error(), Objects.requireNonNullElse(e.getMessage(), e.error()));
             } catch (RuntimeException e) {
-                log.warn(
-                        "{}: {} {} failed",
-                        name,
-                        ex.getRequestMethod(),
-                        ex.getRequestURI().getRawPath(),
-                        e);
-                error(ex, 500, "internal_error", "the server failed to answer; see its log");
+                ApiException unavailable = unavailable(e);
+                if (unavailable != null) {
+                    // the health probe reports the outage once; one line per refused request would flood
+                    log.debug(
+                            "{}: {} {} answered 503: {}",
+                            name,
+                            ex.getRequestMethod(),
+                            ex.getRequestURI().getRawPath(),
+                            e.toString());
+                    error(
+                            ex,
+                            unavailable.status(),
+                            unavailable.error(),
+                            Objects.requireNonNull(unavailable.getMessage()));
+                } else {
+                    log.warn(
+                            "{}: {} {} failed",
+                            name,
+                            ex.getRequestMethod(),
+                            ex.getRequestURI().getRawPath(),
+                            e);
+                    error(ex, 500, "internal_error", "the server failed to answer; see its log");
+                }
             }
         } catch (IOException | UncheckedIOException e) {
             // the client went away; nothing to answer
@@ -115,15 +135,28 @@ final class HttpApi implements HttpHandler {
     }
 
     /**
+     * The refusal a failure that is not the request's fault maps to: 503 {@code database_unavailable} for a
+     * transient database failure (the connection was lost or refused, the pool gave no connection in
+     * time: {@link SqlFailures#isTransient}, which walks the whole cause chain), else null (a 500).
+     */
+    static @Nullable ApiException unavailable(RuntimeException e) {
+        return SqlFailures.isTransient(e) ? ApiException.databaseUnavailable() : null;
+    }
+
+    /**
      * The route template a path matches, the {@code uri} tag of its HTTP metrics: {@code /health}, {@code
-     * /metrics}, {@code /api/games}, {@code /api/games/{id}}, {@code /api/games/{id}/join}, {@code
-     * .../moves}, {@code .../leave}, and {@link Metrics#UNKNOWN_ROUTE} for every other path. A malformed id
+     * /health/live}, {@code /health/ready}, {@code /metrics}, {@code /api/games}, {@code /api/games/{id}},
+     * {@code /api/games/{id}/join}, {@code .../moves}, {@code .../leave}, and {@link Metrics#UNKNOWN_ROUTE}
+     * for every other path. A malformed id
      * still matches {@code {id}} (the request was meant for that route and is answered 400 there).
      */
     static String routeOf(String path) {
         String[] seg = path.length() > 1 ? path.substring(1).split("/", -1) : new String[0];
         if (seg.length == 1 && (seg[0].equals("health") || seg[0].equals("metrics"))) {
             return "/" + seg[0];
+        }
+        if (seg.length == 2 && seg[0].equals("health") && (seg[1].equals("live") || seg[1].equals("ready"))) {
+            return "/health/" + seg[1];
         }
         if (seg.length >= 2 && seg.length <= 4 && seg[0].equals("api") && seg[1].equals("games")) {
             if (seg.length == 2) {
@@ -146,8 +179,14 @@ final class HttpApi implements HttpHandler {
         String[] seg = path.length() > 1 ? path.substring(1).split("/", -1) : new String[0];
         if (seg.length == 1 && seg[0].equals("health")) {
             allow(method, "GET");
-            Health h = health.get();
+            Health h = legacyHealth();
             send(ex, h.up() ? 200 : 503, h);
+        } else if (seg.length == 2 && seg[0].equals("health") && seg[1].equals("live")) {
+            allow(method, "GET");
+            send(ex, 200, Map.of("status", "live")); // the process serves HTTP: nothing else is asked
+        } else if (seg.length == 2 && seg[0].equals("health") && seg[1].equals("ready")) {
+            allow(method, "GET");
+            send(ex, health.ready() ? 200 : 503, health.readiness());
         } else if (seg.length == 1 && seg[0].equals("metrics")) {
             allow(method, "GET");
             PrometheusScrape.Response r = metrics.scrape(ex.getRequestHeaders().getFirst("Accept"));
@@ -175,6 +214,20 @@ final class HttpApi implements HttpHandler {
         } else {
             throw ApiException.notFound("unknown_route", "no route " + path);
         }
+    }
+
+    /** {@code GET /health}'s body, from the probe's state: {@code up} is {@link HealthProbe#ready()}. */
+    private Health legacyHealth() {
+        HealthProbe.State db = health.find("database");
+        HealthProbe.State redis = health.find("redis");
+        return new Health(health.ready(), legacy(db, "unknown"), legacy(redis, "not configured"));
+    }
+
+    private static String legacy(HealthProbe.@Nullable State s, String absent) {
+        if (s == null) {
+            return absent;
+        }
+        return s.up() ? "up" : "down: " + s.reason();
     }
 
     private void listGames(HttpExchange ex) throws IOException {

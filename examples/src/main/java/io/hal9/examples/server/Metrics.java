@@ -7,6 +7,7 @@ import io.hal9.metrics.core.ActionBatcherMetrics;
 import io.hal9.metrics.core.TaskLimiterMetrics;
 import io.hal9.ws.RedisRoomBus;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -25,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  * check metrics} accepts the scrape. The recorders are created before their components (they are the
  * components' listeners) and only record once {@link #bind} has bound the component's binder.
  *
- * <p>Limits: at most {@link HttpMetrics#DEFAULT_MAX_ROUTES} distinct routes (the API has seven plus the
+ * <p>Limits: at most {@link HttpMetrics#DEFAULT_MAX_ROUTES} distinct routes (the API has nine plus the
  * catch-all {@link #UNKNOWN_ROUTE}). A scrape reads every meter; it is meant for one scrape per interval.
  *
  * <p>Thread safety: safe for concurrent use; {@link #close()} is idempotent.
@@ -50,6 +51,9 @@ final class Metrics implements AutoCloseable {
 
     /** The listener of the {@code -game-states} batcher. */
     final ActionBatcherMetrics.Recorder states = ActionBatcherMetrics.recorder();
+
+    /** The listener of the {@code -game-finals} batcher (final states of finished games). */
+    final ActionBatcherMetrics.Recorder finals = ActionBatcherMetrics.recorder();
 
     /** The listener of the task limiter (task durations by outcome). */
     final TaskLimiterMetrics.Recorder tasks = TaskLimiterMetrics.recorder();
@@ -86,6 +90,25 @@ final class Metrics implements AutoCloseable {
         FunctionCounter.builder("hal9.move.forwarder.lost", forwarder, MoveForwarder::lost)
                 .description("Forwarded moves and replies lost because Redis did not take them")
                 .tag("name", forwarderName)
+                .register(registry);
+    }
+
+    /**
+     * Binds the health probe: {@code hal9.dependency.up}, a gauge per dependency (tag {@code dependency} =
+     * {@code database}, {@code redis}) that is 1 while its last check found it answering and 0 otherwise,
+     * and {@code hal9.ready}, 1 while the instance is ready for new games ({@code GET /health/ready} 200).
+     */
+    void bindHealth(String instance, HealthProbe probe) {
+        for (HealthProbe.State s : probe.states()) {
+            String dependency = s.name();
+            Gauge.builder("hal9.dependency.up", probe, p -> p.isUp(dependency) ? 1 : 0)
+                    .description("1 while the dependency answered its last health check, else 0")
+                    .tags("name", instance, "dependency", dependency)
+                    .register(registry);
+        }
+        Gauge.builder("hal9.ready", probe, p -> p.ready() ? 1 : 0)
+                .description("1 while the instance takes new games (GET /health/ready answers 200), else 0")
+                .tag("name", instance)
                 .register(registry);
     }
 

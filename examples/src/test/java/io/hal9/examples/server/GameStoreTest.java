@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hal9.examples.game.GameStatus;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,34 @@ class GameStoreTest {
         assertThat(after.status()).isEqualTo(GameStatus.FINISHED);
         assertThat(after.round()).isEqualTo(5);
         assertThat(after.createdAt()).isEqualTo(now);
+    }
+
+    @Test
+    void writingAFinalStateTwiceChangesNothingMoreAndALateStateCannotUndoIt() {
+        Instant now = GameStore.now();
+        GameStore.GameRow row = store.insertGame(2, 3, 1000, now);
+        long ann = store.insertPlayer(row.id(), "ann");
+        long bob = store.insertPlayer(row.id(), "bob");
+        store.updateGame(row.id(), now, GameStatus.RUNNING, 3, 2);
+        GameStore.FinalState fin = new GameStore.FinalState(
+                row.id(),
+                now,
+                3,
+                2,
+                List.of(
+                        new GameStore.PlayerRow(ann, "ann", "active", 4),
+                        new GameStore.PlayerRow(bob, "bob", "left", 1)));
+        store.writeFinals(List.of(fin));
+        store.writeFinals(List.of(fin)); // a replay: the batch retried after a lost commit acknowledgement
+        store.updateGame(row.id(), now, GameStatus.RUNNING, 3, 2); // a late batched state
+        GameStore.GameRow after = store.findGame(row.id());
+        assertThat(after.status()).isEqualTo(GameStatus.FINISHED);
+        assertThat(after.round()).isEqualTo(3);
+        assertThat(store.players(row.id()))
+                .extracting(GameStore.PlayerRow::name, GameStore.PlayerRow::score, GameStore.PlayerRow::status)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("ann", 4, "active"),
+                        org.assertj.core.groups.Tuple.tuple("bob", 1, "left"));
     }
 
     @Test

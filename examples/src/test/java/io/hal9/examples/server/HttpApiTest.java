@@ -43,6 +43,24 @@ class HttpApiTest {
     }
 
     @Test
+    void livenessAndReadinessAnswerFromTheProbe() {
+        ApiClient.Reply live = api.get("/health/live");
+        assertThat(live.status()).isEqualTo(200);
+        assertThat(live.body().get("status").asText()).isEqualTo("live");
+        ApiClient.Reply ready = api.get("/health/ready");
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.body().get("status").asText()).isEqualTo("ready");
+        assertThat(ready.body().at("/dependencies/database/status").asText()).isEqualTo("up");
+        assertThat(java.time.Instant.parse(
+                        ready.body().at("/dependencies/database/checkedAt").asText()))
+                .isBeforeOrEqualTo(java.time.Instant.now());
+        assertThat(ready.body().at("/dependencies/redis").isMissingNode()).isTrue();
+        ApiClient.Reply post = api.post("/health/ready", "{}");
+        assertThat(post.status()).isEqualTo(405);
+        assertThat(api.get("/health/other").status()).isEqualTo(404);
+    }
+
+    @Test
     void twoPlayersPlayAGameToTheEnd() {
         long id = api.createGame(2, 2);
         String a = api.join(id, "ann");

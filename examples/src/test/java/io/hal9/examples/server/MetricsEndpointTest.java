@@ -1,6 +1,7 @@
 package io.hal9.examples.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.URI;
@@ -75,6 +76,7 @@ class MetricsEndpointTest {
         assertThat(api.get("/api/games/987654321").status()).isEqualTo(404);
         assertThat(api.get("/nowhere/42").status()).isEqualTo(404);
         assertThat(api.get("/api/games?size=100").status()).isEqualTo(200);
+        assertThat(api.get("/health/ready").status()).isEqualTo(200);
 
         HttpResponse<String> r = scrape(null);
         assertThat(r.statusCode()).isEqualTo(200);
@@ -96,6 +98,8 @@ class MetricsEndpointTest {
                 .isEqualTo(3.0);
         assertThat(Scrapes.sample(body, "http_requests_total{method=\"GET\",status=\"404\",uri=\"/**\"}"))
                 .isEqualTo(1.0);
+        assertThat(Scrapes.sample(body, "http_requests_total{method=\"GET\",status=\"200\",uri=\"/health/ready\"}"))
+                .isEqualTo(1.0);
         assertThat(body)
                 .as("raw ids never become a uri tag")
                 .doesNotContain("uri=\"/api/games/" + done)
@@ -107,6 +111,9 @@ class MetricsEndpointTest {
                 .isEqualTo(2.0)
                 .isEqualTo(server.stats().liveGames());
         assertThat(Scrapes.sample(body, "process_resident_memory_bytes")).isPositive();
+        assertThat(Scrapes.sample(body, "hal9_dependency_up{dependency=\"database\",name=\"metrics-test\"}"))
+                .isEqualTo(1.0);
+        assertThat(Scrapes.sample(body, "hal9_ready{name=\"metrics-test\"}")).isEqualTo(1.0);
         assertThat(Scrapes.sample(
                         body, "hal9_batcher_submissions_total{name=\"metrics-test-actions\",result=\"accepted\"}"))
                 .as("actions/s on the dashboard is the rate of this series")
@@ -114,6 +121,7 @@ class MetricsEndpointTest {
         assertThat(body)
                 .contains("hal9_batcher_actions_written_total{name=\"metrics-test-actions\"}")
                 .contains("hal9_batcher_submissions_total{name=\"metrics-test-game-states\",result=\"accepted\"}")
+                .contains("hal9_batcher_submissions_total{name=\"metrics-test-game-finals\",result=\"accepted\"}")
                 .contains("hal9_limiter_tasks_total{name=\"metrics-test-tasks\",result=\"completed\"}")
                 .contains("hal9_ws_connections{name=\"metrics-test-ws\"}")
                 .contains("hal9_ws_messages_total{direction=\"in\",name=\"metrics-test-ws\"}")
@@ -143,9 +151,12 @@ class MetricsEndpointTest {
                         .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.headers().firstValue("Content-Encoding")).hasValue("gzip");
-        String body = scrape(null).body();
-        assertThat(Scrapes.sample(body, "http_requests_total{method=\"GET\",status=\"200\",uri=\"/api/games\"}"))
-                .isGreaterThanOrEqualTo(1.0);
+        // the server records a request after its answer is sent, so the client may scrape first
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(Scrapes.sample(
+                                scrape(null).body(),
+                                "http_requests_total{method=\"GET\",status=\"200\",uri=\"/api/games\"}"))
+                        .isGreaterThanOrEqualTo(1.0));
     }
 
     @Test

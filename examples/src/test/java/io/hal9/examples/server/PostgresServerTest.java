@@ -1,6 +1,7 @@
 package io.hal9.examples.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.hal9.testkit.PostgresService;
 import io.hal9.testkit.RequiresPostgres;
@@ -10,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -153,9 +155,14 @@ class PostgresServerTest {
             }
             ApiClient.Reply game = api.get("/api/games/" + id);
             assertThat(game.body().get("status").asText()).isEqualTo("finished");
-            ApiClient.Reply list = api.get("/api/games?status=finished");
-            assertThat(list.body().get("games").findValues("id").stream().map(n -> n.asLong()))
-                    .contains(id);
+            // the list is read from the database: it shows the end once the final rows are written (queued by
+            // the last move, a few milliseconds later)
+            long finished = id;
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(
+                                    api.get("/api/games?status=finished").body().get("games").findValues("id").stream()
+                                            .map(n -> n.asLong()))
+                            .contains(finished));
 
             // with a replica configured, /metrics has the router and both pools (HikariCP's meters included)
             String metrics = api.text("/metrics");
