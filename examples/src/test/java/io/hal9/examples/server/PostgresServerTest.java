@@ -86,7 +86,7 @@ class PostgresServerTest {
                     .anySatisfy(d ->
                             assertThat(d).contains("idx_actions_game_round").contains("(game_id, round)"));
             assertThat(strings(c, "SELECT version FROM flyway_schema_history WHERE success"))
-                    .containsExactly("1");
+                    .containsExactly("1", "2");
         }
     }
 
