@@ -485,6 +485,15 @@ public final class GameServer implements AutoCloseable {
         return new Stats(g.liveGames(), g.timeouts(), a.stats(), l.stats(), w.stats(), lost);
     }
 
+    /** The game service, for tests in this package that drive it without HTTP. */
+    GameService gameService() {
+        GameService g = games;
+        if (g == null) {
+            throw new IllegalStateException(name + ": not started");
+        }
+        return g;
+    }
+
     /**
      * Actions accepted but not yet written.
      *

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hal9.examples.game.Game;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,39 +28,42 @@ class GameLifecycleTest {
     @Test
     void concurrentCreatesNeverExceedMaxLiveGamesAndAnEndedGameFreesItsSlot() throws Exception {
         int max = 5;
-        int threads = 16;
+        int threads = 32;
         try (GameServer server = start("limit-test", "--max-live-games", String.valueOf(max));
                 ExecutorService pool = Executors.newFixedThreadPool(threads)) {
-            ApiClient api = new ApiClient(server.baseUrl());
+            GameService service = server.gameService();
+            Game.Settings settings = new Game.Settings(2, 1, Duration.ofSeconds(30));
             CyclicBarrier go = new CyclicBarrier(threads);
-            ConcurrentLinkedQueue<ApiClient.Reply> replies = new ConcurrentLinkedQueue<>();
-            List<Future<?>> done = new ArrayList<>();
+            List<Future<Boolean>> created = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
-                done.add(pool.submit(() -> {
-                    go.await();
-                    for (int i = 0; i < 3; i++) {
-                        replies.add(api.post("/api/games", "{\"maxPlayers\":2,\"rounds\":1}"));
+                created.add(pool.submit(() -> {
+                    go.await(); // every thread asks at once: a check-then-insert would let them all in
+                    try {
+                        service.create(settings);
+                        return true;
+                    } catch (ApiException e) {
+                        assertThat(e.status()).isEqualTo(503);
+                        assertThat(e.error()).isEqualTo("too_many_games");
+                        return false;
                     }
-                    return null;
                 }));
             }
-            for (Future<?> f : done) {
-                f.get();
+            int ok = 0;
+            for (Future<Boolean> f : created) {
+                ok += f.get() ? 1 : 0;
             }
-            assertThat(replies).hasSize(threads * 3);
-            assertThat(replies.stream().filter(r -> r.status() == 201)).hasSize(max);
-            assertThat(replies.stream().filter(r -> r.status() != 201)).allSatisfy(r -> {
-                assertThat(r.status()).isEqualTo(503);
-                assertThat(r.error()).isEqualTo("too_many_games");
-            });
+            assertThat(ok).isEqualTo(max);
             assertThat(server.stats().liveGames()).isEqualTo(max);
 
-            // a game that finishes gives its slot back
-            long id = replies.stream()
-                    .filter(r -> r.status() == 201)
-                    .findFirst()
-                    .orElseThrow()
+            // over HTTP: 503, until a game that finishes gives its slot back
+            ApiClient api = new ApiClient(server.baseUrl());
+            ApiClient.Reply full = api.post("/api/games", "{}");
+            assertThat(full.status()).isEqualTo(503);
+            assertThat(full.error()).isEqualTo("too_many_games");
+            long id = api.get("/api/games?status=waiting")
                     .body()
+                    .get("games")
+                    .get(0)
                     .get("id")
                     .asLong();
             String a = api.join(id, "ann");
