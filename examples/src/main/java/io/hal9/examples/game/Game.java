@@ -25,6 +25,11 @@ import org.jspecify.annotations.Nullable;
  * broadcasts what it returns. Time comes from the injected {@link Ticker}, so tests drive timeouts
  * without sleeping. Instances are reusable ({@link #reset()}) so that a server can pool them.
  *
+ * <p>Restoring. {@link #restore} rebuilds a game from what a server persists of it (its seats, the
+ * round each player left in, every accepted move, and the last status and round it recorded) by
+ * replaying those events through the same rules, so that a restarted server carries on with the
+ * same scores and round; see that method for what it can and cannot tell from the record.
+ *
  * <p>Limits: at most {@value #MAX_PLAYERS} players and {@value #MAX_ROUNDS} rounds; a join beyond
  * the seats answers {@link Outcome#FULL}, nothing throws for a refused action.
  *
@@ -139,6 +144,55 @@ public final class Game {
     }
 
     /**
+     * One seat as a server persists it, for {@link #restore}.
+     *
+     * @param playerId the player's id
+     * @param name the display name
+     * @param leftRound the round that was open when the player left the running game, or 0 while the
+     *     player plays
+     */
+    public record Seat(long playerId, String name, int leftRound) {
+        /** Checks the name and the round. */
+        public Seat {
+            Objects.requireNonNull(name, "name");
+            if (leftRound < 0) {
+                throw new IllegalArgumentException("seat: leftRound must be >= 0, was " + leftRound);
+            }
+        }
+    }
+
+    /**
+     * One accepted move as a server persists it, for {@link #restore}.
+     *
+     * @param playerId the player
+     * @param round the round the move counted for
+     * @param move the move
+     */
+    public record PastMove(long playerId, int round, Move move) {
+        /** Checks the move. */
+        public PastMove {
+            Objects.requireNonNull(move, "move");
+        }
+    }
+
+    /**
+     * What a server persisted of a waiting or running game, for {@link #restore}.
+     *
+     * @param status the status last recorded (waiting or running; it may lag behind the moves)
+     * @param round the round last recorded (0 while waiting; it may lag behind the moves)
+     * @param seats the seats in the order the players joined
+     * @param moves every accepted move, in any order
+     */
+    public record Persisted(GameStatus status, int round, List<Seat> seats, List<PastMove> moves) {
+        /** Copies the lists. */
+        public Persisted {
+            Objects.requireNonNull(status, "status");
+            seats = List.copyOf(seats);
+            moves = List.copyOf(moves);
+        }
+    }
+
+    /**
      * A snapshot of one seat.
      *
      * @param id the player id
@@ -187,6 +241,146 @@ public final class Game {
         this.createdAt = Objects.requireNonNull(createdAt, "createdAt");
         this.settings = Objects.requireNonNull(settings, "settings");
         return this;
+    }
+
+    /**
+     * Makes this (blank or {@link #reset()}) object the game that {@code persisted} describes, by
+     * replaying it through the rules: the seats join in order; then round by round, the round's moves
+     * are played (a move by a player who left in that round is skipped: leaving took it back), the
+     * players who left in that round leave, and a round still open although a later round is known
+     * (a later move, a later leave, or a later recorded round) is resolved as timed out, since only a
+     * timeout ends a round without every active player's move. The first round that is neither
+     * resolved nor followed by a known round is the open one; its moves stand and it gets a fresh
+     * full round timeout from the ticker's now. Replay publishes nothing: the round results are
+     * dropped.
+     *
+     * <p>Deterministic: the same record always gives the same game, and the record of a live game
+     * (every accepted move, the rounds players left in, its current round) gives that game's seats,
+     * scores, status and round. What a record cannot tell: rounds that timed out with no move after
+     * the last recorded round (the game resumes at the recorded round), and whether a last round
+     * that had timed out was over (it is reopened). A game whose last round was resolved by moves,
+     * or whose players fell below two, comes back {@link GameStatus#FINISHED}. An identical move
+     * recorded twice counts once.
+     *
+     * @param id the game id
+     * @param createdAt when the game was created
+     * @param settings the game's settings
+     * @param persisted the record
+     * @return this
+     * @throws IllegalArgumentException naming the first inconsistency: more seats than {@code
+     *     maxPlayers}, a player seated twice, a move by a player not seated or in a round after they
+     *     left or after the game ended, two different moves by one player in one round, a round out of
+     *     range, a running record with free seats, or a waiting record with moves or leaves; the
+     *     object is then left in an unspecified state (reset it)
+     */
+    public Game restore(long id, Instant createdAt, Settings settings, Persisted persisted) {
+        Objects.requireNonNull(persisted, "persisted");
+        init(id, createdAt, settings);
+        List<Seat> seatList = persisted.seats();
+        int rounds = settings.rounds();
+        if (seatList.size() > settings.maxPlayers()) {
+            throw inconsistent(seatList.size() + " seats for " + settings.maxPlayers() + " players");
+        }
+        if (persisted.round() < 0 || persisted.round() > rounds) {
+            throw inconsistent("recorded round " + persisted.round() + " is outside [0, " + rounds + "]");
+        }
+        int lastKnown = persisted.round();
+        for (Seat seat : seatList) {
+            if (seat.leftRound() > rounds) {
+                throw inconsistent(
+                        "player " + seat.playerId() + " left in round " + seat.leftRound() + " of " + rounds);
+            }
+            if (join(seat.playerId(), seat.name()).outcome() != Outcome.ACCEPTED) {
+                throw inconsistent("player " + seat.playerId() + " is seated twice");
+            }
+            lastKnown = Math.max(lastKnown, seat.leftRound());
+        }
+        // moves by round, one per player and round (an identical duplicate counts once)
+        List<List<PastMove>> byRound = new ArrayList<>(rounds + 1);
+        for (int r = 0; r <= rounds; r++) {
+            byRound.add(new ArrayList<>(2));
+        }
+        for (PastMove m : persisted.moves()) {
+            if (m.round() < 1 || m.round() > rounds) {
+                throw inconsistent("a move by player " + m.playerId() + " in round " + m.round() + " of " + rounds);
+            }
+            int seat = seatOf(m.playerId());
+            if (seat < 0) {
+                throw inconsistent(
+                        "a move in round " + m.round() + " by player " + m.playerId() + ", who is not seated");
+            }
+            int left = seatList.get(seat).leftRound();
+            if (left != 0 && m.round() > left) {
+                throw inconsistent(
+                        "player " + m.playerId() + " moved in round " + m.round() + " after leaving in round " + left);
+            }
+            List<PastMove> same = byRound.get(m.round());
+            PastMove earlier = null;
+            for (PastMove o : same) {
+                if (o.playerId() == m.playerId()) {
+                    earlier = o;
+                }
+            }
+            if (earlier == null) {
+                same.add(m);
+            } else if (earlier.move() != m.move()) {
+                throw inconsistent("player " + m.playerId() + " played both "
+                        + earlier.move().wireName() + " and " + m.move().wireName() + " in round " + m.round());
+            }
+            lastKnown = Math.max(lastKnown, m.round());
+        }
+        if (status == GameStatus.WAITING) {
+            if (persisted.status() != GameStatus.WAITING) {
+                throw inconsistent("recorded " + persisted.status().wireName() + " with " + seats + " of "
+                        + settings.maxPlayers() + " seats taken");
+            }
+            if (lastKnown > 0) {
+                throw inconsistent("a waiting game with moves, leaves or a round (" + lastKnown + ")");
+            }
+            return this;
+        }
+        for (int r = 1; status == GameStatus.RUNNING && r <= rounds; r++) {
+            for (PastMove m : byRound.get(r)) {
+                if (seatList.get(seatOf(m.playerId())).leftRound() == r) {
+                    continue; // the player left in this round, which took the move back
+                }
+                if (status != GameStatus.RUNNING || round != r) {
+                    throw inconsistent(
+                            "the move of player " + m.playerId() + " in round " + r + " came after the round was over");
+                }
+                Outcome o = move(m.playerId(), m.move()).outcome();
+                if (o != Outcome.ACCEPTED && o != Outcome.RESOLVED) {
+                    throw inconsistent("the move of player " + m.playerId() + " in round " + r + " was refused: " + o);
+                }
+            }
+            for (Seat seat : seatList) {
+                if (seat.leftRound() == r) {
+                    if (status != GameStatus.RUNNING || round != r) {
+                        throw inconsistent(
+                                "player " + seat.playerId() + " left in round " + r + ", which was already over");
+                    }
+                    Outcome o = leave(seat.playerId()).outcome();
+                    if (o != Outcome.ACCEPTED && o != Outcome.RESOLVED) {
+                        throw inconsistent(
+                                "the leave of player " + seat.playerId() + " in round " + r + " was refused: " + o);
+                    }
+                }
+            }
+            if (status == GameStatus.RUNNING && round == r) {
+                if (r >= lastKnown) {
+                    break; // the open round: its moves stand, its timeout starts now
+                }
+                resolve(true); // a later round is known: this one timed out
+            }
+        }
+        if (lastKnown > round) {
+            throw inconsistent("round " + lastKnown + " is recorded, but the game ended in round " + round);
+        }
+        return this;
+    }
+
+    private IllegalArgumentException inconsistent(String what) {
+        return new IllegalArgumentException("game " + id + " cannot be restored: " + what);
     }
 
     /** Forgets everything, ready for {@link #init} (what a pool calls on release). */

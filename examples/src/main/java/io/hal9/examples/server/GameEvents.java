@@ -1,6 +1,7 @@
 package io.hal9.examples.server;
 
 import io.hal9.examples.game.Game;
+import io.hal9.examples.game.GameStatus;
 import java.util.List;
 
 /**
@@ -31,6 +32,18 @@ public interface GameEvents {
     void roundResolved(Game.RoundResult result);
 
     /**
+     * The game ended other than by its rules, and left the server's memory: it expired while still
+     * waiting for players, or was aborted. (A game that finishes by its rules ends with the {@link
+     * #roundResolved} of its last round.) Not called for games aborted while the server recovers its
+     * games at start: no player is connected then.
+     *
+     * @param gameId the game
+     * @param status {@link GameStatus#EXPIRED} or {@link GameStatus#ABORTED}
+     * @param detail a sentence for players saying why
+     */
+    void gameEnded(long gameId, GameStatus status, String detail);
+
+    /**
      * The transport that tells no one.
      *
      * @return a no-op implementation
@@ -42,6 +55,9 @@ public interface GameEvents {
 
             @Override
             public void roundResolved(Game.RoundResult result) {}
+
+            @Override
+            public void gameEnded(long gameId, GameStatus status, String detail) {}
         };
     }
 }

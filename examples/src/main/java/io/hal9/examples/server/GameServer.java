@@ -11,6 +11,7 @@ import io.hal9.core.BatchSink;
 import io.hal9.core.TaskLimiter;
 import io.hal9.core.Ticker;
 import io.hal9.examples.game.Game;
+import io.hal9.examples.game.GameStatus;
 import io.hal9.metrics.ActiveGames;
 import io.hal9.metrics.cache.LocalCacheMetrics;
 import io.hal9.metrics.cache.NearCacheMetrics;
@@ -43,6 +44,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
@@ -56,6 +58,12 @@ import org.slf4j.LoggerFactory;
  * games-list cache (local, or a near cache over Redis), the {@link HealthProbe} that checks the database
  * and Redis every second for {@code /health/ready}, and the HTTP server on virtual threads. Every
  * part is bound to the server's {@link Metrics} registry, served at {@code GET /metrics}.
+ *
+ * <p>Restart. The instance name given to {@link #start} is the {@code host} of every game this server
+ * creates; a server started again with the same name on the same database recovers those games
+ * before it takes any traffic (see {@code GameService.recover}), and players go on with the tokens
+ * they hold as long as the token secret is the same: a configured {@code token-secret}, or else the
+ * one generated once and stored in the database ({@code server_settings}).
  *
  * <p>{@link #close()} is the graceful shutdown (what the SIGTERM hook of {@link Main} runs): turn
  * {@code /health/ready} to 503, stop accepting connections and let in-flight requests finish (up to
@@ -109,7 +117,9 @@ public final class GameServer implements AutoCloseable {
     /**
      * Starts a server.
      *
-     * @param name the instance name (logs, pool and thread names)
+     * @param name the instance name: logs, pool and thread names, and the {@code host} of the games it
+     *     creates and recovers; give an instance the same name at every start ({@link Main} passes {@code
+     *     --instance-name}), and every instance sharing a database its own
      * @param config the configuration
      * @return the running server
      * @throws RuntimeException when a part cannot start; what had started is closed again
@@ -148,8 +158,10 @@ public final class GameServer implements AutoCloseable {
             // the router's reads/fallbacks/replica health, and every pool (HikariCP's meters included)
             m.bind(ReadWriteRouterMetrics.builder(d.router()).bindPools(true).build());
         }
-        ScheduledExecutorService sched = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name(name + "-scheduler").daemon().factory());
+        ScheduledThreadPoolExecutor sched = new ScheduledThreadPoolExecutor(
+                1, Thread.ofPlatform().name(name + "-scheduler").daemon().factory());
+        // a waiting game that starts cancels its expiry timer: drop the task now, not when it was due
+        sched.setRemoveOnCancelPolicy(true);
         scheduler = sched;
         if (!d.embedded()) {
             PartitionMaintainer pm =
@@ -275,11 +287,8 @@ public final class GameServer implements AutoCloseable {
         closeables.add(listCache);
         HealthProbe hp = healthProbe(d, m);
         ActionBatcher<GameStore.FinalState> fin = finalsBatcher(d, m);
-        String secret = config.tokenSecret();
-        if (secret == null) {
-            secret = PlayerTokens.randomSecret();
-            log.info("{}: no token-secret configured; generated one (tokens are valid on this instance only)", name);
-        }
+        GameStore store = new GameStore(d.router());
+        String secret = tokenSecret(store, d.embedded());
         PlayerTokens tokens = new PlayerTokens(secret, config.tokenTtl(), Clock.systemUTC());
         RedisRoomBus rb = roomBus;
         WsGateway gateway = new WsGateway(
@@ -304,10 +313,16 @@ public final class GameServer implements AutoCloseable {
                 gateway.roundResolved(result);
                 events.roundResolved(result);
             }
+
+            @Override
+            public void gameEnded(long gameId, GameStatus status, String detail) {
+                gateway.gameEnded(gameId, status, detail);
+                events.gameEnded(gameId, status, detail);
+            }
         };
         GameService g = new GameService(
                 name,
-                new GameStore(d.router()),
+                store,
                 Ticker.system(),
                 sched,
                 actions,
@@ -318,8 +333,13 @@ public final class GameServer implements AutoCloseable {
                 listCache,
                 tokens,
                 both,
-                config.maxLiveGames());
+                config.maxLiveGames(),
+                config.waitingGameTtl());
         games = g;
+        // The games this instance hosted before it stopped, rebuilt before the WebSocket and HTTP servers
+        // take traffic, from the database, which holds every acknowledged move: awaitReplay (above) wrote
+        // what the journal held before anything here could read it.
+        g.recover();
         m.bind(ActiveGames.of(g, GameService::liveGames));
         m.bind(ObjectPoolMetrics.builder(g.gamePool()).build());
         gateway.bind(g);
@@ -367,6 +387,39 @@ public final class GameServer implements AutoCloseable {
                     name + ": the action journal's replay failed: " + e.getCause(), e.getCause());
         }
         log.info("{}: action journal at {}: a move is acknowledged once synced there", name, j.directory());
+    }
+
+    /**
+     * The player-token secret: the configured one, else the one stored in the database, generating and
+     * storing it first if there is none (of several instances starting at once, one insert wins and
+     * all read the same secret back).
+     */
+    private String tokenSecret(GameStore store, boolean embedded) {
+        String configured = config.tokenSecret();
+        if (configured != null) {
+            return configured;
+        }
+        String candidate = PlayerTokens.randomSecret();
+        String stored = store.settingIfAbsent(GameStore.TOKEN_SECRET, candidate);
+        if (stored.length() < 16) {
+            throw new IllegalStateException(name + ": the token secret stored in server_settings ('"
+                    + GameStore.TOKEN_SECRET + "') has " + stored.length()
+                    + " characters, fewer than 16; delete that row or configure --token-secret");
+        }
+        if (embedded) {
+            log.info(
+                    "{}: no token-secret configured; generated one, stored in the embedded database (tokens are"
+                            + " valid until this process ends)",
+                    name);
+        } else if (stored.equals(candidate)) {
+            log.info(
+                    "{}: no token-secret configured; generated one and stored it in the database (server_settings),"
+                            + " where every later start and every instance on this database finds it",
+                    name);
+        } else {
+            log.info("{}: no token-secret configured; using the one stored in the database (server_settings)", name);
+        }
+        return stored;
     }
 
     /**
@@ -532,6 +585,15 @@ public final class GameServer implements AutoCloseable {
         RedisRoomBus rb = roomBus;
         long lost = (f == null ? 0 : f.lost()) + (rb == null ? 0 : rb.dropped() + rb.failed());
         return new Stats(g.liveGames(), g.timeouts(), a.stats(), l.stats(), w.stats(), lost);
+    }
+
+    /** The game service, for tests in this package that drive it without HTTP. */
+    GameService gameService() {
+        GameService g = games;
+        if (g == null) {
+            throw new IllegalStateException(name + ": not started");
+        }
+        return g;
     }
 
     /**

@@ -15,6 +15,7 @@ import io.hal9.pool.ObjectPool;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -24,8 +25,11 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -47,10 +51,17 @@ import org.slf4j.LoggerFactory;
  * acknowledged; a round that times out is found by its game's timer on the scheduler (see {@link
  * #checkRound}) and resolved on a {@link TaskLimiter}.
  *
+ * <p>Lifecycle. A game is created here with this instance's name as its {@code host}; a game still
+ * waiting for players after {@code waitingGameTtl} expires (one timer per waiting game, cancelled
+ * when it starts). At start, {@link #recover()} rebuilds the waiting and running games the database
+ * says this instance hosts, from their rows and persisted moves ({@link Game#restore}), and ends as
+ * aborted those it cannot rebuild; players go on with the tokens they hold.
+ *
  * <p>Limits: at most {@code maxLiveGames} waiting, running or finished-but-not-yet-written games in
- * memory (a create beyond it answers 503); a move the batcher cannot take (its capacity is full)
- * answers 503 and changes nothing. While the health probe says the database is down, a request that
- * needs it (create, join, leave, a read that misses memory and the cache) answers 503 {@code
+ * memory, exactly (a slot is reserved before the row is inserted; a create beyond it answers 503, a
+ * recovered game beyond it is aborted); a move the batcher cannot take (its capacity is full) answers
+ * 503 and changes nothing. While the health probe says the database is down, a request that needs it
+ * (create, join, leave, a read that misses memory and the cache) answers 503 {@code
  * database_unavailable} at once instead of waiting for a connection. A game lives on the instance that
  * created it; another instance serves its reads from the database but refuses joins and moves with 409
  * (two-instance play comes with the WebSocket RoomBus).
@@ -76,6 +87,12 @@ final class GameService implements AutoCloseable {
      * current deadline, so a round resolved by moves costs the timer nothing, and the scheduler holds
      * one task per running game whatever the round rate. The token is created when the game starts
      * (join), handed from check to expire and back, and dropped when the game finishes.
+     * Waiting timers: a waiting game has one pending expiry task (Live.expiry), cancelled by the join
+     * that starts the game (the scheduler removes cancelled tasks); a task that fires anyway finds the
+     * game running under the lock and does nothing.
+     * Slots: slots holds one permit per game that may still enter memory; a create or a recovery takes
+     * one before the game exists and Live.release() gives it back exactly once, so the number of
+     * games in memory never exceeds maxLiveGames, whatever the concurrency.
      */
     private static final Logger log = LoggerFactory.getLogger(GameService.class);
 
@@ -84,14 +101,24 @@ final class GameService implements AutoCloseable {
         final ReentrantLock lock = new ReentrantLock();
         final Lease<Game> lease;
         final Game game;
+        private final Semaphore slots;
         /** Written under lock; volatile so that a round check may drop a released game without it. */
         volatile boolean released;
         /** Finished, its final rows queued and not yet written. Under lock. */
         boolean finishing;
+        /** How the game ended when not by its rules (expired, aborted); written under lock before release. */
+        volatile @Nullable GameStatus endedAs;
+        /**
+         * The pending expiry of a waiting game. Volatile: the scheduler re-arms it without the lock (benign
+         * race: a task armed after the join's cancel fires later and finds the game running).
+         */
+        volatile @Nullable ScheduledFuture<?> expiry;
 
-        Live(Lease<Game> lease) {
+        /** A game that holds one permit of {@code slots}, given back by {@link #release()}. */
+        Live(Lease<Game> lease, Semaphore slots) {
             this.lease = lease;
             this.game = lease.get();
+            this.slots = slots;
         }
 
         ReentrantLock lock() {
@@ -105,8 +132,29 @@ final class GameService implements AutoCloseable {
         void release() {
             if (!released) {
                 released = true;
+                ScheduledFuture<?> f = expiry;
+                if (f != null) {
+                    f.cancel(false);
+                }
                 lease.close();
+                slots.release();
             }
+        }
+    }
+
+    /**
+     * What one recovery at start came to.
+     *
+     * @param running games recovered running (their round re-armed with a full timeout)
+     * @param waiting games recovered waiting for players
+     * @param finished games whose replay ended them (their final state was written now)
+     * @param expired waiting games older than the waiting-game ttl, ended as expired
+     * @param aborted games that could not be recovered, ended as aborted
+     * @param reasons per reason of an abort, how many and the first game's detail
+     */
+    record Recovery(int running, int waiting, int finished, int expired, int aborted, Map<String, String> reasons) {
+        Recovery {
+            reasons = Map.copyOf(reasons);
         }
     }
 
@@ -153,6 +201,9 @@ final class GameService implements AutoCloseable {
     private final PlayerTokens tokens;
     private final GameEvents events;
     private final int maxLiveGames;
+    private final Semaphore slots;
+    private final Duration waitingGameTtl;
+    private final AtomicBoolean endWritesFailing = new AtomicBoolean();
     private final Map<Long, Live> live = new ConcurrentHashMap<>();
     private final AtomicInteger finishing = new AtomicInteger();
     private final Executor gameEnds;
@@ -173,7 +224,8 @@ final class GameService implements AutoCloseable {
             Cache<String, byte[]> listCache,
             PlayerTokens tokens,
             GameEvents events,
-            int maxLiveGames) {
+            int maxLiveGames,
+            Duration waitingGameTtl) {
         this.name = Objects.requireNonNull(name, "name");
         this.store = Objects.requireNonNull(store, "store");
         this.actions = Objects.requireNonNull(actions, "actions");
@@ -187,6 +239,8 @@ final class GameService implements AutoCloseable {
         this.tokens = Objects.requireNonNull(tokens, "tokens");
         this.events = Objects.requireNonNull(events, "events");
         this.maxLiveGames = maxLiveGames;
+        this.slots = new Semaphore(maxLiveGames);
+        this.waitingGameTtl = Objects.requireNonNull(waitingGameTtl, "waitingGameTtl");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.timers = Objects.requireNonNull(timers, "timers");
         this.games = ObjectPool.<Game>builder(name + "-games", () -> new Game(ticker))
@@ -195,20 +249,35 @@ final class GameService implements AutoCloseable {
     }
 
     GameView create(Game.Settings settings) {
-        if (live.size() >= maxLiveGames) {
+        // the slot first: concurrent creates cannot overshoot the limit between a check and a put
+        if (!slots.tryAcquire()) {
             throw new ApiException(
                     503, "too_many_games", "this server hosts " + maxLiveGames + " live games already; retry later");
         }
         requireDatabase();
         Instant now = GameStore.now();
-        GameStore.GameRow row = store.insertGame(
-                settings.maxPlayers(),
-                settings.rounds(),
-                settings.roundTimeout().toMillis(),
-                now);
-        Live l = new Live(games.claim());
-        l.game().init(row.id(), now, settings);
-        live.put(row.id(), l);
+        GameStore.GameRow row;
+        Live l;
+        try {
+            row = store.insertGame(
+                    settings.maxPlayers(),
+                    settings.rounds(),
+                    settings.roundTimeout().toMillis(),
+                    now,
+                    name);
+            l = new Live(games.claim(), slots); // owns the slot from here: release() gives it back
+        } catch (RuntimeException e) {
+            slots.release();
+            throw e;
+        }
+        l.lock().lock();
+        try {
+            l.game().init(row.id(), now, settings);
+            live.put(row.id(), l);
+            scheduleExpiry(l, waitingGameTtl.toNanos());
+        } finally {
+            l.lock().unlock();
+        }
         listCache.invalidateAll();
         return view(row, List.of());
     }
@@ -288,6 +357,11 @@ final class GameService implements AutoCloseable {
             store.updateGame(gameId, g.createdAt(), g.status(), g.round(), g.playerCount());
             listCache.invalidateAll();
             if (g.status() == GameStatus.RUNNING) {
+                ScheduledFuture<?> expiry = l.expiry;
+                if (expiry != null) {
+                    l.expiry = null;
+                    expiry.cancel(false); // started: it no longer expires
+                }
                 scheduleCheck(l, g.roundDeadlineNanos() - ticker.read());
                 events.gameStarted(gameId, g.players());
             }
@@ -404,11 +478,12 @@ final class GameService implements AutoCloseable {
                 store.updateGame(gameId, g.createdAt(), g.status(), g.round(), g.playerCount());
                 listCache.invalidateAll();
             } else {
+                // the round the player left in is what a replay needs (see Game.restore); written before
+                // the round this leave may resolve, so that the row never lags behind the game's end
+                store.markLeft(playerId, r.round(), score(g, playerId));
                 Game.RoundResult resolved = r.resolved();
                 if (resolved != null) {
                     afterRound(l, g, resolved, true, DONE);
-                } else {
-                    store.updatePlayers(List.of(new GameStore.PlayerRow(playerId, "", "left", score(g, playerId))));
                 }
             }
         } finally {
@@ -625,19 +700,41 @@ final class GameService implements AutoCloseable {
         if (row == null) {
             throw ApiException.notFound("unknown_game", "no game with id " + gameId);
         }
-        if (row.status() == GameStatus.FINISHED) {
-            throw ApiException.conflict("game_finished", "game " + gameId + " is finished");
+        if (row.status().isOver()) {
+            throw ended(gameId, row.status());
         }
+        String host = row.host();
         throw ApiException.conflict(
-                "game_on_other_instance", "game " + gameId + " is hosted by another server instance");
+                "game_on_other_instance",
+                "game " + gameId + " is hosted by "
+                        + (host == null ? "another server instance" : "instance '" + host + "'") + ", not by '" + name
+                        + "'");
     }
 
-    /** The game of a live entry, or 409 when it finished (and went back to the pool) meanwhile. */
+    /** The game of a live entry, or 409 when it ended (and went back to the pool) meanwhile. */
     private static Game alive(Live l, long gameId) {
-        if (l.released || l.game().status() == GameStatus.FINISHED) {
-            throw ApiException.conflict("game_finished", "game " + gameId + " is finished");
+        if (l.released) {
+            throw ended(gameId, Objects.requireNonNullElse(l.endedAs, GameStatus.FINISHED));
+        }
+        if (l.game().status() == GameStatus.FINISHED) {
+            throw ended(gameId, GameStatus.FINISHED);
         }
         return l.game();
+    }
+
+    /** The 409 for a game that is over: {@code game_finished}, {@code game_expired} or {@code game_aborted}. */
+    static ApiException ended(long gameId, GameStatus status) {
+        return switch (status) {
+            case EXPIRED ->
+                ApiException.conflict(
+                        "game_expired",
+                        "game " + gameId + " expired: it was still waiting for players when its time ran out");
+            case ABORTED ->
+                ApiException.conflict(
+                        "game_aborted",
+                        "game " + gameId + " was aborted: its server restarted and could not carry it on");
+            default -> ApiException.conflict("game_finished", "game " + gameId + " is finished");
+        };
     }
 
     private static GameView view(GameStore.GameRow r, @Nullable List<PlayerItem> players) {
@@ -651,6 +748,251 @@ final class GameService implements AutoCloseable {
                 r.playerCount(),
                 r.createdAt().toString(),
                 players);
+    }
+
+    // ---- waiting games expire ----
+
+    /** How soon a failed write of an expired game's end is tried again. */
+    static final Duration END_RETRY = Duration.ofSeconds(5);
+
+    /** Runs {@link #checkExpiry} for the waiting game {@code l} in {@code delayNanos}. */
+    private void scheduleExpiry(Live l, long delayNanos) {
+        try {
+            l.expiry = timers.schedule(() -> checkExpiry(l), Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // the server is closing: its games are closed with it
+        }
+    }
+
+    /**
+     * A waiting game's expiry, on the scheduler: hands the game to the limiter to end it (the row is
+     * written there, not on the scheduler's thread), retrying shortly when the limiter is full. Reads
+     * the game without its lock: a stale read at worst submits an {@link #expireWaiting} that finds it running.
+     */
+    private void checkExpiry(Live l) {
+        if (l.released || l.game().status() != GameStatus.WAITING) {
+            return;
+        }
+        Admission a = limiter.tryExecute(() -> expireWaiting(l));
+        if (a == Admission.FULL) {
+            scheduleExpiry(l, EXPIRE_RETRY.toNanos());
+        }
+        // CLOSED: the server is shutting down
+    }
+
+    /**
+     * Ends a game that is still waiting as expired: writes the row, takes the game out of memory and
+     * tells its players. When the write fails the game stays waiting and the expiry is tried again in
+     * {@link #END_RETRY} (logged once when such writes start failing, and once when they work again).
+     *
+     * @return whether the game expired now
+     */
+    private boolean expireWaiting(Live l) {
+        l.lock().lock();
+        try {
+            Game g = l.game();
+            if (l.released || g.status() != GameStatus.WAITING) {
+                return false;
+            }
+            try {
+                store.endGame(g.id(), g.createdAt(), GameStatus.EXPIRED);
+            } catch (RuntimeException e) {
+                if (endWritesFailing.compareAndSet(false, true)) {
+                    log.warn(
+                            "{}: ending an expired waiting game (game {}) failed; such games stay waiting and are"
+                                    + " retried every {}: {}",
+                            name,
+                            g.id(),
+                            END_RETRY,
+                            e.toString());
+                }
+                scheduleExpiry(l, END_RETRY.toNanos());
+                return false;
+            }
+            if (endWritesFailing.compareAndSet(true, false)) {
+                log.info("{}: ending expired waiting games works again", name);
+            }
+            long id = g.id();
+            l.endedAs = GameStatus.EXPIRED;
+            live.remove(id, l);
+            l.release();
+            listCache.invalidateAll();
+            events.gameEnded(
+                    id,
+                    GameStatus.EXPIRED,
+                    "nobody took the last seat within " + waitingGameTtl + "; the game expired");
+            return true;
+        } finally {
+            l.lock().unlock();
+        }
+    }
+
+    // ---- recovery at start ----
+
+    /**
+     * Rebuilds, at start and before any traffic, the waiting and running games the database says this
+     * instance hosts: for each, its row, its players (in join order, with the round each left in) and
+     * its persisted moves are replayed through {@link Game#restore}; the game is registered as live,
+     * the row catches up with the replay, and its timer is re-armed: a running game's open round gets
+     * a fresh full round timeout, a waiting game expires {@code waitingGameTtl} after its creation.
+     * Ended instead: a waiting game already older than that ({@code expired}); a game whose replay
+     * ends it (its final state is written, as {@code finished}); and, as {@code aborted}, a game whose
+     * records are inconsistent (the replay refuses them) or for which there is no slot left under
+     * {@code maxLiveGames}. Logs one line with the counts and the reasons of the aborts.
+     *
+     * <p>A database failure here propagates (the server does not start, and a later start recovers
+     * again): a transient outage must not abort games.
+     *
+     * @return the counts
+     */
+    Recovery recover() {
+        long start = System.nanoTime();
+        int running = 0;
+        int waiting = 0;
+        int finished = 0;
+        int expired = 0;
+        int aborted = 0;
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        Map<String, String> examples = new LinkedHashMap<>();
+        for (GameStore.GameRow row : store.liveGamesOf(name)) {
+            Recovered r = recoverOne(row);
+            switch (r.status()) {
+                case RUNNING -> running++;
+                case WAITING -> waiting++;
+                case FINISHED -> finished++;
+                case EXPIRED -> expired++;
+                case ABORTED -> {
+                    aborted++;
+                    counts.merge(r.reason(), 1, Integer::sum);
+                    examples.putIfAbsent(r.reason(), r.detail());
+                }
+            }
+        }
+        Map<String, String> reasons = new LinkedHashMap<>();
+        StringBuilder summary = new StringBuilder();
+        for (Map.Entry<String, Integer> e : counts.entrySet()) {
+            String example = examples.get(e.getKey());
+            reasons.put(e.getKey(), e.getValue() + ", e.g. " + example);
+            summary.append(summary.isEmpty() ? " (" : "; ")
+                    .append(e.getKey())
+                    .append(": ")
+                    .append(e.getValue())
+                    .append(", e.g. ")
+                    .append(example);
+        }
+        if (!summary.isEmpty()) {
+            summary.append(')');
+        }
+        if (!counts.isEmpty()) {
+            listCache.invalidateAll();
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        if (running + waiting + finished + expired + aborted == 0) {
+            log.info("{}: recovery: no waiting or running game of this instance in the database ({} ms)", name, ms);
+            return new Recovery(0, 0, 0, 0, 0, Map.of());
+        }
+        String line =
+                "{}: recovery: recovered {} games ({} running, {} waiting); {} finished in the replay (final state"
+                        + " written), {} expired, aborted {}{}; in {} ms";
+        Object[] args = {name, running + waiting, running, waiting, finished, expired, aborted, summary, ms};
+        if (aborted > 0) {
+            log.warn(line, args);
+        } else {
+            log.info(line, args);
+        }
+        return new Recovery(running, waiting, finished, expired, aborted, reasons);
+    }
+
+    /** How one game came back: its status, and for an abort the reason (a category) and the detail. */
+    private record Recovered(GameStatus status, String reason, String detail) {
+        static final Recovered RUNNING = new Recovered(GameStatus.RUNNING, "", "");
+        static final Recovered WAITING = new Recovered(GameStatus.WAITING, "", "");
+        static final Recovered FINISHED = new Recovered(GameStatus.FINISHED, "", "");
+        static final Recovered EXPIRED = new Recovered(GameStatus.EXPIRED, "", "");
+    }
+
+    /** Recovers one game. */
+    private Recovered recoverOne(GameStore.GameRow row) {
+        long id = row.id();
+        Game.Settings settings;
+        try {
+            settings = new Game.Settings(row.maxPlayers(), row.rounds(), Duration.ofMillis(row.roundTimeoutMs()));
+        } catch (IllegalArgumentException e) {
+            return abort(row, "inconsistent records", "game " + id + ": " + e.getMessage());
+        }
+        Duration age = Duration.between(row.createdAt(), Instant.now());
+        if (row.status() == GameStatus.WAITING && age.compareTo(waitingGameTtl) >= 0) {
+            store.endGame(id, row.createdAt(), GameStatus.EXPIRED);
+            return Recovered.EXPIRED;
+        }
+        Game.Persisted persisted;
+        try {
+            persisted = persisted(row, store.seats(id), store.actions(id));
+        } catch (IllegalArgumentException e) {
+            return abort(row, "inconsistent records", e.getMessage());
+        }
+        if (!slots.tryAcquire()) {
+            return abort(row, "max-live-games reached", "game " + id + " found all " + maxLiveGames + " slots taken");
+        }
+        Live l = new Live(games.claim(), slots);
+        l.lock().lock();
+        try {
+            Game g = l.game();
+            try {
+                g.restore(id, row.createdAt(), settings, persisted);
+            } catch (RuntimeException e) {
+                l.release();
+                return abort(row, "inconsistent records", Objects.requireNonNullElse(e.getMessage(), e.toString()));
+            }
+            if (g.status() == GameStatus.FINISHED) {
+                finish(l, g); // the end the crash did not let it write
+                return Recovered.FINISHED;
+            }
+            store.updateGame(id, g.createdAt(), g.status(), g.round(), g.playerCount()); // the row catches up
+            live.put(id, l);
+            if (g.status() == GameStatus.RUNNING) {
+                scheduleCheck(l, g.roundDeadlineNanos() - ticker.read());
+            } else {
+                scheduleExpiry(l, waitingGameTtl.minus(age).toNanos());
+            }
+            return g.status() == GameStatus.RUNNING ? Recovered.RUNNING : Recovered.WAITING;
+        } catch (RuntimeException e) {
+            live.remove(id, l);
+            l.release(); // idempotent
+            throw e;
+        } finally {
+            l.lock().unlock();
+        }
+    }
+
+    private Recovered abort(GameStore.GameRow row, String reason, String detail) {
+        store.endGame(row.id(), row.createdAt(), GameStatus.ABORTED);
+        log.debug("{}: game {} aborted at recovery: {}", name, row.id(), detail);
+        return new Recovered(GameStatus.ABORTED, reason, detail);
+    }
+
+    /** A game's records as {@link Game#restore} takes them; refuses seat rows that contradict themselves. */
+    static Game.Persisted persisted(
+            GameStore.GameRow row, List<GameStore.SeatRow> seatRows, List<GameStore.ActionRow> actions) {
+        List<Game.Seat> seats = new ArrayList<>(seatRows.size());
+        for (GameStore.SeatRow p : seatRows) {
+            boolean left = p.status().equals("left");
+            if (left != (p.leftRound() > 0)) {
+                throw new IllegalArgumentException("game " + row.id() + " cannot be restored: player " + p.id()
+                        + " has status '" + p.status() + "' and left_round " + p.leftRound());
+            }
+            seats.add(new Game.Seat(p.id(), p.name(), p.leftRound()));
+        }
+        List<Game.PastMove> moves = new ArrayList<>(actions.size());
+        for (GameStore.ActionRow a : actions) {
+            Move m = Move.parse(a.move());
+            if (m == null) {
+                throw new IllegalArgumentException("game " + row.id() + " cannot be restored: player " + a.playerId()
+                        + " played '" + a.move() + "' in round " + a.round());
+            }
+            moves.add(new Game.PastMove(a.playerId(), a.round(), m));
+        }
+        return new Game.Persisted(row.status(), row.round(), seats, moves);
     }
 
     /** Whether this instance hosts the game (it is waiting or running here). */

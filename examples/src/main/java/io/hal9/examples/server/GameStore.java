@@ -98,11 +98,13 @@ final class GameStore {
     record GameState(long id, Instant createdAt, GameStatus status, int round, int playerCount) {}
 
     /**
-     * Monotonic: a state never overwrites a finished game or a later round, so a batched update that
-     * lands after a direct one (the final state is written directly) cannot take the row back.
+     * Monotonic: a state never overwrites a game that is over (finished, expired or aborted) or a later
+     * round, so a batched update that lands after a direct one (the final state is written directly)
+     * cannot take the row back.
      */
     static final String UPDATE_GAME = "UPDATE games SET status = ?, current_round = ?, player_count = ?,"
-            + " updated_at = ? WHERE id = ? AND created_at = ? AND status <> 'finished' AND current_round <= ?";
+            + " updated_at = ? WHERE id = ? AND created_at = ? AND status IN ('waiting', 'running')"
+            + " AND current_round <= ?";
 
     static final StatementBinder<GameState> STATE_BINDER = (ps, g) -> {
         ps.setString(1, g.status().wireName());
@@ -129,7 +131,7 @@ final class GameStore {
     /** Sets a player's status and score: absolute values, so writing it twice changes nothing more. */
     static final String UPDATE_PLAYER = "UPDATE players SET status = ?, score = ? WHERE id = ?";
 
-    /** A {@code games} row. */
+    /** A {@code games} row; {@code host} is null only for rows of servers before migration V2. */
     record GameRow(
             long id,
             GameStatus status,
@@ -138,10 +140,17 @@ final class GameStore {
             long roundTimeoutMs,
             int round,
             int playerCount,
-            Instant createdAt) {}
+            Instant createdAt,
+            @Nullable String host) {}
 
     /** A {@code players} row. */
     record PlayerRow(long id, String name, String status, int score) {}
+
+    /** A {@code players} row as recovery reads it: {@code leftRound} is 0 where the column is null. */
+    record SeatRow(long id, String name, String status, int leftRound) {}
+
+    /** The {@code server_settings} name of the player-token secret. */
+    static final String TOKEN_SECRET = "token_secret";
 
     private final ReadWriteRouter router;
 
@@ -158,7 +167,7 @@ final class GameStore {
         return i.atOffset(ZoneOffset.UTC);
     }
 
-    GameRow insertGame(int maxPlayers, int rounds, long roundTimeoutMs, Instant createdAt) {
+    GameRow insertGame(int maxPlayers, int rounds, long roundTimeoutMs, Instant createdAt, String host) {
         return router.writes(c -> {
             long id;
             try (Statement s = c.createStatement();
@@ -167,8 +176,8 @@ final class GameStore {
                 id = rs.getLong(1);
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO games (id, status, max_players, rounds,"
-                    + " round_timeout_ms, current_round, player_count, created_at, updated_at)"
-                    + " VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?)")) {
+                    + " round_timeout_ms, current_round, player_count, created_at, updated_at, host)"
+                    + " VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?, ?)")) {
                 ps.setLong(1, id);
                 ps.setString(2, GameStatus.WAITING.wireName());
                 ps.setInt(3, maxPlayers);
@@ -176,9 +185,10 @@ final class GameStore {
                 ps.setLong(5, roundTimeoutMs);
                 ps.setObject(6, utc(createdAt));
                 ps.setObject(7, utc(createdAt));
+                ps.setString(8, host);
                 ps.executeUpdate();
             }
-            return new GameRow(id, GameStatus.WAITING, maxPlayers, rounds, roundTimeoutMs, 0, 0, createdAt);
+            return new GameRow(id, GameStatus.WAITING, maxPlayers, rounds, roundTimeoutMs, 0, 0, createdAt, host);
         });
     }
 
@@ -187,6 +197,117 @@ final class GameStore {
             try (PreparedStatement ps = c.prepareStatement(UPDATE_GAME)) {
                 STATE_BINDER.bind(ps, new GameState(id, createdAt, status, round, playerCount));
                 return ps.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Ends a waiting or running game as {@code status} (expired or aborted); a game already over keeps
+     * its end.
+     *
+     * @return whether the row changed
+     */
+    boolean endGame(long id, Instant createdAt, GameStatus status) {
+        if (!status.isOver()) {
+            throw new IllegalArgumentException("endGame: status must be an end, was " + status.wireName());
+        }
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE games SET status = ?, updated_at = ?"
+                    + " WHERE id = ? AND created_at = ? AND status IN ('waiting', 'running')")) {
+                ps.setString(1, status.wireName());
+                ps.setObject(2, utc(now()));
+                ps.setLong(3, id);
+                ps.setObject(4, utc(createdAt));
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** Records that a player left a running game in {@code round}, with the score they keep. */
+    void markLeft(long playerId, int round, int score) {
+        router.writes(c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("UPDATE players SET status = 'left', left_round = ?, score = ? WHERE id = ?")) {
+                ps.setInt(1, round);
+                ps.setInt(2, score);
+                ps.setLong(3, playerId);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * The stored value of a setting, storing {@code candidate} first if there is none: of several
+     * instances starting at once, the first insert wins and every one reads back the same value.
+     */
+    String settingIfAbsent(String name, String candidate) {
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO server_settings (name, value_text) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+                ps.setString(1, name);
+                ps.setString(2, candidate);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT value_text FROM server_settings WHERE name = ?")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new IllegalStateException("server_settings has no '" + name + "' after inserting it");
+                    }
+                    return rs.getString(1);
+                }
+            }
+        });
+    }
+
+    /** The waiting and running games of {@code host}, oldest first, read from the primary. */
+    List<GameRow> liveGamesOf(String host) {
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    SELECT_GAME + " WHERE host = ? AND status IN ('waiting', 'running') ORDER BY created_at, id")) {
+                ps.setString(1, host);
+                List<GameRow> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(game(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** A game's players in the order they joined, with the round each left in, from the primary. */
+    List<SeatRow> seats(long gameId) {
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT id, name, status, left_round FROM players WHERE game_id = ? ORDER BY id")) {
+                ps.setLong(1, gameId);
+                List<SeatRow> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new SeatRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** A game's persisted moves by round, from the primary. */
+    List<ActionRow> actions(long gameId) {
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT player_id, round, move, created_at FROM actions"
+                    + " WHERE game_id = ? ORDER BY round, id")) {
+                ps.setLong(1, gameId);
+                List<ActionRow> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        OffsetDateTime at = Objects.requireNonNull(rs.getObject(4, OffsetDateTime.class), "created_at");
+                        out.add(new ActionRow(gameId, rs.getLong(1), rs.getInt(2), rs.getString(3), at.toInstant()));
+                    }
+                }
+                return out;
             }
         });
     }
@@ -328,7 +449,7 @@ final class GameStore {
     }
 
     private static final String SELECT_GAME = "SELECT id, status, max_players, rounds, round_timeout_ms,"
-            + " current_round, player_count, created_at FROM games";
+            + " current_round, player_count, created_at, host FROM games";
 
     private static GameRow game(ResultSet rs) throws SQLException {
         OffsetDateTime created = Objects.requireNonNull(rs.getObject(8, OffsetDateTime.class), "created_at");
@@ -340,6 +461,7 @@ final class GameStore {
                 rs.getLong(5),
                 rs.getInt(6),
                 rs.getInt(7),
-                created.toInstant());
+                created.toInstant(),
+                rs.getString(9));
     }
 }

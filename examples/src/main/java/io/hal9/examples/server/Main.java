@@ -32,7 +32,7 @@ public final class Main {
             System.exit(2);
             return;
         }
-        GameServer server = GameServer.start("game", config);
+        GameServer server = GameServer.start(config.instanceName(), config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -41,7 +41,8 @@ public final class Main {
                             stopped.countDown();
                         },
                         "game-shutdown"));
-        out.println("HAL9 reference game server on " + server.baseUrl() + " (database: "
+        out.println("HAL9 reference game server on " + server.baseUrl() + " (instance: " + config.instanceName()
+                + ", database: "
                 + (server.embeddedDatabase() ? "embedded H2" : "PostgreSQL") + ", cache: "
                 + (config.redisUri() == null ? "local" : "near cache over Redis") + ")");
         for (String url : server.urls()) {

@@ -22,9 +22,10 @@ import javax.crypto.spec.SecretKeySpec;
  * HMAC-SHA256 over {@code gameId|playerId|expiry} with the server secret, Base64url without padding.
  * Verification recomputes it and compares in constant time, then checks expiry and game.
  *
- * <p>Limits: the secret is shared by every instance that must accept the tokens; a secret generated
- * at start (no {@code token-secret} configured) makes tokens valid on this instance and this run
- * only. Tokens cannot be revoked before they expire.
+ * <p>Limits: the secret is shared by every instance that must accept the tokens; with no {@code
+ * token-secret} configured the server uses one it generated ({@link #randomSecret()}) once and stored
+ * in its database, so tokens stay valid across restarts and on every instance of that database, and
+ * whoever reads the database can forge them. Tokens cannot be revoked before they expire.
  *
  * <p>Thread safety: safe for concurrent use (a {@link Mac} per call).
  */
@@ -84,7 +85,8 @@ public final class PlayerTokens {
     }
 
     /**
-     * A random secret of 256 bits, Base64url: what the server uses when none is configured.
+     * A random secret of 256 bits, Base64url: what the server generates, once per database, when none is
+     * configured.
      *
      * @return a new secret
      */

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread safety: immutable.
  *
+ * @param instanceName this instance's name: what {@link Main} passes to {@link GameServer#start} (logs,
+ *     metrics, and the {@code host} of its games, which it recovers when it starts again under that name)
  * @param host address to bind
  * @param port HTTP port, 0 for any free port
  * @param wsPort WebSocket port, 0 for any free port
@@ -43,13 +46,15 @@ import org.jspecify.annotations.Nullable;
  * @param dbMaxConnections connections per database pool
  * @param redisUri Redis URI, or null for local caches only
  * @param redisPrefix prefix of every Redis key and channel of this deployment
- * @param tokenSecret HMAC secret of player tokens, or null to generate one at start
+ * @param tokenSecret HMAC secret of player tokens, or null to use the one stored in the database
+ *     (generated and stored at the first start)
  * @param tokenTtl how long a player token is valid
  * @param roundTimeout default round timeout of new games
  * @param cacheTtl how long a games-list page is cached
  * @param partitionsAhead quarters of {@code games} partitions created ahead of the current one
  * @param partitionInterval how often partitions are checked and created
  * @param maxLiveGames most games kept in memory (waiting or running) at once
+ * @param waitingGameTtl how long a game may wait for players before it expires
  * @param maxPendingActions capacity of the action batcher
  * @param maxTasks tasks (moves, round timeouts, welcomes) running at once on the task limiter
  * @param maxWaitingTasks tasks waiting for a place; beyond it a move is answered {@code overloaded}
@@ -58,6 +63,7 @@ import org.jspecify.annotations.Nullable;
  *     when it is off; only used on PostgreSQL
  */
 public record ServerConfig(
+        String instanceName,
         String host,
         int port,
         int wsPort,
@@ -78,14 +84,23 @@ public record ServerConfig(
         int partitionsAhead,
         Duration partitionInterval,
         int maxLiveGames,
+        Duration waitingGameTtl,
         int maxPendingActions,
         int maxTasks,
         int maxWaitingTasks,
         Duration shutdownTimeout,
         @Nullable String journalDir) {
 
+    /** What an instance name may hold: it names pools, threads, metrics and the host of games. */
+    private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
     /** Copies the list and checks ranges. */
     public ServerConfig {
+        Objects.requireNonNull(instanceName, "instanceName");
+        if (!INSTANCE_NAME.matcher(instanceName).matches()) {
+            throw new ConfigException("server: instance-name must be 1 to 64 letters, digits, '.', '_' or '-', was '"
+                    + instanceName + "'");
+        }
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(redisPrefix, "redisPrefix");
         if (redisPrefix.length() > 128) {
@@ -114,6 +129,7 @@ public record ServerConfig(
         duration("cache-ttl", cacheTtl, Duration.ofMillis(1), Duration.ofHours(1));
         duration("partition-interval", partitionInterval, Duration.ofSeconds(1), Duration.ofDays(7));
         duration("shutdown-timeout", shutdownTimeout, Duration.ZERO, Duration.ofMinutes(10));
+        duration("waiting-game-ttl", waitingGameTtl, Duration.ofSeconds(1), Duration.ofDays(7));
         if (dbUrl != null && !dbUrl.startsWith("jdbc:postgresql:")) {
             throw new ConfigException("server: db-url must be a jdbc:postgresql: URL (leave it unset for the"
                     + " embedded database), was '" + dbUrl + "'");
@@ -144,6 +160,12 @@ public record ServerConfig(
     }
 
     private static final List<Option> OPTIONS = List.of(
+            new Option(
+                    "instance-name",
+                    "game",
+                    "this instance's name (logs, metrics, host of its games). Keep it across restarts: a"
+                            + " restarted instance recovers the games of its name. Instances sharing a database"
+                            + " MUST each have their own"),
             new Option("host", "127.0.0.1", "address to bind (0.0.0.0 for every interface)"),
             new Option("port", "8080", "HTTP port; 0 picks a free one"),
             new Option("ws-port", "8081", "WebSocket port (path /ws); 0 picks a free one"),
@@ -160,14 +182,19 @@ public record ServerConfig(
             new Option(
                     "token-secret",
                     null,
-                    "HMAC secret of player tokens (>= 16 chars); unset: random per start."
-                            + " Instances behind one load balancer MUST share it"),
+                    "HMAC secret of player tokens (>= 16 chars); unset: one generated at the first start and"
+                            + " stored in the database (server_settings). Instances behind one load balancer MUST"
+                            + " share it"),
             new Option("token-ttl", "PT2H", "how long a player token stays valid"),
             new Option("round-timeout", "PT10S", "default round timeout of new games"),
             new Option("cache-ttl", "PT1S", "how long a page of GET /api/games is cached"),
             new Option("partitions-ahead", "4", "quarters of games partitions created ahead of the current one"),
             new Option("partition-interval", "P1D", "how often the partition maintainer runs"),
             new Option("max-live-games", "100000", "most waiting or running games in memory"),
+            new Option(
+                    "waiting-game-ttl",
+                    "PT10M",
+                    "a game still waiting for players this long after its creation expires (1s to 7d)"),
             new Option("max-pending-actions", "100000", "actions accepted but not yet written"),
             new Option("max-tasks", "100", "tasks running at once on the task limiter"),
             new Option("max-waiting-tasks", "10000", "tasks waiting for the task limiter; then moves are refused"),
@@ -286,6 +313,7 @@ public record ServerConfig(
             values.put(o.name(), v == null || v.isBlank() ? null : v.trim());
         }
         return new ServerConfig(
+                req(values, "instance-name"),
                 req(values, "host"),
                 integer(values, "port"),
                 integer(values, "ws-port"),
@@ -306,6 +334,7 @@ public record ServerConfig(
                 integer(values, "partitions-ahead"),
                 duration(values, "partition-interval"),
                 integer(values, "max-live-games"),
+                duration(values, "waiting-game-ttl"),
                 integer(values, "max-pending-actions"),
                 integer(values, "max-tasks"),
                 integer(values, "max-waiting-tasks"),
@@ -330,6 +359,7 @@ public record ServerConfig(
      */
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(
+                instanceName,
                 host,
                 newPort,
                 wsPort,
@@ -350,6 +380,7 @@ public record ServerConfig(
                 partitionsAhead,
                 partitionInterval,
                 maxLiveGames,
+                waitingGameTtl,
                 maxPendingActions,
                 maxTasks,
                 maxWaitingTasks,
@@ -448,8 +479,10 @@ public record ServerConfig(
     @Override
     public String toString() {
         // Never print secrets or credentials in URLs.
-        return "ServerConfig[host=" + host + ", port=" + port + ", db=" + (dbUrl == null ? "embedded H2" : "postgresql")
+        return "ServerConfig[instanceName=" + instanceName + ", host=" + host + ", port=" + port + ", db="
+                + (dbUrl == null ? "embedded H2" : "postgresql")
                 + ", replicas=" + dbReadUrls.size() + ", redis=" + (redisUri == null ? "none" : "configured")
-                + ", tokenTtl=" + tokenTtl + ", roundTimeout=" + roundTimeout + ", cacheTtl=" + cacheTtl + "]";
+                + ", tokenTtl=" + tokenTtl + ", roundTimeout=" + roundTimeout + ", cacheTtl=" + cacheTtl
+                + ", waitingGameTtl=" + waitingGameTtl + "]";
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hal9.core.Admission;
 import io.hal9.core.TaskLimiter;
 import io.hal9.examples.game.Game;
+import io.hal9.examples.game.GameStatus;
 import io.hal9.examples.game.Move;
 import io.hal9.ws.Codecs;
 import io.hal9.ws.HandshakeDecision;
@@ -202,6 +203,23 @@ final class WsGateway implements GameEvents, AutoCloseable {
         }
     }
 
+    @Override
+    public void gameEnded(long gameId, GameStatus status, String detail) {
+        ObjectNode m = JSON.createObjectNode()
+                .put("type", "ended")
+                .put("gameId", gameId)
+                .put("status", status.wireName())
+                .put("detail", detail);
+        room(gameId).broadcast(m); // through the room (and its bus), so that players on every instance hear it
+        rooms.computeIfPresent(gameId, (id, r) -> {
+            if (r.size() == 0) {
+                r.close();
+                return null;
+            }
+            return r; // closed when the last local player disconnects
+        });
+    }
+
     /**
      * The room's "result" message, built field by field (the same fields and order as HTTP's round
      * JSON, after "type"): once per round, so no bean introspection or tree copy.
@@ -252,7 +270,9 @@ final class WsGateway implements GameEvents, AutoCloseable {
 
     private void play(Session<JsonNode> s, long gameId, long playerId, Move move, int round) {
         GameService g = games();
-        if (g.hosts(gameId)) {
+        // without a forwarder the service answers why it cannot play here (finished, expired, aborted,
+        // hosted by another instance) from the game's row
+        if (g.hosts(gameId) || forwarder == null) {
             try {
                 g.move(gameId, playerId, move, round);
             } catch (ApiException e) {
@@ -260,11 +280,7 @@ final class WsGateway implements GameEvents, AutoCloseable {
             }
             return;
         }
-        MoveForwarder r = forwarder;
-        if (r == null) {
-            s.trySend(error("game_on_other_instance", "game " + gameId + " is not hosted by this instance"));
-            return;
-        }
+        MoveForwarder r = Objects.requireNonNull(forwarder, "forwarder");
         ObjectNode fwd = JSON.createObjectNode()
                 .put("gameId", gameId)
                 .put("playerId", playerId)

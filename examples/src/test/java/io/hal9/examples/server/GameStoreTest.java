@@ -1,8 +1,10 @@
 package io.hal9.examples.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hal9.examples.game.GameStatus;
+import java.sql.PreparedStatement;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +32,7 @@ class GameStoreTest {
     @Test
     void aLateStateNeverUndoesAFinishedGameOrALaterRound() {
         Instant now = GameStore.now();
-        GameStore.GameRow row = store.insertGame(2, 5, 1000, now);
+        GameStore.GameRow row = store.insertGame(2, 5, 1000, now, "store-test");
         store.updateGame(row.id(), now, GameStatus.RUNNING, 3, 2);
         store.updateGame(row.id(), now, GameStatus.RUNNING, 2, 2); // late: round 2 after round 3
         assertThat(store.findGame(row.id()).round()).isEqualTo(3);
@@ -45,7 +47,7 @@ class GameStoreTest {
     @Test
     void writingAFinalStateTwiceChangesNothingMoreAndALateStateCannotUndoIt() {
         Instant now = GameStore.now();
-        GameStore.GameRow row = store.insertGame(2, 3, 1000, now);
+        GameStore.GameRow row = store.insertGame(2, 3, 1000, now, "store-test");
         long ann = store.insertPlayer(row.id(), "ann");
         long bob = store.insertPlayer(row.id(), "bob");
         store.updateGame(row.id(), now, GameStatus.RUNNING, 3, 2);
@@ -71,10 +73,63 @@ class GameStoreTest {
     }
 
     @Test
+    void aGameThatIsOverKeepsItsEndAgainstLateStatesAndEnds() {
+        Instant now = GameStore.now();
+        GameStore.GameRow row = store.insertGame(2, 5, 1000, now, "store-test");
+        assertThat(store.endGame(row.id(), now, GameStatus.EXPIRED)).isTrue();
+        assertThat(store.endGame(row.id(), now, GameStatus.ABORTED)).isFalse(); // the first end stays
+        store.updateGame(row.id(), now, GameStatus.RUNNING, 1, 2); // a late state does not revive it
+        assertThat(store.findGame(row.id()).status()).isEqualTo(GameStatus.EXPIRED);
+        assertThatThrownBy(() -> store.endGame(row.id(), now, GameStatus.RUNNING))
+                .hasMessageContaining("endGame: status must be an end, was running");
+    }
+
+    @Test
+    void recoveryReadsTheLiveGamesOfOneHostWithTheirSeatsAndMoves() {
+        Instant now = GameStore.now();
+        GameStore.GameRow mine = store.insertGame(2, 5, 1000, now, "a");
+        GameStore.GameRow done = store.insertGame(2, 5, 1000, now, "a");
+        store.insertGame(2, 5, 1000, now, "b");
+        store.updateGame(done.id(), now, GameStatus.FINISHED, 5, 2);
+        assertThat(store.liveGamesOf("a")).extracting(GameStore.GameRow::id).containsExactly(mine.id());
+        assertThat(store.liveGamesOf("a").get(0).host()).isEqualTo("a");
+        assertThat(store.liveGamesOf("c")).isEmpty();
+
+        long ann = store.insertPlayer(mine.id(), "ann");
+        long bob = store.insertPlayer(mine.id(), "bob");
+        store.markLeft(bob, 3, 2);
+        assertThat(store.seats(mine.id()))
+                .containsExactly(
+                        new GameStore.SeatRow(ann, "ann", "active", 0), new GameStore.SeatRow(bob, "bob", "left", 3));
+
+        List<GameStore.ActionRow> written = List.of(
+                new GameStore.ActionRow(mine.id(), bob, 2, "paper", now),
+                new GameStore.ActionRow(mine.id(), ann, 1, "rock", now),
+                new GameStore.ActionRow(mine.id(), bob, 1, "spock", now));
+        db.router().writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement(GameStore.INSERT_ACTION)) {
+                for (GameStore.ActionRow a : written) {
+                    GameStore.ACTION_BINDER.bind(ps, a);
+                    ps.executeUpdate();
+                }
+            }
+            return null;
+        });
+        assertThat(store.actions(mine.id())).containsExactly(written.get(1), written.get(2), written.get(0));
+    }
+
+    @Test
+    void aSettingIsStoredOnceAndReadBackByEveryone() {
+        assertThat(store.settingIfAbsent("k", "first-value")).isEqualTo("first-value");
+        assertThat(store.settingIfAbsent("k", "second-value")).isEqualTo("first-value");
+        assertThat(store.settingIfAbsent("other", "x")).isEqualTo("x");
+    }
+
+    @Test
     void gameIdsComeFromTheSequenceAndPlayersFromTheirIdentity() {
         Instant now = GameStore.now();
-        long a = store.insertGame(2, 1, 1000, now).id();
-        long b = store.insertGame(2, 1, 1000, now).id();
+        long a = store.insertGame(2, 1, 1000, now, "store-test").id();
+        long b = store.insertGame(2, 1, 1000, now, "store-test").id();
         assertThat(b).isGreaterThan(a);
         long p1 = store.insertPlayer(a, "ann");
         long p2 = store.insertPlayer(a, "bob");

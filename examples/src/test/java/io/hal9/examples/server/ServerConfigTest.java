@@ -22,6 +22,30 @@ class ServerConfigTest {
         assertThat(c.port()).isEqualTo(8080);
         assertThat(c.roundTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.partitionsAhead()).isEqualTo(4);
+        assertThat(c.instanceName()).isEqualTo("game");
+        assertThat(c.waitingGameTtl()).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void theInstanceNameAndTheWaitingGameTtlAreCheckedNamingTheOption() {
+        ServerConfig c = ServerConfig.parse(
+                new String[] {"--instance-name", "eu-1.game_a", "--waiting-game-ttl", "90s"}, Map.of());
+        assertThat(c.instanceName()).isEqualTo("eu-1.game_a");
+        assertThat(c.waitingGameTtl()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(ServerConfig.parse(new String[0], Map.of("HAL9_INSTANCE_NAME", "b"))
+                        .instanceName())
+                .isEqualTo("b");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--instance-name", "two words"}, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("server: instance-name must be 1 to 64 letters, digits, '.', '_' or '-', was 'two words'");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--instance-name", "x".repeat(65)}, Map.of()))
+                .hasMessageContaining("instance-name must be 1 to 64");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--waiting-game-ttl", "500ms"}, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("server: waiting-game-ttl must be in [PT1S, PT168H], was PT0.5S");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--waiting-game-ttl", "8d"}, Map.of()))
+                .hasMessageContaining("waiting-game-ttl must be in [PT1S, PT168H], was PT192H");
+        assertThat(ServerConfig.defaults().withPort(0).waitingGameTtl()).isEqualTo(Duration.ofMinutes(10));
     }
 
     @Test
@@ -69,6 +93,8 @@ class ServerConfigTest {
     void helpListsEveryOptionWithItsEnvironmentVariableAndDefault() {
         String help = ServerConfig.help();
         for (String o : new String[] {
+            "instance-name",
+            "waiting-game-ttl",
             "host",
             "port",
             "db-url",
