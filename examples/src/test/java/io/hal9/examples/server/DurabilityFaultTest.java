@@ -83,7 +83,19 @@ class DurabilityFaultTest {
         try (ServerProcess restarted = ServerProcess.start(log, args(pg.jdbcUrl(), dir))) {
             // the restart replays the journal before it prints its URL
             assertExactlyTheAcknowledgedMoves(pg, players);
+            assertGamesPlayOn(restarted, players);
             assertThat(restarted.term(Duration.ofSeconds(60))).isTrue();
+        }
+    }
+
+    /**
+     * No game was left orphaned: the restarted server recovered every one, and its players go on with
+     * the tokens they hold (no token secret is configured: the stored one is used).
+     */
+    private static void assertGamesPlayOn(ServerProcess restarted, MovePlayers before) {
+        try (MovePlayers after = before.playOn(restarted.api())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> after.acked().size() >= 100);
+            assertThat(after.refusals()).as("refusals after the restart").isEmpty();
         }
     }
 
@@ -113,6 +125,7 @@ class DurabilityFaultTest {
             try (ServerProcess restarted = ServerProcess.start(log, args)) {
                 assertExactlyTheAcknowledgedMoves(pg, players);
                 assertThat(restarted.log()).containsPattern("replayed \\d+ actions from the journal");
+                assertGamesPlayOn(restarted, players);
                 assertThat(restarted.term(Duration.ofSeconds(60))).isTrue();
             }
         }

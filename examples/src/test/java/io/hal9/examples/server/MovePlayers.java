@@ -32,6 +32,11 @@ final class MovePlayers implements AutoCloseable {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicLong connectionErrors = new AtomicLong();
     private final List<CompletableFuture<Void>> players = new ArrayList<>();
+    /** Every player as (game, player, token), to play on after a restart. */
+    private final List<Seat> seats = new ArrayList<>();
+
+    private record Seat(long game, long player, String token) {}
+
     private final boolean keepGoingOnConnectionErrors;
 
     private MovePlayers(boolean keepGoingOnConnectionErrors) {
@@ -50,12 +55,28 @@ final class MovePlayers implements AutoCloseable {
             long id = api.createGame(2, 1_000);
             for (String token : List.of(api.join(id, "a" + g), api.join(id, "b" + g))) {
                 long player = Long.parseLong(token.split("\\.")[1]);
-                p.players.add(CompletableFuture.runAsync(
-                        () -> p.play(api, id, player, token),
-                        command -> Thread.ofVirtual().start(command)));
+                p.seats.add(new Seat(id, player, token));
             }
         }
+        p.seats.forEach(seat -> p.startPlaying(api, seat));
         return p;
+    }
+
+    /**
+     * The same players, with the tokens they hold, playing on against {@code api} (a restarted server):
+     * a new set of players whose acknowledgements start empty.
+     */
+    MovePlayers playOn(ApiClient api) {
+        MovePlayers p = new MovePlayers(keepGoingOnConnectionErrors);
+        p.seats.addAll(seats);
+        p.seats.forEach(seat -> p.startPlaying(api, seat));
+        return p;
+    }
+
+    private void startPlaying(ApiClient api, Seat seat) {
+        players.add(CompletableFuture.runAsync(
+                () -> play(api, seat.game(), seat.player(), seat.token()),
+                command -> Thread.ofVirtual().start(command)));
     }
 
     private void play(ApiClient api, long game, long player, String token) {
