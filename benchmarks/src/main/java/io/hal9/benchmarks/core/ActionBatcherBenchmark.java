@@ -7,13 +7,16 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.hal9.core.ActionBatcher;
+import io.hal9.core.ActionJournal;
 import io.hal9.core.Admission;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.jctools.queues.MpscArrayQueue;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -41,6 +44,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       consumer, the floor any JCTools-based batcher pays.
  * </ul>
  *
+ * <p>{@code hal9-journal} is the same batcher with an {@link ActionJournal} in a temporary folder: every
+ * action is also encoded, appended and synced to disk (group commit) before the sink sees it; the
+ * submit does not wait for the sync here ({@link DurableSubmitBenchmark} measures that wait).
+ *
  * <p>All use the same capacity (65,536) and batch limit. A full queue makes the producer spin and
  * retry, so the score is the sustained hand-off rate. Allocation per action: run with {@code -prof gc}.
  */
@@ -56,7 +63,7 @@ public class ActionBatcherBenchmark {
     static final int CAPACITY = 1 << 16;
     static final Object ACTION = new Object();
 
-    @Param({"hal9", "abq-drainTo", "disruptor", "jctools-mpsc"})
+    @Param({"hal9", "hal9-journal", "abq-drainTo", "disruptor", "jctools-mpsc"})
     public String impl;
 
     @Param({"1000"})
@@ -67,7 +74,8 @@ public class ActionBatcherBenchmark {
     @Setup
     public void setUp() {
         handOff = switch (impl) {
-            case "hal9" -> new Hal9Batcher(maxBatchSize);
+            case "hal9" -> new Hal9Batcher(maxBatchSize, false);
+            case "hal9-journal" -> new Hal9Batcher(maxBatchSize, true);
             case "abq-drainTo" -> new AbqBatcher(maxBatchSize);
             case "disruptor" -> new DisruptorBatcher(maxBatchSize);
             case "jctools-mpsc" -> new JctoolsHandOff(maxBatchSize);
@@ -98,17 +106,23 @@ public class ActionBatcherBenchmark {
         }
     }
 
-    /** HAL9's ActionBatcher, smart batching without linger (zero linger, as the anchors). */
+    /** HAL9's ActionBatcher, smart batching without linger (zero linger, as the anchors), optionally journaled. */
     static final class Hal9Batcher implements HandOff {
         private final ActionBatcher<Object> batcher;
+        private final @Nullable Path journalDir;
         private volatile long consumed;
 
-        Hal9Batcher(int maxBatchSize) {
-            batcher = ActionBatcher.builder("bench", this::sink)
+        Hal9Batcher(int maxBatchSize, boolean journaled) {
+            ActionBatcher.Builder<Object> b = ActionBatcher.builder("bench", this::sink)
                     .capacity(CAPACITY)
                     .maxBatchSize(maxBatchSize)
-                    .maxLinger(Duration.ZERO)
-                    .build();
+                    .maxLinger(Duration.ZERO);
+            journalDir = journaled ? TempDirs.create("hal9-bench-journal") : null;
+            if (journalDir != null) {
+                b.journal(ActionJournal.builder("bench", journalDir, JournalCodecs.OBJECT_AS_LONG)
+                        .build());
+            }
+            batcher = b.build();
         }
 
         private void sink(List<Object> batch) {
@@ -128,6 +142,9 @@ public class ActionBatcherBenchmark {
         @Override
         public void close() {
             batcher.close();
+            if (journalDir != null) {
+                TempDirs.delete(journalDir);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.hal9.metrics.core;
 
 import io.hal9.core.ActionBatcher;
+import io.hal9.core.ActionJournal;
 import io.hal9.core.Admission;
 import io.hal9.core.BatcherListener;
 import io.hal9.core.internal.Checks;
@@ -36,7 +37,12 @@ import org.jspecify.annotations.Nullable;
  *       closed}): function counter
  *   <li>{@code hal9.batcher.batches}, {@code hal9.batcher.actions.written}, {@code
  *       hal9.batcher.actions.merged}, {@code hal9.batcher.retries}, {@code
- *       hal9.batcher.actions.dead.lettered}: function counters
+ *       hal9.batcher.actions.dead.lettered}, {@code hal9.batcher.actions.replayed}, {@code
+ *       hal9.batcher.actions.unwritten.at.close}: function counters
+ *   <li>with a journal: {@code hal9.batcher.journal.size} (bytes on disk), {@code
+ *       hal9.batcher.journal.lag} (journaled actions the sink has not committed), {@code
+ *       hal9.batcher.journal.failed} (0 or 1): gauges; {@code hal9.batcher.journal.syncs}, {@code
+ *       hal9.batcher.journal.refused}: function counters
  *   <li>with a recorder: {@code hal9.batcher.batch.size} (distribution summary, actions per written
  *       batch, buckets 1 to 10,000), {@code hal9.batcher.flush.duration} (timer, successful sink calls),
  *       {@code hal9.batcher.action.age} (timer, how long the oldest action of each batch waited); both
@@ -113,7 +119,41 @@ public final class ActionBatcherMetrics implements MeterBinder {
                 .counter(
                         "hal9.batcher.actions.dead.lettered",
                         "Actions handed to the dead-letter handler",
-                        b -> b.stats().deadLettered());
+                        b -> b.stats().deadLettered())
+                .counter(
+                        "hal9.batcher.actions.replayed",
+                        "Actions replayed from the journal at start and written",
+                        b -> b.stats().replayed())
+                .counter(
+                        "hal9.batcher.actions.unwritten.at.close",
+                        "Actions close() left in the journal or handed to the dead-letter handler, the sink failing",
+                        b -> b.stats().unwrittenAtClose());
+        ActionJournal<?> journal = batcher.journal();
+        if (journal != null) {
+            new MeterSupport<ActionJournal<?>>(registry, journal, tags)
+                    .gauge(
+                            "hal9.batcher.journal.size",
+                            "bytes",
+                            "Bytes of the journal's segment files on disk",
+                            j -> j.stats().bytesOnDisk())
+                    .gauge("hal9.batcher.journal.lag", null, "Journaled actions not yet committed by the sink", j -> {
+                        ActionJournal.Stats st = j.stats();
+                        return Math.max(0, st.lastSequence() - st.committedSequence());
+                    })
+                    .gauge(
+                            "hal9.batcher.journal.failed",
+                            null,
+                            "1 when a disk error stopped the journal",
+                            j -> j.stats().failed() ? 1 : 0)
+                    .counter(
+                            "hal9.batcher.journal.syncs",
+                            "fdatasync calls of the journal",
+                            j -> j.stats().syncs())
+                    .counter(
+                            "hal9.batcher.journal.refused",
+                            "Submissions refused because the journal reached a byte limit",
+                            j -> j.stats().refusedFull());
+        }
         Recorder r = recorder;
         if (r != null) {
             DistributionSummary size = DistributionSummary.builder("hal9.batcher.batch.size")

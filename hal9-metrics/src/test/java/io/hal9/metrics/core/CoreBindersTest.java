@@ -245,4 +245,49 @@ class CoreBindersTest {
                     .hasMessageContaining("recorder");
         }
     }
+
+    @Test
+    void aJournaledBatcherExportsItsJournal(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        io.hal9.core.JournalCodec<Integer> codec = new io.hal9.core.JournalCodec<>() {
+            @Override
+            public void encode(Integer action, java.nio.ByteBuffer out) {
+                out.putInt(action);
+            }
+
+            @Override
+            public Integer decode(java.nio.ByteBuffer in) {
+                return in.getInt();
+            }
+        };
+        try (ActionBatcher<Integer> batcher = ActionBatcher.<Integer>builder("journaled", batch -> {
+                    if (down.get()) {
+                        throw new java.io.IOException("database unreachable");
+                    }
+                })
+                .journal(io.hal9.core.ActionJournal.builder("journaled", dir, codec)
+                        .build())
+                .backoff(Duration.ofMillis(1), Duration.ofMillis(5))
+                .build()) {
+            ActionBatcherMetrics.builder(batcher).build().bindTo(registry);
+            for (int i = 0; i < 10; i++) {
+                batcher.trySubmitDurable(i).join();
+            }
+            String during = registry.scrape();
+            assertThat(require(during, "hal9_batcher_journal_lag", "name", "journaled"))
+                    .isEqualTo(10.0);
+            assertThat(require(during, "hal9_batcher_journal_size_bytes", "name", "journaled"))
+                    .isEqualTo(10 * 20.0);
+            assertThat(require(during, "hal9_batcher_journal_syncs_total", "name", "journaled"))
+                    .isPositive();
+            assertThat(require(during, "hal9_batcher_journal_failed", "name", "journaled"))
+                    .isZero();
+            down.set(false);
+            await().untilAsserted(() -> assertThat(
+                            require(registry.scrape(), "hal9_batcher_journal_lag", "name", "journaled"))
+                    .isZero());
+            assertThat(require(registry.scrape(), "hal9_batcher_actions_unwritten_at_close_total", "name", "journaled"))
+                    .isZero();
+        }
+    }
 }
