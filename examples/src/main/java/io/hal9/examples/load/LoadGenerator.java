@@ -340,7 +340,13 @@ public final class LoadGenerator {
                 String.valueOf(Math.max(1, connections)),
                 "--max-live-games",
                 String.valueOf(Math.max(1, connections))));
-        server.addAll(words(opts.get("server-args")));
+        List<String> extra = words(opts.get("server-args"));
+        if (!extra.contains("--instance-name")) {
+            // A server recovers the games its instance name hosted: a fixed name would make every run start
+            // with the previous runs' games (left running at the end) in memory and on its timers.
+            server.addAll(List.of("--instance-name", "load-" + Long.toHexString(System.nanoTime())));
+        }
+        server.addAll(extra);
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(jvm);

@@ -30,12 +30,14 @@ import javax.sql.DataSource;
  * not take {@code ON CONFLICT}: a duplicate key fails the batch, and the batcher's split dead-letters
  * the offending action.
  *
- * <p><b>Idempotent mode.</b> With {@link Builder#skipDuplicatesOn}, the batch is copied into a
- * temporary staging table of the connection ({@code ON COMMIT DELETE ROWS}) and moved into the table
- * with {@code INSERT ... SELECT ... ON CONFLICT (key) DO NOTHING}, so a row whose key is already there
- * is skipped instead of failing the batch. That is what an {@link io.hal9.core.ActionJournal}'s replay
- * needs: a record replayed after a crash that fell between the commit and the checkpoint is written
- * once. It costs one more statement per batch; the key needs a unique index or constraint.
+ * <p><b>Idempotent mode.</b> With {@link Builder#skipDuplicatesOn}, a row whose key is already in the
+ * table is skipped instead of failing the batch. That is what an {@link io.hal9.core.ActionJournal}'s
+ * replay needs: a record replayed after a crash that fell between the commit and the checkpoint is
+ * written once. The batch is first copied straight into the table behind a savepoint (one more round
+ * trip per batch); only when that meets a unique violation ({@code 23505}), which is rare, is it copied
+ * into a temporary staging table of the connection ({@code ON COMMIT DELETE ROWS}) and moved with
+ * {@code INSERT ... SELECT ... ON CONFLICT (key) DO NOTHING}. The key needs a unique index or
+ * constraint.
  *
  * <p>Needs the PostgreSQL JDBC driver ({@code org.postgresql:postgresql}, an optional dependency of
  * hal9-pool) on the class path; {@link Builder#build()} says so if it is missing. The data source's
