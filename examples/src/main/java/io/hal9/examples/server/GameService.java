@@ -210,6 +210,9 @@ final class GameService implements AutoCloseable {
     private final LongAdder timeouts = new LongAdder();
     private final Ticker ticker;
     private final ScheduledExecutorService timers;
+    /** Runs what waits for a journal sync (round results), off the journal's writer thread. */
+    private static final java.util.concurrent.Executor AFTER_SYNC =
+            command -> Thread.ofVirtual().name("hal9-after-sync").start(command);
 
     GameService(
             String name,
@@ -579,9 +582,10 @@ final class GameService implements AutoCloseable {
         if (durable.isDone()) {
             events.roundResolved(resolved);
         } else {
-            // On the journal's writer thread: the events only encode and offer to bounded send queues.
-            // A failed sync still tells the players: the move is in memory and on its way to the database.
-            durable.whenComplete((ok, failed) -> events.roundResolved(resolved));
+            // Not on the journal's writer thread, whose next sync would wait for the broadcast: on a
+            // virtual thread of its own. A failed sync still tells the players: the move is in memory
+            // and on its way to the database.
+            durable.whenCompleteAsync((ok, failed) -> events.roundResolved(resolved), AFTER_SYNC);
         }
         if (finished) {
             endGame(l, g, mayBlock);
