@@ -181,4 +181,80 @@ class DurabilityFaultTest {
             assertThat(server.term(Duration.ofSeconds(60))).isTrue();
         }
     }
+
+    /**
+     * The issue's "primary down, 2 instances" row: two instances on one Redis and one database (through
+     * the proxy) each host their own games under load; the database goes away for the outage. Both stay
+     * live and turn not ready at once, their health answering from the probe (the old /health waited
+     * 30 s for a connection, and a load balancer marked every instance down); every move either
+     * acknowledged is stored once it is back.
+     */
+    @Test
+    @io.hal9.testkit.RequiresRedis
+    void twoInstancesThroughAnOutageStayLiveAnswerHealthAtOnceAndLoseNoAcknowledgedMove(
+            PostgresService pg, io.hal9.testkit.RedisService redis, @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir)
+            throws Exception {
+        try (FaultProxy proxy = FaultProxy.startForJdbcUrl(pg.jdbcUrl())) {
+            List<ServerProcess> servers = new ArrayList<>();
+            List<MovePlayers> players = new ArrayList<>();
+            try {
+                for (String name : List.of("a", "b")) {
+                    servers.add(ServerProcess.start(
+                            dir.resolve("server-" + name + ".log"),
+                            args(
+                                    proxy.jdbcUrlThrough(pg.jdbcUrl()),
+                                    dir.resolve(name),
+                                    "--instance-name",
+                                    name,
+                                    "--redis-uri",
+                                    redis.uri(),
+                                    "--redis-prefix",
+                                    redis.keyPrefix(),
+                                    "--token-secret",
+                                    "shared-secret-of-both-instances",
+                                    "--max-pending-actions",
+                                    "2000")));
+                }
+                for (ServerProcess server : servers) {
+                    players.add(MovePlayers.start(server.api(), GAMES / 2, true));
+                }
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> players.stream().allMatch(p -> p.acked().size() >= 100));
+                proxy.refuse();
+                for (ServerProcess server : servers) {
+                    await().atMost(Duration.ofSeconds(10))
+                            .until(() -> server.api().get("/health/ready").status() == 503);
+                    long start = System.nanoTime();
+                    assertThat(server.api().get("/health/live").status()).isEqualTo(200);
+                    assertThat(server.api().get("/health/ready").status()).isEqualTo(503);
+                    assertThat(Duration.ofNanos(System.nanoTime() - start))
+                            .as("two health answers during the outage")
+                            .isLessThan(Duration.ofSeconds(1));
+                }
+                await().during(OUTAGE)
+                        .atMost(OUTAGE.plusSeconds(10))
+                        .until(() -> servers.stream().allMatch(ServerProcess::isAlive));
+                proxy.pass();
+                for (ServerProcess server : servers) {
+                    await().atMost(Duration.ofSeconds(30))
+                            .until(() -> server.api().get("/health/ready").status() == 200);
+                }
+                List<Integer> before =
+                        players.stream().map(p -> p.acked().size()).toList();
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> players.get(0).acked().size() >= before.get(0) + 100
+                                && players.get(1).acked().size() >= before.get(1) + 100);
+            } finally {
+                players.forEach(MovePlayers::close);
+            }
+            MovePlayers all = MovePlayers.union(players);
+            await().atMost(Duration.ofSeconds(60))
+                    .untilAsserted(() -> assertExactlyTheAcknowledgedMoves(
+                            "two instances, outage of " + OUTAGE.toSeconds() + " s", pg, all));
+            for (ServerProcess server : servers) {
+                assertThat(server.term(Duration.ofSeconds(60))).isTrue();
+                server.close();
+            }
+        }
+    }
 }

@@ -73,6 +73,18 @@ final class MovePlayers implements AutoCloseable {
         return p;
     }
 
+    /** The acknowledgements and refusals of several sets of players (already stopped), as one. */
+    static MovePlayers union(List<MovePlayers> sets) {
+        MovePlayers u = new MovePlayers(false);
+        for (MovePlayers p : sets) {
+            u.acked.addAll(p.acked);
+            u.seats.addAll(p.seats);
+            p.refusals.forEach((k, v) ->
+                    u.refusals.computeIfAbsent(k, x -> new LongAdder()).add(v.sum()));
+        }
+        return u;
+    }
+
     private void startPlaying(ApiClient api, Seat seat) {
         players.add(CompletableFuture.runAsync(
                 () -> play(api, seat.game(), seat.player(), seat.token()),
@@ -121,7 +133,7 @@ final class MovePlayers implements AutoCloseable {
     }
 
     int playerCount() {
-        return players.size();
+        return Math.max(players.size(), seats.size());
     }
 
     /** Stops every player and waits for their last request. */
