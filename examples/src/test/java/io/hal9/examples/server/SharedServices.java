@@ -36,12 +36,36 @@ final class SharedServices {
         return ServerConfig.parse(args.toArray(String[]::new), Map.of());
     }
 
-    /** A fresh folder for the action journal, so that no test replays another test's actions. */
+    /** Journal folders handed out in this JVM, deleted when it exits. */
+    private static final java.util.Queue<java.nio.file.Path> JOURNALS =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> JOURNALS.forEach(SharedServices::deleteTree)));
+    }
+
+    /**
+     * A fresh folder for the action journal, so that no test replays another test's actions; deleted when
+     * the test JVM exits.
+     */
     static String journalDir() {
         try {
-            return java.nio.file.Files.createTempDirectory("hal9-journal-").toString();
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("hal9-journal-");
+            JOURNALS.add(dir);
+            return dir.toString();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(java.nio.file.Path dir) {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dir)) {
+            for (java.nio.file.Path p :
+                    files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        } catch (java.io.IOException e) {
+            // best effort at exit: a folder left in the temporary directory harms nothing
         }
     }
 }
