@@ -332,14 +332,8 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
     @Override
     public void close() {
         DefaultActionJournal<T> j = journal;
-        if (j != null) {
-            j.lock(); // no journaled submission is between its append and its offer while the queue closes
-            try {
-                closed = true;
-            } finally {
-                j.unlock();
-            }
-        }
+        // A journaled submission between its append and its offer meets the closed queue and takes its
+        // record back (see offer): no lock is needed here.
         closed = true;
         queue.close(); // wakes the flusher if it waits for actions
         if (Thread.currentThread() == flusher) {
@@ -479,30 +473,11 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
      */
     private void handOverUnwritten(Window<T> window) {
         Thread.interrupted(); // close() interrupted a hanging sink; the handler must not see it
-        List<T> left = new ArrayList<>(window.actions);
-        int fromWindow = left.size();
-        List<CompletableFuture<Void>> futures = new ArrayList<>();
-        List<CompletableFuture<Void>> windowFutures = window.futures(0, fromWindow);
-        if (windowFutures != null) {
-            futures.addAll(windowFutures);
-        }
-        long contributions = window.contributions(0, fromWindow);
+        queue.drain(window.taker, Integer.MAX_VALUE); // what is still queued joins the unwritten window
+        List<T> left = List.copyOf(window.actions);
+        @Nullable List<CompletableFuture<Void>> futures = window.futures(0, left.size());
+        long contributions = window.contributions(0, left.size());
         window.clear();
-        queue.drain(
-                element -> {
-                    if (element instanceof Tracked<?> tracked) {
-                        @SuppressWarnings("unchecked") // the channel only ever holds T or Tracked<T>
-                        T a = (T) tracked.action;
-                        left.add(a);
-                        futures.add(tracked.future);
-                    } else {
-                        @SuppressWarnings("unchecked")
-                        T a = (T) element;
-                        left.add(a);
-                    }
-                },
-                Integer.MAX_VALUE);
-        contributions += left.size() - fromWindow; // one contribution per element drained from the channel
         if (left.isEmpty()) {
             return;
         }
@@ -529,12 +504,14 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
         }
         BatcherClosedException cause = new BatcherClosedException(
                 component + ": closed before the action was written (" + where + ")", lastFailure);
-        for (CompletableFuture<Void> f : futures) {
-            f.completeExceptionally(cause);
+        if (futures != null) {
+            for (CompletableFuture<Void> f : futures) {
+                f.completeExceptionally(cause);
+            }
         }
         if (journal == null) {
             try {
-                deadLetterHandler.deadLetter(List.copyOf(left), cause);
+                deadLetterHandler.deadLetter(left, cause);
             } catch (Throwable t) {
                 log.error("{}: dead-letter handler threw while taking {} unwritten actions", component, left.size(), t);
             }

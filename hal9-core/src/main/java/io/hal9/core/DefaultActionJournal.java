@@ -81,7 +81,6 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
 
     private ByteBuffer active; // lock
     private ArrayList<CompletableFuture<Void>> activeAcks = new ArrayList<>(); // lock
-    private long nextSequence; // lock
     private boolean closing; // lock
     private int lastMark = -1; // lock: where the last record starts, for rollbackLast()
     private boolean lastHadAck; // lock
@@ -102,7 +101,7 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
     private final long lastSequenceAtOpen;
     private final List<Segment> replaySegments;
 
-    private volatile long appended; // lock
+    private volatile long appended; // written under lock; read anywhere (stats, writer)
     private volatile long durableSequence; // writer
     private volatile long committedSequence; // the owning batcher's flusher
     private volatile long syncs; // writer
@@ -171,12 +170,11 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
         this.lastSequenceAtOpen = Math.max(last, checkpoint);
         this.replaySegments = List.copyOf(replay);
         this.replayed = found;
-        this.nextSequence = lastSequenceAtOpen + 1;
         this.durableSequence = lastSequenceAtOpen;
         this.committedSequence = checkpoint;
         this.checkpointWritten = checkpoint;
         try {
-            startSegment(nextSequence);
+            startSegment(lastSequenceAtOpen + 1);
         } catch (IOException e) {
             throw new UncheckedIOException(component + ": cannot create a segment in " + directory + ": " + e, e);
         }
@@ -294,7 +292,7 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
             refusedFull++;
             return Admission.FULL;
         }
-        long seq = nextSequence;
+        long seq = lastSequence() + 1;
         buf.putInt(mark, end - mark - HEADER_BYTES);
         buf.putLong(mark + 8, seq);
         buf.limit(end).position(mark + 8);
@@ -303,8 +301,7 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
         crc.update(buf); // sequence and payload
         buf.limit(buf.capacity()).position(end);
         buf.putInt(mark + 4, (int) crc.getValue());
-        nextSequence = seq + 1;
-        appended++;
+        appended = appended + 1; // single writer: the lock holder
         lastMark = mark;
         lastHadAck = ack != null;
         if (ack != null) {
@@ -322,17 +319,25 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
             throw new IllegalStateException(component + ": nothing to roll back");
         }
         active.position(lastMark);
-        nextSequence--;
-        appended--;
+        appended = appended - 1;
         if (lastHadAck) {
             activeAcks.remove(activeAcks.size() - 1);
         }
         lastMark = -1;
     }
 
-    /** The sequence the next append gets (under lock), or the next after what was replayed. */
+    /** The sequence of the last record found at open (the next append gets the one after it). */
     long sequenceAfterReplay() {
         return lastSequenceAtOpen;
+    }
+
+    /**
+     * The sequence of the newest record: sequences are consecutive from the one after {@code
+     * lastSequenceAtOpen}, and {@code appended} counts the records appended since (less the ones rolled
+     * back), so no second counter is kept.
+     */
+    private long lastSequence() {
+        return lastSequenceAtOpen + appended;
     }
 
     /** Every record up to {@code sequence} is in the sink (called by the owning batcher's flusher). */
@@ -427,7 +432,7 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
                     active = spare;
                     acks = activeAcks;
                     activeAcks = spareAcks;
-                    lastSeq = nextSequence - 1;
+                    lastSeq = lastSequence();
                     lastMark = -1;
                     stopping = closing;
                 } finally {
@@ -452,19 +457,10 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
             log.warn(
                     "{}: writer interrupted; {} buffered records were not synced",
                     component,
-                    nextSequenceUnlocked() - 1 - durableSequence);
+                    lastSequence() - durableSequence);
         } catch (RuntimeException | Error e) {
             fail(e);
             throw e;
-        }
-    }
-
-    private long nextSequenceUnlocked() {
-        lock.lock();
-        try {
-            return nextSequence;
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -540,12 +536,12 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
     private void housekeeping(boolean closingNow) {
         long committed = committedSequence;
         while (segments.size() > 1) {
-            Segment first = segments.getFirst();
-            Segment second = first == segments.getLast() ? null : secondOf(segments);
-            if (second == null || second.firstSequence - 1 > committed) {
+            Segment first = segments.removeFirst();
+            // its last record is the one before the next segment's first
+            if (segments.getFirst().firstSequence - 1 > committed) {
+                segments.addFirst(first);
                 break;
             }
-            segments.removeFirst();
             deleteQuietly(first.path);
             bytesOnDisk -= first.size;
         }
@@ -555,12 +551,6 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
             writeCheckpoint(committed);
             lastCheckpointNanos = now;
         }
-    }
-
-    private static Segment secondOf(ArrayDeque<Segment> deque) {
-        var it = deque.iterator();
-        it.next();
-        return it.next();
     }
 
     /**
@@ -726,16 +716,10 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
 
     @Override
     public Stats stats() {
-        long last;
-        lock.lock();
-        try {
-            last = nextSequence - 1;
-        } finally {
-            lock.unlock();
-        }
+        long appendedNow = appended; // one read: the newest sequence follows from it
         return new Stats(
-                appended,
-                last,
+                appendedNow,
+                lastSequenceAtOpen + appendedNow,
                 durableSequence,
                 committedSequence,
                 syncs,
@@ -745,18 +729,6 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
                 truncatedBytes,
                 refusedFull,
                 failure != null);
-    }
-
-    /** Records appended but not yet in the sink, as far as the journal knows. */
-    long uncommitted() {
-        long last;
-        lock.lock();
-        try {
-            last = nextSequence - 1;
-        } finally {
-            lock.unlock();
-        }
-        return Math.max(0, last - committedSequence);
     }
 
     @Override
@@ -778,7 +750,7 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
             log.warn("{}: interrupted while waiting for the writer to sync", component);
         }
         long committed = committedSequence;
-        long last = nextSequenceUnlocked() - 1;
+        long last = lastSequence();
         try {
             FileChannel ch = channel;
             if (ch != null) {

@@ -286,8 +286,8 @@ public final class GameServer implements AutoCloseable {
         }
         closeables.add(listCache);
         HealthProbe hp = healthProbe(d, m);
-        ActionBatcher<GameStore.FinalState> fin = finalsBatcher(d, m);
         GameStore store = new GameStore(d.router());
+        ActionBatcher<GameStore.FinalState> fin = finalsBatcher(store, m);
         String secret = tokenSecret(store, d.embedded());
         PlayerTokens tokens = new PlayerTokens(secret, config.tokenTtl(), Clock.systemUTC());
         RedisRoomBus rb = roomBus;
@@ -373,10 +373,7 @@ public final class GameServer implements AutoCloseable {
                     name);
             return;
         }
-        long toReplay = j.stats().replayed();
-        if (toReplay > 0) {
-            log.info("{}: replaying {} journaled actions into the database before taking new ones", name, toReplay);
-        }
+        // the journal logs what it found at open, the batcher what it replayed and how long it took
         try {
             batcher.replayed().get();
         } catch (InterruptedException e) {
@@ -460,8 +457,7 @@ public final class GameServer implements AutoCloseable {
      * stays in memory until its final write is done, so the queue can never be fuller than the games
      * in memory), and it must keep retrying through an outage.
      */
-    private ActionBatcher<GameStore.FinalState> finalsBatcher(Database d, Metrics m) {
-        GameStore store = new GameStore(d.router());
+    private ActionBatcher<GameStore.FinalState> finalsBatcher(GameStore store, Metrics m) {
         int capacity = Math.max(config.maxLiveGames(), 2);
         ActionBatcher<GameStore.FinalState> fin = ActionBatcher.<GameStore.FinalState>builder(
                         name + "-game-finals", store::writeFinals)

@@ -13,7 +13,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,20 +29,7 @@ class DatabaseOutageTest {
     private static final long HEALTH_BUDGET_MS = 100;
 
     private static ServerConfig config(String jdbcUrl) {
-        return ServerConfig.parse(
-                new String[] {
-                    "--port",
-                    "0",
-                    "--ws-port",
-                    "0",
-                    "--db-url",
-                    jdbcUrl,
-                    "--db-max-connections",
-                    "4",
-                    "--journal-dir",
-                    SharedServices.journalDir()
-                },
-                Map.of());
+        return SharedServices.parse(SharedServices.postgresArgs(jdbcUrl, 4, SharedServices.journalDir()));
     }
 
     /** One answer and how long it took, measured by the client. */

@@ -36,19 +36,8 @@ class DurabilityFaultTest {
     private static final int GAMES = 6;
 
     private static List<String> args(String dbUrl, Path dir, String... more) {
-        List<String> a = new ArrayList<>(List.of(
-                "--port",
-                "0",
-                "--ws-port",
-                "0",
-                "--db-url",
-                dbUrl,
-                "--db-max-connections",
-                "4",
-                "--round-timeout",
-                "60s",
-                "--journal-dir",
-                dir.resolve("journal").toString()));
+        List<String> a =
+                SharedServices.postgresArgs(dbUrl, 4, dir.resolve("journal").toString(), "--round-timeout", "60s");
         a.addAll(List.of(more));
         return a;
     }

@@ -18,7 +18,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -29,19 +28,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 class PostgresServerTest {
 
     private static ServerConfig config(PostgresService pg, String... extra) {
-        List<String> args = new ArrayList<>(List.of(
-                "--port",
-                "0",
-                "--ws-port",
-                "0",
-                "--db-url",
-                pg.jdbcUrl(),
-                "--db-max-connections",
-                "4",
-                "--journal-dir",
-                SharedServices.journalDir()));
-        args.addAll(List.of(extra));
-        return ServerConfig.parse(args.toArray(String[]::new), Map.of());
+        return SharedServices.parse(SharedServices.postgresArgs(pg.jdbcUrl(), 4, SharedServices.journalDir(), extra));
     }
 
     /** The first column of every row of a query with one bigint parameter. */

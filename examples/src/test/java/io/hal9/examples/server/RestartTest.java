@@ -11,7 +11,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -32,21 +31,14 @@ class RestartTest {
             new java.util.concurrent.ConcurrentHashMap<>();
 
     private static ServerConfig config(PostgresService pg, String... extra) {
-        List<String> args = new ArrayList<>(List.of(
-                "--port",
-                "0",
-                "--ws-port",
-                "0",
-                "--db-url",
+        List<String> args = SharedServices.postgresArgs(
                 pg.jdbcUrl(),
-                "--db-max-connections",
-                "4",
+                4,
+                JOURNALS.computeIfAbsent(pg, k -> SharedServices.journalDir()),
                 "--round-timeout",
                 "60s",
                 "--cache-ttl",
-                "10ms",
-                "--journal-dir",
-                JOURNALS.computeIfAbsent(pg, k -> SharedServices.journalDir())));
+                "10ms");
         args.addAll(List.of(extra));
         return ServerConfig.parse(args.toArray(String[]::new), Map.of());
     }

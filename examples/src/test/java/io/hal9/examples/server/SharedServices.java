@@ -15,24 +15,43 @@ final class SharedServices {
      * instance, then {@code more} options.
      */
     static ServerConfig config(PostgresService pg, RedisService redis, String... more) {
+        List<String> args = postgresArgs(
+                pg.jdbcUrl(),
+                3,
+                journalDir(),
+                "--redis-uri",
+                redis.uri(),
+                "--redis-prefix",
+                redis.keyPrefix(),
+                "--token-secret",
+                "shared-secret-of-both-instances");
+        args.addAll(List.of(more));
+        return parse(args);
+    }
+
+    /**
+     * The options of a server on PostgreSQL that every test starts from: free ports, the database at
+     * {@code jdbcUrl} with {@code connections} per pool, its action journal in {@code journalDir}, then
+     * {@code more}. A mutable list, for tests that add to it.
+     */
+    static List<String> postgresArgs(String jdbcUrl, int connections, String journalDir, String... more) {
         List<String> args = new ArrayList<>(List.of(
                 "--port",
                 "0",
                 "--ws-port",
                 "0",
                 "--db-url",
-                pg.jdbcUrl(),
+                jdbcUrl,
                 "--db-max-connections",
-                "3",
-                "--redis-uri",
-                redis.uri(),
-                "--redis-prefix",
-                redis.keyPrefix(),
-                "--token-secret",
-                "shared-secret-of-both-instances",
+                String.valueOf(connections),
                 "--journal-dir",
-                journalDir()));
+                journalDir));
         args.addAll(List.of(more));
+        return args;
+    }
+
+    /** Parses {@code args} as the command line, with no environment. */
+    static ServerConfig parse(List<String> args) {
         return ServerConfig.parse(args.toArray(String[]::new), Map.of());
     }
 
