@@ -59,6 +59,10 @@ final class ServerProcess implements AutoCloseable {
         return new ApiClient(baseUrl);
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

@@ -1,0 +1,335 @@
+package io.hal9.examples.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The clients of the flood tests: what one hostile client on the network can do, written with plain sockets
+ * so that nothing in them is polite. Each attacker binds to a source address of its own on loopback
+ * ({@code 127.0.0.2} and up; Linux routes all of {@code 127/8} to the loopback interface), so the server sees
+ * it as another address than the real players on {@code 127.0.0.1}.
+ */
+final class Attacks {
+    private Attacks() {}
+
+    /** The loopback address {@code 127.0.0.n}. */
+    static InetAddress loopback(int n) {
+        try {
+            return InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) n});
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Slowloris: many connections that each send an HTTP request one byte at a time, never finishing it. In
+     * {@link Mode#HEADER} mode the request head never ends; in {@link Mode#BODY} mode the head is complete and
+     * announces a body that trickles. One platform thread drives every connection through a selector.
+     */
+    static final class Slowloris implements AutoCloseable {
+        enum Mode {
+            HEADER,
+            BODY
+        }
+
+        private final Selector selector;
+        private final List<SocketChannel> channels = new ArrayList<>();
+        private final Thread driver;
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final byte[] prefix;
+        private final Duration byteEvery;
+        /** Connections whose TCP connect completed. */
+        final AtomicInteger connected = new AtomicInteger();
+        /** Connections the server closed (end of stream or reset), whatever it answered before. */
+        final AtomicInteger closedByServer = new AtomicInteger();
+        /** Connections that could not be opened at all. */
+        final AtomicInteger connectFailed = new AtomicInteger();
+        /** Bytes of the trickle sent, over every connection. */
+        final AtomicLong trickled = new AtomicLong();
+
+        /**
+         * Opens {@code connections} connections to {@code target}, spread round-robin over the source addresses
+         * {@code 127.0.0.<firstSource>} to {@code 127.0.0.<firstSource + sources - 1>}.
+         */
+        Slowloris(InetSocketAddress target, int connections, int firstSource, int sources, Mode mode, Duration byteEvery)
+                throws IOException {
+            this.selector = Selector.open();
+            this.byteEvery = byteEvery;
+            String host = "Host: " + target.getHostString() + ":" + target.getPort() + "\r\n";
+            this.prefix = (mode == Mode.HEADER
+                            ? "GET /api/games HTTP/1.1\r\n" + host + "X-Slow: "
+                            : "POST /api/games HTTP/1.1\r\n" + host
+                                    + "Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < connections; i++) {
+                SocketChannel ch = SocketChannel.open();
+                try {
+                    ch.configureBlocking(false);
+                    ch.bind(new InetSocketAddress(loopback(firstSource + i % sources), 0));
+                    if (ch.connect(target)) {
+                        onConnected(ch);
+                    } else {
+                        ch.register(selector, SelectionKey.OP_CONNECT);
+                    }
+                    channels.add(ch);
+                } catch (IOException e) {
+                    connectFailed.incrementAndGet();
+                    ch.close();
+                }
+            }
+            driver = Thread.ofPlatform().name("slowloris").daemon().start(this::drive);
+        }
+
+        private void onConnected(SocketChannel ch) throws IOException {
+            connected.incrementAndGet();
+            ch.write(ByteBuffer.wrap(prefix));
+            ch.register(selector, SelectionKey.OP_READ);
+        }
+
+        private void drive() {
+            ByteBuffer sink = ByteBuffer.allocate(4096);
+            ByteBuffer one = ByteBuffer.allocate(1);
+            long nextTrickle = System.nanoTime() + byteEvery.toNanos();
+            try {
+                while (!stop.get()) {
+                    long wait = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextTrickle - System.nanoTime()));
+                    selector.select(wait);
+                    Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                    while (it.hasNext()) {
+                        SelectionKey k = it.next();
+                        it.remove();
+                        SocketChannel ch = (SocketChannel) k.channel();
+                        if (!k.isValid()) {
+                            continue;
+                        }
+                        try {
+                            if (k.isConnectable()) {
+                                ch.finishConnect();
+                                k.cancel();
+                                selector.selectNow(); // deregisters the cancelled key before the new registration
+                                onConnected(ch);
+                            } else if (k.isReadable()) {
+                                sink.clear();
+                                if (ch.read(sink) < 0) {
+                                    serverClosed(k, ch);
+                                }
+                            }
+                        } catch (IOException e) {
+                            if (k.isConnectable() || !ch.isConnected()) {
+                                connectFailed.incrementAndGet();
+                                k.cancel();
+                                closeQuietly(ch);
+                            } else {
+                                serverClosed(k, ch);
+                            }
+                        }
+                    }
+                    if (System.nanoTime() - nextTrickle >= 0) {
+                        nextTrickle += byteEvery.toNanos();
+                        for (SelectionKey k : selector.keys()) {
+                            if (k.isValid() && (k.interestOps() & SelectionKey.OP_READ) != 0) {
+                                SocketChannel ch = (SocketChannel) k.channel();
+                                try {
+                                    ch.write(one.clear().put((byte) 'a').flip());
+                                    trickled.incrementAndGet();
+                                } catch (IOException e) {
+                                    serverClosed(k, ch);
+                                }
+                            }
+                        }
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                if (!stop.get()) {
+                    throw new IllegalStateException("slowloris driver failed", e);
+                }
+            }
+        }
+
+        private void serverClosed(SelectionKey k, SocketChannel ch) {
+            k.cancel();
+            closeQuietly(ch);
+            closedByServer.incrementAndGet();
+        }
+
+        /** Connections still open on this side. */
+        int open() {
+            return connected.get() - closedByServer.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            selector.wakeup();
+            driver.join(10_000);
+            for (SocketChannel ch : channels) {
+                closeQuietly(ch);
+            }
+            try {
+                selector.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+    }
+
+    /**
+     * A WebSocket client that floods ping frames at full speed and never reads: its receive buffer is small,
+     * so every pong the server sends stays on the server's side. Answers when the server closed it (a write
+     * failed) or the time is up.
+     */
+    static final class PingFlood implements AutoCloseable {
+        private final Socket socket;
+        private final Thread writer;
+        private final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicLong pingsSent = new AtomicLong();
+        final CountDownLatch closedByServer = new CountDownLatch(1);
+        /** The HTTP status line of the handshake's answer. */
+        final String handshakeStatus;
+
+        PingFlood(String wsUrl, InetAddress source) throws IOException {
+            URI uri = URI.create(wsUrl);
+            socket = new Socket();
+            socket.setReceiveBufferSize(4096);
+            socket.bind(new InetSocketAddress(source, 0));
+            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5_000);
+            socket.setSoTimeout(5_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + uri.getRawPath() + "?" + uri.getRawQuery() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":"
+                            + uri.getPort() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            handshakeStatus = readHead(socket.getInputStream());
+            if (!handshakeStatus.startsWith("HTTP/1.1 101")) {
+                socket.close();
+                throw new IllegalStateException("WebSocket handshake refused: " + handshakeStatus);
+            }
+            writer = Thread.ofPlatform().name("ping-flood").daemon().start(this::flood);
+        }
+
+        private static String readHead(InputStream in) throws IOException {
+            StringBuilder head = new StringBuilder();
+            int b;
+            while ((b = in.read()) >= 0) {
+                head.append((char) b);
+                if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) {
+                    break;
+                }
+            }
+            return head.toString().lines().findFirst().orElse("");
+        }
+
+        private void flood() {
+            // 1,000 masked ping frames with a 16-byte payload per write
+            byte[] frame = new byte[2 + 4 + 16];
+            frame[0] = (byte) 0x89; // FIN + ping
+            frame[1] = (byte) (0x80 | 16); // masked, 16 bytes
+            byte[] mask = {1, 2, 3, 4};
+            System.arraycopy(mask, 0, frame, 2, 4);
+            for (int i = 0; i < 16; i++) {
+                frame[6 + i] = (byte) ('p' ^ mask[i & 3]);
+            }
+            byte[] chunk = new byte[frame.length * 1000];
+            for (int i = 0; i < 1000; i++) {
+                System.arraycopy(frame, 0, chunk, i * frame.length, frame.length);
+            }
+            try {
+                OutputStream out = socket.getOutputStream();
+                while (!stop.get()) {
+                    out.write(chunk);
+                    pingsSent.addAndGet(1000);
+                }
+            } catch (IOException e) {
+                if (!stop.get()) {
+                    closedByServer.countDown();
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException, InterruptedException {
+            stop.set(true);
+            socket.close();
+            writer.join(10_000);
+        }
+    }
+
+    /**
+     * Plain TCP connections that send nothing, opened from one source address, to find where the server's
+     * per-address limit bites: answers how many the server closed within {@code settle}.
+     */
+    static final class SilentConnections implements AutoCloseable {
+        private final List<Socket> sockets = new ArrayList<>();
+        final AtomicInteger refused = new AtomicInteger();
+
+        SilentConnections(InetSocketAddress target, InetAddress source, int count) {
+            for (int i = 0; i < count; i++) {
+                Socket s = new Socket();
+                try {
+                    s.bind(new InetSocketAddress(source, 0));
+                    s.connect(target, 5_000);
+                    sockets.add(s);
+                } catch (IOException e) {
+                    refused.incrementAndGet();
+                    closeQuietly(s);
+                }
+            }
+        }
+
+        /** Connections the server has closed so far (a read sees end of stream or a reset). */
+        int closedByServer() {
+            int closed = 0;
+            for (Socket s : sockets) {
+                try {
+                    s.setSoTimeout(1);
+                    InputStream in = s.getInputStream();
+                    while (in.read() >= 0) {
+                        // skip what the server answered (a 503, a 408) before it closed
+                    }
+                    closed++;
+                } catch (java.net.SocketTimeoutException e) {
+                    // still open
+                } catch (IOException e) {
+                    closed++;
+                }
+            }
+            return closed;
+        }
+
+        int opened() {
+            return sockets.size();
+        }
+
+        @Override
+        public void close() {
+            sockets.forEach(Attacks::closeQuietly);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // closing anyway
+        }
+    }
+}
