@@ -70,7 +70,8 @@ final class Attacks {
          * Opens {@code connections} connections to {@code target}, spread round-robin over the source addresses
          * {@code 127.0.0.<firstSource>} to {@code 127.0.0.<firstSource + sources - 1>}.
          */
-        Slowloris(InetSocketAddress target, int connections, int firstSource, int sources, Mode mode, Duration byteEvery)
+        Slowloris(
+                InetSocketAddress target, int connections, int firstSource, int sources, Mode mode, Duration byteEvery)
                 throws IOException {
             this.selector = Selector.open();
             this.byteEvery = byteEvery;
@@ -177,10 +178,10 @@ final class Attacks {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             stop.set(true);
             selector.wakeup();
-            driver.join(10_000);
+            join(driver);
             for (SocketChannel ch : channels) {
                 closeQuietly(ch);
             }
@@ -266,10 +267,10 @@ final class Attacks {
         }
 
         @Override
-        public void close() throws IOException, InterruptedException {
+        public void close() throws IOException {
             stop.set(true);
             socket.close();
-            writer.join(10_000);
+            join(writer);
         }
     }
 
@@ -322,6 +323,15 @@ final class Attacks {
         @Override
         public void close() {
             sockets.forEach(Attacks::closeQuietly);
+        }
+    }
+
+    /** Waits up to 10 s for {@code t}; keeps the interrupt for the caller. */
+    static void join(Thread t) {
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

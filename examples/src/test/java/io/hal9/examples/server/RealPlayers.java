@@ -83,11 +83,9 @@ final class RealPlayers implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         stop.set(true);
-        for (Thread t : games) {
-            t.join(15_000);
-        }
+        games.forEach(Attacks::join);
         for (WsClient c : clients) {
             try {
                 c.close();
