@@ -24,7 +24,6 @@ final class RealPlayers implements AutoCloseable {
     private final Recorder latencies = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
     private final AtomicBoolean stop = new AtomicBoolean();
     private final List<Thread> games = new ArrayList<>();
-    private final List<WsClient> clients = new ArrayList<>();
     /** Rounds whose result did not arrive within 10 s, or a socket that failed. */
     final LongAdder failures = new LongAdder();
     /** Rounds played to their result. */
@@ -32,49 +31,97 @@ final class RealPlayers implements AutoCloseable {
 
     private RealPlayers() {}
 
-    /** Creates {@code games} games over HTTP, connects their players and starts playing. */
-    static RealPlayers start(ApiClient api, String wsUrl, int games, Duration roundEvery) {
+    /**
+     * Starts {@code pairs} pairs of players; each pair creates a game over HTTP, connects over WebSocket,
+     * plays its rounds and starts another game when one ends. Answers once every pair played its first round.
+     */
+    static RealPlayers start(ApiClient api, String wsUrl, int pairs, Duration roundEvery) {
         RealPlayers p = new RealPlayers();
-        for (int g = 0; g < games; g++) {
-            long id = api.createGame(2, 1_000);
-            WsClient a = WsClient.connect(wsUrl + "?token=" + api.join(id, "real-a" + g));
-            WsClient b = WsClient.connect(wsUrl + "?token=" + api.join(id, "real-b" + g));
-            a.next("welcome");
-            b.next("welcome");
-            p.clients.add(a);
-            p.clients.add(b);
-            long offset = roundEvery.toNanos() * g / games; // spread the games over the round
-            p.games.add(Thread.ofVirtual().name("real-game-" + id).start(() -> p.play(a, b, roundEvery, offset)));
+        java.util.concurrent.CountDownLatch firstRound = new java.util.concurrent.CountDownLatch(pairs);
+        for (int g = 0; g < pairs; g++) {
+            long offset = roundEvery.toNanos() * g / pairs; // spread the pairs over the round
+            int pair = g;
+            p.games.add(Thread.ofVirtual()
+                    .name("real-pair-" + g)
+                    .start(() -> p.pair(api, wsUrl, pair, roundEvery, offset, firstRound)));
+        }
+        try {
+            if (!firstRound.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the real players did not play a round within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
         return p;
     }
 
-    private void play(WsClient a, WsClient b, Duration roundEvery, long offset) {
-        long start = System.nanoTime() + offset;
-        for (int round = 1; round <= 1_000 && !stop.get(); round++) {
-            long due = start + (round - 1) * roundEvery.toNanos();
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait); // pacing to the schedule, not synchronisation
-            }
-            try {
-                a.send("{\"type\":\"move\",\"round\":" + round + ",\"move\":\"" + MOVES[round % 5] + "\"}");
-                b.send("{\"type\":\"move\",\"round\":" + round + ",\"move\":\"" + MOVES[(round + 1) % 5] + "\"}");
-                for (WsClient c : new WsClient[] {a, b}) {
-                    JsonNode result;
-                    do {
-                        result = c.next("result");
-                    } while (result.path("round").asInt() < round);
-                    latencies.recordValue(Math.max(0, (System.nanoTime() - due) / 1_000));
+    private void pair(
+            ApiClient api,
+            String wsUrl,
+            int pair,
+            Duration roundEvery,
+            long offset,
+            java.util.concurrent.CountDownLatch firstRound) {
+        for (int game = 0; !stop.get(); game++) {
+            WsClient a = null;
+            WsClient b = null;
+            try { // a game; the next one starts when it ended
+                long id = api.createGame(2, 1_000);
+                a = WsClient.connect(wsUrl + "?token=" + api.join(id, "real-a" + pair + "-" + game));
+                b = WsClient.connect(wsUrl + "?token=" + api.join(id, "real-b" + pair + "-" + game));
+                a.next("welcome");
+                b.next("welcome");
+                if (!play(a, b, roundEvery, offset, firstRound)) {
+                    return;
                 }
-                rounds.increment();
             } catch (AssertionError | RuntimeException e) {
                 if (!stop.get()) {
                     failures.increment();
                 }
                 return;
+            } finally {
+                for (WsClient c : new WsClient[] {a, b}) {
+                    if (c != null) {
+                        try {
+                            c.close();
+                        } catch (RuntimeException e) {
+                            // the socket is already gone
+                        }
+                    }
+                }
             }
         }
+    }
+
+    /** Plays one game to its end; answers false when it stopped early (stop, or a failure counted). */
+    private boolean play(
+            WsClient a, WsClient b, Duration roundEvery, long offset, java.util.concurrent.CountDownLatch firstRound) {
+        long start = System.nanoTime() + offset;
+        for (int round = 1; round <= 1_000; round++) {
+            if (stop.get()) {
+                return false;
+            }
+            long due = start + (round - 1) * roundEvery.toNanos();
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait); // pacing to the schedule, not synchronisation
+            }
+            a.send("{\"type\":\"move\",\"round\":" + round + ",\"move\":\"" + MOVES[round % 5] + "\"}");
+            b.send("{\"type\":\"move\",\"round\":" + round + ",\"move\":\"" + MOVES[(round + 1) % 5] + "\"}");
+            for (WsClient c : new WsClient[] {a, b}) {
+                JsonNode result;
+                do {
+                    result = c.next("result");
+                } while (result.path("round").asInt() < round);
+                latencies.recordValue(Math.max(0, (System.nanoTime() - due) / 1_000));
+            }
+            rounds.increment();
+            if (round == 1) {
+                firstRound.countDown();
+            }
+        }
+        return true;
     }
 
     /** Round latencies in microseconds since the previous call (or the start). */
@@ -86,12 +133,5 @@ final class RealPlayers implements AutoCloseable {
     public void close() {
         stop.set(true);
         games.forEach(Attacks::join);
-        for (WsClient c : clients) {
-            try {
-                c.close();
-            } catch (RuntimeException e) {
-                // the socket is already gone
-            }
-        }
     }
 }

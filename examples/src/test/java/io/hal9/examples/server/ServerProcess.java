@@ -29,8 +29,15 @@ final class ServerProcess implements AutoCloseable {
 
     /** Starts {@code Main} with {@code args}; its log goes to {@code log} (appended to). */
     static ServerProcess start(Path log, List<String> args) throws IOException, InterruptedException {
+        return start(log, List.of("-Xmx512m"), args);
+    }
+
+    /** Starts {@code Main} with the JVM options {@code jvm} and {@code args}; its log goes to {@code log}. */
+    static ServerProcess start(Path log, List<String> jvm, List<String> args) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path")));
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
         cmd.add(Main.class.getName());
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd)
