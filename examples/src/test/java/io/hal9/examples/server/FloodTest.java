@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
 class FloodTest {
     private static final Logger LOG = LoggerFactory.getLogger(FloodTest.class);
     private static final String SECRET = "flood-test-secret-0123456789";
-    /** Slowloris connections (spread over 20 source addresses, under the per-address limit each). */
+    /** Slowloris connections (250 per source address, under the per-address limit). */
     private static final int SLOW_CONNECTIONS = Integer.getInteger("hal9.flood.connections", 5_000);
     /** How long each flood lasts at most. */
     private static final Duration FLOOD = Duration.parse(System.getProperty("hal9.flood.duration", "PT15S"));
@@ -120,8 +120,9 @@ class FloodTest {
     }
 
     private void slowloris(Attacks.Slowloris.Mode mode) throws Exception {
+        int sources = (SLOW_CONNECTIONS + 249) / 250; // 250 per source address: under the per-address limit
         try (Attacks.Slowloris attack =
-                new Attacks.Slowloris(address, SLOW_CONNECTIONS, 10, 20, mode, Duration.ofSeconds(1))) {
+                new Attacks.Slowloris(address, SLOW_CONNECTIONS, 10, sources, mode, Duration.ofSeconds(1))) {
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> attack.connected.get() + attack.connectFailed.get() >= SLOW_CONNECTIONS);
             // while the attack holds its connections, an ordinary request is answered at once
