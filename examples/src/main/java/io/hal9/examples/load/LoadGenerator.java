@@ -338,6 +338,11 @@ public final class LoadGenerator {
                 "60s",
                 "--ws-max-connections",
                 String.valueOf(Math.max(1, connections)),
+                // every player connects from this one address, and every game is created from it
+                "--ws-max-connections-per-address",
+                String.valueOf(Math.max(1, connections)),
+                "--create-rate",
+                "0",
                 "--max-live-games",
                 String.valueOf(Math.max(1, connections))));
         List<String> extra = words(opts.get("server-args"));
