@@ -1,5 +1,6 @@
 package io.hal9.ws;
 
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.hal9.ws.internal.JacksonCodec;
@@ -29,14 +30,23 @@ public final class Codecs {
         return json(type, JsonMapper.builder().build());
     }
 
-    /** JSON through the given mapper (configured by the host), in text frames. */
+    /**
+     * JSON through the given mapper (configured by the host), in text frames. When the mapper recycles its
+     * buffers per thread (Jackson's default), the codec uses a copy of it whose buffers are shared by every
+     * thread: hal9-ws encodes on the sending thread, often a short-lived virtual thread, where a per-thread pool
+     * would allocate new buffers for every message. The same holds for {@link #messagePack(Class, ObjectMapper)},
+     * except that a {@code MessagePackMapper} cannot be copied: give its factory a shared pool yourself
+     * ({@code factory.setRecyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())}).
+     */
     public static <M> MessageCodec<M> json(Class<M> type, ObjectMapper mapper) {
         return new JacksonCodec<>(type, mapper, false);
     }
 
     /** MessagePack through a default Jackson {@link MessagePackMapper}, in binary frames. */
     public static <M> MessageCodec<M> messagePack(Class<M> type) {
-        return messagePack(type, new MessagePackMapper());
+        MessagePackFactory factory = new MessagePackFactory();
+        factory.setRecyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()); // see json(Class, ObjectMapper)
+        return messagePack(type, new MessagePackMapper(factory));
     }
 
     /**

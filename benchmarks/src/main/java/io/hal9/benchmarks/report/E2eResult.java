@@ -42,7 +42,13 @@ import java.util.Objects;
  * @param rows one row per metric, in the order to show them
  */
 public record E2eResult(String machine, String jdk, String date, String command, String notes, List<Row> rows) {
-    /** The metric ids of the seed's table, in its order; other ids are allowed and shown as given. */
+    /**
+     * The metric ids of the seed's table, in its order; other ids are allowed and shown as given. The
+     * {@code latency_*} rows count each move from when it was sent; since issue 16 the load generator
+     * also writes {@code latency_corrected_p50}, {@code _p95} and {@code _p99}, counted from when each
+     * move was due under the target schedule (corrected for coordinated omission), and a {@code
+     * latencyMs} object with both histograms' count, p50, p90, p95, p99, p99_9 and max.
+     */
     public static final List<String> SEED_METRICS = List.of(
             "concurrent_games",
             "actions_per_second_persisted",
@@ -91,6 +97,9 @@ public record E2eResult(String machine, String jdk, String date, String command,
                 case "latency_p50" -> "p50 action→broadcast latency";
                 case "latency_p95" -> "p95 action→broadcast latency";
                 case "latency_p99" -> "p99 action→broadcast latency";
+                case "latency_corrected_p50" -> "p50 action→broadcast latency from when due (CO-corrected)";
+                case "latency_corrected_p95" -> "p95 action→broadcast latency from when due (CO-corrected)";
+                case "latency_corrected_p99" -> "p99 action→broadcast latency from when due (CO-corrected)";
                 case "http_error_rate" -> "HTTP error rate";
                 default -> metric;
             };

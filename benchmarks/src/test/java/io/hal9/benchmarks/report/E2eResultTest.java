@@ -32,6 +32,8 @@ class E2eResultTest {
         for (String id : E2eResult.SEED_METRICS) {
             assertThat(new E2eResult.Row(id, "", "", 1, "u", true).label()).isNotEqualTo(id);
         }
+        assertThat(new E2eResult.Row("latency_corrected_p99", "", "", 1, "ms", true).label())
+                .isEqualTo("p99 action→broadcast latency from when due (CO-corrected)");
         assertThat(new E2eResult.Row("custom_metric", "", "", 1, "u", true).label())
                 .isEqualTo("custom_metric");
     }

@@ -28,13 +28,11 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
@@ -42,11 +40,13 @@ import java.util.concurrent.locks.LockSupport;
  * The load generator's WebSocket side: every player's connection on one small Netty event loop group
  * (pooled buffers, void promises: no future per message), every game paced on the event loop its
  * players share. A game sends one move per player for round r, waits for every player's result of
- * round r, then sends round r+1 at its next slot (at once when it is late, counted in {@link #late}).
+ * round r, then sends round r+1 at its next slot (at once when it is late, counted in {@link #late}). Each move's latency is
+ * recorded from its round's slot (when it was due) and from when it was written: see {@link
+ * LatencyRecorder}.
  *
  * <p>Design / Concurrency / Invariants: a game's players are all registered on one event loop (its
  * {@code loop}); every field of {@link GamePlay} is read and written only on that loop after
- * {@link #start}. Counters are adders and the latency samples an atomic index, read by the
+ * {@link #start}. Counters are adders and the latencies concurrent histograms, read by the
  * controlling thread after {@link #awaitIdle}. {@code stopped} is volatile: once set no round starts.
  *
  * <p>Thread safety: the control methods ({@link #connect}, {@link #start}, {@link #stop}, {@link
@@ -57,7 +57,7 @@ final class WsPlayers implements AutoCloseable {
     private static final String[] MOVES = {"rock", "paper", "scissors", "lizard", "spock"};
 
     private final EventLoopGroup group;
-    private final Samples latencies;
+    private final LatencyRecorder latencies;
     final LongAdder sent = new LongAdder();
     final LongAdder results = new LongAdder();
     final LongAdder late = new LongAdder();
@@ -73,7 +73,7 @@ final class WsPlayers implements AutoCloseable {
     /** When the last result arrived (System.nanoTime); benign race: read after awaitIdle. */
     private volatile long lastResultNanos;
 
-    WsPlayers(int threads, Samples latencies) {
+    WsPlayers(int threads, LatencyRecorder latencies) {
         this.group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
         this.latencies = latencies;
     }
@@ -128,8 +128,8 @@ final class WsPlayers implements AutoCloseable {
 
     /**
      * Starts every game: game i's first round at {@code firstNanos + interval * i / games}, then one
-     * round every {@code intervalNanos}; no round starts at or after {@code endNanos}. Latencies and late
-     * rounds count only from {@code measureFromNanos} on (the warm-up before it lets both JVMs compile
+     * round every {@code intervalNanos}; no round starts at or after {@code endNanos}. Latencies (of the
+     * rounds due from then on) and late rounds count only from {@code measureFromNanos} on (the warm-up before it lets both JVMs compile
      * the paths they run; a cold start at full rate queues moves for a second or more).
      */
     void start(long firstNanos, long intervalNanos, long endNanos, long measureFromNanos) {
@@ -198,7 +198,11 @@ final class WsPlayers implements AutoCloseable {
         final boolean[] answered;
         int round = 1;
         int answers;
+        /** The slot of the next round: when the schedule wants it sent. */
         long next;
+        /** The slot of the round in flight: its moves' latencies count from here when corrected. */
+        long due;
+
         long interval;
         /** Written on the loop, read by awaitIdle: a stale read only lengthens the wait by a poll. */
         volatile boolean inFlight;
@@ -235,6 +239,7 @@ final class WsPlayers implements AutoCloseable {
             }
             inFlight = true;
             answers = 0;
+            due = next;
             for (int i = 0; i < channels.length; i++) {
                 Channel ch = channels[i];
                 answered[i] = false;
@@ -255,8 +260,8 @@ final class WsPlayers implements AutoCloseable {
             answered[player] = true;
             long now = System.nanoTime();
             lastResultNanos = now;
-            if (sentAt[player] >= measureFromNanos) {
-                latencies.add(now - sentAt[player]);
+            if (due >= measureFromNanos) {
+                latencies.record(due, sentAt[player], now);
             }
             results.increment();
             if (++answers < channels.length) {
@@ -376,34 +381,6 @@ final class WsPlayers implements AutoCloseable {
                 m.error = "bad_json: " + new String(bytes, offset, length, StandardCharsets.UTF_8);
             }
             return m;
-        }
-    }
-
-    /** Latency samples in a preallocated array; samples beyond its capacity are dropped. */
-    static final class Samples {
-        private final long[] values;
-        private final AtomicInteger size = new AtomicInteger();
-
-        Samples(int capacity) {
-            values = new long[capacity];
-        }
-
-        void add(long v) {
-            int i = size.getAndIncrement();
-            if (i < values.length) {
-                values[i] = v;
-            }
-        }
-
-        long[] sorted() {
-            long[] copy = Arrays.copyOf(values, Math.min(size.get(), values.length));
-            Arrays.sort(copy);
-            return copy;
-        }
-
-        /** Samples that did not fit. */
-        long dropped() {
-            return Math.max(0, size.get() - values.length);
         }
     }
 }

@@ -61,6 +61,12 @@ import org.jspecify.annotations.Nullable;
  * @param shutdownTimeout how long shutdown waits for in-flight work and the final flush
  * @param journalDir where the action journal lives (a folder per instance name under it), or null
  *     when it is off; only used on PostgreSQL
+ * @param wsMaxConnectionsPerAddress most WebSocket connections from one client address at once (at most
+ *     {@code wsMaxConnections}); unset, hal9-ws's default of 256, or {@code wsMaxConnections} when lower
+ * @param createRate games one client address may create per second (the token bucket's refill), 0 for
+ *     no limit
+ * @param createBurst games one client address may create at once (the token bucket's size)
+ * @param createRateAddresses most client addresses whose buckets are remembered at once
  */
 public record ServerConfig(
         String instanceName,
@@ -89,7 +95,14 @@ public record ServerConfig(
         int maxTasks,
         int maxWaitingTasks,
         Duration shutdownTimeout,
-        @Nullable String journalDir) {
+        @Nullable String journalDir,
+        int wsMaxConnectionsPerAddress,
+        int createRate,
+        int createBurst,
+        int createRateAddresses) {
+
+    /** hal9-ws's default of connections per address, the default of {@code ws-max-connections-per-address}. */
+    static final int DEFAULT_WS_MAX_CONNECTIONS_PER_ADDRESS = 256;
 
     /** What an instance name may hold: it names pools, threads, metrics and the host of games. */
     private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -112,6 +125,13 @@ public record ServerConfig(
         range("ws-port", wsPort, 0, 65_535);
         range("ws-max-connections", wsMaxConnections, 1, 1_000_000);
         range("ws-threads", wsThreads, 0, 1_024);
+        if (wsMaxConnectionsPerAddress < 1 || wsMaxConnectionsPerAddress > wsMaxConnections) {
+            throw new ConfigException("server: ws-max-connections-per-address must be in [1, " + wsMaxConnections
+                    + "] (at most ws-max-connections), was " + wsMaxConnectionsPerAddress);
+        }
+        range("create-rate", createRate, 0, 1_000_000);
+        range("create-burst", createBurst, 1, 1_000_000);
+        range("create-rate-addresses", createRateAddresses, 1, 10_000_000);
         if (!wsCodec.equals("json") && !wsCodec.equals("msgpack")) {
             throw new ConfigException("server: ws-codec must be json or msgpack, was '" + wsCodec + "'");
         }
@@ -170,6 +190,12 @@ public record ServerConfig(
             new Option("port", "8080", "HTTP port; 0 picks a free one"),
             new Option("ws-port", "8081", "WebSocket port (path /ws); 0 picks a free one"),
             new Option("ws-max-connections", "10000", "most WebSocket connections at once"),
+            new Option(
+                    "ws-max-connections-per-address",
+                    null,
+                    "most WebSocket connections from one client address at once (1 to ws-max-connections);"
+                            + " unset: 256, or ws-max-connections when lower. A connection beyond it is refused"
+                            + " with 503 at the handshake"),
             new Option("ws-codec", "json", "WebSocket frames: json (text) or msgpack (binary MessagePack)"),
             new Option("ws-threads", "0", "WebSocket event-loop threads; 0: one per processor"),
             new Option("db-url", null, "JDBC URL of the PostgreSQL primary; unset: embedded H2 in memory"),
@@ -203,7 +229,18 @@ public record ServerConfig(
                     "journal-dir",
                     "hal9-journal",
                     "on PostgreSQL, a move is acknowledged once it is synced to the action journal here"
-                            + " (one folder per instance name); off: acknowledged once queued in memory"));
+                            + " (one folder per instance name); off: acknowledged once queued in memory"),
+            new Option(
+                    "create-rate",
+                    "5",
+                    "games one client address may create per second (token bucket refill); beyond it POST"
+                            + " /api/games answers 429 rate_limited with Retry-After; 0: no limit"),
+            new Option("create-burst", "20", "games one client address may create at once (token bucket size)"),
+            new Option(
+                    "create-rate-addresses",
+                    "100000",
+                    "client addresses whose create buckets are remembered at once; beyond it the least recently"
+                            + " used are forgotten (they start again with a full bucket)"));
 
     /**
      * The text of {@code --help}: every option with its flag, environment variable, property and
@@ -339,7 +376,13 @@ public record ServerConfig(
                 integer(values, "max-tasks"),
                 integer(values, "max-waiting-tasks"),
                 duration(values, "shutdown-timeout"),
-                journalDir(values.get("journal-dir")));
+                journalDir(values.get("journal-dir")),
+                values.get("ws-max-connections-per-address") == null
+                        ? Math.min(DEFAULT_WS_MAX_CONNECTIONS_PER_ADDRESS, integer(values, "ws-max-connections"))
+                        : integer(values, "ws-max-connections-per-address"),
+                integer(values, "create-rate"),
+                integer(values, "create-burst"),
+                integer(values, "create-rate-addresses"));
     }
 
     /**
@@ -385,7 +428,11 @@ public record ServerConfig(
                 maxTasks,
                 maxWaitingTasks,
                 shutdownTimeout,
-                journalDir);
+                journalDir,
+                wsMaxConnectionsPerAddress,
+                createRate,
+                createBurst,
+                createRateAddresses);
     }
 
     /** The journal folder, or null for "off" (and for the empty value). */

@@ -43,9 +43,12 @@ import org.slf4j.LoggerFactory;
  * hal9-ws's {@link io.hal9.ws.RedisRoomBus} (through {@link RoomSubscriptions}), and "welcome" is sent
  * once the room's subscription is confirmed.
  *
- * <p>Limits: those of the WebSocket server (connections, frame size, send queue, inbound rate; see
- * {@link WsServer}); a move arriving while the task limiter is full is answered with an
- * {@code overloaded} error frame and not played.
+ * <p>Limits: those of the WebSocket server (connections, connections per client address, frame size,
+ * send queue, inbound rate; see {@link WsServer}); a move arriving while the task limiter is full is
+ * answered with an {@code overloaded} error frame and not played. One live session per player on this
+ * instance: a new connection with a player's token replaces that player's session, which is closed with
+ * {@link #REPLACED} (4001) and reason {@value #REPLACED_REASON} (so that one token cannot hold many
+ * sessions, and a player whose old connection is half-open can come back at once).
  *
  * <p>Thread safety: safe for concurrent use.
  */
@@ -62,6 +65,10 @@ final class WsGateway implements GameEvents, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String GAME = "gameId";
     static final String PLAYER = "playerId";
+    /** The close code of a session replaced by a newer connection of the same player (HAL9's 4000 range). */
+    static final int REPLACED = 4001;
+    /** The close reason that goes with {@link #REPLACED}. */
+    static final String REPLACED_REASON = "replaced: this player connected again";
 
     private final String name;
     private final String instanceId;
@@ -72,6 +79,9 @@ final class WsGateway implements GameEvents, AutoCloseable {
     private final WsServer<JsonNode> server;
     private final Map<Long, Room<JsonNode>> rooms = new ConcurrentHashMap<>();
     private final Map<Long, Session<JsonNode>> sessions = new ConcurrentHashMap<>();
+    /** The live session of each player connected here: one per player, the latest. */
+    private final Map<PlayerKey, Session<JsonNode>> players = new ConcurrentHashMap<>();
+
     private volatile @Nullable GameService games;
 
     WsGateway(
@@ -95,7 +105,7 @@ final class WsGateway implements GameEvents, AutoCloseable {
                 .port(config.wsPort())
                 .path("/ws")
                 .maxConnections(config.wsMaxConnections())
-                .maxConnectionsPerIp(config.wsMaxConnections())
+                .maxConnectionsPerIp(config.wsMaxConnectionsPerAddress())
                 .instanceId(instanceId)
                 .closeTimeout(Duration.ofSeconds(5))
                 .authenticator(req -> CompletableFuture.completedFuture(
@@ -366,6 +376,11 @@ final class WsGateway implements GameEvents, AutoCloseable {
             long gameId = (Long) s.attributes().get(GAME);
             long playerId = (Long) s.attributes().get(PLAYER);
             sessions.put(s.id(), s);
+            Session<JsonNode> replaced = players.put(new PlayerKey(gameId, playerId), s);
+            if (replaced != null && replaced != s) {
+                // one live session per player: the newest wins, the older one is told why it goes
+                replaced.close(REPLACED, REPLACED_REASON);
+            }
             room(gameId).join(s);
             Admission a = limiter.tryExecute(() -> {
                 RoomSubscriptions rooms = bus;
@@ -442,6 +457,9 @@ final class WsGateway implements GameEvents, AutoCloseable {
         public void onClose(Session<JsonNode> s, int code, String reason) {
             sessions.remove(s.id());
             Object g = s.attributes().get(GAME);
+            if (g instanceof Long gameId && s.attributes().get(PLAYER) instanceof Long playerId) {
+                players.remove(new PlayerKey(gameId, playerId), s); // only if no newer session replaced it
+            }
             if (g instanceof Long gameId) {
                 Room<JsonNode> r = rooms.get(gameId);
                 if (r != null) {
@@ -458,6 +476,9 @@ final class WsGateway implements GameEvents, AutoCloseable {
             s.trySend(error("bad_message", "the frame could not be decoded"));
         }
     }
+
+    /** A player of a game: the key of its one live session here. */
+    private record PlayerKey(long gameId, long playerId) {}
 
     int sessionCount() {
         return server.sessionCount();

@@ -118,10 +118,71 @@ class LoadGeneratorTest {
                             "latency_p50",
                             "latency_p95",
                             "latency_p99",
+                            "latency_corrected_p50",
+                            "latency_corrected_p95",
+                            "latency_corrected_p99",
                             "http_error_rate");
             assertThat(json.at("/rows/5/measured").asDouble()).isPositive();
-            assertThat(json.at("/rows/6/measured").asDouble()).isZero();
+            // from when each move was due: never less than from when it was sent
+            assertThat(json.at("/rows/8/measured").asDouble())
+                    .isGreaterThanOrEqualTo(json.at("/rows/5/measured").asDouble());
+            assertThat(json.at("/rows/9/measured").asDouble()).isZero();
+            assertThat(json.at("/latencyMs/corrected/count").asLong()).isEqualTo(45);
+            assertThat(json.at("/latencyMs/uncorrected/count").asLong()).isEqualTo(45);
+            assertThat(json.at("/latencyMs/corrected/max").asDouble())
+                    .isGreaterThanOrEqualTo(
+                            json.at("/latencyMs/uncorrected/max").asDouble());
+            assertThat(printed).contains("from when each move was due (coordinated omission corrected");
             assertThat(server.stats().actions().accepted()).isEqualTo(45);
         }
+    }
+
+    /**
+     * One game paced like {@link WsPlayers}' (round r+1 due one interval after round r's slot, sent once
+     * round r's results are in, at once when late), on a fake clock: a server answering in 1 ms, which
+     * holds one round for a second when {@code stall} is set.
+     */
+    private static LatencyRecorder play(boolean stall) {
+        LatencyRecorder rec = new LatencyRecorder();
+        long ms = 1_000_000L;
+        long interval = 10 * ms;
+        long clock = 0;
+        long next = 0;
+        for (int round = 0; round < 1000; round++) {
+            long due = next;
+            long sent = Math.max(due, clock); // the game waits for its slot, or is late
+            long received = sent + (stall && round == 100 ? 1000 * ms : ms);
+            rec.record(due, sent, received);
+            clock = received;
+            next += interval;
+        }
+        return rec;
+    }
+
+    @Test
+    void aStalledServerInflatesTheCorrectedLatencyButNotTheUncorrectedOne() {
+        LatencyRecorder steady = play(false);
+        assertThat(LatencyRecorder.ms(steady.corrected(), 99)).isEqualTo(LatencyRecorder.ms(steady.uncorrected(), 99));
+        assertThat(LatencyRecorder.ms(steady.corrected(), 100))
+                .isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.01));
+
+        LatencyRecorder stalled = play(true);
+        assertThat(stalled.corrected().getTotalCount()).isEqualTo(1000);
+        assertThat(stalled.uncorrected().getTotalCount()).isEqualTo(1000);
+        // sent: the stall is one sample of 1 s among 1,000 answered in 1 ms
+        assertThat(LatencyRecorder.ms(stalled.uncorrected(), 99)).isLessThan(1.01);
+        assertThat(LatencyRecorder.ms(stalled.uncorrected(), 100)).isGreaterThan(999.0);
+        // due: the ~110 rounds due during the stall went out late and carry their wait
+        assertThat(LatencyRecorder.ms(stalled.corrected(), 99)).isGreaterThan(900.0);
+        assertThat(LatencyRecorder.ms(stalled.corrected(), 90)).isGreaterThan(10.0);
+        assertThat(LatencyRecorder.ms(stalled.corrected(), 50)).isLessThan(1.01);
+    }
+
+    @Test
+    void aMoveSentAHairBeforeItsSlotCountsNoLessThanFromItsSend() {
+        LatencyRecorder rec = new LatencyRecorder();
+        rec.record(1_000, 900, 5_900); // a timer that fired 100 ns early
+        assertThat(rec.corrected().getMaxValue()).isEqualTo(rec.uncorrected().getMaxValue());
+        assertThat(LatencyRecorder.ms(new LatencyRecorder().corrected(), 99)).isNaN();
     }
 }

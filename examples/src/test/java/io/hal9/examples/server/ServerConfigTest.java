@@ -135,4 +135,58 @@ class ServerConfigTest {
                 Map.of());
         assertThat(c.toString()).doesNotContain("hunter2").doesNotContain("s3cret");
     }
+
+    @Test
+    void theWebSocketPerAddressLimitDefaultsToHal9WsDefaultAndIsCheckedAgainstTheGlobalOne() {
+        assertThat(ServerConfig.defaults().wsMaxConnectionsPerAddress()).isEqualTo(256);
+        assertThat(ServerConfig.defaults().wsMaxConnections()).isEqualTo(10_000);
+        // unset, it is never above the global limit: a small server still starts
+        assertThat(ServerConfig.parse(new String[] {"--ws-max-connections", "100"}, Map.of())
+                        .wsMaxConnectionsPerAddress())
+                .isEqualTo(100);
+        assertThat(ServerConfig.parse(new String[0], Map.of("HAL9_WS_MAX_CONNECTIONS_PER_ADDRESS", "16"))
+                        .wsMaxConnectionsPerAddress())
+                .isEqualTo(16);
+        assertThat(ServerConfig.defaults().withPort(0).wsMaxConnectionsPerAddress())
+                .isEqualTo(256);
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--ws-max-connections-per-address", "0"}, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("server: ws-max-connections-per-address must be in [1, 10000] (at most"
+                        + " ws-max-connections), was 0");
+        assertThatThrownBy(() -> ServerConfig.parse(
+                        new String[] {"--ws-max-connections", "100", "--ws-max-connections-per-address", "101"},
+                        Map.of()))
+                .hasMessageContaining("ws-max-connections-per-address must be in [1, 100]")
+                .hasMessageContaining("was 101");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--ws-max-connections-per-address", "x"}, Map.of()))
+                .hasMessage("server: ws-max-connections-per-address must be an integer, was 'x'");
+        assertThat(ServerConfig.help()).contains("--ws-max-connections-per-address ");
+    }
+
+    @Test
+    void theCreateRateLimitHasDefaultsAndCheckedBounds() {
+        ServerConfig c = ServerConfig.defaults();
+        assertThat(c.createRate()).isEqualTo(5);
+        assertThat(c.createBurst()).isEqualTo(20);
+        assertThat(c.createRateAddresses()).isEqualTo(100_000);
+        ServerConfig off = ServerConfig.parse(
+                new String[] {"--create-rate", "0", "--create-burst", "1", "--create-rate-addresses", "1"}, Map.of());
+        assertThat(off.createRate()).isZero();
+        assertThat(off.createBurst()).isEqualTo(1);
+        assertThat(off.withPort(0).createRateAddresses()).isEqualTo(1);
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--create-rate", "-1"}, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("server: create-rate must be in [0, 1000000], was -1");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--create-burst", "0"}, Map.of()))
+                .hasMessage("server: create-burst must be in [1, 1000000], was 0");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--create-rate-addresses", "0"}, Map.of()))
+                .hasMessage("server: create-rate-addresses must be in [1, 10000000], was 0");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--create-rate", "fast"}, Map.of()))
+                .hasMessage("server: create-rate must be an integer, was 'fast'");
+        String help = ServerConfig.help();
+        assertThat(help)
+                .contains("--create-rate ")
+                .contains("HAL9_CREATE_BURST")
+                .contains("429 rate_limited");
+    }
 }

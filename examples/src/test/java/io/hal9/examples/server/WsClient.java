@@ -21,6 +21,7 @@ final class WsClient implements WebSocket.Listener {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private final LinkedBlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
+    private final CompletableFuture<String> closeReason = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     private final java.io.ByteArrayOutputStream binaryPartial = new java.io.ByteArrayOutputStream();
     private static final ObjectMapper MSGPACK = new org.msgpack.jackson.dataformat.MessagePackMapper();
@@ -102,6 +103,17 @@ final class WsClient implements WebSocket.Listener {
         }
     }
 
+    /** The reason of the server's close frame; fails after 15 s without one. */
+    String awaitCloseReason() {
+        awaitClose();
+        return closeReason.getNow("");
+    }
+
+    /** Whether the server's close frame (or an error) has arrived. */
+    boolean closed() {
+        return closeCode.isDone();
+    }
+
     void close() {
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
     }
@@ -140,6 +152,7 @@ final class WsClient implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closeReason.complete(reason);
         closeCode.complete(statusCode);
         return null;
     }

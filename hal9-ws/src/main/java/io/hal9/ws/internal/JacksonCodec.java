@@ -1,5 +1,6 @@
 package io.hal9.ws.internal;
 
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -17,6 +18,13 @@ import java.util.Objects;
  * format (MessagePack) in binary frames. Writes straight into a pooled buffer and reads straight from the
  * frame's buffer, without intermediate byte arrays.
  *
+ * <p>Jackson's default buffer pool is per thread. hal9-ws encodes on whatever thread sends (often a virtual
+ * thread that lives for one task), where a per-thread pool allocates its 8-16 KiB of buffers afresh for every
+ * message: in the reference server that was half of all the bytes it allocated. So when the mapper still has
+ * the per-thread pool, the codec works on a copy of it whose factory shares one pool across threads ({@link
+ * #sharedBuffers}); a mapper that cannot be copied (a subclass without {@code copy()}, such as
+ * {@code MessagePackMapper}) is used as given.
+ *
  * <p>Not part of the API. Thread safety: immutable; Jackson readers and writers are thread-safe.
  */
 public final class JacksonCodec<M> implements MessageCodec<M> {
@@ -28,9 +36,28 @@ public final class JacksonCodec<M> implements MessageCodec<M> {
     /** Creates a codec for {@code type} through {@code mapper}. */
     public JacksonCodec(Class<M> type, ObjectMapper mapper, boolean binary) {
         this.type = Objects.requireNonNull(type, "type");
-        this.reader = mapper.readerFor(type);
-        this.writer = mapper.writerFor(type);
+        ObjectMapper m = sharedBuffers(mapper);
+        this.reader = m.readerFor(type);
+        this.writer = m.writerFor(type);
         this.binary = binary;
+    }
+
+    /**
+     * {@code mapper}, or a copy of it whose factory recycles its buffers through a pool shared by every thread
+     * when {@code mapper}'s pool is per thread (Jackson's default).
+     */
+    static ObjectMapper sharedBuffers(ObjectMapper mapper) {
+        if (!(mapper.getFactory()._getRecyclerPool() instanceof JsonRecyclerPools.ThreadLocalPool)) {
+            return mapper; // the host chose its pool
+        }
+        ObjectMapper copy;
+        try {
+            copy = mapper.copy();
+        } catch (IllegalStateException e) {
+            return mapper; // a subclass that does not support copy()
+        }
+        copy.getFactory().setRecyclerPool(JsonRecyclerPools.sharedConcurrentDequePool());
+        return copy;
     }
 
     @Override
