@@ -201,7 +201,9 @@ class HttpApiTest {
                 .PUT(HttpRequest.BodyPublishers.noBody()));
         expect(put, 405, "method_not_allowed");
         assertThat(put.raw().headers().firstValue("Allow")).hasValue("GET, POST");
-        expect(api.post("/metrics", "{}"), 405, "method_not_allowed");
+        // /metrics is served on the admin listener only
+        expect(api.get("/metrics"), 404, "unknown_route");
+        expect(new ApiClient(server.adminUrl()).post("/metrics", "{}"), 405, "method_not_allowed");
     }
 
     @Test
