@@ -122,6 +122,20 @@ class HttpHardeningTest {
     }
 
     @Test
+    void aSlowHeadOnAKeptAliveConnectionIsClosedAtTheHeaderTimeoutNotTheIdleTimeout() throws Exception {
+        try (Http h = new Http(port)) {
+            assertThat(h.request("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n").status())
+                    .isEqualTo(200);
+            long start = System.nanoTime();
+            h.write("GET /api/ga");
+            assertThat(h.closedByServer()).isTrue();
+            // header timeout 1 s, idle timeout 2 s: the first byte of the request started the header timeout
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .isBetween(Duration.ofMillis(900), Duration.ofMillis(1_900));
+        }
+    }
+
+    @Test
     void aBodyThatDoesNotArriveIsAnswered408AtTheBodyTimeout() throws Exception {
         try (Http h = new Http(port)) {
             long start = System.nanoTime();
