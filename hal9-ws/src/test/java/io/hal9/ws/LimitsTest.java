@@ -100,6 +100,38 @@ class LimitsTest extends WsTestSupport {
     }
 
     @Test
+    void theHostEncodesItsOwnRefusalsAndFallsBackToTheControlMessageIfItFails() {
+        FakeTicker ticker = new FakeTicker();
+        handler.refusals = (reason, detail) -> new Msg("refused", reason, detail.length());
+        WsServer<Msg> server = start(b -> b.ticker(ticker).inboundRate(10).inboundBurst(3));
+        TestClient c = client(server);
+        Session<Msg> s = handler.nextOpened();
+        c.sendText("not json");
+        Msg decode = parse(c.nextText()); // a data message of the host's protocol, not {"hal9":"error",...}
+        assertThat(decode.type()).isEqualTo("refused");
+        assertThat(decode.text()).isEqualTo("decode");
+        assertThat(decode.n()).isPositive().isLessThanOrEqualTo(200);
+        assertThat(handler.decodeErrors).hasSize(1);
+        c.sendText(json(Msg.of("count", 1)));
+        c.sendText(json(Msg.of("count", 2)));
+        c.sendText(json(Msg.of("count", 3))); // over the burst
+        Msg limited = parse(c.nextText());
+        assertThat(limited.type()).isEqualTo("refused");
+        assertThat(limited.text()).isEqualTo("rate-limited");
+        assertThat(server.stats().rateLimited()).isEqualTo(1);
+
+        // a refusal the host cannot encode: HAL9's control message goes instead, counted as a handler error
+        handler.refusals = (reason, detail) -> {
+            throw new IllegalStateException("no refusal for you");
+        };
+        ticker.advance(Duration.ofSeconds(1));
+        c.sendText("still not json");
+        assertThat(c.nextText()).startsWith("{\"hal9\":\"error\",\"reason\":\"decode\"");
+        assertThat(server.stats().handlerErrors()).isEqualTo(1);
+        assertThat(s.isOpen()).isTrue();
+    }
+
+    @Test
     void messagesOverTheRateAreRefusedWithAnErrorAndPersistentAbuseCloses1008() {
         FakeTicker ticker = new FakeTicker();
         WsServer<Msg> server =
