@@ -59,8 +59,8 @@ import org.slf4j.LoggerFactory;
  *       Only the event loop moves to CLOSED, and it then releases every queued frame; a producer that offered
  *       after that (it read an older state) sees CLOSED after its offer and releases the queue itself, so no
  *       buffer is leaked whichever thread polls it (poll is atomic).
- *   <li>Every other mutable field (heartbeat, rate limit, decode errors, sequence numbers, replay buffer,
- *       {@code loopIndex}) is touched only on the event loop of the current connection; {@code channel} is
+ *   <li>Every other mutable field (heartbeat, rate limit, decode errors, pending pong, sequence numbers, replay
+ *       buffer, {@code loopIndex}) is touched only on the event loop of the current connection; {@code channel} is
  *       volatile because producers read it to find that loop.
  *   <li>Resumption: a dropped connection moves OPEN to DETACHED on its loop (CAS); a resuming connection moves
  *       DETACHED to OPEN on its own loop (CAS), then sets {@code channel}; the grace sweep moves DETACHED to
@@ -69,6 +69,9 @@ import org.slf4j.LoggerFactory;
  *       a loop that is no longer the channel's re-dispatches to the right one, so there is one consumer at a
  *       time. The session stays in the old loop's {@link LoopState} list until that loop removes it; the
  *       volatile {@code loop} field tells the old loop's sweep to skip it meanwhile.
+ *   <li>Pongs bypass the queue but not its discipline: at most one is pending ({@code pendingPong}, the latest
+ *       ping's payload, at most 125 bytes), and it is written by {@code drain} only while the channel is
+ *       writable, so pings from a client that does not read cost O(1) per session.
  *   <li>Encoding happens on the producer's thread (not the event loop): the byte bound is then exact at
  *       admission, the cost of encoding is spread over the game's threads instead of the I/O threads, and a
  *       refused message costs only its encoding.
@@ -1083,6 +1086,7 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
         }
         lastReadNanos = server.ticker.read();
         pinged = false;
+        pendingPong = null; // it answered a ping of the old connection
         heartbeatTimedOut = false;
         takeover = false;
         closeCode = -1;
