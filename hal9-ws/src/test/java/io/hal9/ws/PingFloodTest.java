@@ -44,9 +44,10 @@ import org.junit.jupiter.api.Timeout;
  * end (while what the flood left is still referenced), and, sampled every 20 ms, the direct memory of Netty's
  * allocators (the sessions' {@code PooledByteBufAllocator.DEFAULT} and the channels' {@code
  * ByteBufAllocator.DEFAULT}, adaptive in Netty 4.2) and of the JDK's direct buffer pool. Bounds: heap +48 MiB,
- * direct +32 MiB, a normal session's messages under 250 ms (measured here: +0-1 MiB heap, +0-8 MiB direct,
- * 5-116 ms at the worst on a loaded 2-core machine). Against the code before issue 16, the flood over the rate
- * is never closed and the flood under it gets a pong per ping.
+ * direct +32 MiB; a normal session's messages delayed under 50 ms at the median and under 500 ms at the worst
+ * (measured here: +0-1 MiB heap, +0-10 MiB direct; median 0 ms, p99 3-33 ms, max 14-33 ms).
+ * Against the code before issue 16, the flood over the rate is never closed and the flood under it gets a pong
+ * per ping.
  */
 @Timeout(120)
 class PingFloodTest extends WsTestSupport {
@@ -72,8 +73,14 @@ class PingFloodTest extends WsTestSupport {
     static final long HEAP_BOUND = 48L * 1024 * 1024;
     /** Growth of direct memory allowed during a flood (a few allocator chunks). */
     static final long DIRECT_BOUND = 32L * 1024 * 1024;
-    /** The latest a normal session's message may arrive, on the flooded event loop. */
-    static final Duration LATENCY_BOUND = Duration.ofMillis(250);
+    /**
+     * The median delay of a normal session's messages on the flooded event loop: a loop kept busy by the flood
+     * delays every message. The machine these tests share (2 cores, other builds) stalls the whole process now and
+     * then, which delays a few consecutive messages: {@link #LATENCY_MAX} bounds those.
+     */
+    static final Duration LATENCY_MEDIAN = Duration.ofMillis(50);
+
+    static final Duration LATENCY_MAX = Duration.ofMillis(500);
 
     @Test
     void aClientFloodingPingsOverTheRateIsClosedWith1008AndMemoryStaysBounded() throws Exception {
@@ -190,6 +197,11 @@ class PingFloodTest extends WsTestSupport {
         }
 
         void start() {
+            // warm up the path (and the JSON parsing of the receiver) so that the first ticks measure the server
+            for (int i = 0; i < 50; i++) {
+                session.trySend(Msg.of("warm", i));
+                parse(client.nextText());
+            }
             sender.scheduleAtFixedRate(
                     () -> {
                         if (session.trySend(Msg.of("tick", System.nanoTime())).isAccepted()) {
@@ -236,7 +248,7 @@ class PingFloodTest extends WsTestSupport {
             }
         }
 
-        long p99Millis() {
+        long percentileMillis(double p) {
             synchronized (latenciesNanos) {
                 long[] sorted = latenciesNanos.stream()
                         .mapToLong(Long::longValue)
@@ -244,7 +256,7 @@ class PingFloodTest extends WsTestSupport {
                         .toArray();
                 return sorted.length == 0
                         ? 0
-                        : sorted[(int) Math.min(sorted.length - 1, sorted.length * 0.99)] / 1_000_000;
+                        : sorted[(int) Math.min(sorted.length - 1, sorted.length * p)] / 1_000_000;
             }
         }
 
@@ -253,12 +265,14 @@ class PingFloodTest extends WsTestSupport {
                     .as("ticks received")
                     .isGreaterThan(100)
                     .isEqualTo((int) sent.get());
-            assertThat(maxMillis()).as("latest tick, ms").isLessThan(LATENCY_BOUND.toMillis());
+            assertThat(percentileMillis(0.5)).as("median tick delay, ms").isLessThan(LATENCY_MEDIAN.toMillis());
+            assertThat(maxMillis()).as("latest tick, ms").isLessThan(LATENCY_MAX.toMillis());
         }
 
         @Override
         public String toString() {
-            return latenciesNanos.size() + " messages, p99 " + p99Millis() + " ms, max " + maxMillis() + " ms";
+            return latenciesNanos.size() + " messages, p50 " + percentileMillis(0.5) + " ms, p99 "
+                    + percentileMillis(0.99) + " ms, max " + maxMillis() + " ms";
         }
     }
 
