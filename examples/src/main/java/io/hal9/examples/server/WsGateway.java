@@ -477,9 +477,18 @@ final class WsGateway implements GameEvents, AutoCloseable {
             }
         }
 
+        /**
+         * hal9-ws's refusals in the game protocol's error shape, so that a client parses one error
+         * format: an undecodable frame is {@code bad_message}, the first message over the inbound rate
+         * {@code rate_limited}. The detail never quotes the client's frame.
+         */
         @Override
-        public void onDecodeError(Session<JsonNode> s, RuntimeException e) {
-            s.trySend(error("bad_message", "the frame could not be decoded"));
+        public @Nullable JsonNode refusal(Session<JsonNode> s, String reason, String detail) {
+            return switch (reason) {
+                case "decode" -> error("bad_message", "the frame could not be decoded");
+                case "rate-limited" -> error("rate_limited", "too many messages; slow down (" + detail + ")");
+                default -> null;
+            };
         }
     }
 

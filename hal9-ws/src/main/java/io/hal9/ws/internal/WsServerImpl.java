@@ -112,6 +112,9 @@ public final class WsServerImpl<M> implements WsServer<M> {
     private final ConcurrentHashMap<String, LongAdder> rejections = new ConcurrentHashMap<>();
     private final LongAdder decodeErrors = new LongAdder();
     private final LongAdder rateLimited = new LongAdder();
+    private final LongAdder rateLimitDisconnects = new LongAdder();
+    private final LongAdder controlFramesIn = new LongAdder();
+    private final LongAdder pongsCoalesced = new LongAdder();
     private final LongAdder acceptErrors = new LongAdder();
     private final LongAdder handlerErrors = new LongAdder();
     private final LongAdder heartbeatTimeouts = new LongAdder();
@@ -320,7 +323,10 @@ public final class WsServerImpl<M> implements WsServer<M> {
                 rateLimited.sum(),
                 acceptErrors.sum(),
                 handlerErrors.sum(),
-                heartbeatTimeouts.sum());
+                heartbeatTimeouts.sum(),
+                rateLimitDisconnects.sum(),
+                controlFramesIn.sum(),
+                pongsCoalesced.sum());
     }
 
     @Override
@@ -529,6 +535,18 @@ public final class WsServerImpl<M> implements WsServer<M> {
     void rateLimited() {
         rateLimited.increment();
         safe(listener::rateLimited);
+    }
+
+    void rateLimitClosed() {
+        rateLimitDisconnects.increment();
+    }
+
+    void controlFrameIn() {
+        controlFramesIn.increment();
+    }
+
+    void pongCoalesced() {
+        pongsCoalesced.increment();
     }
 
     void decodeError() {
