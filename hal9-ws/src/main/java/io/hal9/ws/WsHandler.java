@@ -1,5 +1,7 @@
 package io.hal9.ws;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The host's game logic for one {@link WsServer}: the user implements it. Callbacks for one session come one
  * at a time, in order, on that session's event-loop thread: they must not block (hand blocking work to a
@@ -43,8 +45,31 @@ public interface WsHandler<M> {
     default void onDetach(Session<M> session) {}
 
     /**
-     * The codec could not decode a message from this client. The client has already been answered with an
-     * {@code error} control message; after {@code maxDecodeErrors} in a row the session closes with 1003.
+     * The codec could not decode a message from this client. The client has already been answered (see {@link
+     * #refusal}); after {@code maxDecodeErrors} in a row the session closes with 1003.
      */
     default void onDecodeError(Session<M> session, RuntimeException error) {}
+
+    /**
+     * The message with which this server tells the client that one of its messages was refused, in the host's
+     * own protocol, so that a client parses one error format; {@code null} (the default) sends HAL9's {@code
+     * {"hal9":"error","reason":...,"detail":...}} control message instead.
+     *
+     * <p>The refusals, by {@code reason}: {@code "decode"} (the codec could not decode the message; {@code
+     * detail} is the codec's message), {@code "rate-limited"} (the first message or control frame of a run over
+     * the inbound rate; those that follow in the run are discarded without an answer). Return {@code null} for
+     * a reason you do not know: more may come. Limits that end the session are told by the close frame
+     * instead (1003, 1007, 1008, 1009; see the package docs).
+     *
+     * <p>The message returned is sent as a data message, as {@link Session#trySend} would send it (encoded by
+     * the codec, within the send-queue bounds, batched and numbered for resumption like any other). If this
+     * method throws, or the codec cannot encode its message, the failure is counted as a handler error and the
+     * control message is sent instead. Called on the session's event loop: it must be quick and must not block.
+     *
+     * @param reason {@code "decode"} or {@code "rate-limited"}
+     * @param detail a sentence for people, at most 200 characters (it may quote the client's input)
+     */
+    default @Nullable M refusal(Session<M> session, String reason, String detail) {
+        return null;
+    }
 }

@@ -63,7 +63,10 @@ public interface WsServer<M> extends AutoCloseable {
     int DEFAULT_INBOUND_RATE = 200;
     /** Default {@code inboundBurst}: 400 messages. */
     int DEFAULT_INBOUND_BURST = 400;
-    /** Default {@code maxRateLimitedInRow}: 1000 refused messages in a row close the session (1008). */
+    /**
+     * Default {@code maxRateLimitedInRow}: 1000 refused messages or control frames in one run close the session
+     * (1008).
+     */
     int DEFAULT_MAX_RATE_LIMITED_IN_ROW = 1000;
     /** Default {@code maxDecodeErrors}: 10 undecodable messages in a row close the session (1003). */
     int DEFAULT_MAX_DECODE_ERRORS = 10;
@@ -262,7 +265,10 @@ public interface WsServer<M> extends AutoCloseable {
             return this;
         }
 
-        /** Inbound messages per second per session (token bucket refill); default 200. */
+        /**
+         * Inbound messages per second per session (token bucket refill); default 200. Control frames from the
+         * client (pings, pongs) take a token like a message: a client cannot flood pings under the radar.
+         */
         public Builder<M> inboundRate(int messagesPerSecond) {
             Checks.notSet(component, "inboundRate", this.inboundRate != -1);
             this.inboundRate = Checks.inRange(component, "inboundRate", messagesPerSecond, 1, 1_000_000);
@@ -277,8 +283,10 @@ public interface WsServer<M> extends AutoCloseable {
         }
 
         /**
-         * Rate-limited messages in a row after which the session is closed with 1008; 0 never closes; default
-         * 1000.
+         * Refused messages and control frames in one run over the inbound rate after which the session is closed
+         * with 1008; 0 never closes; default 1000. A run ends after one second without a refusal, so a client
+         * sending at any multiple of the rate is closed (the messages the refill admits do not end its run), while
+         * one that overshoots in a burst and then slows down is not.
          */
         public Builder<M> maxRateLimitedInRow(int messages) {
             Checks.notSet(component, "maxRateLimitedInRow", this.maxRateLimitedInRow != -1);

@@ -27,10 +27,15 @@ import java.util.Map;
  * @param handshakeRejections refused upgrade requests by reason ({@code connection-limit}, {@code per-ip-limit},
  *     {@code path}, {@code not-websocket}, {@code closing}, {@code auth-error}, {@code auth-<status>})
  * @param decodeErrors messages the codec could not decode
- * @param rateLimited messages refused by the per-session rate limit
+ * @param rateLimited messages and control frames (pings, pongs) refused by the per-session rate limit
  * @param acceptErrors failed accepts of the listening socket (e.g. out of file descriptors)
  * @param handlerErrors exceptions thrown by the {@link WsHandler}
  * @param heartbeatTimeouts connections closed because they did not answer a ping within the heartbeat timeout
+ * @param rateLimitDisconnects sessions closed with 1008 because {@code maxRateLimitedInRow} messages or control
+ *     frames in a row were over the inbound rate
+ * @param controlFramesIn pings and pongs received from clients (not counted in {@code messagesIn})
+ * @param pongsCoalesced pings answered by the pong already pending for their session instead of a pong of their
+ *     own (the client pinged again before the previous pong could be written)
  */
 public record WsServerStats(
         int openConnections,
@@ -53,7 +58,10 @@ public record WsServerStats(
         long rateLimited,
         long acceptErrors,
         long handlerErrors,
-        long heartbeatTimeouts) {
+        long heartbeatTimeouts,
+        long rateLimitDisconnects,
+        long controlFramesIn,
+        long pongsCoalesced) {
 
     /** Copies the maps so that the record is immutable. */
     public WsServerStats {

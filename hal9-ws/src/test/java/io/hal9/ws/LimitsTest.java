@@ -100,6 +100,38 @@ class LimitsTest extends WsTestSupport {
     }
 
     @Test
+    void theHostEncodesItsOwnRefusalsAndFallsBackToTheControlMessageIfItFails() {
+        FakeTicker ticker = new FakeTicker();
+        handler.refusals = (reason, detail) -> new Msg("refused", reason, detail.length());
+        WsServer<Msg> server = start(b -> b.ticker(ticker).inboundRate(10).inboundBurst(3));
+        TestClient c = client(server);
+        Session<Msg> s = handler.nextOpened();
+        c.sendText("not json");
+        Msg decode = parse(c.nextText()); // a data message of the host's protocol, not {"hal9":"error",...}
+        assertThat(decode.type()).isEqualTo("refused");
+        assertThat(decode.text()).isEqualTo("decode");
+        assertThat(decode.n()).isPositive().isLessThanOrEqualTo(200);
+        assertThat(handler.decodeErrors).hasSize(1);
+        c.sendText(json(Msg.of("count", 1)));
+        c.sendText(json(Msg.of("count", 2)));
+        c.sendText(json(Msg.of("count", 3))); // over the burst
+        Msg limited = parse(c.nextText());
+        assertThat(limited.type()).isEqualTo("refused");
+        assertThat(limited.text()).isEqualTo("rate-limited");
+        assertThat(server.stats().rateLimited()).isEqualTo(1);
+
+        // a refusal the host cannot encode: HAL9's control message goes instead, counted as a handler error
+        handler.refusals = (reason, detail) -> {
+            throw new IllegalStateException("no refusal for you");
+        };
+        ticker.advance(Duration.ofSeconds(1));
+        c.sendText("still not json");
+        assertThat(c.nextText()).startsWith("{\"hal9\":\"error\",\"reason\":\"decode\"");
+        assertThat(server.stats().handlerErrors()).isEqualTo(1);
+        assertThat(s.isOpen()).isTrue();
+    }
+
+    @Test
     void messagesOverTheRateAreRefusedWithAnErrorAndPersistentAbuseCloses1008() {
         FakeTicker ticker = new FakeTicker();
         WsServer<Msg> server =
@@ -118,12 +150,73 @@ class LimitsTest extends WsTestSupport {
         for (int i = 0; i < 30; i++) {
             c.sendTextNoWait(json(Msg.of("flood", i))); // the server closes the connection mid-flood
         }
-        assertThat(c.awaitClose(Duration.ofSeconds(5))).isEqualTo(1008);
+        // the server closes at once after its close frame: with the client's frames still arriving, its reset
+        // may overtake the close frame (the client then sees 1006); the session's code is the server's
+        assertThat(c.awaitClose(Duration.ofSeconds(5))).isIn(1008, 1006);
         assertThat(handler.closeCodeOf(s)).isEqualTo(1008);
         // the 200 ms gave two tokens: "count 100" took one, the first flood message the other
         assertThat(handler.received.stream().filter(m -> m.type().equals("flood")))
                 .extracting(Msg::n)
                 .containsExactly(0L);
+    }
+
+    @Test
+    void pingsAreAnsweredWithTheirPayloadAndTakeTokensOfTheInboundRate() {
+        FakeTicker ticker = new FakeTicker();
+        WsServer<Msg> server =
+                start(b -> b.ticker(ticker).inboundRate(10).inboundBurst(3).maxRateLimitedInRow(5));
+        TestClient c = client(server);
+        Session<Msg> s = handler.nextOpened();
+        c.sendPing("one");
+        assertThat(c.nextPong()).isEqualTo("one");
+        c.sendText(json(Msg.of("count", 1)));
+        c.sendPing("two");
+        assertThat(c.nextPong()).isEqualTo("two");
+        // the bucket is empty: this ping is refused (no pong) and answered with the rate-limited error
+        c.sendPing("three");
+        assertThat(c.nextText()).contains("\"reason\":\"rate-limited\"");
+        assertThat(c.pongs).isEmpty();
+        assertThat(server.stats().controlFramesIn()).isEqualTo(3);
+        assertThat(server.stats().rateLimited()).isEqualTo(1);
+        // four more refusals in the same run (no time passes): 1008
+        for (int i = 0; i < 4; i++) {
+            c.sendPing("flood " + i);
+        }
+        assertThat(c.awaitClose(Duration.ofSeconds(5))).isEqualTo(1008);
+        assertThat(handler.closeCodeOf(s)).isEqualTo(1008);
+        assertThat(server.stats().rateLimitDisconnects()).isEqualTo(1);
+        assertThat(c.pongs).isEmpty();
+    }
+
+    @Test
+    void aRunOfRefusalsGoesOnWhileTheClientStaysOverTheRateAndEndsAfterASecondWithout() {
+        FakeTicker ticker = new FakeTicker();
+        WsServer<Msg> server =
+                start(b -> b.ticker(ticker).inboundRate(10).inboundBurst(1).maxRateLimitedInRow(4));
+        TestClient c = client(server);
+        Session<Msg> s = handler.nextOpened();
+        // at twice the rate: each refill admits one message, the other is refused; the run does not end
+        for (int i = 0; i < 3; i++) {
+            c.sendText(json(Msg.of("count", i)));
+            c.sendText(json(Msg.of("over", i)));
+            long refused = i + 1;
+            await().untilAsserted(() -> assertThat(server.stats().rateLimited()).isEqualTo(refused));
+            ticker.advance(Duration.ofMillis(100)); // one token back
+        }
+        assertThat(s.isOpen()).isTrue();
+        // a second without a refusal ends the run: three more refusals do not close
+        ticker.advance(Duration.ofSeconds(1));
+        c.sendText(json(Msg.of("count", 10)));
+        for (int i = 0; i < 3; i++) {
+            c.sendText(json(Msg.of("over", 10 + i)));
+        }
+        await().untilAsserted(() -> assertThat(server.stats().rateLimited()).isEqualTo(6));
+        assertThat(s.isOpen()).isTrue();
+        // the fourth of this run closes
+        c.sendText(json(Msg.of("over", 20)));
+        assertThat(c.awaitClose(Duration.ofSeconds(5))).isEqualTo(1008);
+        assertThat(server.stats().rateLimitDisconnects()).isEqualTo(1);
+        assertThat(handler.received).extracting(Msg::type).containsOnly("count");
     }
 
     @Test

@@ -100,6 +100,7 @@ final class TestClient implements AutoCloseable {
     volatile String closeReason = "";
     final AtomicInteger frames = new AtomicInteger();
     final AtomicInteger pings = new AtomicInteger();
+    final LinkedBlockingQueue<String> pongs = new LinkedBlockingQueue<>();
     final AtomicLong compressedFrames = new AtomicLong();
     final String selectedSubprotocol;
     volatile boolean answerPings = true;
@@ -227,6 +228,8 @@ final class TestClient implements AutoCloseable {
                 if (client.answerPings) {
                     ctx.writeAndFlush(new PongWebSocketFrame(p.content().retain()));
                 }
+            } else if (frame instanceof PongWebSocketFrame p) {
+                client.pongs.add(p.content().toString(StandardCharsets.UTF_8));
             } else if (frame instanceof CloseWebSocketFrame c) {
                 client.closeReason = c.reasonText();
                 client.closeCode.complete(c.statusCode());
@@ -279,6 +282,25 @@ final class TestClient implements AutoCloseable {
             channel.write(f);
         }
         channel.flush();
+    }
+
+    void sendPing(String payload) {
+        channel.writeAndFlush(new PingWebSocketFrame(Unpooled.copiedBuffer(payload, StandardCharsets.UTF_8)))
+                .syncUninterruptibly();
+    }
+
+    /** The payload of the next pong, waiting up to 5 s; fails if none comes. */
+    String nextPong() {
+        try {
+            String p = pongs.poll(5, TimeUnit.SECONDS);
+            if (p == null) {
+                throw new AssertionError("no pong within 5 s");
+            }
+            return p;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     void sendClose(int code, String reason) {

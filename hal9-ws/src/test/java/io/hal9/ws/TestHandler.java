@@ -22,6 +22,8 @@ final class TestHandler implements WsHandler<Msg> {
     final LinkedBlockingQueue<Session<Msg>> detached = new LinkedBlockingQueue<>();
     volatile WsServer<Msg> server;
     volatile BiConsumer<Session<Msg>, Msg> extra = (s, m) -> {};
+    /** The host's refusal message for (reason, detail); null: HAL9's control message. */
+    volatile java.util.function.BiFunction<String, String, Msg> refusals = (reason, detail) -> null;
 
     @Override
     public void onOpen(Session<Msg> session) {
@@ -64,6 +66,11 @@ final class TestHandler implements WsHandler<Msg> {
     @Override
     public void onDecodeError(Session<Msg> session, RuntimeException error) {
         decodeErrors.add(error);
+    }
+
+    @Override
+    public Msg refusal(Session<Msg> session, String reason, String detail) {
+        return refusals.apply(reason, detail);
     }
 
     Session<Msg> nextOpened() {

@@ -218,7 +218,8 @@ public final class LoadGenerator {
                 child = startServer(port, wsPort, games * players);
                 pid = child.pid();
                 base = "http://127.0.0.1:" + port;
-                ws = "ws://127.0.0.1:" + wsPort + "/ws";
+                // one port for HTTP and WebSocket, unless the server is asked for the previous JDK engine
+                ws = "ws://127.0.0.1:" + (jdkEngine() ? wsPort : port) + "/ws";
                 awaitHealthy(base, child);
             } else if (ws == null) {
                 throw new IllegalArgumentException("load generator: --target needs --ws too");
@@ -323,6 +324,14 @@ public final class LoadGenerator {
         }
     }
 
+    /** Whether the child server is started with {@code --http-engine jdk} (WebSocket on its own port). */
+    private boolean jdkEngine() {
+        List<String> extra = words(opts.get("server-args"));
+        int i = extra.indexOf("--http-engine");
+        return extra.contains("--http-engine=jdk")
+                || i >= 0 && i + 1 < extra.size() && extra.get(i + 1).equals("jdk");
+    }
+
     private Process startServer(int port, int wsPort, int connections) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         // the heap fixed and touched up front, as for every benchmark here: a heap that grows during the
@@ -340,10 +349,11 @@ public final class LoadGenerator {
                 "--round-timeout",
                 "60s",
                 "--ws-max-connections",
-                String.valueOf(Math.max(1, connections)),
-                // every player connects from this one address, and every game is created from it
+                // the players' sessions, and room for the HTTP stages' connections on the same port
+                String.valueOf(Math.max(1, connections) + 2_000),
+                // every player and every HTTP stage connects from this one address, and every game is created from it
                 "--ws-max-connections-per-address",
-                String.valueOf(Math.max(1, connections)),
+                String.valueOf(Math.max(1, connections) + 2_000),
                 "--create-rate",
                 "0",
                 "--max-live-games",

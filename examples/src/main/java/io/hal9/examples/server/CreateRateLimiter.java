@@ -116,6 +116,11 @@ final class CreateRateLimiter {
         return OptionalLong.of(Math.max(1, (waitNanos + ONE - 1) / ONE));
     }
 
+    /** The limit in words, for a refusal's detail: e.g. {@code 5 per second in bursts of up to 20}. */
+    String describe() {
+        return rate == 0 ? "no limit" : rate + " per second in bursts of up to " + burst;
+    }
+
     /**
      * Creations refused since start.
      *

@@ -56,8 +56,10 @@ import org.slf4j.LoggerFactory;
  * database (PostgreSQL through HikariCP pools and a read/write router, or embedded H2), migrates it,
  * creates the {@code games} partitions ahead, and starts the action batcher, the task limiter, the
  * games-list cache (local, or a near cache over Redis), the {@link HealthProbe} that checks the database
- * and Redis every second for {@code /health/ready}, and the HTTP server on virtual threads. Every
- * part is bound to the server's {@link Metrics} registry, served at {@code GET /metrics}.
+ * and Redis every second for {@code /health/ready}, and the public port ({@link HttpPort}: the HTTP API
+ * and the WebSocket endpoint on one hardened Netty port; {@code --http-engine jdk} keeps the previous two
+ * ports for one release). Every part is bound to the server's {@link Metrics} registry, served at {@code
+ * GET /metrics} on the admin listener ({@link #adminUrl()}), not on the public port.
  *
  * <p>Restart. The instance name given to {@link #start} is the {@code host} of every game this server
  * creates; a server started again with the same name on the same database recovers those games
@@ -93,6 +95,7 @@ public final class GameServer implements AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private @Nullable HttpServer http;
+    private @Nullable HttpPort port;
     private @Nullable ExecutorService httpExecutor;
     private @Nullable ScheduledExecutorService scheduler;
     private @Nullable ActionBatcher<GameStore.ActionRow> actions;
@@ -343,21 +346,35 @@ public final class GameServer implements AutoCloseable {
         m.bind(ActiveGames.of(g, GameService::liveGames));
         m.bind(ObjectPoolMetrics.builder(g.gamePool()).build());
         gateway.bind(g);
-        gateway.start();
-        HttpApi api = new HttpApi(name, g, tokens, config.roundTimeout(), hp, m);
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
-            ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
-            httpExecutor = exec;
-            server.setExecutor(exec);
-            server.createContext("/", api);
-            server.start();
-            http = server;
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    name + ": cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+        CreateRateLimiter creates = CreateRateLimiter.of(config);
+        HttpApi api = new HttpApi(name, g, tokens, config.roundTimeout(), hp, m, HttpApi.Routes.PUBLIC, creates);
+        HttpApi admin = new HttpApi(name, g, tokens, config.roundTimeout(), hp, m, HttpApi.Routes.ADMIN, creates);
+        boolean jdk = config.httpEngine().equals("jdk");
+        HttpPort netty = HttpPort.start(name, config, jdk ? null : gateway.server(), api, admin, drainTimeout());
+        port = netty;
+        m.bind(TaskLimiterMetrics.builder(netty.limiter()).build());
+        if (jdk) {
+            // the previous layout, kept for one release: WebSocket on its own port, the API on the JDK's server
+            gateway.start();
+            try {
+                HttpServer server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
+                ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
+                httpExecutor = exec;
+                server.setExecutor(exec);
+                server.createContext("/", new JdkHttp(api, config.http().maxBody()));
+                server.start();
+                http = server;
+            } catch (IOException e) {
+                throw new UncheckedIOException(
+                        name + ": cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+            }
         }
-        log.info("{}: listening on {} ({})", name, baseUrl(), config);
+        log.info("{}: listening on {}, WebSocket {}, admin {} ({})", name, baseUrl(), wsUrl(), adminUrl(), config);
+    }
+
+    /** How long shutdown waits for HTTP requests in flight: the shutdown timeout, within [1 s, 5 s]. */
+    private Duration drainTimeout() {
+        return Duration.ofSeconds(Math.max(1, Math.min(config.shutdownTimeout().toSeconds(), 5)));
     }
 
     /**
@@ -494,10 +511,29 @@ public final class GameServer implements AutoCloseable {
      */
     public int port() {
         HttpServer s = http;
-        if (s == null) {
+        if (s != null) {
+            return s.getAddress().getPort();
+        }
+        HttpPort p = port;
+        if (p == null) {
             throw new IllegalStateException(name + ": not started");
         }
-        return s.getAddress().getPort();
+        return p.port();
+    }
+
+    /**
+     * The admin listener's base URL ({@code GET /metrics}, the health routes), e.g. {@code
+     * http://127.0.0.1:9080}.
+     *
+     * @return the URL without a trailing slash
+     */
+    public String adminUrl() {
+        HttpPort p = port;
+        if (p == null) {
+            throw new IllegalStateException(name + ": not started");
+        }
+        String host = config.adminHost().equals("0.0.0.0") ? "127.0.0.1" : config.adminHost();
+        return "http://" + host + ":" + p.adminPort();
     }
 
     /**
@@ -511,7 +547,8 @@ public final class GameServer implements AutoCloseable {
     }
 
     /**
-     * The WebSocket URL without a token, e.g. {@code ws://127.0.0.1:8081/ws}.
+     * The WebSocket URL without a token, e.g. {@code ws://127.0.0.1:8080/ws} (the public port; {@code
+     * ws-port} with {@code --http-engine jdk}).
      *
      * @return the URL; append {@code ?token=...}
      */
@@ -521,7 +558,7 @@ public final class GameServer implements AutoCloseable {
             throw new IllegalStateException(name + ": not started");
         }
         String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
-        return "ws://" + host + ":" + g.port() + "/ws";
+        return "ws://" + host + ":" + (http != null ? g.port() : port()) + "/ws";
     }
 
     /**
@@ -531,7 +568,7 @@ public final class GameServer implements AutoCloseable {
      */
     public List<String> urls() {
         String b = baseUrl();
-        return List.of(b + "/api/games", b + "/health/ready", b + "/metrics");
+        return List.of(b + "/api/games", wsUrl(), b + "/health/ready", adminUrl() + "/metrics");
     }
 
     /**
@@ -612,9 +649,14 @@ public final class GameServer implements AutoCloseable {
         if (hp != null) {
             hp.close(); // /health/ready answers 503 from now on: a load balancer stops sending new games
         }
+        HttpPort p = port;
+        if (p != null) {
+            p.stopAccepting(); // no new connections; answers from now on close their connection
+            p.drain(); // requests in flight are answered (at most drainTimeout)
+        }
         WsGateway gateway = ws;
         if (gateway != null) {
-            gateway.close(); // stops accepting, closes every session with 1001
+            gateway.close(); // stops accepting, closes every session with 1001 and the HTTP connections left
         }
         HttpServer s = http;
         if (s != null) {
@@ -625,6 +667,9 @@ public final class GameServer implements AutoCloseable {
         if (exec != null) {
             exec.shutdown();
             awaitQuietly(exec, config.shutdownTimeout());
+        }
+        if (p != null) {
+            p.close(); // the event loops of both listeners
         }
         ScheduledExecutorService sched = scheduler;
         if (sched != null) {

@@ -1,21 +1,18 @@
 package io.hal9.examples.server;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import io.hal9.examples.game.Game;
 import io.hal9.examples.game.GameStatus;
 import io.hal9.examples.game.Move;
 import io.hal9.metrics.PrometheusScrape;
 import io.hal9.pool.jdbc.SqlFailures;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,18 +23,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.zip.GZIPOutputStream;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API on the JDK's {@code HttpServer}: routes, request validation, JSON answers and errors
- * ({@code {"error": "...", "detail": "..."}} with the right 4xx), gzip when the client accepts it.
+ * The HTTP API, independent of the server that carries it ({@link HttpConnection} on the one Netty port,
+ * or {@link JdkHttp} on the JDK's {@code HttpServer}): routes, request validation, JSON answers and errors
+ * ({@code {"error": "...", "detail": "..."}} with the right 4xx; a {@code detail} quotes at most
+ * {@value #MAX_QUOTE} characters of anything the client sent). Text fields must not hold control
+ * characters (NUL included): 400 {@code bad_field}.
  * A database failure that is transient (connection lost or refused, no connection within the pool's
  * timeout: {@link SqlFailures#isTransient}) answers 503 {@code database_unavailable}, anything else
  * unexpected 500 {@code internal_error}. The health routes answer from the {@link HealthProbe}'s state,
@@ -45,22 +46,32 @@ import org.slf4j.LoggerFactory;
  * See examples/README.md for every route. Every answered request, errors included, is recorded in
  * {@link Metrics} under its route template ({@link #routeOf}); {@code GET /metrics} serves the scrape.
  *
- * <p>Limits: request bodies above {@value #MAX_BODY} bytes answer 413; pages hold at most
+ * <p>Two sets of routes: {@link Routes#PUBLIC} (the API and the health routes, for the public port) and
+ * {@link Routes#ADMIN} ({@code /metrics} and the health routes, for the admin listener); a route of the
+ * other set answers 404 {@code unknown_route}.
+ *
+ * <p>Limits: request bodies are limited by the transport (413 {@code body_too_large}); pages hold at most
  * {@value #MAX_PAGE_SIZE} games and {@code page} is at most {@value #MAX_PAGE}.
  *
- * <p>Thread safety: stateless apart from the services it calls; one instance serves every exchange
- * (each on its own virtual thread).
+ * <p>Thread safety: stateless apart from the services it calls; {@link #handle} may block (database) and
+ * runs on virtual threads, except for the {@link #inline} routes, which answer from memory.
  */
-final class HttpApi implements HttpHandler {
+final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
-    static final int MAX_BODY = 16 * 1024;
+    /** Most characters of the client's input an error's {@code detail} quotes. */
+    static final int MAX_QUOTE = 100;
+
     static final int MAX_PAGE_SIZE = 100;
     static final int DEFAULT_PAGE_SIZE = 20;
     static final int MAX_PAGE = 10_000;
     /** Bodies shorter than this are sent as they are even to gzip clients: compressing them costs more. */
     static final int GZIP_MIN = 256;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Buffers shared across threads: requests run on short-lived virtual threads (see JacksonCodec in hal9-ws). */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+            .build());
+
     private static final String JSON_TYPE = "application/json; charset=utf-8";
 
     private final String name;
@@ -69,6 +80,44 @@ final class HttpApi implements HttpHandler {
     private final Duration defaultRoundTimeout;
     private final HealthProbe health;
     private final Metrics metrics;
+    private final Routes routes;
+    private final CreateRateLimiter createLimiter;
+
+    /** Which routes an instance serves. */
+    enum Routes {
+        /** The API and the health routes: the public port. */
+        PUBLIC,
+        /** {@code /metrics} and the health routes: the admin listener. */
+        ADMIN
+    }
+
+    /**
+     * One request, whatever carried it.
+     *
+     * @param method e.g. {@code GET}
+     * @param rawPath the path, still URL-encoded
+     * @param rawQuery the query string without {@code ?}, or null
+     * @param header a header's first value by (case-insensitive) name, or null
+     * @param body the whole body (the transport enforces its limit)
+     * @param client the client's address (the peer of the connection), for per-address limits
+     */
+    record Request(
+            String method,
+            String rawPath,
+            @Nullable String rawQuery,
+            Function<String, @Nullable String> header,
+            byte[] body,
+            InetAddress client) {}
+
+    /**
+     * One answer.
+     *
+     * @param status the HTTP status
+     * @param contentType the {@code Content-Type}
+     * @param body the body, not compressed (the transport gzips it for clients that accept it)
+     * @param headers other headers ({@code Location}, {@code Allow})
+     */
+    record Response(int status, String contentType, byte[] body, Map<String, String> headers) {}
 
     /** What {@code GET /health} reports (the format before {@code /health/ready}, kept for old clients). */
     record Health(boolean up, String db, String redis) {}
@@ -79,8 +128,12 @@ final class HttpApi implements HttpHandler {
             PlayerTokens tokens,
             Duration defaultRoundTimeout,
             HealthProbe health,
-            Metrics metrics) {
+            Metrics metrics,
+            Routes routes,
+            CreateRateLimiter createLimiter) {
         this.name = name;
+        this.createLimiter = createLimiter;
+        this.routes = routes;
         this.metrics = metrics;
         this.games = games;
         this.tokens = tokens;
@@ -88,50 +141,54 @@ final class HttpApi implements HttpHandler {
         this.health = health;
     }
 
-    @Override
-    public void handle(HttpExchange ex) throws IOException {
+    /**
+     * Answers one request: routes it, maps refusals and failures to JSON errors, and records it in {@link
+     * Metrics}. May block (the database); never throws.
+     */
+    Response handle(Request req) {
         long start = System.nanoTime();
-        try (ex) {
-            try {
-                route(ex);
-            } catch (ApiException e) {
-                error(ex, e.status(), e.error(), Objects.requireNonNullElse(e.getMessage(), e.error()));
-            } catch (RuntimeException e) {
-                ApiException unavailable = unavailable(e);
-                if (unavailable != null) {
-                    // the health probe reports the outage once; one line per refused request would flood
-                    log.debug(
-                            "{}: {} {} answered 503: {}",
-                            name,
-                            ex.getRequestMethod(),
-                            ex.getRequestURI().getRawPath(),
-                            e.toString());
-                    error(
-                            ex,
-                            unavailable.status(),
-                            unavailable.error(),
-                            Objects.requireNonNull(unavailable.getMessage()));
-                } else {
-                    log.warn(
-                            "{}: {} {} failed",
-                            name,
-                            ex.getRequestMethod(),
-                            ex.getRequestURI().getRawPath(),
-                            e);
-                    error(ex, 500, "internal_error", "the server failed to answer; see its log");
-                }
+        Response r;
+        try {
+            r = route(req);
+        } catch (RateLimitedException e) {
+            r = error(429, "rate_limited", Objects.requireNonNull(e.getMessage()), e.retryAfterSeconds);
+        } catch (ApiException e) {
+            r = error(e.status(), e.error(), Objects.requireNonNullElse(e.getMessage(), e.error()));
+        } catch (RuntimeException e) {
+            ApiException unavailable = unavailable(e);
+            if (unavailable != null) {
+                // the health probe reports the outage once; one line per refused request would flood
+                log.debug("{}: {} {} answered 503: {}", name, req.method(), quote(req.rawPath()), e.toString());
+                r = error(unavailable.status(), unavailable.error(), Objects.requireNonNull(unavailable.getMessage()));
+            } else {
+                log.warn("{}: {} {} failed", name, req.method(), quote(req.rawPath()), e);
+                r = error(500, "internal_error", "the server failed to answer; see its log");
             }
-        } catch (IOException | UncheckedIOException e) {
-            // the client went away; nothing to answer
-            log.trace("{}: exchange failed: {}", name, e.toString());
-        } finally {
-            // -1 when no status was sent (the client went away first): recorded as status UNKNOWN
-            metrics.recordHttp(
-                    ex.getRequestMethod(),
-                    routeOf(ex.getRequestURI().getRawPath()),
-                    ex.getResponseCode(),
-                    System.nanoTime() - start);
         }
+        metrics.recordHttp(req.method(), routeOf(req.rawPath()), r.status(), System.nanoTime() - start);
+        return r;
+    }
+
+    /**
+     * An error the transport answers itself (a limit, a timeout, overload), recorded like any other answer.
+     *
+     * @param method the request's method, or {@code UNKNOWN} when it could not be read
+     * @param rawPath the request's path, or {@code ""}
+     */
+    Response refuse(String method, String rawPath, int status, String error, String detail, long startNanos) {
+        Response r = error(status, error, detail);
+        metrics.recordHttp(method, routeOf(rawPath), status, System.nanoTime() - startNanos);
+        return r;
+    }
+
+    /**
+     * Whether a request answers from memory at once ({@code /health}, {@code /health/live}, {@code
+     * /health/ready}), so the transport may answer it on its event loop, ahead of work queued for threads:
+     * a load balancer's probe never waits behind database work.
+     */
+    static boolean inline(String method, String rawPath) {
+        return method.equals("GET")
+                && (rawPath.equals("/health/live") || rawPath.equals("/health/ready") || rawPath.equals("/health"));
     }
 
     /**
@@ -173,46 +230,46 @@ final class HttpApi implements HttpHandler {
         return Metrics.UNKNOWN_ROUTE;
     }
 
-    private void route(HttpExchange ex) throws IOException {
-        String method = ex.getRequestMethod();
-        String path = ex.getRequestURI().getRawPath();
+    private Response route(Request ex) {
+        String method = ex.method();
+        String path = ex.rawPath();
         String[] seg = path.length() > 1 ? path.substring(1).split("/", -1) : new String[0];
+        boolean api = routes == Routes.PUBLIC;
         if (seg.length == 1 && seg[0].equals("health")) {
             allow(method, "GET");
             Health h = legacyHealth();
-            send(ex, h.up() ? 200 : 503, h);
+            return send(h.up() ? 200 : 503, h);
         } else if (seg.length == 2 && seg[0].equals("health") && seg[1].equals("live")) {
             allow(method, "GET");
-            send(ex, 200, Map.of("status", "live")); // the process serves HTTP: nothing else is asked
+            return send(200, Map.of("status", "live")); // the process serves HTTP: nothing else is asked
         } else if (seg.length == 2 && seg[0].equals("health") && seg[1].equals("ready")) {
             allow(method, "GET");
-            send(ex, health.ready() ? 200 : 503, health.readiness());
-        } else if (seg.length == 1 && seg[0].equals("metrics")) {
+            return send(health.ready() ? 200 : 503, health.readiness());
+        } else if (!api && seg.length == 1 && seg[0].equals("metrics")) {
             allow(method, "GET");
-            PrometheusScrape.Response r = metrics.scrape(ex.getRequestHeaders().getFirst("Accept"));
-            sendBytes(ex, 200, r.contentType(), r.body());
-        } else if (seg.length == 2 && seg[0].equals("api") && seg[1].equals("games")) {
-            switch (method) {
+            PrometheusScrape.Response r = metrics.scrape(ex.header().apply("Accept"));
+            return new Response(200, r.contentType(), r.body(), Map.of());
+        } else if (api && seg.length == 2 && seg[0].equals("api") && seg[1].equals("games")) {
+            return switch (method) {
                 case "GET" -> listGames(ex);
                 case "POST" -> createGame(ex);
-                default -> allow(method, "GET, POST");
-            }
-        } else if (seg.length >= 3 && seg.length <= 4 && seg[0].equals("api") && seg[1].equals("games")) {
+                default -> throw notAllowed(method, "GET, POST");
+            };
+        } else if (api && seg.length >= 3 && seg.length <= 4 && seg[0].equals("api") && seg[1].equals("games")) {
             long id = gameId(seg[2]);
             if (seg.length == 3) {
                 allow(method, "GET");
-                send(ex, 200, games.get(id));
-                return;
+                return send(200, games.get(id));
             }
             allow(method, "POST");
-            switch (seg[3]) {
+            return switch (seg[3]) {
                 case "join" -> join(ex, id);
                 case "moves" -> move(ex, id);
                 case "leave" -> leave(ex, id);
-                default -> throw ApiException.notFound("unknown_route", "no route " + path);
-            }
+                default -> throw ApiException.notFound("unknown_route", "no route " + quote(path));
+            };
         } else {
-            throw ApiException.notFound("unknown_route", "no route " + path);
+            throw ApiException.notFound("unknown_route", "no route " + quote(path));
         }
     }
 
@@ -230,15 +287,17 @@ final class HttpApi implements HttpHandler {
         return s.up() ? "up" : "down: " + s.reason();
     }
 
-    private void listGames(HttpExchange ex) throws IOException {
-        Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+    private Response listGames(Request ex) {
+        Map<String, String> q = query(ex.rawQuery());
         GameStatus status = null;
         String s = q.get("status");
         if (s != null && !s.isEmpty()) {
             try {
                 status = GameStatus.parse(s);
             } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("bad_status", Objects.requireNonNullElse(e.getMessage(), "bad status"));
+                throw ApiException.badRequest(
+                        "bad_status",
+                        "status must be one of waiting, running, finished, expired, aborted, was " + quote(s));
             }
         }
         int page = intParam(q, "page", 0, 0, MAX_PAGE);
@@ -254,20 +313,26 @@ final class HttpApi implements HttpHandler {
             out.put("games", new ArrayList<>(items));
             return bytes(out);
         });
-        sendBytes(ex, 200, JSON_TYPE, body);
+        return new Response(200, JSON_TYPE, body, Map.of());
     }
 
-    private void createGame(HttpExchange ex) throws IOException {
+    private Response createGame(Request ex) {
+        OptionalLong wait = createLimiter.tryAcquire(ex.client());
+        if (wait.isPresent()) {
+            throw new RateLimitedException(
+                    "games created from one address are limited to " + createLimiter.describe() + "; try again in "
+                            + wait.getAsLong() + " s",
+                    wait.getAsLong());
+        }
         ObjectNode body = object(ex, Set.of("maxPlayers", "rounds", "roundTimeoutMs"));
         int maxPlayers = intField(body, "maxPlayers", 2, Game.MIN_PLAYERS, Game.MAX_PLAYERS);
         int rounds = intField(body, "rounds", 5, 1, Game.MAX_ROUNDS);
         int timeoutMs = intField(body, "roundTimeoutMs", (int) defaultRoundTimeout.toMillis(), 10, 3_600_000);
         GameService.GameView view = games.create(new Game.Settings(maxPlayers, rounds, Duration.ofMillis(timeoutMs)));
-        ex.getResponseHeaders().set("Location", "/api/games/" + view.id());
-        send(ex, 201, view);
+        return new Response(201, JSON_TYPE, bytes(view), Map.of("Location", "/api/games/" + view.id()));
     }
 
-    private void join(HttpExchange ex, long id) throws IOException {
+    private Response join(Request ex, long id) {
         ObjectNode body = object(ex, Set.of("name"));
         String playerName = "player";
         JsonNode n = body.get("name");
@@ -277,10 +342,10 @@ final class HttpApi implements HttpHandler {
             }
             playerName = n.asText().strip();
         }
-        send(ex, 200, games.join(id, playerName));
+        return send(200, games.join(id, playerName));
     }
 
-    private void move(HttpExchange ex, long id) throws IOException {
+    private Response move(Request ex, long id) {
         long player = authorize(ex, id);
         ObjectNode body = object(ex, Set.of("move"));
         JsonNode n = body.get("move");
@@ -290,7 +355,7 @@ final class HttpApi implements HttpHandler {
         Move m = Move.parse(n.asText());
         if (m == null) {
             throw ApiException.badRequest(
-                    "bad_move", "move must be one of rock, paper, scissors, lizard, spock, was '" + n.asText() + "'");
+                    "bad_move", "move must be one of rock, paper, scissors, lizard, spock, was " + quote(n.asText()));
         }
         GameService.Moved moved = games.move(id, player, m);
         awaitDurable(moved);
@@ -300,7 +365,7 @@ final class HttpApi implements HttpHandler {
         out.put("round", moved.round());
         out.put("accepted", true);
         out.put("result", moved.resolved() == null ? null : RoundJson.of(moved.resolved()));
-        send(ex, 202, out);
+        return send(202, out);
     }
 
     /** How long a move's answer waits for its journal sync (normally well under a millisecond). */
@@ -325,16 +390,15 @@ final class HttpApi implements HttpHandler {
         }
     }
 
-    private void leave(HttpExchange ex, long id) throws IOException {
+    private Response leave(Request ex, long id) {
         long player = authorize(ex, id);
-        drain(ex);
         games.leave(id, player);
-        send(ex, 200, Map.of("gameId", id, "playerId", player, "left", true));
+        return send(200, Map.of("gameId", id, "playerId", player, "left", true));
     }
 
     /** Checks the bearer token for game {@code id} and answers its player. */
-    private long authorize(HttpExchange ex, long id) {
-        String auth = ex.getRequestHeaders().getFirst("Authorization");
+    private long authorize(Request ex, long id) {
+        String auth = ex.header().apply("Authorization");
         if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new ApiException(401, "missing_token", "send the player token as 'Authorization: Bearer <token>'");
         }
@@ -375,8 +439,33 @@ final class HttpApi implements HttpHandler {
 
     private static void allow(String method, String allowed) {
         if (!method.equals(allowed)) {
-            throw new ApiException(405, "method_not_allowed", "allowed here: " + allowed + "; was " + method);
+            throw notAllowed(method, allowed);
         }
+    }
+
+    private static ApiException notAllowed(String method, String allowed) {
+        return new ApiException(405, "method_not_allowed", "allowed here: " + allowed + "; was " + quote(method));
+    }
+
+    /**
+     * The client's text as an error's {@code detail} quotes it: in single quotes, cut to {@value #MAX_QUOTE}
+     * characters (then followed by how long it was).
+     */
+    static String quote(String clientText) {
+        if (clientText.length() <= MAX_QUOTE) {
+            return "'" + clientText + "'";
+        }
+        return "'" + clientText.substring(0, MAX_QUOTE) + "...' (" + clientText.length() + " characters)";
+    }
+
+    /** Whether {@code s} holds a control character (NUL, other C0 and C1 controls, DEL). */
+    static boolean hasControl(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isISOControl(s.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static long gameId(String s) {
@@ -388,19 +477,25 @@ final class HttpApi implements HttpHandler {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ApiException.badRequest("bad_game_id", "a game id is a positive integer, was '" + s + "'");
+        throw ApiException.badRequest("bad_game_id", "a game id is a positive integer, was " + quote(s));
     }
 
-    private static ObjectNode object(HttpExchange ex, Set<String> allowed) throws IOException {
-        byte[] raw = readBody(ex);
+    private static ObjectNode object(Request ex, Set<String> allowed) {
+        byte[] raw = ex.body();
         if (raw.length == 0) {
             return JSON.createObjectNode();
         }
         JsonNode node;
         try {
             node = JSON.readTree(raw);
-        } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("bad_json", "the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            String why = e instanceof JsonProcessingException j
+                    ? Objects.requireNonNullElse(j.getOriginalMessage(), "unreadable")
+                    : "unreadable";
+            throw ApiException.badRequest(
+                    "bad_json",
+                    "the body is not valid JSON: "
+                            + (why.length() <= MAX_QUOTE ? why : why.substring(0, MAX_QUOTE) + "..."));
         }
         if (!(node instanceof ObjectNode o)) {
             throw ApiException.badRequest("bad_json", "the body must be a JSON object");
@@ -408,24 +503,14 @@ final class HttpApi implements HttpHandler {
         for (Iterator<String> it = o.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!allowed.contains(f)) {
-                throw ApiException.badRequest("unknown_field", "unknown field '" + f + "'; allowed: " + allowed);
+                throw ApiException.badRequest("unknown_field", "unknown field " + quote(f) + "; allowed: " + allowed);
+            }
+            JsonNode v = o.get(f);
+            if (v.isTextual() && hasControl(v.asText())) {
+                throw ApiException.badRequest("bad_field", f + " must not contain control characters");
             }
         }
         return o;
-    }
-
-    private static byte[] readBody(HttpExchange ex) throws IOException {
-        try (InputStream in = ex.getRequestBody()) {
-            byte[] b = in.readNBytes(MAX_BODY + 1);
-            if (b.length > MAX_BODY) {
-                throw new ApiException(413, "body_too_large", "request bodies are limited to " + MAX_BODY + " bytes");
-            }
-            return b;
-        }
-    }
-
-    private static void drain(HttpExchange ex) throws IOException {
-        readBody(ex);
     }
 
     private static int intField(ObjectNode o, String field, int dflt, int min, int max) {
@@ -435,7 +520,8 @@ final class HttpApi implements HttpHandler {
         }
         if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < min || n.asInt() > max) {
             throw ApiException.badRequest(
-                    "bad_field", field + " must be an integer in [" + min + ", " + max + "], was " + n);
+                    "bad_field",
+                    field + " must be an integer in [" + min + ", " + max + "], was " + quote(n.toString()));
         }
         return n.asInt();
     }
@@ -454,7 +540,7 @@ final class HttpApi implements HttpHandler {
             // answered below
         }
         throw ApiException.badRequest(
-                "bad_paging", p + " must be an integer in [" + min + ", " + max + "], was '" + v + "'");
+                "bad_paging", p + " must be an integer in [" + min + ", " + max + "], was " + quote(v));
     }
 
     private static Map<String, String> query(@Nullable String raw) {
@@ -473,7 +559,7 @@ final class HttpApi implements HttpHandler {
                 throw ApiException.badRequest("bad_query", "the query string is not valid URL encoding");
             }
             if (out.put(k, v) != null) {
-                throw ApiException.badRequest("bad_query", "query parameter '" + k + "' given twice");
+                throw ApiException.badRequest("bad_query", "query parameter " + quote(k) + " given twice");
             }
         }
         return out;
@@ -487,36 +573,26 @@ final class HttpApi implements HttpHandler {
         }
     }
 
-    private static void send(HttpExchange ex, int status, Object value) throws IOException {
-        sendBytes(ex, status, JSON_TYPE, bytes(value));
+    private static Response send(int status, Object value) {
+        return new Response(status, JSON_TYPE, bytes(value), Map.of());
     }
 
-    private static void error(HttpExchange ex, int status, String error, String detail) throws IOException {
+    static Response error(int status, String error, String detail) {
+        return error(status, error, detail, 1);
+    }
+
+    /** A JSON error; a 503 or 429 carries {@code Retry-After: retryAfterSeconds}. */
+    static Response error(int status, String error, String detail, long retryAfterSeconds) {
         Map<String, String> body = new LinkedHashMap<>();
         body.put("error", error);
         body.put("detail", detail);
+        Map<String, String> headers = Map.of();
         if (status == 405) {
-            ex.getResponseHeaders().set("Allow", detail.substring("allowed here: ".length(), detail.indexOf(';')));
+            headers = Map.of("Allow", detail.substring("allowed here: ".length(), detail.indexOf(';')));
+        } else if (status == 503 || status == 429) {
+            headers = Map.of("Retry-After", String.valueOf(retryAfterSeconds));
         }
-        sendBytes(ex, status, JSON_TYPE, bytes(body));
-    }
-
-    private static void sendBytes(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        ex.getResponseHeaders().add("Vary", "Accept-Encoding");
-        byte[] out = body;
-        if (body.length >= GZIP_MIN && acceptsGzip(ex.getRequestHeaders().getFirst("Accept-Encoding"))) {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream(body.length / 2 + 32);
-            try (GZIPOutputStream gz = new GZIPOutputStream(buf)) {
-                gz.write(body);
-            }
-            out = buf.toByteArray();
-            ex.getResponseHeaders().set("Content-Encoding", "gzip");
-        }
-        ex.sendResponseHeaders(status, out.length);
-        try (OutputStream os = ex.getResponseBody()) {
-            os.write(out);
-        }
+        return new Response(status, JSON_TYPE, bytes(body), headers);
     }
 
     static boolean acceptsGzip(@Nullable String header) {
@@ -530,5 +606,16 @@ final class HttpApi implements HttpHandler {
             }
         }
         return false;
+    }
+
+    /** A create refused by the per-address token bucket: 429 with the seconds to wait. */
+    private static final class RateLimitedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final long retryAfterSeconds;
+
+        RateLimitedException(String detail, long retryAfterSeconds) {
+            super(detail, null, false, false);
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
     }
 }

@@ -67,6 +67,12 @@ import org.jspecify.annotations.Nullable;
  *     no limit
  * @param createBurst games one client address may create at once (the token bucket's size)
  * @param createRateAddresses most client addresses whose buckets are remembered at once
+ * @param httpEngine {@code netty} (the HTTP API and the WebSocket endpoint on one hardened port, {@code
+ *     port}) or {@code jdk} (the previous layout, kept for one release: the JDK's {@code HttpServer} on
+ *     {@code port} and the WebSocket server on {@code wsPort})
+ * @param adminHost address of the admin listener ({@code /metrics} and the health routes)
+ * @param adminPort port of the admin listener, 0 for any free port
+ * @param http the limits and timeouts of HTTP on the public port (netty engine) and the admin port
  */
 public record ServerConfig(
         String instanceName,
@@ -99,7 +105,47 @@ public record ServerConfig(
         int wsMaxConnectionsPerAddress,
         int createRate,
         int createBurst,
-        int createRateAddresses) {
+        int createRateAddresses,
+        String httpEngine,
+        String adminHost,
+        int adminPort,
+        HttpLimits http) {
+
+    /**
+     * The limits and timeouts of one HTTP connection (see examples/README.md, "HTTP limits"): what happens at
+     * each is in {@code HttpConnection}.
+     *
+     * <p>Thread safety: immutable.
+     *
+     * @param headerTimeout time from the first byte of a request (or from the accept) to its complete head;
+     *     then the connection is closed without an answer
+     * @param bodyTimeout time from a request's head to the end of its body; then 408 and close
+     * @param idleTimeout time a keep-alive connection may wait for its next request (or a response may wait to
+     *     be taken by the client); then the connection is closed
+     * @param maxHeaders most header lines in a request; more: 431
+     * @param maxHeaderSize most bytes of a request's header block; more: 431
+     * @param maxUrlLength most characters of a request's URL; more: 414
+     * @param maxBody most bytes of a request's body; more: 413
+     */
+    public record HttpLimits(
+            Duration headerTimeout,
+            Duration bodyTimeout,
+            Duration idleTimeout,
+            int maxHeaders,
+            int maxHeaderSize,
+            int maxUrlLength,
+            int maxBody) {
+        /** Checks ranges. */
+        public HttpLimits {
+            duration("http-header-timeout", headerTimeout, Duration.ofMillis(100), Duration.ofMinutes(10));
+            duration("http-body-timeout", bodyTimeout, Duration.ofMillis(100), Duration.ofMinutes(10));
+            duration("http-idle-timeout", idleTimeout, Duration.ofMillis(100), Duration.ofHours(1));
+            range("http-max-headers", maxHeaders, 8, 1_000);
+            range("http-max-header-size", maxHeaderSize, 1_024, 262_144);
+            range("http-max-url-length", maxUrlLength, 256, 65_000);
+            range("http-max-body", maxBody, 1_024, 16 * 1024 * 1024);
+        }
+    }
 
     /** hal9-ws's default of connections per address, the default of {@code ws-max-connections-per-address}. */
     static final int DEFAULT_WS_MAX_CONNECTIONS_PER_ADDRESS = 256;
@@ -135,8 +181,19 @@ public record ServerConfig(
         if (!wsCodec.equals("json") && !wsCodec.equals("msgpack")) {
             throw new ConfigException("server: ws-codec must be json or msgpack, was '" + wsCodec + "'");
         }
-        if (port != 0 && port == wsPort) {
+        Objects.requireNonNull(httpEngine, "httpEngine");
+        Objects.requireNonNull(adminHost, "adminHost");
+        Objects.requireNonNull(http, "http");
+        if (!httpEngine.equals("netty") && !httpEngine.equals("jdk")) {
+            throw new ConfigException("server: http-engine must be netty or jdk, was '" + httpEngine + "'");
+        }
+        range("admin-port", adminPort, 0, 65_535);
+        if (httpEngine.equals("jdk") && port != 0 && port == wsPort) {
             throw new ConfigException("server: ws-port must differ from port (" + port + "), was " + wsPort);
+        }
+        if (adminPort != 0 && (adminPort == port || httpEngine.equals("jdk") && adminPort == wsPort)) {
+            throw new ConfigException("server: admin-port must differ from port (" + port + ")"
+                    + (httpEngine.equals("jdk") ? " and ws-port (" + wsPort + ")" : "") + ", was " + adminPort);
         }
         range("db-max-connections", dbMaxConnections, 1, 1_000);
         range("partitions-ahead", partitionsAhead, 0, 40);
@@ -187,9 +244,15 @@ public record ServerConfig(
                             + " restarted instance recovers the games of its name. Instances sharing a database"
                             + " MUST each have their own"),
             new Option("host", "127.0.0.1", "address to bind (0.0.0.0 for every interface)"),
-            new Option("port", "8080", "HTTP port; 0 picks a free one"),
-            new Option("ws-port", "8081", "WebSocket port (path /ws); 0 picks a free one"),
-            new Option("ws-max-connections", "10000", "most WebSocket connections at once"),
+            new Option("port", "8080", "the public port: HTTP API and WebSocket (/ws); 0 picks a free one"),
+            new Option(
+                    "ws-port",
+                    "8081",
+                    "WebSocket port with --http-engine jdk only (the netty engine serves /ws on port)"),
+            new Option(
+                    "ws-max-connections",
+                    "10000",
+                    "most connections at once on the public port (HTTP and WebSocket alike)"),
             new Option(
                     "ws-max-connections-per-address",
                     null,
@@ -240,7 +303,27 @@ public record ServerConfig(
                     "create-rate-addresses",
                     "100000",
                     "client addresses whose create buckets are remembered at once; beyond it the least recently"
-                            + " used are forgotten (they start again with a full bucket)"));
+                            + " used are forgotten (they start again with a full bucket)"),
+            new Option(
+                    "http-engine",
+                    "netty",
+                    "netty: HTTP API and WebSocket on one hardened port; jdk: the previous JDK HttpServer on port"
+                            + " and WebSocket on ws-port (deprecated, kept for one release)"),
+            new Option("admin-host", "127.0.0.1", "address of the admin listener (GET /metrics, /health/*)"),
+            new Option(
+                    "admin-port",
+                    null,
+                    "admin listener's port; unset: port + 1000 (9080), or any free port when port is 0"),
+            new Option(
+                    "http-header-timeout",
+                    "PT10S",
+                    "time from a request's first byte (or the accept) to its complete head; then closed"),
+            new Option("http-body-timeout", "PT10S", "time from a request's head to the end of its body; then 408"),
+            new Option("http-idle-timeout", "PT60S", "how long a keep-alive connection waits for its next request"),
+            new Option("http-max-headers", "64", "most header lines in a request; more: 431"),
+            new Option("http-max-header-size", "8192", "most bytes in a request's header block; more: 431"),
+            new Option("http-max-url-length", "4096", "most characters in a request's URL; more: 414"),
+            new Option("http-max-body", "16384", "most bytes in a request body; more: 413"));
 
     /**
      * The text of {@code --help}: every option with its flag, environment variable, property and
@@ -382,7 +465,27 @@ public record ServerConfig(
                         : integer(values, "ws-max-connections-per-address"),
                 integer(values, "create-rate"),
                 integer(values, "create-burst"),
-                integer(values, "create-rate-addresses"));
+                integer(values, "create-rate-addresses"),
+                req(values, "http-engine"),
+                req(values, "admin-host"),
+                adminPort(values),
+                new HttpLimits(
+                        duration(values, "http-header-timeout"),
+                        duration(values, "http-body-timeout"),
+                        duration(values, "http-idle-timeout"),
+                        integer(values, "http-max-headers"),
+                        integer(values, "http-max-header-size"),
+                        integer(values, "http-max-url-length"),
+                        integer(values, "http-max-body")));
+    }
+
+    /** The admin port: as given, else port + 1000 (port - 1000 above 64535), else (port 0) any free port. */
+    private static int adminPort(Map<String, @Nullable String> values) {
+        if (values.get("admin-port") != null) {
+            return integer(values, "admin-port");
+        }
+        int port = integer(values, "port");
+        return port == 0 ? 0 : port + 1000 <= 65_535 ? port + 1000 : port - 1000;
     }
 
     /**
@@ -395,7 +498,8 @@ public record ServerConfig(
     }
 
     /**
-     * This configuration with another port (tests use 0).
+     * This configuration with another port (tests use 0); with port 0 the admin listener takes any free port
+     * too.
      *
      * @param newPort the port
      * @return a copy
@@ -432,7 +536,11 @@ public record ServerConfig(
                 wsMaxConnectionsPerAddress,
                 createRate,
                 createBurst,
-                createRateAddresses);
+                createRateAddresses,
+                httpEngine,
+                adminHost,
+                newPort == 0 || adminPort == newPort ? 0 : adminPort,
+                http);
     }
 
     /** The journal folder, or null for "off" (and for the empty value). */
@@ -526,7 +634,8 @@ public record ServerConfig(
     @Override
     public String toString() {
         // Never print secrets or credentials in URLs.
-        return "ServerConfig[instanceName=" + instanceName + ", host=" + host + ", port=" + port + ", db="
+        return "ServerConfig[instanceName=" + instanceName + ", host=" + host + ", port=" + port + ", httpEngine="
+                + httpEngine + ", admin=" + adminHost + ":" + adminPort + ", db="
                 + (dbUrl == null ? "embedded H2" : "postgresql")
                 + ", replicas=" + dbReadUrls.size() + ", redis=" + (redisUri == null ? "none" : "configured")
                 + ", tokenTtl=" + tokenTtl + ", roundTimeout=" + roundTimeout + ", cacheTtl=" + cacheTtl

@@ -1,5 +1,7 @@
 package io.hal9.examples.server;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -62,7 +64,11 @@ final class WsGateway implements GameEvents, AutoCloseable {
      * host of a forwarded move. games is set once by bind() before start().
      */
     private static final Logger log = LoggerFactory.getLogger(WsGateway.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Buffers shared across threads: requests run on short-lived virtual threads (see JacksonCodec in hal9-ws). */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+            .build());
+
     static final String GAME = "gameId";
     static final String PLAYER = "playerId";
     /** The close code of a session replaced by a newer connection of the same player (HAL9's 4000 range). */
@@ -471,9 +477,18 @@ final class WsGateway implements GameEvents, AutoCloseable {
             }
         }
 
+        /**
+         * hal9-ws's refusals in the game protocol's error shape, so that a client parses one error
+         * format: an undecodable frame is {@code bad_message}, the first message over the inbound rate
+         * {@code rate_limited}. The detail never quotes the client's frame.
+         */
         @Override
-        public void onDecodeError(Session<JsonNode> s, RuntimeException e) {
-            s.trySend(error("bad_message", "the frame could not be decoded"));
+        public @Nullable JsonNode refusal(Session<JsonNode> s, String reason, String detail) {
+            return switch (reason) {
+                case "decode" -> error("bad_message", "the frame could not be decoded");
+                case "rate-limited" -> error("rate_limited", "too many messages; slow down (" + detail + ")");
+                default -> null;
+            };
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
 
 /** A small JSON client of the server's HTTP API for tests. */
-final class ApiClient {
+final class ApiClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -104,5 +104,11 @@ final class ApiClient {
             throw new IllegalStateException("join failed: " + r);
         }
         return r.body().get("token").asText();
+    }
+
+    /** Closes this client's connections (they count against the server's per-address limit). */
+    @Override
+    public void close() {
+        http.close();
     }
 }

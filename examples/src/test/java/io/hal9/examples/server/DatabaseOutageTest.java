@@ -133,7 +133,7 @@ class DatabaseOutageTest {
                     .isEqualTo(200);
             assertThat(read.reply().body().get("status").asText()).isEqualTo("waiting");
 
-            String scrape = api.text("/metrics");
+            String scrape = new ApiClient(server.adminUrl()).text("/metrics");
             assertThat(Scrapes.sample(scrape, "hal9_dependency_up{dependency=\"database\",name=\"outage-health\"}"))
                     .isEqualTo(0.0);
             assertThat(Scrapes.sample(scrape, "hal9_ready{name=\"outage-health\"}"))
@@ -149,7 +149,8 @@ class DatabaseOutageTest {
                     .pollInterval(Duration.ofMillis(200))
                     .until(() -> api.post("/api/games", "{}").status() == 201);
             assertThat(Scrapes.sample(
-                            api.text("/metrics"), "hal9_dependency_up{dependency=\"database\",name=\"outage-health\"}"))
+                            new ApiClient(server.adminUrl()).text("/metrics"),
+                            "hal9_dependency_up{dependency=\"database\",name=\"outage-health\"}"))
                     .isEqualTo(1.0);
         }
     }

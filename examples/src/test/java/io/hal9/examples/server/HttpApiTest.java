@@ -163,6 +163,25 @@ class HttpApiTest {
     }
 
     @Test
+    void creationBeyondTheAddressesBucketIsAnswered429WithRetryAfter() {
+        try (GameServer limited = GameServer.start(
+                "create-limit",
+                ServerConfig.parse(
+                        new String[] {"--port", "0", "--create-rate", "1", "--create-burst", "2"}, Map.of()))) {
+            ApiClient c = new ApiClient(limited.baseUrl());
+            assertThat(c.post("/api/games", "{}").status()).isEqualTo(201);
+            assertThat(c.post("/api/games", "{}").status()).isEqualTo(201);
+            ApiClient.Reply refused = c.post("/api/games", "{}");
+            assertThat(refused.status()).isEqualTo(429);
+            assertThat(refused.error()).isEqualTo("rate_limited");
+            assertThat(refused.body().path("detail").asText()).contains("1 per second in bursts of up to 2");
+            assertThat(refused.raw().headers().firstValue("Retry-After")).hasValue("1");
+            // joining and reading are not creations: still served
+            assertThat(c.get("/api/games").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void gzipIsUsedWhenTheClientAcceptsIt() {
         for (int i = 0; i < 5; i++) {
             api.createGame(2, 1);
@@ -201,7 +220,9 @@ class HttpApiTest {
                 .PUT(HttpRequest.BodyPublishers.noBody()));
         expect(put, 405, "method_not_allowed");
         assertThat(put.raw().headers().firstValue("Allow")).hasValue("GET, POST");
-        expect(api.post("/metrics", "{}"), 405, "method_not_allowed");
+        // /metrics is served on the admin listener only
+        expect(api.get("/metrics"), 404, "unknown_route");
+        expect(new ApiClient(server.adminUrl()).post("/metrics", "{}"), 405, "method_not_allowed");
     }
 
     @Test

@@ -42,7 +42,7 @@ class MetricsEndpointTest {
     }
 
     private HttpResponse<String> scrape(@Nullable String accept) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/metrics"))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.adminUrl() + "/metrics"))
                 .timeout(Duration.ofSeconds(20))
                 .GET();
         if (accept != null) {

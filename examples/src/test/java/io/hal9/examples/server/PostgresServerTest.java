@@ -151,7 +151,7 @@ class PostgresServerTest {
                             .contains(finished));
 
             // with a replica configured, /metrics has the router and both pools (HikariCP's meters included)
-            String metrics = api.text("/metrics");
+            String metrics = new ApiClient(server.adminUrl()).text("/metrics");
             assertThat(Scrapes.sample(
                             metrics, "hal9_batcher_submissions_total{name=\"pg-play-actions\",result=\"accepted\"}"))
                     .isEqualTo(6.0);

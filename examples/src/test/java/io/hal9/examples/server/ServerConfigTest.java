@@ -49,6 +49,42 @@ class ServerConfigTest {
     }
 
     @Test
+    void theHttpLimitsAdminListenerAndEngineHaveDefaultsAndAreChecked() {
+        ServerConfig c = ServerConfig.defaults();
+        assertThat(c.httpEngine()).isEqualTo("netty");
+        assertThat(c.adminHost()).isEqualTo("127.0.0.1");
+        assertThat(c.adminPort()).as("port + 1000").isEqualTo(9080);
+        assertThat(c.http())
+                .isEqualTo(new ServerConfig.HttpLimits(
+                        Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(60), 64, 8192, 4096, 16384));
+        assertThat(ServerConfig.parse(new String[] {"--port", "0"}, Map.of()).adminPort())
+                .isZero();
+        assertThat(c.withPort(0).adminPort()).isZero();
+        assertThat(ServerConfig.parse(new String[] {"--http-idle-timeout", "5s", "--http-max-body", "65536"}, Map.of())
+                        .http())
+                .extracting(ServerConfig.HttpLimits::idleTimeout, ServerConfig.HttpLimits::maxBody)
+                .containsExactly(Duration.ofSeconds(5), 65536);
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--http-engine", "jetty"}, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("server: http-engine must be netty or jdk, was 'jetty'");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--admin-port", "8080"}, Map.of()))
+                .hasMessage("server: admin-port must differ from port (8080), was 8080");
+        assertThatThrownBy(() ->
+                        ServerConfig.parse(new String[] {"--http-engine", "jdk", "--admin-port", "8081"}, Map.of()))
+                .hasMessage("server: admin-port must differ from port (8080) and ws-port (8081), was 8081");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--http-header-timeout", "50ms"}, Map.of()))
+                .hasMessage("server: http-header-timeout must be in [PT0.1S, PT10M], was PT0.05S");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--http-max-headers", "2"}, Map.of()))
+                .hasMessage("server: http-max-headers must be in [8, 1000], was 2");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--http-max-url-length", "100"}, Map.of()))
+                .hasMessage("server: http-max-url-length must be in [256, 65000], was 100");
+        // the netty engine has no ws-port: it may equal port
+        assertThat(ServerConfig.parse(new String[] {"--port", "7000", "--ws-port", "7000"}, Map.of())
+                        .port())
+                .isEqualTo(7000);
+    }
+
+    @Test
     void flagsWinOverTheEnvironmentWhichWinsOverTheFile(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("server.properties");
         Files.writeString(file, "port=7001\nround.timeout=3s\ncache.ttl=250ms\n");

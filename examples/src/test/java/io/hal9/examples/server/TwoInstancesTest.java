@@ -58,8 +58,8 @@ class TwoInstancesTest {
 
             // A published started + 3 results on hal9-ws's Redis room bus; B (in the room from round 1) got the
             // 3 results; bob's moves crossed the forwarder
-            String metricsA = apiA.text("/metrics");
-            String metricsB = new ApiClient(b.baseUrl()).text("/metrics");
+            String metricsA = new ApiClient(a.adminUrl()).text("/metrics");
+            String metricsB = new ApiClient(b.adminUrl()).text("/metrics");
             assertThat(Scrapes.sample(
                             metricsA, "hal9_room_bus_messages_total{name=\"game-a-rooms\",result=\"published\"}"))
                     .isGreaterThanOrEqualTo(4.0);

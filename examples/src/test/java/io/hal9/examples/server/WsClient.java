@@ -75,6 +75,20 @@ final class WsClient implements WebSocket.Listener {
         }
     }
 
+    /** The next message, whatever it is (hal9-ws's control messages included); fails after 10 s. */
+    JsonNode nextAny() {
+        try {
+            JsonNode m = received.poll(10, TimeUnit.SECONDS);
+            if (m == null) {
+                throw new AssertionError("no message within 10 s");
+            }
+            return m;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The next message of this type, skipping others; fails after 10 s. */
     JsonNode next(String type) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

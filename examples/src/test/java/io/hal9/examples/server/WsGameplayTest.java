@@ -101,6 +101,23 @@ class WsGameplayTest {
     }
 
     @Test
+    void anUndecodableFrameIsAnsweredInTheGameProtocolsErrorShapeOnly() {
+        long id = api.createGame(2, 3);
+        WsClient a = WsClient.connect(ws(api.join(id, "ann")));
+        a.next("welcome");
+        a.send("this is not JSON {");
+        JsonNode refusal = a.nextAny(); // the first thing that comes back, not hal9-ws's {"hal9":"error",...}
+        assertThat(refusal.path("type").asText()).isEqualTo("error");
+        assertThat(refusal.path("error").asText()).isEqualTo("bad_message");
+        assertThat(refusal.path("detail").asText()).isNotBlank().doesNotContain("not JSON");
+        assertThat(refusal.has("hal9")).isFalse();
+        // one answer per bad frame: the next thing to come is the answer to the next message
+        a.send("{\"type\":\"dance\"}");
+        assertThat(a.nextAny().path("error").asText()).isEqualTo("unknown_type");
+        a.close();
+    }
+
+    @Test
     void theHandshakeRefusesForgedExpiredAndForeignTokens() {
         long id = api.createGame(2, 3);
         String token = api.join(id, "ann");

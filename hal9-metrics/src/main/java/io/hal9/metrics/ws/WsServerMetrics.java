@@ -33,8 +33,10 @@ import java.util.Objects;
  *       hal9.ws.sessions.resumed}, {@code hal9.ws.messages} and {@code hal9.ws.bytes} (tag {@code
  *       direction} = {@code in}, {@code out}), {@code hal9.ws.messages.dropped} (tag {@code policy} =
  *       {@code drop_newest}, {@code drop_oldest}, {@code disconnect}), {@code
- *       hal9.ws.slow.consumer.disconnects}, {@code hal9.ws.handshake.rejections}, {@code
- *       hal9.ws.decode.errors}, {@code hal9.ws.rate.limited}, {@code hal9.ws.accept.errors}, {@code
+ *       hal9.ws.slow.consumer.disconnects}, {@code hal9.ws.rate.limit.disconnects}, {@code
+ *       hal9.ws.handshake.rejections}, {@code hal9.ws.decode.errors}, {@code hal9.ws.rate.limited} (messages
+ *       and control frames), {@code hal9.ws.control.frames} (tag {@code direction} = {@code in}: pings and
+ *       pongs from clients), {@code hal9.ws.pongs.coalesced}, {@code hal9.ws.accept.errors}, {@code
  *       hal9.ws.handler.errors}
  * </ul>
  *
@@ -141,6 +143,20 @@ public final class WsServerMetrics implements MeterBinder {
                         "hal9.ws.handshake.rejections",
                         "Handshakes refused (any reason)",
                         s -> sum(s.stats().handshakeRejections()))
+                .counter(
+                        "hal9.ws.rate.limit.disconnects",
+                        "Sessions closed with 1008 for staying over the inbound rate",
+                        s -> s.stats().rateLimitDisconnects())
+                .counter(
+                        "hal9.ws.control.frames",
+                        "Pings and pongs received from clients",
+                        s -> s.stats().controlFramesIn(),
+                        "direction",
+                        "in")
+                .counter(
+                        "hal9.ws.pongs.coalesced",
+                        "Pings answered by the pong already pending for their session",
+                        s -> s.stats().pongsCoalesced())
                 .counter(
                         "hal9.ws.decode.errors",
                         "Inbound messages that could not be decoded",

@@ -14,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,8 @@ class WsServerMetricsTest {
 
             ws.sendText("{\"text\":\"hello\"}", true).get(10, TimeUnit.SECONDS);
             assertThat(echoed.await(10, TimeUnit.SECONDS)).isTrue();
+            ws.sendPing(ByteBuffer.wrap(new byte[] {1, 2, 3})).get(10, TimeUnit.SECONDS);
+            await().until(() -> server.stats().controlFramesIn() == 1);
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
             await().until(() -> server.stats().closedTotal() == 1);
 
@@ -80,6 +83,12 @@ class WsServerMetricsTest {
             assertThat(require(scrape, "hal9_ws_send_queue_bytes", "name", "game"))
                     .isEqualTo(0.0);
             assertThat(require(scrape, "hal9_ws_handshake_rejections_total", "name", "game"))
+                    .isEqualTo(0.0);
+            assertThat(require(scrape, "hal9_ws_control_frames_total", "name", "game", "direction", "in"))
+                    .isEqualTo(1.0);
+            assertThat(require(scrape, "hal9_ws_pongs_coalesced_total", "name", "game"))
+                    .isEqualTo(0.0);
+            assertThat(require(scrape, "hal9_ws_rate_limit_disconnects_total", "name", "game"))
                     .isEqualTo(0.0);
             PrometheusBinaries.Check check = PrometheusBinaries.checkMetrics(scrape);
             assertThat(check.exitCode())

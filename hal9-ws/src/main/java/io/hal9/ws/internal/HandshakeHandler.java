@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The first HAL9 handler of a connection: takes a connection slot (global and per-IP limits) when the
- * connection becomes active, answers the upgrade request (503 + Retry-After over a limit, 404 for another path,
+ * connection becomes active (with a host's plain HTTP, the {@link HostRouter} in front may hand the connection
+ * and its slot to the host after the first request head), answers the upgrade request (503 + Retry-After over a limit, 404 for another path,
  * 400 for a plain HTTP request, the authenticator's status on a rejection), performs the WebSocket handshake
  * and then replaces itself by the frame handlers and the session. Not {@code @Sharable}: one per connection,
  * discarded after the handshake.
@@ -63,9 +64,16 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private boolean handedOver;
     private boolean requestSeen;
     private @Nullable ScheduledFuture<?> timeout;
+    private final long firstTimeoutNanos;
+    private long activeNanos;
 
-    HandshakeHandler(WsServerImpl<?> server) {
+    /**
+     * @param firstTimeoutNanos how long the connection has for its first request head (a host's header
+     *     timeout) or, without a host, for the whole handshake
+     */
+    HandshakeHandler(WsServerImpl<?> server, long firstTimeoutNanos) {
         this.server = server;
+        this.firstTimeoutNanos = firstTimeoutNanos;
     }
 
     @Override
@@ -77,6 +85,12 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             refusedBy = server.limiter.tryAcquire(ip);
             slotTaken = refusedBy == null;
         }
+        activeNanos = System.nanoTime();
+        schedule(ctx, firstTimeoutNanos);
+        ctx.fireChannelActive();
+    }
+
+    private void schedule(ChannelHandlerContext ctx, long delayNanos) {
         timeout = ctx.executor()
                 .schedule(
                         () -> {
@@ -85,9 +99,36 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                                 ctx.close();
                             }
                         },
-                        server.config.handshakeTimeoutNanos(),
+                        delayNanos,
                         TimeUnit.NANOSECONDS);
-        ctx.fireChannelActive();
+    }
+
+    /** Whether this connection is refused (over a limit, or the server closing): HAL9 answers it 503. */
+    boolean refusing() {
+        return refusedBy != null || server.isClosed();
+    }
+
+    /**
+     * The {@link HostRouter} found a WebSocket upgrade (or a refused connection): the handshake must now be done
+     * within the server's handshake timeout, counted from the accept.
+     */
+    void routedToWebSocket(ChannelHandlerContext ctx) {
+        cancelTimeout();
+        long left = server.config.handshakeTimeoutNanos() - (System.nanoTime() - activeNanos);
+        schedule(ctx, Math.max(0, left));
+    }
+
+    /**
+     * The {@link HostRouter} hands the connection to the host's plain HTTP: no handshake timeout any more, and
+     * the slot is given back when the connection closes, whatever handlers the host puts in.
+     */
+    void handedToHost(ChannelHandlerContext ctx) {
+        cancelTimeout();
+        handedOver = true;
+        if (slotTaken) {
+            slotTaken = false;
+            server.hostConnection(ctx.channel(), ip());
+        }
     }
 
     private static InetAddress addressOf(Channel ch) {

@@ -6,6 +6,8 @@ import io.hal9.ws.OverflowPolicy;
 import io.hal9.ws.Session;
 import io.hal9.ws.WsCloseCodes;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -57,8 +59,8 @@ import org.slf4j.LoggerFactory;
  *       Only the event loop moves to CLOSED, and it then releases every queued frame; a producer that offered
  *       after that (it read an older state) sees CLOSED after its offer and releases the queue itself, so no
  *       buffer is leaked whichever thread polls it (poll is atomic).
- *   <li>Every other mutable field (heartbeat, rate limit, decode errors, sequence numbers, replay buffer,
- *       {@code loopIndex}) is touched only on the event loop of the current connection; {@code channel} is
+ *   <li>Every other mutable field (heartbeat, rate limit, decode errors, pending pong, sequence numbers, replay
+ *       buffer, {@code loopIndex}) is touched only on the event loop of the current connection; {@code channel} is
  *       volatile because producers read it to find that loop.
  *   <li>Resumption: a dropped connection moves OPEN to DETACHED on its loop (CAS); a resuming connection moves
  *       DETACHED to OPEN on its own loop (CAS), then sets {@code channel}; the grace sweep moves DETACHED to
@@ -67,6 +69,9 @@ import org.slf4j.LoggerFactory;
  *       a loop that is no longer the channel's re-dispatches to the right one, so there is one consumer at a
  *       time. The session stays in the old loop's {@link LoopState} list until that loop removes it; the
  *       volatile {@code loop} field tells the old loop's sweep to skip it meanwhile.
+ *   <li>Pongs bypass the queue but not its discipline: at most one is pending ({@code pendingPong}, the latest
+ *       ping's payload, at most 125 bytes), and it is written by {@code drain} only while the channel is
+ *       writable, so pings from a client that does not read cost O(1) per session.
  *   <li>Encoding happens on the producer's thread (not the event loop): the byte bound is then exact at
  *       admission, the cost of encoding is spread over the game's threads instead of the I/O threads, and a
  *       refused message costs only its encoding.
@@ -149,9 +154,12 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
     private long lastRefillNanos;
     private int decodeErrorsInRow;
     private int rateLimitedInRow;
+    private long lastRefusalNanos;
     private int closeCode = -1;
     private String closeReason = "";
     private boolean opened;
+    // the payload of the one pong waiting for the channel to be writable (the latest ping's), or null
+    private byte @Nullable [] pendingPong;
 
     SessionImpl(WsServerImpl<M> server, long id, Channel channel, InetAddress ip, boolean batching) {
         this.server = server;
@@ -167,6 +175,7 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
     }
 
     private static final long TOKEN = 1_000_000L;
+    private static final long RUN_GAP_NANOS = 1_000_000_000L;
 
     // ---------------------------------------------------------------- Session
 
@@ -510,12 +519,12 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
 
     /** Writes queued frames while the channel is writable (or all of them), then flushes once. */
     private void drain(Channel ch, boolean all) {
-        ConcurrentLinkedQueue<Object> q = queue;
-        if (q == null || !ch.isActive()) {
+        if (!ch.isActive()) {
             return;
         }
-        boolean wrote = false;
-        while (all || ch.isWritable()) {
+        boolean wrote = writePendingPong(ch);
+        ConcurrentLinkedQueue<Object> q = queue;
+        while (q != null && (all || ch.isWritable())) {
             Object item = q.poll();
             if (item == null) {
                 break;
@@ -747,7 +756,21 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
                 frame.release();
             }
         } else if (msg instanceof PingWebSocketFrame ping) {
-            ctx.writeAndFlush(new PongWebSocketFrame(ping.content()));
+            byte[] payload;
+            try {
+                // at most 125 bytes (RFC 6455 5.5; Netty's decoder refuses longer control frames): copied so that
+                // Netty's buffer goes back at once, whatever happens to the pong
+                payload = ByteBufUtil.getBytes(ping.content());
+            } finally {
+                ping.release();
+            }
+            onPing(payload);
+        } else if (msg instanceof PongWebSocketFrame pong) {
+            pong.release();
+            server.controlFrameIn();
+            if (state == OPEN) {
+                admitInbound();
+            }
         } else if (msg instanceof CloseWebSocketFrame close) {
             int code = close.statusCode();
             String reason = close.reasonText();
@@ -758,39 +781,119 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
         }
     }
 
+    /**
+     * A ping: counted against the inbound rate like a message; answered by the one pong this session may have
+     * pending, which takes the payload of the latest ping (RFC 6455 5.5.3 lets an endpoint answer only the most
+     * recent ping). The pong leaves when the channel is writable, at the end of this read or when the channel
+     * becomes writable again, so a client that pings and never reads costs one pending payload, not a pong per
+     * ping.
+     */
+    private void onPing(byte[] payload) {
+        server.controlFrameIn();
+        if (state != OPEN || !admitInbound()) {
+            return;
+        }
+        if (pendingPong != null) {
+            server.pongCoalesced();
+        }
+        pendingPong = payload;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (pendingPong != null) {
+            drain(ctx.channel(), false);
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    /** Writes the pending pong if the channel is writable and the session open; true if it wrote. */
+    private boolean writePendingPong(Channel ch) {
+        byte[] payload = pendingPong;
+        if (payload == null || !ch.isWritable()) {
+            return false;
+        }
+        pendingPong = null;
+        if (state != OPEN) {
+            return false;
+        }
+        server.wrote(payload.length, false);
+        ch.write(new PongWebSocketFrame(Unpooled.wrappedBuffer(payload)), ch.voidPromise());
+        return true;
+    }
+
+    /**
+     * Takes a token of the inbound rate limit for a message or a control frame from the client. Over the rate,
+     * the frame is refused: counted, the first refusal of a run answered (see {@link #refuse}), and {@code
+     * maxRateLimitedInRow} refusals in one run (less than a second from one to the next, whatever was admitted
+     * between them) close the session with 1008. On the event loop, state OPEN.
+     */
+    private boolean admitInbound() {
+        if (takeToken()) {
+            return true;
+        }
+        // a run of refusals ends after a second without one: a client over the rate by any factor, whose
+        // refusals are interleaved with the messages the refill admits, stays in its run and is closed
+        long now = server.ticker.read();
+        boolean sameRun = rateLimitedInRow > 0 && now - lastRefusalNanos < RUN_GAP_NANOS;
+        rateLimitedInRow = sameRun ? rateLimitedInRow + 1 : 1;
+        lastRefusalNanos = now;
+        server.rateLimited();
+        if (rateLimitedInRow == 1) {
+            refuse("rate-limited", "message refused: over " + server.config.inboundRate() + " messages/s");
+        }
+        int max = server.config.maxRateLimitedInRow();
+        if (max > 0 && rateLimitedInRow >= max && state == OPEN) {
+            server.rateLimitClosed();
+            closeFromServer(WsCloseCodes.POLICY_VIOLATION, "rate limit exceeded", false);
+        }
+        return false;
+    }
+
+    /**
+     * Tells the client that its message was refused: in the host's own protocol if its handler gives a message
+     * for this refusal ({@link io.hal9.ws.WsHandler#refusal}), sent as a data message; else as HAL9's {@code
+     * error} control message.
+     */
+    private void refuse(String reason, String fullDetail) {
+        // the codec's message may quote the client's input: never more than DETAIL_CHARS of it
+        String detail = fullDetail.length() > DETAIL_CHARS ? fullDetail.substring(0, DETAIL_CHARS) : fullDetail;
+        M own = null;
+        try {
+            own = server.handler.refusal(this, reason, detail);
+        } catch (RuntimeException e) {
+            server.handlerError(this, "refusal", e);
+        }
+        if (own != null) {
+            try {
+                trySend(own);
+                return;
+            } catch (RuntimeException e) {
+                // the codec could not encode the host's refusal: the control message goes instead
+                server.handlerError(this, "refusal (encoding)", e);
+            }
+        }
+        enqueue(Control.error(server.alloc, reason, detail), false, null, false);
+    }
+
+    static final int DETAIL_CHARS = 200;
+
     private void onData(ByteBuf content) {
         if (state != OPEN) {
             return;
         }
         int bytes = content.readableBytes();
         server.received(bytes);
-        if (!takeToken()) {
-            rateLimitedInRow++;
-            server.rateLimited();
-            if (rateLimitedInRow == 1) {
-                enqueue(
-                        Control.error(
-                                server.alloc,
-                                "rate-limited",
-                                "message refused: over " + server.config.inboundRate() + " messages/s"),
-                        false,
-                        null,
-                        false);
-            }
-            int max = server.config.maxRateLimitedInRow();
-            if (max > 0 && rateLimitedInRow >= max) {
-                closeFromServer(WsCloseCodes.POLICY_VIOLATION, "rate limit exceeded", false);
-            }
+        if (!admitInbound()) {
             return;
         }
-        rateLimitedInRow = 0;
         M message;
         try {
             message = server.codec.decode(content);
         } catch (RuntimeException e) {
             decodeErrorsInRow++;
             server.decodeError();
-            enqueue(Control.error(server.alloc, "decode", String.valueOf(e.getMessage())), false, null, false);
+            refuse("decode", String.valueOf(e.getMessage()));
             try {
                 server.handler.onDecodeError(this, e);
             } catch (RuntimeException handlerFailure) {
@@ -983,6 +1086,7 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
         }
         lastReadNanos = server.ticker.read();
         pinged = false;
+        pendingPong = null; // it answered a ping of the old connection
         heartbeatTimedOut = false;
         takeover = false;
         closeCode = -1;

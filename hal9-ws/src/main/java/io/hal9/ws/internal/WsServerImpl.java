@@ -11,6 +11,7 @@ import io.hal9.ws.WsHandler;
 import io.hal9.ws.WsServer;
 import io.hal9.ws.WsServerListener;
 import io.hal9.ws.WsServerStats;
+import io.hal9.ws.netty.HostHttp;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -40,6 +41,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -61,7 +63,10 @@ import org.slf4j.LoggerFactory;
  * computeIfAbsent}) and removed when closed. Sessions are held only by their event loop's {@link LoopState}
  * (and by rooms); closing the server visits every loop on its own thread. {@code closed} and {@code started}
  * are atomic flags; {@code serverChannel} and the groups are written once by {@code start()} under those flags
- * and read by {@code close()}.
+ * and read by {@code close()}. {@code hostConnections} (a concurrent set) holds the connections handed to a
+ * host's plain HTTP: added on their event loop, removed by their close listener, closed by {@code close()}; a
+ * connection added after {@code close()} walked the set closes itself (the add is followed by a check of {@code
+ * closed}, the walk preceded by its set).
  *
  * <p>Not part of the API. Thread safety: safe for concurrent use.
  */
@@ -88,6 +93,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object zeroConnections = new Object();
 
+    private final Set<Channel> hostConnections = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, SessionImpl<M>> resumables = new ConcurrentHashMap<>();
     private final AtomicInteger detached = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
@@ -106,6 +112,9 @@ public final class WsServerImpl<M> implements WsServer<M> {
     private final ConcurrentHashMap<String, LongAdder> rejections = new ConcurrentHashMap<>();
     private final LongAdder decodeErrors = new LongAdder();
     private final LongAdder rateLimited = new LongAdder();
+    private final LongAdder rateLimitDisconnects = new LongAdder();
+    private final LongAdder controlFramesIn = new LongAdder();
+    private final LongAdder pongsCoalesced = new LongAdder();
     private final LongAdder acceptErrors = new LongAdder();
     private final LongAdder handlerErrors = new LongAdder();
     private final LongAdder heartbeatTimeouts = new LongAdder();
@@ -183,7 +192,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        initPipeline(ch);
+                        initPipeline(ch, null);
                     }
                 });
         try {
@@ -205,19 +214,43 @@ public final class WsServerImpl<M> implements WsServer<M> {
     }
 
     /**
-     * Adds HAL9's handlers to a new child channel's pipeline: HTTP codec, upgrade aggregator, optional
-     * compression, and the handshake handler (replaced by the frame handlers and the session after the
-     * handshake). Also sets the channel's write-buffer water marks.
+     * Adds HAL9's handlers to a new child channel's pipeline: HTTP codec, with a host the router that hands
+     * plain HTTP requests to it ({@link HostRouter}), upgrade aggregator, optional compression, and the
+     * handshake handler (replaced by the frame handlers and the session after the handshake). Also sets the
+     * channel's write-buffer water marks.
      */
-    public void initPipeline(Channel ch) {
+    public void initPipeline(Channel ch, @Nullable HostHttp host) {
         ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(32 * 1024, 64 * 1024));
         ChannelPipeline p = ch.pipeline();
-        p.addLast("hal9-http", new HttpServerCodec(4096, 8192, 8192));
-        p.addLast("hal9-upgrade", new HttpObjectAggregator(8192));
-        if (config.compression()) {
-            p.addLast("hal9-deflate", Compression.handler(config.compressionThreshold(), config.maxMessageSize()));
+        if (host == null) {
+            p.addLast(HostHttp.CODEC, new HttpServerCodec(4096, 8192, 8192));
+        } else {
+            p.addLast(HostHttp.CODEC, new HttpServerCodec(host.maxInitialLineLength(), host.maxHeaderSize(), 8192));
+            p.addLast(HostRouter.NAME, new HostRouter(this, host));
         }
-        p.addLast("hal9-handshake", new HandshakeHandler(this));
+        p.addLast(HostRouter.UPGRADE, new HttpObjectAggregator(8192));
+        if (config.compression()) {
+            p.addLast(HostRouter.DEFLATE, Compression.handler(config.compressionThreshold(), config.maxMessageSize()));
+        }
+        long firstDeadline = host == null
+                ? config.handshakeTimeoutNanos()
+                : host.headerTimeout().toNanos();
+        p.addLast(HostRouter.HANDSHAKE, new HandshakeHandler(this, firstDeadline));
+    }
+
+    /**
+     * A connection became the host's (see {@link HostHttp}): it keeps its slot until it closes, and {@link
+     * #close()} closes it.
+     */
+    void hostConnection(Channel ch, InetAddress ip) {
+        hostConnections.add(ch);
+        ch.closeFuture().addListener(f -> {
+            hostConnections.remove(ch);
+            connectionClosed(ip, false);
+        });
+        if (closed.get()) {
+            ch.close(); // close() may have passed over the set before this connection joined it
+        }
     }
 
     /** The listening channel's handler that survives accept failures; for hosts that bind themselves. */
@@ -271,7 +304,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
         int openNow = open.get();
         return new WsServerStats(
                 openNow,
-                Math.max(0, limiter.total() - openNow),
+                Math.max(0, limiter.total() - openNow - hostConnections.size()),
                 detached.get(),
                 openedTotal.sum(),
                 resumedTotal.sum(),
@@ -290,7 +323,10 @@ public final class WsServerImpl<M> implements WsServer<M> {
                 rateLimited.sum(),
                 acceptErrors.sum(),
                 handlerErrors.sum(),
-                heartbeatTimeouts.sum());
+                heartbeatTimeouts.sum(),
+                rateLimitDisconnects.sum(),
+                controlFramesIn.sum(),
+                pongsCoalesced.sum());
     }
 
     @Override
@@ -302,6 +338,9 @@ public final class WsServerImpl<M> implements WsServer<M> {
         Channel sc = serverChannel;
         if (sc != null) {
             sc.close().awaitUninterruptibly(config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+        }
+        for (Channel host : hostConnections) {
+            host.close(); // the host's plain HTTP connections hold slots too
         }
         for (LoopState loop : loops.values()) {
             runOn(loop, () -> {
@@ -496,6 +535,18 @@ public final class WsServerImpl<M> implements WsServer<M> {
     void rateLimited() {
         rateLimited.increment();
         safe(listener::rateLimited);
+    }
+
+    void rateLimitClosed() {
+        rateLimitDisconnects.increment();
+    }
+
+    void controlFrameIn() {
+        controlFramesIn.increment();
+    }
+
+    void pongCoalesced() {
+        pongsCoalesced.increment();
     }
 
     void decodeError() {

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Puts HAL9 into a host's own Netty server: the host builds a {@link WsServer} (without calling {@link
@@ -24,6 +25,10 @@ import java.util.Objects;
  *         .bind(8080);
  * }</pre>
  *
+ * <p>One port for WebSocket and the host's own HTTP: give a {@link HostHttp} ({@link #WsChannelInitializer(WsServer,
+ * HostHttp)}, {@link #initPipeline(Channel, WsServer, HostHttp)}); requests that are not a WebSocket upgrade at the
+ * server's path then go to the host's handlers, after the same connection limits.
+ *
  * <p>HAL9 sets the child channel's write-buffer water marks to 32/64 KiB (its send queues drain by them) and,
  * once the connection is upgraded, replaces its HTTP handlers by the WebSocket frame handlers and the session;
  * handlers the host put in front stay. The host owns the event loops: {@link WsServer#close()} closes the sessions and rooms but not the host's
@@ -35,15 +40,26 @@ import java.util.Objects;
 @ChannelHandler.Sharable
 public final class WsChannelInitializer extends ChannelInitializer<Channel> {
     private final WsServerImpl<?> server;
+    private final @Nullable HostHttp host;
 
     /** Creates an initializer for the given (not started) server. */
     public WsChannelInitializer(WsServer<?> server) {
         this.server = impl(server);
+        this.host = null;
+    }
+
+    /**
+     * Creates an initializer for the given (not started) server whose connections also serve the host's plain
+     * HTTP (see {@link HostHttp}).
+     */
+    public WsChannelInitializer(WsServer<?> server, HostHttp host) {
+        this.server = impl(server);
+        this.host = Objects.requireNonNull(host, "host");
     }
 
     @Override
     protected void initChannel(Channel ch) {
-        server.initPipeline(ch);
+        server.initPipeline(ch, host);
     }
 
     /**
@@ -52,7 +68,16 @@ public final class WsChannelInitializer extends ChannelInitializer<Channel> {
      * the host's own initializer.
      */
     public static void initPipeline(Channel ch, WsServer<?> server) {
-        impl(server).initPipeline(ch);
+        impl(server).initPipeline(ch, null);
+    }
+
+    /**
+     * As {@link #initPipeline(Channel, WsServer)}, and requests that are not a WebSocket upgrade at the server's
+     * path go to the host's handlers (see {@link HostHttp}); every connection passes the server's connection
+     * limits first.
+     */
+    public static void initPipeline(Channel ch, WsServer<?> server, HostHttp host) {
+        impl(server).initPipeline(ch, Objects.requireNonNull(host, "host"));
     }
 
     /**
