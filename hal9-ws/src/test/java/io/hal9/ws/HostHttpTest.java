@@ -172,7 +172,8 @@ class HostHttpTest extends WsTestSupport {
             slow.out.write("GET /slow HTT".getBytes(StandardCharsets.US_ASCII));
             slow.out.flush();
             assertThat(slow.closedByServer()).isTrue();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+            // the timeout is spread over its last fifth (240-300 ms), counted from the accept, a little before start
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
         }
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(

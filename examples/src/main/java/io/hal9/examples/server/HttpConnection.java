@@ -28,6 +28,7 @@ import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
@@ -159,12 +160,17 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         return c;
     }
 
-    /** Schedules the timeout of {@code during}: when it fires in that state, the connection ends. */
+    /**
+     * Schedules the timeout of {@code during}: when it fires in that state, the connection ends. The timeout is
+     * shortened by a random 0-20 % (the configured value stays the upper bound), so that connections that
+     * arrived together, as in a flood, time out over a span rather than in one burst on their event loop.
+     */
     private void arm(long nanos, State during) {
         cancelTimer();
         ChannelHandlerContext c = ctx();
         ScheduledFuture<?>[] self = new ScheduledFuture<?>[1];
-        self[0] = c.executor().schedule(() -> expired(self[0], during), nanos, TimeUnit.NANOSECONDS);
+        long spread = nanos - ThreadLocalRandom.current().nextLong(nanos / 5 + 1);
+        self[0] = c.executor().schedule(() -> expired(self[0], during), spread, TimeUnit.NANOSECONDS);
         timer = self[0];
     }
 

@@ -4,6 +4,7 @@ import io.hal9.core.TaskLimiter;
 import io.hal9.ws.WsServer;
 import io.hal9.ws.netty.HostHttp;
 import io.hal9.ws.netty.WsChannelInitializer;
+import io.hal9.ws.netty.WsEventLoops;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -60,7 +61,9 @@ final class HttpPort implements AutoCloseable {
     private HttpPort(String name, int threads, Duration drainTimeout) {
         this.name = name;
         this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        this.workers = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+        // loops that go back to their sockets every few ms: a burst of timeouts after a connection flood must
+        // not hold the players' sessions on the same loop (hal9-ws's WsEventLoops)
+        this.workers = WsEventLoops.group(threads, name + "-port");
         this.limiter = TaskLimiter.builder(name + "-http")
                 .maxConcurrent(MAX_CONCURRENT)
                 .maxWaiting(MAX_WAITING)

@@ -109,7 +109,7 @@ class HttpHardeningTest {
                     .as("every slow connection is closed by the server")
                     .hasSize(200);
             assertThat(closedAfterMillis.values())
-                    .allSatisfy(ms -> assertThat(ms).isBetween(900L, 3_000L));
+                    .allSatisfy(ms -> assertThat(ms).isBetween(750L, 3_000L));
             assertThat(normalMillis)
                     .as("normal requests during the attack (ms)")
                     .allSatisfy(ms -> assertThat(ms).isLessThan(1_000L));
@@ -130,8 +130,9 @@ class HttpHardeningTest {
             h.write("GET /api/ga");
             assertThat(h.closedByServer()).isTrue();
             // header timeout 1 s, idle timeout 2 s: the first byte of the request started the header timeout
+            // (each timeout fires at a random point of its last fifth: 0.8-1 s)
             assertThat(Duration.ofNanos(System.nanoTime() - start))
-                    .isBetween(Duration.ofMillis(900), Duration.ofMillis(1_900));
+                    .isBetween(Duration.ofMillis(750), Duration.ofMillis(1_900));
         }
     }
 
@@ -145,7 +146,7 @@ class HttpHardeningTest {
             assertThat(r.status()).isEqualTo(408);
             assertThat(r.json().get("error").asText()).isEqualTo("request_timeout");
             assertThat(Duration.ofNanos(System.nanoTime() - start))
-                    .isBetween(Duration.ofMillis(900), Duration.ofSeconds(4));
+                    .isBetween(Duration.ofMillis(750), Duration.ofSeconds(4));
             assertThat(h.closedByServer()).isTrue();
         }
     }

@@ -86,8 +86,17 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             slotTaken = refusedBy == null;
         }
         activeNanos = System.nanoTime();
-        schedule(ctx, firstTimeoutNanos);
+        schedule(ctx, spread(firstTimeoutNanos));
         ctx.fireChannelActive();
+    }
+
+    /**
+     * A timeout shortened by a random 0-20 %: connections that arrived together (a flood) then time out over a
+     * span instead of in one burst that would hold the other sessions of their event loop. The configured
+     * timeout stays the upper bound.
+     */
+    static long spread(long timeoutNanos) {
+        return timeoutNanos - java.util.concurrent.ThreadLocalRandom.current().nextLong(timeoutNanos / 5 + 1);
     }
 
     private void schedule(ChannelHandlerContext ctx, long delayNanos) {

@@ -180,7 +180,8 @@ public final class WsServerImpl<M> implements WsServer<M> {
             throw new WsException(config.component() + ": already started");
         }
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.eventLoopThreads(), NioIoHandler.newFactory());
+        EventLoopGroup workers =
+                io.hal9.ws.netty.WsEventLoops.group(config.eventLoopThreads(), config.component() + "-ws");
         bossGroup = boss;
         workerGroup = workers;
         ServerBootstrap b = new ServerBootstrap()
