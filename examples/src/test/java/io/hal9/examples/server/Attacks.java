@@ -125,9 +125,9 @@ final class Attacks {
                         try {
                             if (k.isConnectable()) {
                                 ch.finishConnect();
-                                k.cancel();
-                                selector.selectNow(); // deregisters the cancelled key before the new registration
-                                onConnected(ch);
+                                connected.incrementAndGet();
+                                ch.write(ByteBuffer.wrap(prefix));
+                                k.interestOps(SelectionKey.OP_READ);
                             } else if (k.isReadable()) {
                                 sink.clear();
                                 if (ch.read(sink) < 0) {
