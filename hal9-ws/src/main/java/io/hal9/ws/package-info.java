@@ -14,7 +14,9 @@
  *   <tr><th>limit (builder option, default)</th><th>checked</th><th>what happens</th><th>counted as</th></tr>
  *   <tr><td>{@code maxConnections} (1000)</td><td>when the TCP connection becomes active, before the
  *       handshake</td><td>the upgrade request is answered {@code 503} with {@code Retry-After: 1} and the
- *       connection closed; nothing else is allocated</td><td>{@code handshakeRejections["connection-limit"]}</td></tr>
+ *       connection closed; nothing else is allocated. A connection over a limit has 1 s to send its request, and
+ *       at most 1,024 of them wait at once: beyond, one is closed at accept without an answer, so a flood from
+ *       one address cannot take the process's file descriptors</td><td>{@code handshakeRejections["connection-limit"]}</td></tr>
  *   <tr><td>{@code maxConnectionsPerIp} (256)</td><td>same</td><td>same</td>
  *       <td>{@code handshakeRejections["per-ip-limit"]}</td></tr>
  *   <tr><td>{@code handshakeTimeout} (10 s)</td><td>from accept to a completed handshake, authentication

@@ -63,6 +63,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private boolean slotTaken;
     private boolean handedOver;
     private boolean requestSeen;
+    /** This connection is over a limit and counted in {@code server.refusing} until it closes. */
+    private boolean countedRefusing;
+
     private @Nullable ScheduledFuture<?> timeout;
     private final long firstTimeoutNanos;
     private long activeNanos;
@@ -86,7 +89,20 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             slotTaken = refusedBy == null;
         }
         activeNanos = System.nanoTime();
-        schedule(ctx, spread(firstTimeoutNanos));
+        if (refusedBy != null) {
+            // over a limit: the connection may hold a descriptor only briefly, and only so many of them at once,
+            // or a flood from one address could take every file descriptor of the process
+            if (server.refusing.incrementAndGet() > WsServerImpl.MAX_REFUSING) {
+                server.refusing.decrementAndGet();
+                server.handshakeRejected(refusedBy);
+                ctx.close();
+                return;
+            }
+            countedRefusing = true;
+            schedule(ctx, Math.min(spread(firstTimeoutNanos), WsServerImpl.REFUSAL_GRACE_NANOS));
+        } else {
+            schedule(ctx, spread(firstTimeoutNanos));
+        }
         ctx.fireChannelActive();
     }
 
@@ -104,7 +120,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                 .schedule(
                         () -> {
                             if (ctx.channel().isActive() && !handedOver) {
-                                server.handshakeRejected("timeout");
+                                // a connection over a limit is counted under that limit, whether told or not
+                                String reason = refusedBy;
+                                server.handshakeRejected(reason != null ? reason : "timeout");
                                 ctx.close();
                             }
                         },
@@ -150,6 +168,10 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelTimeout();
+        if (countedRefusing) {
+            countedRefusing = false;
+            server.refusing.decrementAndGet();
+        }
         if (slotTaken && !handedOver) {
             slotTaken = false;
             server.connectionClosed(ip(), false);

@@ -84,6 +84,16 @@ public final class WsServerImpl<M> implements WsServer<M> {
     final Ticker ticker;
     final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
     final ConnectionLimiter limiter;
+    /**
+     * Connections over a limit that wait (at most {@link #REFUSAL_GRACE_NANOS}) for their request, to be answered
+     * 503: at most {@link #MAX_REFUSING}; beyond, a connection over a limit is closed at once, without an answer.
+     */
+    final AtomicInteger refusing = new AtomicInteger();
+    /** Most connections over a limit held open at once to be told 503 (each holds a file descriptor). */
+    static final int MAX_REFUSING = 1_024;
+    /** How long a connection over a limit has to send its request before it is closed without an answer. */
+    static final long REFUSAL_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     final WebSocketServerHandshakerFactory handshakerFactory;
 
     private final ConcurrentHashMap<String, RoomImpl<M>> rooms = new ConcurrentHashMap<>();
