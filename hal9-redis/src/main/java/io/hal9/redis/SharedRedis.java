@@ -4,6 +4,7 @@ import io.hal9.core.internal.Checks;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.api.StatefulConnection;
@@ -249,30 +250,13 @@ public final class SharedRedis implements AutoCloseable {
      */
     public String shardOf(String key) {
         StatefulRedisClusterConnection<String, byte[]> c = clusterData;
-        if (c == null) {
-            return SINGLE_SHARD;
-        }
-        RedisClusterNode master = c.getPartitions().getMasterBySlot(SlotHash.getSlot(key));
-        if (master == null || master.getUri() == null) {
-            return "unassigned";
-        }
-        RedisURI u = master.getUri();
-        return u.getHost() + ":" + u.getPort();
+        return c == null ? SINGLE_SHARD : shardOf(c, key);
     }
 
     /** The shards known now: {@link #SINGLE_SHARD}, or the {@code host:port} of each cluster master. */
     public List<String> shards() {
         StatefulRedisClusterConnection<String, byte[]> c = clusterData;
-        if (c == null) {
-            return List.of(SINGLE_SHARD);
-        }
-        List<String> out = new ArrayList<>();
-        for (RedisClusterNode n : c.getPartitions()) {
-            if (n.is(RedisClusterNode.NodeFlag.UPSTREAM) && !n.getSlots().isEmpty() && n.getUri() != null) {
-                out.add(n.getUri().getHost() + ":" + n.getUri().getPort());
-            }
-        }
-        return out;
+        return c == null ? List.of(SINGLE_SHARD) : shards(c);
     }
 
     /**
@@ -312,6 +296,43 @@ public final class SharedRedis implements AutoCloseable {
         Objects.requireNonNull(channel, "channel");
         Objects.requireNonNull(listener, "listener");
         return hub().subscribe(channel, listener);
+    }
+
+    /**
+     * Tells {@code listener} about the client's connections going down and coming back (Lettuce calls it
+     * on an I/O thread, for every connection of the client: on a cluster one per node). Remove it with
+     * {@link #removeConnectionListener} when its owner closes.
+     */
+    public void addConnectionListener(RedisConnectionStateListener listener) {
+        client.addListener(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Removes a listener added with {@link #addConnectionListener}. */
+    public void removeConnectionListener(RedisConnectionStateListener listener) {
+        client.removeListener(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * The shard of {@code key} on a cluster connection: the {@code host:port} of the master serving its
+     * slot, or {@code "unassigned"}. For connections not made by a {@code SharedRedis}.
+     */
+    public static String shardOf(StatefulRedisClusterConnection<?, ?> connection, String key) {
+        RedisClusterNode master = connection.getPartitions().getMasterBySlot(SlotHash.getSlot(key));
+        if (master == null || master.getUri() == null) {
+            return "unassigned";
+        }
+        return master.getUri().getHost() + ":" + master.getUri().getPort();
+    }
+
+    /** The masters with slots of a cluster connection, as {@code host:port}. */
+    public static List<String> shards(StatefulRedisClusterConnection<?, ?> connection) {
+        List<String> out = new ArrayList<>();
+        for (RedisClusterNode n : connection.getPartitions()) {
+            if (n.is(RedisClusterNode.NodeFlag.UPSTREAM) && !n.getSlots().isEmpty() && n.getUri() != null) {
+                out.add(n.getUri().getHost() + ":" + n.getUri().getPort());
+            }
+        }
+        return out;
     }
 
     /** Channels subscribed now on the shared pub/sub connection (0 before the first subscription). */
