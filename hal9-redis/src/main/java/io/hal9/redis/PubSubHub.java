@@ -116,6 +116,7 @@ final class PubSubHub {
             if (!c.listeners.isEmpty()) {
                 return c;
             }
+            c.removed = true;
             if (!closed) {
                 try {
                     CompletableFuture<Void> f = sharded
@@ -211,7 +212,8 @@ final class PubSubHub {
     }
 
     private void up(Channel c) {
-        if (closed || channels.get(c.name) != c) {
+        // not the map: the answer may arrive before the compute that created the channel has returned
+        if (closed || c.removed) {
             return;
         }
         if (c.down.compareAndSet(true, false)) {
@@ -338,6 +340,8 @@ final class PubSubHub {
         final AtomicBoolean down = new AtomicBoolean(true);
         /** On a cluster, the master ({@code host:port}) it was last subscribed on. */
         volatile @Nullable String node;
+        /** Set when its last listener left: a late answer must not report it up. */
+        volatile boolean removed;
 
         Channel(String name) {
             this.name = name;
