@@ -45,7 +45,7 @@ public final class PrivateRedisServer implements AutoCloseable {
 
     /** Starts a server on a free loopback port and waits until it accepts connections. */
     public static PrivateRedisServer start() {
-        String binary = findRedisServer();
+        String binary = findOnPath("redis-server");
         if (binary == null) {
             String reason = "redis-server not found on PATH: this test needs a private Redis it can stop";
             String require = System.getenv("HAL9_REQUIRE_SERVICES");
@@ -144,13 +144,14 @@ public final class PrivateRedisServer implements AutoCloseable {
         }
     }
 
-    private static @Nullable String findRedisServer() {
+    /** The absolute path of the executable {@code name} on the {@code PATH}, or {@code null}. */
+    static @Nullable String findOnPath(String name) {
         String path = System.getenv("PATH");
         if (path == null) {
             return null;
         }
         for (String dir : path.split(File.pathSeparator)) {
-            File f = new File(dir, "redis-server");
+            File f = new File(dir, name);
             if (f.canExecute()) {
                 return f.getAbsolutePath();
             }

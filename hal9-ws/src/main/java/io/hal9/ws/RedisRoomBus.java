@@ -1,13 +1,8 @@
 package io.hal9.ws;
 
 import io.hal9.core.internal.Checks;
+import io.hal9.redis.SharedRedis;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
@@ -18,30 +13,51 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link RoomBus} over Redis pub/sub through Lettuce: the broadcasts of a room reach the servers of every
- * instance subscribed to that room.
+ * A {@link RoomBus} over Redis pub/sub: the broadcasts of a room reach the servers of every instance
+ * subscribed to that room. Built on a {@link SharedRedis}, so it shares its connections and threads with
+ * the caches of the process, and works the same on a standalone server, behind Sentinel and on a Redis
+ * Cluster (where it uses sharded pub/sub, {@code SPUBLISH}/{@code SSUBSCRIBE}).
+ *
+ * <pre>{@code
+ * SharedRedis redis = SharedRedis.create("redis-cluster://10.0.0.1:7000,10.0.0.2:7000");
+ * RedisRoomBus bus = RedisRoomBus.create(redis);
+ * WsServer server = WsServer.builder().roomBus(bus)...build();
+ * }</pre>
  *
  * <p><b>Channels.</b> One Redis channel per room, {@code <prefix><roomId>} (default prefix {@code
  * hal9:room:}): Redis delivers a room's broadcasts only to the instances that have that room, so an instance
  * pays nothing for rooms it does not host (one channel with the room id in the payload would send every
- * broadcast to every instance). An instance subscribes when a server creates the room and unsubscribes when
+ * broadcast to every instance). On a cluster a room's channel lives on the shard that owns its slot, so the
+ * rooms spread over the masters. An instance subscribes when a server creates the room and unsubscribes when
  * the room closes. {@link #subscribe} returns a stage that completes when Redis has confirmed the channel
- * subscription (the first subscriber of a room sends {@code SUBSCRIBE}; later ones get the same confirmation),
- * so a host can wait for it before telling a player that it is in the room.
+ * subscription (the first subscriber of a room sends the subscription; later ones get the same
+ * confirmation), so a host can wait for it before telling a player that it is in the room.
  *
- * <p><b>Payload.</b> {@code [version=1][flags: bit 0 = binary frame][origin length, 2 bytes][origin instance id,
- * UTF-8][frame payload]}: the already-encoded bytes, so the receiving instance does not encode again. Servers
- * ignore the broadcasts of their own instance id.
+ * <p><b>Payload.</b> {@code [version=2][flags: bit 0 = binary frame][origin length, 2 bytes][origin instance
+ * id, UTF-8][sequence, 8 bytes][frame payload]}: the already-encoded bytes, so the receiving instance does not
+ * encode again. The sequence counts the publications of that origin to the room through this bus (from 1); a receiver that sees a
+ * sequence jump from an origin counts the broadcasts in between as missed ({@link #missed()}). Version 1
+ * messages (no sequence, from older instances) are still read. Servers ignore the broadcasts of their own
+ * instance id.
  *
  * <p><b>Limits.</b> Delivery is at most once: publications are asynchronous and never block the broadcaster;
  * at most {@code maxInFlight} (default {@value #DEFAULT_MAX_IN_FLIGHT}) publications wait for Redis at once,
- * beyond that a publication is dropped and counted in {@link #dropped()}; a failed publication (Redis down) is
- * counted in {@link #failed()} and logged at DEBUG. Lettuce reconnects and resubscribes by itself.
+ * beyond that a publication is dropped and counted in {@link #dropped()}; a failed publication (Redis down,
+ * the room's shard failing over) is counted in {@link #failed()} and logged at DEBUG. The sequence of a room
+ * an origin publishes to without this bus subscribing to it is kept until 100,000 such rooms accumulate, then all are
+ * forgotten (receivers see a restart, not a gap).
+ *
+ * <p><b>When Redis is down.</b> Publications fail fast and are counted; subscriptions are taken up again
+ * when the connection is back (on a cluster, when the room's shard has failed over and the topology was
+ * refreshed, about a second after the promotion); broadcasts sent in between are lost, and those that other
+ * instances published are counted in {@link #missed()} when the next one arrives.
  *
  * <p>Thread safety: safe for concurrent use. Subscribers are called on Lettuce's event-loop thread, and the
  * stages returned by {@link #subscribe} complete there: what depends on them must not block (wait for them
@@ -50,13 +66,12 @@ import org.slf4j.LoggerFactory;
 public final class RedisRoomBus implements RoomBus {
     /*
      * Design / Concurrency / Invariants: rooms maps a room id to its Members (subscribers in a copy-on-write
-     * list, and the confirmation of the room's channel subscription); a Members is created with its first
-     * subscriber and removed with its last, and SUBSCRIBE / UNSUBSCRIBE are dispatched inside that same
-     * compute, so that the order of the commands on the subscribe connection follows the order of the map's
-     * changes for a room (dispatching is asynchronous and does not block). Lettuce completes the command's
-     * future, on its event loop, when Redis's subscribe reply arrives; that completes Members.active, which
-     * callers see only through copies. closed is volatile and set once; close() fails the confirmations still
-     * pending.
+     * list, the SharedRedis subscription of the room's channel and the last sequence seen per origin); a
+     * Members is created with its first subscriber and removed with its last, and the channel subscription is
+     * made / closed inside that same compute, so that the order of the commands for a room follows the order
+     * of the map's changes (SharedRedis dispatches them without blocking). Messages of one channel arrive on
+     * one I/O thread at a time, so lastSeq is updated by one thread per channel. closed is volatile and set
+     * once; close() fails the confirmations still pending.
      */
     private static final Logger LOG = LoggerFactory.getLogger(RedisRoomBus.class);
 
@@ -66,52 +81,73 @@ public final class RedisRoomBus implements RoomBus {
     /** The default bound of publications waiting for Redis. */
     public static final int DEFAULT_MAX_IN_FLIGHT = 10_000;
 
-    private static final byte VERSION = 1;
-    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    private static final byte VERSION_1 = 1;
+    private static final byte VERSION = 2;
+    private static final int MAX_PUBLISHED_ROOMS = 100_000;
 
+    private final SharedRedis redis;
+    private final @Nullable SharedRedis ownedRedis;
     private final String prefix;
     private final int maxInFlight;
-    private final StatefulRedisConnection<String, byte[]> pub;
-    private final StatefulRedisPubSubConnection<String, byte[]> sub;
     private final ConcurrentHashMap<String, Members> rooms = new ConcurrentHashMap<>();
+    /** Per room, per origin instance: the last sequence number published. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, AtomicLong>> publishSeq =
+            new ConcurrentHashMap<>();
+
     private final AtomicInteger inFlight = new AtomicInteger();
     private final LongAdder published = new LongAdder();
     private final LongAdder received = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder failed = new LongAdder();
+    private final LongAdder missed = new LongAdder();
+    private final LongAdder subscriptionsLost = new LongAdder();
     private volatile boolean closed;
 
-    private RedisRoomBus(RedisClient client, String prefix, int maxInFlight) {
+    private RedisRoomBus(SharedRedis redis, @Nullable SharedRedis ownedRedis, String prefix, int maxInFlight) {
+        this.redis = redis;
+        this.ownedRedis = ownedRedis;
         this.prefix = prefix;
         this.maxInFlight = maxInFlight;
-        this.pub = client.connect(CODEC);
-        this.sub = client.connectPubSub(CODEC);
-        sub.addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(String channel, byte[] message) {
-                onMessage(channel, message);
-            }
-        });
     }
 
     /**
-     * Connects a bus through {@code client} (two connections: one to publish, one to subscribe), with the
-     * default prefix and in-flight bound. The client stays the caller's: closing the bus closes only its
-     * connections.
+     * A bus on {@code redis}'s shared connections, with the default prefix and in-flight bound. The
+     * {@code SharedRedis} stays the caller's: closing the bus closes only its subscriptions.
+     */
+    public static RedisRoomBus create(SharedRedis redis) {
+        return create(redis, DEFAULT_PREFIX, DEFAULT_MAX_IN_FLIGHT);
+    }
+
+    /**
+     * A bus on {@code redis} with a channel prefix (e.g. per game or per environment) and a bound of
+     * publications waiting for Redis, in [1, 1000000].
+     */
+    public static RedisRoomBus create(SharedRedis redis, String channelPrefix, int maxInFlight) {
+        Objects.requireNonNull(redis, "redis");
+        Objects.requireNonNull(channelPrefix, "channelPrefix");
+        Checks.inRange("redis room bus", "maxInFlight", maxInFlight, 1, 1_000_000);
+        return new RedisRoomBus(redis, null, channelPrefix, maxInFlight);
+    }
+
+    /**
+     * Connects a bus through {@code client} (a {@link SharedRedis#of(RedisClient)} of the bus's own: one
+     * connection to publish, one to subscribe), with the default prefix and in-flight bound. The client stays
+     * the caller's: closing the bus closes only its connections. Prefer {@link #create(SharedRedis)}.
      */
     public static RedisRoomBus create(RedisClient client) {
         return create(client, DEFAULT_PREFIX, DEFAULT_MAX_IN_FLIGHT);
     }
 
     /**
-     * Connects a bus with a channel prefix (e.g. per game or per environment) and a bound of publications
-     * waiting for Redis, in [1, 1000000].
+     * Connects a bus through {@code client} with a channel prefix and a bound of publications waiting for
+     * Redis, in [1, 1000000]; see {@link #create(RedisClient)}.
      */
     public static RedisRoomBus create(RedisClient client, String channelPrefix, int maxInFlight) {
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(channelPrefix, "channelPrefix");
         Checks.inRange("redis room bus", "maxInFlight", maxInFlight, 1, 1_000_000);
-        return new RedisRoomBus(client, channelPrefix, maxInFlight);
+        SharedRedis own = SharedRedis.of(client);
+        return new RedisRoomBus(own, own, channelPrefix, maxInFlight);
     }
 
     @Override
@@ -126,14 +162,31 @@ public final class RedisRoomBus implements RoomBus {
         }
         byte[] origin = originInstance.getBytes(StandardCharsets.UTF_8);
         int len = payload.readableBytes();
-        byte[] message = new byte[4 + origin.length + len];
+        byte[] message = new byte[12 + origin.length + len];
         message[0] = VERSION;
         message[1] = (byte) (binary ? 1 : 0);
         message[2] = (byte) (origin.length >>> 8);
         message[3] = (byte) origin.length;
         System.arraycopy(origin, 0, message, 4, origin.length);
-        payload.getBytes(payload.readerIndex(), message, 4 + origin.length, len);
-        pub.async().publish(prefix + roomId, message).whenComplete((n, e) -> {
+        payload.getBytes(payload.readerIndex(), message, 12 + origin.length, len);
+        CompletableFuture<Long> sent;
+        // The sequence is taken and the publication dispatched together per room, so they leave in order.
+        ConcurrentHashMap<String, AtomicLong> byOrigin = publishSeq.get(roomId);
+        if (byOrigin == null) {
+            if (publishSeq.size() >= MAX_PUBLISHED_ROOMS) {
+                publishSeq.clear();
+            }
+            byOrigin = publishSeq.computeIfAbsent(roomId, k -> new ConcurrentHashMap<>());
+        }
+        AtomicLong seq = byOrigin.computeIfAbsent(originInstance, k -> new AtomicLong());
+        synchronized (seq) {
+            long n = seq.incrementAndGet();
+            for (int i = 0; i < 8; i++) {
+                message[4 + origin.length + i] = (byte) (n >>> (56 - 8 * i));
+            }
+            sent = redis.publish(prefix + roomId, message);
+        }
+        sent.whenComplete((n, e) -> {
             inFlight.decrementAndGet();
             if (e != null) {
                 failed.increment();
@@ -144,26 +197,31 @@ public final class RedisRoomBus implements RoomBus {
         });
     }
 
-    private void onMessage(String channel, byte[] message) {
-        if (closed || !channel.startsWith(prefix) || message.length < 4 || message[0] != VERSION) {
+    private void onMessage(String roomId, Members members, byte[] message) {
+        if (closed || message.length < 4 || (message[0] != VERSION && message[0] != VERSION_1)) {
             return;
         }
-        String roomId = channel.substring(prefix.length());
-        Members members = rooms.get(roomId);
-        if (members == null) {
-            return;
-        }
-        List<Subscriber> subscribers = members.subscribers;
         received.increment();
         boolean binary = (message[1] & 1) != 0;
         int originLength = ((message[2] & 0xff) << 8) | (message[3] & 0xff);
-        if (4 + originLength > message.length) {
+        int header = 4 + originLength + (message[0] == VERSION ? 8 : 0);
+        if (header > message.length) {
             return;
         }
         String origin = new String(message, 4, originLength, StandardCharsets.UTF_8);
-        ByteBuf payload = Unpooled.wrappedBuffer(message, 4 + originLength, message.length - 4 - originLength);
+        if (message[0] == VERSION) {
+            long seq = 0;
+            for (int i = 0; i < 8; i++) {
+                seq = (seq << 8) | (message[4 + originLength + i] & 0xff);
+            }
+            Long last = members.lastSeq.put(origin, seq);
+            if (last != null && seq > last + 1) {
+                missed.add(seq - last - 1);
+            }
+        }
+        ByteBuf payload = Unpooled.wrappedBuffer(message, header, message.length - header);
         try {
-            for (Subscriber s : subscribers) {
+            for (Subscriber s : members.subscribers) {
                 try {
                     s.onBroadcast(roomId, origin, binary, payload.duplicate());
                 } catch (RuntimeException e) {
@@ -183,39 +241,29 @@ public final class RedisRoomBus implements RoomBus {
             return CompletableFuture.failedStage(
                     new WsException("redis room bus: closed; cannot subscribe to room channel " + prefix + roomId));
         }
-        Members members = rooms.compute(roomId, (k, current) -> {
-            Members m = current;
-            if (m == null) {
-                m = new Members();
-                sendSubscribe(prefix + roomId, m.active);
-            }
-            m.subscribers.add(subscriber);
-            return m;
-        });
-        return members.active.copy();
-    }
-
-    /** Dispatches SUBSCRIBE (never blocks) and completes {@code active} with Redis's answer. */
-    private void sendSubscribe(String channel, CompletableFuture<Void> active) {
+        Members members;
         try {
-            sub.async().subscribe(channel).whenComplete((v, e) -> {
-                if (e == null) {
-                    active.complete(null);
-                } else {
-                    subscribeFailed(channel, active, e);
+            members = rooms.compute(roomId, (k, current) -> {
+                Members m = current;
+                if (m == null) {
+                    m = new Members();
+                    m.subscription = redis.subscribe(prefix + roomId, new RoomListener(roomId, m));
                 }
+                m.subscribers.add(subscriber);
+                return m;
             });
         } catch (RuntimeException e) {
-            subscribeFailed(channel, active, e);
+            return CompletableFuture.failedStage(new WsException(
+                    "redis room bus: cannot subscribe to room channel " + prefix + roomId + ": " + e, e));
         }
-    }
-
-    private void subscribeFailed(String channel, CompletableFuture<Void> active, Throwable e) {
-        if (!closed) {
-            LOG.warn("redis room bus: cannot subscribe to room channel {}: {}", channel, e.toString());
-        }
-        active.completeExceptionally(
-                new WsException("redis room bus: cannot subscribe to room channel " + channel + ": " + e, e));
+        SharedRedis.Subscription sub = Objects.requireNonNull(members.subscription);
+        return sub.confirmed().handle((v, e) -> {
+            if (e != null) {
+                throw new WsException(
+                        "redis room bus: cannot subscribe to room channel " + prefix + roomId + ": " + e, e);
+            }
+            return null;
+        });
     }
 
     @Override
@@ -225,13 +273,11 @@ public final class RedisRoomBus implements RoomBus {
             if (!m.subscribers.isEmpty()) {
                 return m;
             }
-            if (!closed) {
-                try {
-                    sub.async().unsubscribe(prefix + roomId);
-                } catch (RuntimeException e) {
-                    LOG.debug("redis room bus: unsubscribe from a room channel failed", e);
-                }
+            SharedRedis.Subscription sub = m.subscription;
+            if (sub != null && !closed) {
+                sub.close();
             }
+            publishSeq.remove(roomId);
             return null;
         });
     }
@@ -251,11 +297,28 @@ public final class RedisRoomBus implements RoomBus {
         return dropped.sum();
     }
 
-    /** Publications that failed (Redis unreachable, timeout). */
+    /** Publications that failed (Redis unreachable, timeout, a shard failing over). */
     public long failed() {
         return failed.sum();
     }
 
+    /**
+     * Broadcasts of other buses that this bus never received, counted from gaps in their per-room
+     * sequence numbers (seen when the next broadcast of the same origin to the same room arrives).
+     */
+    public long missed() {
+        return missed.sum();
+    }
+
+    /** How many times a room channel's subscription was lost (a disconnect, a shard failing over). */
+    public long subscriptionsLost() {
+        return subscriptionsLost.sum();
+    }
+
+    /**
+     * Closes the bus's subscriptions (and the {@code SharedRedis} it made itself for a {@link RedisClient}).
+     * Idempotent.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -263,16 +326,43 @@ public final class RedisRoomBus implements RoomBus {
         }
         closed = true;
         for (Members m : rooms.values()) {
-            m.active.completeExceptionally(new WsException("redis room bus: closed before Redis confirmed a room"));
+            SharedRedis.Subscription sub = m.subscription;
+            if (sub != null) {
+                sub.close();
+            }
         }
         rooms.clear();
-        sub.close();
-        pub.close();
+        SharedRedis own = ownedRedis;
+        if (own != null) {
+            own.close();
+        }
     }
 
-    /** The local subscribers of one room and the confirmation of its channel subscription. */
+    /** The local subscribers of one room, its channel subscription and the last sequence per origin. */
     private static final class Members {
         final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-        final CompletableFuture<Void> active = new CompletableFuture<>();
+        final ConcurrentHashMap<String, Long> lastSeq = new ConcurrentHashMap<>();
+        SharedRedis.@Nullable Subscription subscription; // set inside the compute that creates it
+    }
+
+    /** Receives one room channel's messages. Thread safety: one I/O thread at a time per channel. */
+    private final class RoomListener implements SharedRedis.MessageListener {
+        private final String roomId;
+        private final Members members;
+
+        RoomListener(String roomId, Members members) {
+            this.roomId = roomId;
+            this.members = members;
+        }
+
+        @Override
+        public void onMessage(String channel, byte[] message) {
+            RedisRoomBus.this.onMessage(roomId, members, message);
+        }
+
+        @Override
+        public void onSubscriptionLost(String channel) {
+            subscriptionsLost.increment();
+        }
     }
 }

@@ -7,6 +7,7 @@ import io.hal9.cache.ValueCodec;
 import io.hal9.cache.codec.Codecs;
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.Checks;
+import io.hal9.redis.SharedRedis;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -42,8 +43,11 @@ import org.jspecify.annotations.Nullable;
  * the same on a standalone server and behind Sentinel, needs no per-connection tracking state on the
  * server, and lets the messages carry sequence numbers so lost ones are detected. Lettuce's own
  * client-side caching works against a single node only and is being deprecated; tracking invalidations
- * are also lost silently while a connection is down. (Redis Cluster would need {@code SPUBLISH} to the
- * channel's shard; not supported yet: a {@code redis-cluster://} URI is refused.)
+ * are also lost silently while a connection is down. On a Redis Cluster the messages use sharded
+ * pub/sub ({@code SPUBLISH}/{@code SSUBSCRIBE}): they go only to the shard that owns the channel's slot.
+ * When that shard's master fails over, the subscription is lost (L1 stops being filled) and taken up
+ * again on the promoted replica once the topology is refreshed (about a second after the promotion),
+ * and then L1 is cleared: what was published in between was missed.
  *
  * <p><b>Staleness bound (the guarantee).</b> After a write of key {@code k} on instance A completes, an
  * instance B may serve the previous value of {@code k} from its L1:
@@ -76,8 +80,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>When Redis is down.</b> Reads fall back to L1 (within {@code l1Ttl}) and then to the loader;
  * writes to Redis and publishes fail silently (counted); no exception reaches the caller for an
- * unavailable Redis. The near cache opens its own client with one data connection and one pub/sub
- * connection, both reconnecting with a backoff capped at one second; Lettuce resubscribes on reconnect.
+ * unavailable Redis. The near cache uses the data and pub/sub connections of its {@link SharedRedis}
+ * (its own one when built from a URI), both reconnecting with a backoff capped at one second; the
+ * subscription is taken up again after a reconnect or a failover.
  *
  * <p>Thread safety: all methods may be called from any thread.
  *
@@ -128,6 +133,9 @@ public interface NearCache<K, V> extends Cache<K, V> {
         String uri;
 
         @Nullable
+        SharedRedis redis;
+
+        @Nullable
         String keyPrefix;
 
         @Nullable
@@ -162,16 +170,27 @@ public interface NearCache<K, V> extends Cache<K, V> {
             this.valueCodec = valueCodec;
         }
 
-        /** The Redis server ({@code redis://}, {@code rediss://} or {@code redis-sentinel://}); required. */
+        /**
+         * The shared Redis setup (recommended): the near cache uses its data and pub/sub connections and
+         * never closes it. Exclusive with {@link #uri}.
+         */
+        public Builder<K, V> redis(SharedRedis redis) {
+            Objects.requireNonNull(redis, "redis");
+            Checks.notSet(component, "redis", this.redis != null || this.uri != null);
+            this.redis = redis;
+            return this;
+        }
+
+        /**
+         * The Redis server ({@code redis://}, {@code rediss://}, {@code redis-sentinel://} or {@code
+         * redis-cluster://h:p,h:p}): the near cache builds a {@link SharedRedis} of its own and closes it.
+         * Exclusive with {@link #redis}, which a process with more than one Redis user should prefer.
+         */
         public Builder<K, V> uri(String uri) {
             Objects.requireNonNull(uri, "uri");
-            Checks.notSet(component, "uri", this.uri != null);
+            Checks.notSet(component, "uri", this.uri != null || this.redis != null);
             if (uri.isBlank()) {
                 throw new IllegalArgumentException(component + ": uri must not be blank");
-            }
-            if (uri.startsWith("redis-cluster://") || uri.startsWith("rediss-cluster://")) {
-                throw new IllegalArgumentException(component + ": Redis Cluster is not supported by the near cache"
-                        + " yet (invalidations would need SPUBLISH); use a RedisCache");
             }
             this.uri = uri;
             return this;
@@ -264,12 +283,12 @@ public interface NearCache<K, V> extends Cache<K, V> {
         /**
          * Builds the cache and connects (data and pub/sub connections, subscribed before it returns).
          *
-         * @throws IllegalStateException if no {@code uri} was set
+         * @throws IllegalStateException if neither {@code redis} nor {@code uri} was set
          * @throws io.hal9.cache.CacheException if Redis cannot be reached
          */
         public NearCache<K, V> build() {
-            if (uri == null) {
-                throw new IllegalStateException(component + ": uri must be set");
+            if (uri == null && redis == null) {
+                throw new IllegalStateException(component + ": redis or uri must be set");
             }
             return NearCacheImpl.create(this);
         }

@@ -10,17 +10,9 @@ import io.hal9.cache.internal.LoadStats;
 import io.hal9.cache.internal.Loaders;
 import io.hal9.cache.redis.RedisCache;
 import io.hal9.core.Ticker;
-import io.lettuce.core.ClientOptions;
+import io.hal9.redis.SharedRedis;
 import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -54,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Design: L1 is a Caffeine cache keyed by the encoded key string (the form invalidation messages
  * carry), expiring {@code l1Ttl} after write on the injected ticker. L2 is a {@link RedisCache} on this
- * cache's own data connection. One pub/sub connection of the same client receives the messages.
+ * {@link SharedRedis}'s shared data connection; its shared pub/sub connection receives the messages
+ * (sharded pub/sub on a cluster).
  *
  * <p>Concurrency: callers read L1 without locks. Fills (from L2 or a load) race with invalidations
  * arriving on the Lettuce I/O thread; they are ordered by invalidation epochs: {@link #stamp} is the sum
@@ -95,10 +88,10 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
     private final Executor executor;
     private final com.github.benmanes.caffeine.cache.Cache<String, V> l1;
     private final RedisCache<K, V> l2;
-    private final RedisClient client;
-    private final ClientResources resources;
-    private final StatefulRedisConnection<String, byte[]> data;
-    private final StatefulRedisPubSubConnection<String, String> pubSub;
+    private final SharedRedis redis;
+    private final @Nullable SharedRedis ownedRedis;
+    private final StateWatcher stateWatcher = new StateWatcher();
+    private SharedRedis.@Nullable Subscription subscription;
 
     private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
     private final AtomicLong globalEpoch = new AtomicLong();
@@ -123,12 +116,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
     private final LongAdder missed = new LongAdder();
     private final LongAdder resyncs = new LongAdder();
 
-    private NearCacheImpl(
-            NearCache.Builder<K, V> b,
-            RedisClient client,
-            ClientResources resources,
-            StatefulRedisConnection<String, byte[]> data,
-            StatefulRedisPubSubConnection<String, String> pubSub) {
+    private NearCacheImpl(NearCache.Builder<K, V> b, SharedRedis redis, @Nullable SharedRedis ownedRedis) {
         this.name = b.name;
         this.component = b.component;
         String prefix = b.keyPrefix == null ? "hal9:" : b.keyPrefix;
@@ -146,12 +134,10 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
                 .expireAfterWrite(l1Ttl)
                 .ticker(CaffeineTicker.of(ticker))
                 .build();
-        this.client = client;
-        this.resources = resources;
-        this.data = data;
-        this.pubSub = pubSub;
+        this.redis = redis;
+        this.ownedRedis = ownedRedis;
         RedisCache.Builder<K, V> rb = RedisCache.<K, V>builder(b.name, b.valueCodec)
-                .connection(data)
+                .redis(redis)
                 .keyPrefix(prefix)
                 .keyCodec(keyCodec)
                 .commandTimeout(commandTimeout)
@@ -163,51 +149,47 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
     }
 
     static <K, V> NearCache<K, V> create(NearCache.Builder<K, V> b) {
-        String uri = Objects.requireNonNull(b.uri, "uri");
-        // Own resources so that reconnection backs off to at most 1 s (Lettuce's default reaches 30 s).
-        ClientResources resources = DefaultClientResources.builder()
-                .reconnectDelay(
-                        Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-                .build();
-        RedisClient client = null;
+        SharedRedis redis = b.redis;
+        SharedRedis owned = null;
+        if (redis == null) {
+            try {
+                owned = SharedRedis.create(Objects.requireNonNull(b.uri, "uri"));
+            } catch (RuntimeException e) {
+                throw new CacheException(b.component + ": cannot connect to Redis: " + e.getMessage(), e);
+            }
+            redis = owned;
+        }
         NearCacheImpl<K, V> cache = null;
         try {
-            client = RedisClient.create(resources, uri);
-            client.setOptions(ClientOptions.builder()
-                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                    .requestQueueSize(65_536)
-                    .build());
-            StatefulRedisConnection<String, byte[]> data = client.connect(RedisCache.redisCodec());
-            StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub(StringCodec.UTF8);
-            cache = new NearCacheImpl<>(b, client, resources, data, pubSub);
+            cache = new NearCacheImpl<>(b, redis, owned);
             cache.start();
             return cache;
         } catch (RuntimeException e) {
             if (cache != null) {
                 cache.close();
-            } else {
-                if (client != null) {
-                    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-                }
-                resources.shutdown(0, 2, TimeUnit.SECONDS);
+            } else if (owned != null) {
+                owned.close();
             }
-            throw new CacheException(b.component + ": cannot connect to Redis: " + e.getMessage(), e);
+            throw e instanceof CacheException ce
+                    ? ce
+                    : new CacheException(b.component + ": cannot connect to Redis: " + e.getMessage(), e);
         }
     }
 
     /** Registers the listeners and subscribes; outside the constructor so that {@code this} does not escape. */
     private void start() {
-        client.addListener(new StateWatcher());
-        pubSub.addListener(new Receiver());
+        redis.addConnectionListener(stateWatcher);
+        SharedRedis.Subscription sub = redis.subscribe(channel, new Receiver());
+        subscription = sub;
         try {
-            pubSub.async().subscribe(channel).get(5, TimeUnit.SECONDS);
+            sub.confirmed().get(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CacheException(component + ": interrupted while subscribing to " + channel, e);
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new CacheException(component + ": cannot subscribe to " + channel + ": " + e, e);
         }
-        // Confirmed. The subscribed callback may still be in flight on the I/O thread: it only sets the flag.
+        // Confirmed. A lost-subscription callback may race with this: it clears the flag again after.
         pubSubUp = true;
     }
 
@@ -519,14 +501,20 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
         pubSubUp = false;
         l1.invalidateAll();
         try {
-            pubSub.close();
+            SharedRedis.Subscription sub = subscription;
+            if (sub != null) {
+                sub.close();
+            }
+            redis.removeConnectionListener(stateWatcher);
             l2.close();
-            data.close();
         } catch (RuntimeException e) {
-            LOG.warn("{}: error while closing connections", component, e);
+            LOG.warn("{}: error while closing", component, e);
+        } finally {
+            SharedRedis owned = ownedRedis;
+            if (owned != null) {
+                owned.close();
+            }
         }
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
     @Override
@@ -640,7 +628,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
             byte[] msg = (VERSION + "|" + instanceId + "|" + seq + "|" + tail).getBytes(StandardCharsets.UTF_8);
             // Dispatched under the lock: Lettuce writes commands in dispatch order on one connection, so
             // receivers see this sender's sequence numbers in order.
-            f = data.async().publish(channel, msg).toCompletableFuture();
+            f = redis.publish(channel, msg);
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         } finally {
@@ -730,33 +718,46 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
         }
     }
 
-    /** Receives the invalidation messages and subscription confirmations. Thread safety: I/O thread. */
-    private final class Receiver extends RedisPubSubAdapter<String, String> {
+    /** Receives the invalidation messages and the subscription's state. Thread safety: I/O thread. */
+    private final class Receiver implements SharedRedis.MessageListener {
         @Override
-        public void message(String ch, String message) {
+        public void onMessage(String ch, byte[] message) {
             if (channel.equals(ch)) {
-                onMessage(message);
+                NearCacheImpl.this.onMessage(new String(message, StandardCharsets.UTF_8));
             }
         }
 
         @Override
-        public void subscribed(String ch, long count) {
-            if (!channel.equals(ch)) {
+        public void onSubscriptionLost(String ch) {
+            if (closed.get()) {
                 return;
             }
+            lostSubscription.set(true);
+            pubSubUp = false;
+            globalEpoch.incrementAndGet();
+            LOG.warn("{}: invalidation subscription lost; the local level is no longer filled", component);
+            call(listener::onPubSubDisconnected);
+        }
+
+        @Override
+        public void onResubscribed(String ch) {
             if (lostSubscription.getAndSet(false)) {
-                // Re-subscribed after a reconnect: anything published meanwhile was missed.
+                // Re-subscribed after a loss: anything published meanwhile was missed.
                 resync("subscribed again");
             }
             pubSubUp = true;
         }
     }
 
-    /** Watches both connections of the client. Thread safety: Lettuce I/O threads; touches only atomics. */
+    /**
+     * Watches the shared data connection (off a cluster): its return means reads failed meanwhile and
+     * nothing tells which invalidations raced with them, so L1 is cleared. Thread safety: Lettuce I/O
+     * threads; touches only atomics and L1.
+     */
     private final class StateWatcher implements RedisConnectionStateListener {
         @Override
         public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-            if (connection == (Object) data) {
+            if (!closed.get() && connection == (Object) redis.connection()) {
                 LOG.info("{}: data connection to {} is back", component, address);
                 resync("data connection reconnected");
             }
@@ -764,16 +765,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
 
         @Override
         public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-            if (closed.get()) {
-                return;
-            }
-            if (connection == (Object) pubSub) {
-                lostSubscription.set(true);
-                pubSubUp = false;
-                globalEpoch.incrementAndGet();
-                LOG.warn("{}: invalidation subscription lost; the local level is no longer filled", component);
-                call(listener::onPubSubDisconnected);
-            } else if (connection == (Object) data) {
+            if (!closed.get() && connection == (Object) redis.connection()) {
                 globalEpoch.incrementAndGet();
             }
         }

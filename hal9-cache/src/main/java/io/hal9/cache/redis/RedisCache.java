@@ -7,6 +7,7 @@ import io.hal9.cache.ValueCodec;
 import io.hal9.cache.codec.Codecs;
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.Checks;
+import io.hal9.redis.SharedRedis;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -67,11 +68,23 @@ import org.jspecify.annotations.Nullable;
  * before the waiting callers return. Loading is per instance: two instances missing the same key at
  * once each load it once.
  *
- * <p><b>Connections.</b> {@link Builder#uri} makes the cache open (and close) its own client and
- * connection: {@code redis://}, {@code rediss://} and {@code redis-sentinel://} URIs through {@code
- * RedisClient}; a cluster through {@code RedisClusterClient} when {@link Builder#cluster(boolean)} is set
- * or the URI starts with {@code redis-cluster://} (read as {@code redis://}). {@link Builder#connection}
- * shares a connection the host owns (opened with {@link #redisCodec()}); the cache never closes it.
+ * <p><b>Connections.</b> {@link Builder#redis} (the recommended way) shares a {@link SharedRedis} with the
+ * other caches and the room bus of the process: one set of Lettuce threads and one data connection for
+ * all of them; the cache never closes it. {@link Builder#uri} makes the cache build (and close) a {@code
+ * SharedRedis} of its own, with the same URI forms ({@code redis://}, {@code rediss://}, {@code
+ * redis-sentinel://}, {@code redis-cluster://h:p,h:p}; {@link Builder#cluster(boolean)} reads a {@code
+ * redis://} URI as a cluster seed): convenient for one cache, wasteful for many. {@link Builder#connection}
+ * uses a Lettuce connection the host owns (opened with {@link #redisCodec()}); the cache never closes it.
+ *
+ * <p><b>Cluster.</b> On a Redis Cluster the breaker is kept per shard (per master, as {@link
+ * SharedRedis#shardOf} names it), not per cache: a dead master opens the breaker of its slots only, and
+ * the keys of the other masters are served throughout. Multi-key commands ({@code getAll}, {@code
+ * putAll}, {@code invalidateAll(keys)}) are split by shard and each part asks its shard's breaker; {@code
+ * invalidateAll()}'s {@code SCAN} walks every master and asks a breaker of its own (named {@code "scan"}).
+ * After a failover the promoted replica starts with a closed breaker, and the dead master's breaker is
+ * dropped once the topology no longer lists it. {@link #shardBreakers()} shows them all; {@link
+ * RedisCacheStats#breakerState()} is the worst of them and {@link RedisCacheStats#breakerOpened()} their
+ * sum.
  *
  * <p>Thread safety: all methods may be called from any thread.
  *
@@ -112,6 +125,12 @@ public interface RedisCache<K, V> extends Cache<K, V> {
     RedisCacheStats redisStats();
 
     /**
+     * The circuit breaker of each shard (one, named {@link SharedRedis#SINGLE_SHARD}, off a cluster),
+     * as of now, sorted by shard name.
+     */
+    java.util.List<ShardBreaker> shardBreakers();
+
+    /**
      * Builds a {@link RedisCache}. Every setter checks its argument at once and may be called once.
      *
      * <p>Thread safety: not thread-safe; use from one thread.
@@ -126,6 +145,9 @@ public interface RedisCache<K, V> extends Cache<K, V> {
 
         @Nullable
         String uri;
+
+        @Nullable
+        SharedRedis redis;
 
         boolean cluster;
         boolean clusterSet;
@@ -177,8 +199,21 @@ public interface RedisCache<K, V> extends Cache<K, V> {
         }
 
         /**
-         * The Redis server to connect to: the cache opens its own client and connection and closes them
-         * in {@link RedisCache#close()}. Exclusive with {@link #connection}.
+         * The shared Redis setup the cache uses (recommended): its data connection and threads are shared
+         * with every other user of it; the cache never closes it. Exclusive with {@link #uri} and {@link
+         * #connection}.
+         */
+        public Builder<K, V> redis(SharedRedis redis) {
+            Objects.requireNonNull(redis, "redis");
+            Checks.notSet(component, "redis", this.redis != null);
+            this.redis = redis;
+            return this;
+        }
+
+        /**
+         * The Redis server to connect to: the cache builds a {@link SharedRedis} of its own and closes it
+         * in {@link RedisCache#close()}. Exclusive with {@link #redis} and {@link #connection}. Prefer
+         * {@link #redis} as soon as a process has more than one Redis user.
          *
          * @param uri e.g. {@code redis://host:6379/0}, {@code redis-sentinel://host:26379/0#mymaster},
          *     {@code redis-cluster://host:7000}
@@ -323,17 +358,18 @@ public interface RedisCache<K, V> extends Cache<K, V> {
         /**
          * Builds the cache and, for {@link #uri}, connects.
          *
-         * @throws IllegalStateException if neither or both of {@code uri} and {@code connection} were set,
-         *     or {@code cluster} was set without a {@code uri}
+         * @throws IllegalStateException if not exactly one of {@code redis}, {@code uri} and {@code
+         *     connection} was set, or {@code cluster} was set without a {@code uri}
          * @throws io.hal9.cache.CacheException if the connection cannot be opened
          */
         public RedisCache<K, V> build() {
             boolean shared = connection != null || clusterConnection != null;
-            if (uri == null && !shared) {
-                throw new IllegalStateException(component + ": set either uri or connection");
+            int sources = (uri != null ? 1 : 0) + (shared ? 1 : 0) + (redis != null ? 1 : 0);
+            if (sources == 0) {
+                throw new IllegalStateException(component + ": set one of redis, uri or connection");
             }
-            if (uri != null && shared) {
-                throw new IllegalStateException(component + ": set either uri or connection, not both");
+            if (sources > 1) {
+                throw new IllegalStateException(component + ": set only one of redis, uri or connection");
             }
             if (clusterSet && uri == null) {
                 throw new IllegalStateException(component + ": cluster applies to uri only; a shared connection"

@@ -10,12 +10,10 @@ import io.hal9.cache.internal.Loaders;
 import io.hal9.core.Coalescer;
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.Checks;
-import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.ClientOptions;
+import io.hal9.redis.SharedRedis;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScanArgs;
@@ -23,8 +21,6 @@ import io.lettuce.core.ScanCursor;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.RedisCodec;
@@ -33,14 +29,13 @@ import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import java.io.Serial;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -50,6 +45,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -109,6 +105,9 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
 
     private static final Unavailable UNAVAILABLE = new Unavailable();
 
+    /** The breaker of {@code invalidateAll()}'s SCAN on a cluster. */
+    static final String SCAN_SHARD = "scan";
+
     private final String name;
     private final String component;
     private final String keyspace;
@@ -120,8 +119,13 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
     /** The connection when it is a standalone/Sentinel one: putAll dispatches its batch with one flush. */
     private final @Nullable StatefulRedisConnection<String, byte[]> standalone;
 
-    private final @Nullable AbstractRedisClient ownedClient;
-    private final @Nullable ClientResources ownedResources;
+    /** The cluster connection, for the shard of a key; {@code null} off a cluster. */
+    private final @Nullable StatefulRedisClusterConnection<String, byte[]> cluster;
+    /** The shared setup the cache uses (to unregister its watcher), and the one it built itself. */
+    private final @Nullable SharedRedis redis;
+
+    private final @Nullable SharedRedis ownedRedis;
+    private @Nullable ConnectionWatcher watcher;
     private final long defaultTtlMillis;
     private final long timeoutNanos;
     private final int scanBatchSize;
@@ -129,7 +133,15 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
     private final RedisCacheListener listener;
     private final Ticker ticker;
     private final Executor executor;
+    /** The only breaker off a cluster; on a cluster the one of SCAN (which visits every master). */
     private final CircuitBreaker breaker;
+    /** On a cluster, the breaker of each master. */
+    private final ConcurrentHashMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    /** Openings of breakers dropped with their shard, so that the total only grows. */
+    private final LongAdder droppedOpened = new LongAdder();
+
+    private final int breakerThreshold;
+    private final long breakerOpenNanos;
     private final Coalescer<K, Optional<V>> loads;
     private final RateLimitedLog errorLog;
     private final RateLimitedLog corruptLog;
@@ -151,8 +163,8 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
             RedisCache.Builder<K, V> b,
             StatefulConnection<String, byte[]> connection,
             RedisClusterAsyncCommands<String, byte[]> commands,
-            @Nullable AbstractRedisClient ownedClient,
-            @Nullable ClientResources ownedResources) {
+            @Nullable SharedRedis redis,
+            @Nullable SharedRedis ownedRedis) {
         this.name = b.name;
         this.component = b.component;
         this.keyspace = (b.keyPrefix == null ? "hal9:" : b.keyPrefix) + b.name + ":";
@@ -162,8 +174,9 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         this.connection = connection;
         this.commands = commands;
         this.standalone = connection instanceof StatefulRedisConnection<String, byte[]> s ? s : null;
-        this.ownedClient = ownedClient;
-        this.ownedResources = ownedResources;
+        this.cluster = connection instanceof StatefulRedisClusterConnection<String, byte[]> c ? c : null;
+        this.redis = redis;
+        this.ownedRedis = ownedRedis;
         this.defaultTtlMillis = ceilMillis(b.defaultTtl == null ? DEFAULT_TTL : b.defaultTtl);
         this.timeoutNanos =
                 Checks.saturatedNanos(b.commandTimeout == null ? DEFAULT_COMMAND_TIMEOUT : b.commandTimeout);
@@ -177,11 +190,10 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
                 Checks.saturatedNanos(b.errorLogInterval == null ? DEFAULT_ERROR_LOG_INTERVAL : b.errorLogInterval);
         this.errorLog = new RateLimitedLog(ticker, logInterval);
         this.corruptLog = new RateLimitedLog(ticker, logInterval);
-        this.breaker = new CircuitBreaker(
-                b.breakerFailureThreshold == 0 ? DEFAULT_BREAKER_FAILURES : b.breakerFailureThreshold,
-                Checks.saturatedNanos(b.breakerOpenInterval == null ? DEFAULT_BREAKER_OPEN : b.breakerOpenInterval),
-                ticker,
-                this::breakerChanged);
+        this.breakerThreshold = b.breakerFailureThreshold == 0 ? DEFAULT_BREAKER_FAILURES : b.breakerFailureThreshold;
+        this.breakerOpenNanos =
+                Checks.saturatedNanos(b.breakerOpenInterval == null ? DEFAULT_BREAKER_OPEN : b.breakerOpenInterval);
+        this.breaker = newBreaker(cluster == null ? SharedRedis.SINGLE_SHARD : SCAN_SHARD);
         this.loads = Coalescer.create(component);
     }
 
@@ -192,50 +204,127 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         if (b.clusterConnection != null) {
             return new RedisCacheImpl<>(b, b.clusterConnection, b.clusterConnection.async(), null, null);
         }
-        String uri = Objects.requireNonNull(b.uri, "uri");
-        boolean cluster = b.cluster;
-        if (uri.startsWith("redis-cluster://")) {
-            cluster = true;
-            uri = "redis://" + uri.substring("redis-cluster://".length());
-        } else if (uri.startsWith("rediss-cluster://")) {
-            cluster = true;
-            uri = "rediss://" + uri.substring("rediss-cluster://".length());
-        }
-        // Own resources so that reconnection backs off to at most 1 s (Lettuce's default reaches 30 s).
-        ClientResources resources = DefaultClientResources.builder()
-                .reconnectDelay(
-                        Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-                .build();
-        AbstractRedisClient client = null;
-        try {
-            if (cluster) {
-                RedisClusterClient c = RedisClusterClient.create(resources, uri);
-                client = c;
-                c.addListener(new ConnectionWatcher(b));
-                c.setOptions(ClusterClientOptions.builder()
-                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                        .requestQueueSize(REQUEST_QUEUE_SIZE)
-                        .build());
-                StatefulRedisClusterConnection<String, byte[]> conn = c.connect(RedisCache.redisCodec());
-                return new RedisCacheImpl<>(b, conn, conn.async(), c, resources);
+        SharedRedis redis = b.redis;
+        SharedRedis owned = null;
+        if (redis == null) {
+            String uri = Objects.requireNonNull(b.uri, "uri");
+            try {
+                SharedRedis.Builder rb = SharedRedis.builder().uri(uri);
+                if (b.cluster) {
+                    rb.cluster(true);
+                }
+                owned = rb.build();
+            } catch (RuntimeException e) {
+                throw new CacheException(
+                        b.component + ": cannot connect to " + redactedUri(uri) + ": " + e.getMessage(), e);
             }
-            RedisClient c = RedisClient.create(resources, uri);
-            client = c;
-            c.addListener(new ConnectionWatcher(b));
-            c.setOptions(ClientOptions.builder()
-                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                    .requestQueueSize(REQUEST_QUEUE_SIZE)
-                    .build());
-            StatefulRedisConnection<String, byte[]> conn = c.connect(RedisCache.redisCodec());
-            return new RedisCacheImpl<>(b, conn, conn.async(), c, resources);
-        } catch (RuntimeException e) {
-            if (client != null) {
-                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            }
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
-            throw new CacheException(
-                    b.component + ": cannot connect to " + redactedUri(uri) + ": " + e.getMessage(), e);
+            redis = owned;
         }
+        RedisCacheImpl<K, V> cache = new RedisCacheImpl<>(b, redis.connection(), redis.commands(), redis, owned);
+        cache.watch();
+        return cache;
+    }
+
+    /** Reports the shared data connection's losses and returns to the listener; outside the constructor. */
+    private void watch() {
+        SharedRedis r = redis;
+        if (r != null) {
+            ConnectionWatcher w = new ConnectionWatcher(component, listener, r.isCluster() ? null : connection);
+            watcher = w;
+            r.addConnectionListener(w);
+        }
+    }
+
+    private CircuitBreaker newBreaker(String shard) {
+        return new CircuitBreaker(
+                breakerThreshold, breakerOpenNanos, ticker, (from, to) -> breakerChanged(shard, from, to));
+    }
+
+    /** The breaker of the shard that owns {@code rk} (the only one off a cluster). */
+    private CircuitBreaker breakerFor(String rk) {
+        StatefulRedisClusterConnection<String, byte[]> c = cluster;
+        if (c == null) {
+            return breaker;
+        }
+        String shard = SharedRedis.shardOf(c, rk);
+        CircuitBreaker b = breakers.get(shard);
+        return b != null ? b : breakers.computeIfAbsent(shard, this::newBreaker);
+    }
+
+    /** The keys grouped by the breaker of their shard, in first-seen order (one group off a cluster). */
+    private Map<CircuitBreaker, List<Integer>> byShard(List<String> rks) {
+        Map<CircuitBreaker, List<Integer>> out = new LinkedHashMap<>();
+        for (int i = 0; i < rks.size(); i++) {
+            out.computeIfAbsent(breakerFor(rks.get(i)), x -> new ArrayList<>()).add(i);
+        }
+        return out;
+    }
+
+    /** The part of a multi-key command sent to one shard: its keys and answer ({@code ok == false}: none). */
+    private record Part<T>(List<String> keys, @Nullable T value, boolean ok) {}
+
+    /**
+     * Sends a multi-key command split by shard (each part asks its shard's breaker), all parts at once,
+     * then waits for them within one command timeout. A part that was skipped, failed or timed out comes
+     * back with {@code ok == false}, counted and reported.
+     */
+    private <T> List<Part<T>> callByShard(
+            String op, boolean write, List<String> rks, Function<String[], RedisFuture<T>> command) {
+        List<CircuitBreaker> bs = new ArrayList<>();
+        List<List<String>> ks = new ArrayList<>();
+        List<@Nullable RedisFuture<T>> fs = new ArrayList<>();
+        for (Map.Entry<CircuitBreaker, List<Integer>> g : byShard(rks).entrySet()) {
+            CircuitBreaker b = g.getKey();
+            List<String> keys = new ArrayList<>(g.getValue().size());
+            for (int i : g.getValue()) {
+                keys.add(rks.get(i));
+            }
+            RedisFuture<T> f = null;
+            if (!b.tryAcquire()) {
+                skipped.increment();
+            } else {
+                try {
+                    f = command.apply(keys.toArray(String[]::new));
+                } catch (RuntimeException e) {
+                    failed(op, write, e, b);
+                }
+            }
+            bs.add(b);
+            ks.add(keys);
+            fs.add(f);
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        List<Part<T>> out = new ArrayList<>(fs.size());
+        for (int i = 0; i < fs.size(); i++) {
+            RedisFuture<T> f = fs.get(i);
+            if (f == null) {
+                out.add(new Part<>(ks.get(i), null, false));
+                continue;
+            }
+            try {
+                T v = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                bs.get(i).onSuccess();
+                out.add(new Part<>(ks.get(i), v, true));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                for (int j = i; j < fs.size(); j++) {
+                    RedisFuture<T> pending = fs.get(j);
+                    if (pending != null) {
+                        pending.cancel(false);
+                        bs.get(j).onAbandoned();
+                    }
+                }
+                throw new CacheException(component + ": interrupted while waiting for Redis (" + op + ")", e);
+            } catch (ExecutionException e) {
+                failed(op, write, e.getCause() == null ? e : e.getCause(), bs.get(i));
+                out.add(new Part<>(ks.get(i), null, false));
+            } catch (TimeoutException e) {
+                f.cancel(false);
+                failed(op, write, e, bs.get(i));
+                out.add(new Part<>(ks.get(i), null, false));
+            }
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- Cache
@@ -262,7 +351,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         String rk = redisKey(key);
         byte[] bytes;
         try {
-            bytes = call("GET", false, () -> commands.get(rk));
+            bytes = call("GET", false, breakerFor(rk), () -> commands.get(rk));
         } catch (Unavailable u) {
             misses.increment();
             return null;
@@ -293,7 +382,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
             byte[] bytes = encode(key, value);
             String rk = redisKey(key);
             try {
-                call("SET", true, () -> commands.set(rk, bytes, SetArgs.Builder.px(defaultTtlMillis)));
+                call("SET", true, breakerFor(rk), () -> commands.set(rk, bytes, SetArgs.Builder.px(defaultTtlMillis)));
             } catch (Unavailable u) {
                 failedWrites.increment();
             }
@@ -339,20 +428,27 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         if (byRedisKey.isEmpty()) {
             return new LinkedHashMap<>();
         }
-        String[] redisKeys = byRedisKey.keySet().toArray(String[]::new);
-        List<KeyValue<String, byte[]>> values;
-        try {
-            values = call("MGET", false, () -> commands.mget(redisKeys));
-        } catch (Unavailable u) {
-            misses.add(redisKeys.length);
-            return new LinkedHashMap<>();
+        List<String> redisKeys = new ArrayList<>(byRedisKey.keySet());
+        Map<String, V> found = new HashMap<>();
+        for (Part<List<KeyValue<String, byte[]>>> part : callByShard("MGET", false, redisKeys, commands::mget)) {
+            List<KeyValue<String, byte[]>> values = part.value();
+            if (!part.ok() || values == null) {
+                misses.add(part.keys().size());
+                continue;
+            }
+            for (KeyValue<String, byte[]> kv : values) {
+                byte[] bytes = kv.hasValue() ? kv.getValue() : null;
+                V v = decodeCounted(kv.getKey(), bytes);
+                if (v != null) {
+                    found.put(kv.getKey(), v);
+                }
+            }
         }
         Map<K, V> out = new LinkedHashMap<>();
-        for (KeyValue<String, byte[]> kv : values) {
-            byte[] bytes = kv.hasValue() ? kv.getValue() : null;
-            V v = decodeCounted(kv.getKey(), bytes);
+        for (Map.Entry<String, K> e : byRedisKey.entrySet()) {
+            V v = found.get(e.getKey());
             if (v != null) {
-                out.put(Objects.requireNonNull(byRedisKey.get(kv.getKey())), v);
+                out.put(e.getValue(), v);
             }
         }
         return out;
@@ -374,7 +470,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         String rk = redisKey(key);
         byte[] bytes = encode(key, value);
         try {
-            call("SET", true, () -> commands.set(rk, bytes, SetArgs.Builder.px(ttlMillis)));
+            call("SET", true, breakerFor(rk), () -> commands.set(rk, bytes, SetArgs.Builder.px(ttlMillis)));
             puts.increment();
         } catch (Unavailable u) {
             failedWrites.increment();
@@ -399,63 +495,82 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
             rks.add(redisKey(e.getKey()));
             values.add(encode(e.getKey(), Objects.requireNonNull(e.getValue(), "value")));
         }
-        if (!breaker.tryAcquire()) {
-            skipped.increment();
-            failedWrites.add(rks.size());
-            return;
-        }
         SetArgs px = SetArgs.Builder.px(ttlMillis);
-        List<RedisFuture<String>> sent = new ArrayList<>(rks.size());
-        Throwable failure = null;
-        try {
-            StatefulRedisConnection<String, byte[]> single = standalone;
-            if (single != null) {
-                // One dispatch of the whole batch: Lettuce writes it and flushes the socket once, without
-                // touching the shared connection's auto-flush setting (other threads keep using it).
-                List<AsyncCommand<String, byte[], String>> batch = new ArrayList<>(rks.size());
-                for (int i = 0; i < rks.size(); i++) {
-                    CommandArgs<String, byte[]> args =
-                            new CommandArgs<>(CODEC).addKey(rks.get(i)).addValue(values.get(i));
-                    px.build(args);
-                    batch.add(new AsyncCommand<>(new Command<>(CommandType.SET, new StatusOutput<>(CODEC), args)));
+        // Per shard: ask its breaker once, dispatch its SETs, and report one outcome to it.
+        List<CircuitBreaker> bs = new ArrayList<>();
+        List<List<RedisFuture<String>>> sentByShard = new ArrayList<>();
+        for (Map.Entry<CircuitBreaker, List<Integer>> g : byShard(rks).entrySet()) {
+            CircuitBreaker b = g.getKey();
+            List<Integer> idx = g.getValue();
+            if (!b.tryAcquire()) {
+                skipped.increment();
+                failedWrites.add(idx.size());
+                continue;
+            }
+            List<RedisFuture<String>> sent = new ArrayList<>(idx.size());
+            try {
+                StatefulRedisConnection<String, byte[]> single = standalone;
+                if (single != null) {
+                    // One dispatch of the whole batch: Lettuce writes it and flushes the socket once, without
+                    // touching the shared connection's auto-flush setting (other threads keep using it).
+                    List<AsyncCommand<String, byte[], String>> batch = new ArrayList<>(idx.size());
+                    for (int i : idx) {
+                        CommandArgs<String, byte[]> args =
+                                new CommandArgs<>(CODEC).addKey(rks.get(i)).addValue(values.get(i));
+                        px.build(args);
+                        batch.add(new AsyncCommand<>(new Command<>(CommandType.SET, new StatusOutput<>(CODEC), args)));
+                    }
+                    single.dispatch(batch);
+                    sent.addAll(batch);
+                } else {
+                    // Cluster: Lettuce routes each command to its slot's node; issued back to back, none waits
+                    // for an answer, so the batch is pipelined per node.
+                    for (int i : idx) {
+                        sent.add(commands.set(rks.get(i), values.get(i), px));
+                    }
                 }
-                single.dispatch(batch);
-                sent.addAll(batch);
-            } else {
-                // Cluster: Lettuce routes each command to its slot's node; issued back to back, none waits
-                // for an answer, so the batch is pipelined per node.
-                for (int i = 0; i < rks.size(); i++) {
-                    sent.add(commands.set(rks.get(i), values.get(i), px));
+            } catch (RuntimeException e) {
+                failedWrites.add(idx.size() - sent.size());
+                if (sent.isEmpty()) {
+                    failed("SET", true, e, b);
+                    continue;
                 }
             }
-        } catch (RuntimeException e) {
-            failedWrites.add(rks.size() - sent.size());
-            failure = e; // reported once, below
+            bs.add(b);
+            sentByShard.add(sent);
         }
         long deadline = System.nanoTime() + timeoutNanos;
         int ok = 0;
-        for (RedisFuture<String> f : sent) {
-            try {
-                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                ok++;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                breaker.onAbandoned();
-                failedWrites.add(sent.size() - ok);
-                throw new CacheException(component + ": interrupted while waiting for Redis (putAll)", e);
-            } catch (ExecutionException | TimeoutException e) {
-                f.cancel(false);
-                failure = failure == null ? unwrap(e) : failure;
+        for (int s = 0; s < sentByShard.size(); s++) {
+            Throwable failure = null;
+            int shardOk = 0;
+            List<RedisFuture<String>> sent = sentByShard.get(s);
+            for (RedisFuture<String> f : sent) {
+                try {
+                    f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    shardOk++;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    for (int j = s; j < bs.size(); j++) {
+                        bs.get(j).onAbandoned();
+                    }
+                    failedWrites.add(sent.size() - shardOk);
+                    throw new CacheException(component + ": interrupted while waiting for Redis (putAll)", e);
+                } catch (ExecutionException | TimeoutException e) {
+                    f.cancel(false);
+                    failure = failure == null ? unwrap(e) : failure;
+                }
+            }
+            failedWrites.add(sent.size() - shardOk);
+            ok += shardOk;
+            if (failure != null) {
+                failed("SET", true, failure, bs.get(s));
+            } else if (shardOk > 0) {
+                bs.get(s).onSuccess();
             }
         }
-        failedWrites.add(sent.size() - ok);
         if (countPuts) {
             puts.add(ok);
-        }
-        if (failure != null) {
-            failed("SET", true, failure);
-        } else if (ok > 0) {
-            breaker.onSuccess();
         }
     }
 
@@ -464,7 +579,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         ensureOpen();
         String rk = redisKey(key);
         try {
-            call("UNLINK", true, () -> commands.unlink(rk));
+            call("UNLINK", true, breakerFor(rk), () -> commands.unlink(rk));
             invalidations.increment();
         } catch (Unavailable u) {
             failedWrites.increment();
@@ -482,12 +597,8 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         if (rks.isEmpty()) {
             return;
         }
-        String[] array = rks.toArray(String[]::new);
-        try {
-            call("UNLINK", true, () -> commands.unlink(array));
-            invalidations.add(array.length);
-        } catch (Unavailable u) {
-            failedWrites.add(array.length);
+        for (Part<Long> part : callByShard("UNLINK", true, new ArrayList<>(rks), commands::unlink)) {
+            (part.ok() ? invalidations : failedWrites).add(part.keys().size());
         }
     }
 
@@ -499,12 +610,17 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         try {
             do {
                 ScanCursor from = cursor;
-                KeyScanCursor<String> page = call("SCAN", false, () -> commands.scan(from, args));
+                KeyScanCursor<String> page = call("SCAN", false, breaker, () -> commands.scan(from, args));
                 List<String> found = page.getKeys();
                 if (!found.isEmpty()) {
-                    String[] array = found.toArray(String[]::new);
-                    Long removed = call("UNLINK", true, () -> commands.unlink(array));
-                    invalidations.add(removed == null ? 0 : removed);
+                    for (Part<Long> part : callByShard("UNLINK", true, found, commands::unlink)) {
+                        Long removed = part.value();
+                        if (part.ok()) {
+                            invalidations.add(removed == null ? 0 : removed);
+                        } else {
+                            failedWrites.increment(); // these keys expire by TTL
+                        }
+                    }
                 }
                 cursor = page;
             } while (!cursor.isFinished());
@@ -520,6 +636,15 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
 
     @Override
     public RedisCacheStats redisStats() {
+        BreakerState worst = BreakerState.CLOSED;
+        long opened = droppedOpened.sum();
+        for (ShardBreaker sb : shardBreakers()) {
+            opened += sb.opened();
+            if (sb.state() == BreakerState.OPEN
+                    || (sb.state() == BreakerState.HALF_OPEN && worst == BreakerState.CLOSED)) {
+                worst = sb.state();
+            }
+        }
         return new RedisCacheStats(
                 hits.sum(),
                 misses.sum(),
@@ -533,8 +658,32 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
                 corrupt.sum(),
                 failedWrites.sum(),
                 skipped.sum(),
-                breaker.state(),
-                breaker.opened());
+                worst,
+                opened);
+    }
+
+    @Override
+    public List<ShardBreaker> shardBreakers() {
+        StatefulRedisClusterConnection<String, byte[]> c = cluster;
+        List<ShardBreaker> out = new ArrayList<>();
+        if (c == null) {
+            out.add(new ShardBreaker(SharedRedis.SINGLE_SHARD, breaker.state(), breaker.opened()));
+            return out;
+        }
+        // A master that failed over is no longer listed: its breaker goes (its openings stay counted).
+        Set<String> live = new HashSet<>(SharedRedis.shards(c));
+        for (Map.Entry<String, CircuitBreaker> e : breakers.entrySet()) {
+            if (!live.contains(e.getKey()) && breakers.remove(e.getKey(), e.getValue())) {
+                droppedOpened.add(e.getValue().opened());
+            }
+        }
+        out.add(new ShardBreaker(SCAN_SHARD, breaker.state(), breaker.opened()));
+        for (Map.Entry<String, CircuitBreaker> e : breakers.entrySet()) {
+            out.add(new ShardBreaker(
+                    e.getKey(), e.getValue().state(), e.getValue().opened()));
+        }
+        out.sort(java.util.Comparator.comparing(ShardBreaker::shard));
+        return out;
     }
 
     @Override
@@ -547,17 +696,14 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        AbstractRedisClient client = ownedClient;
-        if (client != null) {
-            try {
-                connection.close();
-                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            } finally {
-                ClientResources resources = ownedResources;
-                if (resources != null) {
-                    resources.shutdown(0, 2, TimeUnit.SECONDS);
-                }
-            }
+        SharedRedis r = redis;
+        ConnectionWatcher w = watcher;
+        if (r != null && w != null) {
+            r.removeConnectionListener(w);
+        }
+        SharedRedis owned = ownedRedis;
+        if (owned != null) {
+            owned.close();
         }
         LOG.info("{}: closed ({})", component, redisStats());
     }
@@ -613,6 +759,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
 
     /** Removes a corrupt entry without waiting; a failure is counted like any other. */
     private void removeQuietly(String rk) {
+        CircuitBreaker breaker = breakerFor(rk);
         if (!breaker.tryAcquire()) {
             skipped.increment();
             return;
@@ -620,13 +767,13 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         try {
             commands.unlink(rk).whenComplete((n, err) -> {
                 if (err != null) {
-                    failed("UNLINK", true, err);
+                    failed("UNLINK", true, err, breaker);
                 } else {
                     breaker.onSuccess();
                 }
             });
         } catch (RuntimeException e) {
-            failed("UNLINK", true, e);
+            failed("UNLINK", true, e, breaker);
         }
     }
 
@@ -634,7 +781,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
      * Sends one command and waits at most the command timeout. Returns its answer, or throws {@link
      * #UNAVAILABLE} after counting and reporting (skipped by the breaker, failed, timed out).
      */
-    private <T> T call(String op, boolean write, Supplier<RedisFuture<T>> command) {
+    private <T> T call(String op, boolean write, CircuitBreaker breaker, Supplier<RedisFuture<T>> command) {
         if (!breaker.tryAcquire()) {
             skipped.increment();
             throw UNAVAILABLE;
@@ -643,7 +790,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         try {
             f = command.get();
         } catch (RuntimeException e) {
-            failed(op, write, e);
+            failed(op, write, e, breaker);
             throw UNAVAILABLE;
         }
         try {
@@ -656,17 +803,18 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
             f.cancel(false);
             throw new CacheException(component + ": interrupted while waiting for Redis (" + op + ")", e);
         } catch (ExecutionException e) {
-            failed(op, write, e.getCause() == null ? e : e.getCause());
+            failed(op, write, e.getCause() == null ? e : e.getCause(), breaker);
             throw UNAVAILABLE;
         } catch (TimeoutException e) {
             f.cancel(false);
-            failed(op, write, e);
+            failed(op, write, e, breaker);
             throw UNAVAILABLE;
         }
     }
 
     /** Sends one command; the future answers its result, or fails with {@link #UNAVAILABLE}. */
-    private <T> CompletableFuture<T> callAsync(String op, boolean write, Supplier<RedisFuture<T>> command) {
+    private <T> CompletableFuture<T> callAsync(
+            String op, boolean write, CircuitBreaker breaker, Supplier<RedisFuture<T>> command) {
         if (!breaker.tryAcquire()) {
             skipped.increment();
             return CompletableFuture.failedFuture(UNAVAILABLE);
@@ -675,7 +823,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         try {
             f = command.get();
         } catch (RuntimeException e) {
-            failed(op, write, e);
+            failed(op, write, e, breaker);
             return CompletableFuture.failedFuture(UNAVAILABLE);
         }
         // A copy: the timeout completes the copy only, never Lettuce's own command object.
@@ -685,7 +833,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
                 .handle((v, err) -> {
                     if (err != null) {
                         f.cancel(false);
-                        failed(op, write, unwrap(err));
+                        failed(op, write, unwrap(err), breaker);
                         throw UNAVAILABLE;
                     }
                     breaker.onSuccess();
@@ -693,7 +841,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
                 });
     }
 
-    private void failed(String op, boolean write, Throwable cause) {
+    private void failed(String op, boolean write, Throwable cause, CircuitBreaker breaker) {
         boolean timeout =
                 cause instanceof TimeoutException || cause instanceof io.lettuce.core.RedisCommandTimeoutException;
         (timeout ? timeouts : errors).increment();
@@ -714,13 +862,14 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         notifyListener(() -> listener.onError(op, write, cause));
     }
 
-    private void breakerChanged(BreakerState from, BreakerState to) {
+    private void breakerChanged(String shard, BreakerState from, BreakerState to) {
         if (to == BreakerState.OPEN) {
-            LOG.warn("{}: circuit breaker {} -> OPEN: Redis is skipped for a while", component, from);
+            LOG.warn(
+                    "{}: circuit breaker of shard {} {} -> OPEN: Redis is skipped for a while", component, shard, from);
         } else if (to == BreakerState.CLOSED) {
-            LOG.info("{}: circuit breaker {} -> CLOSED: Redis answers again", component, from);
+            LOG.info("{}: circuit breaker of shard {} {} -> CLOSED: Redis answers again", component, shard, from);
         }
-        notifyListener(() -> listener.onBreakerStateChange(from, to));
+        notifyListener(() -> listener.onShardBreakerStateChange(shard, from, to));
     }
 
     private void notifyListener(Runnable call) {
@@ -798,15 +947,22 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
     private static final class ConnectionWatcher implements RedisConnectionStateListener {
         private final String component;
         private final RedisCacheListener listener;
-        private final AtomicBoolean connectedOnce = new AtomicBoolean();
+        /** The connection to watch, or {@code null} for every connection of the client (a cluster). */
+        private final @Nullable Object only;
+        // Registered after the first connect: every connect it sees is a reconnect.
+        private final AtomicBoolean connectedOnce = new AtomicBoolean(true);
 
-        ConnectionWatcher(RedisCache.Builder<?, ?> b) {
-            this.component = b.component;
-            this.listener = b.listener == null ? NO_LISTENER : b.listener;
+        ConnectionWatcher(String component, RedisCacheListener listener, @Nullable Object only) {
+            this.component = component;
+            this.listener = listener;
+            this.only = only;
         }
 
         @Override
         public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+            if (only != null && connection != only) {
+                return;
+            }
             if (!connectedOnce.compareAndSet(false, true)) {
                 LOG.info("{}: reconnected to {}", component, address);
                 call(listener::onReconnected);
@@ -815,6 +971,9 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
 
         @Override
         public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+            if (only != null && connection != only) {
+                return;
+            }
             if (connectedOnce.get()) {
                 call(listener::onDisconnected);
             }
@@ -843,13 +1002,14 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
-            return callAsync("GET", false, () -> commands.get(rk)).handle((bytes, err) -> {
-                if (err != null) {
-                    misses.increment();
-                    return null;
-                }
-                return decodeCounted(rk, bytes);
-            });
+            return callAsync("GET", false, breakerFor(rk), () -> commands.get(rk))
+                    .handle((bytes, err) -> {
+                        if (err != null) {
+                            misses.increment();
+                            return null;
+                        }
+                        return decodeCounted(rk, bytes);
+                    });
         }
 
         @Override
@@ -902,6 +1062,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
                         return callAsync(
                                         "SET",
                                         true,
+                                        breakerFor(rk),
                                         () -> commands.set(rk, bytes, SetArgs.Builder.px(defaultTtlMillis)))
                                 .handle((ok, err) -> {
                                     if (err != null) {
@@ -945,7 +1106,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
-            return callAsync("SET", true, () -> commands.set(rk, bytes, SetArgs.Builder.px(ttlMillis)))
+            return callAsync("SET", true, breakerFor(rk), () -> commands.set(rk, bytes, SetArgs.Builder.px(ttlMillis)))
                     .handle((ok, err) -> {
                         (err == null ? puts : failedWrites).increment();
                         return null;
@@ -961,10 +1122,11 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
-            return callAsync("UNLINK", true, () -> commands.unlink(rk)).handle((n, err) -> {
-                (err == null ? invalidations : failedWrites).increment();
-                return null;
-            });
+            return callAsync("UNLINK", true, breakerFor(rk), () -> commands.unlink(rk))
+                    .handle((n, err) -> {
+                        (err == null ? invalidations : failedWrites).increment();
+                        return null;
+                    });
         }
     }
 }

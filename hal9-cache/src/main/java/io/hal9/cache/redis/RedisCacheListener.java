@@ -31,6 +31,18 @@ public interface RedisCacheListener {
     default void onBreakerStateChange(BreakerState from, BreakerState to) {}
 
     /**
+     * The breaker of one shard changed state (on a Redis Cluster there is one per master, see {@link
+     * RedisCache}). The default calls {@link #onBreakerStateChange}.
+     *
+     * @param shard the shard's name ({@code host:port} of its master, {@code "scan"}, or {@code "single"})
+     * @param from the previous state
+     * @param to the new state
+     */
+    default void onShardBreakerStateChange(String shard, BreakerState from, BreakerState to) {
+        onBreakerStateChange(from, to);
+    }
+
+    /**
      * A value in Redis could not be decoded; it was answered as a miss and is being deleted.
      *
      * @param redisKey the full Redis key
@@ -39,17 +51,18 @@ public interface RedisCacheListener {
     default void onCorruptEntry(String redisKey, Throwable cause) {}
 
     /**
-     * The cache's own connection (built with {@link RedisCache.Builder#uri}) was lost; commands fail at
-     * once until it is back. Not called for a shared connection: its owner watches it (e.g. with
-     * Lettuce's {@code RedisClient.addListener(RedisConnectionStateListener)}). Called on a Lettuce I/O
-     * thread.
+     * The cache's data connection (built with {@link RedisCache.Builder#uri} or {@link
+     * RedisCache.Builder#redis}; on a cluster: any node connection of the client) was lost; commands fail
+     * at once until it is back. Not called for a Lettuce connection handed to {@link
+     * RedisCache.Builder#connection}: its owner watches it. Called on a Lettuce I/O thread.
      */
     default void onDisconnected() {}
 
     /**
      * The cache's own connection is back after a loss. Anything written meanwhile by others was missed:
      * a near cache in front of this one must resynchronise its local level before serving from it. Not
-     * called for the first connection, nor for a shared connection. Called on a Lettuce I/O thread.
+     * called for the first connection, nor for a connection handed to {@link RedisCache.Builder#connection}.
+     * Called on a Lettuce I/O thread.
      */
     default void onReconnected() {}
 }

@@ -423,15 +423,15 @@ class NearCacheTest {
     }
 
     @Test
-    void theBuilderRefusesAClusterUriAndAMissingUri() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
-                        NearCache.<String, String>builder("c", String.class).uri("redis-cluster://h:7000"))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("near cache 'c'");
+    void theBuilderRefusesAMissingUriAndTwoSources() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() ->
                         NearCache.<String, String>builder("c", String.class).build())
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessage("near cache 'c': uri must be set");
+                .hasMessage("near cache 'c': redis or uri must be set");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> NearCache.<String, String>builder("c", String.class)
+                        .uri("redis-cluster://h:7000")
+                        .uri("redis://h:6379"))
+                .isInstanceOf(IllegalStateException.class);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> NearCache.<String, String>builder("c", String.class)
                         .l1Ttl(Duration.ofSeconds(1))
                         .l1Ttl(Duration.ofSeconds(2)))

@@ -36,7 +36,7 @@ class RedisCacheBuilderTest {
     void buildNeedsExactlyOneWayToReachRedis() {
         assertThatThrownBy(() -> RedisCache.builder("x", String.class).build())
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessage("redis cache 'x': set either uri or connection");
+                .hasMessage("redis cache 'x': set one of redis, uri or connection");
         assertThatThrownBy(() ->
                         RedisCache.builder("x", String.class).cluster(true).build())
                 .isInstanceOf(IllegalStateException.class);

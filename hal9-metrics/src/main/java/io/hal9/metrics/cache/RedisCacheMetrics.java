@@ -31,7 +31,11 @@ import java.util.Objects;
  *       hal9.redis.cache.breaker.skipped} (commands not sent, breaker open), {@code
  *       hal9.redis.cache.breaker.opened}: function counters
  *   <li>{@code hal9.redis.cache.breaker.state} (tag {@code state} = {@code closed}, {@code open},
- *       {@code half_open}): gauge, 1 for the current state and 0 for the others
+ *       {@code half_open}): gauge, 1 for the current state (the worst of the shards' breakers) and 0 for
+ *       the others
+ *   <li>{@code hal9.redis.cache.shard.breakers} (tag {@code state}): gauge, how many shard breakers are in
+ *       that state (on a Redis Cluster one per master: an open one means one shard is skipped while the
+ *       others serve)
  * </ul>
  *
  * <p>Limits: Redis evicts on its own, so there is no eviction count or size. Errors are not broken down
@@ -57,6 +61,18 @@ public final class RedisCacheMetrics implements MeterBinder {
     public void bindTo(MeterRegistry registry) {
         CacheMeters.register(registry, cache, tags.and("kind", "redis"), RedisCache::stats, "l2", true, false);
         bindRedisFigures(registry, cache, tags, RedisCache::redisStats);
+        for (BreakerState state : BreakerState.values()) {
+            new MeterSupport<>(registry, cache, tags)
+                    .gauge(
+                            "hal9.redis.cache.shard.breakers",
+                            null,
+                            "Shard circuit breakers (one per cluster master, plus scan; one off a cluster) by state",
+                            c -> c.shardBreakers().stream()
+                                    .filter(b -> b.state() == state)
+                                    .count(),
+                            "state",
+                            state.name().toLowerCase(Locale.ROOT));
+        }
     }
 
     static <T> void bindRedisFigures(

@@ -45,6 +45,10 @@ class RedisCacheBindersTest {
                     .isEqualTo(1.0);
             assertThat(require(scrape, "hal9_redis_cache_breaker_state", "name", "profiles", "state", "open"))
                     .isEqualTo(0.0);
+            assertThat(require(scrape, "hal9_redis_cache_shard_breakers", "name", "profiles", "state", "closed"))
+                    .isEqualTo(1.0);
+            assertThat(require(scrape, "hal9_redis_cache_shard_breakers", "name", "profiles", "state", "open"))
+                    .isEqualTo(0.0);
             PrometheusBinaries.Check check = PrometheusBinaries.checkMetrics(scrape);
             assertThat(check.exitCode())
                     .as("promtool check metrics said:\n%s", check.output())

@@ -1,0 +1,89 @@
+package io.hal9.metrics.ws;
+
+import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.MeterSupport;
+import io.hal9.ws.RedisRoomBus;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Objects;
+
+/**
+ * Binds a {@link RedisRoomBus} to a {@link MeterRegistry}.
+ *
+ * <pre>{@code
+ * RedisRoomBusMetrics.builder(bus, "rooms").build().bindTo(registry);
+ * }</pre>
+ *
+ * <p>Meters (tag {@code name} = the name given, plus the builder's tags), all function counters: {@code
+ * hal9.ws.roombus.broadcasts} with tag {@code result} = {@code published}, {@code received}, {@code
+ * dropped} (too many publications waiting for Redis), {@code failed} (Redis unreachable, a shard failing
+ * over) and {@code missed} (other instances' broadcasts never received, from gaps in their per-room
+ * sequence numbers); {@code hal9.ws.roombus.subscriptions.lost} (room channel subscriptions lost to a
+ * disconnect or failover).
+ *
+ * <p>Limits: {@code missed} is counted when the next broadcast of the same origin to the same room
+ * arrives; broadcasts lost at the end of a room are not counted.
+ *
+ * <p>Thread safety: may be bound from any thread.
+ */
+public final class RedisRoomBusMetrics implements MeterBinder {
+    private final RedisRoomBus bus;
+    private final Tags tags;
+
+    private RedisRoomBusMetrics(RedisRoomBus bus, Tags tags) {
+        this.bus = bus;
+        this.tags = tags;
+    }
+
+    /** Starts a binder for {@code bus}, named {@code name} in the meters' {@code name} tag. */
+    public static Builder builder(RedisRoomBus bus, String name) {
+        return new Builder(bus, name);
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        String broadcasts = "Room broadcasts through Redis, by result";
+        new MeterSupport<>(registry, bus, tags)
+                .counter("hal9.ws.roombus.broadcasts", broadcasts, RedisRoomBus::published, "result", "published")
+                .counter("hal9.ws.roombus.broadcasts", broadcasts, RedisRoomBus::received, "result", "received")
+                .counter("hal9.ws.roombus.broadcasts", broadcasts, RedisRoomBus::dropped, "result", "dropped")
+                .counter("hal9.ws.roombus.broadcasts", broadcasts, RedisRoomBus::failed, "result", "failed")
+                .counter("hal9.ws.roombus.broadcasts", broadcasts, RedisRoomBus::missed, "result", "missed")
+                .counter(
+                        "hal9.ws.roombus.subscriptions.lost",
+                        "Room channel subscriptions lost to a disconnect or a failover",
+                        RedisRoomBus::subscriptionsLost);
+    }
+
+    /**
+     * Configures a {@link RedisRoomBusMetrics}. Each option may be set once.
+     *
+     * <p>Thread safety: not thread-safe; use from one thread.
+     */
+    public static final class Builder {
+        private final RedisRoomBus bus;
+        private final String name;
+        private Iterable<Tag> tags = Tags.empty();
+        private boolean tagsSet;
+
+        private Builder(RedisRoomBus bus, String name) {
+            this.bus = Objects.requireNonNull(bus, "bus");
+            this.name = Checks.name("room bus metrics", name);
+        }
+
+        /** Tags added to every meter; default none. A {@code name} tag is replaced. */
+        public Builder tags(Iterable<Tag> tags) {
+            Checks.notSet("room bus metrics '" + name + "'", "tags", tagsSet);
+            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+            this.tagsSet = true;
+            return this;
+        }
+
+        /** Builds the binder; registers nothing until {@link RedisRoomBusMetrics#bindTo}. */
+        public RedisRoomBusMetrics build() {
+            return new RedisRoomBusMetrics(bus, MeterSupport.instanceTags(name, tags));
+        }
+    }
+}
