@@ -101,6 +101,8 @@ public record E2eResult(String machine, String jdk, String date, String command,
                 case "latency_corrected_p95" -> "p95 action→broadcast latency from when due (CO-corrected)";
                 case "latency_corrected_p99" -> "p99 action→broadcast latency from when due (CO-corrected)";
                 case "http_error_rate" -> "HTTP error rate";
+                case "http_p50" -> "p50 HTTP GET /api/games";
+                case "http_p99" -> "p99 HTTP GET /api/games";
                 default -> metric;
             };
         }

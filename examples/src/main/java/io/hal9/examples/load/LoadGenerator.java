@@ -42,6 +42,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
 
@@ -83,6 +84,8 @@ public final class LoadGenerator {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final LongAdder httpRequests = new LongAdder();
     private final LongAdder httpErrors = new LongAdder();
+    /** Time of every HTTP stage request (GET /api/games), from its send to its whole answer, in nanoseconds. */
+    private final Histogram httpLatency = new ConcurrentHistogram(3);
     private final AtomicBoolean stop = new AtomicBoolean();
 
     LoadGenerator(Map<String, String> opts, PrintStream out) {
@@ -412,6 +415,7 @@ public final class LoadGenerator {
             if (!child.isAlive()) {
                 throw new IllegalStateException("load generator: the server exited with " + child.exitValue());
             }
+            long sent = System.nanoTime();
             try {
                 HttpResponse<Void> r = http.send(
                         HttpRequest.newBuilder(URI.create(base + "/health")).build(),
@@ -586,6 +590,7 @@ public final class LoadGenerator {
                                 .timeout(Duration.ofSeconds(10))
                                 .build(),
                         HttpResponse.BodyHandlers.discarding());
+                httpLatency.recordValue(System.nanoTime() - sent);
                 if (r.statusCode() != 200) {
                     httpErrors.increment();
                 }
@@ -684,6 +689,15 @@ public final class LoadGenerator {
                 "| HTTP error rate (%d requests) | < 1%% | < 1%% | %.2f %% |%n",
                 r.httpRequests(),
                 errRate);
+        if (httpLatency.getTotalCount() > 0) {
+            out.printf(
+                    Locale.ROOT,
+                    "| HTTP GET /api/games p50 / p95 / p99 (max %.2f ms) | | | %.2f / %.2f / %.2f ms |%n",
+                    LatencyRecorder.ms(httpLatency, 100),
+                    LatencyRecorder.ms(httpLatency, 50),
+                    LatencyRecorder.ms(httpLatency, 95),
+                    LatencyRecorder.ms(httpLatency, 99));
+        }
         String file = opts.get("out");
         if (file == null) {
             return;
@@ -740,9 +754,14 @@ public final class LoadGenerator {
         row(rows, "latency_corrected_p95", "", "", cp95, "ms", true);
         row(rows, "latency_corrected_p99", "<= 50 ms", "<= 10 ms", cp99, "ms", cp99 <= 10);
         row(rows, "http_error_rate", "< 1%", "< 1%", errRate, "%", errRate < 1);
+        if (httpLatency.getTotalCount() > 0) {
+            row(rows, "http_p50", "", "", LatencyRecorder.ms(httpLatency, 50), "ms", true);
+            row(rows, "http_p99", "", "", LatencyRecorder.ms(httpLatency, 99), "ms", true);
+        }
         ObjectNode lat = root.putObject("latencyMs");
         latency(lat.putObject("corrected"), dueFrom);
         latency(lat.putObject("uncorrected"), sentFrom);
+        latency(lat.putObject("httpGetGames"), httpLatency);
         Path path = Path.of(file);
         if (path.getParent() != null) {
             Files.createDirectories(path.getParent());
