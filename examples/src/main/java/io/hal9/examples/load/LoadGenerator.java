@@ -86,6 +86,7 @@ public final class LoadGenerator {
     private final LongAdder httpErrors = new LongAdder();
     /** Time of every HTTP stage request (GET /api/games), from its send to its whole answer, in nanoseconds. */
     private final Histogram httpLatency = new ConcurrentHistogram(3);
+
     private final AtomicBoolean stop = new AtomicBoolean();
 
     LoadGenerator(Map<String, String> opts, PrintStream out) {
@@ -415,7 +416,6 @@ public final class LoadGenerator {
             if (!child.isAlive()) {
                 throw new IllegalStateException("load generator: the server exited with " + child.exitValue());
             }
-            long sent = System.nanoTime();
             try {
                 HttpResponse<Void> r = http.send(
                         HttpRequest.newBuilder(URI.create(base + "/health")).build(),
@@ -583,6 +583,7 @@ public final class LoadGenerator {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // idle until the ramp needs me
                 continue;
             }
+            long sent = System.nanoTime();
             try {
                 HttpResponse<Void> r = http.send(
                         HttpRequest.newBuilder(uri)
