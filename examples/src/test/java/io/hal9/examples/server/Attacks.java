@@ -82,7 +82,14 @@ final class Attacks {
                                     + "Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII);
             for (int i = 0; i < connections; i++) {
-                SocketChannel ch = SocketChannel.open();
+                SocketChannel ch;
+                try {
+                    ch = SocketChannel.open();
+                } catch (IOException e) {
+                    // this process is out of descriptors: what could not be opened counts as failed
+                    connectFailed.addAndGet(connections - i);
+                    break;
+                }
                 try {
                     ch.configureBlocking(false);
                     ch.bind(new InetSocketAddress(loopback(firstSource + i % sources), 0));

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The server is a process of its own (embedded database, 512 MiB heap) so that its {@code /proc} figures are
  * its own. The short forms run in the README's test command; {@code ./mvnw -pl examples verify -Pfloods-long
- * -Dtest=FloodTest} runs them at the sizes of the original report (19,950 slowloris connections, 60 s floods).
+ * -Dtest=FloodTest} runs them near the sizes of the original report (18,000 slowloris connections, the most the test process can
+ * hold under a 20,000-descriptor limit, instead of 19,950; 60 s floods).
  */
 @Timeout(300)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -141,7 +142,10 @@ class FloodTest {
                     requests.getValueAtPercentile(99) / 1_000.0);
             assertThat(requests.getValueAtPercentile(99)).isLessThan(1_000_000);
             LOG.info("slowloris {}: trickling", mode);
-            await().atMost(Duration.ofSeconds(5)).until(() -> attack.trickled.get() >= 3L * SLOW_CONNECTIONS);
+            long trickledBefore = attack.trickled.get();
+            // three more bytes on every connection still open (those over the server's limits are gone)
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> attack.trickled.get() - trickledBefore >= 3L * attack.open());
             logPhase("slowloris " + mode + ", trickling");
             // every slow connection is closed by the server's read timeout, none lives on
             await().atMost(FLOOD.plus(Duration.ofSeconds(30)))
