@@ -32,6 +32,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Report {
     /** The WebSocket tables' names: {@code ws-<date>.md}, or {@code ws-<date>-<n>.md} for a day's n-th run. */
+    private static final Pattern COMPARISON = Pattern.compile("compare-\\d{4}-\\d{2}-\\d{2}-[a-z0-9-]+\\.md");
     private static final Pattern WS_TABLES = Pattern.compile("ws-(\\d{4}-\\d{2}-\\d{2})(?:-(\\d{1,6}))?\\.md");
 
     private Report() {}
@@ -153,6 +154,9 @@ public final class Report {
             if (ws != null) {
                 page = withWsTables(page, ws.getFileName().toString(), Files.readString(ws));
             }
+            for (Path c : comparisons(results.toAbsolutePath().getParent())) {
+                page = withComparison(page, c.getFileName().toString(), Files.readString(c));
+            }
             write(pagePath, page);
             return pagePath;
         } catch (IOException e) {
@@ -206,6 +210,49 @@ public final class Report {
         ws.append('\n');
         int at = page.indexOf("## At a glance");
         return at < 0 ? page + ws : page.substring(0, at) + ws + page.substring(at);
+    }
+
+    /**
+     * The end-to-end comparisons in {@code dir}: {@code compare-<date>-<what>.md}, hand-written tables of runs
+     * made one against the other (e.g. two builds of the reference server alternating on one machine), in name
+     * order. Empty when there is none.
+     */
+    static List<Path> comparisons(@Nullable Path dir) throws IOException {
+        if (dir == null || !Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> COMPARISON.matcher(f.getFileName().toString()).matches())
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    /**
+     * Inserts a comparison (its headings demoted one level, under a section of its own) after the end-to-end
+     * section, before the WebSocket tables and the JMH summary: like the end-to-end tables, it comes from the load
+     * generator, not from the JMH run.
+     */
+    static String withComparison(String page, String fileName, String text) {
+        StringBuilder c = new StringBuilder();
+        String[] lines = text.strip().split("\n", -1);
+        int first = 0;
+        if (lines.length > 0 && lines[0].startsWith("# ")) {
+            c.append("## ").append(lines[0].substring(2)).append("\n\n");
+            first = 1;
+        } else {
+            c.append("## End to end: ").append(fileName).append("\n\n");
+        }
+        c.append("From `benchmarks/results/").append(fileName).append("`.\n");
+        for (int i = first; i < lines.length; i++) {
+            c.append(lines[i].startsWith("#") ? "#" + lines[i] : lines[i]).append('\n');
+        }
+        c.append('\n');
+        int at = page.indexOf("## WebSocket servers");
+        if (at < 0) {
+            at = page.indexOf("## At a glance");
+        }
+        return at < 0 ? page + c : page.substring(0, at) + c + page.substring(at);
     }
 
     private static void write(Path file, String text) throws IOException {

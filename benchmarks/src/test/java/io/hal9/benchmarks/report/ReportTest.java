@@ -203,6 +203,24 @@ class ReportTest {
     }
 
     @Test
+    void comparisonsBesideTheResultsComeAfterTheEndToEndSectionWithTheirHeadingsDemoted() throws IOException {
+        Fixtures.write(
+                dir.resolve("results/compare-2026-12-07-http-engines.md"),
+                "# Netty port against the JDK HttpServer\n\nIntro.\n\n## Runs\n\n| a | b |\n|---|---|\n| 1 | 2 |\n");
+        Fixtures.write(dir.resolve("results/compare-notes.md"), "# not a dated comparison\n");
+        String md = page();
+        int e2e = md.indexOf("## End to end: the seed's performance table");
+        int cmp = md.indexOf("## Netty port against the JDK HttpServer");
+        int glance = md.indexOf("## At a glance");
+        assertThat(cmp).isGreaterThan(e2e);
+        assertThat(glance).isGreaterThan(cmp);
+        assertThat(md).contains("From `benchmarks/results/compare-2026-12-07-http-engines.md`.");
+        assertThat(md).contains("\n### Runs\n");
+        assertThat(md).contains("| 1 | 2 |");
+        assertThat(md).doesNotContain("not a dated comparison");
+    }
+
+    @Test
     void everyEndToEndRunBesideTheResultsGetsItsOwnTitledTable() throws IOException {
         String run = """
                 {
