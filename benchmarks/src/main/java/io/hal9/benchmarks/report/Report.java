@@ -33,6 +33,7 @@ import org.jspecify.annotations.Nullable;
 public final class Report {
     /** The WebSocket tables' names: {@code ws-<date>.md}, or {@code ws-<date>-<n>.md} for a day's n-th run. */
     private static final Pattern COMPARISON = Pattern.compile("compare-\\d{4}-\\d{2}-\\d{2}-[a-z0-9-]+\\.md");
+
     private static final Pattern WS_TABLES = Pattern.compile("ws-(\\d{4}-\\d{2}-\\d{2})(?:-(\\d{1,6}))?\\.md");
 
     private Report() {}
@@ -222,7 +223,8 @@ public final class Report {
             return List.of();
         }
         try (var files = Files.list(dir)) {
-            return files.filter(f -> COMPARISON.matcher(f.getFileName().toString()).matches())
+            return files.filter(
+                            f -> COMPARISON.matcher(f.getFileName().toString()).matches())
                     .sorted()
                     .toList();
         }
