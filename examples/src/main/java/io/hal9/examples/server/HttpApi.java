@@ -595,6 +595,25 @@ final class HttpApi {
         return new Response(status, JSON_TYPE, bytes(body), headers);
     }
 
+    /**
+     * {@code r} with its body gzipped and {@code Content-Encoding: gzip} when the client accepts gzip and the
+     * body has {@link #GZIP_MIN} bytes or more; else {@code r}. Called off the event loop.
+     */
+    static Response gzipped(Response r, boolean clientAcceptsGzip) {
+        if (!clientAcceptsGzip || r.body().length < GZIP_MIN) {
+            return r;
+        }
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(r.body().length / 2 + 32);
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(buf)) {
+            gz.write(r.body());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("gzip into memory failed", e);
+        }
+        Map<String, String> headers = new LinkedHashMap<>(r.headers());
+        headers.put("Content-Encoding", "gzip");
+        return new Response(r.status(), r.contentType(), buf.toByteArray(), headers);
+    }
+
     static boolean acceptsGzip(@Nullable String header) {
         if (header == null) {
             return false;

@@ -5,11 +5,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.compression.StandardCompressionOptions;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpContentCompressor;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -58,8 +56,8 @@ import org.slf4j.LoggerFactory;
  * <p>Handling: the health routes answer on the event loop ({@link HttpApi#inline}); every other request runs on
  * the server's HTTP {@link Dispatcher} (a bounded task limiter on virtual threads) and its answer comes back to
  * the event loop; when the dispatcher is full the answer is 503 {@code overloaded} with {@code Retry-After}.
- * Answers of {@value HttpApi#GZIP_MIN} bytes or more are gzipped for clients that accept it ({@link
- * HttpContentCompressor}).
+ * Answers of {@value HttpApi#GZIP_MIN} bytes or more are gzipped for clients that accept it, on the request's
+ * virtual thread ({@link HttpApi#gzipped}), not on the event loop, which the WebSocket sessions share.
  *
  * <p>Not {@code @Sharable}: one per connection. Thread safety: confined to its channel's event loop; the
  * dispatched task only reads the immutable request and hands its answer back with {@code execute}.
@@ -75,7 +73,6 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
      */
     private static final Logger log = LoggerFactory.getLogger(HttpConnection.class);
     static final String BYTES = "http-bytes";
-    static final String GZIP = "http-gzip";
     static final String FLOW = "http-flow";
     static final String NAME = "http-connection";
 
@@ -124,7 +121,6 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
      */
     void addTo(ChannelPipeline p, String codec) {
         p.addBefore(codec, BYTES, new ByteWatcher());
-        p.addLast(GZIP, new HttpContentCompressor(HttpApi.GZIP_MIN, StandardCompressionOptions.gzip()));
         p.addLast(FLOW, new FlowControlHandler());
         p.addLast(NAME, this);
     }
@@ -270,11 +266,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
                 refuse(h, 417, "expectation_failed", "only Expect: 100-continue is supported");
                 return false;
             }
-            // an interim answer: written behind the gzip encoder, which counts one final answer per request
-            ctx().pipeline()
-                    .context(GZIP)
-                    .writeAndFlush(new DefaultFullHttpResponse(
-                            HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+            // an interim answer, before the final one
+            ctx().writeAndFlush(new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
         }
         body = new byte[(int) Math.max(0, Math.min(length, limits.maxBody()))];
         bodyLength = 0;
@@ -322,13 +316,15 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         String query = q < 0 ? null : pathAndQuery.substring(q + 1);
         HttpHeaders headers = h.headers();
         HttpApi.Request req = new HttpApi.Request(h.method().name(), path, query, headers::get, requestBody, client());
+        boolean gzip = HttpApi.acceptsGzip(headers.get(HttpHeaderNames.ACCEPT_ENCODING));
         if (HttpApi.inline(req.method(), path)) {
-            respond(api.handle(req));
+            respond(HttpApi.gzipped(api.handle(req), gzip));
             return;
         }
         ChannelHandlerContext c = ctx();
         boolean taken = dispatcher.dispatch(() -> {
-            HttpApi.Response r = api.handle(req);
+            // compressed here, on the request's virtual thread: the event loop only writes the bytes
+            HttpApi.Response r = HttpApi.gzipped(api.handle(req), gzip);
             try {
                 c.executor().execute(() -> respond(r));
             } catch (RejectedExecutionException shutDown) {

@@ -2,12 +2,10 @@ package io.hal9.examples.server;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * The HTTP API on the JDK's {@code HttpServer} ({@code --http-engine jdk}): the previous transport, kept for
@@ -63,22 +61,15 @@ final class JdkHttp implements HttpHandler {
         }
     }
 
-    private static void send(HttpExchange ex, HttpApi.Response r) throws IOException {
+    private static void send(HttpExchange ex, HttpApi.Response plain) throws IOException {
+        HttpApi.Response r = HttpApi.gzipped(
+                plain, HttpApi.acceptsGzip(ex.getRequestHeaders().getFirst("Accept-Encoding")));
         ex.getResponseHeaders().set("Content-Type", r.contentType());
         ex.getResponseHeaders().add("Vary", "Accept-Encoding");
         for (Map.Entry<String, String> h : r.headers().entrySet()) {
             ex.getResponseHeaders().set(h.getKey(), h.getValue());
         }
         byte[] out = r.body();
-        if (out.length >= HttpApi.GZIP_MIN
-                && HttpApi.acceptsGzip(ex.getRequestHeaders().getFirst("Accept-Encoding"))) {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream(out.length / 2 + 32);
-            try (GZIPOutputStream gz = new GZIPOutputStream(buf)) {
-                gz.write(out);
-            }
-            out = buf.toByteArray();
-            ex.getResponseHeaders().set("Content-Encoding", "gzip");
-        }
         ex.sendResponseHeaders(r.status(), out.length);
         try (OutputStream os = ex.getResponseBody()) {
             os.write(out);
