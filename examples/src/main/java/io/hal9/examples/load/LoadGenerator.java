@@ -37,7 +37,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
@@ -549,60 +548,21 @@ public final class LoadGenerator {
         }
     }
 
-    /** Virtual users each doing GET /api/games then thinking, their number ramped like k6's stages. */
+    /**
+     * Virtual users each doing GET /api/games then thinking, their number ramped like k6's stages: Netty
+     * keep-alive clients on one event loop of their own ({@link HttpUsers}), so that the HTTP stages cost the
+     * generator little CPU beside its WebSocket players.
+     */
     private void httpStages(String base, List<Stage> stages) {
-        List<Thread> users = new ArrayList<>();
         Duration think = duration(opts.get("http-think"));
-        AtomicInteger target = new AtomicInteger();
-        long start = System.nanoTime();
-        while (!stop.get()) {
-            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-            int vus = usersAt(stages, elapsed);
-            target.set(vus);
-            while (users.size() < vus) {
-                int me = users.size();
-                users.add(Thread.ofVirtual().start(() -> virtualUser(me, target, base, think)));
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-        }
-        target.set(0);
-        for (Thread t : users) {
-            try {
-                t.join(Duration.ofSeconds(10));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    private void virtualUser(int me, AtomicInteger target, String base, Duration think) {
         URI uri = URI.create(base + "/api/games?status=running&page=0&size=20");
-        while (!stop.get()) {
-            if (me >= target.get()) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // idle until the ramp needs me
-                continue;
+        try (HttpUsers users = new HttpUsers(1, uri, think, httpLatency, httpRequests, httpErrors)) {
+            long start = System.nanoTime();
+            while (!stop.get()) {
+                users.rampTo(usersAt(stages, Duration.ofNanos(System.nanoTime() - start)));
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
             }
-            long sent = System.nanoTime();
-            try {
-                HttpResponse<Void> r = http.send(
-                        HttpRequest.newBuilder(uri)
-                                .header("Accept-Encoding", "gzip")
-                                .timeout(Duration.ofSeconds(10))
-                                .build(),
-                        HttpResponse.BodyHandlers.discarding());
-                httpLatency.recordValue(System.nanoTime() - sent);
-                if (r.statusCode() != 200) {
-                    httpErrors.increment();
-                }
-            } catch (IOException e) {
-                httpErrors.increment();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            httpRequests.increment();
-            LockSupport.parkNanos(think.toNanos());
+            users.rampTo(0);
         }
     }
 
