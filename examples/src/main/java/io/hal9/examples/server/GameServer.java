@@ -67,6 +67,12 @@ import org.slf4j.LoggerFactory;
  * they hold as long as the token secret is the same: a configured {@code token-secret}, or else the
  * one generated once and stored in the database ({@code server_settings}).
  *
+ * <p>Scale-out. The server holds a lease on its games ({@link Ownership}, renewed every {@code
+ * lease-renew-interval}); when another instance's lease lapses it takes that instance's games over, and it
+ * gives its own lease up when it stops gracefully. Requests for games owned elsewhere are forwarded to
+ * their owner ({@link HttpForwarder}, and the {@link MoveForwarder} for WebSocket moves). See
+ * examples/README.md, "Scale-out".
+ *
  * <p>{@link #close()} is the graceful shutdown (what the SIGTERM hook of {@link Main} runs): turn
  * {@code /health/ready} to 503, stop accepting connections and let in-flight requests finish (up to
  * {@code shutdown-timeout}), stop the round timers, drain the task limiter, flush the action batcher
@@ -111,6 +117,7 @@ public final class GameServer implements AutoCloseable {
     private @Nullable MoveForwarder forwarder;
     private @Nullable WsGateway ws;
     private @Nullable Metrics metrics;
+    private @Nullable Ownership ownership;
 
     private GameServer(String name, ServerConfig config) {
         this.name = name;
@@ -155,6 +162,7 @@ public final class GameServer implements AutoCloseable {
         metrics = m;
         Database d = Database.open(name, config);
         db = d;
+        GameStore store = new GameStore(d.router(), name, !d.embedded());
         if (d.router().replicas().isEmpty()) {
             m.bind(JdbcPoolMetrics.builder(d.router().primary()).build());
         } else {
@@ -227,7 +235,7 @@ public final class GameServer implements AutoCloseable {
                         cause.toString()))
                 .build();
         JdbcBatchSink<GameStore.GameState> stateSink = JdbcBatchSink.builder(
-                        name + "-game-states", d.router().writes(), GameStore.UPDATE_GAME, GameStore.STATE_BINDER)
+                        name + "-game-states", d.router().writes(), GameStore.UPDATE_GAME, store.stateBinder())
                 .build();
         states = ActionBatcher.builder(name + "-game-states", stateSink)
                 .capacity(Math.max(config.maxLiveGames(), 2))
@@ -276,7 +284,7 @@ public final class GameServer implements AutoCloseable {
                     RedisRoomBus.create(client, config.redisPrefix() + "room:", RedisRoomBus.DEFAULT_MAX_IN_FLIGHT);
             roomBus = rb;
             m.bindRoomBus(name + "-rooms", rb);
-            MoveForwarder f = new MoveForwarder(name + "-moves", client, config.redisPrefix(), instanceId);
+            MoveForwarder f = new MoveForwarder(name + "-moves", client, config.redisPrefix(), name, instanceId);
             forwarder = f;
             m.bindForwarder(name + "-moves", f);
         } else {
@@ -289,7 +297,6 @@ public final class GameServer implements AutoCloseable {
         }
         closeables.add(listCache);
         HealthProbe hp = healthProbe(d, m);
-        GameStore store = new GameStore(d.router());
         ActionBatcher<GameStore.FinalState> fin = finalsBatcher(store, m);
         String secret = tokenSecret(store, d.embedded());
         PlayerTokens tokens = new PlayerTokens(secret, config.tokenTtl(), Clock.systemUTC());
@@ -339,6 +346,20 @@ public final class GameServer implements AutoCloseable {
                 config.maxLiveGames(),
                 config.waitingGameTtl());
         games = g;
+        // The lease first (PostgreSQL and H2 alike: one code path), so that no other instance takes this one's
+        // games over while it recovers them; the advertised URL is set once the port is known (below).
+        Ownership own = new Ownership(
+                name,
+                config.advertiseUrl() == null ? "http://unknown" : config.advertiseUrl(),
+                store,
+                g,
+                config.lease(),
+                config.leaseRenewInterval(),
+                d.embedded() || journalDir == null ? null : Path.of(journalDir),
+                d.embedded() ? null : sink);
+        ownership = own;
+        own.acquire();
+        g.ownership(own::valid, gateway);
         // The games this instance hosted before it stopped, rebuilt before the WebSocket and HTTP servers
         // take traffic, from the database, which holds every acknowledged move: awaitReplay (above) wrote
         // what the journal held before anything here could read it.
@@ -347,8 +368,11 @@ public final class GameServer implements AutoCloseable {
         m.bind(ObjectPoolMetrics.builder(g.gamePool()).build());
         gateway.bind(g);
         CreateRateLimiter creates = CreateRateLimiter.of(config);
-        HttpApi api = new HttpApi(name, g, tokens, config.roundTimeout(), hp, m, HttpApi.Routes.PUBLIC, creates);
-        HttpApi admin = new HttpApi(name, g, tokens, config.roundTimeout(), hp, m, HttpApi.Routes.ADMIN, creates);
+        HttpForwarder forwardHttp = new HttpForwarder(name, store);
+        m.bindOwnership(name, own, g, forwardHttp);
+        HttpApi api =
+                new HttpApi(name, g, tokens, config.roundTimeout(), hp, m, HttpApi.Routes.PUBLIC, creates, forwardHttp);
+        HttpApi admin = new HttpApi(name, g, tokens, config.roundTimeout(), hp, m, HttpApi.Routes.ADMIN, creates, null);
         boolean jdk = config.httpEngine().equals("jdk");
         HttpPort netty = HttpPort.start(name, config, jdk ? null : gateway.server(), api, admin, drainTimeout());
         port = netty;
@@ -369,6 +393,10 @@ public final class GameServer implements AutoCloseable {
                         name + ": cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
             }
         }
+        // where other instances forward this one's games' HTTP requests; then the ticks: renewal, ownership
+        // check, takeover of lapsed owners' games
+        own.advertise(config.advertiseUrl() == null ? baseUrl() : config.advertiseUrl());
+        own.start();
         log.info("{}: listening on {}, WebSocket {}, admin {} ({})", name, baseUrl(), wsUrl(), adminUrl(), config);
     }
 
@@ -645,6 +673,10 @@ public final class GameServer implements AutoCloseable {
             return;
         }
         log.info("{}: shutting down", name);
+        Ownership own = ownership;
+        if (own != null) {
+            own.close(); // no more renewals or takeovers; the lease is given up after the last writes
+        }
         HealthProbe hp = probe;
         if (hp != null) {
             hp.close(); // /health/ready answers 503 from now on: a load balancer stops sending new games
@@ -695,6 +727,9 @@ public final class GameServer implements AutoCloseable {
         GameService g = games;
         if (g != null) {
             g.close();
+        }
+        if (own != null && db != null) {
+            own.release(); // every write is done: other instances may take the games over at once
         }
         List<AutoCloseable> rest = new ArrayList<>(closeables);
         Collections.reverse(rest);

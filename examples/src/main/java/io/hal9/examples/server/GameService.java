@@ -62,9 +62,14 @@ import org.slf4j.LoggerFactory;
  * recovered game beyond it is aborted); a move the batcher cannot take (its capacity is full) answers
  * 503 and changes nothing. While the health probe says the database is down, a request that needs it
  * (create, join, leave, a read that misses memory and the cache) answers 503 {@code
- * database_unavailable} at once instead of waiting for a connection. A game lives on the instance that
- * created it; another instance serves its reads from the database but refuses joins and moves with 409
- * (two-instance play comes with the WebSocket RoomBus).
+ * database_unavailable} at once instead of waiting for a connection. A game lives on its owner (the
+ * instance that created it, or that took it over: {@link #takeOver}); another instance serves its reads
+ * from the database, and {@link HttpForwarder} and the WebSocket gateway pass joins and moves to the owner.
+ *
+ * <p>Ownership. Each game in memory holds the epoch at which this instance owns it; every write of the
+ * game's state carries it and the database ignores it once another instance claimed the game ({@link
+ * GameStore}). {@link #dropLost} drops the games the database says this instance lost; while the lease is
+ * not known to be current, moves are refused ({@code 503 lease_lapsed}) and rounds do not time out.
  *
  * <p>Thread safety: safe for concurrent use.
  */
@@ -108,6 +113,10 @@ final class GameService implements AutoCloseable {
         boolean finishing;
         /** How the game ended when not by its rules (expired, aborted); written under lock before release. */
         volatile @Nullable GameStatus endedAs;
+        /** The ownership epoch this instance holds the game at; written before the entry is published in live. */
+        long epoch;
+        /** Another instance claimed the game: dropped here, not ended. Written under lock before release. */
+        volatile boolean moved;
         /**
          * The pending expiry of a waiting game. Volatile: the scheduler re-arms it without the lock (benign
          * race: a task armed after the join's cancel fires later and finds the game running).
@@ -207,6 +216,13 @@ final class GameService implements AutoCloseable {
     private final Map<Long, Live> live = new ConcurrentHashMap<>();
     private final AtomicInteger finishing = new AtomicInteger();
     private final Executor gameEnds;
+    private volatile BooleanSupplier leaseValid = () -> true;
+    private volatile Hosting hosting = Hosting.NONE;
+    private final LongAdder takenOver = new LongAdder();
+    private final LongAdder lostGames = new LongAdder();
+    /** Games this instance claimed and failed to rebuild: claimed again (epoch + 1) and rebuilt at the next tick. */
+    private final Map<Long, GameStore.Orphan> rebuildRetry = new ConcurrentHashMap<>();
+
     private final LongAdder timeouts = new LongAdder();
     private final Ticker ticker;
     private final ScheduledExecutorService timers;
@@ -249,6 +265,16 @@ final class GameService implements AutoCloseable {
         this.games = ObjectPool.<Game>builder(name + "-games", () -> new Game(ticker))
                 .reset(Game::reset)
                 .build();
+    }
+
+    /**
+     * Wires ownership: moves are refused while {@code leaseValid} is false (this instance could not renew
+     * its lease in time and may have lost its games), and {@code hosting} hears of takeovers and losses.
+     * Call before traffic.
+     */
+    void ownership(BooleanSupplier leaseValid, Hosting hosting) {
+        this.leaseValid = Objects.requireNonNull(leaseValid, "leaseValid");
+        this.hosting = Objects.requireNonNull(hosting, "hosting");
     }
 
     GameView create(Game.Settings settings) {
@@ -355,9 +381,12 @@ final class GameService implements AutoCloseable {
                             "game " + gameId + " is " + g.status().wireName() + "; joins are closed");
             }
             requireDatabase();
-            long playerId = store.insertPlayer(gameId, playerName);
+            long playerId = store.insertPlayer(gameId, playerName, l.epoch);
+            if (playerId == 0) {
+                throw lostLocked(l, gameId);
+            }
             g.join(playerId, playerName);
-            store.updateGame(gameId, g.createdAt(), g.status(), g.round(), g.playerCount());
+            store.updateGame(gameId, g.createdAt(), g.status(), g.round(), g.playerCount(), l.epoch);
             listCache.invalidateAll();
             if (g.status() == GameStatus.RUNNING) {
                 ScheduledFuture<?> expiry = l.expiry;
@@ -424,6 +453,12 @@ final class GameService implements AutoCloseable {
 
     private Moved moveLocked(Live l, long gameId, long playerId, Move move, int expectedRound, boolean mayBlock) {
         Game g = alive(l, gameId);
+        if (!leaseValid.getAsBoolean()) {
+            throw new ApiException(
+                    503,
+                    "lease_lapsed",
+                    "this instance could not renew its ownership of game " + gameId + " in time; retry shortly");
+        }
         if (expectedRound > 0 && g.status() == GameStatus.RUNNING && expectedRound != g.round()) {
             throw ApiException.conflict(
                     "stale_round", "round " + expectedRound + " is not open; round " + g.round() + " is");
@@ -477,13 +512,17 @@ final class GameService implements AutoCloseable {
                             "game " + gameId + " is " + g.status().wireName());
             }
             if (before == GameStatus.WAITING) {
-                store.deletePlayer(playerId);
-                store.updateGame(gameId, g.createdAt(), g.status(), g.round(), g.playerCount());
+                if (!store.deletePlayer(gameId, l.epoch, playerId)) {
+                    throw lostLocked(l, gameId);
+                }
+                store.updateGame(gameId, g.createdAt(), g.status(), g.round(), g.playerCount(), l.epoch);
                 listCache.invalidateAll();
             } else {
                 // the round the player left in is what a replay needs (see Game.restore); written before
                 // the round this leave may resolve, so that the row never lags behind the game's end
-                store.markLeft(playerId, r.round(), score(g, playerId));
+                if (!store.markLeft(gameId, l.epoch, playerId, r.round(), score(g, playerId))) {
+                    throw lostLocked(l, gameId);
+                }
                 Game.RoundResult resolved = r.resolved();
                 if (resolved != null) {
                     afterRound(l, g, resolved, true, DONE);
@@ -493,6 +532,9 @@ final class GameService implements AutoCloseable {
             l.lock().unlock();
         }
     }
+
+    /** How soon a timed-out round is looked at again while this instance's lease is not known to be current. */
+    static final Duration LEASE_RETRY = Duration.ofMillis(100);
 
     /** How soon a timed-out round is looked at again when the task limiter could not take it. */
     static final Duration EXPIRE_RETRY = Duration.ofMillis(50);
@@ -534,6 +576,11 @@ final class GameService implements AutoCloseable {
 
     /** Resolves the game's round if it has timed out, then re-arms its timer while it runs. */
     private void expire(Live l) {
+        if (!leaseValid.getAsBoolean()) {
+            // this instance may have lost the game: a round resolved now could contradict its new owner's
+            scheduleCheck(l, LEASE_RETRY.toNanos());
+            return;
+        }
         l.lock().lock();
         try {
             if (l.released) {
@@ -557,6 +604,26 @@ final class GameService implements AutoCloseable {
         }
     }
 
+    /**
+     * What ownership changes the players must hear of (the WebSocket gateway). Called without blocking.
+     */
+    interface Hosting {
+        /** This instance took the game over and rebuilt it: tell its room who hosts it now. */
+        void tookOver(long gameId, String status, int round);
+
+        /** Another instance claimed the game: the sessions here must reconnect (and land on any instance). */
+        void lost(long gameId);
+
+        /** No-op. */
+        Hosting NONE = new Hosting() {
+            @Override
+            public void tookOver(long gameId, String status, int round) {}
+
+            @Override
+            public void lost(long gameId) {}
+        };
+    }
+
     /** Nothing new to wait for: a round resolved by a timeout or a leave, whose moves were acknowledged earlier. */
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
@@ -572,7 +639,7 @@ final class GameService implements AutoCloseable {
         // goes to the finals batcher (see endGame). On an event loop (mayBlock false) any write that
         // must happen now goes to the limiter.
         GameStore.GameState state =
-                new GameStore.GameState(g.id(), g.createdAt(), g.status(), g.round(), g.playerCount());
+                new GameStore.GameState(g.id(), g.createdAt(), g.status(), g.round(), g.playerCount(), l.epoch);
         boolean finished = g.status() == GameStatus.FINISHED;
         if (!finished && !states.trySubmit(state).isAccepted()) {
             if (mayBlock || !limiter.tryExecute(() -> writeState(state)).isAccepted()) {
@@ -600,7 +667,7 @@ final class GameService implements AutoCloseable {
      * are the rows written at once, as before the batcher existed.
      */
     private void endGame(Live l, Game g, boolean mayBlock) {
-        CompletableFuture<Void> done = finals.trySubmitTracked(finalState(g));
+        CompletableFuture<Void> done = finals.trySubmitTracked(finalState(l, g));
         if (done.state() == Future.State.FAILED && done.exceptionNow() instanceof RejectedException) {
             if (mayBlock || !limiter.tryExecute(() -> finishLocking(l)).isAccepted()) {
                 finish(l, g); // last resort on an event loop: the limiter is full
@@ -635,12 +702,12 @@ final class GameService implements AutoCloseable {
         l.release();
     }
 
-    private static GameStore.FinalState finalState(Game g) {
+    private static GameStore.FinalState finalState(Live l, Game g) {
         List<GameStore.PlayerRow> rows = new ArrayList<>();
         for (Game.PlayerView p : g.players()) {
             rows.add(new GameStore.PlayerRow(p.id(), p.name(), p.active() ? "active" : "left", p.score()));
         }
-        return new GameStore.FinalState(g.id(), g.createdAt(), g.round(), g.playerCount(), rows);
+        return new GameStore.FinalState(g.id(), g.createdAt(), g.round(), g.playerCount(), rows, l.epoch);
     }
 
     /** Answers 503 {@code database_unavailable} at once while the health probe finds the database down. */
@@ -651,7 +718,7 @@ final class GameService implements AutoCloseable {
     }
 
     private void writeState(GameStore.GameState s) {
-        store.updateGame(s.id(), s.createdAt(), s.status(), s.round(), s.playerCount());
+        store.updateGame(s.id(), s.createdAt(), s.status(), s.round(), s.playerCount(), s.epoch());
     }
 
     /**
@@ -678,7 +745,7 @@ final class GameService implements AutoCloseable {
     private void finish(Live l, Game g) {
         long id = g.id();
         try {
-            store.writeFinals(List.of(finalState(g)));
+            store.writeFinals(List.of(finalState(l, g)));
         } finally {
             remove(id, l);
             listCache.invalidateAll();
@@ -708,6 +775,10 @@ final class GameService implements AutoCloseable {
             throw ended(gameId, row.status());
         }
         String host = row.host();
+        if (name.equals(host)) {
+            // claimed by this instance a moment ago, being rebuilt from the database
+            throw new ApiException(503, "game_moving", "game " + gameId + " is being taken over here; retry shortly");
+        }
         throw ApiException.conflict(
                 "game_on_other_instance",
                 "game " + gameId + " is hosted by "
@@ -717,6 +788,9 @@ final class GameService implements AutoCloseable {
 
     /** The game of a live entry, or 409 when it ended (and went back to the pool) meanwhile. */
     private static Game alive(Live l, long gameId) {
+        if (l.moved) {
+            throw moved(gameId);
+        }
         if (l.released) {
             throw ended(gameId, Objects.requireNonNullElse(l.endedAs, GameStatus.FINISHED));
         }
@@ -724,6 +798,12 @@ final class GameService implements AutoCloseable {
             throw ended(gameId, GameStatus.FINISHED);
         }
         return l.game();
+    }
+
+    /** The 409 of a game this instance hosted until another instance claimed it. */
+    static ApiException moved(long gameId) {
+        return ApiException.conflict(
+                "game_moved", "game " + gameId + " is now hosted by another instance; retry (any instance forwards)");
     }
 
     /** The 409 for a game that is over: {@code game_finished}, {@code game_expired} or {@code game_aborted}. */
@@ -799,7 +879,10 @@ final class GameService implements AutoCloseable {
                 return false;
             }
             try {
-                store.endGame(g.id(), g.createdAt(), GameStatus.EXPIRED);
+                if (!store.endGame(g.id(), g.createdAt(), GameStatus.EXPIRED, l.epoch)) {
+                    lostLocked(l, g.id()); // another instance claimed it: not ours to expire
+                    return false;
+                }
             } catch (RuntimeException e) {
                 if (endWritesFailing.compareAndSet(false, true)) {
                     log.warn(
@@ -858,7 +941,13 @@ final class GameService implements AutoCloseable {
         int aborted = 0;
         Map<String, Integer> counts = new LinkedHashMap<>();
         Map<String, String> examples = new LinkedHashMap<>();
-        for (GameStore.GameRow row : store.liveGamesOf(name)) {
+        for (GameStore.GameRow found : store.liveGamesOf(name)) {
+            // a claim, as a takeover makes one: a previous process of this name that is somehow still
+            // writing is fenced off, and an instance taking the game over at the same time cannot both win
+            GameStore.GameRow row = store.claim(found.id(), name, found.epoch());
+            if (row == null) {
+                continue; // another instance took it over meanwhile
+            }
             Recovered r = recoverOne(row);
             switch (r.status()) {
                 case RUNNING -> running++;
@@ -926,7 +1015,7 @@ final class GameService implements AutoCloseable {
         }
         Duration age = Duration.between(row.createdAt(), Instant.now());
         if (row.status() == GameStatus.WAITING && age.compareTo(waitingGameTtl) >= 0) {
-            store.endGame(id, row.createdAt(), GameStatus.EXPIRED);
+            store.endGame(id, row.createdAt(), GameStatus.EXPIRED, row.epoch());
             return Recovered.EXPIRED;
         }
         Game.Persisted persisted;
@@ -939,6 +1028,7 @@ final class GameService implements AutoCloseable {
             return abort(row, "max-live-games reached", "game " + id + " found all " + maxLiveGames + " slots taken");
         }
         Live l = new Live(games.claim(), slots);
+        l.epoch = row.epoch();
         l.lock().lock();
         try {
             Game g = l.game();
@@ -952,7 +1042,7 @@ final class GameService implements AutoCloseable {
                 finish(l, g); // the end the crash did not let it write
                 return Recovered.FINISHED;
             }
-            store.updateGame(id, g.createdAt(), g.status(), g.round(), g.playerCount()); // the row catches up
+            store.updateGame(id, g.createdAt(), g.status(), g.round(), g.playerCount(), l.epoch); // the row catches up
             live.put(id, l);
             if (g.status() == GameStatus.RUNNING) {
                 scheduleCheck(l, g.roundDeadlineNanos() - ticker.read());
@@ -970,7 +1060,7 @@ final class GameService implements AutoCloseable {
     }
 
     private Recovered abort(GameStore.GameRow row, String reason, String detail) {
-        store.endGame(row.id(), row.createdAt(), GameStatus.ABORTED);
+        store.endGame(row.id(), row.createdAt(), GameStatus.ABORTED, row.epoch());
         log.debug("{}: game {} aborted at recovery: {}", name, row.id(), detail);
         return new Recovered(GameStatus.ABORTED, reason, detail);
     }
@@ -997,6 +1087,166 @@ final class GameService implements AutoCloseable {
             moves.add(new Game.PastMove(a.playerId(), a.round(), m));
         }
         return new Game.Persisted(row.status(), row.round(), seats, moves);
+    }
+
+    // ---- ownership: takeover and loss ----
+
+    /**
+     * Takes over a game whose owner's lease lapsed: claims it (epoch + 1, atomically: of several instances
+     * trying, one wins), rebuilds it from its rows and persisted moves exactly as {@link #recover()} does
+     * at a restart, and tells its room who hosts it now. A game that cannot be rebuilt is ended as aborted
+     * and its players are told why.
+     *
+     * @return the game's status here after the takeover, or null when another instance claimed it first
+     */
+    @Nullable
+    GameStatus takeOver(GameStore.Orphan orphan) {
+        GameStore.GameRow row = store.claim(orphan.id(), orphan.host(), orphan.epoch());
+        if (row == null) {
+            return null;
+        }
+        takenOver.increment();
+        Recovered r;
+        try {
+            r = recoverOne(row);
+        } catch (RuntimeException e) {
+            // claimed but not rebuilt (the database failed meanwhile): no other instance will take it (its
+            // owner's lease, this one's, is current), so this one tries again at its next ownership tick
+            rebuildRetry.put(row.id(), new GameStore.Orphan(row.id(), name, row.epoch()));
+            throw e;
+        }
+        listCache.invalidateAll();
+        switch (r.status()) {
+            case RUNNING, WAITING -> {
+                Live l = live.get(row.id());
+                if (l != null) {
+                    l.lock().lock();
+                    try {
+                        if (!l.released) {
+                            hosting.tookOver(
+                                    row.id(),
+                                    l.game().status().wireName(),
+                                    l.game().round());
+                        }
+                    } finally {
+                        l.lock().unlock();
+                    }
+                }
+            }
+            case ABORTED -> {
+                log.warn(
+                        "{}: game {} of lapsed owner '{}' could not be taken over and was aborted: {}",
+                        name,
+                        row.id(),
+                        orphan.host(),
+                        r.detail());
+                events.gameEnded(
+                        row.id(), GameStatus.ABORTED, "its host stopped and it could not be taken over: " + r.detail());
+            }
+            case EXPIRED ->
+                events.gameEnded(
+                        row.id(),
+                        GameStatus.EXPIRED,
+                        "nobody took the last seat within " + waitingGameTtl + "; the game expired");
+            default -> {} // FINISHED: the replay ended it, its final state is written and its result was sent
+        }
+        log.info(
+                "{}: took over game {} from '{}' (epoch {}): {}",
+                name,
+                row.id(),
+                orphan.host(),
+                row.epoch(),
+                r.status().wireName());
+        return r.status();
+    }
+
+    /**
+     * Drops the games this instance holds that the database says it no longer owns (another instance
+     * claimed them: this one's lease lapsed, a pause say): each leaves memory without any write, and its
+     * sessions here are told to reconnect. Finished games waiting for their final write are left alone
+     * (their fenced write decides).
+     *
+     * @param owned the (id, epoch) of every waiting or running game the database says this instance owns,
+     *     read after {@code snapshot} was taken
+     * @param snapshot the ids of the games in memory before {@code owned} was read
+     * @return how many games were dropped
+     */
+    int dropLost(java.util.Set<Long> snapshot, Map<Long, Long> owned) {
+        int dropped = 0;
+        for (Long id : snapshot) {
+            Live l = live.get(id);
+            if (l == null) {
+                continue;
+            }
+            l.lock().lock();
+            try {
+                if (l.released || l.finishing || live.get(id) != l) {
+                    continue;
+                }
+                Long epoch = owned.get(id);
+                if (epoch != null && epoch == l.epoch) {
+                    continue;
+                }
+                lostLocked(l, id);
+                dropped++;
+            } finally {
+                l.lock().unlock();
+            }
+        }
+        return dropped;
+    }
+
+    /** Claims and rebuilds again the games whose rebuild after a claim failed; answers how many are left. */
+    int retryRebuilds() {
+        for (GameStore.Orphan o : List.copyOf(rebuildRetry.values())) {
+            rebuildRetry.remove(o.id(), o);
+            takeOver(o); // puts it back when it fails again
+        }
+        return rebuildRetry.size();
+    }
+
+    /** Whether a game could be taken over here now (a slot is free under max-live-games). */
+    boolean hasFreeSlot() {
+        return slots.availablePermits() > 0;
+    }
+
+    /**
+     * The instance that owns a waiting or running game, from the database, or null when it is over, unknown,
+     * or its owner's lease lapsed (a takeover is due). Blocks on the database.
+     */
+    @Nullable
+    String ownerOf(long gameId) {
+        GameStore.Owner o = store.ownerOf(gameId);
+        return o == null || !o.leased() ? null : o.name();
+    }
+
+    /** The ids of the games in memory now. */
+    java.util.Set<Long> hostedIds() {
+        return java.util.Set.copyOf(live.keySet());
+    }
+
+    /** Drops a game another instance claimed, under its lock, and answers the 409 to give the caller. */
+    private ApiException lostLocked(Live l, long gameId) {
+        if (!l.released) {
+            l.moved = true;
+            remove(gameId, l);
+            lostGames.increment();
+            log.warn(
+                    "{}: game {} is owned by another instance now (epoch {} is stale): dropped here",
+                    name,
+                    gameId,
+                    l.epoch);
+            hosting.lost(gameId);
+        }
+        return moved(gameId);
+    }
+
+    long takenOver() {
+        return takenOver.sum();
+    }
+
+    long lostGames() {
+        return lostGames.sum();
     }
 
     /** Whether this instance hosts the game (it is waiting or running here). */

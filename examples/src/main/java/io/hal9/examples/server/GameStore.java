@@ -24,6 +24,13 @@ import org.jspecify.annotations.Nullable;
  * Every SQL statement of the server, each with bind parameters only. Writes go to the primary,
  * reads through the router (a replica when one is configured and healthy).
  *
+ * <p>Fencing. A game's owner is its {@code host} and the {@code epoch} it claimed (migration V5); every
+ * write of a game's state ({@link #UPDATE_GAME}, {@link #endGame}, {@link #writeFinals}, and the players
+ * rows of {@link #insertPlayer}, {@link #markLeft}, {@link #deletePlayer}) names this store's owner and the
+ * epoch the caller holds, and changes nothing when another instance claimed the game since. Actions are
+ * not fenced (see examples/README.md, "Scale-out"): a move the old owner acknowledged is kept, and the
+ * unique index on (game, player, round) keeps one move per player and round whoever writes first.
+ *
  * <p>Thread safety: stateless apart from the router; safe for concurrent use.
  */
 final class GameStore {
@@ -94,34 +101,42 @@ final class GameStore {
         ps.setObject(5, utc(a.createdAt()));
     };
 
-    /** The changing part of a {@code games} row, written in aggregated batches (latest per game wins). */
-    record GameState(long id, Instant createdAt, GameStatus status, int round, int playerCount) {}
+    /**
+     * The changing part of a {@code games} row, written in aggregated batches (latest per game wins), by the
+     * owner of {@code epoch}.
+     */
+    record GameState(long id, Instant createdAt, GameStatus status, int round, int playerCount, long epoch) {}
 
     /**
      * Monotonic: a state never overwrites a game that is over (finished, expired or aborted) or a later
      * round, so a batched update that lands after a direct one (the final state is written directly)
-     * cannot take the row back.
+     * cannot take the row back. Fenced: only the owner of the state's epoch changes the row.
      */
     static final String UPDATE_GAME = "UPDATE games SET status = ?, current_round = ?, player_count = ?,"
             + " updated_at = ? WHERE id = ? AND created_at = ? AND status IN ('waiting', 'running')"
-            + " AND current_round <= ?";
+            + " AND current_round <= ? AND host = ? AND epoch = ?";
 
-    static final StatementBinder<GameState> STATE_BINDER = (ps, g) -> {
-        ps.setString(1, g.status().wireName());
-        ps.setInt(2, g.round());
-        ps.setInt(3, g.playerCount());
-        ps.setObject(4, utc(now()));
-        ps.setLong(5, g.id());
-        ps.setObject(6, utc(g.createdAt()));
-        ps.setInt(7, g.round());
-    };
+    /** Binds a {@link GameState} to {@link #UPDATE_GAME} as this store's owner's write. */
+    StatementBinder<GameState> stateBinder() {
+        return (ps, g) -> {
+            ps.setString(1, g.status().wireName());
+            ps.setInt(2, g.round());
+            ps.setInt(3, g.playerCount());
+            ps.setObject(4, utc(now()));
+            ps.setLong(5, g.id());
+            ps.setObject(6, utc(g.createdAt()));
+            ps.setInt(7, g.round());
+            ps.setString(8, owner);
+            ps.setLong(9, g.epoch());
+        };
+    }
 
     /**
      * A finished game's last state: its {@code games} row (status {@code finished}, last round, player
      * count) and every player's status and score. Written by {@link #writeFinals} through the finals
      * batcher, after the move that ended the game was answered.
      */
-    record FinalState(long id, Instant createdAt, int round, int playerCount, List<PlayerRow> players) {
+    record FinalState(long id, Instant createdAt, int round, int playerCount, List<PlayerRow> players, long epoch) {
         /** Copies the players. */
         FinalState {
             players = List.copyOf(players);
@@ -141,7 +156,8 @@ final class GameStore {
             int round,
             int playerCount,
             Instant createdAt,
-            @Nullable String host) {}
+            @Nullable String host,
+            long epoch) {}
 
     /** A {@code players} row. */
     record PlayerRow(long id, String name, String status, int score) {}
@@ -153,9 +169,22 @@ final class GameStore {
     static final String TOKEN_SECRET = "token_secret";
 
     private final ReadWriteRouter router;
+    private final String owner;
+    private final boolean postgres;
 
-    GameStore(ReadWriteRouter router) {
+    /**
+     * @param owner the instance whose writes this store makes: the {@code host} every fenced write names
+     * @param postgres whether the database is PostgreSQL (row locks {@code FOR SHARE}) rather than H2
+     */
+    GameStore(ReadWriteRouter router, String owner, boolean postgres) {
         this.router = Objects.requireNonNull(router, "router");
+        this.owner = Objects.requireNonNull(owner, "owner");
+        this.postgres = postgres;
+    }
+
+    /** The instance whose writes this store makes. */
+    String owner() {
+        return owner;
     }
 
     /** Instants are stored with millisecond precision so that what is in memory equals the row. */
@@ -188,50 +217,218 @@ final class GameStore {
                 ps.setString(8, host);
                 ps.executeUpdate();
             }
-            return new GameRow(id, GameStatus.WAITING, maxPlayers, rounds, roundTimeoutMs, 0, 0, createdAt, host);
+            return new GameRow(id, GameStatus.WAITING, maxPlayers, rounds, roundTimeoutMs, 0, 0, createdAt, host, 0L);
         });
     }
 
-    void updateGame(long id, Instant createdAt, GameStatus status, int round, int playerCount) {
-        router.writes(c -> {
+    /**
+     * Writes a game's state as the owner of {@code epoch}.
+     *
+     * @return whether the row changed (false: a later state, an end, or another owner's claim is there)
+     */
+    boolean updateGame(long id, Instant createdAt, GameStatus status, int round, int playerCount, long epoch) {
+        return router.writes(c -> {
             try (PreparedStatement ps = c.prepareStatement(UPDATE_GAME)) {
-                STATE_BINDER.bind(ps, new GameState(id, createdAt, status, round, playerCount));
-                return ps.executeUpdate();
+                stateBinder().bind(ps, new GameState(id, createdAt, status, round, playerCount, epoch));
+                return ps.executeUpdate() == 1;
             }
         });
     }
 
     /**
      * Ends a waiting or running game as {@code status} (expired or aborted); a game already over keeps
-     * its end.
+     * its end, and a game another instance claimed since {@code epoch} is not changed.
      *
      * @return whether the row changed
      */
-    boolean endGame(long id, Instant createdAt, GameStatus status) {
+    boolean endGame(long id, Instant createdAt, GameStatus status, long epoch) {
         if (!status.isOver()) {
             throw new IllegalArgumentException("endGame: status must be an end, was " + status.wireName());
         }
         return router.writes(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE games SET status = ?, updated_at = ?"
-                    + " WHERE id = ? AND created_at = ? AND status IN ('waiting', 'running')")) {
+                    + " WHERE id = ? AND created_at = ? AND status IN ('waiting', 'running') AND host = ?"
+                    + " AND epoch = ?")) {
                 ps.setString(1, status.wireName());
                 ps.setObject(2, utc(now()));
                 ps.setLong(3, id);
                 ps.setObject(4, utc(createdAt));
+                ps.setString(5, owner);
+                ps.setLong(6, epoch);
                 return ps.executeUpdate() == 1;
             }
         });
     }
 
-    /** Records that a player left a running game in {@code round}, with the score they keep. */
-    void markLeft(long playerId, int round, int score) {
-        router.writes(c -> {
-            try (PreparedStatement ps =
-                    c.prepareStatement("UPDATE players SET status = 'left', left_round = ?, score = ? WHERE id = ?")) {
+    /**
+     * Records that a player left a running game in {@code round}, with the score they keep, as the owner of
+     * the game's {@code epoch}.
+     *
+     * @return whether the row changed (false: another instance claimed the game)
+     */
+    boolean markLeft(long gameId, long epoch, long playerId, int round, int score) {
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE players SET status = 'left', left_round = ?, score = ? WHERE id = ? AND " + OWNED)) {
                 ps.setInt(1, round);
                 ps.setInt(2, score);
                 ps.setLong(3, playerId);
+                bindOwned(ps, 4, gameId, epoch);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** The game of a players row is still owned by the writer (bound by {@link #bindOwned}). */
+    private static final String OWNED = "EXISTS (SELECT 1 FROM games g WHERE g.id = ? AND g.host = ? AND g.epoch = ?)";
+
+    private void bindOwned(PreparedStatement ps, int from, long gameId, long epoch) throws SQLException {
+        ps.setLong(from, gameId);
+        ps.setString(from + 1, owner);
+        ps.setLong(from + 2, epoch);
+    }
+
+    // ---- ownership (migration V5) ----
+
+    /**
+     * Registers this store's owner with its lease, or renews it: {@code lease_until} becomes the
+     * database's {@code now()} plus {@code leaseMillis} (one clock for every instance).
+     */
+    void renewLease(String url, long leaseMillis) {
+        router.writes(c -> {
+            // H2 (embedded: one instance, one clock) takes the end of the lease from this process
+            String sql = postgres
+                    ? "INSERT INTO instances (name, url, lease_until) VALUES (?, ?, now() + ?::double precision"
+                            + " * interval '1 millisecond') ON CONFLICT (name) DO UPDATE SET url = EXCLUDED.url,"
+                            + " lease_until = EXCLUDED.lease_until"
+                    : "MERGE INTO instances (name, url, lease_until) KEY (name) VALUES (?, ?, ?)";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, owner);
+                ps.setString(2, url);
+                if (postgres) {
+                    ps.setLong(3, leaseMillis);
+                } else {
+                    ps.setObject(3, utc(now().plusMillis(leaseMillis)));
+                }
                 return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** Ends this store's owner's lease now (a graceful stop): its games are taken over at once. */
+    void dropLease() {
+        router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE instances SET lease_until = " + (postgres ? "now()" : "CURRENT_TIMESTAMP") + " - "
+                            + (postgres ? "interval '1 second'" : "INTERVAL '1' SECOND") + " WHERE name = ?")) {
+                ps.setString(1, owner);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** How many other instances hold a current lease: those that could take this one's games over. */
+    int otherLiveInstances() {
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM instances WHERE name <> ? AND"
+                    + " lease_until >= " + (postgres ? "now()" : "CURRENT_TIMESTAMP"))) {
+                ps.setString(1, owner);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+    }
+
+    /** A live game of a lapsed owner, as the takeover scan finds it. */
+    record Orphan(long id, String host, long epoch) {}
+
+    /**
+     * Waiting and running games whose owner's lease has lapsed (owners without an {@code instances} row,
+     * servers before V5, are left alone), oldest first, at most {@code limit}.
+     */
+    List<Orphan> orphans(int limit) {
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT g.id, g.host, g.epoch FROM games g JOIN instances i"
+                    + " ON i.name = g.host WHERE g.status IN ('waiting', 'running') AND g.host <> ? AND i.lease_until < "
+                    + (postgres ? "now()" : "CURRENT_TIMESTAMP") + " ORDER BY g.created_at, g.id LIMIT ?")) {
+                ps.setString(1, owner);
+                ps.setInt(2, limit);
+                List<Orphan> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Orphan(rs.getLong(1), rs.getString(2), rs.getLong(3)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /**
+     * Claims a game for this store's owner: atomically, only if {@code host} still owns it at {@code
+     * epoch} and it is waiting or running. The claim's row lock orders it against every fenced write of the
+     * previous owner: one that commits first is read by the claimer's rebuild, one that comes after changes
+     * nothing.
+     *
+     * @return the game's row as claimed (its new epoch), or null when it was not there to claim
+     */
+    @Nullable
+    GameRow claim(long id, String host, long epoch) {
+        return router.writes(c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("UPDATE games SET host = ?, epoch = epoch + 1, updated_at = ?"
+                            + " WHERE id = ? AND host = ? AND epoch = ? AND status IN ('waiting', 'running')")) {
+                ps.setString(1, owner);
+                ps.setObject(2, utc(now()));
+                ps.setLong(3, id);
+                ps.setString(4, host);
+                ps.setLong(5, epoch);
+                if (ps.executeUpdate() != 1) {
+                    return null;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(SELECT_GAME + " WHERE id = ?")) {
+                ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? game(rs) : null;
+                }
+            }
+        });
+    }
+
+    /** The (id, epoch) of every waiting or running game this store's owner owns now, read from the primary. */
+    java.util.Map<Long, Long> ownedGames() {
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT id, epoch FROM games WHERE host = ? AND status IN ('waiting', 'running')")) {
+                ps.setString(1, owner);
+                java.util.Map<Long, Long> out = new java.util.HashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getLong(1), rs.getLong(2));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** Where a game's owner is: its name, advertised URL and whether its lease is current. */
+    record Owner(String name, String url, boolean leased) {}
+
+    /** The owner of a waiting or running game with its advertised URL, or null (no such game, over, no row). */
+    @Nullable
+    Owner ownerOf(long gameId) {
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT i.name, i.url, i.lease_until >= "
+                    + (postgres ? "now()" : "CURRENT_TIMESTAMP") + " FROM games g JOIN instances i ON i.name = g.host"
+                    + " WHERE g.id = ? AND g.status IN ('waiting', 'running')")) {
+                ps.setLong(1, gameId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? new Owner(rs.getString(1), rs.getString(2), rs.getBoolean(3)) : null;
+                }
             }
         });
     }
@@ -312,15 +509,28 @@ final class GameStore {
         });
     }
 
-    long insertPlayer(long gameId, String name) {
+    /**
+     * Seats a player in a game this store's owner owns at {@code epoch}. On PostgreSQL the game's row is
+     * locked {@code FOR SHARE} meanwhile, so that a claim waits for the seat (and its rebuild reads it) or
+     * the seat sees the claim.
+     *
+     * @return the player's id, or 0 when another instance claimed the game (nothing written)
+     */
+    long insertPlayer(long gameId, String name, long epoch) {
         return router.writes(c -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO players (game_id, name, status, score, joined_at) VALUES (?, ?, 'active', 0, ?)",
+                    "INSERT INTO players (game_id, name, status, score, joined_at) SELECT ?, ?, 'active', 0, ?"
+                            + " FROM games WHERE id = ? AND host = ? AND epoch = ?" + (postgres ? " FOR SHARE" : ""),
                     new String[] {"id"})) {
                 ps.setLong(1, gameId);
                 ps.setString(2, name);
                 ps.setObject(3, utc(now()));
-                ps.executeUpdate();
+                ps.setLong(4, gameId);
+                ps.setString(5, owner);
+                ps.setLong(6, epoch);
+                if (ps.executeUpdate() != 1) {
+                    return 0L;
+                }
                 try (ResultSet keys = ps.getGeneratedKeys()) {
                     keys.next();
                     return keys.getLong(1);
@@ -348,7 +558,8 @@ final class GameStore {
      * Writes finished games' rows and their players in one transaction (the finals batcher's sink: all or
      * nothing, so the batcher may retry or split the batch). Idempotent, so a batch written again after a
      * lost commit acknowledgement changes nothing: {@link #UPDATE_GAME} skips a row that is already
-     * finished, and {@link #UPDATE_PLAYER} sets absolute scores (never adds).
+     * finished, and {@link #UPDATE_PLAYER} sets absolute scores (never adds). Fenced: a game another
+     * instance claimed since the final state's epoch keeps its row and its players' rows.
      *
      * @throws io.hal9.pool.jdbc.DataAccessException when the primary fails; {@code isTransient()} tells an
      *     outage from bad data
@@ -356,31 +567,36 @@ final class GameStore {
     void writeFinals(List<FinalState> batch) {
         router.inTransaction(c -> {
             try (PreparedStatement games = c.prepareStatement(UPDATE_GAME);
-                    PreparedStatement players = c.prepareStatement(UPDATE_PLAYER)) {
+                    PreparedStatement players = c.prepareStatement(UPDATE_PLAYER + " AND " + OWNED)) {
+                StatementBinder<GameState> binder = stateBinder();
                 for (FinalState f : batch) {
-                    STATE_BINDER.bind(
+                    binder.bind(
                             games,
-                            new GameState(f.id(), f.createdAt(), GameStatus.FINISHED, f.round(), f.playerCount()));
+                            new GameState(
+                                    f.id(), f.createdAt(), GameStatus.FINISHED, f.round(), f.playerCount(), f.epoch()));
                     games.addBatch();
                     for (PlayerRow p : f.players()) {
                         players.setString(1, p.status());
                         players.setInt(2, p.score());
                         players.setLong(3, p.id());
+                        bindOwned(players, 4, f.id(), f.epoch());
                         players.addBatch();
                     }
                 }
-                games.executeBatch();
                 players.executeBatch();
+                games.executeBatch();
             }
             return null;
         });
     }
 
-    void deletePlayer(long playerId) {
-        router.writes(c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM players WHERE id = ?")) {
+    /** Removes a player from a waiting game this store's owner owns at {@code epoch}. */
+    boolean deletePlayer(long gameId, long epoch, long playerId) {
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM players WHERE id = ? AND " + OWNED)) {
                 ps.setLong(1, playerId);
-                return ps.executeUpdate();
+                bindOwned(ps, 2, gameId, epoch);
+                return ps.executeUpdate() == 1;
             }
         });
     }
@@ -449,7 +665,7 @@ final class GameStore {
     }
 
     private static final String SELECT_GAME = "SELECT id, status, max_players, rounds, round_timeout_ms,"
-            + " current_round, player_count, created_at, host FROM games";
+            + " current_round, player_count, created_at, host, epoch FROM games";
 
     private static GameRow game(ResultSet rs) throws SQLException {
         OffsetDateTime created = Objects.requireNonNull(rs.getObject(8, OffsetDateTime.class), "created_at");
@@ -462,6 +678,7 @@ final class GameStore {
                 rs.getInt(6),
                 rs.getInt(7),
                 created.toInstant(),
-                rs.getString(9));
+                rs.getString(9),
+                rs.getLong(10));
     }
 }

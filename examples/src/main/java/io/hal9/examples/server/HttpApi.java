@@ -82,6 +82,7 @@ final class HttpApi {
     private final Metrics metrics;
     private final Routes routes;
     private final CreateRateLimiter createLimiter;
+    private final @Nullable HttpForwarder forwarder;
 
     /** Which routes an instance serves. */
     enum Routes {
@@ -130,7 +131,9 @@ final class HttpApi {
             HealthProbe health,
             Metrics metrics,
             Routes routes,
-            CreateRateLimiter createLimiter) {
+            CreateRateLimiter createLimiter,
+            @Nullable HttpForwarder forwarder) {
+        this.forwarder = forwarder;
         this.name = name;
         this.createLimiter = createLimiter;
         this.routes = routes;
@@ -262,12 +265,33 @@ final class HttpApi {
                 return send(200, games.get(id));
             }
             allow(method, "POST");
-            return switch (seg[3]) {
-                case "join" -> join(ex, id);
-                case "moves" -> move(ex, id);
-                case "leave" -> leave(ex, id);
-                default -> throw ApiException.notFound("unknown_route", "no route " + quote(path));
-            };
+            if (!seg[3].equals("join") && !seg[3].equals("moves") && !seg[3].equals("leave")) {
+                throw ApiException.notFound("unknown_route", "no route " + quote(path));
+            }
+            HttpForwarder f = forwarder;
+            if (f != null && !games.hosts(id)) {
+                // another instance's game: its owner answers (see HttpForwarder)
+                Response r = f.forward(ex, id);
+                if (r != null) {
+                    return r;
+                }
+            }
+            try {
+                return switch (seg[3]) {
+                    case "join" -> join(ex, id);
+                    case "moves" -> move(ex, id);
+                    default -> leave(ex, id);
+                };
+            } catch (ApiException e) {
+                if (f != null && e.error().equals("game_moved")) {
+                    // claimed by another instance while this one still held it: nothing was applied here
+                    Response r = f.forward(ex, id);
+                    if (r != null) {
+                        return r;
+                    }
+                }
+                throw e;
+            }
         } else {
             throw ApiException.notFound("unknown_route", "no route " + quote(path));
         }

@@ -85,11 +85,58 @@ final class Metrics implements AutoCloseable {
         counter("hal9.room.bus.messages", d, busName, bus, "failed", RedisRoomBus::failed);
     }
 
-    /** Binds {@code hal9.move.forwarder.lost}: forwarded moves and replies Redis did not take. */
+    /**
+     * Binds {@code hal9.move.forwarder.lost} (forwarded moves and replies Redis did not take, or nobody
+     * listened to), {@code hal9.move.forwarder.forwarded} (moves delivered to their owner's channel) and
+     * {@code hal9.move.forwarder.received} (moves forwarded to this instance).
+     */
     void bindForwarder(String forwarderName, MoveForwarder forwarder) {
         FunctionCounter.builder("hal9.move.forwarder.lost", forwarder, MoveForwarder::lost)
-                .description("Forwarded moves and replies lost because Redis did not take them")
+                .description("Forwarded moves and replies lost: Redis did not take them or nobody listened")
                 .tag("name", forwarderName)
+                .register(registry);
+        FunctionCounter.builder("hal9.move.forwarder.forwarded", forwarder, MoveForwarder::forwarded)
+                .description("WebSocket moves forwarded to the owner of their game and delivered to its channel")
+                .tag("name", forwarderName)
+                .register(registry);
+        FunctionCounter.builder("hal9.move.forwarder.received", forwarder, MoveForwarder::received)
+                .description("WebSocket moves other instances forwarded to this one")
+                .tag("name", forwarderName)
+                .register(registry);
+    }
+
+    /**
+     * Binds ownership: {@code hal9.ownership.lease.valid} (1 while this instance's lease is current), {@code
+     * hal9.ownership.takeovers} (games taken over from lapsed owners), {@code hal9.ownership.lost} (games
+     * another instance claimed from this one), {@code hal9.ownership.renewal.failures}, and {@code
+     * hal9.http.forwarded} by result (HTTP requests passed to the owner of their game).
+     */
+    void bindOwnership(String instance, Ownership own, GameService games, HttpForwarder http) {
+        Gauge.builder("hal9.ownership.lease.valid", own, o -> o.valid() ? 1 : 0)
+                .description("1 while this instance's ownership lease is current")
+                .tag("instance", instance)
+                .register(registry);
+        FunctionCounter.builder("hal9.ownership.takeovers", games, GameService::takenOver)
+                .description("Games this instance took over from owners whose lease lapsed")
+                .tag("instance", instance)
+                .register(registry);
+        FunctionCounter.builder("hal9.ownership.lost", games, GameService::lostGames)
+                .description("Games another instance claimed from this one (dropped here)")
+                .tag("instance", instance)
+                .register(registry);
+        FunctionCounter.builder("hal9.ownership.renewal.failures", own, Ownership::renewalFailures)
+                .description("Lease renewals (with their ownership check) that failed")
+                .tag("instance", instance)
+                .register(registry);
+        FunctionCounter.builder("hal9.http.forwarded", http, HttpForwarder::forwarded)
+                .description("HTTP joins, moves and leaves forwarded to the owner of their game")
+                .tag("instance", instance)
+                .tag("result", "answered")
+                .register(registry);
+        FunctionCounter.builder("hal9.http.forwarded", http, HttpForwarder::failed)
+                .description("HTTP joins, moves and leaves forwarded to the owner of their game")
+                .tag("instance", instance)
+                .tag("result", "failed")
                 .register(registry);
     }
 

@@ -17,16 +17,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Forwards, through Redis pub/sub, the WebSocket moves of a player connected to an instance that does not
- * host the game: a forwarded move goes to every instance (the host applies it, the others ignore it), and a
- * refusal goes back to the player's instance. Room broadcasts are not its job: they travel on hal9-ws's
- * {@link io.hal9.ws.RedisRoomBus}.
+ * own the game: a forwarded move goes to the owner only, on the owner's own channel, and a refusal goes back
+ * to the player's instance. Room broadcasts are not its job: they travel on hal9-ws's {@link
+ * io.hal9.ws.RedisRoomBus}.
  *
- * <p>Channels: {@code {prefix}moves} for forwarded moves, {@code {prefix}replies:{instanceId}} for refusals
- * of forwarded moves. Both are subscribed (and confirmed by Redis) before the constructor returns.
+ * <p>Channels: {@code {prefix}instance:{name}:moves} for the moves forwarded to the instance {@code name}
+ * (the name games record as their owner), {@code {prefix}replies:{instanceId}} for refusals of forwarded
+ * moves. Both are subscribed (and confirmed by Redis) before the constructor returns. One channel per
+ * instance rather than one for all: an instance receives only the moves it applies, so the work per
+ * forwarded move does not grow with the number of instances.
  *
  * <p>Limits: delivery is at most once, like Redis pub/sub: while Redis is unreachable forwarded moves and
- * replies are lost (counted in {@link #lost()}), never queued, and sending never blocks. A forwarded move
- * whose game no instance hosts any more goes unanswered.
+ * replies are lost, never queued, and sending never blocks. Counted: {@link #forwarded()} (Redis took the
+ * move and a subscriber of the owner's channel got it), {@link #received()} (moves that arrived here), and
+ * {@link #lost()} (Redis did not take it, or nobody listened on the owner's channel: the owner is gone or
+ * the sender's idea of the owner is stale).
  *
  * <p>Thread safety: safe for concurrent use; handlers are called on Lettuce's event loop and must not
  * block.
@@ -47,6 +52,9 @@ final class MoveForwarder implements AutoCloseable {
     private final StatefulRedisPubSubConnection<String, byte[]> sub;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder lost = new LongAdder();
+    private final LongAdder forwarded = new LongAdder();
+    private final LongAdder received = new LongAdder();
+    private final String ownName;
     private volatile Consumer<byte[]> moveHandler = m -> {};
     private volatile Consumer<byte[]> replyHandler = m -> {};
 
@@ -54,9 +62,10 @@ final class MoveForwarder implements AutoCloseable {
      * Connects through {@code client}, which stays the caller's (closing the forwarder closes only its two
      * connections).
      */
-    MoveForwarder(String name, RedisClient client, String prefix, String instanceId) {
+    MoveForwarder(String name, RedisClient client, String prefix, String instanceName, String instanceId) {
         this.name = Objects.requireNonNull(name, "name");
         this.prefix = Objects.requireNonNull(prefix, "prefix");
+        this.ownName = Objects.requireNonNull(instanceName, "instanceName");
         Objects.requireNonNull(instanceId, "instanceId");
         this.pub = client.connect(CODEC);
         try {
@@ -73,7 +82,7 @@ final class MoveForwarder implements AutoCloseable {
                     dispatch(channel, message);
                 }
             });
-            sub.sync().subscribe(movesChannel(), repliesChannel(instanceId));
+            sub.sync().subscribe(movesChannel(ownName), repliesChannel(instanceId));
         } catch (RuntimeException e) {
             sub.close();
             pub.close();
@@ -81,15 +90,15 @@ final class MoveForwarder implements AutoCloseable {
         }
     }
 
-    private String movesChannel() {
-        return prefix + "moves";
+    private String movesChannel(String instance) {
+        return prefix + "instance:" + instance + ":moves";
     }
 
     private String repliesChannel(String instance) {
         return prefix + "replies:" + instance;
     }
 
-    /** Where forwarded moves (from any instance, this one included) are handed. */
+    /** Where moves forwarded to this instance are handed. */
     void onMove(Consumer<byte[]> handler) {
         this.moveHandler = Objects.requireNonNull(handler, "handler");
     }
@@ -99,15 +108,19 @@ final class MoveForwarder implements AutoCloseable {
         this.replyHandler = Objects.requireNonNull(handler, "handler");
     }
 
-    void forwardMove(byte[] message) {
-        send(movesChannel(), message);
+    /**
+     * Sends a move to the instance {@code owner}. {@code onNoReceiver} runs (on Lettuce's event loop) when
+     * Redis took the move but nobody listens on that instance's channel.
+     */
+    void forwardMove(String owner, byte[] message, Runnable onNoReceiver) {
+        send(movesChannel(owner), message, true, onNoReceiver);
     }
 
     void reply(String toInstance, byte[] message) {
-        send(repliesChannel(toInstance), message);
+        send(repliesChannel(toInstance), message, false, () -> {});
     }
 
-    private void send(String channel, byte[] message) {
+    private void send(String channel, byte[] message, boolean move, Runnable onNoReceiver) {
         if (closed.get()) {
             lost.increment();
             return;
@@ -117,6 +130,11 @@ final class MoveForwarder implements AutoCloseable {
                 if (e != null) {
                     lost.increment();
                     log.trace("{}: publish to {} failed: {}", name, channel, e.toString());
+                } else if (n == null || n == 0) {
+                    lost.increment();
+                    onNoReceiver.run();
+                } else if (move) {
+                    forwarded.increment();
                 }
             });
         } catch (RuntimeException e) {
@@ -127,7 +145,8 @@ final class MoveForwarder implements AutoCloseable {
 
     private void dispatch(String channel, byte[] message) {
         try {
-            if (channel.equals(movesChannel())) {
+            if (channel.equals(movesChannel(ownName))) {
+                received.increment();
                 moveHandler.accept(message);
             } else if (channel.startsWith(prefix + "replies:")) {
                 replyHandler.accept(message);
@@ -137,9 +156,19 @@ final class MoveForwarder implements AutoCloseable {
         }
     }
 
-    /** Forwarded moves and replies lost because Redis did not take them. */
+    /** Forwarded moves and replies lost: Redis did not take them, or nobody listened on the channel. */
     long lost() {
         return lost.sum();
+    }
+
+    /** Moves sent to their owner's channel and delivered to it. */
+    long forwarded() {
+        return forwarded.sum();
+    }
+
+    /** Moves forwarded to this instance by others. */
+    long received() {
+        return received.sum();
     }
 
     @Override

@@ -73,6 +73,12 @@ import org.jspecify.annotations.Nullable;
  * @param adminHost address of the admin listener ({@code /metrics} and the health routes)
  * @param adminPort port of the admin listener, 0 for any free port
  * @param http the limits and timeouts of HTTP on the public port (netty engine) and the admin port
+ * @param lease how long an instance owns its games after its last renewal (PostgreSQL only); when it lapses
+ *     another instance takes them over
+ * @param leaseRenewInterval how often an instance renews its lease, checks that it still owns its games and
+ *     looks for games whose owner's lease lapsed (at most half of {@code lease})
+ * @param advertiseUrl the base URL other instances forward HTTP requests for this instance's games to, or
+ *     null for the public URL ({@link GameServer#baseUrl()})
  */
 public record ServerConfig(
         String instanceName,
@@ -109,7 +115,10 @@ public record ServerConfig(
         String httpEngine,
         String adminHost,
         int adminPort,
-        HttpLimits http) {
+        HttpLimits http,
+        Duration lease,
+        Duration leaseRenewInterval,
+        @Nullable String advertiseUrl) {
 
     /**
      * The limits and timeouts of one HTTP connection (see examples/README.md, "HTTP limits"): what happens at
@@ -219,6 +228,17 @@ public record ServerConfig(
         if (!dbReadUrls.isEmpty() && dbUrl == null) {
             throw new ConfigException("server: db-read-urls needs db-url (replicas of which primary?)");
         }
+        duration("lease", lease, Duration.ofMillis(200), Duration.ofMinutes(10));
+        Objects.requireNonNull(leaseRenewInterval, "leaseRenewInterval");
+        if (leaseRenewInterval.compareTo(Duration.ofMillis(50)) < 0
+                || leaseRenewInterval.multipliedBy(2).compareTo(lease) > 0) {
+            throw new ConfigException("server: lease-renew-interval must be in [PT0.05S, lease / 2 = "
+                    + lease.dividedBy(2) + "] (a lease must survive a missed renewal), was " + leaseRenewInterval);
+        }
+        if (advertiseUrl != null && !(advertiseUrl.startsWith("http://") || advertiseUrl.startsWith("https://"))) {
+            throw new ConfigException(
+                    "server: advertise-url must be an http:// or https:// URL, was '" + advertiseUrl + "'");
+        }
         if (tokenSecret != null && tokenSecret.length() < 16) {
             throw new ConfigException(
                     "server: token-secret must be at least 16 characters, was " + tokenSecret.length());
@@ -323,7 +343,22 @@ public record ServerConfig(
             new Option("http-max-headers", "64", "most header lines in a request; more: 431"),
             new Option("http-max-header-size", "8192", "most bytes in a request's header block; more: 431"),
             new Option("http-max-url-length", "4096", "most characters in a request's URL; more: 414"),
-            new Option("http-max-body", "16384", "most bytes in a request body; more: 413"));
+            new Option("http-max-body", "16384", "most bytes in a request body; more: 413"),
+            new Option(
+                    "lease",
+                    "PT5S",
+                    "how long an instance owns its games after its last lease renewal (PostgreSQL); when it"
+                            + " lapses another instance takes them over"),
+            new Option(
+                    "lease-renew-interval",
+                    "PT1S",
+                    "how often the lease is renewed, ownership checked and lapsed owners' games taken over"
+                            + " (at most lease / 2)"),
+            new Option(
+                    "advertise-url",
+                    null,
+                    "base URL other instances forward HTTP joins, moves and leaves of this instance's games"
+                            + " to; unset: the public URL"));
 
     /**
      * The text of {@code --help}: every option with its flag, environment variable, property and
@@ -476,7 +511,14 @@ public record ServerConfig(
                         integer(values, "http-max-headers"),
                         integer(values, "http-max-header-size"),
                         integer(values, "http-max-url-length"),
-                        integer(values, "http-max-body")));
+                        integer(values, "http-max-body")),
+                duration(values, "lease"),
+                duration(values, "lease-renew-interval"),
+                trimSlash(values.get("advertise-url")));
+    }
+
+    private static @Nullable String trimSlash(@Nullable String url) {
+        return url != null && url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
     /** The admin port: as given, else port + 1000 (port - 1000 above 64535), else (port 0) any free port. */
@@ -540,7 +582,10 @@ public record ServerConfig(
                 httpEngine,
                 adminHost,
                 newPort == 0 || adminPort == newPort ? 0 : adminPort,
-                http);
+                http,
+                lease,
+                leaseRenewInterval,
+                advertiseUrl);
     }
 
     /** The journal folder, or null for "off" (and for the empty value). */
@@ -639,6 +684,6 @@ public record ServerConfig(
                 + (dbUrl == null ? "embedded H2" : "postgresql")
                 + ", replicas=" + dbReadUrls.size() + ", redis=" + (redisUri == null ? "none" : "configured")
                 + ", tokenTtl=" + tokenTtl + ", roundTimeout=" + roundTimeout + ", cacheTtl=" + cacheTtl
-                + ", waitingGameTtl=" + waitingGameTtl + "]";
+                + ", waitingGameTtl=" + waitingGameTtl + ", lease=" + lease + "/" + leaseRenewInterval + "]";
     }
 }

@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread safety: safe for concurrent use.
  */
-final class WsGateway implements GameEvents, AutoCloseable {
+final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable {
     /*
      * Design / Concurrency / Invariants: rooms holds the rooms this instance uses: one per game with
      * local sessions, and one per hosted game from its start to its end (the host must publish
@@ -75,6 +75,23 @@ final class WsGateway implements GameEvents, AutoCloseable {
     static final int REPLACED = 4001;
     /** The close reason that goes with {@link #REPLACED}. */
     static final String REPLACED_REASON = "replaced: this player connected again";
+    /** The close code of a session whose game another instance took over from this one: reconnect anywhere. */
+    static final int MOVED = 4002;
+    /** The close reason that goes with {@link #MOVED}. */
+    static final String MOVED_REASON = "moved: the game is hosted by another instance now; reconnect";
+
+    /** An owner looked up in the database, remembered until {@code expires} (System.nanoTime()). */
+    private record CachedOwner(String name, long expires) {}
+
+    /**
+     * The owner of games other instances host, for forwarded moves; at most OWNER_CACHE_MAX entries, each
+     * for at most OWNER_TTL. An entry goes earlier when it proves wrong: nobody listens on that owner's
+     * channel (it is gone), or the owner answers that it does not host the game (taken over).
+     */
+    private final Map<Long, CachedOwner> owners = new ConcurrentHashMap<>();
+
+    private static final int OWNER_CACHE_MAX = 100_000;
+    private static final long OWNER_TTL_NANOS = Duration.ofSeconds(60).toNanos();
 
     private final String name;
     private final String instanceId;
@@ -192,6 +209,32 @@ final class WsGateway implements GameEvents, AutoCloseable {
         });
     }
 
+    // ---- Hosting: ownership changes ----
+
+    /** Tells the game's room (every instance, through the room bus) that this instance hosts it now. */
+    @Override
+    public void tookOver(long gameId, String status, int round) {
+        owners.remove(gameId);
+        room(gameId)
+                .broadcast(JSON.createObjectNode()
+                        .put("type", "host")
+                        .put("gameId", gameId)
+                        .put("instance", name)
+                        .put("status", status)
+                        .put("round", round));
+    }
+
+    /** Closes this instance's sessions of the game with {@link #MOVED}: they reconnect, to any instance. */
+    @Override
+    public void lost(long gameId) {
+        owners.remove(gameId);
+        for (Map.Entry<PlayerKey, Session<JsonNode>> e : players.entrySet()) {
+            if (e.getKey().gameId() == gameId) {
+                e.getValue().close(MOVED, MOVED_REASON);
+            }
+        }
+    }
+
     // ---- GameEvents: called by the host under the game's lock; broadcasting never blocks ----
 
     @Override
@@ -297,6 +340,16 @@ final class WsGateway implements GameEvents, AutoCloseable {
             return;
         }
         MoveForwarder r = Objects.requireNonNull(forwarder, "forwarder");
+        String owner = owner(gameId);
+        if (owner == null) {
+            // over, unknown, or its owner's lease lapsed: the service answers why (or game_on_other_instance)
+            try {
+                g.move(gameId, playerId, move, round);
+            } catch (ApiException e) {
+                s.trySend(error(e.error(), Objects.requireNonNullElse(e.getMessage(), e.error())));
+            }
+            return;
+        }
         ObjectNode fwd = JSON.createObjectNode()
                 .put("gameId", gameId)
                 .put("playerId", playerId)
@@ -304,7 +357,29 @@ final class WsGateway implements GameEvents, AutoCloseable {
                 .put("round", round)
                 .put("origin", instanceId)
                 .put("session", s.id());
-        r.forwardMove(bytes(fwd));
+        r.forwardMove(owner, bytes(fwd), () -> {
+            owners.remove(gameId); // nobody listens there: the owner is gone, or it is another one now
+            s.trySend(error("owner_unavailable", "the game's host did not get the move; send it again"));
+        });
+    }
+
+    /** The game's owner, from the cache or the database (blocks: call off the event loop). */
+    private @Nullable String owner(long gameId) {
+        long now = System.nanoTime();
+        CachedOwner c = owners.get(gameId);
+        if (c != null && now - c.expires() < 0) {
+            return c.name();
+        }
+        String o = games().ownerOf(gameId);
+        if (o == null || o.equals(name)) {
+            owners.remove(gameId);
+            return null;
+        }
+        if (owners.size() >= OWNER_CACHE_MAX) {
+            owners.clear(); // crude bound: a miss costs one read of the database
+        }
+        owners.put(gameId, new CachedOwner(o, now + OWNER_TTL_NANOS));
+        return o;
     }
 
     private void onForwardedMove(byte[] raw) {
@@ -313,9 +388,6 @@ final class WsGateway implements GameEvents, AutoCloseable {
             return;
         }
         long gameId = m.path("gameId").asLong();
-        if (m.path("origin").asText().equals(instanceId) || !games().hosts(gameId)) {
-            return; // not ours to apply
-        }
         Move move = Move.parse(m.path("move").asText());
         if (move == null) {
             return;
@@ -328,7 +400,10 @@ final class WsGateway implements GameEvents, AutoCloseable {
             try {
                 games().move(gameId, playerId, move, round);
             } catch (ApiException e) {
-                replyError(origin, session, e.error(), Objects.requireNonNullElse(e.getMessage(), e.error()));
+                // game_on_other_instance: the sender's idea of the owner is stale (taken over): game_moved makes
+                // it ask the database again
+                String error = e.error().equals("game_on_other_instance") ? "game_moved" : e.error();
+                replyError(origin, session, error, Objects.requireNonNullElse(e.getMessage(), e.error()));
             }
         });
         if (!a.isAccepted()) {
@@ -351,6 +426,11 @@ final class WsGateway implements GameEvents, AutoCloseable {
             return;
         }
         Session<JsonNode> s = sessions.get(m.path("session").asLong());
+        if (s != null
+                && m.path("error").asText().equals("game_moved")
+                && s.attributes().get(GAME) instanceof Long id) {
+            owners.remove(id); // the next move asks the database who owns the game now
+        }
         if (s != null) {
             s.trySend(error(m.path("error").asText(), m.path("detail").asText()));
         }

@@ -21,7 +21,7 @@ class GameStoreTest {
     @BeforeEach
     void open() {
         db = Database.open("store-test", ServerConfig.defaults());
-        store = new GameStore(db.router());
+        store = new GameStore(db.router(), "store-test", false);
     }
 
     @AfterEach
@@ -33,11 +33,11 @@ class GameStoreTest {
     void aLateStateNeverUndoesAFinishedGameOrALaterRound() {
         Instant now = GameStore.now();
         GameStore.GameRow row = store.insertGame(2, 5, 1000, now, "store-test");
-        store.updateGame(row.id(), now, GameStatus.RUNNING, 3, 2);
-        store.updateGame(row.id(), now, GameStatus.RUNNING, 2, 2); // late: round 2 after round 3
+        store.updateGame(row.id(), now, GameStatus.RUNNING, 3, 2, 0);
+        store.updateGame(row.id(), now, GameStatus.RUNNING, 2, 2, 0); // late: round 2 after round 3
         assertThat(store.findGame(row.id()).round()).isEqualTo(3);
-        store.updateGame(row.id(), now, GameStatus.FINISHED, 5, 2);
-        store.updateGame(row.id(), now, GameStatus.RUNNING, 5, 2); // late batched state of the last round
+        store.updateGame(row.id(), now, GameStatus.FINISHED, 5, 2, 0);
+        store.updateGame(row.id(), now, GameStatus.RUNNING, 5, 2, 0); // late batched state of the last round
         GameStore.GameRow after = store.findGame(row.id());
         assertThat(after.status()).isEqualTo(GameStatus.FINISHED);
         assertThat(after.round()).isEqualTo(5);
@@ -48,9 +48,9 @@ class GameStoreTest {
     void writingAFinalStateTwiceChangesNothingMoreAndALateStateCannotUndoIt() {
         Instant now = GameStore.now();
         GameStore.GameRow row = store.insertGame(2, 3, 1000, now, "store-test");
-        long ann = store.insertPlayer(row.id(), "ann");
-        long bob = store.insertPlayer(row.id(), "bob");
-        store.updateGame(row.id(), now, GameStatus.RUNNING, 3, 2);
+        long ann = store.insertPlayer(row.id(), "ann", 0);
+        long bob = store.insertPlayer(row.id(), "bob", 0);
+        store.updateGame(row.id(), now, GameStatus.RUNNING, 3, 2, 0);
         GameStore.FinalState fin = new GameStore.FinalState(
                 row.id(),
                 now,
@@ -58,10 +58,11 @@ class GameStoreTest {
                 2,
                 List.of(
                         new GameStore.PlayerRow(ann, "ann", "active", 4),
-                        new GameStore.PlayerRow(bob, "bob", "left", 1)));
+                        new GameStore.PlayerRow(bob, "bob", "left", 1)),
+                0);
         store.writeFinals(List.of(fin));
         store.writeFinals(List.of(fin)); // a replay: the batch retried after a lost commit acknowledgement
-        store.updateGame(row.id(), now, GameStatus.RUNNING, 3, 2); // a late batched state
+        store.updateGame(row.id(), now, GameStatus.RUNNING, 3, 2, 0); // a late batched state
         GameStore.GameRow after = store.findGame(row.id());
         assertThat(after.status()).isEqualTo(GameStatus.FINISHED);
         assertThat(after.round()).isEqualTo(3);
@@ -76,28 +77,29 @@ class GameStoreTest {
     void aGameThatIsOverKeepsItsEndAgainstLateStatesAndEnds() {
         Instant now = GameStore.now();
         GameStore.GameRow row = store.insertGame(2, 5, 1000, now, "store-test");
-        assertThat(store.endGame(row.id(), now, GameStatus.EXPIRED)).isTrue();
-        assertThat(store.endGame(row.id(), now, GameStatus.ABORTED)).isFalse(); // the first end stays
-        store.updateGame(row.id(), now, GameStatus.RUNNING, 1, 2); // a late state does not revive it
+        assertThat(store.endGame(row.id(), now, GameStatus.EXPIRED, 0)).isTrue();
+        assertThat(store.endGame(row.id(), now, GameStatus.ABORTED, 0)).isFalse(); // the first end stays
+        store.updateGame(row.id(), now, GameStatus.RUNNING, 1, 2, 0); // a late state does not revive it
         assertThat(store.findGame(row.id()).status()).isEqualTo(GameStatus.EXPIRED);
-        assertThatThrownBy(() -> store.endGame(row.id(), now, GameStatus.RUNNING))
+        assertThatThrownBy(() -> store.endGame(row.id(), now, GameStatus.RUNNING, 0))
                 .hasMessageContaining("endGame: status must be an end, was running");
     }
 
     @Test
     void recoveryReadsTheLiveGamesOfOneHostWithTheirSeatsAndMoves() {
         Instant now = GameStore.now();
+        GameStore a = new GameStore(db.router(), "a", false); // the owner of games hosted by "a"
         GameStore.GameRow mine = store.insertGame(2, 5, 1000, now, "a");
         GameStore.GameRow done = store.insertGame(2, 5, 1000, now, "a");
         store.insertGame(2, 5, 1000, now, "b");
-        store.updateGame(done.id(), now, GameStatus.FINISHED, 5, 2);
+        a.updateGame(done.id(), now, GameStatus.FINISHED, 5, 2, 0);
         assertThat(store.liveGamesOf("a")).extracting(GameStore.GameRow::id).containsExactly(mine.id());
         assertThat(store.liveGamesOf("a").get(0).host()).isEqualTo("a");
         assertThat(store.liveGamesOf("c")).isEmpty();
 
-        long ann = store.insertPlayer(mine.id(), "ann");
-        long bob = store.insertPlayer(mine.id(), "bob");
-        store.markLeft(bob, 3, 2);
+        long ann = a.insertPlayer(mine.id(), "ann", 0);
+        long bob = a.insertPlayer(mine.id(), "bob", 0);
+        a.markLeft(mine.id(), 0, bob, 3, 2);
         assertThat(store.seats(mine.id()))
                 .containsExactly(
                         new GameStore.SeatRow(ann, "ann", "active", 0), new GameStore.SeatRow(bob, "bob", "left", 3));
@@ -108,14 +110,69 @@ class GameStoreTest {
                 new GameStore.ActionRow(mine.id(), bob, 1, "spock", now));
         db.router().writes(c -> {
             try (PreparedStatement ps = c.prepareStatement(GameStore.INSERT_ACTION)) {
-                for (GameStore.ActionRow a : written) {
-                    GameStore.ACTION_BINDER.bind(ps, a);
+                for (GameStore.ActionRow row : written) {
+                    GameStore.ACTION_BINDER.bind(ps, row);
                     ps.executeUpdate();
                 }
             }
             return null;
         });
         assertThat(store.actions(mine.id())).containsExactly(written.get(1), written.get(2), written.get(0));
+    }
+
+    @Test
+    void aClaimFencesEveryGameWriteOfThePreviousOwner() {
+        Instant now = GameStore.now();
+        GameStore a = new GameStore(db.router(), "a", false);
+        GameStore b = new GameStore(db.router(), "b", false);
+        GameStore.GameRow row = a.insertGame(2, 5, 1000, now, "a");
+        long ann = a.insertPlayer(row.id(), "ann", 0);
+        assertThat(ann).isPositive();
+        assertThat(a.updateGame(row.id(), now, GameStatus.RUNNING, 1, 1, 0)).isTrue();
+
+        GameStore.GameRow claimed = b.claim(row.id(), "a", 0);
+        assertThat(claimed).isNotNull();
+        assertThat(claimed.host()).isEqualTo("b");
+        assertThat(claimed.epoch()).isEqualTo(1);
+        assertThat(a.claim(row.id(), "a", 0)).isNull(); // the old owner cannot claim it back from its epoch
+
+        // every write of the old owner changes nothing now
+        assertThat(a.updateGame(row.id(), now, GameStatus.RUNNING, 2, 1, 0)).isFalse();
+        assertThat(a.insertPlayer(row.id(), "bob", 0)).isZero();
+        assertThat(a.markLeft(row.id(), 0, ann, 2, 7)).isFalse();
+        assertThat(a.endGame(row.id(), now, GameStatus.ABORTED, 0)).isFalse();
+        a.writeFinals(List.of(new GameStore.FinalState(
+                row.id(), now, 5, 1, List.of(new GameStore.PlayerRow(ann, "ann", "active", 9)), 0)));
+        GameStore.GameRow after = store.findGame(row.id());
+        assertThat(after.status()).isEqualTo(GameStatus.RUNNING);
+        assertThat(after.round()).isEqualTo(1);
+        assertThat(store.players(row.id()))
+                .extracting(GameStore.PlayerRow::score, GameStore.PlayerRow::status)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(0, "active"));
+        assertThat(a.ownedGames()).doesNotContainKey(row.id());
+
+        // the new owner's writes go through
+        assertThat(b.ownedGames()).containsEntry(row.id(), 1L);
+        assertThat(b.updateGame(row.id(), now, GameStatus.RUNNING, 2, 1, 1)).isTrue();
+        assertThat(store.findGame(row.id()).round()).isEqualTo(2);
+    }
+
+    @Test
+    void aGameIsAnOrphanOnlyWhileItsOwnersLeaseHasLapsed() {
+        Instant now = GameStore.now();
+        GameStore a = new GameStore(db.router(), "a", false);
+        GameStore b = new GameStore(db.router(), "b", false);
+        GameStore.GameRow row = a.insertGame(2, 5, 1000, now, "a");
+        assertThat(b.orphans(10)).isEmpty(); // "a" has no lease row: a server before V5, left alone
+        a.renewLease("http://a.example:8080", 60_000);
+        assertThat(b.orphans(10)).isEmpty();
+        assertThat(b.ownerOf(row.id())).isEqualTo(new GameStore.Owner("a", "http://a.example:8080", true));
+        a.dropLease();
+        assertThat(b.orphans(10)).containsExactly(new GameStore.Orphan(row.id(), "a", 0));
+        assertThat(a.orphans(10)).isEmpty(); // never one's own
+        assertThat(b.ownerOf(row.id()).leased()).isFalse();
+        a.renewLease("http://a.example:8080", 60_000);
+        assertThat(b.orphans(10)).isEmpty();
     }
 
     @Test
@@ -131,11 +188,11 @@ class GameStoreTest {
         long a = store.insertGame(2, 1, 1000, now, "store-test").id();
         long b = store.insertGame(2, 1, 1000, now, "store-test").id();
         assertThat(b).isGreaterThan(a);
-        long p1 = store.insertPlayer(a, "ann");
-        long p2 = store.insertPlayer(a, "bob");
+        long p1 = store.insertPlayer(a, "ann", 0);
+        long p2 = store.insertPlayer(a, "bob", 0);
         assertThat(p2).isGreaterThan(p1);
         assertThat(store.players(a)).extracting(GameStore.PlayerRow::name).containsExactly("ann", "bob");
-        store.deletePlayer(p1);
+        store.deletePlayer(a, 0, p1);
         assertThat(store.players(a)).extracting(GameStore.PlayerRow::name).containsExactly("bob");
         assertThat(store.findGame(987_654)).isNull();
     }

@@ -47,10 +47,10 @@ class RedisModeTest {
                     .isEqualTo("waiting");
 
             String token = apiA.join(id, "ann");
-            // B knows the game from the database but does not host it: it says so
+            // B knows the game from the database but does not host it: it forwards the move to A, the owner
             ApiClient.Reply move = apiB.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", token);
             assertThat(move.status()).isEqualTo(409);
-            assertThat(move.error()).isEqualTo("game_on_other_instance");
+            assertThat(move.error()).isEqualTo("game_not_running"); // A's answer: the game waits for a player
         }
     }
 }

@@ -97,6 +97,28 @@ class ServerConfigTest {
     }
 
     @Test
+    void theLeaseItsRenewalAndTheAdvertisedUrlHaveDefaultsAndAreChecked() {
+        ServerConfig c = ServerConfig.defaults();
+        assertThat(c.lease()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.leaseRenewInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.advertiseUrl()).isNull();
+        ServerConfig set = ServerConfig.parse(
+                new String[] {
+                    "--lease", "2s", "--lease-renew-interval", "1s", "--advertise-url", "http://10.0.0.7:8080/"
+                },
+                Map.of());
+        assertThat(set.lease()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(set.advertiseUrl()).isEqualTo("http://10.0.0.7:8080");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--lease", "100ms"}, Map.of()))
+                .hasMessage("server: lease must be in [PT0.2S, PT10M], was PT0.1S");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--lease-renew-interval", "3s"}, Map.of()))
+                .hasMessage("server: lease-renew-interval must be in [PT0.05S, lease / 2 = PT2.5S] (a lease must"
+                        + " survive a missed renewal), was PT3S");
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--advertise-url", "10.0.0.7:8080"}, Map.of()))
+                .hasMessage("server: advertise-url must be an http:// or https:// URL, was '10.0.0.7:8080'");
+    }
+
+    @Test
     void readReplicasAreACommaSeparatedList() {
         ServerConfig c = ServerConfig.parse(
                 new String[0],

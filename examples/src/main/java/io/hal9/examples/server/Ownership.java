@@ -1,0 +1,263 @@
+package io.hal9.examples.server;
+
+import io.hal9.core.ActionBatcher;
+import io.hal9.core.ActionJournal;
+import io.hal9.core.BatchSink;
+import io.hal9.pool.jdbc.JdbcBatchSink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This instance's lease on its games, and the takeover of the games of instances whose lease lapsed
+ * (examples/README.md, "Scale-out").
+ *
+ * <p>Every {@code renewInterval}, on a thread of its own: renews the lease (the {@code instances} row's
+ * {@code lease_until} becomes the database's {@code now() + lease}), drops the games the database says
+ * another instance claimed since ({@link GameService#dropLost}), and takes over up to {@link
+ * #TAKEOVER_BATCH} games whose owner's lease lapsed ({@link GameService#takeOver}), first replaying the
+ * lapsed owner's action journal when it can open it (same machine or shared volume, and the owner's
+ * process gone: the journal's lock says so), so that the moves it acknowledged are in the database
+ * before the game is rebuilt from it.
+ *
+ * <p>{@link #valid()} is false once {@code lease} has passed since the start of the last tick that renewed
+ * the lease and checked ownership (ticks that failed, or a process paused beyond its lease), unless no
+ * other instance held a current lease at that tick (nobody could take the games over: a lone instance
+ * plays on through a database outage as it always did): moves are then refused ({@code 503 lease_lapsed})
+ * and rounds do not time out until a tick succeeds, so an owner that may have lost its games does not
+ * acknowledge moves for them. The database's fencing (the epoch on every game write) is what makes a lost
+ * game's late writes harmless; this only keeps the window short.
+ *
+ * <p>Limits: takes over at most {@link #TAKEOVER_BATCH} games per tick, and none when this instance has no
+ * free slot under {@code max-live-games} (another instance may have room). A failed tick is logged once
+ * until one succeeds again.
+ *
+ * <p>Thread safety: {@link #valid()} may be called from any thread; the rest runs on the ticker's thread.
+ */
+final class Ownership implements AutoCloseable {
+    /*
+     * Design / Concurrency / Invariants: validFrom is the System.nanoTime() at the start of the last tick
+     * whose renewal and ownership check both succeeded (volatile; written by the tick thread only). The
+     * database's lease ends at its now() at the renewal, plus lease, which is no earlier than validFrom +
+     * lease in real time, so valid() turns false no later than the other instances see the lease lapse
+     * (clocks do not drift apart by much within a lease; monotonic time runs on while a process is stopped).
+     */
+    private static final Logger log = LoggerFactory.getLogger(Ownership.class);
+
+    /** Most games one tick takes over. */
+    static final int TAKEOVER_BATCH = 200;
+
+    private final String name;
+    private volatile String url;
+    private final GameStore store;
+    private final GameService games;
+    private final Duration lease;
+    private final Duration renewInterval;
+    private final @Nullable Path journalRoot;
+    private final @Nullable BatchSink<GameStore.ActionRow> actionSink;
+    private final ScheduledExecutorService ticker;
+    private final AtomicBoolean failing = new AtomicBoolean();
+    private final LongAdder renewalFailures = new LongAdder();
+    private final LongAdder journalsReplayed = new LongAdder();
+    private volatile long validFrom;
+    /** No other instance held a current lease at the last successful tick. */
+    private volatile boolean alone;
+
+    /**
+     * @param journalRoot the folder under which every instance keeps its journal ({@code journal-dir}), or
+     *     null: a lapsed owner's journal is not replayed
+     * @param actionSink where a lapsed owner's journal is replayed to (the action batcher's sink)
+     */
+    Ownership(
+            String name,
+            String url,
+            GameStore store,
+            GameService games,
+            Duration lease,
+            Duration renewInterval,
+            @Nullable Path journalRoot,
+            @Nullable BatchSink<GameStore.ActionRow> actionSink) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.url = Objects.requireNonNull(url, "url");
+        this.store = Objects.requireNonNull(store, "store");
+        this.games = Objects.requireNonNull(games, "games");
+        this.lease = Objects.requireNonNull(lease, "lease");
+        this.renewInterval = Objects.requireNonNull(renewInterval, "renewInterval");
+        this.journalRoot = journalRoot;
+        this.actionSink = actionSink;
+        this.ticker = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name(name + "-ownership").daemon().factory());
+        this.validFrom = System.nanoTime() - lease.toNanos(); // not valid before the first renewal
+    }
+
+    /**
+     * Takes the lease (before recovery and traffic; a database failure propagates: the server does not
+     * start without it).
+     */
+    void acquire() {
+        long start = System.nanoTime();
+        store.renewLease(url, lease.toMillis());
+        alone = store.otherLiveInstances() == 0;
+        validFrom = start;
+    }
+
+    /**
+     * Sets the URL other instances forward this one's HTTP requests to, and renews the lease with it now
+     * (a failure is left to the next tick).
+     */
+    void advertise(String advertised) {
+        this.url = Objects.requireNonNull(advertised, "advertised");
+        try {
+            long start = System.nanoTime();
+            store.renewLease(advertised, lease.toMillis());
+            validFrom = start;
+        } catch (RuntimeException e) {
+            log.warn("{}: advertising {} failed; the next renewal tries again: {}", name, advertised, e.toString());
+        }
+    }
+
+    /** Starts the ticks. */
+    void start() {
+        long every = renewInterval.toNanos();
+        ticker.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.NANOSECONDS);
+    }
+
+    /** Whether this instance's lease is current as far as it knows (see the class comment). */
+    boolean valid() {
+        return alone || System.nanoTime() - validFrom < lease.toNanos();
+    }
+
+    long renewalFailures() {
+        return renewalFailures.sum();
+    }
+
+    long journalsReplayed() {
+        return journalsReplayed.sum();
+    }
+
+    /** One renewal, ownership check and takeover round. Never throws. */
+    void tick() {
+        long start = System.nanoTime();
+        try {
+            Set<Long> snapshot = games.hostedIds();
+            store.renewLease(url, lease.toMillis());
+            Map<Long, Long> owned = store.ownedGames();
+            games.dropLost(snapshot, owned);
+            alone = store.otherLiveInstances() == 0;
+            validFrom = start;
+            if (failing.compareAndSet(true, false)) {
+                log.info("{}: lease renewed again", name);
+            }
+        } catch (RuntimeException e) {
+            renewalFailures.increment();
+            if (failing.compareAndSet(false, true)) {
+                log.warn(
+                        "{}: renewing the lease failed; moves are refused once it is {} old; retried every {}: {}",
+                        name,
+                        lease,
+                        renewInterval,
+                        e.toString());
+            }
+            return;
+        }
+        try {
+            games.retryRebuilds();
+            List<GameStore.Orphan> orphans = store.orphans(TAKEOVER_BATCH);
+            String replayedFor = null;
+            for (GameStore.Orphan o : orphans) {
+                if (!games.hasFreeSlot()) {
+                    break;
+                }
+                if (!o.host().equals(replayedFor)) {
+                    replayJournalOf(o.host());
+                    replayedFor = o.host();
+                }
+                games.takeOver(o);
+            }
+        } catch (RuntimeException e) {
+            log.warn("{}: taking over games of lapsed owners failed; tried again in {}", name, renewInterval, e);
+        }
+    }
+
+    /**
+     * Writes what the lapsed owner {@code host} acknowledged and had not written, from its journal, when this
+     * instance can open it: the folder exists under the same journal root, and no process holds its lock.
+     */
+    private void replayJournalOf(String host) {
+        Path root = journalRoot;
+        BatchSink<GameStore.ActionRow> sink = actionSink;
+        if (root == null || sink == null || host.equals(name)) {
+            return;
+        }
+        Path dir = root.resolve(host);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        ActionJournal<GameStore.ActionRow> journal;
+        try {
+            journal = ActionJournal.builder(name + "-replay-" + host, dir, GameStore.ACTION_CODEC)
+                    .build();
+        } catch (RuntimeException e) {
+            log.info(
+                    "{}: the journal of '{}' at {} cannot be opened ({}); its games are taken over without it",
+                    name,
+                    host,
+                    dir,
+                    e.getMessage());
+            return;
+        }
+        try (ActionBatcher<GameStore.ActionRow> replay = ActionBatcher.builder(name + "-replay-" + host, sink)
+                .journal(journal)
+                .retryOn(JdbcBatchSink.retryOn())
+                .build()) {
+            replay.replayed().get(lease.toMillis() * 2, TimeUnit.MILLISECONDS);
+            journalsReplayed.increment();
+            log.info("{}: replayed the journal of lapsed owner '{}' before taking its games over", name, host);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn(
+                    "{}: replaying the journal of '{}' failed; its games are taken over without it: {}",
+                    name,
+                    host,
+                    e.toString());
+        }
+    }
+
+    /** Stops the ticks (the lease is given up by {@link #release()}, after the last writes). */
+    @Override
+    public void close() {
+        ticker.shutdownNow();
+        try {
+            ticker.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Gives the lease up at once (a graceful stop, after every write): other instances take the games over
+     * at their next tick instead of a lease later. Failures are logged: the lease then lapses by itself.
+     */
+    void release() {
+        try {
+            store.dropLease();
+        } catch (RuntimeException e) {
+            log.warn("{}: giving up the lease failed; it lapses in {}: {}", name, lease, e.toString());
+        }
+    }
+}
