@@ -1,14 +1,12 @@
 package io.hal9.examples.server;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import java.time.Duration;
+import io.hal9.redis.SharedRedis;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -22,7 +20,11 @@ import org.slf4j.LoggerFactory;
  * {@link io.hal9.ws.RedisRoomBus}.
  *
  * <p>Channels: {@code {prefix}moves} for forwarded moves, {@code {prefix}replies:{instanceId}} for refusals
- * of forwarded moves. Both are subscribed (and confirmed by Redis) before the constructor returns.
+ * of forwarded moves. Both are subscribed (and confirmed by Redis) before the constructor returns. They
+ * travel on the process's {@link SharedRedis} (its pub/sub connection, shared with the room bus and the
+ * near cache): classic pub/sub on a standalone or Sentinel setup, sharded pub/sub ({@code SPUBLISH}) on
+ * a Redis Cluster, where each channel lives on the shard that owns its slot; a subscription lost with its
+ * connection or its shard's failover is taken up again by SharedRedis.
  *
  * <p>Limits: delivery is at most once, like Redis pub/sub: while Redis is unreachable forwarded moves and
  * replies are lost (counted in {@link #lost()}), never queued, and sending never blocks. A forwarded move
@@ -33,51 +35,56 @@ import org.slf4j.LoggerFactory;
  */
 final class MoveForwarder implements AutoCloseable {
     /*
-     * Design / Concurrency / Invariants: two connections of the caller's client, one publishing (commands
-     * are async, never awaited) and one subscribed to the two channels for the forwarder's life. The
-     * handlers are volatile, set once by the gateway before traffic. closed is set once; afterwards
-     * sending counts the message as lost.
+     * Design / Concurrency / Invariants: publications go through the caller's SharedRedis (async, never
+     * awaited); two subscriptions on its pub/sub connection for the forwarder's life. The handlers are
+     * volatile, set once by the gateway before traffic. closed is set once; afterwards sending counts the
+     * message as lost.
      */
     private static final Logger log = LoggerFactory.getLogger(MoveForwarder.class);
-    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    /** How long the constructor waits for Redis to confirm the two subscriptions. */
+    private static final long CONFIRM_SECONDS = 10;
 
     private final String name;
     private final String prefix;
-    private final StatefulRedisConnection<String, byte[]> pub;
-    private final StatefulRedisPubSubConnection<String, byte[]> sub;
+    private final SharedRedis redis;
+    private final List<SharedRedis.Subscription> subscriptions;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder lost = new LongAdder();
     private volatile Consumer<byte[]> moveHandler = m -> {};
     private volatile Consumer<byte[]> replyHandler = m -> {};
 
     /**
-     * Connects through {@code client}, which stays the caller's (closing the forwarder closes only its two
-     * connections).
+     * Subscribes through {@code redis}, which stays the caller's (closing the forwarder closes only its two
+     * subscriptions).
+     *
+     * @throws IllegalStateException if Redis does not confirm the subscriptions within 10 s
      */
-    MoveForwarder(String name, RedisClient client, String prefix, String instanceId) {
+    MoveForwarder(String name, SharedRedis redis, String prefix, String instanceId) {
         this.name = Objects.requireNonNull(name, "name");
         this.prefix = Objects.requireNonNull(prefix, "prefix");
+        this.redis = Objects.requireNonNull(redis, "redis");
         Objects.requireNonNull(instanceId, "instanceId");
-        this.pub = client.connect(CODEC);
+        SharedRedis.MessageListener listener = this::dispatch;
+        SharedRedis.Subscription moves = redis.subscribe(movesChannel(), listener);
+        SharedRedis.Subscription replies;
         try {
-            this.pub.setTimeout(Duration.ofSeconds(1));
-            this.sub = client.connectPubSub(CODEC);
+            replies = redis.subscribe(repliesChannel(instanceId), listener);
         } catch (RuntimeException e) {
-            pub.close();
+            moves.close();
             throw e;
         }
+        this.subscriptions = List.of(moves, replies);
         try {
-            this.sub.addListener(new RedisPubSubAdapter<>() {
-                @Override
-                public void message(String channel, byte[] message) {
-                    dispatch(channel, message);
-                }
-            });
-            sub.sync().subscribe(movesChannel(), repliesChannel(instanceId));
-        } catch (RuntimeException e) {
-            sub.close();
-            pub.close();
-            throw e;
+            CompletableFuture.allOf(moves.confirmed(), replies.confirmed()).get(CONFIRM_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeSubscriptions();
+            throw new IllegalStateException(name + ": interrupted while subscribing to the move channels", e);
+        } catch (ExecutionException | TimeoutException e) {
+            closeSubscriptions();
+            throw new IllegalStateException(
+                    name + ": Redis " + redis.endpoint() + " did not confirm the move channels' subscriptions: " + e,
+                    e);
         }
     }
 
@@ -112,17 +119,12 @@ final class MoveForwarder implements AutoCloseable {
             lost.increment();
             return;
         }
-        try {
-            pub.async().publish(channel, message).whenComplete((n, e) -> {
-                if (e != null) {
-                    lost.increment();
-                    log.trace("{}: publish to {} failed: {}", name, channel, e.toString());
-                }
-            });
-        } catch (RuntimeException e) {
-            lost.increment();
-            log.trace("{}: publish to {} failed: {}", name, channel, e.toString());
-        }
+        redis.publish(channel, message).whenComplete((n, e) -> {
+            if (e != null) {
+                lost.increment();
+                log.trace("{}: publish to {} failed: {}", name, channel, e.toString());
+            }
+        });
     }
 
     private void dispatch(String channel, byte[] message) {
@@ -147,7 +149,12 @@ final class MoveForwarder implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        sub.close();
-        pub.close();
+        closeSubscriptions();
+    }
+
+    private void closeSubscriptions() {
+        for (SharedRedis.Subscription s : subscriptions) {
+            s.close();
+        }
     }
 }
