@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * RedisRoomBus across two instances, each with its own SharedRedis over {@code redis-sentinel://}, on a
- * private master + replica + 1 sentinel: after a SIGKILL of the master and the replica's promotion, a
+ * private master + replica + 3 sentinels (quorum 2): after a SIGKILL of the master and the replica's promotion, a
  * room's broadcasts reach the other instance again within 5 s of the promotion, and the subscriber's
  * bus counts the lost subscription.
  */
@@ -36,7 +36,7 @@ class RedisRoomBusSentinelTest {
 
     @Test
     void broadcastsResumeWithinFiveSecondsOfThePromotion() {
-        try (PrivateRedisSentinel sentinel = PrivateRedisSentinel.start(1);
+        try (PrivateRedisSentinel sentinel = PrivateRedisSentinel.start(3);
                 SharedRedis ra = SharedRedis.create(sentinel.uri());
                 SharedRedis rb = SharedRedis.create(sentinel.uri());
                 RedisRoomBus a = RedisRoomBus.create(ra);
