@@ -132,8 +132,13 @@ public final class RedisRoomBus implements RoomBus {
     /**
      * Connects a bus through {@code client} (a {@link SharedRedis#of(RedisClient)} of the bus's own: one
      * connection to publish, one to subscribe), with the default prefix and in-flight bound. The client stays
-     * the caller's: closing the bus closes only its connections. Prefer {@link #create(SharedRedis)}.
+     * the caller's: closing the bus closes only its connections.
+     *
+     * @deprecated since 0.2: the bus opens connections of its own that nothing else shares. Wrap the client
+     *     once ({@link SharedRedis#of(RedisClient)}) or build a {@link SharedRedis} from the URI, and use
+     *     {@link #create(SharedRedis)}.
      */
+    @Deprecated(since = "0.2")
     public static RedisRoomBus create(RedisClient client) {
         return create(client, DEFAULT_PREFIX, DEFAULT_MAX_IN_FLIGHT);
     }
@@ -141,7 +146,10 @@ public final class RedisRoomBus implements RoomBus {
     /**
      * Connects a bus through {@code client} with a channel prefix and a bound of publications waiting for
      * Redis, in [1, 1000000]; see {@link #create(RedisClient)}.
+     *
+     * @deprecated since 0.2: use {@link #create(SharedRedis, String, int)} on a {@link SharedRedis}.
      */
+    @Deprecated(since = "0.2")
     public static RedisRoomBus create(RedisClient client, String channelPrefix, int maxInFlight) {
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(channelPrefix, "channelPrefix");

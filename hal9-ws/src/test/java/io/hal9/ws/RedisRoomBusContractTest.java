@@ -2,10 +2,13 @@ package io.hal9.ws;
 
 import static org.awaitility.Awaitility.await;
 
+import io.hal9.redis.SharedRedis;
 import io.hal9.testkit.RedisService;
 import io.hal9.testkit.RequiresRedis;
 import io.lettuce.core.RedisClient;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
@@ -15,6 +18,7 @@ import org.junit.jupiter.api.Timeout;
 class RedisRoomBusContractTest extends RoomBusContract {
     private RedisClient redis;
     private String prefix;
+    private final List<SharedRedis> shared = new ArrayList<>();
 
     @BeforeEach
     void connect(RedisService service) {
@@ -24,12 +28,16 @@ class RedisRoomBusContractTest extends RoomBusContract {
 
     @AfterEach
     void disconnect() {
+        shared.forEach(SharedRedis::close);
         redis.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
 
     @Override
     RoomBus newBus() {
-        return RedisRoomBus.create(redis, prefix, 100);
+        // a SharedRedis per bus, as two instances would each have their own
+        SharedRedis r = SharedRedis.of(redis);
+        shared.add(r);
+        return RedisRoomBus.create(r, prefix, 100);
     }
 
     private long subscribers(String room) {

@@ -30,6 +30,7 @@ class RedisRoomBusTest extends WsTestSupport {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // the deprecated create(RedisClient, ...) entry point, kept working until removed
     void aPlayerOnServerAReceivesTheRoomBroadcastOfAPlayerOnServerB() {
         RedisRoomBus busA = RedisRoomBus.create(redis, prefix, 100);
         RedisRoomBus busB = RedisRoomBus.create(redis, prefix, 100);

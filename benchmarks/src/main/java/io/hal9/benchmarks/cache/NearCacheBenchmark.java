@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.hal9.benchmarks.report.Race;
 import io.hal9.cache.near.NearCache;
+import io.hal9.redis.SharedRedis;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -60,6 +61,7 @@ public class NearCacheBenchmark {
     private String[] keys = new String[0];
     private int[] trace = new int[0];
     private @Nullable NearCache<String, String> near;
+    private @Nullable SharedRedis shared;
     private Function<String, @Nullable String> lookup = k -> null;
     private long redisReadsAfterSetup;
 
@@ -87,8 +89,10 @@ public class NearCacheBenchmark {
                 String uri = System.getenv().getOrDefault("HAL9_REDIS_URI", "redis://127.0.0.1:6379");
                 String prefix = "hal9bench:"
                         + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ":";
+                SharedRedis r = SharedRedis.create(uri);
+                shared = r;
                 NearCache<String, String> c = NearCache.<String, String>builder("near", String.class)
-                        .uri(uri)
+                        .redis(r)
                         .keyPrefix(prefix)
                         .l1MaximumSize(SIZE)
                         .l1Ttl(Duration.ofHours(1))
@@ -135,6 +139,11 @@ public class NearCacheBenchmark {
             c.invalidateAll();
             c.close();
             near = null;
+        }
+        SharedRedis r = shared;
+        if (r != null) {
+            r.close();
+            shared = null;
         }
     }
 

@@ -3,9 +3,9 @@ package io.hal9.benchmarks.cache;
 import io.hal9.benchmarks.report.Contender;
 import io.hal9.cache.codec.Codecs;
 import io.hal9.cache.redis.RedisCache;
+import io.hal9.redis.SharedRedis;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,7 +58,7 @@ public class RedisCacheBenchmark {
     static final int BULK = 100;
 
     private @Nullable RedisClient client;
-    private @Nullable StatefulRedisConnection<String, byte[]> connection;
+    private @Nullable SharedRedis shared;
     private RedisCommands<String, byte[]> raw;
     private RedisCache<String, byte[]> cache;
     private String[] keys = new String[0];
@@ -72,11 +72,12 @@ public class RedisCacheBenchmark {
                 "hal9bench:" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ":";
         RedisClient c = RedisClient.create(uri);
         client = c;
-        StatefulRedisConnection<String, byte[]> conn = c.connect(RedisCache.redisCodec());
-        connection = conn;
-        raw = conn.sync();
+        // the cache and the raw anchor on the same connection: the SharedRedis's data connection
+        SharedRedis r = SharedRedis.of(c);
+        shared = r;
+        raw = java.util.Objects.requireNonNull(r.standaloneConnection()).sync();
         cache = RedisCache.<String, byte[]>builder("bench", Codecs.bytes())
-                .connection(conn)
+                .redis(r)
                 .keyPrefix(prefix)
                 .defaultTtl(Duration.ofMinutes(30))
                 .commandTimeout(Duration.ofSeconds(1))
@@ -101,8 +102,8 @@ public class RedisCacheBenchmark {
     public void tearDown() {
         cache.invalidateAll();
         cache.close();
-        if (connection != null) {
-            connection.close();
+        if (shared != null) {
+            shared.close();
         }
         if (client != null) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));

@@ -29,6 +29,26 @@ import org.jspecify.annotations.Nullable;
  * JdbcPool} has no try-acquire (it is HikariCP: a borrow waits its pool's {@code connectionTimeout}), so
  * a pool with a short timeout is how a borrow is bounded.
  *
+ * <p>Replicas ({@code db-read-url}) are never a start-up dependency: the server starts while one is
+ * down, the router marks it down and probes it again in the background (500 ms, doubling to 30 s), and
+ * a read that fails on a replica (lost connection, recovery conflict) is run again on the primary within
+ * the same request. Which reads go to replicas: only the games list, which is already served from a cache
+ * for {@code cache-ttl} and so tolerates replica lag; the reads of one game (its row and players, what a
+ * player asks right after creating or joining it, often through another instance) go to the primary, so
+ * a player always reads their own writes whichever instance answers. Why not wait for the replica's LSN:
+ * the instance that reads is often not the one that wrote, so the write's LSN would have to travel with
+ * the player (in the token or a header) and every write would pay a {@code pg_current_wal_lsn()} round
+ * trip; a primary-key lookup on the primary costs less than that. Why not "the primary for N seconds
+ * after a write": only the writing instance knows when it wrote.
+ *
+ * <p>Primary failover: give {@code db-url} a pgjdbc multi-host URL, {@code
+ * jdbc:postgresql://db1:5432,db2:5432/hal9?targetServerType=primary&hostRecheckSeconds=2}: every new
+ * connection goes to the host that accepts writes now, so after the primary dies and a standby is promoted
+ * the pools reconnect to it (within {@code hostRecheckSeconds}, how long pgjdbc trusts what it learnt of a
+ * host), and the action batcher, which retries transient failures, writes what it held. No acknowledged move
+ * is lost if the standby is synchronous; an asynchronous one may miss the last commits before the crash
+ * (tested with a synchronous standby by {@code PostgresFailoverTest}).
+ *
  * <p>Limits: the embedded database lives and dies with the process. Pools are bounded by
  * {@code db-max-connections}, plus the health pool's one connection to the primary; a caller waits up to
  * HikariCP's connection timeout (30 s) then fails.
@@ -38,6 +58,9 @@ import org.jspecify.annotations.Nullable;
 final class Database implements AutoCloseable {
     /** The health pool's connection timeout: the longest a check waits for its connection. */
     static final Duration HEALTH_CONNECTION_TIMEOUT = Duration.ofSeconds(1);
+
+    /** The longest a read waits for a replica's connection before it goes to the primary. */
+    static final Duration REPLICA_CONNECTION_TIMEOUT = Duration.ofSeconds(1);
 
     private final ReadWriteRouter router;
     private final boolean embedded;
@@ -73,7 +96,11 @@ final class Database implements AutoCloseable {
                     .locations(embedded ? "classpath:db/h2" : "classpath:db/postgresql")
                     .load()
                     .migrate();
-            ReadWriteRouter.Builder rb = ReadWriteRouter.builder(name).primary(primary);
+            // A replica is never a start-up dependency: its pool starts without a connection, the router
+            // probes it in the background and sends reads to the primary until it answers (or marks it down
+            // and probes it again with backoff); a read that fails on it is run again on the primary.
+            ReadWriteRouter.Builder rb =
+                    ReadWriteRouter.builder(name).primary(primary).probeReplicasAtStart(true);
             int i = 0;
             for (String replica : config.dbReadUrls()) {
                 JdbcPool p = pool(name + "-replica-" + (i++), replica, config, true);
@@ -100,12 +127,17 @@ final class Database implements AutoCloseable {
                 .maxConnections(config.dbMaxConnections())
                 .minConnections(Math.min(2, config.dbMaxConnections()))
                 .readOnly(readOnly);
+        if (readOnly) {
+            // a replica down at start must not stop the server, and a read waits at most 1 s for one of
+            // its connections before it moves on to the primary
+            b.failFast(false).connectionTimeout(REPLICA_CONNECTION_TIMEOUT);
+        }
         // A database that stops answering without closing its connections (a partition, a stalled
         // host) must not hang a request or the action batcher forever: a read that waits longer than
         // this fails, the connection is dropped and the batcher retries on a new one. Parameters in
         // db-url win over these.
         b.dataSourceProperty("socketTimeout", "30");
-        b.dataSourceProperty("connectTimeout", "5");
+        b.dataSourceProperty("connectTimeout", readOnly ? "1" : "5");
         b.dataSourceProperty("tcpKeepAlive", "true");
         if (!readOnly) {
             // lets the JDBC driver turn a batch of single-row INSERTs into multi-row ones

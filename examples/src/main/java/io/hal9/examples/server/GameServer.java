@@ -23,10 +23,11 @@ import io.hal9.metrics.pool.ReadWriteRouterMetrics;
 import io.hal9.metrics.ws.WsServerMetrics;
 import io.hal9.pool.jdbc.CopyBatchSink;
 import io.hal9.pool.jdbc.JdbcBatchSink;
+import io.hal9.redis.SharedRedis;
 import io.hal9.ws.RedisRoomBus;
 import io.hal9.ws.WsServerStats;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -46,6 +47,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -111,8 +113,7 @@ public final class GameServer implements AutoCloseable {
     private @Nullable TaskLimiter limiter;
     private @Nullable Database db;
     private @Nullable GameService games;
-    private @Nullable StatefulRedisConnection<String, String> redis;
-    private @Nullable RedisClient redisClient;
+    private @Nullable SharedRedis redis;
     private @Nullable RedisRoomBus roomBus;
     private @Nullable MoveForwarder forwarder;
     private @Nullable WsGateway ws;
@@ -266,25 +267,26 @@ public final class GameServer implements AutoCloseable {
         if (redisUri != null) {
             // The name is part of the Redis keyspace and of the invalidation channel: every instance
             // of a deployment must use the same one, so it is not derived from the instance name.
+            // One SharedRedis for every Redis part (the near cache, the room bus, the move forwarder, the
+            // health check): one set of Lettuce threads, one data and one pub/sub connection (per node on a
+            // cluster), whatever form the URI takes (redis://, rediss://, redis-sentinel://,
+            // redis-cluster://h:p,h:p); on a cluster every channel is sharded (SSUBSCRIBE/SPUBLISH).
+            SharedRedis shared = SharedRedis.create(redisUri);
+            redis = shared;
             NearCache<String, byte[]> near = NearCache.<String, byte[]>builder("games-list", Codecs.bytes())
-                    .uri(redisUri)
+                    .redis(shared)
                     .keyPrefix(config.redisPrefix())
                     .defaultTtl(config.cacheTtl())
                     .l1Ttl(config.cacheTtl())
                     .build();
             listCache = near;
             m.bind(NearCacheMetrics.builder(near).build());
-            RedisClient client = RedisClient.create(redisUri);
-            redisClient = client;
-            StatefulRedisConnection<String, String> conn = client.connect();
-            conn.setTimeout(Duration.ofSeconds(1));
-            redis = conn;
             // rooms' broadcasts on hal9-ws's bus; the forwarder carries only moves for games hosted elsewhere
             RedisRoomBus rb =
-                    RedisRoomBus.create(client, config.redisPrefix() + "room:", RedisRoomBus.DEFAULT_MAX_IN_FLIGHT);
+                    RedisRoomBus.create(shared, config.redisPrefix() + "room:", RedisRoomBus.DEFAULT_MAX_IN_FLIGHT);
             roomBus = rb;
             m.bindRoomBus(name + "-rooms", rb);
-            MoveForwarder f = new MoveForwarder(name + "-moves", client, config.redisPrefix(), name, instanceId);
+            MoveForwarder f = new MoveForwarder(name + "-moves", shared, config.redisPrefix(), name, instanceId);
             forwarder = f;
             m.bindForwarder(name + "-moves", f);
         } else {
@@ -466,19 +468,15 @@ public final class GameServer implements AutoCloseable {
 
     /**
      * Starts the probe behind {@code /health/ready}: the database (through its own small pool, see {@link
-     * Database#healthCheck()}) and, when configured, Redis (a PING on the server's connection, whose
-     * commands time out after 1 s), every second on a thread of its own.
+     * Database#healthCheck()}) and, when configured, Redis ({@link #redisCheck}), every second on a thread
+     * of its own.
      */
     private HealthProbe healthProbe(Database d, Metrics m) {
         Map<String, HealthProbe.Check> checks = new LinkedHashMap<>();
         checks.put("database", d.healthCheck());
-        StatefulRedisConnection<String, String> r = redis;
+        SharedRedis r = redis;
         if (r != null) {
-            checks.put("redis", () -> {
-                if (!"PONG".equals(r.sync().ping())) {
-                    throw new IllegalStateException("Redis did not answer PONG");
-                }
-            });
+            checks.put("redis", () -> redisCheck(r));
         }
         HealthProbe hp = new HealthProbe(
                 name,
@@ -492,6 +490,38 @@ public final class GameServer implements AutoCloseable {
         m.bindHealth(name, hp);
         hp.start();
         return hp;
+    }
+
+    /**
+     * Redis is up when a PING on the shared data connection answers within 1 s; on a cluster, when any
+     * master answers one. Not every master: while one shard fails over (1-3 s) its keys miss and its rooms
+     * lose broadcasts, but the instance still serves, and a check that failed then would take every
+     * instance out of the load balancer at once.
+     */
+    private static void redisCheck(SharedRedis r) throws Exception {
+        if (r.connection() instanceof StatefulRedisClusterConnection<String, byte[]> c) {
+            Exception last = null;
+            for (String shard : r.shards()) {
+                int colon = shard.lastIndexOf(':');
+                try {
+                    String pong = c.getConnectionAsync(
+                                    shard.substring(0, colon), Integer.parseInt(shard.substring(colon + 1)))
+                            .thenCompose(n -> n.async().ping())
+                            .get(1, TimeUnit.SECONDS);
+                    if ("PONG".equals(pong)) {
+                        return;
+                    }
+                } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                    last = e;
+                }
+            }
+            throw new IllegalStateException(
+                    "no master of the Redis Cluster answered PING within 1 s" + (last == null ? "" : ": " + last));
+        }
+        StatefulRedisConnection<String, byte[]> conn = Objects.requireNonNull(r.standaloneConnection());
+        if (!"PONG".equals(conn.async().ping().get(1, TimeUnit.SECONDS))) {
+            throw new IllegalStateException("Redis did not answer PONG");
+        }
     }
 
     /**
@@ -748,13 +778,9 @@ public final class GameServer implements AutoCloseable {
         if (rb != null) {
             rb.close(); // the WebSocket server, closed above, does not close a bus it was given
         }
-        StatefulRedisConnection<String, String> r = redis;
+        SharedRedis r = redis;
         if (r != null) {
-            r.close();
-        }
-        RedisClient rc = redisClient;
-        if (rc != null) {
-            rc.shutdown();
+            r.close(); // after every part that uses it: the caches, the forwarder and the room bus
         }
         Database d = db;
         if (d != null) {

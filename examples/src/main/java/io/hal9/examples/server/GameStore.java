@@ -601,9 +601,10 @@ final class GameStore {
         });
     }
 
+    /** The game's row, from the primary: a player must see the game they just created or joined. */
     @Nullable
     GameRow findGame(long id) {
-        return router.reads(c -> {
+        return router.readsFromPrimary(c -> {
             try (PreparedStatement ps = c.prepareStatement(SELECT_GAME + " WHERE id = ?")) {
                 ps.setLong(1, id);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -613,8 +614,9 @@ final class GameStore {
         });
     }
 
+    /** The game's players, from the primary (see {@link #findGame}). */
     List<PlayerRow> players(long gameId) {
-        return router.reads(c -> {
+        return router.readsFromPrimary(c -> {
             try (PreparedStatement ps =
                     c.prepareStatement("SELECT id, name, status, score FROM players WHERE game_id = ? ORDER BY id")) {
                 ps.setLong(1, gameId);
@@ -629,7 +631,11 @@ final class GameStore {
         });
     }
 
-    /** A page of games, newest first; fetches one row more than asked to tell whether more follow. */
+    /**
+     * A page of games, newest first; fetches one row more than asked to tell whether more follow. From a
+     * replica when one is up: the page is cached for cache-ttl anyway, so a replica's lag adds nothing a
+     * reader of the list could notice.
+     */
     List<GameRow> listGames(@Nullable GameStatus status, int page, int size) {
         return router.reads(c -> {
             String sql = SELECT_GAME + (status == null ? "" : " WHERE status = ?")

@@ -1,14 +1,12 @@
 package io.hal9.examples.server;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import java.time.Duration;
+import io.hal9.redis.SharedRedis;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -25,31 +23,35 @@ import org.slf4j.LoggerFactory;
  * (the name games record as their owner), {@code {prefix}replies:{instanceId}} for refusals of forwarded
  * moves. Both are subscribed (and confirmed by Redis) before the constructor returns. One channel per
  * instance rather than one for all: an instance receives only the moves it applies, so the work per
- * forwarded move does not grow with the number of instances.
+ * forwarded move does not grow with the number of instances. They travel on the process's {@link SharedRedis} (its pub/sub connection, shared with the room bus and the
+ * near cache): classic pub/sub on a standalone or Sentinel setup, sharded pub/sub ({@code SPUBLISH}) on
+ * a Redis Cluster, where each channel lives on the shard that owns its slot; a subscription lost with its
+ * connection or its shard's failover is taken up again by SharedRedis.
  *
  * <p>Limits: delivery is at most once, like Redis pub/sub: while Redis is unreachable forwarded moves and
  * replies are lost, never queued, and sending never blocks. Counted: {@link #forwarded()} (Redis took the
  * move and a subscriber of the owner's channel got it), {@link #received()} (moves that arrived here), and
  * {@link #lost()} (Redis did not take it, or nobody listened on the owner's channel: the owner is gone or
- * the sender's idea of the owner is stale).
+ * the sender's idea of the owner is stale; on a cluster, a shard's count of receivers).
  *
  * <p>Thread safety: safe for concurrent use; handlers are called on Lettuce's event loop and must not
  * block.
  */
 final class MoveForwarder implements AutoCloseable {
     /*
-     * Design / Concurrency / Invariants: two connections of the caller's client, one publishing (commands
-     * are async, never awaited) and one subscribed to the two channels for the forwarder's life. The
-     * handlers are volatile, set once by the gateway before traffic. closed is set once; afterwards
-     * sending counts the message as lost.
+     * Design / Concurrency / Invariants: publications go through the caller's SharedRedis (async, never
+     * awaited); two subscriptions on its pub/sub connection for the forwarder's life. The handlers are
+     * volatile, set once by the gateway before traffic. closed is set once; afterwards sending counts the
+     * message as lost.
      */
     private static final Logger log = LoggerFactory.getLogger(MoveForwarder.class);
-    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    /** How long the constructor waits for Redis to confirm the two subscriptions. */
+    private static final long CONFIRM_SECONDS = 10;
 
     private final String name;
     private final String prefix;
-    private final StatefulRedisConnection<String, byte[]> pub;
-    private final StatefulRedisPubSubConnection<String, byte[]> sub;
+    private final SharedRedis redis;
+    private final List<SharedRedis.Subscription> subscriptions;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder lost = new LongAdder();
     private final LongAdder forwarded = new LongAdder();
@@ -59,34 +61,38 @@ final class MoveForwarder implements AutoCloseable {
     private volatile Consumer<byte[]> replyHandler = m -> {};
 
     /**
-     * Connects through {@code client}, which stays the caller's (closing the forwarder closes only its two
-     * connections).
+     * Subscribes through {@code redis}, which stays the caller's (closing the forwarder closes only its two
+     * subscriptions).
+     *
+     * @throws IllegalStateException if Redis does not confirm the subscriptions within 10 s
      */
-    MoveForwarder(String name, RedisClient client, String prefix, String instanceName, String instanceId) {
+    MoveForwarder(String name, SharedRedis redis, String prefix, String instanceName, String instanceId) {
         this.name = Objects.requireNonNull(name, "name");
         this.prefix = Objects.requireNonNull(prefix, "prefix");
+        this.redis = Objects.requireNonNull(redis, "redis");
         this.ownName = Objects.requireNonNull(instanceName, "instanceName");
         Objects.requireNonNull(instanceId, "instanceId");
-        this.pub = client.connect(CODEC);
+        SharedRedis.MessageListener listener = this::dispatch;
+        SharedRedis.Subscription moves = redis.subscribe(movesChannel(ownName), listener);
+        SharedRedis.Subscription replies;
         try {
-            this.pub.setTimeout(Duration.ofSeconds(1));
-            this.sub = client.connectPubSub(CODEC);
+            replies = redis.subscribe(repliesChannel(instanceId), listener);
         } catch (RuntimeException e) {
-            pub.close();
+            moves.close();
             throw e;
         }
+        this.subscriptions = List.of(moves, replies);
         try {
-            this.sub.addListener(new RedisPubSubAdapter<>() {
-                @Override
-                public void message(String channel, byte[] message) {
-                    dispatch(channel, message);
-                }
-            });
-            sub.sync().subscribe(movesChannel(ownName), repliesChannel(instanceId));
-        } catch (RuntimeException e) {
-            sub.close();
-            pub.close();
-            throw e;
+            CompletableFuture.allOf(moves.confirmed(), replies.confirmed()).get(CONFIRM_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeSubscriptions();
+            throw new IllegalStateException(name + ": interrupted while subscribing to the move channels", e);
+        } catch (ExecutionException | TimeoutException e) {
+            closeSubscriptions();
+            throw new IllegalStateException(
+                    name + ": Redis " + redis.endpoint() + " did not confirm the move channels' subscriptions: " + e,
+                    e);
         }
     }
 
@@ -125,22 +131,17 @@ final class MoveForwarder implements AutoCloseable {
             lost.increment();
             return;
         }
-        try {
-            pub.async().publish(channel, message).whenComplete((n, e) -> {
-                if (e != null) {
-                    lost.increment();
-                    log.trace("{}: publish to {} failed: {}", name, channel, e.toString());
-                } else if (n == null || n == 0) {
-                    lost.increment();
-                    onNoReceiver.run();
-                } else if (move) {
-                    forwarded.increment();
-                }
-            });
-        } catch (RuntimeException e) {
-            lost.increment();
-            log.trace("{}: publish to {} failed: {}", name, channel, e.toString());
-        }
+        redis.publish(channel, message).whenComplete((n, e) -> {
+            if (e != null) {
+                lost.increment();
+                log.trace("{}: publish to {} failed: {}", name, channel, e.toString());
+            } else if (n == null || n == 0) {
+                lost.increment();
+                onNoReceiver.run();
+            } else if (move) {
+                forwarded.increment();
+            }
+        });
     }
 
     private void dispatch(String channel, byte[] message) {
@@ -176,7 +177,12 @@ final class MoveForwarder implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        sub.close();
-        pub.close();
+        closeSubscriptions();
+    }
+
+    private void closeSubscriptions() {
+        for (SharedRedis.Subscription s : subscriptions) {
+            s.close();
+        }
     }
 }

@@ -286,7 +286,11 @@ public record ServerConfig(
             new Option("db-user", null, "database user (else from the URL)"),
             new Option("db-password", null, "database password (else from the URL)"),
             new Option("db-max-connections", "20", "connections per database pool"),
-            new Option("redis-uri", null, "Redis URI (redis://host:6379); unset: local caches only"),
+            new Option(
+                    "redis-uri",
+                    null,
+                    "Redis URI: redis://host:6379, rediss://..., redis-sentinel://host:26379/0#master or"
+                            + " redis-cluster://host:7000,host:7001; unset: local caches only"),
             new Option("redis-prefix", "hal9:", "prefix of this deployment's Redis keys and channels"),
             new Option(
                     "token-secret",

@@ -122,6 +122,32 @@ class PostgresServerTest {
     }
 
     @Test
+    void aReplicaDownAtStartIsNoStartUpDependencyAndIsMarkedDown(PostgresService pg) throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort(); // free once closed: nothing listens there
+        }
+        String deadReplica = "jdbc:postgresql://127.0.0.1:" + port + "/test";
+        long t0 = System.nanoTime();
+        try (GameServer server = GameServer.start("pg-dead-replica", config(pg, "--db-read-urls", deadReplica))) {
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
+            ApiClient api = new ApiClient(server.baseUrl());
+            assertThat(api.get("/health/ready").status()).isEqualTo(200);
+            long id = api.createGame(2, 1);
+            String token = api.join(id, "ann");
+            assertThat(token).isNotBlank();
+            // the list is read from the primary while the replica is down, within the request
+            assertThat(api.get("/api/games").status()).isEqualTo(200);
+            assertThat(api.get("/api/games/" + id).status()).isEqualTo(200);
+            String metrics = new ApiClient(server.adminUrl()).text("/metrics");
+            assertThat(Scrapes.sample(
+                            metrics,
+                            "hal9_router_replica_up{name=\"pg-dead-replica\",replica=\"pg-dead-replica-replica-0\"}"))
+                    .isEqualTo(0.0);
+        }
+    }
+
+    @Test
     void aGamePlayedOverHttpIsRecordedWithEveryMove(PostgresService pg) throws Exception {
         long id;
         // the primary doubles as its own read replica: reads go through the router's replica path

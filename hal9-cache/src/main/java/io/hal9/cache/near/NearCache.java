@@ -19,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  * instance remove the key from every other instance's L1 through a Redis pub/sub message.
  *
  * <pre>{@code
+ * SharedRedis redis = SharedRedis.create("redis://127.0.0.1:6379");   // one per process
  * NearCache<Long, Profile> profiles = NearCache.<Long, Profile>builder("profiles", Profile.class)
- *         .uri("redis://127.0.0.1:6379")
+ *         .redis(redis)
  *         .l1Ttl(Duration.ofSeconds(10))
  *         .loader(id -> db.loadProfile(id))
  *         .build();
@@ -185,7 +186,12 @@ public interface NearCache<K, V> extends Cache<K, V> {
          * The Redis server ({@code redis://}, {@code rediss://}, {@code redis-sentinel://} or {@code
          * redis-cluster://h:p,h:p}): the near cache builds a {@link SharedRedis} of its own and closes it.
          * Exclusive with {@link #redis}, which a process with more than one Redis user should prefer.
+         *
+         * @deprecated since 0.2: every near cache built from a URI starts its own Lettuce threads and two
+         *     connections. Build one {@link SharedRedis} ({@code SharedRedis.create(uri)}) for the process
+         *     and pass it to {@link #redis(SharedRedis)}.
          */
+        @Deprecated(since = "0.2")
         public Builder<K, V> uri(String uri) {
             Objects.requireNonNull(uri, "uri");
             Checks.notSet(component, "uri", this.uri != null || this.redis != null);

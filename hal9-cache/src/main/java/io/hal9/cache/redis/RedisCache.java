@@ -24,8 +24,9 @@ import org.jspecify.annotations.Nullable;
  * thread-safe Lettuce connection.
  *
  * <pre>{@code
+ * SharedRedis redis = SharedRedis.create("redis://127.0.0.1:6379");   // one per process
  * RedisCache<Long, Profile> profiles = RedisCache.<Long, Profile>builder("profiles", Profile.class)
- *         .uri("redis://127.0.0.1:6379")
+ *         .redis(redis)
  *         .defaultTtl(Duration.ofMinutes(5))
  *         .loader(id -> db.loadProfile(id))
  *         .build();
@@ -70,7 +71,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Connections.</b> {@link Builder#redis} (the recommended way) shares a {@link SharedRedis} with the
  * other caches and the room bus of the process: one set of Lettuce threads and one data connection for
- * all of them; the cache never closes it. {@link Builder#uri} makes the cache build (and close) a {@code
+ * all of them; the cache never closes it. The two older ways are deprecated since 0.2: {@link Builder#uri} makes the cache build (and close) a {@code
  * SharedRedis} of its own, with the same URI forms ({@code redis://}, {@code rediss://}, {@code
  * redis-sentinel://}, {@code redis-cluster://h:p,h:p}; {@link Builder#cluster(boolean)} reads a {@code
  * redis://} URI as a cluster seed): convenient for one cache, wasteful for many. {@link Builder#connection}
@@ -217,7 +218,11 @@ public interface RedisCache<K, V> extends Cache<K, V> {
          *
          * @param uri e.g. {@code redis://host:6379/0}, {@code redis-sentinel://host:26379/0#mymaster},
          *     {@code redis-cluster://host:7000}
+         * @deprecated since 0.2: every cache built from a URI starts its own Lettuce threads and
+         *     connections. Build one {@link SharedRedis} ({@code SharedRedis.create(uri)}) for the process
+         *     and pass it to {@link #redis(SharedRedis)}.
          */
+        @Deprecated(since = "0.2")
         public Builder<K, V> uri(String uri) {
             Objects.requireNonNull(uri, "uri");
             Checks.notSet(component, "uri", this.uri != null);
@@ -228,7 +233,13 @@ public interface RedisCache<K, V> extends Cache<K, V> {
             return this;
         }
 
-        /** Whether {@link #uri} names a Redis Cluster (default: only if it starts with {@code redis-cluster://}). */
+        /**
+         * Whether {@link #uri} names a Redis Cluster (default: only if it starts with {@code redis-cluster://}).
+         *
+         * @deprecated since 0.2, with {@link #uri}: use {@link SharedRedis.Builder#cluster(boolean)} and
+         *     {@link #redis(SharedRedis)}.
+         */
+        @Deprecated(since = "0.2")
         public Builder<K, V> cluster(boolean cluster) {
             Checks.notSet(component, "cluster", clusterSet);
             this.clusterSet = true;
@@ -239,7 +250,12 @@ public interface RedisCache<K, V> extends Cache<K, V> {
         /**
          * A connection the host owns and shares (opened with {@link RedisCache#redisCodec()}); the cache
          * never closes it. Exclusive with {@link #uri}.
+         *
+         * @deprecated since 0.2: the near cache and the room bus cannot share a bare connection. Wrap the
+         *     client in a {@link SharedRedis} ({@link SharedRedis#of(io.lettuce.core.RedisClient)}) and pass
+         *     it to {@link #redis(SharedRedis)}.
          */
+        @Deprecated(since = "0.2")
         public Builder<K, V> connection(StatefulRedisConnection<String, byte[]> connection) {
             Objects.requireNonNull(connection, "connection");
             Checks.notSet(component, "connection", this.connection != null || clusterConnection != null);
@@ -247,7 +263,14 @@ public interface RedisCache<K, V> extends Cache<K, V> {
             return this;
         }
 
-        /** A cluster connection the host owns and shares; the cache never closes it. */
+        /**
+         * A cluster connection the host owns and shares; the cache never closes it.
+         *
+         * @deprecated since 0.2: wrap the client in a {@link SharedRedis} ({@link
+         *     SharedRedis#of(io.lettuce.core.cluster.RedisClusterClient)}) and pass it to {@link
+         *     #redis(SharedRedis)}.
+         */
+        @Deprecated(since = "0.2")
         public Builder<K, V> connection(StatefulRedisClusterConnection<String, byte[]> connection) {
             Objects.requireNonNull(connection, "connection");
             Checks.notSet(component, "connection", this.connection != null || clusterConnection != null);

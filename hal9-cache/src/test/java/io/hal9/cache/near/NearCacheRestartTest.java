@@ -3,6 +3,7 @@ package io.hal9.cache.near;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.hal9.redis.SharedRedis;
 import io.hal9.testkit.PrivateRedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Timeout;
 class NearCacheRestartTest {
     private @Nullable PrivateRedisServer redis;
     private final List<NearCache<String, String>> caches = new ArrayList<>();
+    private final List<SharedRedis> shared = new ArrayList<>();
 
     @BeforeEach
     void startServer() {
@@ -31,6 +33,7 @@ class NearCacheRestartTest {
     @AfterEach
     void stopServer() {
         caches.forEach(NearCache::close);
+        shared.forEach(SharedRedis::close);
         server().close();
     }
 
@@ -38,9 +41,12 @@ class NearCacheRestartTest {
         return java.util.Objects.requireNonNull(redis, "redis");
     }
 
+    /** A near cache on a SharedRedis of its own, as on another instance. */
     private NearCache<String, String> instance() {
+        SharedRedis r = SharedRedis.create(server().uri());
+        shared.add(r);
         NearCache<String, String> c = NearCache.<String, String>builder("restart", String.class)
-                .uri(server().uri())
+                .redis(r)
                 .commandTimeout(Duration.ofMillis(100))
                 .l1Ttl(Duration.ofSeconds(30))
                 .build();

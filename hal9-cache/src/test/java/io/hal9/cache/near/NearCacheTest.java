@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.hal9.core.Ticker;
+import io.hal9.redis.SharedRedis;
 import io.hal9.testkit.RedisService;
 import io.hal9.testkit.RequiresRedis;
 import io.lettuce.core.RedisClient;
@@ -67,8 +68,17 @@ class NearCacheTest {
     }
 
     private NearCache<String, String> instance(NearCache.Builder<String, String> b) {
-        NearCache<String, String> c = b.uri(uri).keyPrefix(prefix).build();
+        // a SharedRedis of its own per near cache, as each instance of a deployment has
+        SharedRedis r = SharedRedis.create(uri);
+        NearCache<String, String> c;
+        try {
+            c = b.redis(r).keyPrefix(prefix).build();
+        } catch (RuntimeException e) {
+            r.close();
+            throw e;
+        }
         toClose.add(c);
+        toClose.add(r); // after the cache that uses it
         return c;
     }
 
@@ -423,6 +433,7 @@ class NearCacheTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // the deprecated uri(...) entry point, kept working until removed
     void theBuilderRefusesAMissingUriAndTwoSources() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() ->
                         NearCache.<String, String>builder("c", String.class).build())

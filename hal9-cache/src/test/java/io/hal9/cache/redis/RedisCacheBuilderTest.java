@@ -33,6 +33,7 @@ class RedisCacheBuilderTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // the deprecated uri/cluster entry points, kept working until removed
     void buildNeedsExactlyOneWayToReachRedis() {
         assertThatThrownBy(() -> RedisCache.builder("x", String.class).build())
                 .isInstanceOf(IllegalStateException.class)
@@ -50,6 +51,7 @@ class RedisCacheBuilderTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // the deprecated uri/cluster entry points, kept working until removed
     void anUnreachableServerFailsBuildWithTheCacheNameAndUri() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.awaitility.Awaitility.await;
 
+import io.hal9.redis.SharedRedis;
 import io.hal9.testkit.PrivateRedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -31,6 +32,7 @@ class RedisCacheOutageTest {
     private final AtomicInteger writeErrors = new AtomicInteger();
     private final AtomicInteger loads = new AtomicInteger();
     private @Nullable RedisCache<String, String> cache;
+    private @Nullable SharedRedis shared;
 
     @BeforeEach
     void startServer() {
@@ -46,12 +48,17 @@ class RedisCacheOutageTest {
         if (cache != null) {
             cache.close();
         }
+        if (shared != null) {
+            shared.close();
+        }
         server().kill();
     }
 
     private RedisCache<String, String> cache() {
+        SharedRedis r = SharedRedis.create(server().uri());
+        shared = r;
         RedisCache<String, String> c = RedisCache.<String, String>builder("outage", String.class)
-                .uri(server().uri())
+                .redis(r)
                 .commandTimeout(Duration.ofMillis(100))
                 .breakerFailureThreshold(3)
                 .breakerOpenInterval(Duration.ofMillis(200))

@@ -2,6 +2,7 @@ package io.hal9.cache.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hal9.redis.SharedRedis;
 import io.hal9.testkit.RedisService;
 import io.hal9.testkit.RequiresRedis;
 import java.util.ArrayList;
@@ -29,8 +30,9 @@ class RedisCacheStressTest {
         AtomicLong gets = new AtomicLong();
         AtomicLong puts = new AtomicLong();
         AtomicLong wrongValues = new AtomicLong();
-        try (RedisCache<Integer, String> cache = RedisCache.<Integer, String>builder("stress", String.class)
-                        .uri(redis.uri())
+        try (SharedRedis shared = SharedRedis.create(redis.uri());
+                RedisCache<Integer, String> cache = RedisCache.<Integer, String>builder("stress", String.class)
+                        .redis(shared)
                         .keyPrefix(redis.keyPrefix())
                         .commandTimeout(java.time.Duration.ofSeconds(2))
                         .build();

@@ -8,6 +8,7 @@ import io.hal9.cache.CacheException;
 import io.hal9.cache.CacheLoader;
 import io.hal9.cache.ValueCodec;
 import io.hal9.cache.codec.Codecs;
+import io.hal9.redis.SharedRedis;
 import io.hal9.testkit.RedisService;
 import io.hal9.testkit.RequiresRedis;
 import io.lettuce.core.RedisClient;
@@ -46,7 +47,7 @@ class RedisCacheTest {
     private static final Profile ARTHUR = new Profile(1, "arthur", List.of(new Item("sword", 1)));
 
     private RedisClient client;
-    private StatefulRedisConnection<String, byte[]> shared;
+    private SharedRedis shared;
     private RedisCommands<String, String> raw;
     private StatefulRedisConnection<String, String> rawConnection;
     private final Map<String, LongAdder> commandCounts = new ConcurrentHashMap<>();
@@ -63,7 +64,7 @@ class RedisCacheTest {
                         .increment();
             }
         });
-        shared = client.connect(RedisCache.redisCodec());
+        shared = SharedRedis.of(client);
         rawConnection = client.connect();
         raw = rawConnection.sync();
     }
@@ -84,7 +85,7 @@ class RedisCacheTest {
 
     private <V> RedisCache<String, V> cache(RedisService redis, RedisCache.Builder<String, V> builder) {
         RedisCache<String, V> c =
-                builder.connection(shared).keyPrefix(redis.keyPrefix()).build();
+                builder.redis(shared).keyPrefix(redis.keyPrefix()).build();
         toClose.add(c);
         return c;
     }
@@ -355,7 +356,8 @@ class RedisCacheTest {
         c.put("k", "v");
         c.close();
         c.close(); // idempotent
-        assertThat(shared.isOpen()).isTrue();
+        assertThat(shared.isClosed()).isFalse();
+        assertThat(shared.connection().isOpen()).isTrue();
         assertThatThrownBy(() -> c.getIfPresent("k"))
                 .isInstanceOf(CacheException.class)
                 .hasMessage("redis cache 'closing' is closed");
@@ -365,6 +367,7 @@ class RedisCacheTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // the deprecated uri(...) entry point, kept working until removed
     void aCacheWithItsOwnConnectionFromAUriWorksAndClosesIt(RedisService redis) {
         try (RedisCache<String, String> c = RedisCache.<String, String>builder("owned", String.class)
                 .uri(redis.uri())

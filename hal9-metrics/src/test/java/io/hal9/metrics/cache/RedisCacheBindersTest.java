@@ -9,6 +9,7 @@ import io.hal9.cache.near.NearCache;
 import io.hal9.cache.redis.RedisCache;
 import io.hal9.metrics.PrometheusBinaries;
 import io.hal9.metrics.Scrapes;
+import io.hal9.redis.SharedRedis;
 import io.hal9.testkit.RedisService;
 import io.hal9.testkit.RequiresRedis;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -22,10 +23,11 @@ class RedisCacheBindersTest {
 
     @Test
     void redisCacheExposesGetsErrorsAndTheBreakerState(RedisService redis) throws Exception {
-        try (RedisCache<String, String> cache = RedisCache.<String, String>builder("profiles", String.class)
-                .uri(redis.uri())
-                .keyPrefix(redis.keyPrefix())
-                .build()) {
+        try (SharedRedis shared = SharedRedis.create(redis.uri());
+                RedisCache<String, String> cache = RedisCache.<String, String>builder("profiles", String.class)
+                        .redis(shared)
+                        .keyPrefix(redis.keyPrefix())
+                        .build()) {
             RedisCacheMetrics.builder(cache).build().bindTo(registry);
             cache.put("p1", "arthur");
             assertThat(cache.getIfPresent("p1")).isEqualTo("arthur");
@@ -58,10 +60,11 @@ class RedisCacheBindersTest {
 
     @Test
     void nearCacheCountsEveryLookupAtL1AndItsMissesAgainAtL2(RedisService redis) throws Exception {
-        try (NearCache<String, String> cache = NearCache.<String, String>builder("rooms", String.class)
-                .uri(redis.uri())
-                .keyPrefix(redis.keyPrefix())
-                .build()) {
+        try (SharedRedis shared = SharedRedis.create(redis.uri());
+                NearCache<String, String> cache = NearCache.<String, String>builder("rooms", String.class)
+                        .redis(shared)
+                        .keyPrefix(redis.keyPrefix())
+                        .build()) {
             NearCacheMetrics.builder(cache).build().bindTo(registry);
             await().until(() -> cache.nearStats().pubSubConnected());
             assertThat(cache.get("r1", k -> "loaded")).isEqualTo("loaded"); // miss at both levels

@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
  */
 final class DefaultReadWriteRouter implements ReadWriteRouter {
     private static final org.slf4j.Logger log = LoggerFactory.getLogger(ReadWriteRouter.class);
+    /** PostgreSQL's SQLState for a standby cancelling a query that conflicts with WAL replay. */
+    private static final String RECOVERY_CONFLICT = "40001";
 
     private final String name;
     private final String component;
@@ -64,6 +66,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
     private final Executor probeExecutor;
     private final RouterListener listener;
     private final Ticker ticker;
+    private final boolean retryReadsOnPrimary;
     private final DataSource readView;
     private final DataSource writeView;
 
@@ -107,12 +110,16 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
                 : task -> Thread.ofVirtual().name(probeThreadName).start(task);
         this.listener = b.listener;
         this.ticker = b.ticker;
+        this.retryReadsOnPrimary = b.retryReadsOnPrimary;
         this.readView = new ReadView(component);
         this.writeView = new WriteView(component);
     }
 
     static ReadWriteRouter create(ReadWriteRouter.Builder b, JdbcPool primary) {
         DefaultReadWriteRouter router = new DefaultReadWriteRouter(b, primary);
+        if (b.probeReplicasAtStart) {
+            router.probeAll();
+        }
         log.info(
                 "{}: started with primary '{}' and {} replica(s) {}",
                 router.component,
@@ -144,6 +151,38 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
             }
             fellBack();
         }
+        return readOnPrimary(work);
+    }
+
+    private <R extends @Nullable Object> R readOn(Replica r, Connection c, JdbcFunction<R> work) {
+        SQLException failure;
+        try (c) {
+            return work.apply(c);
+        } catch (SQLException e) {
+            failure = e;
+        }
+        boolean lost = SqlFailures.isConnectionLoss(failure);
+        if (lost) {
+            markDown(r, failure);
+        }
+        if (!retryReadsOnPrimary || !(lost || RECOVERY_CONFLICT.equals(SqlFailures.sqlState(failure)))) {
+            throw new DataAccessException(
+                    component + ": read on replica '" + r.name + "' failed: " + SqlFailures.describe(failure), failure);
+        }
+        // The replica failed, not the query: the same read, once, on the primary (counted as a fallback).
+        log.debug("{}: read on replica '{}' failed, running it on the primary: {}", component, r.name, failure);
+        fellBack();
+        return readOnPrimary(work);
+    }
+
+    @Override
+    public <R extends @Nullable Object> R readsFromPrimary(JdbcFunction<R> work) {
+        Objects.requireNonNull(work, "work");
+        refuseIfClosed();
+        return readOnPrimary(work);
+    }
+
+    private <R extends @Nullable Object> R readOnPrimary(JdbcFunction<R> work) {
         Connection c = primaryConnection("read");
         counts.increment(primaryReadsIndex);
         try (c) {
@@ -151,18 +190,6 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         } catch (SQLException e) {
             throw new DataAccessException(
                     component + ": read on primary '" + primary.name() + "' failed: " + SqlFailures.describe(e), e);
-        }
-    }
-
-    private <R extends @Nullable Object> R readOn(Replica r, Connection c, JdbcFunction<R> work) {
-        try (c) {
-            return work.apply(c);
-        } catch (SQLException e) {
-            if (SqlFailures.isConnectionLoss(e)) {
-                markDown(r, e);
-            }
-            throw new DataAccessException(
-                    component + ": read on replica '" + r.name + "' failed: " + SqlFailures.describe(e), e);
         }
     }
 
@@ -272,6 +299,70 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
 
     // ---------------------------------------------------------------- health
 
+    /**
+     * Takes every replica out of the rotation and probes it at once on the probe executor: a replica
+     * that answers is back within one probe, one that does not is down with the initial backoff, and
+     * the caller waits for neither.
+     */
+    private void probeAll() {
+        long now = ticker.read();
+        for (Replica r : replicas) {
+            Health probing = new Health(now, probeInitialNanos, now, true);
+            r.health = probing; // before the router is published: no reader yet
+            r.probes.increment();
+            try {
+                probeExecutor.execute(() -> startProbe(r, probing));
+            } catch (RuntimeException e) { // the executor refused: down, probed by a later read
+                downAtStart(r, e);
+                r.failedProbes.increment();
+                r.health = new Health(now + probeInitialNanos, probeInitialNanos, now, false);
+            }
+        }
+    }
+
+    private void startProbe(Replica r, Health probing) {
+        Throwable failure = check(r);
+        if (failure == null) {
+            r.health = Health.UP; // the owner of the probing state
+            log.info("{}: replica '{}' answers; in the read rotation", component, r.name);
+        } else if (!closed.get()) {
+            downAtStart(r, failure);
+            r.failedProbes.increment();
+            // the owner's volatile write: the next probe after the initial backoff
+            r.health = new Health(ticker.read() + probeInitialNanos, probeInitialNanos, probing.downSince, false);
+        }
+    }
+
+    private void downAtStart(Replica r, Throwable cause) {
+        r.downs.increment();
+        log.warn(
+                "{}: replica '{}' is down at start, reads go to other replicas or the primary; probed again in {}ms: {}",
+                component,
+                r.name,
+                probeInitialNanos / 1_000_000,
+                cause.toString());
+        try {
+            listener.onReplicaDown(r.name, cause);
+        } catch (RuntimeException e) {
+            log.warn("{}: listener threw from onReplicaDown", component, e);
+        }
+    }
+
+    /** Borrows a connection of the replica and asks it {@code isValid}; the failure, or null. */
+    private @Nullable Throwable check(Replica r) {
+        try (Connection c = r.dataSource.getConnection()) {
+            if (!c.isValid(probeTimeoutSeconds)) {
+                return new SQLNonTransientConnectionException(
+                        component + ": replica '" + r.name + "' did not answer isValid within " + probeTimeoutSeconds
+                                + "s",
+                        "08006");
+            }
+            return null;
+        } catch (SQLException | RuntimeException e) {
+            return e;
+        }
+    }
+
     private void markDown(Replica r, Throwable cause) {
         Health h = r.health;
         if (h != Health.UP) {
@@ -322,17 +413,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         if (closed.get()) {
             return; // the pools are closing; the replica stays down (probing) for good
         }
-        Throwable failure = null;
-        try (Connection c = r.dataSource.getConnection()) {
-            if (!c.isValid(probeTimeoutSeconds)) {
-                failure = new SQLNonTransientConnectionException(
-                        component + ": replica '" + r.name + "' did not answer isValid within " + probeTimeoutSeconds
-                                + "s",
-                        "08006");
-            }
-        } catch (SQLException | RuntimeException e) {
-            failure = e;
-        }
+        Throwable failure = check(r);
         if (failure != null) {
             probeFailed(r, probing, failure);
             return;

@@ -42,8 +42,14 @@ import org.jspecify.annotations.Nullable;
  * waits before it moves on) or when a read on it loses its connection (SQLState class {@code 08} or
  * {@code 57P0x}). A read that could not get a connection from a replica moves on to the next one, and
  * to the primary when none is up ({@linkplain Stats#fallbacks() counted} and {@linkplain
- * RouterListener#onFallbackToPrimary() reported}); a read whose work failed is not run again, its
- * {@link DataAccessException} goes to the caller. A down replica gets no reads; it is probed (a
+ * RouterListener#onFallbackToPrimary() reported}). A read whose work failed on a replica because the
+ * replica did (its connection was lost: SQLState class {@code 08} or {@code 57P0x}; or the standby
+ * cancelled the query for a conflict with WAL replay, {@code 40001}) is run once more, on the primary,
+ * within the same call (counted as a fallback), so a replica dying mid-read costs the caller time, not
+ * an error; {@link Builder#retryReadsOnPrimary(boolean)} turns this off. The work of {@link
+ * #reads(JdbcFunction)} must therefore be read-only and safe to run twice. A read whose work failed for
+ * any other reason (a syntax error, a constraint) is not run again: its {@link DataAccessException} goes
+ * to the caller. A down replica gets no reads; it is probed (a
  * connection from its pool and {@link java.sql.Connection#isValid}) on the probe executor, never on
  * the reading thread and never on every request: the first read that passes a down replica after its
  * backoff has elapsed starts one probe; a failed probe doubles the backoff (from {@code
@@ -51,6 +57,25 @@ import org.jspecify.annotations.Nullable;
  * rotation. So with no reads there are no probes, and a recovered replica is back within one backoff
  * of the next read (plus up to HikariCP's own connection-creation backoff, at most 5 s, if its pool
  * was retrying when the replica came back).
+ *
+ * <p><b>Start-up.</b> With {@link Builder#probeReplicasAtStart(boolean)}, a replica is never a start-up
+ * dependency: each starts out of the rotation and is probed at once in the background; reads go to the
+ * primary until its probe succeeds, and a replica that is down is marked down and probed again with the
+ * backoff below. Build replica pools with {@code failFast(false)} so that the pool itself starts too.
+ *
+ * <p><b>Reading one's own writes.</b> A replica lags the primary (usually milliseconds, unbounded under
+ * load or a network fault). A read that must see a write just committed (by this process or another)
+ * uses {@link #readsFromPrimary(JdbcFunction)}; {@link #reads(JdbcFunction)} is for reads that tolerate
+ * that lag.
+ *
+ * <p><b>Primary failover.</b> The router has one primary pool; to follow a PostgreSQL failover give that
+ * pool a pgjdbc multi-host URL, {@code
+ * jdbc:postgresql://db1:5432,db2:5432/app?targetServerType=primary&hostRecheckSeconds=2}, which connects
+ * to whichever host accepts writes now ({@code hostRecheckSeconds}, 10 by default, is how long the driver
+ * trusts what it learnt of a host): after the old primary dies and a standby is
+ * promoted, the calls that were on the dead connections fail (a transient {@link DataAccessException}),
+ * the pool's next connections go to the promoted host, and retrying writers (an {@code ActionBatcher}
+ * with {@link JdbcBatchSink#retryOn()}) go on without losing what they held.
  *
  * <p><b>Limits.</b> Each pool bounds its connections; the router adds no queue of its own. A replica
  * whose pool stays exhausted for its {@code connectionTimeout} is treated as down too: reads shed to
@@ -96,6 +121,18 @@ public interface ReadWriteRouter extends AutoCloseable {
      * @throws RejectedException if the router is closed
      */
     <R extends @Nullable Object> R reads(JdbcFunction<R> work);
+
+    /**
+     * Runs read-only work on the primary, for reads that must see every committed write (read your
+     * own writes); counted as a primary read, not a fallback.
+     *
+     * @param work the work; gets a connection in auto-commit mode, valid during the call
+     * @return what the work returned
+     * @throws DataAccessException if the work threw an {@link java.sql.SQLException}, or the primary gave
+     *     no connection
+     * @throws RejectedException if the router is closed
+     */
+    <R extends @Nullable Object> R readsFromPrimary(JdbcFunction<R> work);
 
     /**
      * Runs work on the primary, in auto-commit mode (each statement commits by itself).
@@ -220,6 +257,8 @@ public interface ReadWriteRouter extends AutoCloseable {
 
         RouterListener listener = RouterListener.noop();
         Ticker ticker = Ticker.system();
+        boolean retryReadsOnPrimary = true;
+        boolean probeReplicasAtStart;
         private int setMask;
 
         Builder(String name) {
@@ -308,6 +347,31 @@ public interface ReadWriteRouter extends AutoCloseable {
             notSet(32, "ticker");
             this.ticker = Objects.requireNonNull(ticker, "ticker");
             setMask |= 32;
+            return this;
+        }
+
+        /**
+         * Whether a read that failed on a replica because the replica did (lost connection, recovery
+         * conflict) is run once more on the primary within the same call. Default true; turn it off only
+         * if some work given to {@link ReadWriteRouter#reads(JdbcFunction)} must not run twice.
+         */
+        public Builder retryReadsOnPrimary(boolean retry) {
+            notSet(64, "retryReadsOnPrimary");
+            this.retryReadsOnPrimary = retry;
+            setMask |= 64;
+            return this;
+        }
+
+        /**
+         * Whether each replica starts out of the read rotation and is probed at once on the probe
+         * executor (true), or starts in the rotation and is marked down by the first read it fails
+         * (false, the default). With true, {@link #build()} never waits for a replica and a replica down
+         * at start costs no read anything: it is marked down and probed again with the backoff.
+         */
+        public Builder probeReplicasAtStart(boolean probe) {
+            notSet(128, "probeReplicasAtStart");
+            this.probeReplicasAtStart = probe;
+            setMask |= 128;
             return this;
         }
 

@@ -37,7 +37,10 @@ public interface RouterListener {
      */
     default void onReplicaUp(String replica, long downNanos) {}
 
-    /** A read went to the primary because no replica could serve it (replicas are configured but all down). */
+    /**
+     * A read went to the primary because no replica could serve it: all are down, or the replica it ran on
+     * failed (lost connection, recovery conflict) and the read was run again on the primary.
+     */
     default void onFallbackToPrimary() {}
 
     /** No-op listener. */

@@ -123,6 +123,35 @@ class ReadWriteRouterPostgresTest {
     }
 
     @Test
+    void aReadWhoseReplicaBackendDiesMidReadIsRunAgainOnThePrimaryInTheSameCall(PostgresService pg) {
+        try (ReadWriteRouter db = ReadWriteRouter.builder("games")
+                .primary(pool(pg.jdbcUrl(), "primary", true))
+                .replica(pool(pg.jdbcUrl(), "r1", true))
+                .probeBackoff(Duration.ofMinutes(1), Duration.ofMinutes(1))
+                .build()) {
+            List<String> ranOn = new CopyOnWriteArrayList<>();
+            String answer = db.reads(c -> {
+                String role = ROLE.apply(c);
+                ranOn.add(role);
+                if (role.equals("r1")) {
+                    try (Statement s = c.createStatement()) {
+                        // the replica's backend ends mid-read, as when a replica restarts (SQLState 57P01)
+                        s.execute("SELECT pg_terminate_backend(pg_backend_pid())");
+                    }
+                }
+                return role;
+            });
+
+            assertThat(answer).isEqualTo("primary");
+            assertThat(ranOn).containsExactly("r1", "primary");
+            ReadWriteRouter.Stats stats = db.stats();
+            assertThat(stats.replicas().get(0).up()).isFalse();
+            assertThat(stats.fallbacks()).isEqualTo(1);
+            assertThat(stats.primaryReads()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aDeadReplicaIsSkippedWhileAnotherServesTheReads(PostgresService pg) throws Exception {
         String deadUrl = PgUrls.onLocalPort(pg.jdbcUrl(), PgUrls.closedPort());
         try (ReadWriteRouter db = ReadWriteRouter.builder("games")

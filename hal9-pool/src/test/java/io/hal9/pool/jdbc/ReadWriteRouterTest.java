@@ -247,11 +247,15 @@ class ReadWriteRouterTest {
     @Test
     void aSuccessfulProbePutsTheReplicaBackIntoTheRotation() {
         ReadWriteRouter router = manualRouter(r1Db);
-        // A read that loses its connection marks r1 down at t0 (the pool itself stays healthy).
-        assertThatThrownBy(() -> router.reads(c -> {
-                    throw new SQLException("terminating connection due to administrator command", "57P01");
-                }))
-                .isInstanceOf(DataAccessException.class);
+        // A read that loses its connection marks r1 down at t0 (the pool itself stays healthy) and is run
+        // again on the primary.
+        String url = router.reads(c -> {
+            if (r1Db.served(c.getMetaData().getURL())) {
+                throw new SQLException("terminating connection due to administrator command", "57P01");
+            }
+            return c.getMetaData().getURL();
+        });
+        assertThat(primaryDb.served(url)).isTrue();
 
         ticker.advance(Duration.ofMillis(999));
         assertThat(servedBy(router)).isEqualTo("primary");
@@ -260,7 +264,8 @@ class ReadWriteRouterTest {
         assertThat(servedBy(router)).isEqualTo("r1");
         assertThat(servedBy(router)).isEqualTo("r1");
 
-        assertThat(listener.events).containsExactly("down r1 57P01", "fallback", "up r1 after PT1S", "fallback");
+        assertThat(listener.events)
+                .containsExactly("down r1 57P01", "fallback", "fallback", "up r1 after PT1S", "fallback");
         ReadWriteRouter.ReplicaStats r1 = router.stats().replicas().get(0);
         assertThat(r1.up()).isTrue();
         assertThat(r1.probes()).isEqualTo(1);
@@ -269,23 +274,119 @@ class ReadWriteRouterTest {
     }
 
     @Test
-    void aReadThatLosesItsConnectionMarksTheReplicaDownAndIsNotRunAgain() {
+    void aReadThatLosesItsConnectionOnAReplicaMarksItDownAndRunsAgainOnThePrimaryInTheSameCall() {
+        ReadWriteRouter router = manualRouter(r1Db);
+        List<String> ranOn = new CopyOnWriteArrayList<>();
+
+        String answer = router.reads(c -> {
+            String url = c.getMetaData().getURL();
+            ranOn.add(r1Db.served(url) ? "r1" : "primary");
+            if (r1Db.served(url)) {
+                throw new SQLException("An I/O error occurred while sending to the backend.", "08006");
+            }
+            return "answer from the primary";
+        });
+
+        assertThat(answer).isEqualTo("answer from the primary");
+        assertThat(ranOn).containsExactly("r1", "primary");
+        assertThat(router.stats().replicas().get(0).up()).isFalse();
+        assertThat(router.stats().fallbacks()).isEqualTo(1);
+        assertThat(router.stats().primaryReads()).isEqualTo(1);
+        assertThat(listener.events).containsExactly("down r1 08006", "fallback");
+        assertThat(servedBy(router)).isEqualTo("primary");
+    }
+
+    @Test
+    void aRecoveryConflictOnAReplicaIsRunAgainOnThePrimaryWithoutMarkingTheReplicaDown() {
         ReadWriteRouter router = manualRouter(r1Db);
         AtomicInteger runs = new AtomicInteger();
 
+        String served = router.reads(c -> {
+            runs.incrementAndGet();
+            String url = c.getMetaData().getURL();
+            if (r1Db.served(url)) {
+                throw new SQLException("canceling statement due to conflict with recovery", "40001");
+            }
+            return url;
+        });
+
+        assertThat(primaryDb.served(served)).isTrue();
+        assertThat(runs).hasValue(2);
+        assertThat(router.stats().replicas().get(0).up()).isTrue();
+        assertThat(listener.events).containsExactly("fallback");
+    }
+
+    @Test
+    void aReadWhoseWorkFailsForItsOwnReasonIsNotRunAgainAndTheRetryCanBeTurnedOff() {
+        ReadWriteRouter router = manualRouter(r1Db);
+        AtomicInteger runs = new AtomicInteger();
         assertThatThrownBy(() -> router.reads(c -> {
                     runs.incrementAndGet();
+                    throw new SQLException("syntax error", "42601");
+                }))
+                .isInstanceOf(DataAccessException.class)
+                .hasMessageContaining("read on replica 'r1' failed: syntax error");
+        assertThat(runs).hasValue(1);
+
+        ReadWriteRouter noRetry = build(ReadWriteRouter.builder("no-retry")
+                .primary(pool("primary2", new SwitchableDataSource("p2")))
+                .replica(pool("r3", new SwitchableDataSource("r3")))
+                .retryReadsOnPrimary(false)
+                .probeExecutor(Runnable::run));
+        AtomicInteger runs2 = new AtomicInteger();
+        assertThatThrownBy(() -> noRetry.reads(c -> {
+                    runs2.incrementAndGet();
                     throw new SQLException("An I/O error occurred while sending to the backend.", "08006");
                 }))
                 .isInstanceOf(DataAccessException.class)
-                .hasMessage("router 'games': read on replica 'r1' failed: An I/O error occurred while sending to"
+                .hasMessage("router 'no-retry': read on replica 'r3' failed: An I/O error occurred while sending to"
                         + " the backend. (SQLState 08006)")
                 .satisfies(
                         e -> assertThat(((DataAccessException) e).isTransient()).isTrue());
+        assertThat(runs2).hasValue(1);
+        assertThat(noRetry.stats().replicas().get(0).up()).isFalse();
+    }
 
-        assertThat(runs).hasValue(1);
-        assertThat(router.stats().replicas().get(0).up()).isFalse();
-        assertThat(servedBy(router)).isEqualTo("primary");
+    @Test
+    void readsFromPrimaryGoToThePrimaryWhateverTheReplicasAndCountAsPrimaryReads() {
+        ReadWriteRouter router = manualRouter(r1Db, r2Db);
+        for (int i = 0; i < 5; i++) {
+            assertThat(primaryDb.served(
+                            router.readsFromPrimary(c -> c.getMetaData().getURL())))
+                    .isTrue();
+        }
+        assertThat(router.stats().primaryReads()).isEqualTo(5);
+        assertThat(router.stats().fallbacks()).isZero();
+        assertThat(router.stats().replicaReads()).isZero();
+    }
+
+    @Test
+    void withProbeAtStartAReplicaDownAtStartIsMarkedDownWithoutFailingTheStartAndComesBackByItsProbes() {
+        r2Db.down = true;
+        ReadWriteRouter router = build(routerWith(r1Db, r2Db)
+                .ticker(ticker)
+                .probeExecutor(Runnable::run)
+                .probeBackoff(Duration.ofSeconds(1), Duration.ofSeconds(4))
+                .probeReplicasAtStart(true)
+                .listener(listener));
+
+        assertThat(router.stats().replicas().get(0).up()).isTrue();
+        assertThat(router.stats().replicas().get(1).up()).isFalse();
+        assertThat(router.stats().replicas().get(1).downs()).isEqualTo(1);
+        assertThat(listener.events).containsExactly("down r2 08001");
+        for (int i = 0; i < 20; i++) {
+            assertThat(servedBy(router)).isEqualTo("r1");
+        }
+
+        r2Db.down = false;
+        ticker.advance(Duration.ofSeconds(1));
+        // the first read that starts at r2 after its backoff starts the probe (inline here), which succeeds
+        List<String> served = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            served.add(servedBy(router));
+        }
+        assertThat(served).contains("r1", "r2");
+        assertThat(router.stats().replicas().get(1).up()).isTrue();
     }
 
     @Test
