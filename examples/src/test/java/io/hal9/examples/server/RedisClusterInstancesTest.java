@@ -64,9 +64,14 @@ class RedisClusterInstancesTest {
                 assertThat(bob.next("welcome").get("status").asText()).isEqualTo("running");
                 assertThat(apiB.get("/api/games/" + id).status()).isEqualTo(200);
 
-                // every channel of the deployment is a shard channel, spread over the masters
+                // every channel of the deployment is a shard channel, spread over the masters: each
+                // instance's own move channel (moves forwarded to it) and the game's room
                 Set<String> shardChannels = shardChannels(cluster, prefix);
-                assertThat(shardChannels).contains(prefix + "moves", prefix + "room:game:" + id);
+                assertThat(shardChannels)
+                        .contains(
+                                prefix + "instance:cluster-a:moves",
+                                prefix + "instance:cluster-b:moves",
+                                prefix + "room:game:" + id);
 
                 List<String> annMoves = List.of("rock", "paper", "spock");
                 List<String> bobMoves = List.of("scissors", "paper", "lizard");
