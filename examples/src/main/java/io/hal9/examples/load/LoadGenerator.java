@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -214,6 +215,7 @@ public final class LoadGenerator {
         Long pid = opts.containsKey("server-pid") ? Long.valueOf(opts.get("server-pid")) : null;
         String dbUrl = opts.getOrDefault("db-url", System.getenv("HAL9_DB_URL"));
         LatencyRecorder latencies = new LatencyRecorder();
+        List<Long> created = new ArrayList<>();
         try (WsPlayers ws2 = new WsPlayers(intOpt("ws-threads"), latencies)) {
             if (base == null) {
                 int port = freePort();
@@ -230,6 +232,7 @@ public final class LoadGenerator {
             long heapBefore = pid == null ? -1 : heapUsedAfterGc(pid);
             out.printf(Locale.ROOT, "creating %d games of %d players on %s%n", games, players, base);
             List<WsPlayers.GameSpec> specs = createGames(base, games, players, rounds);
+            specs.forEach(g -> created.add(g.id()));
             CountDownLatch welcomed = new CountDownLatch(games * players);
             for (WsPlayers.GameSpec g : specs) {
                 ws2.connect(ws, g, welcomed);
@@ -310,6 +313,9 @@ public final class LoadGenerator {
                 child.destroy(); // SIGTERM: the server's graceful shutdown
                 if (!child.waitFor(60, TimeUnit.SECONDS)) {
                     child.destroyForcibly();
+                }
+                if (dbUrl != null && !created.isEmpty()) {
+                    abortLeftovers(dbUrl, created);
                 }
             }
         }
@@ -461,6 +467,25 @@ public final class LoadGenerator {
             throw new IllegalStateException("load generator: jcmd " + pid + " " + command + " failed: " + text);
         }
         return text;
+    }
+
+    /**
+     * Ends, as {@code aborted}, the games of this run that its server left waiting or running when it
+     * stopped. Without it they would stay live in the database with their owner's lease given up, and the
+     * next server on the database (the next run, a test) would take them all over as a dead instance's games.
+     */
+    private void abortLeftovers(String dbUrl, List<Long> ids) {
+        try (Connection c = DriverManager.getConnection(dbUrl, "postgres", "");
+                PreparedStatement ps = c.prepareStatement("UPDATE games SET status = 'aborted', updated_at = now()"
+                        + " WHERE id = ANY (?) AND status IN ('waiting', 'running')")) {
+            ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+            int n = ps.executeUpdate();
+            if (n > 0) {
+                out.printf(Locale.ROOT, "ended %d games the run left live (status aborted)%n", n);
+            }
+        } catch (SQLException e) {
+            out.printf(Locale.ROOT, "could not end the run's leftover games: %s%n", e);
+        }
     }
 
     private static long maxActionId(String dbUrl) throws SQLException {
