@@ -80,6 +80,9 @@ public final class LoadGenerator {
 
     private final Map<String, String> opts;
     private final PrintStream out;
+    /** The instance name of the server this generator started ("" before it started one). */
+    private String instanceName = "";
+
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final LongAdder httpRequests = new LongAdder();
@@ -314,8 +317,8 @@ public final class LoadGenerator {
                 if (!child.waitFor(60, TimeUnit.SECONDS)) {
                     child.destroyForcibly();
                 }
-                if (dbUrl != null && !created.isEmpty()) {
-                    abortLeftovers(dbUrl, created);
+                if (dbUrl != null) {
+                    abortLeftovers(dbUrl, created, instanceName);
                 }
             }
         }
@@ -368,10 +371,14 @@ public final class LoadGenerator {
                 "--max-live-games",
                 String.valueOf(Math.max(1, connections))));
         List<String> extra = words(opts.get("server-args"));
-        if (!extra.contains("--instance-name")) {
+        int named = extra.indexOf("--instance-name");
+        if (named >= 0 && named + 1 < extra.size()) {
+            instanceName = extra.get(named + 1);
+        } else {
             // A server recovers the games its instance name hosted: a fixed name would make every run start
-            // with the previous runs' games (left running at the end) in memory and on its timers.
-            server.addAll(List.of("--instance-name", "load-" + Long.toHexString(System.nanoTime())));
+            // with the previous runs' games in memory and on its timers (they are also ended after each run).
+            instanceName = "load-" + Long.toHexString(System.nanoTime());
+            server.addAll(List.of("--instance-name", instanceName));
         }
         server.addAll(extra);
         List<String> cmd = new ArrayList<>();
@@ -471,14 +478,15 @@ public final class LoadGenerator {
 
     /**
      * Ends, as {@code aborted}, the games of this run that its server left waiting or running when it
-     * stopped. Without it they would stay live in the database with their owner's lease given up, and the
+     * stopped, and any other game that server hosted then (taken over from an earlier run's leftovers). Without it they would stay live in the database with their owner's lease given up, and the
      * next server on the database (the next run, a test) would take them all over as a dead instance's games.
      */
-    private void abortLeftovers(String dbUrl, List<Long> ids) {
+    private void abortLeftovers(String dbUrl, List<Long> ids, String host) {
         try (Connection c = DriverManager.getConnection(dbUrl, "postgres", "");
                 PreparedStatement ps = c.prepareStatement("UPDATE games SET status = 'aborted', updated_at = now()"
-                        + " WHERE id = ANY (?) AND status IN ('waiting', 'running')")) {
+                        + " WHERE (id = ANY (?) OR host = ?) AND status IN ('waiting', 'running')")) {
             ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+            ps.setString(2, host); // and what it took over from someone else's leftovers
             int n = ps.executeUpdate();
             if (n > 0) {
                 out.printf(Locale.ROOT, "ended %d games the run left live (status aborted)%n", n);
