@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * lapsed owner's action journal when it can open it (same machine or shared volume, and the owner's
  * process gone: the journal's lock says so), so that the moves it acknowledged are in the database
  * before the game is rebuilt from it. While another instance replays that journal (it holds the takeover
- * lock beside it), the lapsed owner's games are left for a later tick rather than rebuilt without it.
+ * lock beside it), the lapsed owner's games are left for a later tick rather than rebuilt without it. After
+ * renewals that failed (a database outage, which the other instances most likely suffered too), an instance
+ * takes nothing over for two leases once it renews again, so that live owners have the time to renew theirs.
  *
  * <p>{@link #valid()} is false once {@code lease} has passed since the start of the last tick that renewed
  * the lease and checked ownership (ticks that failed, or a process paused beyond its lease), unless no
@@ -88,6 +90,11 @@ final class Ownership implements AutoCloseable {
     private volatile long validFrom;
     /** No other instance held a current lease at the last successful tick. */
     private volatile boolean alone;
+    /**
+     * System.nanoTime() before which this instance takes no game over: two leases after its own renewals
+     * succeeded again following failures. Written and read by the ticker's thread only.
+     */
+    private long graceUntil;
 
     /**
      * @param journalRoot the folder under which every instance keeps its journal ({@code journal-dir}), or
@@ -114,6 +121,7 @@ final class Ownership implements AutoCloseable {
         this.ticker = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name(name + "-ownership").daemon().factory());
         this.validFrom = System.nanoTime() - lease.toNanos(); // not valid before the first renewal
+        this.graceUntil = System.nanoTime() - lease.toNanos();
     }
 
     /**
@@ -172,7 +180,15 @@ final class Ownership implements AutoCloseable {
             alone = store.otherLiveInstances() == 0;
             validFrom = start;
             if (failing.compareAndSet(true, false)) {
-                log.info("{}: lease renewed again", name);
+                // the outage that kept this instance from renewing most likely kept the others from renewing
+                // too (a database failover, say): their leases lapsed without them dying. Give them two leases
+                // from now before taking any of their games (one as if they had renewed when the database came
+                // back, one for their pools to reconnect: HikariCP retries with a backoff, a second or two
+                // here): a live owner that comes back a moment later must not lose its games, and the moves it
+                // acknowledged and has not written yet, to the first instance that reconnected. From now, not
+                // from the tick's start: this renewal may have waited long for a connection.
+                graceUntil = System.nanoTime() + 2 * lease.toNanos();
+                log.info("{}: lease renewed again; no takeover for {}", name, lease.multipliedBy(2));
             }
         } catch (RuntimeException e) {
             renewalFailures.increment();
@@ -188,6 +204,9 @@ final class Ownership implements AutoCloseable {
         }
         try {
             games.retryRebuilds();
+            if (System.nanoTime() - graceUntil < 0) {
+                return;
+            }
             List<GameStore.Orphan> orphans = store.orphans(TAKEOVER_BATCH);
             Map<String, Boolean> ready = new java.util.HashMap<>(); // lapsed owner -> its games may be taken now
             for (GameStore.Orphan o : orphans) {

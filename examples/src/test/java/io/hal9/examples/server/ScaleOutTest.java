@@ -241,6 +241,65 @@ class ScaleOutTest {
         }
     }
 
+    /**
+     * A database outage lets every lease lapse at once without any instance dying. The instance whose
+     * database comes back first must not take the games of one that comes back a moment later: it would
+     * rebuild them without the moves their owner acknowledged during the outage and has not written yet, and
+     * play those rounds again. It gives the others a whole lease from its own recovery.
+     */
+    @Test
+    void afterADatabaseOutageTheFirstInstanceBackLeavesTheGamesOfTheOthersAlone(PostgresService pg, RedisService redis)
+            throws Exception {
+        Path journals = Files.createTempDirectory("hal9-scale-out-");
+        try (FaultProxy dbA = FaultProxy.startForJdbcUrl(pg.jdbcUrl());
+                FaultProxy dbB = FaultProxy.startForJdbcUrl(pg.jdbcUrl());
+                GameServer a = GameServer.start(
+                        "a", SharedServices.parse(args(dbA.jdbcUrlThrough(pg.jdbcUrl()), redis, "a", journals)));
+                GameServer b = GameServer.start(
+                        "b", SharedServices.parse(args(dbB.jdbcUrlThrough(pg.jdbcUrl()), redis, "b", journals)));
+                ApiClient apiA = new ApiClient(a.baseUrl())) {
+            long id = apiA.createGame(2, 50);
+            String ann = apiA.join(id, "ann");
+            String bob = apiA.join(id, "bob");
+            playRound(apiA, id, ann, bob, 1);
+
+            dbA.refuse(); // the database goes away for both
+            dbB.refuse();
+            await().atMost(LEASE.plusSeconds(5))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> leaseLapsed(pg, "a") && leaseLapsed(pg, "b"));
+            dbB.pass(); // B is back first ...
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> !leaseLapsed(pg, "b"));
+            dbA.pass(); // ... A a moment later: its pool reconnects on its own schedule (a second or two)
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> !leaseLapsed(pg, "a"));
+            assertNotTakenOver(b, id, LEASE); // B's next ticks see A's lease current
+            assertThat(hostsOf(pg, List.of(id))).containsExactly("a");
+            assertThat(epochOf(pg, id)).isZero();
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> apiA.get("/health/ready").status() == 200);
+            // A plays on (round 2 timed out meanwhile: the round after it is open)
+            for (String token : List.of(ann, bob)) {
+                ApiClient.Reply r = apiA.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", token);
+                assertThat(r.status()).as("%s", r.body()).isEqualTo(202);
+            }
+        }
+    }
+
+    /** Watches {@code b} over several of its ticks: it must not host game {@code id}. */
+    private static void assertNotTakenOver(GameServer b, long id, Duration during) {
+        long until = System.nanoTime() + during.toNanos();
+        while (System.nanoTime() - until < 0) {
+            assertThat(b.gameService().hosts(id))
+                    .as("B took over the game of an instance that was coming back from the same outage")
+                    .isFalse();
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // watching B over its ticks
+        }
+    }
+
     private static boolean leaseLapsed(PostgresService pg, String instance) throws SQLException {
         try (Connection c = pg.open();
                 PreparedStatement ps = c.prepareStatement("SELECT lease_until < now() FROM instances WHERE name = ?")) {
