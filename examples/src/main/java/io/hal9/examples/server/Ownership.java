@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * process gone: the journal's lock says so), so that the moves it acknowledged are in the database
  * before the game is rebuilt from it. While another instance replays that journal (it holds the takeover
  * lock beside it), the lapsed owner's games are left for a later tick rather than rebuilt without it. After
- * renewals that failed (a database outage, which the other instances most likely suffered too), an instance
- * takes nothing over for two leases once it renews again, so that live owners have the time to renew theirs.
+ * being cut off from the database for more than a lease (renewals that failed or waited; an outage the other
+ * instances most likely suffered too), an instance takes nothing over for two leases once it renews again, so
+ * that live owners have the time to renew theirs.
  *
  * <p>{@link #valid()} is false once {@code lease} has passed since the start of the last tick that renewed
  * the lease and checked ownership (ticks that failed, or a process paused beyond its lease), unless no
@@ -91,8 +92,8 @@ final class Ownership implements AutoCloseable {
     /** No other instance held a current lease at the last successful tick. */
     private volatile boolean alone;
     /**
-     * System.nanoTime() before which this instance takes no game over: two leases after its own renewals
-     * succeeded again following failures. Written and read by the ticker's thread only.
+     * System.nanoTime() before which this instance takes no game over: two leases after a renewal that came
+     * more than a lease after the previous one (failures, or a renewal that waited for a connection). Written and read by the ticker's thread only.
      */
     private long graceUntil;
 
@@ -172,6 +173,7 @@ final class Ownership implements AutoCloseable {
     /** One renewal, ownership check and takeover round. Never throws. */
     void tick() {
         long start = System.nanoTime();
+        long previous = validFrom;
         try {
             Set<Long> snapshot = games.hostedIds();
             store.renewLease(url, lease.toMillis());
@@ -179,16 +181,23 @@ final class Ownership implements AutoCloseable {
             games.dropLost(snapshot, owned);
             alone = store.otherLiveInstances() == 0;
             validFrom = start;
-            if (failing.compareAndSet(true, false)) {
-                // the outage that kept this instance from renewing most likely kept the others from renewing
-                // too (a database failover, say): their leases lapsed without them dying. Give them two leases
-                // from now before taking any of their games (one as if they had renewed when the database came
-                // back, one for their pools to reconnect: HikariCP retries with a backoff, a second or two
-                // here): a live owner that comes back a moment later must not lose its games, and the moves it
-                // acknowledged and has not written yet, to the first instance that reconnected. From now, not
-                // from the tick's start: this renewal may have waited long for a connection.
-                graceUntil = System.nanoTime() + 2 * lease.toNanos();
-                log.info("{}: lease renewed again; no takeover for {}", name, lease.multipliedBy(2));
+            long now = System.nanoTime();
+            boolean recovered = failing.compareAndSet(true, false);
+            if (recovered || now - previous > lease.toNanos()) {
+                // This instance was cut off from the database for more than a lease: its renewals failed, or
+                // one waited that long for a connection. The same outage most likely kept the others from
+                // renewing (a database failover, say): their leases lapsed without them dying. Give them two
+                // leases from now before taking any of their games (one as if they had renewed when the
+                // database came back, one for their pools to reconnect: HikariCP retries with a backoff, a
+                // second or two here): a live owner that comes back a moment later must not lose its games,
+                // and the moves it acknowledged and has not written yet, to the first instance back.
+                graceUntil = now + 2 * lease.toNanos();
+                log.info(
+                        "{}: lease renewed {} after the previous renewal{}; no takeover for {}",
+                        name,
+                        Duration.ofNanos(now - previous),
+                        recovered ? " (renewals failed meanwhile)" : "",
+                        lease.multipliedBy(2));
             }
         } catch (RuntimeException e) {
             renewalFailures.increment();
