@@ -33,6 +33,11 @@ while (( $# > 0 )); do
   esac
 done
 
+# A JDK >= 21: the one mvnw would use if it is new enough, else the newest under /usr/lib/jvm (as CI does).
+log() { printf '[drill] %s\n' "$*"; }
+source .ci/jdk.sh
+hal9_select_jdk || exit 1
+
 # -am builds the modules the examples need from this checkout (nothing is installed into ~/.m2); only the
 # drill's test runs.
 exec ./mvnw "${maven[@]}" -B -ntp -pl examples -am verify -Pdrill \
