@@ -4,8 +4,12 @@ import io.hal9.core.ActionBatcher;
 import io.hal9.core.ActionJournal;
 import io.hal9.core.BatchSink;
 import io.hal9.pool.jdbc.JdbcBatchSink;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +36,11 @@ import org.slf4j.LoggerFactory;
  * #TAKEOVER_BATCH} games whose owner's lease lapsed ({@link GameService#takeOver}), first replaying the
  * lapsed owner's action journal when it can open it (same machine or shared volume, and the owner's
  * process gone: the journal's lock says so), so that the moves it acknowledged are in the database
- * before the game is rebuilt from it.
+ * before the game is rebuilt from it. While another instance replays that journal (it holds the takeover
+ * lock beside it), the lapsed owner's games are left for a later tick rather than rebuilt without it. After
+ * being cut off from the database for more than a lease (renewals that failed or waited; an outage the other
+ * instances most likely suffered too), an instance takes nothing over for two leases once it renews again, so
+ * that live owners have the time to renew theirs.
  *
  * <p>{@link #valid()} is false once {@code lease} has passed since the start of the last tick that renewed
  * the lease and checked ownership (ticks that failed, or a process paused beyond its lease), unless no
@@ -61,6 +69,13 @@ final class Ownership implements AutoCloseable {
     /** Most games one tick takes over. */
     static final int TAKEOVER_BATCH = 200;
 
+    /**
+     * The file beside a lapsed owner's journal folder ({@code <journal-dir>/<owner><suffix>}) whose lock an
+     * instance holds while it replays that journal before a takeover; instances that find it held leave the
+     * owner's games for a later tick.
+     */
+    static final String TAKEOVER_LOCK_SUFFIX = ".takeover-lock";
+
     private final String name;
     private volatile String url;
     private final GameStore store;
@@ -76,6 +91,11 @@ final class Ownership implements AutoCloseable {
     private volatile long validFrom;
     /** No other instance held a current lease at the last successful tick. */
     private volatile boolean alone;
+    /**
+     * System.nanoTime() before which this instance takes no game over: two leases after a renewal that came
+     * more than a lease after the previous one (failures, or a renewal that waited for a connection). Written and read by the ticker's thread only.
+     */
+    private long graceUntil;
 
     /**
      * @param journalRoot the folder under which every instance keeps its journal ({@code journal-dir}), or
@@ -102,6 +122,7 @@ final class Ownership implements AutoCloseable {
         this.ticker = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name(name + "-ownership").daemon().factory());
         this.validFrom = System.nanoTime() - lease.toNanos(); // not valid before the first renewal
+        this.graceUntil = System.nanoTime() - lease.toNanos();
     }
 
     /**
@@ -152,6 +173,7 @@ final class Ownership implements AutoCloseable {
     /** One renewal, ownership check and takeover round. Never throws. */
     void tick() {
         long start = System.nanoTime();
+        long previous = validFrom;
         try {
             Set<Long> snapshot = games.hostedIds();
             store.renewLease(url, lease.toMillis());
@@ -159,8 +181,23 @@ final class Ownership implements AutoCloseable {
             games.dropLost(snapshot, owned);
             alone = store.otherLiveInstances() == 0;
             validFrom = start;
-            if (failing.compareAndSet(true, false)) {
-                log.info("{}: lease renewed again", name);
+            long now = System.nanoTime();
+            boolean recovered = failing.compareAndSet(true, false);
+            if (recovered || now - previous > lease.toNanos()) {
+                // This instance was cut off from the database for more than a lease: its renewals failed, or
+                // one waited that long for a connection. The same outage most likely kept the others from
+                // renewing (a database failover, say): their leases lapsed without them dying. Give them two
+                // leases from now before taking any of their games (one as if they had renewed when the
+                // database came back, one for their pools to reconnect: HikariCP retries with a backoff, a
+                // second or two here): a live owner that comes back a moment later must not lose its games,
+                // and the moves it acknowledged and has not written yet, to the first instance back.
+                graceUntil = now + 2 * lease.toNanos();
+                log.info(
+                        "{}: lease renewed {} after the previous renewal{}; no takeover for {}",
+                        name,
+                        Duration.ofNanos(now - previous),
+                        recovered ? " (renewals failed meanwhile)" : "",
+                        lease.multipliedBy(2));
             }
         } catch (RuntimeException e) {
             renewalFailures.increment();
@@ -176,17 +213,18 @@ final class Ownership implements AutoCloseable {
         }
         try {
             games.retryRebuilds();
+            if (System.nanoTime() - graceUntil < 0) {
+                return;
+            }
             List<GameStore.Orphan> orphans = store.orphans(TAKEOVER_BATCH);
-            String replayedFor = null;
+            Map<String, Boolean> ready = new java.util.HashMap<>(); // lapsed owner -> its games may be taken now
             for (GameStore.Orphan o : orphans) {
                 if (!games.hasFreeSlot()) {
                     break;
                 }
-                if (!o.host().equals(replayedFor)) {
-                    replayJournalOf(o.host());
-                    replayedFor = o.host();
+                if (ready.computeIfAbsent(o.host(), this::replayJournalOf)) {
+                    games.takeOver(o);
                 }
-                games.takeOver(o);
             }
         } catch (RuntimeException e) {
             log.warn("{}: taking over games of lapsed owners failed; tried again in {}", name, renewInterval, e);
@@ -196,17 +234,59 @@ final class Ownership implements AutoCloseable {
     /**
      * Writes what the lapsed owner {@code host} acknowledged and had not written, from its journal, when this
      * instance can open it: the folder exists under the same journal root, and no process holds its lock.
+     * Answers whether {@code host}'s games may be taken over now: false while another instance is replaying
+     * that journal (it holds the takeover lock, see {@link #TAKEOVER_LOCK_SUFFIX}), so that no game is
+     * rebuilt from the database before the dead owner's acknowledged moves are in it; true otherwise (replayed,
+     * nothing to replay, or the journal is held by its owner's own process, which is alive: a paused or
+     * partitioned owner, whose games are taken over without it as before).
      */
-    private void replayJournalOf(String host) {
+    private boolean replayJournalOf(String host) {
         Path root = journalRoot;
         BatchSink<GameStore.ActionRow> sink = actionSink;
         if (root == null || sink == null || host.equals(name)) {
-            return;
+            return true;
         }
         Path dir = root.resolve(host);
         if (!Files.isDirectory(dir)) {
-            return;
+            return true;
         }
+        // Two instances may find the same lapsed owner in the same tick. The one that replays holds this lock
+        // while it does; the other must not rebuild any of the owner's games until then (a rebuild before the
+        // replay misses the moves the owner acknowledged: the round is played again and its result differs
+        // from the one the owner sent). Without it, a held journal lock could not tell a peer's replay from
+        // the owner's own live process.
+        Path lockFile = root.resolve(host + TAKEOVER_LOCK_SUFFIX);
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // held by another instance in this JVM (tests run several)
+            }
+            if (lock == null) {
+                log.info("{}: another instance is replaying the journal of '{}'; its games wait", name, host);
+                return false;
+            }
+            try {
+                replayHeld(host, dir, sink);
+                return true;
+            } finally {
+                lock.release();
+            }
+        } catch (java.io.IOException e) {
+            log.warn(
+                    "{}: cannot take the takeover lock {} ({}); the games of '{}' are taken over without it",
+                    name,
+                    lockFile,
+                    e.toString(),
+                    host);
+            replayHeld(host, dir, sink);
+            return true;
+        }
+    }
+
+    /** The replay itself, with the takeover lock held (or none to be had). */
+    private void replayHeld(String host, Path dir, BatchSink<GameStore.ActionRow> sink) {
         ActionJournal<GameStore.ActionRow> journal;
         try {
             journal = ActionJournal.builder(name + "-replay-" + host, dir, GameStore.ACTION_CODEC)

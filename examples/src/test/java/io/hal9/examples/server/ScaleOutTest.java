@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hal9.testkit.FaultProxy;
 import io.hal9.testkit.PostgresService;
 import io.hal9.testkit.RedisService;
 import io.hal9.testkit.RequiresPostgres;
@@ -45,8 +46,12 @@ class ScaleOutTest {
 
     /** The options of an instance: short lease, the shared journal root (a folder per instance under it). */
     private static List<String> args(PostgresService pg, RedisService redis, String name, Path journals) {
+        return args(pg.jdbcUrl(), redis, name, journals);
+    }
+
+    private static List<String> args(String jdbcUrl, RedisService redis, String name, Path journals) {
         return SharedServices.postgresArgs(
-                pg.jdbcUrl(),
+                jdbcUrl,
                 4,
                 journals.toString(),
                 "--instance-name",
@@ -169,6 +174,139 @@ class ScaleOutTest {
             playRound(apiA, id, ann, bob, 6);
             assertThat(apiB.get("/api/games/" + id).body().get("round").asInt()).isEqualTo(7);
             await().atMost(Duration.ofSeconds(10)).until(() -> actionCount(pg, id) == 12);
+        }
+    }
+
+    /**
+     * Two survivors may find a dead owner's games in the same tick: the one replaying the owner's journal
+     * holds the takeover lock beside it, and the other must not rebuild any of those games until the replay is
+     * over (else the game is rebuilt without the moves the owner acknowledged, and the round they completed is
+     * played again: a second, different result). Here the test is the replaying peer: while it holds the lock
+     * (and the journal), B takes nothing; once it lets go, B replays the journal itself and the game resumes at
+     * the round after the acknowledged ones.
+     */
+    @Test
+    void aTakeoverWaitsWhileAnotherInstanceReplaysTheDeadOwnersJournal(PostgresService pg, RedisService redis)
+            throws Exception {
+        Path dir = Files.createTempDirectory("hal9-scale-out-");
+        Path journals = Files.createDirectories(dir.resolve("journal"));
+        try (FaultProxy db = FaultProxy.startForJdbcUrl(pg.jdbcUrl());
+                ServerProcess a = ServerProcess.start(
+                        dir.resolve("a.log"), args(db.jdbcUrlThrough(pg.jdbcUrl()), redis, "a", journals));
+                GameServer b = GameServer.start("b", SharedServices.parse(args(pg, redis, "b", journals)));
+                ApiClient apiA = a.api();
+                ApiClient apiB = new ApiClient(b.baseUrl())) {
+            long id = apiA.createGame(2, 50);
+            String ann = apiA.join(id, "ann");
+            String bob = apiA.join(id, "bob");
+            playRound(apiA, id, ann, bob, 1);
+            playRound(apiA, id, ann, bob, 2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> actionCount(pg, id) == 4);
+
+            db.stall(); // A's writes wait from here: round 3's moves are acknowledged from its journal only
+            playRound(apiA, id, ann, bob, 3);
+            a.kill();
+
+            Path lockFile = journals.resolve("a" + Ownership.TAKEOVER_LOCK_SUFFIX);
+            // the test plays the peer replaying A's journal: it holds the takeover lock and the journal
+            java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(
+                    lockFile, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+            java.nio.channels.FileLock lock = channel.lock();
+            io.hal9.core.ActionJournal<GameStore.ActionRow> held = io.hal9.core.ActionJournal.builder(
+                            "peer-replay-a", journals.resolve("a"), GameStore.ACTION_CODEC)
+                    .build();
+            try {
+                // A's lease lapses, and B ticks several times meanwhile: it must leave the game alone
+                await().atMost(LEASE.plusSeconds(5))
+                        .pollInterval(Duration.ofMillis(50))
+                        .until(() -> leaseLapsed(pg, "a"));
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1); // 4 of B's ticks
+                while (System.nanoTime() - until < 0) {
+                    assertThat(b.gameService().hosts(id))
+                            .as("B took the game over while the dead owner's journal was being replayed")
+                            .isFalse();
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // watching B over its ticks
+                }
+            } finally {
+                held.close();
+                lock.release();
+                channel.close();
+            }
+            // the peer let go without replaying: B replays A's journal, then rebuilds the game with round 3
+            await().atMost(Duration.ofSeconds(10)).until(() -> b.gameService().hosts(id));
+            assertThat(apiB.get("/api/games/" + id).body().get("round").asInt())
+                    .as("the game resumes after the rounds A acknowledged")
+                    .isEqualTo(4);
+            assertThat(actionCount(pg, id)).isEqualTo(6);
+        }
+    }
+
+    /**
+     * A database outage lets every lease lapse at once without any instance dying. The instance whose
+     * database comes back first must not take the games of one that comes back a moment later: it would
+     * rebuild them without the moves their owner acknowledged during the outage and has not written yet, and
+     * play those rounds again. It gives the others a whole lease from its own recovery.
+     */
+    @Test
+    void afterADatabaseOutageTheFirstInstanceBackLeavesTheGamesOfTheOthersAlone(PostgresService pg, RedisService redis)
+            throws Exception {
+        Path journals = Files.createTempDirectory("hal9-scale-out-");
+        try (FaultProxy dbA = FaultProxy.startForJdbcUrl(pg.jdbcUrl());
+                FaultProxy dbB = FaultProxy.startForJdbcUrl(pg.jdbcUrl());
+                GameServer a = GameServer.start(
+                        "a", SharedServices.parse(args(dbA.jdbcUrlThrough(pg.jdbcUrl()), redis, "a", journals)));
+                GameServer b = GameServer.start(
+                        "b", SharedServices.parse(args(dbB.jdbcUrlThrough(pg.jdbcUrl()), redis, "b", journals)));
+                ApiClient apiA = new ApiClient(a.baseUrl())) {
+            long id = apiA.createGame(2, 50);
+            String ann = apiA.join(id, "ann");
+            String bob = apiA.join(id, "bob");
+            playRound(apiA, id, ann, bob, 1);
+
+            dbA.refuse(); // the database goes away for both
+            dbB.refuse();
+            await().atMost(LEASE.plusSeconds(5))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> leaseLapsed(pg, "a") && leaseLapsed(pg, "b"));
+            dbB.pass(); // B is back first ...
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> !leaseLapsed(pg, "b"));
+            dbA.pass(); // ... A a moment later: its pool reconnects on its own schedule (a second or two)
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> !leaseLapsed(pg, "a"));
+            assertNotTakenOver(b, id, LEASE); // B's next ticks see A's lease current
+            assertThat(hostsOf(pg, List.of(id))).containsExactly("a");
+            assertThat(epochOf(pg, id)).isZero();
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> apiA.get("/health/ready").status() == 200);
+            // A plays on (round 2 timed out meanwhile: the round after it is open)
+            for (String token : List.of(ann, bob)) {
+                ApiClient.Reply r = apiA.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", token);
+                assertThat(r.status()).as("%s", r.body()).isEqualTo(202);
+            }
+        }
+    }
+
+    /** Watches {@code b} over several of its ticks: it must not host game {@code id}. */
+    private static void assertNotTakenOver(GameServer b, long id, Duration during) {
+        long until = System.nanoTime() + during.toNanos();
+        while (System.nanoTime() - until < 0) {
+            assertThat(b.gameService().hosts(id))
+                    .as("B took over the game of an instance that was coming back from the same outage")
+                    .isFalse();
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // watching B over its ticks
+        }
+    }
+
+    private static boolean leaseLapsed(PostgresService pg, String instance) throws SQLException {
+        try (Connection c = pg.open();
+                PreparedStatement ps = c.prepareStatement("SELECT lease_until < now() FROM instances WHERE name = ?")) {
+            ps.setString(1, instance);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
         }
     }
 
