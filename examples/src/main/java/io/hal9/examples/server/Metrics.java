@@ -75,7 +75,8 @@ final class Metrics implements AutoCloseable {
     /**
      * Binds the rooms' Redis bus (hal9-metrics has no binder for it): {@code hal9.room.bus.messages}, tag
      * {@code result} = {@code published}, {@code received}, {@code dropped} (too many publications waiting
-     * for Redis), {@code failed} (Redis did not take it).
+     * for Redis), {@code failed} (Redis did not take it), {@code missed} (broadcasts of other instances that
+     * never arrived, counted from the gaps in each origin's sequence).
      */
     void bindRoomBus(String busName, RedisRoomBus bus) {
         String d = "Room broadcasts through Redis, by result";
@@ -83,6 +84,7 @@ final class Metrics implements AutoCloseable {
         counter("hal9.room.bus.messages", d, busName, bus, "received", RedisRoomBus::received);
         counter("hal9.room.bus.messages", d, busName, bus, "dropped", RedisRoomBus::dropped);
         counter("hal9.room.bus.messages", d, busName, bus, "failed", RedisRoomBus::failed);
+        counter("hal9.room.bus.messages", d, busName, bus, "missed", RedisRoomBus::missed);
     }
 
     /**
