@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hal9.examples.server.ServerConfig;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -57,7 +58,8 @@ import org.jspecify.annotations.Nullable;
  * {@code jcmd} (heap used after a full GC with every game's players connected, minus before, divided
  * by the games), so the client's objects are not in it; with {@code --target} it needs
  * {@code --server-pid}. Actions persisted are rows committed in the {@code actions} table during the
- * run, counted over JDBC ({@code --db-url}, default {@code HAL9_DB_URL}); without a database URL
+ * run, counted over JDBC ({@code --db-url}, default {@code HAL9_DB_URL}, in the server's schema: {@code
+ * HAL9_DB_SCHEMA}, else the URL's {@code currentSchema}, else {@code hal9}); without a database URL
  * (embedded H2 in the child) the figure is not available.
  *
  * <p>The WebSocket side is {@link WsPlayers} (Netty, one event loop thread by default). Latencies and
@@ -472,11 +474,14 @@ public final class LoadGenerator {
     }
 
     private static long queryLong(String dbUrl, String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(dbUrl, "postgres", "");
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
+        try (Connection c = DriverManager.getConnection(dbUrl, "postgres", "")) {
+            // the server's tables are in its schema: HAL9_DB_SCHEMA, else db-url's currentSchema, else hal9
+            c.setSchema(ServerConfig.schemaOf(System.getenv("HAL9_DB_SCHEMA"), dbUrl));
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery(sql)) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 
