@@ -156,8 +156,8 @@ final class Database implements AutoCloseable {
                             + " db-schema)"
                     : "";
             throw new IllegalStateException(
-                    name + ": cannot migrate the database schema"
-                            + (embedded ? "" : " '" + schema + "'") + ": " + why + hint,
+                    name + ": cannot migrate the database schema" + (embedded ? "" : " '" + schema + "'") + ": " + why
+                            + hint,
                     e);
         }
     }
@@ -182,8 +182,8 @@ final class Database implements AutoCloseable {
         props.setProperty("connectTimeout", "5");
         props.setProperty("loginTimeout", "10");
         props.setProperty("socketTimeout", "10");
-        try (Connection c = DriverManager.getConnection(url, props)) {
-            // connected and logged in: what the pools need
+        try {
+            DriverManager.getConnection(url, props).close(); // connected and logged in: what the pools need
         } catch (SQLException e) {
             int q = url.indexOf('?');
             throw new IllegalStateException(

@@ -22,17 +22,22 @@ public final class Main {
     private Main() {}
 
     /**
-     * A start-up failure in one line: its message, then its root cause's when the message does not already
-     * say it (a library's exception often wraps the reason a level or two down).
+     * A start-up failure in one line: its message, then its root cause's unless the message already quotes one
+     * of its causes (a library's exception often wraps the reason a level or two down).
      */
     static String describe(Throwable e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+        for (Throwable c = e.getCause(); c != null && c != root; c = c.getCause()) {
+            String m = c.getMessage();
+            if (m != null && !m.isBlank() && message.contains(m.strip())) {
+                root = e; // the message already says why
+                break;
+            }
+            root = c;
         }
         String because = root.getMessage();
-        if (root != e && because != null && !because.isBlank() && !message.contains(because.strip())) {
+        if (root != e && because != null && !because.isBlank()) {
             message = message + ": " + because;
         }
         return message.strip().replaceAll("\\s+", " ");

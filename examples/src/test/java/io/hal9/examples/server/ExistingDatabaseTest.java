@@ -32,7 +32,8 @@ class ExistingDatabaseTest {
 
     @Test
     void theServerKeepsItsTablesInItsOwnSchemaAndLeavesPublicAlone(PostgresService pg) throws Exception {
-        String db = "hal9_existing_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String db =
+                "hal9_existing_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         try (Connection admin = pg.open()) {
             create(admin, db);
             try {
@@ -75,7 +76,8 @@ class ExistingDatabaseTest {
     @Test
     void toldToUsePublicTheProgramRefusesInOneLineAndExitsWith1(PostgresService pg, @TempDir Path dir)
             throws Exception {
-        String db = "hal9_existing_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String db =
+                "hal9_existing_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         try (Connection admin = pg.open()) {
             create(admin, db);
             try {
@@ -86,7 +88,9 @@ class ExistingDatabaseTest {
                         Duration.ofSeconds(60),
                         List.of("--port", "0", "--db-url", url, "--db-schema", "public", "--journal-dir", "off"));
 
-                assertThat(run.exitCode()).as("exit code; stderr:%n%s", run.err()).isEqualTo(1);
+                assertThat(run.exitCode())
+                        .as("exit code; stderr:%n%s", run.err())
+                        .isEqualTo(1);
                 assertThat(run.failureLines())
                         .as("stderr:%n%s", run.err())
                         .singleElement()
@@ -109,8 +113,8 @@ class ExistingDatabaseTest {
 
     /** The options of a server on {@code url} with free ports and no journal. */
     private static ServerConfig config(String url) {
-        return SharedServices.parse(List.of("--port", "0", "--db-url", url, "--db-max-connections", "2",
-                "--journal-dir", "off"));
+        return SharedServices.parse(
+                List.of("--port", "0", "--db-url", url, "--db-max-connections", "2", "--journal-dir", "off"));
     }
 
     /** Another application's tables in {@code public}, one of them named like the server's. */

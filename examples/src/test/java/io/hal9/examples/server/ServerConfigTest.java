@@ -143,7 +143,8 @@ class ServerConfigTest {
                                 new String[] {"--db-url", "jdbc:postgresql://h/db"}, Map.of("HAL9_DB_SCHEMA", "rps"))
                         .dbSchema())
                 .isEqualTo("rps");
-        assertThat(ServerConfig.schemaOf(null, "jdbc:postgresql://h/db?currentSchema=x")).isEqualTo("x");
+        assertThat(ServerConfig.schemaOf(null, "jdbc:postgresql://h/db?currentSchema=x"))
+                .isEqualTo("x");
     }
 
     @Test
@@ -153,16 +154,17 @@ class ServerConfigTest {
                 .hasMessage("server: db-schema (or the currentSchema of db-url) must be 1 to 63 lowercase letters,"
                         + " digits or '_', not starting with a digit, was 'Game Data'");
         assertThatThrownBy(() -> ServerConfig.parse(
-                        new String[] {
-                            "--db-url", "jdbc:postgresql://h/db?currentSchema=a", "--db-schema", "b"
-                        },
+                        new String[] {"--db-url", "jdbc:postgresql://h/db?currentSchema=a", "--db-schema", "b"},
                         Map.of()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("server: db-url sets currentSchema=a but db-schema is 'b': drop one of them, or make"
                         + " them the same");
         assertThatThrownBy(() -> ServerConfig.parse(
                         new String[] {
-                            "--db-url", "jdbc:postgresql://h/db", "--db-read-urls", "jdbc:postgresql://r/db?currentSchema=a"
+                            "--db-url",
+                            "jdbc:postgresql://h/db",
+                            "--db-read-urls",
+                            "jdbc:postgresql://r/db?currentSchema=a"
                         },
                         Map.of()))
                 .hasMessageContaining("db-read-urls sets currentSchema=a but db-schema is 'hal9'");

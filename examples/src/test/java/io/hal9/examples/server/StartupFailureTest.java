@@ -89,18 +89,32 @@ class StartupFailureTest {
         assertThat(run.err()).doesNotContain("hunter2");
     }
 
+    @Test
+    void theFailureLineQuotesTheRootCauseOnlyWhenTheMessageDoesNotAlreadySayIt() {
+        assertThat(Main.describe(new IllegalStateException(
+                        "game: cannot listen on 127.0.0.1:80 (port): Address already in use",
+                        new java.net.BindException("Address already in use"))))
+                .isEqualTo("game: cannot listen on 127.0.0.1:80 (port): Address already in use");
+        assertThat(Main.describe(new IllegalStateException(
+                        "redis: no answer", new RuntimeException("wrapped", new IOException("Connection\nreset")))))
+                .isEqualTo("redis: no answer: Connection reset");
+    }
+
     /**
      * The threads alive now that were not in {@code before}, polled until none is left or the deadline passes
-     * (a thread ends a moment after its executor reports termination). The JDK's common fork-join pool is
-     * left out: its workers are shared by the whole JVM and end on their own after a minute idle.
+     * (a thread ends a moment after its executor reports termination). The JVM's own shared threads are left
+     * out: the common fork-join pool's workers and the virtual-thread scheduler's carriers (and its unblocker),
+     * which serve every user and end on their own when idle.
      */
     static List<String> startedSince(Set<Thread> before, Duration deadline) {
         long end = System.nanoTime() + deadline.toNanos();
         while (true) {
             List<String> left = Thread.getAllStackTraces().keySet().stream()
                     .filter(t -> t.isAlive() && !before.contains(t))
+                    .filter(t -> !t.getClass().getName().equals("jdk.internal.misc.CarrierThread"))
                     .map(Thread::getName)
-                    .filter(n -> !n.startsWith("ForkJoinPool.commonPool-worker-"))
+                    .filter(n ->
+                            !n.startsWith("ForkJoinPool.commonPool-worker-") && !n.equals("VirtualThread-unblocker"))
                     .sorted()
                     .toList();
             if (left.isEmpty() || System.nanoTime() - end > 0) {
