@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import org.jspecify.annotations.Nullable;
 
@@ -48,7 +49,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread safety: all methods may be called from any thread.
  */
-public interface TaskLimiter extends AutoCloseable {
+public interface TaskLimiter extends AutoCloseable, Executor {
 
     /** Default {@code maxConcurrent}: the seed's task limit. */
     int DEFAULT_MAX_CONCURRENT = 100;
@@ -82,6 +83,24 @@ public interface TaskLimiter extends AutoCloseable {
      *     frees, in arrival order), {@link Admission#FULL} or {@link Admission#CLOSED} (not taken)
      */
     Admission tryExecute(Runnable task);
+
+    /**
+     * The limiter as an {@link Executor}, for code that takes one (a {@code CompletableFuture}'s async
+     * stage, a library's callback executor): the task runs as {@link #tryExecute(Runnable)} would run it,
+     * now or in the waiting line. Never blocks.
+     *
+     * @throws RejectedExecutionException when the limiter is full or closed (nothing was taken); the
+     *     message names the limiter, the answer and its state, e.g. {@code task limiter 'matchmaking'
+     *     refused the task (FULL): inFlight=100, waiting=0}
+     */
+    @Override
+    default void execute(Runnable task) {
+        Admission a = tryExecute(task);
+        if (a == Admission.FULL || a == Admission.CLOSED) {
+            throw new RejectedExecutionException("task limiter '" + name() + "' refused the task (" + a + "): inFlight="
+                    + inFlight() + ", waiting=" + waiting());
+        }
+    }
 
     /**
      * Offers a task without blocking and hands back both the answer and the task's future. A refused

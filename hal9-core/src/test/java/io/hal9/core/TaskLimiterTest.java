@@ -131,6 +131,29 @@ class TaskLimiterTest {
     }
 
     @Test
+    void asAnExecutorItRunsTasksAndThrowsRejectedExecutionWhenFullOrClosed() throws Exception {
+        TaskLimiter limiter =
+                track(TaskLimiter.builder("matchmaking").maxConcurrent(1).build());
+        // usable wherever an Executor is expected
+        assertThat(CompletableFuture.supplyAsync(() -> "ran", limiter).get(5, TimeUnit.SECONDS))
+                .isEqualTo("ran");
+        await().until(() -> limiter.inFlight() == 0);
+
+        hold(limiter, gate);
+        AtomicBoolean ran = new AtomicBoolean();
+        assertThatThrownBy(() -> limiter.execute(() -> ran.set(true)))
+                .isInstanceOf(RejectedExecutionException.class)
+                .hasMessage("task limiter 'matchmaking' refused the task (FULL): inFlight=1, waiting=0");
+        gate.countDown();
+        await().until(() -> limiter.inFlight() == 0);
+        limiter.close();
+        assertThatThrownBy(() -> limiter.execute(() -> ran.set(true)))
+                .isInstanceOf(RejectedExecutionException.class)
+                .hasMessageContaining("(CLOSED)");
+        assertThat(ran).as("a refused task never runs").isFalse();
+    }
+
+    @Test
     void timedSubmitWithZeroTimeoutRefusesAtOnceAndNegativeTimeoutIsAnError() throws Exception {
         TaskLimiter limiter = limiter(1, 0);
         hold(limiter, gate);

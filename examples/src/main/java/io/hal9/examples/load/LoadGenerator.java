@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -81,6 +82,9 @@ public final class LoadGenerator {
 
     private final Map<String, String> opts;
     private final PrintStream out;
+    /** The instance name of the server this generator started ("" before it started one). */
+    private String instanceName = "";
+
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final LongAdder httpRequests = new LongAdder();
@@ -216,6 +220,7 @@ public final class LoadGenerator {
         Long pid = opts.containsKey("server-pid") ? Long.valueOf(opts.get("server-pid")) : null;
         String dbUrl = opts.getOrDefault("db-url", System.getenv("HAL9_DB_URL"));
         LatencyRecorder latencies = new LatencyRecorder();
+        List<Long> created = new ArrayList<>();
         try (WsPlayers ws2 = new WsPlayers(intOpt("ws-threads"), latencies)) {
             if (base == null) {
                 int port = freePort();
@@ -232,6 +237,7 @@ public final class LoadGenerator {
             long heapBefore = pid == null ? -1 : heapUsedAfterGc(pid);
             out.printf(Locale.ROOT, "creating %d games of %d players on %s%n", games, players, base);
             List<WsPlayers.GameSpec> specs = createGames(base, games, players, rounds);
+            specs.forEach(g -> created.add(g.id()));
             CountDownLatch welcomed = new CountDownLatch(games * players);
             for (WsPlayers.GameSpec g : specs) {
                 ws2.connect(ws, g, welcomed);
@@ -313,6 +319,9 @@ public final class LoadGenerator {
                 if (!child.waitFor(60, TimeUnit.SECONDS)) {
                     child.destroyForcibly();
                 }
+                if (dbUrl != null) {
+                    abortLeftovers(dbUrl, created, instanceName);
+                }
             }
         }
     }
@@ -364,10 +373,14 @@ public final class LoadGenerator {
                 "--max-live-games",
                 String.valueOf(Math.max(1, connections))));
         List<String> extra = words(opts.get("server-args"));
-        if (!extra.contains("--instance-name")) {
+        int named = extra.indexOf("--instance-name");
+        if (named >= 0 && named + 1 < extra.size()) {
+            instanceName = extra.get(named + 1);
+        } else {
             // A server recovers the games its instance name hosted: a fixed name would make every run start
-            // with the previous runs' games (left running at the end) in memory and on its timers.
-            server.addAll(List.of("--instance-name", "load-" + Long.toHexString(System.nanoTime())));
+            // with the previous runs' games in memory and on its timers (they are also ended after each run).
+            instanceName = "load-" + Long.toHexString(System.nanoTime());
+            server.addAll(List.of("--instance-name", instanceName));
         }
         server.addAll(extra);
         List<String> cmd = new ArrayList<>();
@@ -463,6 +476,26 @@ public final class LoadGenerator {
             throw new IllegalStateException("load generator: jcmd " + pid + " " + command + " failed: " + text);
         }
         return text;
+    }
+
+    /**
+     * Ends, as {@code aborted}, the games of this run that its server left waiting or running when it
+     * stopped, and any other game that server hosted then (taken over from an earlier run's leftovers). Without it they would stay live in the database with their owner's lease given up, and the
+     * next server on the database (the next run, a test) would take them all over as a dead instance's games.
+     */
+    private void abortLeftovers(String dbUrl, List<Long> ids, String host) {
+        try (Connection c = DriverManager.getConnection(dbUrl, "postgres", "");
+                PreparedStatement ps = c.prepareStatement("UPDATE games SET status = 'aborted', updated_at = now()"
+                        + " WHERE (id = ANY (?) OR host = ?) AND status IN ('waiting', 'running')")) {
+            ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+            ps.setString(2, host); // and what it took over from someone else's leftovers
+            int n = ps.executeUpdate();
+            if (n > 0) {
+                out.printf(Locale.ROOT, "ended %d games the run left live (status aborted)%n", n);
+            }
+        } catch (SQLException e) {
+            out.printf(Locale.ROOT, "could not end the run's leftover games: %s%n", e);
+        }
     }
 
     private static long maxActionId(String dbUrl) throws SQLException {

@@ -698,6 +698,16 @@ public final class GameServer implements AutoCloseable {
         return a == null ? 0 : a.pending();
     }
 
+    /**
+     * Games whose newest state waits for room in the full game-states batcher (the database slow or away).
+     *
+     * @return how many games have a deferred state, 0 once closed
+     */
+    int deferredGameStates() {
+        GameService g = games;
+        return g == null ? 0 : g.deferredStateCount();
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {

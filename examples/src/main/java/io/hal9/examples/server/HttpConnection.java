@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  *   <li>a request line over the limit or a URL over {@code maxUrlLength}: 414 {@code uri_too_long}; a header
  *       block over {@code maxHeaderSize} or more than {@code maxHeaders} headers: 431 {@code
  *       headers_too_large}; a body over {@code maxBody} (announced by {@code Content-Length} or sent): 413
- *       {@code body_too_large}; an unparsable request: 400 {@code bad_request}; each answered, then closed;
+ *       {@code body_too_large}; an unparsable request: 400 {@code bad_request}; each answered, then closed
+ *       with a lingering close (output shut, the rest of the request read and dropped for up to 2 s or 1 MiB)
+ *       so that the client can read the answer;
  *   <li>{@code Connection: close} (and HTTP/1.0 without keep-alive) is honoured: closed after the answer.
  * </ul>
  *
@@ -68,7 +70,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
      * (the handler methods, the timer's task, the byte watcher, and respond(), which a dispatched task
      * reaches through ctx.executor().execute). State machine: HEAD (a request has started or the connection
      * is new) -> BODY (head read) -> HANDLING (request complete, nothing read) -> WRITING (answer in the
-     * socket) -> IDLE (keep-alive) -> HEAD...; CLOSED is final. At most one timer is armed at a time:
+     * socket) -> IDLE (keep-alive) -> HEAD...; an answer followed by a close goes WRITING -> LINGER (output
+     * shut, input drained) -> CLOSED; CLOSED is final. At most one timer is armed at a time:
      * arming cancels the previous one; a timer that fires checks that it is still the armed one.
      */
     private static final Logger log = LoggerFactory.getLogger(HttpConnection.class);
@@ -88,8 +91,15 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         HANDLING,
         WRITING,
         IDLE,
+        /** Answered and half-closed: what the client still sends is read and dropped until it closes. */
+        LINGER,
         CLOSED
     }
+
+    /** How long, and how many bytes, a lingering close reads before it closes anyway. */
+    static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    static final long LINGER_BYTES = 1 << 20;
 
     private final HttpApi api;
     private final ServerConfig.HttpLimits limits;
@@ -103,6 +113,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     private int bodyLength;
     private boolean keepAlive;
     private long startNanos = System.nanoTime();
+    private long lingered;
 
     /**
      * @param closing true once the server shuts down: answers then say {@code Connection: close}
@@ -187,7 +198,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             HttpRequest h = head;
             refuse(h, 408, "request_timeout", "the request body did not arrive within " + limits.bodyTimeout());
         } else {
-            // HEAD (a head not finished in time), IDLE, WRITING: nothing to answer, or no one reading
+            // HEAD (a head not finished in time), IDLE, WRITING: nothing to answer, or no one reading;
+            // LINGER: the client did not close its side in time
             closeNow();
         }
     }
@@ -208,6 +220,15 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext c, Object msg) {
         try {
+            if (state == State.LINGER) {
+                if (msg instanceof HttpContent content) {
+                    lingered += content.content().readableBytes();
+                }
+                if (lingered > LINGER_BYTES) {
+                    closeNow();
+                }
+                return;
+            }
             if (msg instanceof HttpRequest h && (state == State.HEAD || state == State.IDLE)) {
                 if (!head(h)) {
                     return;
@@ -223,8 +244,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext c) {
-        if (state == State.HEAD || state == State.BODY || state == State.IDLE) {
-            c.read(); // a request is incomplete (or awaited): keep reading
+        if (state == State.HEAD || state == State.BODY || state == State.IDLE || state == State.LINGER) {
+            c.read(); // a request is incomplete (or awaited), or a lingering close drains: keep reading
         }
         c.fireChannelReadComplete();
     }
@@ -377,11 +398,40 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         arm(limits.idleTimeout().toNanos(), State.WRITING);
         head = null;
         c.writeAndFlush(res).addListener(f -> {
-            if (!f.isSuccess() || close) {
+            if (!f.isSuccess()) {
                 closeNow();
+            } else if (close) {
+                lingeringClose(c);
             } else if (state == State.WRITING) {
                 state = State.IDLE;
                 arm(limits.idleTimeout().toNanos(), State.IDLE);
+                c.read();
+            }
+        });
+    }
+
+    /**
+     * Closes after an answer the way a client can read it: the output is shut (FIN after the answer), and
+     * what the client is still sending (the rest of a refused body, a pipelined request) is read and dropped
+     * until it closes its side, for at most {@link #LINGER_NANOS} and {@link #LINGER_BYTES}. A plain close
+     * with unread bytes in the socket makes the kernel answer with a reset, which can destroy the answer
+     * before the client read it (a 413 seen as "no bytes received").
+     */
+    private void lingeringClose(ChannelHandlerContext c) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (!(c.channel() instanceof io.netty.channel.socket.DuplexChannel d)) {
+            closeNow();
+            return;
+        }
+        state = State.LINGER;
+        lingered = 0;
+        arm(LINGER_NANOS, State.LINGER);
+        d.shutdownOutput().addListener(f -> {
+            if (!f.isSuccess()) {
+                closeNow();
+            } else if (state == State.LINGER) {
                 c.read();
             }
         });

@@ -214,6 +214,61 @@ class DatabaseOutageTest {
         assertThat(row(pg, id).scores()).as("after shutdown too").containsExactly("ann=2/active", "bob=0/active");
     }
 
+    @Test
+    void gameStatesWaitOnTheirGamesWhileTheStatesBatcherIsFullAndTheNewestIsWrittenAfter(PostgresService pg)
+            throws Exception {
+        // Two live games at most: the game-states batcher then holds 2 pending states, so a few rounds during
+        // an outage fill it. The states wait on their games (the newest of each) instead of being written
+        // one commit each, and reach the rows once the database is back.
+        long[] ids = new long[2];
+        try (FaultProxy proxy = FaultProxy.startForJdbcUrl(pg.jdbcUrl());
+                GameServer server = GameServer.start(
+                        "outage-states",
+                        SharedServices.parse(SharedServices.postgresArgs(
+                                proxy.jdbcUrlThrough(pg.jdbcUrl()),
+                                4,
+                                SharedServices.journalDir(),
+                                "--max-live-games",
+                                "2")))) {
+            ApiClient api = new ApiClient(server.baseUrl());
+            String[][] tokens = new String[2][];
+            for (int g = 0; g < 2; g++) {
+                ids[g] = api.createGame(2, 10);
+                tokens[g] = new String[] {api.join(ids[g], "ann"), api.join(ids[g], "bob")};
+            }
+            proxy.refuse();
+            for (int round = 1; round <= 4; round++) {
+                for (int g = 0; g < 2; g++) {
+                    String moves = "/api/games/" + ids[g] + "/moves";
+                    assertThat(api.post(moves, "{\"move\":\"rock\"}", tokens[g][0])
+                                    .status())
+                            .isEqualTo(202);
+                    assertThat(api.post(moves, "{\"move\":\"paper\"}", tokens[g][1])
+                                    .status())
+                            .isEqualTo(202);
+                }
+            }
+            assertThat(server.deferredGameStates())
+                    .as("the batcher is full: the newest states wait on their games")
+                    .isPositive();
+            for (long id : ids) {
+                assertThat(row(pg, id).round())
+                        .as("not written while the database is cut")
+                        .isLessThan(5);
+            }
+
+            proxy.pass();
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> server.deferredGameStates() == 0
+                            && row(pg, ids[0]).round() == 5
+                            && row(pg, ids[1]).round() == 5);
+            for (long id : ids) {
+                assertThat(row(pg, id).status()).isEqualTo("running");
+            }
+        }
+    }
+
     /** The game's row and its players, read directly (not through the proxy). */
     private record GameRowAndScores(String status, int round, List<String> scores) {}
 

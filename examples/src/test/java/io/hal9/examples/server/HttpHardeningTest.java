@@ -17,6 +17,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -170,6 +171,30 @@ class HttpHardeningTest {
                 "POST /api/games HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk + chunk,
                 413,
                 "body_too_large");
+    }
+
+    @Test
+    void aRefusedBodyStillInFlightDoesNotDestroyTheAnswer() throws Exception {
+        // An HTTP client sends its whole body and reads the answer after: the server refuses at the head and,
+        // closed at once, would reset the connection under the client's still-running write, which then
+        // fails the exchange ("received no bytes") instead of showing the 413. A lingering close reads and
+        // drops the rest of the body, so that the client's write completes and it reads the answer.
+        byte[] body = new byte[1 << 20];
+        Arrays.fill(body, (byte) 'd');
+        try (java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .build()) {
+            for (int i = 0; i < 10; i++) {
+                java.net.http.HttpResponse<String> r = client.send(
+                        java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create("http://127.0.0.1:" + port + "/api/games"))
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as("attempt %d", i).isEqualTo(413);
+                assertThat(r.body()).contains("body_too_large");
+            }
+        }
     }
 
     private static void expectRefused(String request, int status, String error) throws IOException {
