@@ -484,7 +484,7 @@ public final class LoadGenerator {
      * next server on the database (the next run, a test) would take them all over as a dead instance's games.
      */
     private void abortLeftovers(String dbUrl, List<Long> ids, String host) {
-        try (Connection c = DriverManager.getConnection(dbUrl, "postgres", "");
+        try (Connection c = connect(dbUrl);
                 PreparedStatement ps = c.prepareStatement("UPDATE games SET status = 'aborted', updated_at = now()"
                         + " WHERE (id = ANY (?) OR host = ?) AND status IN ('waiting', 'running')")) {
             ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
@@ -507,14 +507,26 @@ public final class LoadGenerator {
     }
 
     private static long queryLong(String dbUrl, String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(dbUrl, "postgres", "")) {
-            // the server's tables are in its schema: HAL9_DB_SCHEMA, else db-url's currentSchema, else hal9
+        try (Connection c = connect(dbUrl);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * A connection to the server's database whose unqualified names are the server's tables: its schema is
+     * {@code HAL9_DB_SCHEMA}, else db-url's {@code currentSchema}, else {@code hal9} (as the server resolves it).
+     */
+    private static Connection connect(String dbUrl) throws SQLException {
+        Connection c = DriverManager.getConnection(dbUrl, "postgres", "");
+        try {
             c.setSchema(ServerConfig.schemaOf(System.getenv("HAL9_DB_SCHEMA"), dbUrl));
-            try (Statement s = c.createStatement();
-                    ResultSet rs = s.executeQuery(sql)) {
-                rs.next();
-                return rs.getLong(1);
-            }
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
         }
     }
 
