@@ -33,6 +33,8 @@ public interface CacheLoader<K, V> {
     /**
      * Loads the values for {@code keys} in one call. The default calls {@link #load} per key. Keys
      * absent from the returned map have no value.
+     *
+     * @throws Exception when the source fails, as for {@link #load}; nothing of the call is cached
      */
     default Map<K, V> loadAll(Set<? extends K> keys) throws Exception {
         Map<K, V> out = new HashMap<>();

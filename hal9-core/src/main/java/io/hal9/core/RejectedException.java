@@ -17,7 +17,10 @@ public class RejectedException extends Hal9Exception {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** The component's kind and name, as given to the constructor. */
     private final String component;
+
+    /** Why the work was refused: {@link Admission#FULL} or {@link Admission#CLOSED}. */
     private final Admission reason;
 
     /**

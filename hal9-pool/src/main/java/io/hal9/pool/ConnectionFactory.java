@@ -50,6 +50,7 @@ public interface ConnectionFactory<C> {
      * {@code true} (no check).
      *
      * @return false (or throw) to have the connection destroyed and another one tried
+     * @throws Exception treated as false
      */
     default boolean validate(C connection) throws Exception {
         return true;

@@ -101,7 +101,12 @@ public interface WsServer<M> extends AutoCloseable {
     /**
      * Binds the listening socket and starts accepting. Returns this server.
      *
-     * @throws WsException if binding fails (the message names the address) or the server is closed or started
+     * <p>If the socket cannot be bound (the port is in use, the address is not one of this machine's or does
+     * not resolve), the server closes itself before throwing: every event-loop thread it started has ended when
+     * this returns, so a process that gives up can exit.
+     *
+     * @throws WsException if binding fails (the message names {@code host:port} and the reason, the cause is the
+     *     bind's exception) or the server is closed or already started
      */
     WsServer<M> start();
 

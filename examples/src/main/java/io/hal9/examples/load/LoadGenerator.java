@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hal9.examples.server.ServerConfig;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -58,7 +59,8 @@ import org.jspecify.annotations.Nullable;
  * {@code jcmd} (heap used after a full GC with every game's players connected, minus before, divided
  * by the games), so the client's objects are not in it; with {@code --target} it needs
  * {@code --server-pid}. Actions persisted are rows committed in the {@code actions} table during the
- * run, counted over JDBC ({@code --db-url}, default {@code HAL9_DB_URL}); without a database URL
+ * run, counted over JDBC ({@code --db-url}, default {@code HAL9_DB_URL}, in the server's schema: {@code
+ * HAL9_DB_SCHEMA}, else the URL's {@code currentSchema}, else {@code hal9}); without a database URL
  * (embedded H2 in the child) the figure is not available.
  *
  * <p>The WebSocket side is {@link WsPlayers} (Netty, one event loop thread by default). Latencies and
@@ -482,7 +484,7 @@ public final class LoadGenerator {
      * next server on the database (the next run, a test) would take them all over as a dead instance's games.
      */
     private void abortLeftovers(String dbUrl, List<Long> ids, String host) {
-        try (Connection c = DriverManager.getConnection(dbUrl, "postgres", "");
+        try (Connection c = connect(dbUrl);
                 PreparedStatement ps = c.prepareStatement("UPDATE games SET status = 'aborted', updated_at = now()"
                         + " WHERE (id = ANY (?) OR host = ?) AND status IN ('waiting', 'running')")) {
             ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
@@ -505,11 +507,26 @@ public final class LoadGenerator {
     }
 
     private static long queryLong(String dbUrl, String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(dbUrl, "postgres", "");
+        try (Connection c = connect(dbUrl);
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    /**
+     * A connection to the server's database whose unqualified names are the server's tables: its schema is
+     * {@code HAL9_DB_SCHEMA}, else db-url's {@code currentSchema}, else {@code hal9} (as the server resolves it).
+     */
+    private static Connection connect(String dbUrl) throws SQLException {
+        Connection c = DriverManager.getConnection(dbUrl, "postgres", "");
+        try {
+            c.setSchema(ServerConfig.schemaOf(System.getenv("HAL9_DB_SCHEMA"), dbUrl));
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
         }
     }
 

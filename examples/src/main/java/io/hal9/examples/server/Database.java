@@ -3,13 +3,18 @@ package io.hal9.examples.server;
 import io.hal9.pool.jdbc.JdbcPool;
 import io.hal9.pool.jdbc.ReadWriteRouter;
 import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.UUID;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,6 +22,17 @@ import org.jspecify.annotations.Nullable;
  * routed to replicas by a {@link ReadWriteRouter}, or, with no {@code db-url}, an embedded H2
  * database in PostgreSQL mode held in memory. Migrates the schema with Flyway at open
  * ({@code db/postgresql} or {@code db/h2}).
+ *
+ * <p>Schema: on PostgreSQL the server's tables and Flyway's history live in a schema of their own,
+ * {@link ServerConfig#dbSchema()} ({@code hal9} unless configured), created by Flyway if missing, and every
+ * connection of every pool has it as its {@code search_path} (the driver's {@code currentSchema}), so that
+ * the SQL names tables without a schema. A database whose {@code public} schema already holds other tables
+ * hosts the server as it is; the server never touches another schema.
+ *
+ * <p>Start-up failures are one sentence each ({@link #open} throws an {@link IllegalStateException} saying what
+ * failed and where, with the cause attached): a database that refuses connections is found by one plain
+ * connection before any pool opens (a pool that cannot open its first connection logs a stack trace of its
+ * own), and a migration Flyway refuses is reported with the schema it was run on.
  *
  * <p>Why H2 and not an embedded PostgreSQL: embedded PostgreSQL jars run the real {@code postgres}
  * binary, which refuses to start as root, and this project's machines and CI run as root. H2 needs
@@ -88,14 +104,11 @@ final class Database implements AutoCloseable {
                         .minConnections(1)
                         .build();
             } else {
+                checkConnects(name, url, config);
                 primary = pool(name + "-primary", url, config, false);
             }
             pools.add(primary);
-            Flyway.configure()
-                    .dataSource(primary.dataSource())
-                    .locations(embedded ? "classpath:db/h2" : "classpath:db/postgresql")
-                    .load()
-                    .migrate();
+            migrate(name, primary, embedded, config.dbSchema());
             // A replica is never a start-up dependency: its pool starts without a connection, the router
             // probes it in the background and sends reads to the primary until it answers (or marks it down
             // and probes it again with backoff); a read that fails on it is run again on the primary.
@@ -121,12 +134,78 @@ final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the migrations: on PostgreSQL in {@code schema} (created if missing, where Flyway keeps its history
+     * too), on the embedded database in its default schema.
+     *
+     * @throws IllegalStateException when Flyway refuses or a migration fails, naming the schema
+     */
+    private static void migrate(String name, JdbcPool primary, boolean embedded, String schema) {
+        FluentConfiguration flyway = Flyway.configure()
+                .dataSource(primary.dataSource())
+                .locations(embedded ? "classpath:db/h2" : "classpath:db/postgresql");
+        if (!embedded) {
+            flyway.schemas(schema).defaultSchema(schema).createSchemas(true);
+        }
+        try {
+            flyway.load().migrate();
+        } catch (FlywayException e) {
+            String why = oneLine(String.valueOf(e.getMessage()));
+            String hint = why.contains("non-empty schema")
+                    ? " (the server's tables need a schema of their own, empty or made by the server: see"
+                            + " db-schema)"
+                    : "";
+            throw new IllegalStateException(
+                    name + ": cannot migrate the database schema" + (embedded ? "" : " '" + schema + "'") + ": " + why
+                            + hint,
+                    e);
+        }
+    }
+
+    /**
+     * Opens and closes one connection to {@code url}, so that a database that refuses (down, wrong host, port,
+     * database or password) is reported in one sentence before any pool tries.
+     *
+     * @throws IllegalStateException naming the database (its URL without parameters) and the driver's reason
+     */
+    private static void checkConnects(String name, String url, ServerConfig config) {
+        Properties props = new Properties();
+        @Nullable String user = config.dbUser();
+        if (user != null) {
+            props.setProperty("user", user);
+        }
+        @Nullable String password = config.dbPassword();
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        // PgJDBC's own bounds, in seconds (parameters in db-url win): TCP connect, the whole login, any read
+        props.setProperty("connectTimeout", "5");
+        props.setProperty("loginTimeout", "10");
+        props.setProperty("socketTimeout", "10");
+        try {
+            DriverManager.getConnection(url, props).close(); // connected and logged in: what the pools need
+        } catch (SQLException e) {
+            int q = url.indexOf('?');
+            throw new IllegalStateException(
+                    name + ": cannot connect to the database " + (q < 0 ? url : url.substring(0, q)) + ": "
+                            + oneLine(String.valueOf(e.getMessage())),
+                    e);
+        }
+    }
+
+    /** {@code text} on one line: line breaks and runs of blanks become one space. */
+    static String oneLine(String text) {
+        return text.strip().replaceAll("\\s+", " ");
+    }
+
     private static JdbcPool pool(String name, String url, ServerConfig config, boolean readOnly) {
         JdbcPool.Builder b = JdbcPool.builder(name)
                 .jdbcUrl(url)
                 .maxConnections(config.dbMaxConnections())
                 .minConnections(Math.min(2, config.dbMaxConnections()))
-                .readOnly(readOnly);
+                .readOnly(readOnly)
+                // the schema of the server's tables (see the class comment); equal to db-url's, if it sets one
+                .dataSourceProperty("currentSchema", config.dbSchema());
         if (readOnly) {
             // a replica down at start must not stop the server, and a read waits at most 1 s for one of
             // its connections before it moves on to the primary
@@ -167,6 +246,7 @@ final class Database implements AutoCloseable {
                 .connectionTimeout(HEALTH_CONNECTION_TIMEOUT)
                 .validationTimeout(Duration.ofMillis(500))
                 .failFast(false)
+                .dataSourceProperty("currentSchema", config.dbSchema())
                 // PgJDBC's own bounds, in seconds: TCP connect, the whole login, and any read
                 .dataSourceProperty("connectTimeout", "1")
                 .dataSourceProperty("loginTimeout", "2")

@@ -371,6 +371,7 @@ public final class GameServer implements AutoCloseable {
         gateway.bind(g);
         CreateRateLimiter creates = CreateRateLimiter.of(config);
         HttpForwarder forwardHttp = new HttpForwarder(name, store);
+        closeables.add(forwardHttp); // after the HTTP port, which is drained and closed first
         m.bindOwnership(name, own, g, forwardHttp);
         HttpApi api =
                 new HttpApi(name, g, tokens, config.roundTimeout(), hp, m, HttpApi.Routes.PUBLIC, creates, forwardHttp);

@@ -34,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * player). A game whose owner's lease lapsed answers {@code 503 game_moving}: another instance takes it
  * over within a lease renewal interval.
  *
- * <p>Thread safety: safe for concurrent use; {@link #forward} blocks (call it on a virtual thread).
+ * <p>Thread safety: safe for concurrent use; {@link #forward} blocks (call it on a virtual thread). {@link
+ * #close()} stops the HTTP client (and its selector thread) once the server's HTTP port no longer forwards.
  */
-final class HttpForwarder {
+final class HttpForwarder implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpForwarder.class);
 
     /** The header of a forwarded request, naming the instance that forwarded it. */
@@ -119,5 +120,16 @@ final class HttpForwarder {
 
     long failed() {
         return failed.sum();
+    }
+
+    /** Stops the HTTP client: requests still forwarded fail; waits up to 2 s for its selector thread. */
+    @Override
+    public void close() {
+        client.shutdownNow();
+        try {
+            client.awaitTermination(Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -7,6 +7,7 @@ import io.hal9.ws.netty.WsChannelInitializer;
 import io.hal9.ws.netty.WsEventLoops;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -76,7 +77,8 @@ final class HttpPort implements AutoCloseable {
      *
      * @param ws the WebSocket server, built and not started: the public port carries its connections; null
      *     with {@code --http-engine jdk}, where only the admin listener is started here
-     * @throws IllegalStateException when a port cannot be bound (what was started is stopped)
+     * @throws IllegalStateException when a port cannot be bound, naming the address and the option; what was
+     *     started is stopped (every event-loop thread has ended) before it is thrown
      */
     static HttpPort start(
             String name,
@@ -158,12 +160,21 @@ final class HttpPort implements AutoCloseable {
     }
 
     private Channel listen(String option, String host, int port, ServerBootstrap b) {
+        // Not syncUninterruptibly(): it rethrows the bind's java.net.BindException, a checked exception that
+        // would pass by a catch of RuntimeException, and by start()'s cleanup with it.
+        Throwable failure;
         try {
-            return b.bind(host, port).syncUninterruptibly().channel();
+            ChannelFuture bound = b.bind(host, port).awaitUninterruptibly();
+            failure = bound.cause();
+            if (failure == null) {
+                return bound.channel();
+            }
         } catch (RuntimeException e) {
-            throw new IllegalStateException(
-                    name + ": cannot listen on " + host + ":" + port + " (" + option + "): " + e.getMessage(), e);
+            failure = e;
         }
+        String reason = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+        throw new IllegalStateException(
+                name + ": cannot listen on " + host + ":" + port + " (" + option + "): " + reason, failure);
     }
 
     /** The public port (useful with port 0). */

@@ -2,6 +2,7 @@ package io.hal9.examples.server;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +80,10 @@ import org.jspecify.annotations.Nullable;
  *     looks for games whose owner's lease lapsed (at most half of {@code lease})
  * @param advertiseUrl the base URL other instances forward HTTP requests for this instance's games to, or
  *     null for the public URL ({@link GameServer#baseUrl()})
+ * @param dbSchema the PostgreSQL schema that holds the server's tables and Flyway's history (created if
+ *     missing): {@code db-schema}, else the {@code currentSchema} of {@code db-url}, else {@value
+ *     #DEFAULT_DB_SCHEMA}; a schema of its own, so that a database whose {@code public} schema holds other
+ *     tables can host the server. Unused on the embedded database
  */
 public record ServerConfig(
         String instanceName,
@@ -118,7 +123,14 @@ public record ServerConfig(
         HttpLimits http,
         Duration lease,
         Duration leaseRenewInterval,
-        @Nullable String advertiseUrl) {
+        @Nullable String advertiseUrl,
+        String dbSchema) {
+
+    /** The schema of the server's tables when neither {@code db-schema} nor {@code db-url} names one. */
+    public static final String DEFAULT_DB_SCHEMA = "hal9";
+
+    /** A schema name that needs no quoting: PostgreSQL folds unquoted names to lower case. */
+    private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
     /**
      * The limits and timeouts of one HTTP connection (see examples/README.md, "HTTP limits"): what happens at
@@ -228,6 +240,17 @@ public record ServerConfig(
         if (!dbReadUrls.isEmpty() && dbUrl == null) {
             throw new ConfigException("server: db-read-urls needs db-url (replicas of which primary?)");
         }
+        Objects.requireNonNull(dbSchema, "dbSchema");
+        if (!SCHEMA.matcher(dbSchema).matches()) {
+            throw new ConfigException("server: db-schema (or the currentSchema of db-url) must be 1 to 63 lowercase"
+                    + " letters, digits or '_', not starting with a digit, was '" + dbSchema + "'");
+        }
+        if (dbUrl != null) {
+            sameSchema("db-url", dbUrl, dbSchema);
+        }
+        for (String r : dbReadUrls) {
+            sameSchema("db-read-urls", r, dbSchema);
+        }
         duration("lease", lease, Duration.ofMillis(200), Duration.ofMinutes(10));
         Objects.requireNonNull(leaseRenewInterval, "leaseRenewInterval");
         if (leaseRenewInterval.compareTo(Duration.ofMillis(50)) < 0
@@ -286,6 +309,11 @@ public record ServerConfig(
             new Option("db-user", null, "database user (else from the URL)"),
             new Option("db-password", null, "database password (else from the URL)"),
             new Option("db-max-connections", "20", "connections per database pool"),
+            new Option(
+                    "db-schema",
+                    null,
+                    "PostgreSQL schema of the server's tables and migration history, created if missing;"
+                            + " unset: the currentSchema of db-url, else " + DEFAULT_DB_SCHEMA),
             new Option(
                     "redis-uri",
                     null,
@@ -518,7 +546,49 @@ public record ServerConfig(
                         integer(values, "http-max-body")),
                 duration(values, "lease"),
                 duration(values, "lease-renew-interval"),
-                trimSlash(values.get("advertise-url")));
+                trimSlash(values.get("advertise-url")),
+                schemaOf(values.get("db-schema"), values.get("db-url")));
+    }
+
+    /**
+     * The schema of the server's tables: {@code given} (the {@code db-schema} option), else the {@code
+     * currentSchema} that {@code dbUrl} sets, else {@value #DEFAULT_DB_SCHEMA}. For tools that read the server's
+     * tables (the load generator), as {@link #parse} resolves it.
+     *
+     * @param given the db-schema option, or null
+     * @param dbUrl the db-url option, or null
+     * @return the schema name (not yet checked)
+     */
+    public static String schemaOf(@Nullable String given, @Nullable String dbUrl) {
+        if (given != null) {
+            return given;
+        }
+        String inUrl = dbUrl == null ? null : currentSchema(dbUrl);
+        return inUrl != null ? inUrl : DEFAULT_DB_SCHEMA;
+    }
+
+    /** The {@code currentSchema} parameter of a JDBC URL (the last one, as the driver reads it), or null. */
+    static @Nullable String currentSchema(String url) {
+        int q = url.indexOf('?');
+        if (q < 0) {
+            return null;
+        }
+        @Nullable String found = null;
+        for (String pair : url.substring(q + 1).split("&")) {
+            if (pair.startsWith("currentSchema=")) {
+                found = URLDecoder.decode(pair.substring("currentSchema=".length()), StandardCharsets.UTF_8);
+            }
+        }
+        return found == null || found.isBlank() ? null : found.trim();
+    }
+
+    /** A URL that names a schema must name the server's: the pools and the migrations must agree. */
+    private static void sameSchema(String option, String url, String dbSchema) {
+        String inUrl = currentSchema(url);
+        if (inUrl != null && !inUrl.equals(dbSchema)) {
+            throw new ConfigException("server: " + option + " sets currentSchema=" + inUrl + " but db-schema is '"
+                    + dbSchema + "': drop one of them, or make them the same");
+        }
     }
 
     private static @Nullable String trimSlash(@Nullable String url) {
@@ -589,7 +659,8 @@ public record ServerConfig(
                 http,
                 lease,
                 leaseRenewInterval,
-                advertiseUrl);
+                advertiseUrl,
+                dbSchema);
     }
 
     /** The journal folder, or null for "off" (and for the empty value). */
@@ -685,7 +756,7 @@ public record ServerConfig(
         // Never print secrets or credentials in URLs.
         return "ServerConfig[instanceName=" + instanceName + ", host=" + host + ", port=" + port + ", httpEngine="
                 + httpEngine + ", admin=" + adminHost + ":" + adminPort + ", db="
-                + (dbUrl == null ? "embedded H2" : "postgresql")
+                + (dbUrl == null ? "embedded H2" : "postgresql, schema " + dbSchema)
                 + ", replicas=" + dbReadUrls.size() + ", redis=" + (redisUri == null ? "none" : "configured")
                 + ", tokenTtl=" + tokenTtl + ", roundTimeout=" + roundTimeout + ", cacheTtl=" + cacheTtl
                 + ", waitingGameTtl=" + waitingGameTtl + ", lease=" + lease + "/" + leaseRenewInterval + "]";

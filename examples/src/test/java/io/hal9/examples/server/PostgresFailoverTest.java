@@ -121,11 +121,12 @@ class PostgresFailoverTest {
             } // close() flushes the batchers: everything acknowledged is written
 
             assertThat(acknowledged).isEqualTo((long) GAMES * 2 * ROUNDS);
+            // the URL names no schema: the server's tables are in its default one, hal9
             try (Connection c = DriverManager.getConnection(pg.jdbcUrl(pg.replicaPort()));
                     PreparedStatement actions =
-                            c.prepareStatement("SELECT count(*) FROM actions WHERE game_id = ANY (?)");
+                            c.prepareStatement("SELECT count(*) FROM hal9.actions WHERE game_id = ANY (?)");
                     PreparedStatement finished = c.prepareStatement(
-                            "SELECT count(*) FROM games WHERE id = ANY (?) AND status = 'finished'")) {
+                            "SELECT count(*) FROM hal9.games WHERE id = ANY (?) AND status = 'finished'")) {
                 Long[] idArray = ids.toArray(Long[]::new);
                 actions.setArray(1, c.createArrayOf("bigint", idArray));
                 finished.setArray(1, c.createArrayOf("bigint", idArray));

@@ -129,6 +129,48 @@ class ServerConfigTest {
     }
 
     @Test
+    void theDatabaseSchemaIsTheOptionElseTheUrlsCurrentSchemaElseHal9() {
+        assertThat(ServerConfig.defaults().dbSchema()).isEqualTo("hal9");
+        assertThat(ServerConfig.parse(new String[] {"--db-url", "jdbc:postgresql://h/db?user=u"}, Map.of())
+                        .dbSchema())
+                .isEqualTo("hal9");
+        assertThat(ServerConfig.parse(
+                                new String[] {"--db-url", "jdbc:postgresql://h/db?currentSchema=game_data&user=u"},
+                                Map.of())
+                        .dbSchema())
+                .isEqualTo("game_data");
+        assertThat(ServerConfig.parse(
+                                new String[] {"--db-url", "jdbc:postgresql://h/db"}, Map.of("HAL9_DB_SCHEMA", "rps"))
+                        .dbSchema())
+                .isEqualTo("rps");
+        assertThat(ServerConfig.schemaOf(null, "jdbc:postgresql://h/db?currentSchema=x"))
+                .isEqualTo("x");
+    }
+
+    @Test
+    void aDatabaseSchemaThatIsNotAPlainNameOrDisagreesWithTheUrlIsRefused() {
+        assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--db-schema", "Game Data"}, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("server: db-schema (or the currentSchema of db-url) must be 1 to 63 lowercase letters,"
+                        + " digits or '_', not starting with a digit, was 'Game Data'");
+        assertThatThrownBy(() -> ServerConfig.parse(
+                        new String[] {"--db-url", "jdbc:postgresql://h/db?currentSchema=a", "--db-schema", "b"},
+                        Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("server: db-url sets currentSchema=a but db-schema is 'b': drop one of them, or make"
+                        + " them the same");
+        assertThatThrownBy(() -> ServerConfig.parse(
+                        new String[] {
+                            "--db-url",
+                            "jdbc:postgresql://h/db",
+                            "--db-read-urls",
+                            "jdbc:postgresql://r/db?currentSchema=a"
+                        },
+                        Map.of()))
+                .hasMessageContaining("db-read-urls sets currentSchema=a but db-schema is 'hal9'");
+    }
+
+    @Test
     void badValuesAreRefusedNamingTheOption() {
         assertThatThrownBy(() -> ServerConfig.parse(new String[] {"--port", "70000"}, Map.of()))
                 .isInstanceOf(ConfigException.class)
@@ -156,6 +198,7 @@ class ServerConfigTest {
             "host",
             "port",
             "db-url",
+            "db-schema",
             "ws-threads",
             "db-read-urls",
             "db-user",

@@ -21,6 +21,7 @@ public final class LoadStats {
     private final LongAdder failures = new LongAdder();
     private final LongAdder nanos = new LongAdder();
 
+    /** Counts loads timed with {@code ticker}. */
     public LoadStats(Ticker ticker) {
         this.ticker = ticker;
     }
@@ -79,14 +80,17 @@ public final class LoadStats {
         return loaded;
     }
 
+    /** Loads that returned (a value or none). */
     public long loads() {
         return loads.sum();
     }
 
+    /** Loads that threw. */
     public long failures() {
         return failures.sum();
     }
 
+    /** Time spent in loads, successful or not, in nanoseconds. */
     public long nanos() {
         return nanos.sum();
     }

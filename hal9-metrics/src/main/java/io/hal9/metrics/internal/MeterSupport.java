@@ -29,6 +29,8 @@ public final class MeterSupport<T> {
     private final Tags tags;
 
     /**
+     * Starts registering the meters of one component.
+     *
      * @param registry where meters go
      * @param source the component, held weakly by every meter
      * @param tags tags of every meter (the component's {@code name} plus the user's)

@@ -22,7 +22,11 @@ public final class Recorders<M> {
     private final String kind;
     private final AtomicReference<@Nullable Bound<M>> bound = new AtomicReference<>();
 
-    /** @param kind names the recorder in messages, e.g. {@code "batcher recorder"} */
+    /**
+     * Creates an unbound recorder set.
+     *
+     * @param kind names the recorder in messages, e.g. {@code "batcher recorder"}
+     */
     public Recorders(String kind) {
         this.kind = kind;
     }

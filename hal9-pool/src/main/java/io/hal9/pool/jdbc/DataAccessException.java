@@ -17,7 +17,10 @@ public class DataAccessException extends Hal9Exception {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** The cause's SQLState, or null when the driver gave none. */
     private final @Nullable String sqlState;
+
+    /** The cause's vendor error code. */
     private final int errorCode;
 
     /**

@@ -17,6 +17,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -133,6 +134,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
     private volatile @Nullable EventLoopGroup bossGroup;
     private volatile @Nullable EventLoopGroup workerGroup;
 
+    /** Creates a server that is not started; {@link io.hal9.ws.WsServer.Builder#build()} calls this. */
     public WsServerImpl(
             WsConfig config,
             MessageCodec<M> codec,
@@ -206,18 +208,40 @@ public final class WsServerImpl<M> implements WsServer<M> {
                         initPipeline(ch, null);
                     }
                 });
+        // Not syncUninterruptibly(): it rethrows the bind's java.net.BindException, a checked exception the
+        // signature does not declare, which would pass by a catch of RuntimeException.
+        Throwable failure;
         try {
-            Channel ch =
-                    b.bind(config.host(), config.port()).syncUninterruptibly().channel();
-            serverChannel = ch;
+            ChannelFuture bound = b.bind(config.host(), config.port()).awaitUninterruptibly();
+            failure = bound.cause();
+            if (failure == null) {
+                serverChannel = bound.channel();
+            }
         } catch (RuntimeException e) {
-            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            failure = e;
+        }
+        if (failure != null) {
+            // The event loops started for the bind end before the caller hears of the failure (close() waits
+            // for their termination), so that a process whose server could not start can exit.
+            close();
             throw new WsException(
-                    config.component() + ": cannot bind " + config.host() + ":" + config.port() + ": " + e, e);
+                    config.component() + ": cannot bind " + address(config.host(), config.port()) + ": "
+                            + describe(failure),
+                    failure);
         }
         LOG.info("{}: listening on {}{}", config.component(), serverChannel().localAddress(), config.path());
         return this;
+    }
+
+    /** {@code host:port}, with an IPv6 literal in brackets. */
+    private static String address(String host, int port) {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** The failure's message, or its class when it has none (an unresolved address has none). */
+    private static String describe(Throwable t) {
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
     }
 
     private Channel serverChannel() {

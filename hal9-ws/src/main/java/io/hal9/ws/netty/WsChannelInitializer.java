@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Puts HAL9 into a host's own Netty server: the host builds a {@link WsServer} (without calling {@link
  * WsServer#start()}) and uses this as the {@code childHandler} of its own {@code ServerBootstrap}, or calls
- * {@link #initPipeline(Channel)} from its own initializer to put HAL9 at the end of a pipeline that already has
+ * {@link #initPipeline(Channel, WsServer)} from its own initializer to put HAL9 at the end of a pipeline that already has
  * the host's handlers in front (TLS, proxy protocol...). Everything else (limits, sessions, rooms, heartbeats,
  * stats) behaves as in a standalone server; {@link WsServer#port()} answers -1 because the host binds.
  *
