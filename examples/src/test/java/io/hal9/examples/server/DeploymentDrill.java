@@ -642,8 +642,11 @@ final class DeploymentDrill implements AutoCloseable {
         return out;
     }
 
+    /** The primary, in the schema the servers use (their default: no schema in the URL or the options). */
     private Connection db() throws SQLException {
-        return DriverManager.getConnection(pg.multiHostUrl());
+        Connection c = DriverManager.getConnection(pg.multiHostUrl());
+        c.setSchema(ServerConfig.DEFAULT_DB_SCHEMA);
+        return c;
     }
 
     private static void log(String format, Object... args) {
