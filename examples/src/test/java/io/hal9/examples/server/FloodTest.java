@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.AfterAll;
@@ -211,6 +212,7 @@ class FloodTest {
     private void creationFlood(HttpClient attacker) {
         Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
         AtomicBoolean retryAfterOnEvery429 = new AtomicBoolean(true);
+        AtomicReference<String> firstFailure = new AtomicReference<>("none");
         long end = System.nanoTime()
                 + Math.min(FLOOD.toNanos(), Duration.ofSeconds(5).toNanos());
         List<Thread> threads = new ArrayList<>();
@@ -232,6 +234,7 @@ class FloodTest {
                         }
                     } catch (IOException e) {
                         statuses.computeIfAbsent(-1, s -> new LongAdder()).increment();
+                        firstFailure.compareAndSet("none", e.toString());
                     } catch (InterruptedException e) {
                         return;
                     }
@@ -245,7 +248,9 @@ class FloodTest {
         assertThat(limited).as("429s among %s", statuses).isGreaterThan(created);
         assertThat(created).as("games created by one address in 5 s").isLessThanOrEqualTo(100);
         assertThat(retryAfterOnEvery429).as("Retry-After on every 429").isTrue();
-        assertThat(statuses).doesNotContainKey(-1);
+        assertThat(statuses)
+                .as("requests that got no answer (first: %s)", firstFailure.get())
+                .doesNotContainKey(-1);
     }
 
     private static final Histogram ATTACK = new Histogram(3);
