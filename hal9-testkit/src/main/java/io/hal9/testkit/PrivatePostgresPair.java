@@ -2,8 +2,6 @@ package io.hal9.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +90,7 @@ public final class PrivatePostgresPair implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("hal9-testkit: no temporary directory for a private PostgreSQL", e);
         }
-        List<Integer> ports = freePorts(2);
+        List<Integer> ports = FreePorts.take(2);
         PrivatePostgresPair pair = new PrivatePostgresPair(bin, dir, root, ports.get(0), ports.get(1));
         try {
             pair.createPrimary();
@@ -420,28 +418,5 @@ public final class PrivatePostgresPair implements AutoCloseable {
             throw new IllegalStateException(reason + " [HAL9_REQUIRE_SERVICES=1: failing instead of skipping]");
         }
         Assumptions.abort(reason);
-    }
-
-    private static List<Integer> freePorts(int n) {
-        List<ServerSocket> held = new ArrayList<>();
-        List<Integer> out = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                held.add(s);
-                out.add(s.getLocalPort());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("hal9-testkit: no free loopback ports for a private PostgreSQL", e);
-        } finally {
-            for (ServerSocket s : held) {
-                try {
-                    s.close();
-                } catch (IOException e) {
-                    // closing a probe socket: nothing to do
-                }
-            }
-        }
-        return out;
     }
 }

@@ -2,9 +2,7 @@ package io.hal9.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -94,7 +92,7 @@ public final class PrivateRedisSentinel implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("hal9-testkit: no temporary directory for a private Redis Sentinel", e);
         }
-        List<Integer> ports = freePorts(2 + sentinels);
+        List<Integer> ports = FreePorts.take(2 + sentinels);
         PrivateRedisSentinel s =
                 new PrivateRedisSentinel(server, dir, ports.get(0), ports.get(1), ports.subList(2, ports.size()));
         try {
@@ -344,29 +342,5 @@ public final class PrivateRedisSentinel implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /** {@code n} distinct free loopback ports. */
-    private static List<Integer> freePorts(int n) {
-        List<ServerSocket> held = new ArrayList<>();
-        List<Integer> out = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                held.add(s);
-                out.add(s.getLocalPort());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("hal9-testkit: no free loopback ports for a private Redis Sentinel", e);
-        } finally {
-            for (ServerSocket s : held) {
-                try {
-                    s.close();
-                } catch (IOException e) {
-                    // closing a probe socket: nothing to do
-                }
-            }
-        }
-        return out;
     }
 }

@@ -1,5 +1,6 @@
 package io.hal9.examples.server;
 
+import io.hal9.testkit.FreePorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,4 +1,4 @@
-package io.hal9.examples.server;
+package io.hal9.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,12 +9,18 @@ import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Free loopback ports for processes a test starts, and whether something listens on one. */
-final class FreePorts {
+/**
+ * Free loopback ports for the processes a test starts (private servers, proxies), and whether something
+ * listens on one.
+ *
+ * <p>Thread safety: stateless. Limits: a port chosen here is free when chosen; another process may take it
+ * before the caller binds it.
+ */
+public final class FreePorts {
     private FreePorts() {}
 
     /** {@code n} distinct ports free on loopback now (all held open together while they are chosen). */
-    static List<Integer> take(int n) {
+    public static List<Integer> take(int n) {
         List<ServerSocket> held = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
@@ -22,7 +28,7 @@ final class FreePorts {
             }
             return held.stream().map(ServerSocket::getLocalPort).toList();
         } catch (IOException e) {
-            throw new UncheckedIOException("no free loopback port", e);
+            throw new UncheckedIOException("hal9-testkit: no free loopback port", e);
         } finally {
             for (ServerSocket s : held) {
                 try {
@@ -35,7 +41,7 @@ final class FreePorts {
     }
 
     /** Whether a connection to 127.0.0.1:{@code port} is accepted within 200 ms. */
-    static boolean accepting(int port) {
+    public static boolean accepting(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 200);
             return true;
