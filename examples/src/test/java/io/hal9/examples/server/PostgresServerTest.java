@@ -1,5 +1,6 @@
 package io.hal9.examples.server;
 
+import static io.hal9.examples.server.SharedServices.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,9 +8,7 @@ import io.hal9.testkit.PostgresService;
 import io.hal9.testkit.RequiresPostgres;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,31 +28,6 @@ class PostgresServerTest {
 
     private static ServerConfig config(PostgresService pg, String... extra) {
         return SharedServices.parse(SharedServices.postgresArgs(pg.jdbcUrl(), 4, SharedServices.journalDir(), extra));
-    }
-
-    /** The first column of every row of a query with one bigint parameter. */
-    private static List<String> strings(Connection c, String sql, long param) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, param);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-        }
-        return out;
-    }
-
-    private static List<String> strings(Connection c, String sql) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
     }
 
     @Test

@@ -2,6 +2,11 @@ package io.hal9.examples.server;
 
 import io.hal9.testkit.PostgresService;
 import io.hal9.testkit.RedisService;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -86,5 +91,31 @@ final class SharedServices {
         } catch (java.io.IOException e) {
             // best effort at exit: a folder left in the temporary directory harms nothing
         }
+    }
+
+    /** The first column of every row {@code sql} returns, as strings. */
+    static List<String> strings(Connection c, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    /** The first column of every row of a query with one bigint parameter. */
+    static List<String> strings(Connection c, String sql, long param) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, param);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
     }
 }
