@@ -18,7 +18,8 @@ import org.w3c.dom.Node;
 /**
  * What users get from the build, read from the POMs: hal9-bom lists every published module (and nothing
  * else) at the build's version and versions every library those modules depend on, holds the only copy of
- * HAL9's version, and the reference server and the benchmarks are neither installed nor deployed.
+ * HAL9's version, and the reference server, the benchmarks and the consumer builds are neither installed nor
+ * deployed.
  */
 @Timeout(30)
 class BuildLayoutTest {
@@ -96,8 +97,8 @@ class BuildLayoutTest {
     }
 
     @Test
-    void theReferenceServerAndTheBenchmarksAreNeitherInstalledNorDeployed() throws Exception {
-        for (String module : List.of("examples", "benchmarks")) {
+    void theReferenceServerTheBenchmarksAndTheConsumerBuildsAreNeitherInstalledNorDeployed() throws Exception {
+        for (String module : List.of("examples", "benchmarks", "consumers")) {
             Element props = child(read(ROOT.resolve(module).resolve("pom.xml")).getDocumentElement(), "properties");
             assertThat(optionalText(props, "maven.install.skip", "false"))
                     .as(module + " installed")

@@ -3,6 +3,7 @@ package io.hal9.ws;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.hal9.core.internal.OptionalDependency;
 import io.hal9.ws.internal.JacksonCodec;
 import org.msgpack.jackson.dataformat.MessagePackFactory;
 import org.msgpack.jackson.dataformat.MessagePackMapper;
@@ -19,6 +20,10 @@ import org.msgpack.jackson.dataformat.MessagePackMapper;
  *       than JSON (field names remain, numbers become compact). Protobuf would be smaller still but needs
  *       generated classes; a host that wants it implements {@link MessageCodec} itself.
  * </ul>
+ *
+ * <p><b>Dependencies.</b> MessagePack needs {@code org.msgpack:jackson-dataformat-msgpack}, which hal9-ws
+ * declares optional: without it {@link #messagePack(Class)} throws an {@link IllegalStateException} naming
+ * the artifact to add, and JSON works.
  *
  * <p>Thread safety: the codecs are immutable and safe to share.
  */
@@ -44,9 +49,8 @@ public final class Codecs {
 
     /** MessagePack through a default Jackson {@link MessagePackMapper}, in binary frames. */
     public static <M> MessageCodec<M> messagePack(Class<M> type) {
-        MessagePackFactory factory = new MessagePackFactory();
-        factory.setRecyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()); // see json(Class, ObjectMapper)
-        return messagePack(type, new MessagePackMapper(factory));
+        requireMessagePack();
+        return MessagePack.codec(type);
     }
 
     /**
@@ -56,10 +60,37 @@ public final class Codecs {
      * @throws IllegalArgumentException if the mapper does not write MessagePack
      */
     public static <M> MessageCodec<M> messagePack(Class<M> type, ObjectMapper mapper) {
-        if (!(mapper.getFactory() instanceof MessagePackFactory)) {
-            throw new IllegalArgumentException(
-                    "messagePack codec needs a mapper on a MessagePackFactory, was " + mapper.getFactory());
+        requireMessagePack();
+        return MessagePack.codec(type, mapper);
+    }
+
+    private static void requireMessagePack() {
+        OptionalDependency.require(
+                "Codecs.messagePack",
+                Codecs.class,
+                "org.msgpack.jackson.dataformat.MessagePackFactory",
+                "org.msgpack:jackson-dataformat-msgpack",
+                "jackson.dataformat.msgpack");
+    }
+
+    /**
+     * The MessagePack code, apart: the JVM's verifier loads a class handed on as a supertype (a
+     * MessagePackMapper passed as an ObjectMapper) when it links the class holding the method, so in
+     * {@code Codecs} itself it would break {@link #json(Class)} on a class path without MessagePack.
+     */
+    private static final class MessagePack {
+        static <M> MessageCodec<M> codec(Class<M> type) {
+            MessagePackFactory factory = new MessagePackFactory();
+            factory.setRecyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()); // see json(Class, ObjectMapper)
+            return codec(type, new MessagePackMapper(factory));
         }
-        return new JacksonCodec<>(type, mapper, true);
+
+        static <M> MessageCodec<M> codec(Class<M> type, ObjectMapper mapper) {
+            if (!(mapper.getFactory() instanceof MessagePackFactory)) {
+                throw new IllegalArgumentException(
+                        "messagePack codec needs a mapper on a MessagePackFactory, was " + mapper.getFactory());
+            }
+            return new JacksonCodec<>(type, mapper, true);
+        }
     }
 }

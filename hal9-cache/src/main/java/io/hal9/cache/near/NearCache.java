@@ -7,6 +7,7 @@ import io.hal9.cache.ValueCodec;
 import io.hal9.cache.codec.Codecs;
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.Checks;
+import io.hal9.core.internal.OptionalDependency;
 import io.hal9.redis.SharedRedis;
 import java.time.Duration;
 import java.util.Objects;
@@ -85,6 +86,10 @@ import org.jspecify.annotations.Nullable;
  * (its own one when built from a URI), both reconnecting with a backoff capped at one second; the
  * subscription is taken up again after a reconnect or a failover.
  *
+ * <p><b>Dependencies.</b> hal9-redis (and through it Lettuce) is an optional dependency of hal9-cache, so
+ * that {@code LocalCache} users do not get it: add {@code io.hal9:hal9-redis} to use this cache; without it
+ * {@code builder} throws an {@link IllegalStateException} naming the artifact.
+ *
  * <p>Thread safety: all methods may be called from any thread.
  *
  * @param <K> key type
@@ -94,6 +99,8 @@ public interface NearCache<K, V> extends Cache<K, V> {
 
     /** A builder for a near cache named {@code name} whose values are stored in Redis with {@code valueCodec}. */
     static <K, V> Builder<K, V> builder(String name, ValueCodec<V> valueCodec) {
+        OptionalDependency.require(
+                "NearCache", NearCache.class, "io.hal9.redis.SharedRedis", "io.hal9:hal9-redis", "io.hal9.redis");
         return new Builder<>(Checks.name("near cache", name), Objects.requireNonNull(valueCodec, "valueCodec"));
     }
 

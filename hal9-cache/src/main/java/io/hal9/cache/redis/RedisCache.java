@@ -7,12 +7,11 @@ import io.hal9.cache.ValueCodec;
 import io.hal9.cache.codec.Codecs;
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.Checks;
+import io.hal9.core.internal.OptionalDependency;
 import io.hal9.redis.SharedRedis;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -87,6 +86,10 @@ import org.jspecify.annotations.Nullable;
  * RedisCacheStats#breakerState()} is the worst of them and {@link RedisCacheStats#breakerOpened()} their
  * sum.
  *
+ * <p><b>Dependencies.</b> hal9-redis (and through it Lettuce) is an optional dependency of hal9-cache, so
+ * that {@code LocalCache} users do not get it: add {@code io.hal9:hal9-redis} to use this cache; without it
+ * {@code builder} throws an {@link IllegalStateException} naming the artifact.
+ *
  * <p>Thread safety: all methods may be called from any thread.
  *
  * @param <K> key type
@@ -100,6 +103,8 @@ public interface RedisCache<K, V> extends Cache<K, V> {
      * @throws IllegalArgumentException if the name is blank or longer than 128 characters
      */
     static <K, V> Builder<K, V> builder(String name, ValueCodec<V> valueCodec) {
+        OptionalDependency.require(
+                "RedisCache", RedisCache.class, "io.hal9.redis.SharedRedis", "io.hal9:hal9-redis", "io.hal9.redis");
         return new Builder<>(Checks.name("redis cache", name), Objects.requireNonNull(valueCodec, "valueCodec"));
     }
 
@@ -113,7 +118,8 @@ public interface RedisCache<K, V> extends Cache<K, V> {
      * connection with it: {@code client.connect(RedisCache.redisCodec())}.
      */
     static RedisCodec<String, byte[]> redisCodec() {
-        return RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+        // built in RedisCacheImpl: linking this interface must not load Lettuce (see Builder's check)
+        return RedisCacheImpl.CODEC;
     }
 
     /** The Redis key {@code key} is stored under: {@code <keyPrefix><name>:<encoded key>}. */

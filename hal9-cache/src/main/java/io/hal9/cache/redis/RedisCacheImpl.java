@@ -23,7 +23,9 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
@@ -90,7 +92,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
     /** Commands an owned connection holds unanswered; beyond it Lettuce fails new ones (counted as errors). */
     static final int REQUEST_QUEUE_SIZE = 65_536;
 
-    private static final RedisCodec<String, byte[]> CODEC = RedisCache.redisCodec();
+    static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
     private static final RedisCacheListener NO_LISTENER = new RedisCacheListener() {};
 
     /** Signals "Redis did not answer" inside this class; stackless and shared, never thrown to callers. */

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import io.hal9.core.internal.Checks;
+import io.hal9.core.internal.OptionalDependency;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,6 +42,10 @@ import org.jspecify.annotations.Nullable;
  * ones HikariCP's grace period to come back, then aborts them; afterwards {@code getConnection()} fails
  * with an {@link java.sql.SQLException} saying the pool is closed.
  *
+ * <p><b>Dependencies.</b> HikariCP ({@code com.zaxxer:HikariCP}) is an optional dependency of hal9-pool, so
+ * that {@code ObjectPool} and {@code ConnectionPool} users do not get it: add it to use this pool;
+ * without it {@link #builder} throws an {@link IllegalStateException} naming the artifact.
+ *
  * <p>Thread safety: all methods may be called from any thread.
  */
 public interface JdbcPool extends AutoCloseable {
@@ -65,8 +70,15 @@ public interface JdbcPool extends AutoCloseable {
      *
      * @param name names the pool in messages, logs, HikariCP's thread names and metrics (HikariCP's
      *     {@code poolName})
+     * @throws IllegalStateException if HikariCP is not on the class path
      */
     static Builder builder(String name) {
+        OptionalDependency.require(
+                "JdbcPool",
+                JdbcPool.class,
+                "com.zaxxer.hikari.HikariDataSource",
+                "com.zaxxer:HikariCP",
+                "com.zaxxer.hikari");
         return new Builder(name);
     }
 
