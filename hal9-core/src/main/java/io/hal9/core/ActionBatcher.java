@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Collects actions submitted from many threads and hands them to a {@link BatchSink} in batches, one
- * batch per sink call (meant to be one database transaction): the seed's "process multiple actions in
- * a single transaction".
+ * batch per sink call (meant to be one database transaction), so that many actions cost one round
+ * trip and one commit.
  *
  * <p><b>Smart batching.</b> One flusher thread takes pending actions and writes a batch as soon as it
  * holds {@code maxBatchSize} actions or {@code maxLinger} has passed since it saw the oldest of them,
@@ -47,7 +47,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Aggregating mode.</b> With {@link Builder#aggregateBy}, pending actions with the same key are
  * merged by a user function while they wait, so a batch holds one entry per key (one row per key per
- * window: the seed's "aggregate analytics before writing" and "batch similar notifications"). Every
+ * window: analytics aggregated before they are written, similar notifications sent as one). Every
  * contribution is merged into the entry that is written; none is lost.
  *
  * <p><b>Lifecycle.</b> {@link #close()} refuses new actions, then waits up to {@code closeTimeout} for

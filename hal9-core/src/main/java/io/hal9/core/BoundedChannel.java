@@ -8,9 +8,8 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A bounded multi-producer, single-consumer queue of messages: the HAL9 form of the seed's {@code
- * tokio::sync::mpsc::channel(1000)}. Game logic on any number of threads sends; one consumer thread
- * (a flusher, a tick loop) takes.
+ * A bounded multi-producer, single-consumer queue of messages, 1,000 by default. Game logic on any
+ * number of threads sends; one consumer thread (a flusher, a tick loop) takes.
  *
  * <pre>{@code
  * BoundedChannel<Action> actions = BoundedChannel.<Action>builder("actions").capacity(1000).build();
@@ -46,7 +45,7 @@ import org.jspecify.annotations.Nullable;
  * @param <T> the type of the messages
  */
 public interface BoundedChannel<T> extends AutoCloseable {
-    /** The capacity of a channel whose builder was not given one, from the seed's {@code channel(1000)}. */
+    /** The capacity of a channel whose builder was not given one. */
     int DEFAULT_CAPACITY = 1000;
 
     /** The smallest capacity a channel accepts. */

@@ -11,9 +11,9 @@ import java.util.concurrent.ThreadFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Runs tasks with at most {@code maxConcurrent} of them in flight at once: the seed's "semaphore +
- * spawn" pattern ({@code semaphore.acquire(); spawn(move || { let _permit = permit; ... })}) as one
- * object that also counts, reports and shuts down cleanly.
+ * Runs tasks with at most {@code maxConcurrent} of them in flight at once: acquire a permit, start the
+ * task on its own (virtual) thread, give the permit back when it ends, as one object that also counts,
+ * reports and shuts down cleanly.
  *
  * <pre>{@code
  * TaskLimiter limiter = TaskLimiter.builder("matchmaking").maxConcurrent(100).build();
@@ -51,7 +51,7 @@ import org.jspecify.annotations.Nullable;
  */
 public interface TaskLimiter extends AutoCloseable, Executor {
 
-    /** Default {@code maxConcurrent}: the seed's task limit. */
+    /** Default {@code maxConcurrent}. */
     int DEFAULT_MAX_CONCURRENT = 100;
 
     /** Largest allowed {@code maxConcurrent}. */

@@ -11,7 +11,7 @@ import java.util.function.ToIntFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The seed's {@code hal9_active_games} gauge (Micrometer name {@code hal9.active.games}): how many games
+ * The {@code hal9_active_games} gauge (Micrometer name {@code hal9.active.games}): how many games
  * the host runs now. Two ways to feed it:
  *
  * <pre>{@code

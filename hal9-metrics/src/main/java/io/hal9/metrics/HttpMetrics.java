@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The seed's HTTP metrics: a host calls {@link #record} once per request it answered, and the registry
+ * HTTP request metrics: a host calls {@link #record} once per request it answered, and the registry
  * exports, in Prometheus, {@code http_requests_total{method,uri,status}} (request rate, error rate) and
  * the histogram {@code http_request_duration_seconds} ({@code _bucket}, {@code _count}, {@code _sum}
  * series; latency quantiles through {@code histogram_quantile}).

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The process's memory as the operating system sees it (heap, metaspace, thread stacks, direct buffers,
  * the JIT's code, everything): {@code process.resident.memory} and {@code process.virtual.memory}, in
- * bytes, exported to Prometheus as the seed's {@code process_resident_memory_bytes} and {@code
+ * bytes, exported to Prometheus as {@code process_resident_memory_bytes} and {@code
  * process_virtual_memory_bytes}. Micrometer's own binders report the JVM's pools ({@code jvm.memory.*}),
  * not this.
  *

@@ -1,13 +1,13 @@
 /**
- * Micrometer meters for every HAL9 module, and the seed's Prometheus metrics.
+ * Micrometer meters for every HAL9 module, and the Prometheus series a game server dashboard needs.
  *
  * <p>What a host uses:
  *
  * <ul>
- *   <li>{@link io.hal9.metrics.HttpMetrics}: one call per answered HTTP request; gives the seed's {@code
+ *   <li>{@link io.hal9.metrics.HttpMetrics}: one call per answered HTTP request; gives {@code
  *       http_requests_total} and {@code http_request_duration_seconds} histogram.
- *   <li>{@link io.hal9.metrics.ActiveGames}: the seed's {@code hal9_active_games} gauge.
- *   <li>{@link io.hal9.metrics.ProcessMemoryMetrics}: the seed's {@code process_resident_memory_bytes},
+ *   <li>{@link io.hal9.metrics.ActiveGames}: the {@code hal9_active_games} gauge.
+ *   <li>{@link io.hal9.metrics.ProcessMemoryMetrics}: {@code process_resident_memory_bytes},
  *       from the operating system (Linux); {@link io.hal9.metrics.StandardMetrics} binds it together with
  *       Micrometer's JVM and process binders.
  *   <li>{@link io.hal9.metrics.PrometheusScrape}: the scrape endpoint, for any HTTP server, in one line on
@@ -36,7 +36,7 @@
  * likewise without the unit.
  *
  * <table>
- *   <caption>The seed's metrics</caption>
+ *   <caption>The game server series</caption>
  *   <tr><th>Micrometer</th><th>Prometheus</th><th>tags</th><th>unit</th></tr>
  *   <tr><td>http.requests</td><td>http_requests_total</td><td>method, uri, status (no name)</td><td>requests</td></tr>
  *   <tr><td>http.request.duration</td><td>http_request_duration_seconds_bucket/_count/_sum/_max</td>

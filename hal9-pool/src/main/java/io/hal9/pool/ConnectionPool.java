@@ -78,7 +78,7 @@ import org.jspecify.annotations.Nullable;
  */
 public interface ConnectionPool<C> extends AutoCloseable {
 
-    /** Default {@code maxConnections}: the seed's limit. */
+    /** Default {@code maxConnections}. */
     int DEFAULT_MAX_CONNECTIONS = 100;
 
     /** Default {@code minConnections} (or {@code maxConnections} if that is smaller). */

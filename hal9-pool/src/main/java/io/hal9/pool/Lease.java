@@ -2,7 +2,7 @@ package io.hal9.pool;
 
 /**
  * A pooled object on loan: {@link #get()} it, use it, and {@link #close()} the lease to give it back.
- * Try-with-resources is the intended use: the seed's "released automatically on drop".
+ * Try-with-resources is the intended use: the object goes back when the block ends, however it ends.
  *
  * <p>Thread safety: a lease belongs to one owner at a time; it may be handed to another thread (with a
  * happens-before edge, e.g. through a queue) and closed there. Closing a lease twice is a bug in the

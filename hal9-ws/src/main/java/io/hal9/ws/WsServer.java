@@ -40,7 +40,7 @@ import org.jspecify.annotations.Nullable;
  */
 public interface WsServer<M> extends AutoCloseable {
 
-    /** Default {@code maxConnections}: 1000 (the project's seed default for a WebSocket server). */
+    /** Default {@code maxConnections}: 1000 sessions. */
     int DEFAULT_MAX_CONNECTIONS = 1000;
     /** Default {@code maxConnectionsPerIp}: 256. */
     int DEFAULT_MAX_CONNECTIONS_PER_IP = 256;

@@ -268,15 +268,43 @@ class ReportTest {
                 """);
         String md = page();
         assertThat(md)
-                .contains("## End to end: the seed's performance table")
+                .contains("## End to end: a game server's performance targets")
                 .contains("AMD EPYC, 2 cores, 7.8 GiB, Eclipse Adoptium 25.0.3, 2026-11-27T02:10:00Z.")
                 .contains("Command: `examples/load --games 5000`. Load generator and PostgreSQL on the same machine.")
-                .contains("| metric | seed target | HAL9 target | measured | met |")
+                .contains("| metric | typical target | HAL9 target | measured | met |")
                 .contains("| concurrent games | 1,000 | 5,000 | 5,000 games | yes |")
                 .contains("| p99 action→broadcast latency | <= 50 ms | <= 10 ms | 12.5 ms | **no** |")
                 .contains("| HTTP error rate | < 1% | — | 0.02 % | yes |")
                 .as("a figure with no target is not marked met")
                 .contains("| p50 action→broadcast latency | — | — | 0.5 ms | — |");
+    }
+
+    @Test
+    void aTargetTheRunWasNotSizedForIsMarkedNotTestedInsteadOfMissed() throws IOException {
+        Fixtures.write(dir.resolve("results/e2e.json"), """
+                {
+                  "machine": "m", "jdk": "j", "date": "d",
+                  "command": "LoadGenerator --games 1000 --players 8 --rate 8000 --rounds 1000",
+                  "rows": [
+                    {"metric": "concurrent_games", "seedTarget": "1,000", "hal9Target": "5,000",
+                     "measured": 1000, "unit": "games", "met": false},
+                    {"metric": "websocket_connections", "seedTarget": "10,000", "hal9Target": "10,000",
+                     "measured": 8000, "unit": "connections", "met": false},
+                    {"metric": "actions_per_second_persisted", "seedTarget": "10,000", "hal9Target": ">= 20,000",
+                     "measured": 8000, "unit": "actions/s", "met": false},
+                    {"metric": "latency_p99", "seedTarget": "<= 50 ms", "hal9Target": "<= 10 ms",
+                     "measured": 12.5, "unit": "ms", "met": false}
+                  ]
+                }
+                """);
+        assertThat(page())
+                .contains("| concurrent games | 1,000 | 5,000 | 1,000 games | not tested (run of 1000 games) |")
+                .contains(
+                        "| WebSocket connections | 10,000 | 10,000 | 8,000 connections | not tested (run of 8000 connections) |")
+                .contains(
+                        "| actions/s persisted | 10,000 | >= 20,000 | 8,000 actions/s | not tested (run asks 8000/s) |")
+                .as("the latency target is set at this load: a miss is a miss")
+                .contains("| p99 action→broadcast latency | <= 50 ms | <= 10 ms | 12.5 ms | **no** |");
     }
 
     @Test

@@ -14,6 +14,24 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(10)
 class ServerConfigTest {
+
+    @Test
+    void everyOptionHasARowInTheReadmesConfigurationTable() throws IOException {
+        java.util.List<String> rows = Files.readAllLines(Path.of("README.md")).stream()
+                .filter(l -> l.startsWith("| `--"))
+                .toList();
+        java.util.List<String> options = ServerConfig.help()
+                .lines()
+                .filter(l -> l.startsWith("  --"))
+                .map(l -> l.substring(2, l.indexOf(' ', 4)))
+                .filter(o -> !o.equals("--config"))
+                .toList();
+        assertThat(options).hasSizeGreaterThan(40);
+        assertThat(options)
+                .as("options without a row in examples/README.md's configuration table")
+                .allMatch(o -> rows.stream().anyMatch(r -> r.contains("`" + o + "`")));
+    }
+
     @Test
     void defaultsRunEmbeddedWithLocalCaches() {
         ServerConfig c = ServerConfig.defaults();

@@ -8,8 +8,8 @@ import java.util.function.Predicate;
 import javax.sql.DataSource;
 
 /**
- * Writes an {@link io.hal9.core.ActionBatcher}'s batch as one JDBC batch in one transaction: the
- * seed's "process multiple actions in a single transaction".
+ * Writes an {@link io.hal9.core.ActionBatcher}'s batch as one JDBC batch in one transaction: many
+ * actions, one round trip and one commit.
  *
  * <pre>{@code
  * JdbcBatchSink<Action> sink = JdbcBatchSink.builder("actions", router.writes(),

@@ -14,8 +14,8 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A named HikariCP connection pool built from HAL9's options and defaults (the seed's: 100 max and 10
- * minimum connections, 30 s connection timeout, 600 s idle timeout, plus a 30 min max lifetime).
+ * A named HikariCP connection pool built from HAL9's options and defaults (100 max and 10 minimum
+ * connections, 30 s connection timeout, 600 s idle timeout, 30 min max lifetime).
  *
  * <pre>{@code
  * try (JdbcPool pool = JdbcPool.builder("games")
