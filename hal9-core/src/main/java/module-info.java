@@ -10,7 +10,8 @@
 // misspelt target still fails the build: that module then cannot reach io.hal9.core.internal).
 @SuppressWarnings("module")
 module io.hal9.core {
-    // annotations only: needed to compile against HAL9's API, not at run time (as Caffeine does)
+    // Annotations only: needed to compile against HAL9's API, not to run it (as Caffeine does). Being transitive,
+    // javac needs JSpecify wherever a module requiring this one compiles: it stays a compile-scope dependency.
     requires static transitive org.jspecify;
     requires org.slf4j;
 

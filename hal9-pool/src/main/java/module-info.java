@@ -3,9 +3,8 @@
  * io.hal9.pool.jdbc}, HikariCP pools, read-replica routing and the batch sinks for the action batcher.
  *
  * <p>Exports {@code io.hal9.pool} and {@code io.hal9.pool.jdbc}. HikariCP and the PostgreSQL driver are
- * optional ({@code requires static}): an application that uses {@code io.hal9.pool.jdbc} requires {@code
- * com.zaxxer.hikari} itself (and {@code org.postgresql.jdbc} for {@code CopyBatchSink}), so that they are
- * resolved at run time.
+ * optional: an application that uses {@code io.hal9.pool.jdbc} requires {@code com.zaxxer.hikari} itself (and
+ * {@code org.postgresql.jdbc} for {@code CopyBatchSink}), so that they are resolved at run time.
  */
 // "module": javac's module lint flags the digit that ends "hal9" in the module name.
 // "requires-automatic": the PostgreSQL driver ships no module descriptor, only an Automatic-Module-Name in
@@ -17,8 +16,9 @@ module io.hal9.pool {
     requires static transitive org.jspecify;
     requires org.slf4j;
     requires org.jctools.core;
-    // HikariConfig and HikariDataSource appear in JdbcPool's API
-    requires static transitive com.zaxxer.hikari;
+    // Optional integrations: "requires static", never "static transitive", although HikariCP's types appear in
+    // JdbcPool's API: javac would then demand HikariCP wherever a module requiring this one is compiled.
+    requires static com.zaxxer.hikari;
     requires static org.postgresql.jdbc;
 
     exports io.hal9.pool;
