@@ -16,6 +16,11 @@ module io.hal9.redis {
     requires org.slf4j;
     requires reactor.core; // Lettuce's event bus: cluster topology changes
     requires io.netty.common; // Lettuce's event executors: the pub/sub hub schedules its re-subscribe retries there
+    // Lettuce, an automatic module, reads every module but makes none resolve: the Netty modules it runs on are
+    // required here, where Lettuce enters a host's module graph (io.netty.handler brings transport, codec,
+    // buffer and resolver). Without them a host on the module path fails in Lettuce with NoClassDefFoundError.
+    requires io.netty.handler;
+    requires io.netty.resolver.dns;
 
     exports io.hal9.redis;
 }
