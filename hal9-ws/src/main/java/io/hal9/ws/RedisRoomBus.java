@@ -63,6 +63,9 @@ import org.slf4j.LoggerFactory;
  * stages returned by {@link #subscribe} complete there: what depends on them must not block (wait for them
  * from another thread, or use the {@code ...Async} variants).
  */
+// "exports": SharedRedis and Lettuce's RedisClient come from optional modules (requires static), which a host
+// that uses RedisRoomBus requires itself
+@SuppressWarnings("exports")
 public final class RedisRoomBus implements RoomBus {
     /*
      * Design / Concurrency / Invariants: rooms maps a room id to its Members (subscribers in a copy-on-write

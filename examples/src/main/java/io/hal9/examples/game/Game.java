@@ -1,7 +1,6 @@
 package io.hal9.examples.game;
 
 import io.hal9.core.Ticker;
-import io.hal9.core.internal.Checks;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -80,11 +79,25 @@ public final class Game {
      * @param roundTimeout how long a round waits for moves, in [10 ms, 1 h]
      */
     public record Settings(int maxPlayers, int rounds, Duration roundTimeout) {
+        private static final Duration MIN_ROUND_TIMEOUT = Duration.ofMillis(10);
+        private static final Duration MAX_ROUND_TIMEOUT = Duration.ofHours(1);
+
         /** Checks every setting, naming the one out of range. */
         public Settings {
-            Checks.inRange("game", "maxPlayers", maxPlayers, MIN_PLAYERS, MAX_PLAYERS);
-            Checks.inRange("game", "rounds", rounds, 1, MAX_ROUNDS);
-            Checks.duration("game", "roundTimeout", roundTimeout, Duration.ofMillis(10), Duration.ofHours(1));
+            checkRange("maxPlayers", maxPlayers, MIN_PLAYERS, MAX_PLAYERS);
+            checkRange("rounds", rounds, 1, MAX_ROUNDS);
+            Objects.requireNonNull(roundTimeout, "roundTimeout");
+            if (roundTimeout.compareTo(MIN_ROUND_TIMEOUT) < 0 || roundTimeout.compareTo(MAX_ROUND_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("game: roundTimeout must be in [" + MIN_ROUND_TIMEOUT + ", "
+                        + MAX_ROUND_TIMEOUT + "], was " + roundTimeout);
+            }
+        }
+
+        private static void checkRange(String option, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(
+                        "game: " + option + " must be in [" + min + ", " + max + "], was " + value);
+            }
         }
     }
 
@@ -600,7 +613,7 @@ public final class Game {
         round = r;
         Arrays.fill(moves, null);
         moved = 0;
-        deadlineNanos = ticker.read() + Checks.saturatedNanos(settings().roundTimeout());
+        deadlineNanos = ticker.read() + settings().roundTimeout().toNanos(); // at most 1 h: no overflow
     }
 
     private int activeCount() {

@@ -1,6 +1,5 @@
 package io.hal9.examples.server;
 
-import io.hal9.core.internal.Checks;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -62,6 +61,8 @@ public final class PlayerTokens {
     }
 
     private static final String ALGORITHM = "HmacSHA256";
+    private static final Duration MIN_TTL = Duration.ofSeconds(1);
+    private static final Duration MAX_TTL = Duration.ofDays(30);
     private final SecretKeySpec key;
     private final Duration ttl;
     private final InstantSource clock;
@@ -80,7 +81,12 @@ public final class PlayerTokens {
                     "player tokens: secret must be at least 16 characters, was " + secret.length());
         }
         this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM);
-        this.ttl = Checks.duration("player tokens", "ttl", ttl, Duration.ofSeconds(1), Duration.ofDays(30));
+        Objects.requireNonNull(ttl, "ttl");
+        if (ttl.compareTo(MIN_TTL) < 0 || ttl.compareTo(MAX_TTL) > 0) {
+            throw new IllegalArgumentException(
+                    "player tokens: ttl must be in [" + MIN_TTL + ", " + MAX_TTL + "], was " + ttl);
+        }
+        this.ttl = ttl;
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 

@@ -33,6 +33,9 @@ import java.util.Objects;
  *
  * <p>Thread safety: all codecs returned here are immutable and thread-safe.
  */
+// "exports": Jackson's types in this API come from an optional module (requires static), which a host that
+// uses these codecs requires itself
+@SuppressWarnings("exports")
 public final class Codecs {
     private Codecs() {}
 

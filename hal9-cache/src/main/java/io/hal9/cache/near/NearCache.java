@@ -95,6 +95,9 @@ import org.jspecify.annotations.Nullable;
  * @param <K> key type
  * @param <V> value type
  */
+// "exports": SharedRedis comes from an optional module (requires static), which a host that uses NearCache
+// requires itself
+@SuppressWarnings("exports")
 public interface NearCache<K, V> extends Cache<K, V> {
 
     /** A builder for a near cache named {@code name} whose values are stored in Redis with {@code valueCodec}. */

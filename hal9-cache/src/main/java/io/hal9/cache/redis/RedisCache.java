@@ -95,6 +95,9 @@ import org.jspecify.annotations.Nullable;
  * @param <K> key type
  * @param <V> value type
  */
+// "exports": SharedRedis and Lettuce's types come from optional modules (requires static), which a host that
+// uses RedisCache requires itself
+@SuppressWarnings("exports")
 public interface RedisCache<K, V> extends Cache<K, V> {
 
     /**

@@ -48,6 +48,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread safety: all methods may be called from any thread.
  */
+// "exports": HikariCP's types in this API come from an optional module (requires static), which a host that
+// uses JdbcPool requires itself
+@SuppressWarnings("exports")
 public interface JdbcPool extends AutoCloseable {
 
     /** Default {@code maxConnections}. */
