@@ -22,6 +22,9 @@ public interface Room<M> extends AutoCloseable {
     /** The room's id, as given to {@link WsServer#room(String)}. */
     String id();
 
+    /** The server whose room this is. */
+    WsServer<M> server();
+
     /** Adds a session; returns false if it was already a member or is closed. */
     boolean join(Session<M> session);
 

@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  *                         : HandshakeDecision.reject(401, "bad token")))
  *         .build()
  *         .start();
- * server.room("game-42").join(session);      // in WsHandler.onOpen, for instance
+ * // in the handler, e.g. WsHandler.onOpen: the session leads to its server and the server's rooms
+ * session.server().room("game-42").join(session);
  * }</pre>
  *
  * <p>Standalone, {@link #start()} binds its own Netty server. To put HAL9 into a host's own Netty pipeline,

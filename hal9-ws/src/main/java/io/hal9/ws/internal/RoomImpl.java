@@ -4,6 +4,7 @@ import io.hal9.core.Admission;
 import io.hal9.ws.Room;
 import io.hal9.ws.RoomBus;
 import io.hal9.ws.Session;
+import io.hal9.ws.WsServer;
 import io.netty.buffer.ByteBuf;
 import java.util.Objects;
 import java.util.Set;
@@ -36,6 +37,11 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
     @Override
     public String id() {
         return id;
+    }
+
+    @Override
+    public WsServer<M> server() {
+        return server;
     }
 
     @Override
