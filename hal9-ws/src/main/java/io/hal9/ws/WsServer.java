@@ -114,7 +114,13 @@ public interface WsServer<M> extends AutoCloseable {
     /** The bound port once started (useful with port 0), or -1 before. */
     int port();
 
-    /** The room with this id, created (and subscribed on the room bus) on first use. */
+    /**
+     * The room with this id: the open one if there is one, else a room that its first {@link Room#join} or {@link
+     * Room#hold} opens (and subscribes on the room bus). A room without members and holds is reclaimed; see
+     * {@link Room} for its lifetime.
+     *
+     * @throws WsException if the server is closed
+     */
     Room<M> room(String roomId);
 
     /** The number of sessions with a live connection. */
