@@ -170,8 +170,9 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
             synchronized (room) {
                 next = room.openLocked();
                 if (next == null) {
-                    throw new WsException(server.config.component() + ": room '" + id + "' is closed"
-                            + (server.isClosed() ? " (the server is closed)" : "") + "; cannot hold it");
+                    throw new WsException(server.config.component() + ": "
+                            + (room.state == CLOSED ? "room '" + id + "' is closed" : "closed")
+                            + "; cannot hold room '" + id + "'");
                 }
                 if (next == room) {
                     room.holds++;
@@ -216,8 +217,8 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
         CompletionStage<Void> s = current().subscription;
         return s != null
                 ? s
-                : CompletableFuture.failedStage(new WsException(
-                        this + ": not open (no member and no hold), so not subscribed on the room bus"));
+                : CompletableFuture.failedStage(new WsException(this + ": not subscribed on the room bus (a room"
+                        + " is subscribed while it is open: with a member or a hold)"));
     }
 
     /** This room unless it is DETACHED and another room is open for the id. */
