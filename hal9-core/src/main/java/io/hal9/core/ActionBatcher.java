@@ -145,6 +145,12 @@ public interface ActionBatcher<T> extends AutoCloseable {
     /** The name given to the builder. */
     String name();
 
+    /**
+     * The listener given to the builder ({@link BatcherListener#noop()} without one): how a metrics binder
+     * finds the recorder it serves, and checks that the recorder it was given is this batcher's.
+     */
+    BatcherListener listener();
+
     /** Actions accepted and not yet written or dead-lettered (approximate while producers run). */
     int pending();
 

@@ -290,6 +290,11 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
     }
 
     @Override
+    public BatcherListener listener() {
+        return listener;
+    }
+
+    @Override
     public int pending() {
         long p = queue.stats().accepted() - completed + replayPending;
         return (int) Math.max(0, Math.min(Integer.MAX_VALUE, p));

@@ -72,6 +72,13 @@ public interface TaskLimiter extends AutoCloseable, Executor {
     String name();
 
     /**
+     * The listener given to the builder, or null without one: how a metrics binder finds the recorder it serves,
+     * and checks that the recorder it was given is this limiter's.
+     */
+    @Nullable
+    TaskLimiterListener listener();
+
+    /**
      * Offers a task without blocking.
      *
      * <p>If the task throws, it is counted as failed, reported to the listener and logged at WARN

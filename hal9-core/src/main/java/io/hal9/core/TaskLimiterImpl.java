@@ -129,6 +129,11 @@ final class TaskLimiterImpl implements TaskLimiter {
         return name;
     }
 
+    @Override
+    public @Nullable TaskLimiterListener listener() {
+        return listener;
+    }
+
     // ------------------------------------------------------------------ offering work
 
     @Override

@@ -14,14 +14,17 @@
  *       the JDK's {@code HttpServer}.
  *   <li>One {@link io.micrometer.core.instrument.binder.MeterBinder} per HAL9 component, in {@link
  *       io.hal9.metrics.core}, {@link io.hal9.metrics.pool}, {@link io.hal9.metrics.cache} and {@link
- *       io.hal9.metrics.ws}. Binders
- *       read the component's {@code stats()} at scrape time (function counters and gauges, holding the
- *       component weakly); figures only a listener sees (durations, sizes) are recorded by a {@code
- *       Recorder} the host gives to the component's builder as its listener.
+ *       io.hal9.metrics.ws}, each with a one-call {@code monitor(registry, component, tags)} in the style of
+ *       Micrometer's {@code ExecutorServiceMetrics.monitor}. Binders read the component's {@code stats()} at
+ *       scrape time (function counters and gauges, holding the component weakly); figures only a listener sees
+ *       (durations, sizes) are recorded by a {@code Recorder} that is the component's listener: {@code
+ *       monitor(registry, componentBuilder, tags)} builds the component with its recorder and binds both, so a
+ *       recorder cannot be left half-wired.
  * </ul>
  *
  * <p>Conventions: names {@code hal9.<component>.<noun>}, dotted lowercase, base units (seconds, bytes);
- * the instance in tag {@code name}; breakdowns in {@code result}, {@code outcome}, {@code level}, {@code
+ * the instance in tag {@code name} (a JDBC pool keeps HikariCP's own names and {@code pool} tag: see
+ * {@link io.hal9.metrics.pool.JdbcPoolMetrics}); breakdowns in {@code result}, {@code outcome}, {@code level}, {@code
  * type}, {@code state}, {@code target}, {@code replica} tags with a fixed set of values. No player,
  * session, room or game id is ever a tag. Every meter of one name has the same tag keys (Prometheus
  * requires it), so user tags given to the binders must be the same keys for every instance.
@@ -84,9 +87,15 @@
  *       <td>hal9_connection_pool_acquired_total, ..._timeouts_total, ..._creations_total, ..._destroyed_total,
  *       ..._creation_failures_total</td><td></td><td>events</td></tr>
  *   <tr><td>hal9.connection.pool.acquire (recorder)</td><td>hal9_connection_pool_acquire_seconds_*</td><td>le</td><td>seconds</td></tr>
- *   <tr><td>hal9.jdbc.pool.active / .idle / .open / .pending / .max</td>
+ *   <tr><td>hikaricp.connections, .active / .idle / .pending / .max / .min (HikariCP's own: a JDBC pool by
+ *       default)</td><td>hikaricp_connections, hikaricp_connections_active, ..._idle, ..._pending, ..._max,
+ *       ..._min</td><td>pool (not name)</td><td>connections, threads</td></tr>
+ *   <tr><td>hikaricp.connections.acquire / .usage / .creation, hikaricp.connections.timeout</td>
+ *       <td>hikaricp_connections_acquire_seconds_*, ..._usage_seconds_*, ..._creation_seconds_*,
+ *       hikaricp_connections_timeout_total</td><td>pool</td><td>seconds, timeouts</td></tr>
+ *   <tr><td>hal9.jdbc.pool.active / .idle / .open / .pending / .max (instead of HikariCP's, when it reports
+ *       elsewhere or with hikariMetrics(false))</td>
  *       <td>hal9_jdbc_pool_active, ..._idle, ..._open, ..._pending, ..._max</td><td></td><td>connections, threads</td></tr>
- *   <tr><td>hikaricp.connections.* (HikariCP's own)</td><td>hikaricp_connections_*</td><td>pool (not name)</td><td>as HikariCP</td></tr>
  *   <tr><td>hal9.router.reads</td><td>hal9_router_reads_total</td><td>target=primary|replica</td><td>reads</td></tr>
  *   <tr><td>hal9.router.fallbacks / .writes</td><td>hal9_router_fallbacks_total, hal9_router_writes_total</td><td></td><td>calls</td></tr>
  *   <tr><td>hal9.router.transactions</td><td>hal9_router_transactions_total</td><td>result=commit|rollback</td><td>transactions</td></tr>
@@ -117,8 +126,8 @@
  * <table>
  *   <caption>hal9-ws</caption>
  *   <tr><th>Micrometer</th><th>Prometheus</th><th>tags</th><th>unit</th></tr>
- *   <tr><td>hal9.ws.connections / .connections.pending / .sessions.detached</td>
- *       <td>hal9_ws_connections, hal9_ws_connections_pending, hal9_ws_sessions_detached</td><td></td><td>connections, sessions</td></tr>
+ *   <tr><td>hal9.ws.connections / .connections.pending / .sessions.detached / .rooms</td>
+ *       <td>hal9_ws_connections, hal9_ws_connections_pending, hal9_ws_sessions_detached, hal9_ws_rooms</td><td></td><td>connections, sessions, rooms</td></tr>
  *   <tr><td>hal9.ws.send.queue.messages / .send.queue.bytes</td>
  *       <td>hal9_ws_send_queue_messages, hal9_ws_send_queue_bytes</td><td></td><td>messages, bytes</td></tr>
  *   <tr><td>hal9.ws.connections.opened / .sessions.resumed</td>
@@ -133,6 +142,9 @@
  *       .accept.errors / .handler.errors</td>
  *       <td>hal9_ws_slow_consumer_disconnects_total, ..._handshake_rejections_total, ..._decode_errors_total,
  *       ..._rate_limited_total, ..._accept_errors_total, ..._handler_errors_total</td><td></td><td>events</td></tr>
+ *   <tr><td>hal9.ws.roombus.broadcasts (RedisRoomBusMetrics)</td><td>hal9_ws_roombus_broadcasts_total</td>
+ *       <td>result=published|received|dropped|failed|missed</td><td>broadcasts</td></tr>
+ *   <tr><td>hal9.ws.roombus.subscriptions.lost</td><td>hal9_ws_roombus_subscriptions_lost_total</td><td></td><td>subscriptions</td></tr>
  * </table>
  *
  * <p>Thread safety: see each type.

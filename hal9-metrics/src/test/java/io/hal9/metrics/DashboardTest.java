@@ -76,6 +76,8 @@ class DashboardTest {
                 List.of("histogram_quantile(0.5,", "histogram_quantile(0.95,", "histogram_quantile(0.99,")) {
             assertThat(all).contains(quantile);
         }
+        // a JDBC pool is reported once, by HikariCP's own meters (JdbcPoolMetrics): the dashboard reads those
+        assertThat(all).contains("hikaricp_connections_active").doesNotContain("hal9_jdbc_pool_");
     }
 
     @Test

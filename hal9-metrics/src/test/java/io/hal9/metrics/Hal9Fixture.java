@@ -44,39 +44,30 @@ public final class Hal9Fixture implements AutoCloseable {
         standard.bindTo(registry);
         http = HttpMetrics.builder(registry).build();
         games.bindTo(registry);
-        ActionBatcherMetrics.Recorder batcherRecorder = ActionBatcherMetrics.recorder();
-        batcher = ActionBatcher.<Integer>builder("moves", batch -> {})
-                .maxLinger(Duration.ofMillis(1))
-                .listener(batcherRecorder)
-                .build();
-        ActionBatcherMetrics.builder(batcher).recorder(batcherRecorder).build().bindTo(registry);
-        TaskLimiterMetrics.Recorder limiterRecorder = TaskLimiterMetrics.recorder();
-        limiter = TaskLimiter.builder("players").listener(limiterRecorder).build();
-        TaskLimiterMetrics.builder(limiter).recorder(limiterRecorder).build().bindTo(registry);
-        channel = BoundedChannel.<String>builder("chat").build();
-        BoundedChannelMetrics.builder(channel).build().bindTo(registry);
-        CoalescerMetrics.builder(coalescer).build().bindTo(registry);
-        objects = ObjectPool.builder("states", StringBuilder::new).build();
-        ObjectPoolMetrics.builder(objects).build().bindTo(registry);
-        ConnectionPoolMetrics.Recorder poolRecorder = ConnectionPoolMetrics.recorder();
-        connections = ConnectionPool.builder("sockets", new ConnectionFactory<Object>() {
-                    @Override
-                    public Object create() {
-                        return new Object();
-                    }
+        // one call per component: recorders are wired by the same call
+        batcher = ActionBatcherMetrics.monitor(
+                registry, ActionBatcher.<Integer>builder("moves", batch -> {}).maxLinger(Duration.ofMillis(1)));
+        limiter = TaskLimiterMetrics.monitor(registry, TaskLimiter.builder("players"));
+        channel = BoundedChannelMetrics.monitor(
+                registry, BoundedChannel.<String>builder("chat").build());
+        CoalescerMetrics.monitor(registry, coalescer);
+        objects = ObjectPoolMetrics.monitor(
+                registry, ObjectPool.builder("states", StringBuilder::new).build());
+        connections = ConnectionPoolMetrics.monitor(
+                registry,
+                ConnectionPool.builder("sockets", new ConnectionFactory<Object>() {
+                            @Override
+                            public Object create() {
+                                return new Object();
+                            }
 
-                    @Override
-                    public void destroy(Object connection) {}
-                })
-                .minConnections(0)
-                .listener(poolRecorder)
-                .build();
-        ConnectionPoolMetrics.builder(connections)
-                .recorder(poolRecorder)
-                .build()
-                .bindTo(registry);
-        cache = LocalCache.<String, String>builder("games").maximumSize(100).build();
-        LocalCacheMetrics.builder(cache).build().bindTo(registry);
+                            @Override
+                            public void destroy(Object connection) {}
+                        })
+                        .minConnections(0));
+        cache = LocalCacheMetrics.monitor(
+                registry,
+                LocalCache.<String, String>builder("games").maximumSize(100).build());
         closeables.addAll(List.of(standard, batcher, limiter, channel, objects, connections, cache));
     }
 

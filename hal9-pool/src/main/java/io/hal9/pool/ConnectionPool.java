@@ -126,6 +126,13 @@ public interface ConnectionPool<C> extends AutoCloseable {
     String name();
 
     /**
+     * The listener given to the builder, or null without one: how a metrics binder finds the recorder it serves,
+     * and checks that the recorder it was given is this pool's.
+     */
+    @Nullable
+    ConnectionPoolListener listener();
+
+    /**
      * Takes an idle connection without waiting.
      *
      * @return a lease, or {@code null} if no connection is idle, callers are already waiting, or the

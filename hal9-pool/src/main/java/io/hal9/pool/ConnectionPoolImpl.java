@@ -256,6 +256,11 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         return name;
     }
 
+    @Override
+    public @Nullable ConnectionPoolListener listener() {
+        return listener;
+    }
+
     // ------------------------------------------------------------------ claiming
 
     @Override

@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * hal9:room:}): Redis delivers a room's broadcasts only to the instances that have that room, so an instance
  * pays nothing for rooms it does not host (one channel with the room id in the payload would send every
  * broadcast to every instance). On a cluster a room's channel lives on the shard that owns its slot, so the
- * rooms spread over the masters. An instance subscribes when a server creates the room and unsubscribes when
- * the room closes. {@link #subscribe} returns a stage that completes when Redis has confirmed the channel
+ * rooms spread over the masters. An instance subscribes when a room of its server opens (its first member or
+ * hold) and unsubscribes when the room is reclaimed (no member, no hold) or closed. {@link #subscribe} returns a stage that completes when Redis has confirmed the channel
  * subscription (the first subscriber of a room sends the subscription; later ones get the same
  * confirmation), so a host can wait for it before telling a player that it is in the room.
  *

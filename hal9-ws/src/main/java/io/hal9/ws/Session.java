@@ -26,6 +26,14 @@ public interface Session<M> {
     /** The session's id, unique within its server for the server's lifetime. */
     long id();
 
+    /**
+     * The server this session belongs to: from inside any {@link WsHandler} callback, the way to the server's
+     * rooms ({@code session.server().room("game-42").join(session)}), its stats and its name, so that a handler
+     * needs no reference to a server that does not exist yet when the handler is built. The same object for
+     * every session of a server, for its whole life.
+     */
+    WsServer<M> server();
+
     /** The client's address (of its current connection). */
     SocketAddress remoteAddress();
 

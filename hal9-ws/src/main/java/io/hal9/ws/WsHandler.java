@@ -7,6 +7,9 @@ import org.jspecify.annotations.Nullable;
  * at a time, in order, on that session's event-loop thread: they must not block (hand blocking work to a
  * {@code TaskLimiter} or another executor and answer with {@link Session#trySend}).
  *
+ * <p>Every callback gets the {@link Session}, and through {@link Session#server()} the server and its rooms: a
+ * handler is built before its server and needs no reference to it ({@code session.server().room(id).join(session)}).
+ *
  * <p>An exception thrown by a callback is logged at DEBUG, counted as a handler error and does not close the
  * session.
  *

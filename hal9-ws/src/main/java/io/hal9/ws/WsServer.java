@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  *                         : HandshakeDecision.reject(401, "bad token")))
  *         .build()
  *         .start();
- * server.room("game-42").join(session);      // in WsHandler.onOpen, for instance
+ * // in the handler, e.g. WsHandler.onOpen: the session leads to its server and the server's rooms
+ * session.server().room("game-42").join(session);
  * }</pre>
  *
  * <p>Standalone, {@link #start()} binds its own Netty server. To put HAL9 into a host's own Netty pipeline,
@@ -113,7 +114,13 @@ public interface WsServer<M> extends AutoCloseable {
     /** The bound port once started (useful with port 0), or -1 before. */
     int port();
 
-    /** The room with this id, created (and subscribed on the room bus) on first use. */
+    /**
+     * The room with this id: the open one if there is one, else a room that its first {@link Room#join} or {@link
+     * Room#hold} opens (and subscribes on the room bus). A room without members and holds is reclaimed; see
+     * {@link Room} for its lifetime.
+     *
+     * @throws WsException if the server is closed
+     */
     Room<M> room(String roomId);
 
     /** The number of sessions with a live connection. */

@@ -4,7 +4,8 @@ import java.util.Map;
 
 /**
  * A snapshot of a {@link WsServer}'s counters. Totals count since the server was built; levels ({@code
- * openConnections}, {@code queuedMessages}, {@code queuedBytes}, {@code detachedSessions}) are the values now.
+ * openConnections}, {@code queuedMessages}, {@code queuedBytes}, {@code detachedSessions}, {@code openRooms}) are
+ * the values now.
  *
  * <p>Thread safety: immutable. Counters are read one by one, so a snapshot taken under load is not atomic.
  *
@@ -36,6 +37,8 @@ import java.util.Map;
  * @param controlFramesIn pings and pongs received from clients (not counted in {@code messagesIn})
  * @param pongsCoalesced pings answered by the pong already pending for their session instead of a pong of their
  *     own (the client pinged again before the previous pong could be written)
+ * @param openRooms rooms open on this server now: those with a local member or a {@link Room.Hold} (a room
+ *     without either is reclaimed)
  */
 public record WsServerStats(
         int openConnections,
@@ -61,7 +64,8 @@ public record WsServerStats(
         long heartbeatTimeouts,
         long rateLimitDisconnects,
         long controlFramesIn,
-        long pongsCoalesced) {
+        long pongsCoalesced,
+        int openRooms) {
 
     /** Copies the maps so that the record is immutable. */
     public WsServerStats {

@@ -76,6 +76,39 @@ class RoomTest extends WsTestSupport {
     }
 
     @Test
+    void aHandlerBuiltBeforeItsServerReachesTheServerAndItsRoomsThroughTheSession() {
+        java.util.concurrent.LinkedBlockingQueue<WsServer<Msg>> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+        // no field, no setter: the handler exists before the server and is never told about it
+        WsHandler<Msg> lobby = new WsHandler<>() {
+            @Override
+            public void onOpen(Session<Msg> session) {
+                seen.add(session.server());
+                session.server().room("lobby").join(session);
+            }
+
+            @Override
+            public void onMessage(Session<Msg> session, Msg message) {
+                Room<Msg> room = session.server().room("lobby");
+                seen.add(room.server());
+                room.broadcastExcept(message, session);
+            }
+        };
+        WsServer<Msg> server = WsServer.builder("lobby", codec, lobby)
+                .host("127.0.0.1")
+                .eventLoopThreads(1)
+                .build();
+        toClose.add(server);
+        server.start();
+        TestClient a = client(server);
+        TestClient b = client(server);
+        await().untilAsserted(() -> assertThat(server.room("lobby").size()).isEqualTo(2));
+
+        a.sendText(json(new Msg("hi", "lobby", 1)));
+        assertThat(parse(b.nextData())).isEqualTo(new Msg("hi", "lobby", 1));
+        assertThat(seen).hasSize(3).allSatisfy(s -> assertThat(s).isSameAs(server));
+    }
+
+    @Test
     void aSessionOfAnotherServerIsRefused() {
         WsServer<Msg> one = start(b -> b);
         TestHandler otherHandler = new TestHandler();
@@ -100,7 +133,6 @@ class RoomTest extends WsTestSupport {
                 .roomBus(bus)
                 .instanceId("b")
                 .build();
-        handlerB.server = b;
         toClose.add(b);
         b.start();
 

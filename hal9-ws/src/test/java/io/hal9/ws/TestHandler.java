@@ -20,7 +20,9 @@ final class TestHandler implements WsHandler<Msg> {
     final List<RuntimeException> decodeErrors = new CopyOnWriteArrayList<>();
     final LinkedBlockingQueue<Session<Msg>> resumed = new LinkedBlockingQueue<>();
     final LinkedBlockingQueue<Session<Msg>> detached = new LinkedBlockingQueue<>();
+    /** The server, for the tests' own use (the handler itself reaches it through {@link Session#server()}). */
     volatile WsServer<Msg> server;
+
     volatile BiConsumer<Session<Msg>, Msg> extra = (s, m) -> {};
     /** The host's refusal message for (reason, detail); null: HAL9's control message. */
     volatile java.util.function.BiFunction<String, String, Msg> refusals = (reason, detail) -> null;
@@ -41,9 +43,9 @@ final class TestHandler implements WsHandler<Msg> {
                     session.trySend(Msg.of("b", i));
                 }
             }
-            case "join" -> server.room(message.text()).join(session);
-            case "say" -> server.room(message.text()).broadcastExcept(message, session);
-            case "shout" -> server.room(message.text()).broadcast(message);
+            case "join" -> session.server().room(message.text()).join(session);
+            case "say" -> session.server().room(message.text()).broadcastExcept(message, session);
+            case "shout" -> session.server().room(message.text()).broadcast(message);
             default -> extra.accept(session, message);
         }
     }

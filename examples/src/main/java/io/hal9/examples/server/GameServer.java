@@ -8,6 +8,8 @@ import io.hal9.cache.near.NearCache;
 import io.hal9.core.ActionBatcher;
 import io.hal9.core.ActionJournal;
 import io.hal9.core.BatchSink;
+import io.hal9.core.CloseFailedException;
+import io.hal9.core.Closer;
 import io.hal9.core.TaskLimiter;
 import io.hal9.core.Ticker;
 import io.hal9.examples.game.Game;
@@ -20,6 +22,7 @@ import io.hal9.metrics.core.TaskLimiterMetrics;
 import io.hal9.metrics.pool.JdbcPoolMetrics;
 import io.hal9.metrics.pool.ObjectPoolMetrics;
 import io.hal9.metrics.pool.ReadWriteRouterMetrics;
+import io.hal9.metrics.ws.RedisRoomBusMetrics;
 import io.hal9.metrics.ws.WsServerMetrics;
 import io.hal9.pool.jdbc.CopyBatchSink;
 import io.hal9.pool.jdbc.JdbcBatchSink;
@@ -28,6 +31,7 @@ import io.hal9.ws.RedisRoomBus;
 import io.hal9.ws.WsServerStats;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -35,7 +39,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +47,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -91,21 +93,22 @@ public final class GameServer implements AutoCloseable {
      * Design / Concurrency / Invariants: the part fields are written once by open() on the starting
      * thread before start() returns the server (publication through that return); close() may run
      * on the shutdown-hook thread and reads them after that. closed makes close() run once; it
-     * closes in the reverse order of the path of a move: WebSocket and HTTP intake first, then the
-     * scheduler (round timers) and the task limiter (in-flight moves reach the batchers), then the batchers (flush),
-     * then caches, Redis and pools, and the metrics registry last (a scrape racing close() reads
-     * closed parts' last figures).
+     * closes in the reverse order of the path of a move: WebSocket and HTTP intake first (explicitly),
+     * then, through the closer in reverse registration order, the scheduler (round timers) and the task
+     * limiter (in-flight moves reach the batchers), the batchers (flush), then caches, Redis and pools,
+     * and the metrics registry last (a scrape racing close() reads closed parts' last figures). open()
+     * registers each part as it builds it, in that order's reverse.
      */
     private static final Logger log = LoggerFactory.getLogger(GameServer.class);
 
     private final String name;
     private final ServerConfig config;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    /** Every part, registered as open() builds it; {@link #close()} closes them in reverse. */
+    private final Closer closer;
+
     private final AtomicBoolean closed = new AtomicBoolean();
     private @Nullable HttpServer http;
     private @Nullable HttpPort port;
-    private @Nullable ExecutorService httpExecutor;
-    private @Nullable ScheduledExecutorService scheduler;
     private @Nullable ActionBatcher<GameStore.ActionRow> actions;
     private @Nullable ActionBatcher<GameStore.GameState> states;
     private @Nullable ActionBatcher<GameStore.FinalState> finals;
@@ -123,6 +126,7 @@ public final class GameServer implements AutoCloseable {
     private GameServer(String name, ServerConfig config) {
         this.name = name;
         this.config = config;
+        this.closer = Closer.create(name);
     }
 
     /**
@@ -158,44 +162,99 @@ public final class GameServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Builds the parts in the order of their dependencies and registers each with {@link #closer} as it is
+     * built, so that {@link #close()} stops them in the reverse order (see the class comment). Three steps
+     * are registered ahead of the part they close, as lambdas, because they must run later than construction
+     * order gives: the public port's event loops (after the WebSocket server), the game service and the
+     * ownership lease (after every batcher has written).
+     */
     private void open(GameEvents events) {
-        Metrics m = new Metrics();
+        Metrics m = closer.register(new Metrics());
         metrics = m;
-        Database d = Database.open(name, config);
+        MeterRegistry registry = m.registry();
+        Database d = closer.register(Database.open(name, config));
         db = d;
         GameStore store = new GameStore(d.router(), name, !d.embedded());
         if (d.router().replicas().isEmpty()) {
-            m.bind(JdbcPoolMetrics.builder(d.router().primary()).build());
+            JdbcPoolMetrics.monitor(registry, d.router().primary());
         } else {
-            // the router's reads/fallbacks/replica health, and every pool (HikariCP's meters included)
-            m.bind(ReadWriteRouterMetrics.builder(d.router()).bindPools(true).build());
+            // the router's reads/fallbacks/replica health, and every pool (each once, by HikariCP's meters)
+            ReadWriteRouterMetrics.monitor(registry, d.router());
         }
-        ScheduledThreadPoolExecutor sched = new ScheduledThreadPoolExecutor(
-                1, Thread.ofPlatform().name(name + "-scheduler").daemon().factory());
-        // a waiting game that starts cancels its expiry timer: drop the task now, not when it was due
-        sched.setRemoveOnCancelPolicy(true);
-        scheduler = sched;
+        String instanceId = name + "-" + UUID.randomUUID().toString().substring(0, 8);
+        Cache<String, byte[]> listCache;
+        String redisUri = config.redisUri();
+        if (redisUri != null) {
+            // One SharedRedis for every Redis part (the near cache, the room bus, the move forwarder, the
+            // health check): one set of Lettuce threads, one data and one pub/sub connection (per node on a
+            // cluster), whatever form the URI takes (redis://, rediss://, redis-sentinel://,
+            // redis-cluster://h:p,h:p); on a cluster every channel is sharded (SSUBSCRIBE/SPUBLISH). Closed after
+            // every part that uses it.
+            SharedRedis shared = closer.register(SharedRedis.create(redisUri));
+            redis = shared;
+            // rooms' broadcasts on hal9-ws's bus; the forwarder carries only moves for games hosted elsewhere
+            RedisRoomBus rb = closer.register(RedisRoomBusMetrics.monitor(
+                    registry,
+                    RedisRoomBus.create(shared, config.redisPrefix() + "room:", RedisRoomBus.DEFAULT_MAX_IN_FLIGHT),
+                    name + "-rooms"));
+            roomBus = rb;
+            MoveForwarder f =
+                    closer.register(new MoveForwarder(name + "-moves", shared, config.redisPrefix(), name, instanceId));
+            forwarder = f;
+            m.bindForwarder(name + "-moves", f);
+            // The name is part of the Redis keyspace and of the invalidation channel: every instance
+            // of a deployment must use the same one, so it is not derived from the instance name.
+            listCache = closer.register(NearCacheMetrics.monitor(
+                    registry,
+                    NearCache.<String, byte[]>builder("games-list", Codecs.bytes())
+                            .redis(shared)
+                            .keyPrefix(config.redisPrefix())
+                            .defaultTtl(config.cacheTtl())
+                            .l1Ttl(config.cacheTtl())
+                            .build()));
+        } else {
+            listCache = closer.register(LocalCacheMetrics.monitor(
+                    registry,
+                    LocalCache.<String, byte[]>builder(name + "-games-list")
+                            .maximumSize(1_000)
+                            .expireAfterWrite(config.cacheTtl())
+                            .build()));
+        }
+        // where requests for games other instances host are forwarded; unused once the port is closed
+        HttpForwarder forwardHttp = closer.register(new HttpForwarder(name, store));
+        // after every write (the batchers and the game service, closed before): other instances may take the
+        // games over at once instead of a lease later
+        closer.register(this::releaseLease, "give the ownership lease up");
+        // after the batchers it feeds (registered below): it writes the last states the batcher had no room for
+        closer.register(this::closeGames, "close the game service");
+        PartitionMaintainer partitions = null;
         if (!d.embedded()) {
-            PartitionMaintainer pm =
+            partitions =
                     new PartitionMaintainer(name, d.router().writes(), config.partitionsAhead(), Clock.systemUTC());
-            pm.run();
-            long every = config.partitionInterval().toMillis();
-            sched.scheduleAtFixedRate(
-                    () -> {
-                        try {
-                            pm.run();
-                        } catch (RuntimeException e) {
-                            log.warn(
-                                    "{}: partition maintenance failed; retried in {}",
-                                    name,
-                                    config.partitionInterval(),
-                                    e);
-                        }
-                    },
-                    every,
-                    every,
-                    TimeUnit.MILLISECONDS);
+            partitions.run();
         }
+        // the batchers: closed after the task limiter and the round timers (registered below), so that every
+        // move those let in is written; the actions first, then the game states, then the finished games
+        ActionBatcher<GameStore.FinalState> fin = closer.register(finalsBatcher(store, registry));
+        finals = fin;
+        JdbcBatchSink<GameStore.GameState> stateSink = JdbcBatchSink.builder(
+                        name + "-game-states", d.router().writes(), GameStore.UPDATE_GAME, store.stateBinder())
+                .build();
+        states = closer.register(ActionBatcherMetrics.monitor(
+                registry,
+                ActionBatcher.builder(name + "-game-states", stateSink)
+                        .capacity(Math.max(config.maxLiveGames(), 2))
+                        .maxBatchSize(
+                                Math.min(ActionBatcher.DEFAULT_MAX_BATCH_SIZE, Math.max(config.maxLiveGames(), 2)))
+                        .aggregateBy(GameStore.GameState::id, (older, newer) -> newer)
+                        .retryOn(JdbcBatchSink.retryOn())
+                        .closeTimeout(config.shutdownTimeout())
+                        .deadLetterHandler((batch, cause) -> log.error(
+                                "{}: {} game state updates could not be written and are dead-lettered: {}",
+                                name,
+                                batch.size(),
+                                cause.toString()))));
         // On PostgreSQL the actions go in with COPY: it costs the database far less CPU per row than
         // even rewritten batched INSERTs, and the database shares the machine with the server.
         // The sink skips an action whose (game, player, round) is already stored: the journal's replay
@@ -223,96 +282,63 @@ public final class GameServer implements AutoCloseable {
                     ActionJournal.builder(name + "-actions", Path.of(journalDir).resolve(name), GameStore.ACTION_CODEC)
                             .build());
         }
-        actions = actionsBuilder
-                .capacity(config.maxPendingActions())
-                .maxBatchSize(Math.min(ActionBatcher.DEFAULT_MAX_BATCH_SIZE, config.maxPendingActions()))
-                .retryOn(JdbcBatchSink.retryOn())
-                .closeTimeout(config.shutdownTimeout())
-                .listener(m.actions)
-                .deadLetterHandler((batch, cause) -> log.error(
-                        "{}: {} actions could not be written and are dead-lettered: {}",
-                        name,
-                        batch.size(),
-                        cause.toString()))
-                .build();
-        JdbcBatchSink<GameStore.GameState> stateSink = JdbcBatchSink.builder(
-                        name + "-game-states", d.router().writes(), GameStore.UPDATE_GAME, store.stateBinder())
-                .build();
-        states = ActionBatcher.builder(name + "-game-states", stateSink)
-                .capacity(Math.max(config.maxLiveGames(), 2))
-                .maxBatchSize(Math.min(ActionBatcher.DEFAULT_MAX_BATCH_SIZE, Math.max(config.maxLiveGames(), 2)))
-                .aggregateBy(GameStore.GameState::id, (older, newer) -> newer)
-                .retryOn(JdbcBatchSink.retryOn())
-                .closeTimeout(config.shutdownTimeout())
-                .listener(m.states)
-                .deadLetterHandler((batch, cause) -> log.error(
-                        "{}: {} game state updates could not be written and are dead-lettered: {}",
-                        name,
-                        batch.size(),
-                        cause.toString()))
-                .build();
+        actions = closer.register(ActionBatcherMetrics.monitor(
+                registry,
+                actionsBuilder
+                        .capacity(config.maxPendingActions())
+                        .maxBatchSize(Math.min(ActionBatcher.DEFAULT_MAX_BATCH_SIZE, config.maxPendingActions()))
+                        .retryOn(JdbcBatchSink.retryOn())
+                        .closeTimeout(config.shutdownTimeout())
+                        .deadLetterHandler((batch, cause) -> log.error(
+                                "{}: {} actions could not be written and are dead-lettered: {}",
+                                name,
+                                batch.size(),
+                                cause.toString()))));
         awaitReplay(actions);
-        TaskLimiter tasks = TaskLimiter.builder(name + "-tasks")
-                .maxConcurrent(config.maxTasks())
-                .maxWaiting(config.maxWaitingTasks())
-                .listener(m.tasks)
-                .build();
+        TaskLimiter tasks = closer.register(TaskLimiterMetrics.monitor(
+                registry,
+                TaskLimiter.builder(name + "-tasks")
+                        .maxConcurrent(config.maxTasks())
+                        .maxWaiting(config.maxWaitingTasks())));
         limiter = tasks;
-        m.bind(ActionBatcherMetrics.builder(actions).recorder(m.actions).build());
-        m.bind(ActionBatcherMetrics.builder(states).recorder(m.states).build());
-        m.bind(TaskLimiterMetrics.builder(tasks).recorder(m.tasks).build());
-        String instanceId = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-        Cache<String, byte[]> listCache;
-        String redisUri = config.redisUri();
-        if (redisUri != null) {
-            // The name is part of the Redis keyspace and of the invalidation channel: every instance
-            // of a deployment must use the same one, so it is not derived from the instance name.
-            // One SharedRedis for every Redis part (the near cache, the room bus, the move forwarder, the
-            // health check): one set of Lettuce threads, one data and one pub/sub connection (per node on a
-            // cluster), whatever form the URI takes (redis://, rediss://, redis-sentinel://,
-            // redis-cluster://h:p,h:p); on a cluster every channel is sharded (SSUBSCRIBE/SPUBLISH).
-            SharedRedis shared = SharedRedis.create(redisUri);
-            redis = shared;
-            NearCache<String, byte[]> near = NearCache.<String, byte[]>builder("games-list", Codecs.bytes())
-                    .redis(shared)
-                    .keyPrefix(config.redisPrefix())
-                    .defaultTtl(config.cacheTtl())
-                    .l1Ttl(config.cacheTtl())
-                    .build();
-            listCache = near;
-            m.bind(NearCacheMetrics.builder(near).build());
-            // rooms' broadcasts on hal9-ws's bus; the forwarder carries only moves for games hosted elsewhere
-            RedisRoomBus rb =
-                    RedisRoomBus.create(shared, config.redisPrefix() + "room:", RedisRoomBus.DEFAULT_MAX_IN_FLIGHT);
-            roomBus = rb;
-            m.bindRoomBus(name + "-rooms", rb);
-            MoveForwarder f = new MoveForwarder(name + "-moves", shared, config.redisPrefix(), name, instanceId);
-            forwarder = f;
-            m.bindForwarder(name + "-moves", f);
-        } else {
-            LocalCache<String, byte[]> local = LocalCache.<String, byte[]>builder(name + "-games-list")
-                    .maximumSize(1_000)
-                    .expireAfterWrite(config.cacheTtl())
-                    .build();
-            listCache = local;
-            m.bind(LocalCacheMetrics.builder(local).build());
+        ScheduledThreadPoolExecutor sched = new ScheduledThreadPoolExecutor(
+                1, Thread.ofPlatform().name(name + "-scheduler").daemon().factory());
+        // a waiting game that starts cancels its expiry timer: drop the task now, not when it was due
+        sched.setRemoveOnCancelPolicy(true);
+        // round timers stop before the task limiter drains (shutdownNow: a pending round timer is not run)
+        closer.register(
+                () -> {
+                    sched.shutdownNow();
+                    awaitQuietly(sched, config.shutdownTimeout());
+                },
+                "stop the round timers");
+        if (partitions != null) {
+            PartitionMaintainer pm = partitions;
+            long every = config.partitionInterval().toMillis();
+            sched.scheduleAtFixedRate(
+                    () -> {
+                        try {
+                            pm.run();
+                        } catch (RuntimeException e) {
+                            log.warn(
+                                    "{}: partition maintenance failed; retried in {}",
+                                    name,
+                                    config.partitionInterval(),
+                                    e);
+                        }
+                    },
+                    every,
+                    every,
+                    TimeUnit.MILLISECONDS);
         }
-        closeables.add(listCache);
-        HealthProbe hp = healthProbe(d, m);
-        ActionBatcher<GameStore.FinalState> fin = finalsBatcher(store, m);
+        // the public port's event loops: after the WebSocket server (registered below) has closed its sessions
+        closer.register(this::closePort, "close the public port");
+        HealthProbe hp = closer.register(healthProbe(d, m));
         String secret = tokenSecret(store, d.embedded());
         PlayerTokens tokens = new PlayerTokens(secret, config.tokenTtl(), Clock.systemUTC());
-        RedisRoomBus rb = roomBus;
-        WsGateway gateway = new WsGateway(
-                name,
-                instanceId,
-                config,
-                tokens,
-                tasks,
-                rb == null ? null : new RoomSubscriptions(name, rb),
-                forwarder);
+        WsGateway gateway = closer.register(new WsGateway(name, instanceId, config, tokens, tasks, roomBus, forwarder));
         ws = gateway;
-        m.bind(WsServerMetrics.builder(gateway.server()).build());
+        WsServerMetrics.monitor(registry, gateway.server());
         GameEvents both = new GameEvents() {
             @Override
             public void gameStarted(long gameId, List<Game.PlayerView> players) {
@@ -350,7 +376,7 @@ public final class GameServer implements AutoCloseable {
         games = g;
         // The lease first (PostgreSQL and H2 alike: one code path), so that no other instance takes this one's
         // games over while it recovers them; the advertised URL is set once the port is known (below).
-        Ownership own = new Ownership(
+        Ownership own = closer.register(new Ownership(
                 name,
                 config.advertiseUrl() == null ? "http://unknown" : config.advertiseUrl(),
                 store,
@@ -358,7 +384,7 @@ public final class GameServer implements AutoCloseable {
                 config.lease(),
                 config.leaseRenewInterval(),
                 d.embedded() || journalDir == null ? null : Path.of(journalDir),
-                d.embedded() ? null : sink);
+                d.embedded() ? null : sink));
         ownership = own;
         own.acquire();
         g.ownership(own::valid, gateway);
@@ -367,11 +393,9 @@ public final class GameServer implements AutoCloseable {
         // what the journal held before anything here could read it.
         g.recover();
         m.bind(ActiveGames.of(g, GameService::liveGames));
-        m.bind(ObjectPoolMetrics.builder(g.gamePool()).build());
+        ObjectPoolMetrics.monitor(registry, g.gamePool());
         gateway.bind(g);
         CreateRateLimiter creates = CreateRateLimiter.of(config);
-        HttpForwarder forwardHttp = new HttpForwarder(name, store);
-        closeables.add(forwardHttp); // after the HTTP port, which is drained and closed first
         m.bindOwnership(name, own, g, forwardHttp);
         HttpApi api =
                 new HttpApi(name, g, tokens, config.roundTimeout(), hp, m, HttpApi.Routes.PUBLIC, creates, forwardHttp);
@@ -379,18 +403,28 @@ public final class GameServer implements AutoCloseable {
         boolean jdk = config.httpEngine().equals("jdk");
         HttpPort netty = HttpPort.start(name, config, jdk ? null : gateway.server(), api, admin, drainTimeout());
         port = netty;
-        m.bind(TaskLimiterMetrics.builder(netty.limiter()).build());
+        TaskLimiterMetrics.monitor(registry, netty.limiter());
         if (jdk) {
             // the previous layout, kept for one release: WebSocket on its own port, the API on the JDK's server
             gateway.start();
+            ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
+            closer.register(
+                    () -> {
+                        exec.shutdown();
+                        awaitQuietly(exec, config.shutdownTimeout());
+                    },
+                    "drain the HTTP executor");
             try {
                 HttpServer server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
-                ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
-                httpExecutor = exec;
                 server.setExecutor(exec);
                 server.createContext("/", new JdkHttp(api, config.http().maxBody()));
                 server.start();
                 http = server;
+                // stops accepting at once, then waits (at most the delay) for exchanges in flight
+                closer.register(
+                        () -> server.stop((int)
+                                Math.max(1, Math.min(config.shutdownTimeout().toSeconds(), 5))),
+                        "stop the JDK HTTP server");
             } catch (IOException e) {
                 throw new UncheckedIOException(
                         name + ": cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
@@ -401,6 +435,30 @@ public final class GameServer implements AutoCloseable {
         own.advertise(config.advertiseUrl() == null ? baseUrl() : config.advertiseUrl());
         own.start();
         log.info("{}: listening on {}, WebSocket {}, admin {} ({})", name, baseUrl(), wsUrl(), adminUrl(), config);
+    }
+
+    /** Closes the game service, if it was built (a step of {@link #closer}). */
+    private void closeGames() {
+        GameService g = games;
+        if (g != null) {
+            g.close();
+        }
+    }
+
+    /** Gives the ownership lease up, if it was taken (a step of {@link #closer}). */
+    private void releaseLease() {
+        Ownership own = ownership;
+        if (own != null) {
+            own.release();
+        }
+    }
+
+    /** Stops the public and admin ports' event loops, if they were started (a step of {@link #closer}). */
+    private void closePort() {
+        HttpPort p = port;
+        if (p != null) {
+            p.close();
+        }
     }
 
     /** How long shutdown waits for HTTP requests in flight: the shutdown timeout, within [1 s, 5 s]. */
@@ -533,34 +591,30 @@ public final class GameServer implements AutoCloseable {
      * stays in memory until its final write is done, so the queue can never be fuller than the games
      * in memory), and it must keep retrying through an outage.
      */
-    private ActionBatcher<GameStore.FinalState> finalsBatcher(GameStore store, Metrics m) {
+    private ActionBatcher<GameStore.FinalState> finalsBatcher(GameStore store, MeterRegistry registry) {
         int capacity = Math.max(config.maxLiveGames(), 2);
-        ActionBatcher<GameStore.FinalState> fin = ActionBatcher.<GameStore.FinalState>builder(
-                        name + "-game-finals", store::writeFinals)
-                .capacity(capacity)
-                .maxBatchSize(Math.min(ActionBatcher.DEFAULT_MAX_BATCH_SIZE, capacity))
-                .retryOn(JdbcBatchSink.retryOn())
-                // retries a transient failure for as long as it lasts (ActionBatcher's default)
-                .backoff(Duration.ofMillis(50), Duration.ofSeconds(2))
-                .closeTimeout(config.shutdownTimeout())
-                .listener(m.finals)
-                .deadLetterHandler((batch, cause) -> {
-                    List<Long> ids = new ArrayList<>();
-                    for (GameStore.FinalState f : batch) {
-                        ids.add(f.id());
-                    }
-                    log.error(
-                            "{}: the final state of {} finished games could not be written and is dead-lettered"
-                                    + " (their rows stay at their last written round): games {}: {}",
-                            name,
-                            batch.size(),
-                            ids,
-                            cause.toString());
-                })
-                .build();
-        finals = fin;
-        m.bind(ActionBatcherMetrics.builder(fin).recorder(m.finals).build());
-        return fin;
+        return ActionBatcherMetrics.monitor(
+                registry,
+                ActionBatcher.<GameStore.FinalState>builder(name + "-game-finals", store::writeFinals)
+                        .capacity(capacity)
+                        .maxBatchSize(Math.min(ActionBatcher.DEFAULT_MAX_BATCH_SIZE, capacity))
+                        .retryOn(JdbcBatchSink.retryOn())
+                        // retries a transient failure for as long as it lasts (ActionBatcher's default)
+                        .backoff(Duration.ofMillis(50), Duration.ofSeconds(2))
+                        .closeTimeout(config.shutdownTimeout())
+                        .deadLetterHandler((batch, cause) -> {
+                            List<Long> ids = new ArrayList<>();
+                            for (GameStore.FinalState f : batch) {
+                                ids.add(f.id());
+                            }
+                            log.error(
+                                    "{}: the final state of {} finished games could not be written and is dead-lettered"
+                                            + " (their rows stay at their last written round): games {}: {}",
+                                    name,
+                                    batch.size(),
+                                    ids,
+                                    cause.toString());
+                        }));
     }
 
     /**
@@ -714,92 +768,36 @@ public final class GameServer implements AutoCloseable {
             return;
         }
         log.info("{}: shutting down", name);
+        // First the intake, whose parts are built late (they use what is built before them) but must stop first:
+        // no more ownership ticks or takeovers, /health/ready answers 503 (a load balancer stops sending new
+        // games), no new connections, the HTTP requests in flight answered (at most the drain timeout), and the
+        // WebSocket sessions closed with 1001 after their queued messages. Each is also registered with the
+        // closer (for a start that failed half-way), where closing it again does nothing.
         Ownership own = ownership;
         if (own != null) {
-            own.close(); // no more renewals or takeovers; the lease is given up after the last writes
+            own.close();
         }
         HealthProbe hp = probe;
         if (hp != null) {
-            hp.close(); // /health/ready answers 503 from now on: a load balancer stops sending new games
+            hp.close();
         }
         HttpPort p = port;
         if (p != null) {
-            p.stopAccepting(); // no new connections; answers from now on close their connection
-            p.drain(); // requests in flight are answered (at most drainTimeout)
+            p.stopAccepting();
+            p.drain();
         }
         WsGateway gateway = ws;
         if (gateway != null) {
-            gateway.close(); // stops accepting, closes every session with 1001 and the HTTP connections left
+            gateway.close();
         }
-        HttpServer s = http;
-        if (s != null) {
-            // stops accepting at once, then waits (at most the delay) for exchanges in flight
-            s.stop((int) Math.max(1, Math.min(config.shutdownTimeout().toSeconds(), 5)));
-        }
-        ExecutorService exec = httpExecutor;
-        if (exec != null) {
-            exec.shutdown();
-            awaitQuietly(exec, config.shutdownTimeout());
-        }
-        if (p != null) {
-            p.close(); // the event loops of both listeners
-        }
-        ScheduledExecutorService sched = scheduler;
-        if (sched != null) {
-            sched.shutdownNow();
-            awaitQuietly(sched, config.shutdownTimeout());
-        }
-        TaskLimiter l = limiter;
-        if (l != null) {
-            l.close();
-        }
-        ActionBatcher<GameStore.ActionRow> a = actions;
-        if (a != null) {
-            a.close(); // writes everything accepted first
-        }
-        ActionBatcher<GameStore.GameState> st = states;
-        if (st != null) {
-            st.close(); // the games rows' last status and round
-        }
-        ActionBatcher<GameStore.FinalState> fin = finals;
-        if (fin != null) {
-            fin.close(); // finished games' final rows; each game leaves memory once written
-        }
-        GameService g = games;
-        if (g != null) {
-            g.close();
-        }
-        if (own != null && db != null) {
-            own.release(); // every write is done: other instances may take the games over at once
-        }
-        List<AutoCloseable> rest = new ArrayList<>(closeables);
-        Collections.reverse(rest);
-        for (AutoCloseable c : rest) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                log.warn("{}: closing {} failed", name, c, e);
-            }
-        }
-        MoveForwarder f = forwarder;
-        if (f != null) {
-            f.close();
-        }
-        RedisRoomBus rb = roomBus;
-        if (rb != null) {
-            rb.close(); // the WebSocket server, closed above, does not close a bus it was given
-        }
-        SharedRedis r = redis;
-        if (r != null) {
-            r.close(); // after every part that uses it: the caches, the forwarder and the room bus
-        }
-        Database d = db;
-        if (d != null) {
-            d.close();
-        }
-        Metrics m = metrics;
-        if (m != null) {
-            m.close();
+        // Then everything else in the reverse order open() built it: the listeners' event loops, the round
+        // timers and the task limiter (in-flight moves reach the batchers), the batchers (every accepted move is
+        // written), the game service, the lease, caches, Redis and the database, and the metrics last (a scrape
+        // racing close() reads closed parts' last figures). Every part is closed even when another fails.
+        try {
+            closer.close();
+        } catch (CloseFailedException e) {
+            log.warn("{}: {}", name, e.getMessage(), e);
         }
         log.info("{}: stopped", name);
     }

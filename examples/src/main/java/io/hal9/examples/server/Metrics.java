@@ -3,9 +3,6 @@ package io.hal9.examples.server;
 import io.hal9.metrics.HttpMetrics;
 import io.hal9.metrics.PrometheusScrape;
 import io.hal9.metrics.StandardMetrics;
-import io.hal9.metrics.core.ActionBatcherMetrics;
-import io.hal9.metrics.core.TaskLimiterMetrics;
-import io.hal9.ws.RedisRoomBus;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -13,18 +10,17 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The server's metrics: one {@link PrometheusMeterRegistry} per server instance, the seed's HTTP
- * metrics, the JVM and process binders, and the recorders the batchers and the task limiter are built
- * with. {@link GameServer} binds every component it composes here; {@link HttpApi} records every answered
- * request and serves {@link #scrape} at {@code GET /metrics}.
+ * metrics and the JVM and process binders. {@link GameServer} binds every component it composes to
+ * {@link #registry()} with hal9-metrics' one-call {@code monitor(registry, ...)} (which also wires the
+ * batchers' and the task limiter's recorders); {@link HttpApi} records every answered request and serves
+ * {@link #scrape} at {@code GET /metrics}.
  *
  * <p>Names: the registry is linted with {@link StandardMetrics#lintFilter()}, so that {@code promtool
- * check metrics} accepts the scrape. The recorders are created before their components (they are the
- * components' listeners) and only record once {@link #bind} has bound the component's binder.
+ * check metrics} accepts the scrape.
  *
  * <p>Limits: at most {@link HttpMetrics#DEFAULT_MAX_ROUTES} distinct routes (the API has nine plus the
  * catch-all {@link #UNKNOWN_ROUTE}). A scrape reads every meter; it is meant for one scrape per interval.
@@ -34,8 +30,8 @@ import org.jspecify.annotations.Nullable;
 final class Metrics implements AutoCloseable {
     /*
      * Design / Concurrency / Invariants: every field is final and thread-safe (Micrometer's registry and
-     * meters, hal9-metrics' recorders and HttpMetrics); binders are bound by GameServer.open() on the
-     * starting thread, requests are recorded from any thread. closed makes close() run once.
+     * meters, hal9-metrics' HttpMetrics); binders are bound by GameServer.open() on the starting thread,
+     * requests are recorded from any thread. closed makes close() run once.
      */
     /** The {@code uri} tag of requests that matched no route (kept as one series, whatever the path). */
     static final String UNKNOWN_ROUTE = "/**";
@@ -45,18 +41,6 @@ final class Metrics implements AutoCloseable {
     private final HttpMetrics http;
     private final StandardMetrics jvm;
     private final AtomicBoolean closed = new AtomicBoolean();
-
-    /** The listener of the {@code -actions} batcher (actions/s, batch sizes, flush times). */
-    final ActionBatcherMetrics.Recorder actions = ActionBatcherMetrics.recorder();
-
-    /** The listener of the {@code -game-states} batcher. */
-    final ActionBatcherMetrics.Recorder states = ActionBatcherMetrics.recorder();
-
-    /** The listener of the {@code -game-finals} batcher (final states of finished games). */
-    final ActionBatcherMetrics.Recorder finals = ActionBatcherMetrics.recorder();
-
-    /** The listener of the task limiter (task durations by outcome). */
-    final TaskLimiterMetrics.Recorder tasks = TaskLimiterMetrics.recorder();
 
     Metrics() {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -70,21 +54,6 @@ final class Metrics implements AutoCloseable {
     /** Binds one component's binder to the registry. */
     void bind(MeterBinder binder) {
         Objects.requireNonNull(binder, "binder").bindTo(registry);
-    }
-
-    /**
-     * Binds the rooms' Redis bus (hal9-metrics has no binder for it): {@code hal9.room.bus.messages}, tag
-     * {@code result} = {@code published}, {@code received}, {@code dropped} (too many publications waiting
-     * for Redis), {@code failed} (Redis did not take it), {@code missed} (broadcasts of other instances that
-     * never arrived, counted from the gaps in each origin's sequence).
-     */
-    void bindRoomBus(String busName, RedisRoomBus bus) {
-        String d = "Room broadcasts through Redis, by result";
-        counter("hal9.room.bus.messages", d, busName, bus, "published", RedisRoomBus::published);
-        counter("hal9.room.bus.messages", d, busName, bus, "received", RedisRoomBus::received);
-        counter("hal9.room.bus.messages", d, busName, bus, "dropped", RedisRoomBus::dropped);
-        counter("hal9.room.bus.messages", d, busName, bus, "failed", RedisRoomBus::failed);
-        counter("hal9.room.bus.messages", d, busName, bus, "missed", RedisRoomBus::missed);
     }
 
     /**
@@ -161,14 +130,6 @@ final class Metrics implements AutoCloseable {
                 .register(registry);
     }
 
-    private <T> void counter(
-            String meter, String description, String instance, T source, String result, ToDoubleFunction<T> f) {
-        FunctionCounter.builder(meter, source, f)
-                .description(description)
-                .tags("name", instance, "result", result)
-                .register(registry);
-    }
-
     /**
      * Records one answered HTTP request.
      *
@@ -184,7 +145,7 @@ final class Metrics implements AutoCloseable {
         return scrape.scrape(accept);
     }
 
-    /** The registry (for tests and for binders a host adds). */
+    /** The registry, where every component is bound. */
     PrometheusMeterRegistry registry() {
         return registry;
     }

@@ -15,6 +15,7 @@ import io.hal9.ws.Codecs;
 import io.hal9.ws.HandshakeDecision;
 import io.hal9.ws.MessageCodec;
 import io.hal9.ws.Room;
+import io.hal9.ws.RoomBus;
 import io.hal9.ws.Session;
 import io.hal9.ws.WsHandler;
 import io.hal9.ws.WsServer;
@@ -26,6 +27,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * welcomes, the work runs on the {@link TaskLimiter} (the event loop must not block on the game
  * lock or the database). A move for a game another instance hosts is forwarded through the {@link
  * MoveForwarder} when Redis is configured, else refused. With Redis, the rooms' broadcasts travel on
- * hal9-ws's {@link io.hal9.ws.RedisRoomBus} (through {@link RoomSubscriptions}), and "welcome" is sent
- * once the room's subscription is confirmed.
+ * hal9-ws's {@link io.hal9.ws.RedisRoomBus}, and "welcome" is sent once the room's subscription is
+ * confirmed ({@link Room#subscribed()}).
  *
  * <p>Limits: those of the WebSocket server (connections, connections per client address, frame size,
  * send queue, inbound rate; see {@link WsServer}); a move arriving while the task limiter is full is
@@ -56,12 +60,13 @@ import org.slf4j.LoggerFactory;
  */
 final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable {
     /*
-     * Design / Concurrency / Invariants: rooms holds the rooms this instance uses: one per game with
-     * local sessions, and one per hosted game from its start to its end (the host must publish
-     * results even with no local session). A room is created by computeIfAbsent and closed and
-     * removed when its last local session leaves and the game is not hosted here, or when the hosted
-     * game finishes. sessions maps session ids to open sessions, for refusals coming back from the
-     * host of a forwarded move. games is set once by bind() before start().
+     * Design / Concurrency / Invariants: a game's room is hal9-ws's room "game:<id>": open on this
+     * instance while one of its players is connected here (hal9-ws reclaims it when the last one leaves),
+     * and a broadcast to it reaches the players on every instance through the room bus, open here or not
+     * (so a game hosted here whose players are all elsewhere needs no room of its own). The handler
+     * reaches the server and its rooms through the session. sessions maps session ids to open sessions,
+     * for refusals coming back from the host of a forwarded move. games is set once by bind() before
+     * start().
      */
     private static final Logger log = LoggerFactory.getLogger(WsGateway.class);
     /** Buffers shared across threads: requests run on short-lived virtual threads (see JacksonCodec in hal9-ws). */
@@ -97,10 +102,8 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
     private final String instanceId;
     private final PlayerTokens tokens;
     private final TaskLimiter limiter;
-    private final @Nullable RoomSubscriptions bus;
     private final @Nullable MoveForwarder forwarder;
     private final WsServer<JsonNode> server;
-    private final Map<Long, Room<JsonNode>> rooms = new ConcurrentHashMap<>();
     private final Map<Long, Session<JsonNode>> sessions = new ConcurrentHashMap<>();
     /** The live session of each player connected here: one per player, the latest. */
     private final Map<PlayerKey, Session<JsonNode>> players = new ConcurrentHashMap<>();
@@ -113,13 +116,12 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
             ServerConfig config,
             PlayerTokens tokens,
             TaskLimiter limiter,
-            @Nullable RoomSubscriptions bus,
+            @Nullable RoomBus bus,
             @Nullable MoveForwarder forwarder) {
         this.name = name;
         this.instanceId = instanceId;
         this.tokens = tokens;
         this.limiter = limiter;
-        this.bus = bus;
         this.forwarder = forwarder;
         MessageCodec<JsonNode> codec =
                 config.wsCodec().equals("msgpack") ? Codecs.messagePack(JsonNode.class) : Codecs.json(JsonNode.class);
@@ -195,18 +197,13 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
         };
     }
 
+    /** The room of a game: its players on every instance, through the room bus. */
     private Room<JsonNode> room(long gameId) {
-        return rooms.computeIfAbsent(gameId, id -> server.room("game:" + id));
+        return room(server, gameId);
     }
 
-    private void closeRoomIfUnused(long gameId) {
-        rooms.computeIfPresent(gameId, (id, r) -> {
-            if (r.size() == 0 && !games().hosts(id)) {
-                r.close();
-                return null;
-            }
-            return r;
-        });
+    private static Room<JsonNode> room(WsServer<JsonNode> server, long gameId) {
+        return server.room("game:" + gameId);
     }
 
     // ---- Hosting: ownership changes ----
@@ -250,16 +247,6 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
     @Override
     public void roundResolved(Game.RoundResult result) {
         room(result.gameId()).broadcast(resultMessage(result));
-        if (result.nextRound() == 0) {
-            // the game is over: the room goes now, or when the last local player disconnects
-            rooms.computeIfPresent(result.gameId(), (id, r) -> {
-                if (r.size() == 0) {
-                    r.close();
-                    return null;
-                }
-                return r;
-            });
-        }
     }
 
     @Override
@@ -270,13 +257,6 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
                 .put("status", status.wireName())
                 .put("detail", detail);
         room(gameId).broadcast(m); // through the room (and its bus), so that players on every instance hear it
-        rooms.computeIfPresent(gameId, (id, r) -> {
-            if (r.size() == 0) {
-                r.close();
-                return null;
-            }
-            return r; // closed when the last local player disconnects
-        });
     }
 
     /**
@@ -467,13 +447,11 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
                 // one live session per player: the newest wins, the older one is told why it goes
                 replaced.close(REPLACED, REPLACED_REASON);
             }
-            room(gameId).join(s);
+            Room<JsonNode> room = room(s.server(), gameId);
+            room.join(s);
             Admission a = limiter.tryExecute(() -> {
-                RoomSubscriptions rooms = bus;
-                if (rooms != null) {
-                    // after "welcome" the player misses no broadcast from another instance
-                    rooms.awaitActive("game:" + gameId, Duration.ofSeconds(1));
-                }
+                // after "welcome" the player misses no broadcast from another instance
+                awaitSubscribed(room, Duration.ofSeconds(1));
                 ObjectNode w = JSON.createObjectNode()
                         .put("type", "welcome")
                         .put("gameId", gameId)
@@ -546,15 +524,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
             if (g instanceof Long gameId && s.attributes().get(PLAYER) instanceof Long playerId) {
                 players.remove(new PlayerKey(gameId, playerId), s); // only if no newer session replaced it
             }
-            if (g instanceof Long gameId) {
-                Room<JsonNode> r = rooms.get(gameId);
-                if (r != null) {
-                    r.leave(s);
-                }
-                if (games != null) {
-                    closeRoomIfUnused(gameId);
-                }
-            }
+            // hal9-ws took the session out of its rooms before this call, and reclaimed those it was the last in
         }
 
         /**
@@ -569,6 +539,22 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
                 case "rate-limited" -> error("rate_limited", "too many messages; slow down (" + detail + ")");
                 default -> null;
             };
+        }
+    }
+
+    /**
+     * Waits (at most {@code timeout}) until the room bus has confirmed the room's subscription. Blocks: call it
+     * from a virtual thread, never from an event loop.
+     */
+    private void awaitSubscribed(Room<JsonNode> room, Duration timeout) {
+        try {
+            room.subscribed().toCompletableFuture().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            log.debug("{}: {} could not be subscribed: {}", name, room.id(), String.valueOf(e.getCause()));
+        } catch (TimeoutException e) {
+            log.debug("{}: {} not confirmed by the room bus within {}", name, room.id(), timeout);
         }
     }
 

@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -125,11 +126,37 @@ class MetricsEndpointTest {
                 .contains("hal9_limiter_tasks_total{name=\"metrics-test-tasks\",result=\"completed\"}")
                 .contains("hal9_ws_connections{name=\"metrics-test-ws\"}")
                 .contains("hal9_ws_messages_total{direction=\"in\",name=\"metrics-test-ws\"}")
-                .contains("hal9_jdbc_pool_active{name=\"metrics-test-h2\"}")
                 .contains("hikaricp_connections_active{pool=\"metrics-test-h2\"}")
                 .contains("hal9_cache_gets_total{kind=\"local\",level=\"l1\",name=\"metrics-test-games-list\"")
                 .contains("hal9_object_pool_claims_total{name=\"metrics-test-games\",result=\"hit\"}")
                 .contains("jvm_memory_used_bytes");
+    }
+
+    @Test
+    void theJdbcPoolIsReportedOnceAndTheRecordersAreWired() throws Exception {
+        long id = api.createGame(2, 1);
+        String a = api.join(id, "ann");
+        String b = api.join(id, "bob");
+        api.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", a);
+        api.post("/api/games/" + id + "/moves", "{\"move\":\"paper\"}", b);
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.pendingActions() == 0);
+        String body = scrape(null).body();
+
+        List<String> poolSeries = body.lines()
+                .filter(l -> !l.startsWith("#"))
+                .filter(l -> l.contains("\"metrics-test-h2\""))
+                .map(l -> l.substring(0, l.indexOf('{')))
+                .distinct()
+                .toList();
+        assertThat(poolSeries)
+                .as("the pool, once: HikariCP's meters, not hal9_jdbc_pool_* beside them")
+                .isNotEmpty()
+                .allMatch(n -> n.startsWith("hikaricp_"))
+                .contains("hikaricp_connections_active", "hikaricp_connections_max", "hikaricp_connections");
+        // the one-call binders wired the batchers' and the limiter's recorders
+        assertThat(Scrapes.sample(body, "hal9_batcher_batch_size_count{name=\"metrics-test-actions\"}"))
+                .isGreaterThanOrEqualTo(1.0);
+        assertThat(body).contains("hal9_limiter_task_duration_seconds_count{name=\"metrics-test-tasks\"");
     }
 
     @Test

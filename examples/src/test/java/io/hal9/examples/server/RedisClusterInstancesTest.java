@@ -93,10 +93,12 @@ class RedisClusterInstancesTest {
 
                 String metricsB = new ApiClient(b.adminUrl()).text("/metrics");
                 assertThat(Scrapes.sample(
-                                metricsB, "hal9_room_bus_messages_total{name=\"cluster-b-rooms\",result=\"received\"}"))
+                                metricsB,
+                                "hal9_ws_roombus_broadcasts_total{name=\"cluster-b-rooms\",result=\"received\"}"))
                         .isGreaterThanOrEqualTo(3.0);
                 assertThat(Scrapes.sample(
-                                metricsB, "hal9_room_bus_messages_total{name=\"cluster-b-rooms\",result=\"missed\"}"))
+                                metricsB,
+                                "hal9_ws_roombus_broadcasts_total{name=\"cluster-b-rooms\",result=\"missed\"}"))
                         .as("no broadcast of A went missing on the way to B")
                         .isZero();
                 assertThat(a.stats().relayLost() + b.stats().relayLost()).isZero();

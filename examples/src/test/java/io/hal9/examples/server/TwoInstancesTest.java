@@ -61,10 +61,10 @@ class TwoInstancesTest {
             String metricsA = new ApiClient(a.adminUrl()).text("/metrics");
             String metricsB = new ApiClient(b.adminUrl()).text("/metrics");
             assertThat(Scrapes.sample(
-                            metricsA, "hal9_room_bus_messages_total{name=\"game-a-rooms\",result=\"published\"}"))
+                            metricsA, "hal9_ws_roombus_broadcasts_total{name=\"game-a-rooms\",result=\"published\"}"))
                     .isGreaterThanOrEqualTo(4.0);
             assertThat(Scrapes.sample(
-                            metricsB, "hal9_room_bus_messages_total{name=\"game-b-rooms\",result=\"received\"}"))
+                            metricsB, "hal9_ws_roombus_broadcasts_total{name=\"game-b-rooms\",result=\"received\"}"))
                     .isGreaterThanOrEqualTo(3.0);
             assertThat(Scrapes.sample(metricsB, "hal9_move_forwarder_lost_total{name=\"game-b-moves\"}"))
                     .isZero();

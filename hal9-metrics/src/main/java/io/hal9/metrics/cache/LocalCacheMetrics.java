@@ -14,7 +14,7 @@ import java.util.Objects;
  * cache's read path has no callbacks, so binding costs it nothing).
  *
  * <pre>{@code
- * LocalCacheMetrics.builder(games).build().bindTo(registry);
+ * LocalCacheMetrics.monitor(registry, games); // or LocalCacheMetrics.builder(games).build().bindTo(registry)
  * }</pre>
  *
  * <p>Meters (tags {@code name} = the cache's name, {@code kind} = {@code local}, plus the builder's tags):
@@ -39,6 +39,23 @@ public final class LocalCacheMetrics implements MeterBinder {
     /** Starts a binder for {@code cache}. */
     public static Builder builder(LocalCache<?, ?> cache) {
         return new Builder(cache);
+    }
+
+    /**
+     * Binds the cache's meters in one call: {@code LocalCacheMetrics.builder(cache).tags(tags).build().bindTo(registry)}.
+     *
+     * @param tags tags added to every meter (not {@code name}: that is the cache's name)
+     * @return {@code cache}
+     */
+    public static <K, V> LocalCache<K, V> monitor(MeterRegistry registry, LocalCache<K, V> cache, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        builder(cache).tags(tags).build().bindTo(registry);
+        return cache;
+    }
+
+    /** As {@link #monitor(MeterRegistry, LocalCache, Iterable)}, with tags as key-value pairs. */
+    public static <K, V> LocalCache<K, V> monitor(MeterRegistry registry, LocalCache<K, V> cache, String... tags) {
+        return monitor(registry, cache, Tags.of(tags));
     }
 
     @Override

@@ -13,7 +13,7 @@ import java.util.Objects;
  * Binds a {@link NearCache} to a {@link MeterRegistry}, from {@link NearCache#nearStats()}.
  *
  * <pre>{@code
- * NearCacheMetrics.builder(profiles).build().bindTo(registry);
+ * NearCacheMetrics.monitor(registry, profiles); // or NearCacheMetrics.builder(profiles).build().bindTo(registry)
  * }</pre>
  *
  * <p>Gets per level: every lookup is counted at {@code level=l1} (hit, or miss when the local level did
@@ -52,6 +52,23 @@ public final class NearCacheMetrics implements MeterBinder {
     /** Starts a binder for {@code cache}. */
     public static Builder builder(NearCache<?, ?> cache) {
         return new Builder(cache);
+    }
+
+    /**
+     * Binds the cache's meters in one call: {@code NearCacheMetrics.builder(cache).tags(tags).build().bindTo(registry)}.
+     *
+     * @param tags tags added to every meter (not {@code name}: that is the cache's name)
+     * @return {@code cache}
+     */
+    public static <K, V> NearCache<K, V> monitor(MeterRegistry registry, NearCache<K, V> cache, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        builder(cache).tags(tags).build().bindTo(registry);
+        return cache;
+    }
+
+    /** As {@link #monitor(MeterRegistry, NearCache, Iterable)}, with tags as key-value pairs. */
+    public static <K, V> NearCache<K, V> monitor(MeterRegistry registry, NearCache<K, V> cache, String... tags) {
+        return monitor(registry, cache, Tags.of(tags));
     }
 
     @Override

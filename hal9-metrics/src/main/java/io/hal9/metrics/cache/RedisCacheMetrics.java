@@ -16,7 +16,7 @@ import java.util.Objects;
  * Binds a {@link RedisCache} to a {@link MeterRegistry}, from {@link RedisCache#redisStats()}.
  *
  * <pre>{@code
- * RedisCacheMetrics.builder(profiles).build().bindTo(registry);
+ * RedisCacheMetrics.monitor(registry, profiles); // or RedisCacheMetrics.builder(profiles).build().bindTo(registry)
  * }</pre>
  *
  * <p>Meters (tags {@code name} = the cache's name, plus the builder's tags):
@@ -55,6 +55,23 @@ public final class RedisCacheMetrics implements MeterBinder {
     /** Starts a binder for {@code cache}. */
     public static Builder builder(RedisCache<?, ?> cache) {
         return new Builder(cache);
+    }
+
+    /**
+     * Binds the cache's meters in one call: {@code RedisCacheMetrics.builder(cache).tags(tags).build().bindTo(registry)}.
+     *
+     * @param tags tags added to every meter (not {@code name}: that is the cache's name)
+     * @return {@code cache}
+     */
+    public static <K, V> RedisCache<K, V> monitor(MeterRegistry registry, RedisCache<K, V> cache, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        builder(cache).tags(tags).build().bindTo(registry);
+        return cache;
+    }
+
+    /** As {@link #monitor(MeterRegistry, RedisCache, Iterable)}, with tags as key-value pairs. */
+    public static <K, V> RedisCache<K, V> monitor(MeterRegistry registry, RedisCache<K, V> cache, String... tags) {
+        return monitor(registry, cache, Tags.of(tags));
     }
 
     @Override

@@ -20,13 +20,23 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Binds an {@link ActionBatcher} to a {@link MeterRegistry}: queue depth and totals from {@link
- * ActionBatcher#stats()}, and, through a {@link Recorder} given to the batcher's builder, the batch size
+ * ActionBatcher#stats()}, and, through a {@link Recorder} that is the batcher's listener, the batch size
  * distribution, the flush duration and the age of actions at flush.
  *
+ * <p>One call builds the batcher with its recorder as listener and binds both:
+ *
  * <pre>{@code
- * ActionBatcherMetrics.Recorder recorder = ActionBatcherMetrics.recorder();
+ * ActionBatcher<Move> moves = ActionBatcherMetrics.monitor(
+ *         registry, ActionBatcher.<Move>builder("moves", sink).maxBatchSize(500), Tags.of("region", "eu"));
+ * }</pre>
+ *
+ * <p>The two-step form still works, and cannot be half-wired: a binder given a recorder that is not the
+ * batcher's listener refuses to build, and a binder given none finds the recorder the batcher was built with.
+ *
+ * <pre>{@code
+ * ActionBatcherMetrics.Recorder recorder = ActionBatcherMetrics.recorder(myListener); // or recorder()
  * ActionBatcher<Move> moves = ActionBatcher.<Move>builder("moves", sink).listener(recorder).build();
- * ActionBatcherMetrics.builder(moves).recorder(recorder).build().bindTo(registry);
+ * ActionBatcherMetrics.monitor(registry, moves); // binds the recorder too
  * }</pre>
  *
  * <p>Meters (tag {@code name} = the batcher's name, plus the builder's tags):
@@ -65,12 +75,76 @@ public final class ActionBatcherMetrics implements MeterBinder {
     private ActionBatcherMetrics(Builder b) {
         this.batcher = b.batcher;
         this.tags = MeterSupport.instanceTags(batcher.name(), b.tags);
-        this.recorder = b.recorder;
+        this.recorder = Recorders.wired(
+                b.component,
+                "batcher",
+                batcher.listener(),
+                b.recorder,
+                Recorder.class,
+                "ActionBatcherMetrics.monitor(registry, builder, tags)");
     }
 
     /** Starts a binder for {@code batcher}. */
     public static Builder builder(ActionBatcher<?> batcher) {
         return new Builder(batcher);
+    }
+
+    /**
+     * Builds the batcher with a new {@link Recorder} as its listener and binds its meters, the recorder's
+     * included: the one call that wires everything. The builder must have no listener of its own (give it {@link
+     * #recorder(BatcherListener)} and call {@link #monitor(MeterRegistry, ActionBatcher, Iterable)} to keep one).
+     *
+     * @param tags tags added to every meter (not {@code name}: that is the batcher's name)
+     * @return the batcher, built and bound
+     * @throws IllegalStateException if the builder already has a listener
+     */
+    public static <T> ActionBatcher<T> monitor(
+            MeterRegistry registry, ActionBatcher.Builder<T> builder, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(builder, "builder");
+        Tags t = Tags.of(Objects.requireNonNull(tags, "tags"));
+        Recorder recorder = recorder();
+        try {
+            builder.listener(recorder);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(
+                    e.getMessage() + "; monitor(registry, builder, tags) makes its recorder"
+                            + " the listener: give the builder ActionBatcherMetrics.recorder(yourListener) instead and call"
+                            + " monitor(registry, batcher, tags) on the built batcher",
+                    e);
+        }
+        ActionBatcher<T> batcher = builder.build();
+        try {
+            builder(batcher).tags(t).recorder(recorder).build().bindTo(registry);
+        } catch (RuntimeException e) {
+            batcher.close(); // built here, so not left running when its metrics could not be bound
+            throw e;
+        }
+        return batcher;
+    }
+
+    /** As {@link #monitor(MeterRegistry, ActionBatcher.Builder, Iterable)}, with tags as key-value pairs. */
+    public static <T> ActionBatcher<T> monitor(
+            MeterRegistry registry, ActionBatcher.Builder<T> builder, String... tags) {
+        return monitor(registry, builder, Tags.of(tags));
+    }
+
+    /**
+     * Binds a built batcher's meters, and its recorder's when its listener is a {@link Recorder}: the one call
+     * for a batcher built elsewhere.
+     *
+     * @param tags tags added to every meter (not {@code name}: that is the batcher's name)
+     * @return {@code batcher}
+     */
+    public static <T> ActionBatcher<T> monitor(MeterRegistry registry, ActionBatcher<T> batcher, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        builder(batcher).tags(tags).build().bindTo(registry);
+        return batcher;
+    }
+
+    /** As {@link #monitor(MeterRegistry, ActionBatcher, Iterable)}, with tags as key-value pairs. */
+    public static <T> ActionBatcher<T> monitor(MeterRegistry registry, ActionBatcher<T> batcher, String... tags) {
+        return monitor(registry, batcher, Tags.of(tags));
     }
 
     /** A listener that records batch figures once its binder is bound; give it to the batcher's builder. */
@@ -202,14 +276,21 @@ public final class ActionBatcherMetrics implements MeterBinder {
             return this;
         }
 
-        /** The recorder given to the batcher's builder; default none (no size, flush or age meters). */
+        /**
+         * The recorder given to the batcher's builder as its listener; default: the batcher's listener if it is a
+         * {@link Recorder}, else none (no size, flush or age meters).
+         */
         public Builder recorder(Recorder recorder) {
             Checks.notSet(component, "recorder", this.recorder != null);
             this.recorder = Objects.requireNonNull(recorder, "recorder");
             return this;
         }
 
-        /** Builds the binder; registers nothing until {@link ActionBatcherMetrics#bindTo}. */
+        /**
+         * Builds the binder; registers nothing until {@link ActionBatcherMetrics#bindTo}.
+         *
+         * @throws IllegalArgumentException if the recorder given is not the batcher's listener
+         */
         public ActionBatcherMetrics build() {
             return new ActionBatcherMetrics(this);
         }
@@ -217,7 +298,7 @@ public final class ActionBatcherMetrics implements MeterBinder {
 
     /**
      * A {@link BatcherListener} that records each written batch's size, write time and oldest action's
-     * age, once the {@link ActionBatcherMetrics} it was given to is bound; before that it records nothing.
+     * age, once the {@link ActionBatcherMetrics} of its batcher is bound; before that it records nothing.
      * It serves one batcher in one registry. It runs on the batcher's flusher thread (never on the
      * submitting thread) and does not allocate.
      *
@@ -267,6 +348,11 @@ public final class ActionBatcherMetrics implements MeterBinder {
             if (d != null) {
                 d.onDeadLetter(count, cause);
             }
+        }
+
+        @Override
+        public String toString() {
+            return slot.toString();
         }
     }
 }

@@ -14,7 +14,7 @@ import java.util.Objects;
  * (the channel's send path has no callbacks, so binding costs it nothing).
  *
  * <pre>{@code
- * BoundedChannelMetrics.builder(channel).build().bindTo(registry);
+ * BoundedChannelMetrics.monitor(registry, channel); // or BoundedChannelMetrics.builder(channel).build().bindTo(registry)
  * }</pre>
  *
  * <p>Meters (tag {@code name} = the channel's name, plus the builder's tags):
@@ -41,6 +41,23 @@ public final class BoundedChannelMetrics implements MeterBinder {
     /** Starts a binder for {@code channel}. */
     public static Builder builder(BoundedChannel<?> channel) {
         return new Builder(channel);
+    }
+
+    /**
+     * Binds the channel's meters in one call: {@code BoundedChannelMetrics.builder(channel).tags(tags).build().bindTo(registry)}.
+     *
+     * @param tags tags added to every meter (not {@code name}: that is the channel's name)
+     * @return {@code channel}
+     */
+    public static <T> BoundedChannel<T> monitor(MeterRegistry registry, BoundedChannel<T> channel, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        builder(channel).tags(tags).build().bindTo(registry);
+        return channel;
+    }
+
+    /** As {@link #monitor(MeterRegistry, BoundedChannel, Iterable)}, with tags as key-value pairs. */
+    public static <T> BoundedChannel<T> monitor(MeterRegistry registry, BoundedChannel<T> channel, String... tags) {
+        return monitor(registry, channel, Tags.of(tags));
     }
 
     @Override

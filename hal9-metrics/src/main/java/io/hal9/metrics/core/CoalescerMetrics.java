@@ -13,7 +13,7 @@ import java.util.Objects;
  * Binds a {@link Coalescer} to a {@link MeterRegistry}, from {@link Coalescer#stats()}.
  *
  * <pre>{@code
- * CoalescerMetrics.builder(profiles).build().bindTo(registry);
+ * CoalescerMetrics.monitor(registry, profiles); // or CoalescerMetrics.builder(profiles).build().bindTo(registry)
  * }</pre>
  *
  * <p>Meters (tag {@code name} = the coalescer's name, plus the builder's tags):
@@ -39,6 +39,24 @@ public final class CoalescerMetrics implements MeterBinder {
     /** Starts a binder for {@code coalescer}. */
     public static Builder builder(Coalescer<?, ?> coalescer) {
         return new Builder(coalescer);
+    }
+
+    /**
+     * Binds the coalescer's meters in one call: {@code CoalescerMetrics.builder(coalescer).tags(tags).build().bindTo(registry)}.
+     *
+     * @param tags tags added to every meter (not {@code name}: that is the coalescer's name)
+     * @return {@code coalescer}
+     */
+    public static <K, V> Coalescer<K, V> monitor(
+            MeterRegistry registry, Coalescer<K, V> coalescer, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        builder(coalescer).tags(tags).build().bindTo(registry);
+        return coalescer;
+    }
+
+    /** As {@link #monitor(MeterRegistry, Coalescer, Iterable)}, with tags as key-value pairs. */
+    public static <K, V> Coalescer<K, V> monitor(MeterRegistry registry, Coalescer<K, V> coalescer, String... tags) {
+        return monitor(registry, coalescer, Tags.of(tags));
     }
 
     @Override

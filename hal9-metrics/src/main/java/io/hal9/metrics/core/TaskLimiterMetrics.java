@@ -19,12 +19,21 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Binds a {@link TaskLimiter} to a {@link MeterRegistry}: its levels and task totals from {@link
- * TaskLimiter#stats()}, and, through a {@link Recorder} given to the limiter's builder, task durations.
+ * TaskLimiter#stats()}, and, through a {@link Recorder} that is the limiter's listener, task durations.
+ *
+ * <p>One call builds the limiter with its recorder as listener and binds both:
  *
  * <pre>{@code
- * TaskLimiterMetrics.Recorder recorder = TaskLimiterMetrics.recorder();
- * TaskLimiter limiter = TaskLimiter.builder("players").listener(recorder).build();
- * TaskLimiterMetrics.builder(limiter).recorder(recorder).build().bindTo(registry);
+ * TaskLimiter players = TaskLimiterMetrics.monitor(registry, TaskLimiter.builder("players").maxConcurrent(64));
+ * }</pre>
+ *
+ * <p>The two-step form still works, and cannot be half-wired: a binder given a recorder that is not the
+ * limiter's listener refuses to build, and a binder given none finds the recorder the limiter was built with.
+ *
+ * <pre>{@code
+ * TaskLimiterMetrics.Recorder recorder = TaskLimiterMetrics.recorder(); // or recorder(myListener)
+ * TaskLimiter players = TaskLimiter.builder("players").listener(recorder).build();
+ * TaskLimiterMetrics.monitor(registry, players); // binds the recorder too
  * }</pre>
  *
  * <p>Meters (tag {@code name} = the limiter's name, plus the builder's tags):
@@ -52,12 +61,75 @@ public final class TaskLimiterMetrics implements MeterBinder {
     private TaskLimiterMetrics(Builder b) {
         this.limiter = b.limiter;
         this.tags = MeterSupport.instanceTags(limiter.name(), b.tags);
-        this.recorder = b.recorder;
+        this.recorder = Recorders.wired(
+                b.component,
+                "limiter",
+                limiter.listener(),
+                b.recorder,
+                Recorder.class,
+                "TaskLimiterMetrics.monitor(registry, builder, tags)");
     }
 
     /** Starts a binder for {@code limiter}. */
     public static Builder builder(TaskLimiter limiter) {
         return new Builder(limiter);
+    }
+
+    /**
+     * Builds the limiter with a new {@link Recorder} as its listener and binds its meters, the recorder's
+     * included: the one call that wires everything. The builder must have no listener of its own (give it {@link
+     * #recorder(TaskLimiterListener)} and call {@link #monitor(MeterRegistry, TaskLimiter, Iterable)} to keep
+     * one).
+     *
+     * @param tags tags added to every meter (not {@code name}: that is the limiter's name)
+     * @return the limiter, built and bound
+     * @throws IllegalStateException if the builder already has a listener
+     */
+    public static TaskLimiter monitor(MeterRegistry registry, TaskLimiter.Builder builder, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(builder, "builder");
+        Tags t = Tags.of(Objects.requireNonNull(tags, "tags"));
+        Recorder recorder = recorder();
+        try {
+            builder.listener(recorder);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(
+                    e.getMessage() + "; monitor(registry, builder, tags) makes its recorder"
+                            + " the listener: give the builder TaskLimiterMetrics.recorder(yourListener) instead and call"
+                            + " monitor(registry, limiter, tags) on the built limiter",
+                    e);
+        }
+        TaskLimiter limiter = builder.build();
+        try {
+            builder(limiter).tags(t).recorder(recorder).build().bindTo(registry);
+        } catch (RuntimeException e) {
+            limiter.close(); // built here, so not left running when its metrics could not be bound
+            throw e;
+        }
+        return limiter;
+    }
+
+    /** As {@link #monitor(MeterRegistry, TaskLimiter.Builder, Iterable)}, with tags as key-value pairs. */
+    public static TaskLimiter monitor(MeterRegistry registry, TaskLimiter.Builder builder, String... tags) {
+        return monitor(registry, builder, Tags.of(tags));
+    }
+
+    /**
+     * Binds a built limiter's meters, and its recorder's when its listener is a {@link Recorder}: the one call
+     * for a limiter built elsewhere.
+     *
+     * @param tags tags added to every meter (not {@code name}: that is the limiter's name)
+     * @return {@code limiter}
+     */
+    public static TaskLimiter monitor(MeterRegistry registry, TaskLimiter limiter, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        builder(limiter).tags(tags).build().bindTo(registry);
+        return limiter;
+    }
+
+    /** As {@link #monitor(MeterRegistry, TaskLimiter, Iterable)}, with tags as key-value pairs. */
+    public static TaskLimiter monitor(MeterRegistry registry, TaskLimiter limiter, String... tags) {
+        return monitor(registry, limiter, Tags.of(tags));
     }
 
     /** A listener that times tasks once its binder is bound; give it to {@link TaskLimiter.Builder#listener}. */
@@ -153,14 +225,21 @@ public final class TaskLimiterMetrics implements MeterBinder {
             return this;
         }
 
-        /** The recorder given to the limiter's builder, for task durations; default none (no timer). */
+        /**
+         * The recorder given to the limiter's builder as its listener, for task durations; default: the limiter's
+         * listener if it is a {@link Recorder}, else none (no timer).
+         */
         public Builder recorder(Recorder recorder) {
             Checks.notSet(component, "recorder", this.recorder != null);
             this.recorder = Objects.requireNonNull(recorder, "recorder");
             return this;
         }
 
-        /** Builds the binder; registers nothing until {@link TaskLimiterMetrics#bindTo}. */
+        /**
+         * Builds the binder; registers nothing until {@link TaskLimiterMetrics#bindTo}.
+         *
+         * @throws IllegalArgumentException if the recorder given is not the limiter's listener
+         */
         public TaskLimiterMetrics build() {
             return new TaskLimiterMetrics(this);
         }
@@ -168,7 +247,7 @@ public final class TaskLimiterMetrics implements MeterBinder {
 
     /**
      * A {@link TaskLimiterListener} that times tasks into {@code hal9.limiter.task.duration}, once the
-     * {@link TaskLimiterMetrics} it was given to is bound; before that it records nothing. It serves one
+     * {@link TaskLimiterMetrics} of its limiter is bound; before that it records nothing. It serves one
      * limiter in one registry. Recording does not allocate.
      *
      * <p>Thread safety: safe for any number of threads.
@@ -199,6 +278,11 @@ public final class TaskLimiterMetrics implements MeterBinder {
             if (d != null) {
                 d.onTaskFinished(durationNanos, outcome);
             }
+        }
+
+        @Override
+        public String toString() {
+            return slot.toString();
         }
     }
 }

@@ -56,4 +56,45 @@ public final class Recorders<M> {
         Bound<M> b = bound.get();
         return b == null ? null : b.meters();
     }
+
+    /**
+     * The recorder a binder records with, so that a recorder is never half-wired: the one given to the binder,
+     * which must be the component's listener (else nothing would ever reach its meters), or, when none was
+     * given, the component's listener if it is a recorder of this kind (else its figures would never be bound).
+     *
+     * @param component names the binder in the message, e.g. {@code batcher metrics 'moves'}
+     * @param kind what the component is, e.g. {@code batcher}
+     * @param listener the component's listener, or null without one
+     * @param given the recorder given to the binder's builder, or null
+     * @param type the recorder class of this binder
+     * @param oneCall the one call that wires both, for the message, e.g. {@code
+     *     ActionBatcherMetrics.monitor(registry, builder, tags)}
+     * @return the recorder to bind, or null for none
+     * @throws IllegalArgumentException if a recorder was given that is not the component's listener
+     */
+    public static <R> @Nullable R wired(
+            String component,
+            String kind,
+            @Nullable Object listener,
+            @Nullable R given,
+            Class<R> type,
+            String oneCall) {
+        if (given == null) {
+            return type.isInstance(listener) ? type.cast(listener) : null;
+        }
+        if (listener != given) {
+            throw new IllegalArgumentException(component + ": recorder must be the " + kind + "'s listener, or it never"
+                    + " records anything; the " + kind + " was built with "
+                    + (listener == null ? "no listener" : "another listener (" + listener + ")")
+                    + ": give the recorder to the " + kind + "'s builder (listener(recorder)), or build and bind in one"
+                    + " call with " + oneCall);
+        }
+        return given;
+    }
+
+    @Override
+    public String toString() {
+        Bound<M> b = bound.get();
+        return kind + (b == null ? " (not bound)" : " of '" + b.name() + "'");
+    }
 }

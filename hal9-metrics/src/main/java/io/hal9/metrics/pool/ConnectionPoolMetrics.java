@@ -17,12 +17,21 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Binds a {@link ConnectionPool} to a {@link MeterRegistry}: levels and totals from {@link
- * ConnectionPool#stats()}, and, through a {@link Recorder} given to the pool's builder, the acquire time.
+ * ConnectionPool#stats()}, and, through a {@link Recorder} that is the pool's listener, the acquire time.
+ *
+ * <p>One call builds the pool with its recorder as listener and binds both:
  *
  * <pre>{@code
- * ConnectionPoolMetrics.Recorder recorder = ConnectionPoolMetrics.recorder();
+ * ConnectionPool<Conn> pool = ConnectionPoolMetrics.monitor(registry, ConnectionPool.builder("game-db", factory));
+ * }</pre>
+ *
+ * <p>The two-step form still works, and cannot be half-wired: a binder given a recorder that is not the pool's
+ * listener refuses to build, and a binder given none finds the recorder the pool was built with.
+ *
+ * <pre>{@code
+ * ConnectionPoolMetrics.Recorder recorder = ConnectionPoolMetrics.recorder(); // or recorder(myListener)
  * ConnectionPool<Conn> pool = ConnectionPool.builder("game-db", factory).listener(recorder).build();
- * ConnectionPoolMetrics.builder(pool).recorder(recorder).build().bindTo(registry);
+ * ConnectionPoolMetrics.monitor(registry, pool); // binds the recorder too
  * }</pre>
  *
  * <p>Meters (tag {@code name} = the pool's name, plus the builder's tags):
@@ -48,12 +57,77 @@ public final class ConnectionPoolMetrics implements MeterBinder {
     private ConnectionPoolMetrics(Builder b) {
         this.pool = b.pool;
         this.tags = MeterSupport.instanceTags(pool.name(), b.tags);
-        this.recorder = b.recorder;
+        this.recorder = Recorders.wired(
+                b.component,
+                "pool",
+                pool.listener(),
+                b.recorder,
+                Recorder.class,
+                "ConnectionPoolMetrics.monitor(registry, builder, tags)");
     }
 
     /** Starts a binder for {@code pool}. */
     public static Builder builder(ConnectionPool<?> pool) {
         return new Builder(pool);
+    }
+
+    /**
+     * Builds the pool with a new {@link Recorder} as its listener and binds its meters, the recorder's included:
+     * the one call that wires everything. The builder must have no listener of its own (give it {@link
+     * #recorder(ConnectionPoolListener)} and call {@link #monitor(MeterRegistry, ConnectionPool, Iterable)} to
+     * keep one).
+     *
+     * @param tags tags added to every meter (not {@code name}: that is the pool's name)
+     * @return the pool, built and bound
+     * @throws IllegalStateException if the builder already has a listener
+     */
+    public static <C> ConnectionPool<C> monitor(
+            MeterRegistry registry, ConnectionPool.Builder<C> builder, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(builder, "builder");
+        Tags t = Tags.of(Objects.requireNonNull(tags, "tags"));
+        Recorder recorder = recorder();
+        try {
+            builder.listener(recorder);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(
+                    e.getMessage() + "; monitor(registry, builder, tags) makes its recorder"
+                            + " the listener: give the builder ConnectionPoolMetrics.recorder(yourListener) instead and call"
+                            + " monitor(registry, pool, tags) on the built pool",
+                    e);
+        }
+        ConnectionPool<C> pool = builder.build();
+        try {
+            builder(pool).tags(t).recorder(recorder).build().bindTo(registry);
+        } catch (RuntimeException e) {
+            pool.close(); // built here, so not left open when its metrics could not be bound
+            throw e;
+        }
+        return pool;
+    }
+
+    /** As {@link #monitor(MeterRegistry, ConnectionPool.Builder, Iterable)}, with tags as key-value pairs. */
+    public static <C> ConnectionPool<C> monitor(
+            MeterRegistry registry, ConnectionPool.Builder<C> builder, String... tags) {
+        return monitor(registry, builder, Tags.of(tags));
+    }
+
+    /**
+     * Binds a built pool's meters, and its recorder's when its listener is a {@link Recorder}: the one call for a
+     * pool built elsewhere.
+     *
+     * @param tags tags added to every meter (not {@code name}: that is the pool's name)
+     * @return {@code pool}
+     */
+    public static <C> ConnectionPool<C> monitor(MeterRegistry registry, ConnectionPool<C> pool, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        builder(pool).tags(tags).build().bindTo(registry);
+        return pool;
+    }
+
+    /** As {@link #monitor(MeterRegistry, ConnectionPool, Iterable)}, with tags as key-value pairs. */
+    public static <C> ConnectionPool<C> monitor(MeterRegistry registry, ConnectionPool<C> pool, String... tags) {
+        return monitor(registry, pool, Tags.of(tags));
     }
 
     /** A listener that times acquires once its binder is bound; give it to the pool's builder. */
@@ -150,14 +224,21 @@ public final class ConnectionPoolMetrics implements MeterBinder {
             return this;
         }
 
-        /** The recorder given to the pool's builder; default none (no acquire timer). */
+        /**
+         * The recorder given to the pool's builder as its listener; default: the pool's listener if it is a {@link
+         * Recorder}, else none (no acquire timer).
+         */
         public Builder recorder(Recorder recorder) {
             Checks.notSet(component, "recorder", this.recorder != null);
             this.recorder = Objects.requireNonNull(recorder, "recorder");
             return this;
         }
 
-        /** Builds the binder; registers nothing until {@link ConnectionPoolMetrics#bindTo}. */
+        /**
+         * Builds the binder; registers nothing until {@link ConnectionPoolMetrics#bindTo}.
+         *
+         * @throws IllegalArgumentException if the recorder given is not the pool's listener
+         */
         public ConnectionPoolMetrics build() {
             return new ConnectionPoolMetrics(this);
         }
@@ -165,7 +246,7 @@ public final class ConnectionPoolMetrics implements MeterBinder {
 
     /**
      * A {@link ConnectionPoolListener} that times acquires into {@code hal9.connection.pool.acquire}
-     * once the {@link ConnectionPoolMetrics} it was given to is bound; before that it records nothing. It
+     * once the {@link ConnectionPoolMetrics} of its pool is bound; before that it records nothing. It
      * serves one pool in one registry and does not allocate.
      *
      * <p>Thread safety: safe for any number of threads.
@@ -220,6 +301,11 @@ public final class ConnectionPoolMetrics implements MeterBinder {
             if (d != null) {
                 d.onTimeout();
             }
+        }
+
+        @Override
+        public String toString() {
+            return slot.toString();
         }
     }
 }

@@ -15,28 +15,40 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Binds a {@link JdbcPool} to a {@link MeterRegistry}: HAL9's gauges from {@link JdbcPool#stats()} and,
- * by default, HikariCP's own metrics (its {@link MicrometerMetricsTrackerFactory}, installed on the
- * running pool through {@link HikariDataSource#setMetricsTrackerFactory}).
+ * Binds a {@link JdbcPool} to a {@link MeterRegistry} so that the pool is reported <b>once</b>: by HikariCP's
+ * own meters (its {@link MicrometerMetricsTrackerFactory}, installed on the running pool through {@link
+ * HikariDataSource#setMetricsTrackerFactory}), or, when that is not possible or not wanted, by HAL9's gauges
+ * from {@link JdbcPool#stats()}; never both.
  *
  * <pre>{@code
- * JdbcPoolMetrics.builder(pool).build().bindTo(registry);
+ * JdbcPoolMetrics.monitor(registry, pool); // or JdbcPoolMetrics.builder(pool).build().bindTo(registry)
  * // or, to have HikariCP's meters from the pool's first connection on:
  * JdbcPool pool = JdbcPool.builder("games")...metricsTrackerFactory(JdbcPoolMetrics.hikariTrackerFactory(registry)).build();
- * JdbcPoolMetrics.builder(pool).build().bindTo(registry); // sees the factory is set and leaves it
+ * JdbcPoolMetrics.monitor(registry, pool); // finds HikariCP's meters in the registry and adds nothing
  * }</pre>
  *
- * <p>Meters (tag {@code name} = the pool's name, plus the builder's tags): {@code hal9.jdbc.pool.active},
- * {@code hal9.jdbc.pool.idle}, {@code hal9.jdbc.pool.open}, {@code hal9.jdbc.pool.pending}, {@code
- * hal9.jdbc.pool.max}: gauges. HikariCP's own meters are named {@code hikaricp.connections.*} with tag
- * {@code pool} (not {@code name}): among them {@code hikaricp.connections.acquire} (acquire time),
- * {@code hikaricp.connections.timeout} (timeouts), {@code hikaricp.connections.creation} (creation
- * time) and {@code hikaricp.connections.usage}. HikariCP counts no creation failures; they show as
- * timeouts.
+ * <p><b>Why HikariCP's meters.</b> A JDBC pool here <em>is</em> a HikariCP pool, and HikariCP's meters are what
+ * its users' dashboards and alerts already query ({@code hikaricp_connections_active{pool="games"}} and the
+ * rest); they also carry more than HAL9's gauges could (acquire, usage and creation times, timeouts). So HAL9
+ * keeps HikariCP's names, and its {@code pool} tag, for the pool, instead of reporting it a second time under
+ * {@code hal9.*}.
  *
- * <p>Limits: HikariCP accepts one metrics tracker per pool, for one registry. If the pool already has
- * one (set through its builder, or by an earlier binding), the binder leaves it and logs at DEBUG; the
- * user tags do not reach HikariCP's meters (HikariCP adds only {@code pool}).
+ * <p>Meters by default: HikariCP's, named {@code hikaricp.connections.*} with tag {@code pool} = the pool's name
+ * (not {@code name}): {@code hikaricp.connections} (open), {@code .active}, {@code .idle}, {@code .pending},
+ * {@code .max}, {@code .min}: gauges; {@code hikaricp.connections.acquire} (acquire time), {@code .usage},
+ * {@code .creation}: timers; {@code hikaricp.connections.timeout}: counter. HikariCP adds only its {@code pool}
+ * tag: the builder's tags do not reach these meters (put tags every meter should carry on the registry, {@code
+ * registry.config().commonTags(...)}). HikariCP refreshes the figures behind its gauges at most once a second,
+ * and counts no creation failures (they show as timeouts).
+ *
+ * <p>With {@link Builder#hikariMetrics hikariMetrics(false)}, or when HikariCP already reports to a tracker
+ * that does not register its meters in this registry (one set by the pool's builder for another registry, or
+ * a Dropwizard or Prometheus tracker), HAL9's gauges instead (tag {@code name} = the pool's name, plus the
+ * builder's tags): {@code hal9.jdbc.pool.active}, {@code hal9.jdbc.pool.idle}, {@code hal9.jdbc.pool.open},
+ * {@code hal9.jdbc.pool.pending}, {@code hal9.jdbc.pool.max}.
+ *
+ * <p>Limits: HikariCP accepts one metrics tracker per pool, for one registry; binding the same pool to a second
+ * registry gives that registry HAL9's gauges.
  *
  * <p>Thread safety: may be bound from any thread.
  */
@@ -59,6 +71,18 @@ public final class JdbcPoolMetrics implements MeterBinder {
     }
 
     /**
+     * Reports the pool in {@code registry} in one call, once: {@code JdbcPoolMetrics.builder(pool).build()
+     * .bindTo(registry)} (HikariCP's meters; see the class docs).
+     *
+     * @return {@code pool}
+     */
+    public static JdbcPool monitor(MeterRegistry registry, JdbcPool pool) {
+        Objects.requireNonNull(registry, "registry");
+        builder(pool).build().bindTo(registry);
+        return pool;
+    }
+
+    /**
      * HikariCP's Micrometer tracker for {@code registry}, for {@link JdbcPool.Builder#metricsTrackerFactory}
      * when HikariCP's meters should exist from the pool's start.
      */
@@ -68,6 +92,9 @@ public final class JdbcPoolMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
+        if (hikariMetrics && hikariReportsTo(registry)) {
+            return;
+        }
         new MeterSupport<>(registry, pool, tags)
                 .gauge(
                         "hal9.jdbc.pool.active",
@@ -94,19 +121,34 @@ public final class JdbcPoolMetrics implements MeterBinder {
                         null,
                         "Configured limit of connections",
                         p -> p.stats().maxConnections());
-        if (hikariMetrics && !pool.isClosed()) {
-            HikariDataSource hikari = pool.hikari();
-            if (hikari.getMetricsTrackerFactory() != null || hikari.getMetricRegistry() != null) {
-                log.debug("{}: HikariCP already has a metrics tracker; leaving it", pool.name());
-            } else {
-                try {
-                    hikari.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
-                } catch (IllegalStateException e) {
-                    // a concurrent binding won the race: HikariCP takes one tracker
-                    log.debug("{}: HikariCP metrics tracker set concurrently; leaving it", pool.name(), e);
-                }
+    }
+
+    /**
+     * Installs HikariCP's tracker for {@code registry} if the pool has none. True when HikariCP's meters of this
+     * pool are in {@code registry} afterwards (installed now, or earlier by the pool's builder or another
+     * binding); false when HikariCP reports elsewhere, and HAL9's gauges must report the pool here.
+     */
+    private boolean hikariReportsTo(MeterRegistry registry) {
+        if (pool.isClosed()) {
+            return false;
+        }
+        HikariDataSource hikari = pool.hikari();
+        if (hikari.getMetricsTrackerFactory() == null && hikari.getMetricRegistry() == null) {
+            try {
+                hikari.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
+            } catch (IllegalStateException e) {
+                // a concurrent binding won the race: HikariCP takes one tracker (checked below)
+                log.debug("{}: HikariCP metrics tracker set concurrently", pool.name(), e);
             }
         }
+        String poolName = hikari.getPoolName() == null ? pool.name() : hikari.getPoolName();
+        if (registry.find("hikaricp.connections").tag("pool", poolName).meter() != null) {
+            return true;
+        }
+        log.debug(
+                "{}: HikariCP reports to a metrics tracker of another registry; HAL9's gauges report the pool here",
+                pool.name());
+        return false;
     }
 
     /**
@@ -127,7 +169,10 @@ public final class JdbcPoolMetrics implements MeterBinder {
             this.component = "jdbc pool metrics '" + pool.name() + "'";
         }
 
-        /** Tags added to HAL9's meters; default none. A {@code name} tag is replaced by the pool's name. */
+        /**
+         * Tags added to HAL9's gauges (when they report the pool); default none. A {@code name} tag is replaced by
+         * the pool's name. HikariCP's meters take no tags but {@code pool}.
+         */
         public Builder tags(Iterable<Tag> tags) {
             Checks.notSet(component, "tags", tagsSet);
             this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
@@ -135,7 +180,10 @@ public final class JdbcPoolMetrics implements MeterBinder {
             return this;
         }
 
-        /** Whether binding also installs HikariCP's own Micrometer tracker; default true. */
+        /**
+         * Which set reports the pool: HikariCP's own meters (true, the default) or HAL9's {@code hal9.jdbc.pool.*}
+         * gauges (false); never both.
+         */
         public Builder hikariMetrics(boolean hikariMetrics) {
             Checks.notSet(component, "hikariMetrics", hikariMetricsSet);
             this.hikariMetrics = hikariMetrics;

@@ -14,7 +14,7 @@ import java.util.Objects;
  * claim and release paths have no callbacks, so binding costs them nothing).
  *
  * <pre>{@code
- * ObjectPoolMetrics.builder(states).build().bindTo(registry);
+ * ObjectPoolMetrics.monitor(registry, states); // or ObjectPoolMetrics.builder(states).build().bindTo(registry)
  * }</pre>
  *
  * <p>Meters (tag {@code name} = the pool's name, plus the builder's tags):
@@ -44,6 +44,23 @@ public final class ObjectPoolMetrics implements MeterBinder {
     /** Starts a binder for {@code pool}. */
     public static Builder builder(ObjectPool<?> pool) {
         return new Builder(pool);
+    }
+
+    /**
+     * Binds the pool's meters in one call: {@code ObjectPoolMetrics.builder(pool).tags(tags).build().bindTo(registry)}.
+     *
+     * @param tags tags added to every meter (not {@code name}: that is the pool's name)
+     * @return {@code pool}
+     */
+    public static <T> ObjectPool<T> monitor(MeterRegistry registry, ObjectPool<T> pool, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        builder(pool).tags(tags).build().bindTo(registry);
+        return pool;
+    }
+
+    /** As {@link #monitor(MeterRegistry, ObjectPool, Iterable)}, with tags as key-value pairs. */
+    public static <T> ObjectPool<T> monitor(MeterRegistry registry, ObjectPool<T> pool, String... tags) {
+        return monitor(registry, pool, Tags.of(tags));
     }
 
     @Override

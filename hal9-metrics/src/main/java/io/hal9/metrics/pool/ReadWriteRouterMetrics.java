@@ -13,12 +13,12 @@ import java.util.Objects;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Binds a {@link ReadWriteRouter} to a {@link MeterRegistry}, from {@link ReadWriteRouter#stats()}.
- * The router's pools are not bound by it: bind each with {@link JdbcPoolMetrics} (see {@link
- * #builder(ReadWriteRouter)} for one line that does).
+ * Binds a {@link ReadWriteRouter} to a {@link MeterRegistry}, from {@link ReadWriteRouter#stats()}, and, with
+ * {@link #monitor} or {@link Builder#bindPools}, its primary and replica pools through {@link JdbcPoolMetrics}.
  *
  * <pre>{@code
- * ReadWriteRouterMetrics.builder(router).bindPools(true).build().bindTo(registry);
+ * ReadWriteRouterMetrics.monitor(registry, router); // the router and every pool it routes to
+ * ReadWriteRouterMetrics.builder(router).build().bindTo(registry); // the router alone
  * }</pre>
  *
  * <p>Meters (tag {@code name} = the router's name, plus the builder's tags):
@@ -53,6 +53,25 @@ public final class ReadWriteRouterMetrics implements MeterBinder {
     /** Starts a binder for {@code router}. */
     public static Builder builder(ReadWriteRouter router) {
         return new Builder(router);
+    }
+
+    /**
+     * Binds the router and its pools in one call: {@code ReadWriteRouterMetrics.builder(router).tags(tags)
+     * .bindPools(true).build().bindTo(registry)}. The pools are reported once each, as {@link JdbcPoolMetrics}
+     * does (HikariCP's meters, which carry their own {@code pool} tag and not these tags).
+     *
+     * @param tags tags added to the router's meters (not {@code name}: that is the router's name)
+     * @return {@code router}
+     */
+    public static ReadWriteRouter monitor(MeterRegistry registry, ReadWriteRouter router, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        builder(router).tags(tags).bindPools(true).build().bindTo(registry);
+        return router;
+    }
+
+    /** As {@link #monitor(MeterRegistry, ReadWriteRouter, Iterable)}, with tags as key-value pairs. */
+    public static ReadWriteRouter monitor(MeterRegistry registry, ReadWriteRouter router, String... tags) {
+        return monitor(registry, router, Tags.of(tags));
     }
 
     @Override
@@ -143,8 +162,8 @@ public final class ReadWriteRouterMetrics implements MeterBinder {
         }
 
         /**
-         * Whether binding the router also binds its primary and replica pools with {@link JdbcPoolMetrics}
-         * (HikariCP's meters included); default false.
+         * Whether binding the router also binds its primary and replica pools with {@link JdbcPoolMetrics} (each
+         * reported once, by HikariCP's meters); default false ({@link ReadWriteRouterMetrics#monitor} sets it).
          */
         public Builder bindPools(boolean bindPools) {
             Checks.notSet(component, "bindPools", bindPoolsSet);

@@ -13,7 +13,7 @@ import java.util.Objects;
  * Binds a {@link RedisRoomBus} to a {@link MeterRegistry}.
  *
  * <pre>{@code
- * RedisRoomBusMetrics.builder(bus, "rooms").build().bindTo(registry);
+ * RedisRoomBusMetrics.monitor(registry, bus, "rooms"); // or RedisRoomBusMetrics.builder(bus, "rooms").build().bindTo(registry)
  * }</pre>
  *
  * <p>Meters (tag {@code name} = the name given, plus the builder's tags), all function counters: {@code
@@ -40,6 +40,25 @@ public final class RedisRoomBusMetrics implements MeterBinder {
     /** Starts a binder for {@code bus}, named {@code name} in the meters' {@code name} tag. */
     public static Builder builder(RedisRoomBus bus, String name) {
         return new Builder(bus, name);
+    }
+
+    /**
+     * Binds the bus's meters in one call: {@code RedisRoomBusMetrics.builder(bus, name).tags(tags).build()
+     * .bindTo(registry)}.
+     *
+     * @param name the bus's name in the meters' {@code name} tag (a bus has no name of its own)
+     * @param tags tags added to every meter (not {@code name})
+     * @return {@code bus}
+     */
+    public static RedisRoomBus monitor(MeterRegistry registry, RedisRoomBus bus, String name, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        builder(bus, name).tags(tags).build().bindTo(registry);
+        return bus;
+    }
+
+    /** As {@link #monitor(MeterRegistry, RedisRoomBus, String, Iterable)}, with tags as key-value pairs. */
+    public static RedisRoomBus monitor(MeterRegistry registry, RedisRoomBus bus, String name, String... tags) {
+        return monitor(registry, bus, name, Tags.of(tags));
     }
 
     @Override

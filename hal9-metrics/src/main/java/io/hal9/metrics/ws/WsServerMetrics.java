@@ -19,15 +19,16 @@ import java.util.Objects;
  * receive paths get no extra callback, so binding costs them nothing).
  *
  * <pre>{@code
- * WsServerMetrics.builder(server).build().bindTo(registry);
+ * WsServerMetrics.monitor(registry, server); // or WsServerMetrics.builder(server).build().bindTo(registry)
  * }</pre>
  *
  * <p>Meters (tag {@code name} = the server's name, plus the builder's tags):
  *
  * <ul>
  *   <li>gauges: {@code hal9.ws.connections} (open), {@code hal9.ws.connections.pending} (in handshake),
- *       {@code hal9.ws.sessions.detached} (waiting for a resume), {@code hal9.ws.send.queue.messages} and
- *       {@code hal9.ws.send.queue.bytes} (queued for sending, all sessions together: the send-queue depth)
+ *       {@code hal9.ws.sessions.detached} (waiting for a resume), {@code hal9.ws.rooms} (open rooms), {@code
+ *       hal9.ws.send.queue.messages} and {@code hal9.ws.send.queue.bytes} (queued for sending, all sessions
+ *       together: the send-queue depth)
  *   <li>function counters: {@code hal9.ws.connections.opened}, {@code hal9.ws.connections.closed} (tag
  *       {@code code}: each close code of {@link WsCloseCodes}, or {@code other}), {@code
  *       hal9.ws.sessions.resumed}, {@code hal9.ws.messages} and {@code hal9.ws.bytes} (tag {@code
@@ -73,6 +74,23 @@ public final class WsServerMetrics implements MeterBinder {
         return new Builder(server);
     }
 
+    /**
+     * Binds the server's meters in one call: {@code WsServerMetrics.builder(server).tags(tags).build().bindTo(registry)}.
+     *
+     * @param tags tags added to every meter (not {@code name}: that is the server's name)
+     * @return {@code server}
+     */
+    public static <M> WsServer<M> monitor(MeterRegistry registry, WsServer<M> server, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        builder(server).tags(tags).build().bindTo(registry);
+        return server;
+    }
+
+    /** As {@link #monitor(MeterRegistry, WsServer, Iterable)}, with tags as key-value pairs. */
+    public static <M> WsServer<M> monitor(MeterRegistry registry, WsServer<M> server, String... tags) {
+        return monitor(registry, server, Tags.of(tags));
+    }
+
     @Override
     public void bindTo(MeterRegistry registry) {
         MeterSupport<WsServer<?>> m = new MeterSupport<WsServer<?>>(registry, server, tags)
@@ -91,6 +109,11 @@ public final class WsServerMetrics implements MeterBinder {
                         null,
                         "Sessions whose connection was lost, waiting for a resume",
                         s -> s.stats().detachedSessions())
+                .gauge(
+                        "hal9.ws.rooms",
+                        null,
+                        "Rooms open now (with a local member or a hold; the others are reclaimed)",
+                        s -> s.stats().openRooms())
                 .gauge(
                         "hal9.ws.send.queue.messages",
                         null,

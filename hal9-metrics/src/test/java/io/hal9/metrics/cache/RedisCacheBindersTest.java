@@ -28,7 +28,7 @@ class RedisCacheBindersTest {
                         .redis(shared)
                         .keyPrefix(redis.keyPrefix())
                         .build()) {
-            RedisCacheMetrics.builder(cache).build().bindTo(registry);
+            assertThat(RedisCacheMetrics.monitor(registry, cache)).isSameAs(cache);
             cache.put("p1", "arthur");
             assertThat(cache.getIfPresent("p1")).isEqualTo("arthur");
             assertThat(cache.getIfPresent("p2")).isNull();
@@ -65,7 +65,7 @@ class RedisCacheBindersTest {
                         .redis(shared)
                         .keyPrefix(redis.keyPrefix())
                         .build()) {
-            NearCacheMetrics.builder(cache).build().bindTo(registry);
+            assertThat(NearCacheMetrics.monitor(registry, cache)).isSameAs(cache);
             await().until(() -> cache.nearStats().pubSubConnected());
             assertThat(cache.get("r1", k -> "loaded")).isEqualTo("loaded"); // miss at both levels
             assertThat(cache.get("r1", k -> "again")).isEqualTo("loaded"); // a hit at one level

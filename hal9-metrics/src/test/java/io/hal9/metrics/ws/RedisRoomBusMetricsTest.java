@@ -28,7 +28,7 @@ class RedisRoomBusMetricsTest {
     void publishedAndReceivedBroadcastsAreCounted(RedisService redis) throws Exception {
         try (SharedRedis shared = SharedRedis.create(redis.uri());
                 RedisRoomBus bus = RedisRoomBus.create(shared, redis.key("room:"), 100)) {
-            RedisRoomBusMetrics.builder(bus, "rooms").build().bindTo(registry);
+            assertThat(RedisRoomBusMetrics.monitor(registry, bus, "rooms")).isSameAs(bus);
             AtomicInteger got = new AtomicInteger();
             RoomBus.Subscriber s = (room, origin, binary, payload) -> got.incrementAndGet();
             bus.subscribe("r1", s).toCompletableFuture().get(5, TimeUnit.SECONDS);

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.hal9.metrics.PrometheusBinaries;
 import io.hal9.metrics.Scrapes;
 import io.hal9.ws.Codecs;
+import io.hal9.ws.Room;
 import io.hal9.ws.Session;
 import io.hal9.ws.WsHandler;
 import io.hal9.ws.WsServer;
@@ -42,7 +43,7 @@ class WsServerMetricsTest {
                         .build()
                         .start();
                 HttpClient client = HttpClient.newHttpClient()) {
-            WsServerMetrics.builder(server).build().bindTo(registry);
+            assertThat(WsServerMetrics.monitor(registry, server)).isSameAs(server);
             CountDownLatch echoed = new CountDownLatch(1);
             WebSocket ws = client.newWebSocketBuilder()
                     .buildAsync(URI.create("ws://127.0.0.1:" + server.port() + "/ws"), new WebSocket.Listener() {
@@ -56,6 +57,12 @@ class WsServerMetricsTest {
             await().until(() -> server.stats().openConnections() == 1);
             assertThat(require(registry.scrape(), "hal9_ws_connections", "name", "game"))
                     .isEqualTo(1.0);
+            Room.Hold lobby = server.room("lobby").hold();
+            assertThat(require(registry.scrape(), "hal9_ws_rooms", "name", "game"))
+                    .isEqualTo(1.0);
+            lobby.close();
+            assertThat(require(registry.scrape(), "hal9_ws_rooms", "name", "game"))
+                    .isEqualTo(0.0);
 
             ws.sendText("{\"text\":\"hello\"}", true).get(10, TimeUnit.SECONDS);
             assertThat(echoed.await(10, TimeUnit.SECONDS)).isTrue();

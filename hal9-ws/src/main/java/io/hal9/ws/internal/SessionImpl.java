@@ -5,6 +5,7 @@ import io.hal9.core.RejectedException;
 import io.hal9.ws.OverflowPolicy;
 import io.hal9.ws.Session;
 import io.hal9.ws.WsCloseCodes;
+import io.hal9.ws.WsServer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -440,6 +441,11 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
     @Override
     public boolean batching() {
         return batching;
+    }
+
+    @Override
+    public WsServer<M> server() {
+        return server;
     }
 
     @Override

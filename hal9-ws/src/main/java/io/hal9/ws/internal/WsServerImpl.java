@@ -44,6 +44,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -60,8 +62,9 @@ import org.slf4j.LoggerFactory;
  * bootstrap.
  *
  * <p>Design / Concurrency / Invariants: counters are {@code LongAdder}s or atomics written from every event
- * loop. {@code rooms} and {@code loops} are concurrent maps; a room is created once per id ({@code
- * computeIfAbsent}) and removed when closed. Sessions are held only by their event loop's {@link LoopState}
+ * loop. {@code rooms} and {@code loops} are concurrent maps; {@code rooms} holds the open room of each
+ * id (at most one: a room opens through {@code putIfAbsent}), registered by its first join or hold and removed
+ * when it is reclaimed (no member, no hold) or closed (see {@link RoomImpl}). Sessions are held only by their event loop's {@link LoopState}
  * (and by rooms); closing the server visits every loop on its own thread. {@code closed} and {@code started}
  * are atomic flags; {@code serverChannel} and the groups are written once by {@code start()} under those flags
  * and read by {@code close()}. {@code hostConnections} (a concurrent set) holds the connections handed to a
@@ -305,17 +308,59 @@ public final class WsServerImpl<M> implements WsServer<M> {
         if (closed.get()) {
             throw new WsException(config.component() + ": closed, cannot open room '" + roomId + "'");
         }
-        return rooms.computeIfAbsent(roomId, id -> {
-            RoomImpl<M> r = new RoomImpl<>(this, id);
-            bus.subscribe(id, r);
-            return r;
-        });
+        RoomImpl<M> open = rooms.get(roomId);
+        // no open room: a detached one, which its first join or hold opens (registers and subscribes)
+        return open != null ? open : new RoomImpl<>(this, roomId);
     }
 
-    void removeRoom(RoomImpl<M> room) {
-        if (rooms.remove(room.id(), room)) {
-            bus.unsubscribe(room.id(), room);
+    /**
+     * Makes {@code room} the open room of its id, unless another one is; called under {@code room}'s monitor.
+     *
+     * @return {@code room} if it is registered now, the room registered for its id if another is, or null if the
+     *     server is closed
+     */
+    @Nullable
+    RoomImpl<M> registerRoom(RoomImpl<M> room) {
+        if (closed.get()) {
+            return null;
         }
+        RoomImpl<M> open = rooms.putIfAbsent(room.id(), room);
+        if (open != null) {
+            return open;
+        }
+        // close() sets closed before it walks the registry, and this reads closed after the put: either close()
+        // sees this room and closes it, or this sees closed and takes the room out again
+        if (closed.get()) {
+            rooms.remove(room.id(), room);
+            return null;
+        }
+        return room;
+    }
+
+    /** Subscribes a room that was just opened; never throws (a refusal is a failed stage). */
+    CompletionStage<Void> subscribeRoom(RoomImpl<M> room) {
+        try {
+            return bus.subscribe(room.id(), room);
+        } catch (RuntimeException e) {
+            LOG.debug("{}: the room bus refused the subscription of a room", config.component(), e);
+            return CompletableFuture.failedStage(e);
+        }
+    }
+
+    /** Unsubscribes a room and then takes it out of the registry; called under the room's monitor. */
+    void unregisterRoom(RoomImpl<M> room) {
+        try {
+            bus.unsubscribe(room.id(), room);
+        } catch (RuntimeException e) {
+            LOG.debug("{}: the room bus failed to unsubscribe a room", config.component(), e);
+        }
+        rooms.remove(room.id(), room);
+    }
+
+    /** The open room of this id, or null. */
+    @Nullable
+    RoomImpl<M> liveRoom(String roomId) {
+        return rooms.get(roomId);
     }
 
     @Override
@@ -361,7 +406,8 @@ public final class WsServerImpl<M> implements WsServer<M> {
                 heartbeatTimeouts.sum(),
                 rateLimitDisconnects.sum(),
                 controlFramesIn.sum(),
-                pongsCoalesced.sum());
+                pongsCoalesced.sum(),
+                rooms.size());
     }
 
     @Override
