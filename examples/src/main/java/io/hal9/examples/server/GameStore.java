@@ -561,7 +561,7 @@ final class GameStore {
      * finished, and {@link #UPDATE_PLAYER} sets absolute scores (never adds). Fenced: a game another
      * instance claimed since the final state's epoch keeps its row and its players' rows.
      *
-     * @throws io.hal9.pool.jdbc.DataAccessException when the primary fails; {@code isTransient()} tells an
+     * @throws io.hal9.pool.jdbc.JdbcException when the primary fails; {@code isTransient()} tells an
      *     outage from bad data
      */
     void writeFinals(List<FinalState> batch) {

@@ -1,6 +1,6 @@
 package io.hal9.examples.server;
 
-import io.hal9.pool.jdbc.DataAccessException;
+import io.hal9.pool.jdbc.JdbcException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -83,7 +83,7 @@ public final class PartitionMaintainer {
      * Ensures the partitions exist.
      *
      * @return the names of the partitions that exist now among those wanted (created or already there)
-     * @throws DataAccessException when the database cannot be reached
+     * @throws JdbcException when the database cannot be reached
      */
     public List<String> run() {
         LocalDate first = quarterStart(LocalDate.now(clock.withZone(ZoneOffset.UTC)));
@@ -115,7 +115,7 @@ public final class PartitionMaintainer {
             }
             warnIfDefaultUsed(c);
         } catch (SQLException e) {
-            throw new DataAccessException(name + ": partition maintenance failed: " + e.getMessage(), e);
+            throw new JdbcException(name + ": partition maintenance failed: " + e.getMessage(), e);
         }
         log.debug("{}: games partitions ensured {}", name, ensured);
         return ensured;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hal9.core.Ticker;
-import io.hal9.pool.jdbc.DataAccessException;
+import io.hal9.pool.jdbc.JdbcException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.sql.SQLException;
@@ -77,7 +77,7 @@ class HealthProbeTest {
     @Test
     void aFailedCheckMakesTheInstanceNotReadyWithAShortReasonAndNoPoolInternals() {
         HealthProbe p = probe();
-        dbFailure.set(new DataAccessException(
+        dbFailure.set(new JdbcException(
                 "router 'x': no connection",
                 new SQLTransientConnectionException(
                         "x-primary - Connection is not available, request timed out after 30000ms"
@@ -180,12 +180,12 @@ class HealthProbeTest {
     @Test
     void aTransientDatabaseFailureAnswers503DatabaseUnavailableAndAPermanentOne500() {
         ApiException e = HttpApi.unavailable(
-                new DataAccessException("router 'x': write failed", new SQLException("connection lost", "08006")));
+                new JdbcException("router 'x': write failed", new SQLException("connection lost", "08006")));
         assertThat(e).isNotNull();
         assertThat(e.status()).isEqualTo(503);
         assertThat(e.error()).isEqualTo("database_unavailable");
         assertThat(HttpApi.unavailable(
-                        new DataAccessException("router 'x': write failed", new SQLException("duplicate", "23505"))))
+                        new JdbcException("router 'x': write failed", new SQLException("duplicate", "23505"))))
                 .isNull();
         assertThat(HttpApi.unavailable(new IllegalStateException("bug"))).isNull();
     }

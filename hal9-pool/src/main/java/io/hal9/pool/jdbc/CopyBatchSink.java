@@ -71,7 +71,7 @@ public interface CopyBatchSink<T> extends BatchSink<T> {
      * Copies the batch in one transaction, or rolls it back.
      *
      * @param batch the actions, in order; read during the call only
-     * @throws DataAccessException if anything failed with an {@link java.sql.SQLException} (rolled back)
+     * @throws JdbcException if anything failed with an {@link java.sql.SQLException} (rolled back)
      * @throws RuntimeException thrown by the row writer or a {@link CopyRow} refusing a value, unchanged
      *     (rolled back)
      */

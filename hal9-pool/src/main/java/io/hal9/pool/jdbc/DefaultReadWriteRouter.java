@@ -166,7 +166,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
             markDown(r, failure);
         }
         if (!retryReadsOnPrimary || !(lost || RECOVERY_CONFLICT.equals(SqlFailures.sqlState(failure)))) {
-            throw new DataAccessException(
+            throw new JdbcException(
                     component + ": read on replica '" + r.name + "' failed: " + SqlFailures.describe(failure), failure);
         }
         // The replica failed, not the query: the same read, once, on the primary (counted as a fallback).
@@ -188,7 +188,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         try (c) {
             return work.apply(c);
         } catch (SQLException e) {
-            throw new DataAccessException(
+            throw new JdbcException(
                     component + ": read on primary '" + primary.name() + "' failed: " + SqlFailures.describe(e), e);
         }
     }
@@ -202,7 +202,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         try (c) {
             return work.apply(c);
         } catch (SQLException e) {
-            throw new DataAccessException(
+            throw new JdbcException(
                     component + ": write on primary '" + primary.name() + "' failed: " + SqlFailures.describe(e), e);
         }
     }
@@ -232,7 +232,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
                 }
             }
         } catch (SQLException e) {
-            throw new DataAccessException(
+            throw new JdbcException(
                     component + ": transaction on primary '" + primary.name() + "' failed and was rolled back: "
                             + SqlFailures.describe(e),
                     e);
@@ -280,7 +280,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         try {
             return primaryDataSource.getConnection();
         } catch (SQLException e) {
-            throw new DataAccessException(
+            throw new JdbcException(
                     component + ": no connection from primary '" + primary.name() + "' for a " + purpose + ": "
                             + SqlFailures.describe(e),
                     e);

@@ -79,7 +79,7 @@ final class HikariJdbcPool implements JdbcPool {
         } catch (HikariPool.PoolInitializationException e) {
             Throwable cause = e.getCause();
             if (cause instanceof SQLException sql) {
-                throw new DataAccessException(
+                throw new JdbcException(
                         b.component + ": could not open a first connection to " + target + ": "
                                 + JdbcSupport.maskedUrl(SqlFailures.describe(sql))
                                 + " (build with failFast(false) to start without one)",

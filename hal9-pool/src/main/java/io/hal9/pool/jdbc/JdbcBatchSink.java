@@ -70,7 +70,7 @@ public interface JdbcBatchSink<T> extends BatchSink<T> {
      * Writes the batch in one transaction, or rolls it back.
      *
      * @param batch the actions, in order; read during the call only
-     * @throws DataAccessException if anything failed with an {@link java.sql.SQLException} (the
+     * @throws JdbcException if anything failed with an {@link java.sql.SQLException} (the
      *     transaction was rolled back); the SQLState tells transient from permanent
      * @throws RuntimeException thrown by the binder, unchanged (the transaction was rolled back)
      */

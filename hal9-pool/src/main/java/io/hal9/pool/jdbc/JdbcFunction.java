@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  * Work done with a borrowed JDBC connection, allowed to throw {@link SQLException}: the lambda of
  * {@link ReadWriteRouter#reads(JdbcFunction)}, {@link ReadWriteRouter#writes(JdbcFunction)} and
  * {@link ReadWriteRouter#inTransaction(JdbcFunction)}. The router wraps an {@code SQLException} in a
- * {@link DataAccessException}, so callers never see a checked exception.
+ * {@link JdbcException}, so callers never see a checked exception.
  *
  * <p>The connection belongs to the caller only during {@link #apply}: do not keep it, and do not close
  * it (the router gives it back to its pool). Statements and result sets opened on it should be closed
@@ -25,7 +25,7 @@ public interface JdbcFunction<R extends @Nullable Object> {
      *
      * @param connection a pooled connection, valid during this call only
      * @return the result handed back to the router's caller
-     * @throws SQLException to fail the call; the router wraps it in a {@link DataAccessException}
+     * @throws SQLException to fail the call; the router wraps it in a {@link JdbcException}
      */
     R apply(Connection connection) throws SQLException;
 }

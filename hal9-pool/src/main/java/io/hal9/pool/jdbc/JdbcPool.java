@@ -360,7 +360,7 @@ public interface JdbcPool extends AutoCloseable {
          * Validates the options and starts the pool.
          *
          * @throws IllegalArgumentException if options contradict each other
-         * @throws DataAccessException if {@code failFast} is on and no first connection could be opened
+         * @throws JdbcException if {@code failFast} is on and no first connection could be opened
          */
         public JdbcPool build() {
             if (jdbcUrl == null && dataSource == null) {

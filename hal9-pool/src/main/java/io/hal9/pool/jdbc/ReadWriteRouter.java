@@ -48,7 +48,7 @@ import org.jspecify.annotations.Nullable;
  * within the same call (counted as a fallback), so a replica dying mid-read costs the caller time, not
  * an error; {@link Builder#retryReadsOnPrimary(boolean)} turns this off. The work of {@link
  * #reads(JdbcFunction)} must therefore be read-only and safe to run twice. A read whose work failed for
- * any other reason (a syntax error, a constraint) is not run again: its {@link DataAccessException} goes
+ * any other reason (a syntax error, a constraint) is not run again: its {@link JdbcException} goes
  * to the caller. A down replica gets no reads; it is probed (a
  * connection from its pool and {@link java.sql.Connection#isValid}) on the probe executor, never on
  * the reading thread and never on every request: the first read that passes a down replica after its
@@ -73,17 +73,17 @@ import org.jspecify.annotations.Nullable;
  * jdbc:postgresql://db1:5432,db2:5432/app?targetServerType=primary&hostRecheckSeconds=2}, which connects
  * to whichever host accepts writes now ({@code hostRecheckSeconds}, 10 by default, is how long the driver
  * trusts what it learnt of a host): after the old primary dies and a standby is
- * promoted, the calls that were on the dead connections fail (a transient {@link DataAccessException}),
+ * promoted, the calls that were on the dead connections fail (a transient {@link JdbcException}),
  * the pool's next connections go to the promoted host, and retrying writers (an {@code ActionBatcher}
  * with {@link JdbcBatchSink#retryOn()}) go on without losing what they held.
  *
  * <p><b>Limits.</b> Each pool bounds its connections; the router adds no queue of its own. A replica
  * whose pool stays exhausted for its {@code connectionTimeout} is treated as down too: reads shed to
  * the other replicas (or the primary) until a probe gets a connection from it again. When the primary
- * cannot give a connection either, the call fails with a {@link DataAccessException} carrying
+ * cannot give a connection either, the call fails with a {@link JdbcException} carrying
  * HikariCP's message (pool name, total, active, idle, waiting).
  *
- * <p><b>Errors.</b> {@link java.sql.SQLException}s are wrapped in {@link DataAccessException} (which keeps
+ * <p><b>Errors.</b> {@link java.sql.SQLException}s are wrapped in {@link JdbcException} (which keeps
  * the SQLState); runtime exceptions thrown by the work pass through unchanged. After {@link #close()}
  * every call is refused with a {@link RejectedException} ({@link Admission#CLOSED}), and the {@link
  * DataSource} views throw an {@link java.sql.SQLException} with SQLState {@code 08003}.
@@ -116,7 +116,7 @@ public interface ReadWriteRouter extends AutoCloseable {
      *
      * @param work the work; gets a connection in auto-commit mode, valid during the call
      * @return what the work returned
-     * @throws DataAccessException if the work threw an {@link java.sql.SQLException}, or no connection
+     * @throws JdbcException if the work threw an {@link java.sql.SQLException}, or no connection
      *     could be had from the primary either
      * @throws RejectedException if the router is closed
      */
@@ -128,7 +128,7 @@ public interface ReadWriteRouter extends AutoCloseable {
      *
      * @param work the work; gets a connection in auto-commit mode, valid during the call
      * @return what the work returned
-     * @throws DataAccessException if the work threw an {@link java.sql.SQLException}, or the primary gave
+     * @throws JdbcException if the work threw an {@link java.sql.SQLException}, or the primary gave
      *     no connection
      * @throws RejectedException if the router is closed
      */
@@ -137,7 +137,7 @@ public interface ReadWriteRouter extends AutoCloseable {
     /**
      * Runs work on the primary, in auto-commit mode (each statement commits by itself).
      *
-     * @throws DataAccessException if the work threw an {@link java.sql.SQLException} or the primary gave
+     * @throws JdbcException if the work threw an {@link java.sql.SQLException} or the primary gave
      *     no connection
      * @throws RejectedException if the router is closed
      */
@@ -148,10 +148,10 @@ public interface ReadWriteRouter extends AutoCloseable {
      * rollback when it throws (anything), auto-commit restored before the connection goes back.
      *
      * <p>Limits: the work is not retried; if the connection is lost during the commit, the outcome is
-     * unknown to the caller ({@link DataAccessException#isTransient()} says whether trying again is
+     * unknown to the caller ({@link JdbcException#isTransient()} says whether trying again is
      * reasonable, provided the work is idempotent).
      *
-     * @throws DataAccessException if the work, the commit or the primary failed with an {@link
+     * @throws JdbcException if the work, the commit or the primary failed with an {@link
      *     java.sql.SQLException} (the transaction was rolled back, or never committed)
      * @throws RejectedException if the router is closed
      */

@@ -36,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * any non-SQL exception (a binder's {@code NullPointerException}).
  *
  * <p>The chain is walked through {@link Throwable#getCause()} and {@link SQLException#getNextException()}
- * (JDBC drivers put the real failure of a batch there), so a {@link DataAccessException} or a {@code
+ * (JDBC drivers put the real failure of a batch there), so a {@link JdbcException} or a {@code
  * BatchUpdateException} is classified by what it wraps.
  *
  * <p>Thread safety: stateless.

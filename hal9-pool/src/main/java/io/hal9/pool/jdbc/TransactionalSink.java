@@ -10,7 +10,7 @@ import javax.sql.DataSource;
 /**
  * What {@link JdbcBatchSink} and {@link CopyBatchSink} share: borrow a connection, run one batch in one
  * transaction (autocommit off, commit, roll back on any failure, autocommit restored), count commits,
- * rows and rollbacks, and turn SQL failures into {@link DataAccessException}s that keep the SQLState
+ * rows and rollbacks, and turn SQL failures into {@link JdbcException}s that keep the SQLState
  * the batcher's retry classification reads.
  *
  * <p>Design / Concurrency: no state shared between calls but the counters ({@link LongAdder}s); each
@@ -44,7 +44,7 @@ abstract class TransactionalSink<T> {
         try {
             c = dataSource.getConnection();
         } catch (SQLException e) {
-            throw new DataAccessException(
+            throw new JdbcException(
                     component + ": no connection for a batch of " + size + ": " + SqlFailures.describe(e), e);
         }
         try (c) {
@@ -67,8 +67,7 @@ abstract class TransactionalSink<T> {
             commits.increment();
             rows.add(size);
         } catch (SQLException e) {
-            throw new DataAccessException(
-                    component + ": batch of " + size + " rolled back: " + SqlFailures.describe(e), e);
+            throw new JdbcException(component + ": batch of " + size + " rolled back: " + SqlFailures.describe(e), e);
         }
     }
 

@@ -23,7 +23,7 @@
  * }</pre>
  *
  * <p>No checked exception leaves this package: {@link java.sql.SQLException}s are wrapped in
- * {@link io.hal9.pool.jdbc.DataAccessException}, which keeps the SQLState.
+ * {@link io.hal9.pool.jdbc.JdbcException}, which keeps the SQLState.
  */
 @NullMarked
 package io.hal9.pool.jdbc;

@@ -252,9 +252,9 @@ class CopyBatchSinkPostgresTest {
         rows.add(row(7, "duplicate"));
 
         assertThatThrownBy(() -> sink.write(rows))
-                .isInstanceOf(DataAccessException.class)
+                .isInstanceOf(JdbcException.class)
                 .hasMessageStartingWith("copy sink 'action-log': batch of 2001 rolled back: ")
-                .satisfies(e -> assertThat(((DataAccessException) e).sqlState()).isEqualTo("23505"));
+                .satisfies(e -> assertThat(((JdbcException) e).sqlState()).isEqualTo("23505"));
         assertThat(count()).isZero();
 
         sink.write(rows.subList(0, 2_000));

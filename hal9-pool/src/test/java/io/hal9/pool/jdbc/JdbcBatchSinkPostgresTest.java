@@ -145,7 +145,7 @@ class JdbcBatchSinkPostgresTest {
         assertThat(killed).isTrue();
         assertThat(retried).hasSize(1);
         assertThat(retried.getFirst())
-                .isInstanceOf(DataAccessException.class)
+                .isInstanceOf(JdbcException.class)
                 .satisfies(e -> assertThat(SqlFailures.isTransient(e)).isTrue());
         assertThat(deadLetters).isEmpty();
         assertThat(query("SELECT count(*) FROM actions")).isEqualTo(10_000);
@@ -223,11 +223,10 @@ class JdbcBatchSinkPostgresTest {
         batch.add(new Action(3, 0, "duplicate of 3"));
 
         assertThatThrownBy(() -> sink.write(batch))
-                .isInstanceOf(DataAccessException.class)
+                .isInstanceOf(JdbcException.class)
                 .hasMessageStartingWith("jdbc sink 'actions': batch of 51 rolled back: ")
                 .hasMessageContaining("(SQLState 23505)")
-                .satisfies(
-                        e -> assertThat(((DataAccessException) e).isTransient()).isFalse());
+                .satisfies(e -> assertThat(((JdbcException) e).isTransient()).isFalse());
 
         assertThat(query("SELECT count(*) FROM actions")).isZero();
         assertThat(sink.stats()).isEqualTo(new BatchSinkStats(0, 0, 1));

@@ -154,13 +154,13 @@ class JdbcPoolTest {
                         .jdbcUrl(url)
                         .connectionTimeout(Duration.ofMillis(250))
                         .build())
-                .isInstanceOf(DataAccessException.class)
+                .isInstanceOf(JdbcException.class)
                 .hasMessageStartingWith(
                         "jdbc pool 'down': could not open a first connection to jdbc:postgresql://127.0.0.1:")
                 .hasMessageContaining("password=***")
                 .hasMessageContaining("failFast(false)")
                 .hasMessageNotContaining("hunter2")
-                .satisfies(e -> assertThat(((DataAccessException) e).sqlState()).isEqualTo("08001"));
+                .satisfies(e -> assertThat(((JdbcException) e).sqlState()).isEqualTo("08001"));
     }
 
     @Test

@@ -198,7 +198,7 @@ class ReadWriteRouterPostgresTest {
             while (reader == null) {
                 try {
                     reader = db.reads(ROLE);
-                } catch (DataAccessException e) {
+                } catch (JdbcException e) {
                     assertThat(e.isTransient())
                             .as("a lost connection is transient: %s", e)
                             .isTrue();

@@ -324,7 +324,7 @@ class ReadWriteRouterTest {
                     runs.incrementAndGet();
                     throw new SQLException("syntax error", "42601");
                 }))
-                .isInstanceOf(DataAccessException.class)
+                .isInstanceOf(JdbcException.class)
                 .hasMessageContaining("read on replica 'r1' failed: syntax error");
         assertThat(runs).hasValue(1);
 
@@ -338,11 +338,10 @@ class ReadWriteRouterTest {
                     runs2.incrementAndGet();
                     throw new SQLException("An I/O error occurred while sending to the backend.", "08006");
                 }))
-                .isInstanceOf(DataAccessException.class)
+                .isInstanceOf(JdbcException.class)
                 .hasMessage("router 'no-retry': read on replica 'r3' failed: An I/O error occurred while sending to"
                         + " the backend. (SQLState 08006)")
-                .satisfies(
-                        e -> assertThat(((DataAccessException) e).isTransient()).isTrue());
+                .satisfies(e -> assertThat(((JdbcException) e).isTransient()).isTrue());
         assertThat(runs2).hasValue(1);
         assertThat(noRetry.stats().replicas().get(0).up()).isFalse();
     }
@@ -398,9 +397,9 @@ class ReadWriteRouterTest {
                         return s.executeQuery("SELECT * FROM no_such_table");
                     }
                 }))
-                .isInstanceOf(DataAccessException.class)
+                .isInstanceOf(JdbcException.class)
                 .hasMessageStartingWith("router 'games': read on replica 'r1' failed: ")
-                .satisfies(e -> assertThat(((DataAccessException) e).sqlState()).startsWith("42"));
+                .satisfies(e -> assertThat(((JdbcException) e).sqlState()).startsWith("42"));
         assertThat(router.stats().replicas().get(0).up())
                 .as("a bad query says nothing about the replica's health")
                 .isTrue();
@@ -432,9 +431,9 @@ class ReadWriteRouterTest {
                     insertMove(c, 3);
                     return insertMove(c, 1); // duplicate key
                 }))
-                .isInstanceOf(DataAccessException.class)
+                .isInstanceOf(JdbcException.class)
                 .hasMessageStartingWith("router 'games': transaction on primary 'primary' failed and was rolled back: ")
-                .satisfies(e -> assertThat(((DataAccessException) e).sqlState()).isEqualTo("23505"));
+                .satisfies(e -> assertThat(((JdbcException) e).sqlState()).isEqualTo("23505"));
 
         List<Integer> ids = router.writes(c -> {
             assertThat(c.getAutoCommit()).isTrue();

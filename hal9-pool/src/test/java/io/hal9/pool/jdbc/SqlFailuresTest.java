@@ -98,15 +98,14 @@ class SqlFailuresTest {
     }
 
     @Test
-    void aDataAccessExceptionKeepsTheStateAndIsClassifiedByWhatItWraps() {
-        DataAccessException serialization =
-                new DataAccessException("router 'x': failed", new SQLException("could not serialize", "40001"));
+    void aJdbcExceptionKeepsTheStateAndIsClassifiedByWhatItWraps() {
+        JdbcException serialization =
+                new JdbcException("router 'x': failed", new SQLException("could not serialize", "40001"));
         assertThat(serialization.sqlState()).isEqualTo("40001");
         assertThat(serialization.isTransient()).isTrue();
         assertThat(SqlFailures.isTransient(serialization)).isTrue();
 
-        DataAccessException syntax =
-                new DataAccessException("router 'x': failed", new SQLException("syntax error", "42601", 7));
+        JdbcException syntax = new JdbcException("router 'x': failed", new SQLException("syntax error", "42601", 7));
         assertThat(syntax.sqlState()).isEqualTo("42601");
         assertThat(syntax.errorCode()).isEqualTo(7);
         assertThat(syntax.isTransient()).isFalse();

@@ -9,11 +9,12 @@ import org.jspecify.annotations.Nullable;
  * An {@link SQLException} on its way out of {@code io.hal9.pool.jdbc}, unchecked: the message names
  * the component and what it was doing, e.g. {@code router 'games': read on replica 'games-r1' failed:
  * ERROR: relation "lobby" does not exist (SQLState 42P01)}; the SQLState and vendor code are kept, and
- * the original exception is the {@linkplain #getCause() cause}.
+ * the original exception is the {@linkplain #getCause() cause}. (Named so as not to share a simple
+ * name with Spring's or jOOQ's {@code DataAccessException} in a host that imports both.)
  *
  * <p>Thread safety: immutable once thrown.
  */
-public class DataAccessException extends Hal9Exception {
+public class JdbcException extends Hal9Exception {
     @Serial
     private static final long serialVersionUID = 1L;
 
@@ -29,7 +30,7 @@ public class DataAccessException extends Hal9Exception {
      * @param message names the component and the failed operation
      * @param cause the JDBC failure; its SQLState and error code are kept
      */
-    public DataAccessException(String message, SQLException cause) {
+    public JdbcException(String message, SQLException cause) {
         super(message, cause);
         this.sqlState = SqlFailures.sqlState(cause);
         this.errorCode = cause.getErrorCode();
