@@ -12,8 +12,11 @@ import org.jspecify.annotations.Nullable;
  * number of threads sends; one consumer thread (a flusher, a tick loop) takes.
  *
  * <pre>{@code
- * BoundedChannel<Action> actions = BoundedChannel.<Action>builder("actions").capacity(1000).build();
- * if (actions.trySend(action) == Admission.FULL) { ... shed load, tell the client to back off ... }
+ * BoundedChannel<Action> actions =
+ *         BoundedChannel.<Action>builder("actions").capacity(1000).build();
+ * if (actions.trySend(action) == Admission.FULL) {
+ *     // shed load: tell the client to back off
+ * }
  * // consumer thread
  * Action next = actions.receive(Duration.ofMillis(50)); // null on timeout
  * }</pre>

@@ -14,7 +14,7 @@ import java.util.function.Function;
  * <pre>{@code
  * Coalescer<Long, Profile> profiles = Coalescer.create("profiles");
  * CompletableFuture<Profile> p = profiles.get(playerId, id -> db.loadProfileAsync(id));
- * Profile q = profiles.join(playerId, id -> db.loadProfile(id));   // blocking form
+ * Profile q = profiles.join(playerId, id -> db.loadProfile(id)); // blocking form
  * }</pre>
  *
  * <p>Every caller receives its own dependent copy of the shared future: cancelling or completing it

@@ -16,9 +16,10 @@ import org.jspecify.annotations.Nullable;
  * reports and shuts down cleanly.
  *
  * <pre>{@code
- * TaskLimiter limiter = TaskLimiter.builder("matchmaking").maxConcurrent(100).build();
+ * TaskLimiter limiter =
+ *         TaskLimiter.builder("matchmaking").maxConcurrent(100).build();
  * if (limiter.tryExecute(() -> matchmaker.match(ticket)) == Admission.FULL) {
- *     reply(ticket, "server busy, try again");            // backpressure, nothing was taken
+ *     reply(ticket, "server busy, try again"); // backpressure, nothing was taken
  * }
  * CompletableFuture<Match> f = limiter.submit(() -> matchmaker.match(ticket), Duration.ofMillis(50));
  * }</pre>

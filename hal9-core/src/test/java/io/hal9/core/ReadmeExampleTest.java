@@ -2,13 +2,15 @@ package io.hal9.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hal9.testkit.JavadocExamples;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The README's example, compiled and run so that it cannot rot. */
+/** The README's example, compiled and run, and the README checked to show it word for word, so that it cannot rot. */
 @Timeout(10)
 class ReadmeExampleTest {
     record Move(long gameId, String action) {}
@@ -39,9 +41,22 @@ class ReadmeExampleTest {
                 }
             });
             // admission is FULL when 100 tasks already run: shed load instead of queueing forever
-            // README example ends
-            assertThat(admission).isEqualTo(Admission.ACCEPTED);
         }
+        // README example ends
+        // the task ran, so it was admitted; closing the batcher wrote its move
         assertThat(db.rows).containsExactly(move);
+    }
+
+    @Test
+    void theReadmeShowsThisTestsExampleWordForWord() {
+        // the README's only Java block: another one needs a compiled test of its own, and a check here
+        List<JavadocExamples.Example> blocks = JavadocExamples.markdownBlocks(Path.of("../README.md"), "java");
+        assertThat(blocks).hasSize(1);
+        JavadocExamples.assertSameCode(
+                blocks.get(0),
+                JavadocExamples.markedRegion(
+                        Path.of("src/test/java/io/hal9/core/ReadmeExampleTest.java"),
+                        "// README example begins",
+                        "// README example ends"));
     }
 }
