@@ -7,9 +7,17 @@ package io.hal9.pool;
  *
  * <pre>{@code
  * ConnectionFactory<MatchmakingClient> factory = new ConnectionFactory<>() {
- *     public MatchmakingClient create() throws IOException { return MatchmakingClient.connect(host, port); }
- *     public void destroy(MatchmakingClient c) { c.close(); }
- *     public boolean validate(MatchmakingClient c) { return c.ping(Duration.ofMillis(100)); }
+ *     public MatchmakingClient create() throws IOException {
+ *         return MatchmakingClient.connect(host, port);
+ *     }
+ *
+ *     public void destroy(MatchmakingClient c) {
+ *         c.close();
+ *     }
+ *
+ *     public boolean validate(MatchmakingClient c) {
+ *         return c.ping(Duration.ofMillis(100));
+ *     }
  * };
  * }</pre>
  *

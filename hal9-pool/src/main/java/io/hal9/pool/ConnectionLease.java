@@ -10,7 +10,7 @@ package io.hal9.pool;
  *     try {
  *         return lease.get().findMatch(ticket);
  *     } catch (IOException e) {
- *         lease.closeBroken();           // destroyed and replaced; the close() that follows is a no-op
+ *         lease.closeBroken(); // destroyed and replaced; the close() that follows is a no-op
  *         throw e;
  *     }
  * }

@@ -24,14 +24,18 @@ import org.jspecify.annotations.Nullable;
  *         .build();
  *
  * // Game loop: never blocks. null is the backpressure signal.
- * try (ConnectionLease<MatchmakingClient> lease = pool.tryAcquire()) {
- *     if (lease == null) return Reply.BUSY;
- *     return lease.get().findMatch(ticket);
+ * Reply onTick(Ticket ticket) throws IOException {
+ *     try (ConnectionLease<MatchmakingClient> lease = pool.tryAcquire()) {
+ *         if (lease == null) return Reply.BUSY;
+ *         return lease.get().findMatch(ticket);
+ *     }
  * }
  *
  * // Request thread (or a virtual thread): waits fairly, then throws PoolExhaustedException.
- * try (ConnectionLease<MatchmakingClient> lease = pool.acquire(Duration.ofMillis(200))) {
- *     return lease.get().findMatch(ticket);
+ * Reply onRequest(Ticket ticket) throws IOException {
+ *     try (ConnectionLease<MatchmakingClient> lease = pool.acquire(Duration.ofMillis(200))) {
+ *         return lease.get().findMatch(ticket);
+ *     }
  * }
  * }</pre>
  *

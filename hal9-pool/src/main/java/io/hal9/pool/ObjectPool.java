@@ -13,13 +13,13 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * ObjectPool<GameState> states = ObjectPool.builder("game-states", GameState::new)
- *         .reset(GameState::clear)      // runs on release: a reused object never shows the last game
+ *         .reset(GameState::clear) // runs on release: a reused object never shows the last game
  *         .maxIdle(1024)
  *         .build();
  * try (Lease<GameState> lease = states.claim()) {
  *     GameState state = lease.get();
- *     ... simulate one tick ...
- * }                                     // reset and kept for the next claim
+ *     state.tick(); // simulate one tick
+ * } // reset and kept for the next claim
  * }</pre>
  *
  * <p><b>Never blocks, never refuses.</b> {@link #claim()} takes an idle object if there is one and

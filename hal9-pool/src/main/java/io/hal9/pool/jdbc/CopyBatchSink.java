@@ -14,13 +14,17 @@ import javax.sql.DataSource;
  * speed of rewritten batched inserts, see the benchmarks).
  *
  * <pre>{@code
- * CopyBatchSink<Action> log = CopyBatchSink.builder("action-log", router.writes(),
- *         "action_log", List.of("id", "game_id", "kind", "at"),
- *         (a, row) -> row.add(a.id()).add(a.gameId()).add(a.kind()).add(a.at().toString()))
- *     .build();
+ * CopyBatchSink<Action> log = CopyBatchSink.<Action>builder(
+ *                 "action-log",
+ *                 router.writes(),
+ *                 "action_log",
+ *                 List.of("id", "game_id", "kind", "at"),
+ *                 (a, row) ->
+ *                         row.add(a.id()).add(a.gameId()).add(a.kind()).add(a.at().toString()))
+ *         .build();
  * ActionBatcher<Action> batcher = ActionBatcher.builder("action-log", log)
- *     .retryOn(JdbcBatchSink.retryOn())
- *     .build();
+ *         .retryOn(JdbcBatchSink.retryOn())
+ *         .build();
  * }</pre>
  *
  * <p>Rows are encoded in COPY text format ({@link CopyRow}) into a buffer that is sent every {@code

@@ -12,14 +12,20 @@ import javax.sql.DataSource;
  * actions, one round trip and one commit.
  *
  * <pre>{@code
- * JdbcBatchSink<Action> sink = JdbcBatchSink.builder("actions", router.writes(),
- *         "INSERT INTO actions (id, game_id, kind) VALUES (?, ?, ?)",
- *         (ps, a) -> { ps.setLong(1, a.id()); ps.setLong(2, a.gameId()); ps.setString(3, a.kind()); })
- *     .build();
+ * JdbcBatchSink<Action> sink = JdbcBatchSink.<Action>builder(
+ *                 "actions",
+ *                 router.writes(),
+ *                 "INSERT INTO actions (id, game_id, kind) VALUES (?, ?, ?)",
+ *                 (ps, a) -> {
+ *                     ps.setLong(1, a.id());
+ *                     ps.setLong(2, a.gameId());
+ *                     ps.setString(3, a.kind());
+ *                 })
+ *         .build();
  * ActionBatcher<Action> batcher = ActionBatcher.builder("actions", sink)
- *     .retryOn(JdbcBatchSink.retryOn())
- *     .deadLetterHandler((actions, cause) -> saveForLater(actions, cause))
- *     .build();
+ *         .retryOn(JdbcBatchSink.retryOn())
+ *         .deadLetterHandler((actions, cause) -> saveForLater(actions, cause))
+ *         .build();
  * }</pre>
  *
  * <p>Each {@link #write} borrows one connection, turns auto-commit off, binds every action ({@link

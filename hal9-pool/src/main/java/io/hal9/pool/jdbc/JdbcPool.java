@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * try (JdbcPool pool = JdbcPool.builder("games")
  *         .jdbcUrl("jdbc:postgresql://db:5432/games")
- *         .username("game").password(secret)
+ *         .username("game")
+ *         .password(secret)
  *         .dataSourceProperty("reWriteBatchedInserts", "true")
  *         .build()) {
  *     DataSource ds = pool.dataSource();

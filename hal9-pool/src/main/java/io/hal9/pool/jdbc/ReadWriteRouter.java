@@ -20,11 +20,17 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * try (ReadWriteRouter db = ReadWriteRouter.builder("games")
  *         .primary(JdbcPool.builder("games").jdbcUrl(primaryUrl).build())
- *         .replica(JdbcPool.builder("games-r1").jdbcUrl(replicaUrl).failFast(false)
- *                 .connectionTimeout(Duration.ofSeconds(1)).build())
+ *         .replica(JdbcPool.builder("games-r1")
+ *                 .jdbcUrl(replicaUrl)
+ *                 .failFast(false)
+ *                 .connectionTimeout(Duration.ofSeconds(1))
+ *                 .build())
  *         .build()) {
  *     List<Game> open = db.reads(c -> loadOpenGames(c));
- *     db.inTransaction(c -> { join(c, gameId, playerId); return null; });
+ *     db.inTransaction(c -> {
+ *         join(c, gameId, playerId);
+ *         return null;
+ *     });
  * }
  * }</pre>
  *

@@ -6,19 +6,32 @@
  * or PostgreSQL {@code COPY} with {@link io.hal9.pool.jdbc.CopyBatchSink}).
  *
  * <pre>{@code
- * JdbcPool primary = JdbcPool.builder("games").jdbcUrl(url).username("game").build();
- * JdbcPool replica = JdbcPool.builder("games-r1").jdbcUrl(replicaUrl).failFast(false).build();
- * try (ReadWriteRouter db = ReadWriteRouter.builder("games").primary(primary).replica(replica).build()) {
- *     int open = db.reads(c -> countOpenGames(c));          // a healthy replica, else the primary
- *     db.inTransaction(c -> moveToLobby(c, gameId));        // always the primary
+ * JdbcPool primary =
+ *         JdbcPool.builder("games").jdbcUrl(url).username("game").build();
+ * JdbcPool replica =
+ *         JdbcPool.builder("games-r1").jdbcUrl(replicaUrl).failFast(false).build();
+ * try (ReadWriteRouter db = ReadWriteRouter.builder("games")
+ *         .primary(primary)
+ *         .replica(replica)
+ *         .build()) {
+ *     int open = db.reads(c -> countOpenGames(c)); // a healthy replica, else the primary
+ *     db.inTransaction(c -> moveToLobby(c, gameId)); // always the primary
  *
- *     JdbcBatchSink<Action> sink = JdbcBatchSink.builder("actions", db.writes(),
- *             "INSERT INTO actions (id, game_id, kind) VALUES (?, ?, ?)",
- *             (ps, a) -> { ps.setLong(1, a.id()); ps.setLong(2, a.gameId()); ps.setString(3, a.kind()); })
- *         .build();
- *     ActionBatcher<Action> batcher = ActionBatcher.builder("actions", sink)
- *         .retryOn(JdbcBatchSink.retryOn())                 // transient SQL failures retry, the rest split
- *         .build();
+ *     JdbcBatchSink<Action> sink = JdbcBatchSink.<Action>builder(
+ *                     "actions",
+ *                     db.writes(),
+ *                     "INSERT INTO actions (id, game_id, kind) VALUES (?, ?, ?)",
+ *                     (ps, a) -> {
+ *                         ps.setLong(1, a.id());
+ *                         ps.setLong(2, a.gameId());
+ *                         ps.setString(3, a.kind());
+ *                     })
+ *             .build();
+ *     try (ActionBatcher<Action> batcher = ActionBatcher.builder("actions", sink)
+ *             .retryOn(JdbcBatchSink.retryOn()) // transient SQL failures retry, the rest split
+ *             .build()) {
+ *         batcher.trySubmit(action);
+ *     }
  * }
  * }</pre>
  *
