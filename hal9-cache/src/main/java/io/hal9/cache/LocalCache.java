@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  * LocalCache<Long, Profile> profiles = LocalCache.<Long, Profile>builder("profiles")
  *         .maximumSize(50_000)
  *         .expireAfterWrite(Duration.ofMinutes(5))
- *         .refreshAfterWrite(Duration.ofMinutes(1))     // hot entries reloaded before they expire
- *         .loader(db::loadProfile)                      // override loadAll for one SQL IN per batch
+ *         .refreshAfterWrite(Duration.ofMinutes(1)) // hot entries reloaded before they expire
+ *         .loader(db::loadProfile) // override loadAll for one SQL IN per batch
  *         .build();
  * Profile p = profiles.get(playerId);
  * }</pre>

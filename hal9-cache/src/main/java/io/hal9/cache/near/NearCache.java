@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * instance remove the key from every other instance's L1 through a Redis pub/sub message.
  *
  * <pre>{@code
- * SharedRedis redis = SharedRedis.create("redis://127.0.0.1:6379");   // one per process
+ * SharedRedis redis = SharedRedis.create("redis://127.0.0.1:6379"); // one per process
  * NearCache<Long, Profile> profiles = NearCache.<Long, Profile>builder("profiles", Profile.class)
  *         .redis(redis)
  *         .l1Ttl(Duration.ofSeconds(10))

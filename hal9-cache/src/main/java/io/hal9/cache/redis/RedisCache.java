@@ -23,13 +23,13 @@ import org.jspecify.annotations.Nullable;
  * thread-safe Lettuce connection.
  *
  * <pre>{@code
- * SharedRedis redis = SharedRedis.create("redis://127.0.0.1:6379");   // one per process
+ * SharedRedis redis = SharedRedis.create("redis://127.0.0.1:6379"); // one per process
  * RedisCache<Long, Profile> profiles = RedisCache.<Long, Profile>builder("profiles", Profile.class)
  *         .redis(redis)
  *         .defaultTtl(Duration.ofMinutes(5))
  *         .loader(id -> db.loadProfile(id))
  *         .build();
- * Profile p = profiles.get(42L);           // GET hal9:profiles:42, on a miss load + SET ... PX 300000
+ * Profile p = profiles.get(42L); // GET hal9:profiles:42, on a miss load + SET ... PX 300000
  * }</pre>
  *
  * <p><b>Keys.</b> A key is stored as {@code <keyPrefix><name>:<keyCodec(key)>} ({@link #redisKey}); the
