@@ -44,14 +44,11 @@ import reactor.core.Disposable;
  *
  * <pre>{@code
  * try (SharedRedis redis = SharedRedis.create("redis-cluster://10.0.0.1:7000,10.0.0.2:7000")) {
- *     RedisCache<Long, Profile> profiles = RedisCache.<Long, Profile>builder("profiles", Profile.class)
- *             .redis(redis)
- *             .build();
- *     NearCache<String, byte[]> lobby = NearCache.<String, byte[]>builder("lobby", Codecs.bytes())
- *             .redis(redis)
- *             .build();
- *     RedisRoomBus bus = RedisRoomBus.create(redis);
- *     ...   // close the caches and the bus, then the SharedRedis
+ *     // hand it to every Redis user of the process: .redis(redis) on the RedisCache and NearCache
+ *     // builders, RedisRoomBus.create(redis); and close them before it
+ *     SharedRedis.Subscription moves = redis.subscribe("moves:instance-1", (channel, message) -> apply(message));
+ *     redis.publish("moves:instance-2", encodedMove); // its pub/sub serves the host's own messages too
+ *     moves.close();
  * }
  * }</pre>
  *
