@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * SharedRedis redis = SharedRedis.create("redis-cluster://10.0.0.1:7000,10.0.0.2:7000");
  * RedisRoomBus bus = RedisRoomBus.create(redis);
- * WsServer server = WsServer.builder().roomBus(bus)...build();
+ * WsServer<GameMsg> server = WsServer.builder("game", Codecs.json(GameMsg.class), handler)
+ *         .roomBus(bus)
+ *         .build()
+ *         .start();
  * }</pre>
  *
  * <p><b>Channels.</b> One Redis channel per room, {@code <prefix><roomId>} (default prefix {@code

@@ -16,11 +16,12 @@ import org.jspecify.annotations.Nullable;
  * stats) behaves as in a standalone server; {@link WsServer#port()} answers -1 because the host binds.
  *
  * <pre>{@code
- * WsServer<Msg> ws = WsServer.builder("game", Codecs.json(Msg.class), handler).build();
+ * WsServer<Msg> ws =
+ *         WsServer.builder("game", Codecs.json(Msg.class), handler).build();
  * new ServerBootstrap()
  *         .group(boss, workers)
  *         .channel(NioServerSocketChannel.class)
- *         .handler(WsChannelInitializer.acceptErrorHandler(ws))   // survive EMFILE
+ *         .handler(WsChannelInitializer.acceptErrorHandler(ws)) // survive EMFILE
  *         .childHandler(new WsChannelInitializer(ws))
  *         .bind(8080);
  * }</pre>
