@@ -14,10 +14,12 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * Closer closer = Closer.create("game-server");
  * try {
- *     JdbcPool db = closer.register(JdbcPool.builder("games")...build());
- *     ActionBatcher<Move> moves = closer.register(ActionBatcher.builder("moves", sink).build());
+ *     // each component right after it is built: a JdbcPool, a SharedRedis, a WsServer, ...
+ *     ActionBatcher<Move> moves =
+ *             closer.register(ActionBatcher.builder("moves", sink).build());
  *     TaskLimiter players = closer.register(TaskLimiter.builder("players").build());
- *     WsServer<Msg> ws = closer.register(WsServer.builder("game", codec, handler).build()).start();
+ *     closer.register(() -> http.stop(1), "stop the HTTP server"); // a step of the host's own
+ *     http.start();
  * } catch (RuntimeException e) {
  *     closer.close(); // what had started is closed again
  *     throw e;

@@ -2,12 +2,16 @@ package io.hal9.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import io.hal9.testkit.JavadocExamples;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,6 +24,8 @@ class JavadocExamplesTest {
     record Action(long id) {}
 
     record Profile(long id) {}
+
+    record Move(long gameId, String action) {}
 
     record Ticket(long playerId) {}
 
@@ -35,7 +41,7 @@ class JavadocExamplesTest {
         Match match(Ticket ticket);
     }
 
-    private final List<String> replies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<String> replies = new CopyOnWriteArrayList<>();
 
     @Test
     void everyJavadocExampleOfTheModuleIsHeldHereWordForWord() {
@@ -106,6 +112,30 @@ class JavadocExamplesTest {
                 assertThat(permitted(limiter)).isEqualTo("busy");
             }
         }
+    }
+
+    @Test
+    void closer() throws IOException {
+        List<Move> written = new CopyOnWriteArrayList<>();
+        BatchSink<Move> sink = written::addAll;
+        HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        // javadoc-example: Closer#1 begins
+        Closer closer = Closer.create("game-server");
+        try {
+            // each component right after it is built: a JdbcPool, a SharedRedis, a WsServer, ...
+            ActionBatcher<Move> moves =
+                    closer.register(ActionBatcher.builder("moves", sink).build());
+            TaskLimiter players = closer.register(TaskLimiter.builder("players").build());
+            closer.register(() -> http.stop(1), "stop the HTTP server"); // a step of the host's own
+            http.start();
+        } catch (RuntimeException e) {
+            closer.close(); // what had started is closed again
+            throw e;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(closer::close));
+        // javadoc-example: Closer#1 ends
+        closer.close();
+        assertThat(closer.isClosed()).isTrue();
     }
 
     private String permitted(TaskLimiter limiter) {
