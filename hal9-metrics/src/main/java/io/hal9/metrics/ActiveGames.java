@@ -18,9 +18,9 @@ import org.jspecify.annotations.Nullable;
  * // the host sets the level
  * ActiveGames games = ActiveGames.create();
  * games.bindTo(registry);
- * games.increment();              // a game started
- * games.decrement();              // a game ended
- * games.set(rooms.size());        // or set it outright
+ * games.increment(); // a game started
+ * games.decrement(); // a game ended
+ * games.set(rooms.size()); // or set it outright
  *
  * // the gauge reads the host's own state at scrape time
  * ActiveGames.of(gameRegistry, GameRegistry::activeCount).bindTo(registry);

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * HttpMetrics http = HttpMetrics.builder(registry).build();
  * long start = System.nanoTime();
- * ... handle GET /api/games/42 ...
+ * // ... handle GET /api/games/42 ...
  * http.record("GET", "/api/games/{id}", 200, System.nanoTime() - start);
  * }</pre>
  *

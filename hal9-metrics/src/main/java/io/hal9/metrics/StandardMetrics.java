@@ -27,7 +27,7 @@ import java.util.Objects;
  * <pre>{@code
  * StandardMetrics jvm = StandardMetrics.create();
  * jvm.bindTo(registry);
- * ...
+ * // ... the server runs ...
  * jvm.close(); // stops listening to GC notifications
  * }</pre>
  *

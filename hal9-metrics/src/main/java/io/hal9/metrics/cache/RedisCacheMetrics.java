@@ -16,7 +16,8 @@ import java.util.Objects;
  * Binds a {@link RedisCache} to a {@link MeterRegistry}, from {@link RedisCache#redisStats()}.
  *
  * <pre>{@code
- * RedisCacheMetrics.monitor(registry, profiles); // or RedisCacheMetrics.builder(profiles).build().bindTo(registry)
+ * RedisCacheMetrics.monitor(registry, profiles);
+ * // or: RedisCacheMetrics.builder(profiles).build().bindTo(registry)
  * }</pre>
  *
  * <p>Meters (tags {@code name} = the cache's name, plus the builder's tags):

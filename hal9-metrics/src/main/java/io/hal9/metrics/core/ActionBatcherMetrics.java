@@ -35,7 +35,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * ActionBatcherMetrics.Recorder recorder = ActionBatcherMetrics.recorder(myListener); // or recorder()
- * ActionBatcher<Move> moves = ActionBatcher.<Move>builder("moves", sink).listener(recorder).build();
+ * ActionBatcher<Move> moves =
+ *         ActionBatcher.<Move>builder("moves", sink).listener(recorder).build();
  * ActionBatcherMetrics.monitor(registry, moves); // binds the recorder too
  * }</pre>
  *

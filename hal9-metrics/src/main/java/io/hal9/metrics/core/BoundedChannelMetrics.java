@@ -14,7 +14,8 @@ import java.util.Objects;
  * (the channel's send path has no callbacks, so binding costs it nothing).
  *
  * <pre>{@code
- * BoundedChannelMetrics.monitor(registry, channel); // or BoundedChannelMetrics.builder(channel).build().bindTo(registry)
+ * BoundedChannelMetrics.monitor(registry, channel);
+ * // or: BoundedChannelMetrics.builder(channel).build().bindTo(registry)
  * }</pre>
  *
  * <p>Meters (tag {@code name} = the channel's name, plus the builder's tags):

@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  * <p>One call builds the limiter with its recorder as listener and binds both:
  *
  * <pre>{@code
- * TaskLimiter players = TaskLimiterMetrics.monitor(registry, TaskLimiter.builder("players").maxConcurrent(64));
+ * TaskLimiter players = TaskLimiterMetrics.monitor(
+ *         registry, TaskLimiter.builder("players").maxConcurrent(64));
  * }</pre>
  *
  * <p>The two-step form still works, and cannot be half-wired: a binder given a recorder that is not the

@@ -30,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * ConnectionPoolMetrics.Recorder recorder = ConnectionPoolMetrics.recorder(); // or recorder(myListener)
- * ConnectionPool<Conn> pool = ConnectionPool.builder("game-db", factory).listener(recorder).build();
+ * ConnectionPool<Conn> pool =
+ *         ConnectionPool.builder("game-db", factory).listener(recorder).build();
  * ConnectionPoolMetrics.monitor(registry, pool); // binds the recorder too
  * }</pre>
  *

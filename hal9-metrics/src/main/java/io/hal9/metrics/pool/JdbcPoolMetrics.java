@@ -23,8 +23,11 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * JdbcPoolMetrics.monitor(registry, pool); // or JdbcPoolMetrics.builder(pool).build().bindTo(registry)
  * // or, to have HikariCP's meters from the pool's first connection on:
- * JdbcPool pool = JdbcPool.builder("games")...metricsTrackerFactory(JdbcPoolMetrics.hikariTrackerFactory(registry)).build();
- * JdbcPoolMetrics.monitor(registry, pool); // finds HikariCP's meters in the registry and adds nothing
+ * JdbcPool games = JdbcPool.builder("games")
+ *         .jdbcUrl(url)
+ *         .metricsTrackerFactory(JdbcPoolMetrics.hikariTrackerFactory(registry))
+ *         .build();
+ * JdbcPoolMetrics.monitor(registry, games); // finds HikariCP's meters in the registry and adds nothing
  * }</pre>
  *
  * <p><b>Why HikariCP's meters.</b> A JDBC pool here <em>is</em> a HikariCP pool, and HikariCP's meters are what

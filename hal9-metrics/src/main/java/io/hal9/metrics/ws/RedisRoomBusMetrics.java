@@ -13,7 +13,8 @@ import java.util.Objects;
  * Binds a {@link RedisRoomBus} to a {@link MeterRegistry}.
  *
  * <pre>{@code
- * RedisRoomBusMetrics.monitor(registry, bus, "rooms"); // or RedisRoomBusMetrics.builder(bus, "rooms").build().bindTo(registry)
+ * RedisRoomBusMetrics.monitor(registry, bus, "rooms");
+ * // or: RedisRoomBusMetrics.builder(bus, "rooms").build().bindTo(registry)
  * }</pre>
  *
  * <p>Meters (tag {@code name} = the name given, plus the builder's tags), all function counters: {@code
