@@ -82,8 +82,8 @@ public final class LoadGenerator {
 
     private final Map<String, String> opts;
     private final PrintStream out;
-    /** The instance name of the server this generator started ("" before it started one). */
-    private String instanceName = "";
+    /** The instance names of the servers this run started (their leftover games are ended after the run). */
+    private final List<String> instanceNames = new ArrayList<>();
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -117,6 +117,12 @@ public final class LoadGenerator {
         // one WebSocket event loop: on a machine the server shares with this generator and PostgreSQL, a
         // second loop costs more in cross-thread wake-ups (a room's sessions on both loops) than it adds
         o.put("server-args", "--ws-threads 1");
+        // servers started as children; more than one needs HAL9_DB_URL and HAL9_REDIS_URI (one deployment)
+        o.put("instances", "1");
+        // how players reach a game hosted by one of several instances: affinity (each player on the game's
+        // host) or round-robin (player p of a game on instance host + p: with 2 instances half the moves are
+        // forwarded, as behind a round-robin balancer)
+        o.put("routing", "affinity");
         return o;
     }
 
@@ -135,10 +141,13 @@ public final class LoadGenerator {
                             [--http-stages VU:D,...] [--http-scale F] [--http-think D] [--ws-threads T] [--warmup D]
                             [--target http://host:port --ws ws://host:port/ws [--server-pid PID]]
                             [--db-url JDBC] [--server-heap 1g] [--server-jvm "-XX:+Flag ..."]
-                            [--server-args "--opt v ..."] [--out e2e.json]
+                            [--server-args "--opt v ..."] [--instances N] [--routing affinity|round-robin]
+                            [--out e2e.json]
                         Stages ramp linearly like k6; --http-scale multiplies their durations (0.5: 2 min).
                         --duration of play defaults to the scaled stages' total.
-                        Without --target a server starts as a child JVM (HAL9_* variables are passed on).
+                        Without --target a server starts as a child JVM (HAL9_* variables are passed on);
+                        --instances N starts N (on PostgreSQL and Redis: HAL9_DB_URL, HAL9_REDIS_URI), games are
+                        created on each in turn, and --routing says where players connect.
                         Defaults:""" + " " + o);
                 return;
             }
@@ -216,31 +225,74 @@ public final class LoadGenerator {
         Duration length = opts.containsKey("duration") ? duration(opts.get("duration")) : stagesTotal;
         String base = opts.get("target");
         String ws = opts.get("ws");
-        Process child = null;
+        int instances = intOpt("instances");
+        boolean roundRobin = switch (opts.getOrDefault("routing", "affinity")) {
+            case "affinity" -> false;
+            case "round-robin" -> true;
+            default ->
+                throw new IllegalArgumentException(
+                        "load generator: routing must be affinity or round-robin, was '" + opts.get("routing") + "'");
+        };
+        List<Process> children = new ArrayList<>();
+        List<String> bases = new ArrayList<>();
+        List<String> wsUrls = new ArrayList<>();
         Long pid = opts.containsKey("server-pid") ? Long.valueOf(opts.get("server-pid")) : null;
         String dbUrl = opts.getOrDefault("db-url", System.getenv("HAL9_DB_URL"));
         LatencyRecorder latencies = new LatencyRecorder();
         List<Long> created = new ArrayList<>();
         try (WsPlayers ws2 = new WsPlayers(intOpt("ws-threads"), latencies)) {
             if (base == null) {
-                int port = freePort();
-                int wsPort = freePort();
-                child = startServer(port, wsPort, games * players);
-                pid = child.pid();
-                base = "http://127.0.0.1:" + port;
-                // one port for HTTP and WebSocket, unless the server is asked for the previous JDK engine
-                ws = "ws://127.0.0.1:" + (jdkEngine() ? wsPort : port) + "/ws";
-                awaitHealthy(base, child);
+                if (instances < 1 || instances > 8) {
+                    throw new IllegalArgumentException("load generator: instances must be in [1, 8], was " + instances);
+                }
+                if (instances > 1 && (dbUrl == null || System.getenv("HAL9_REDIS_URI") == null)) {
+                    throw new IllegalArgumentException("load generator: --instances " + instances
+                            + " is one deployment: set HAL9_DB_URL (PostgreSQL) and HAL9_REDIS_URI");
+                }
+                for (int i = 0; i < instances; i++) {
+                    int port = freePort();
+                    int wsPort = freePort();
+                    Process child = startServer(port, wsPort, games * players, instances == 1 ? "" : "-" + i);
+                    children.add(child);
+                    bases.add("http://127.0.0.1:" + port);
+                    // one port for HTTP and WebSocket, unless the server is asked for the previous JDK engine
+                    wsUrls.add("ws://127.0.0.1:" + (jdkEngine() ? wsPort : port) + "/ws");
+                }
+                for (int i = 0; i < instances; i++) {
+                    awaitHealthy(bases.get(i), children.get(i));
+                }
+                // heap per game is measured on a lone server only: with several, games and sessions split
+                pid = instances == 1 ? children.get(0).pid() : null;
             } else if (ws == null) {
                 throw new IllegalArgumentException("load generator: --target needs --ws too");
+            } else {
+                bases.addAll(List.of(base.split(",")));
+                wsUrls.addAll(List.of(ws.split(",")));
+                if (bases.size() != wsUrls.size()) {
+                    throw new IllegalArgumentException(
+                            "load generator: --target and --ws must list as many servers, were " + bases + " and "
+                                    + wsUrls);
+                }
             }
+            base = bases.get(0);
             long heapBefore = pid == null ? -1 : heapUsedAfterGc(pid);
-            out.printf(Locale.ROOT, "creating %d games of %d players on %s%n", games, players, base);
-            List<WsPlayers.GameSpec> specs = createGames(base, games, players, rounds);
+            out.printf(
+                    Locale.ROOT,
+                    "creating %d games of %d players on %s%s%n",
+                    games,
+                    players,
+                    bases,
+                    bases.size() > 1 ? ", players " + (roundRobin ? "round-robin" : "on their game's host") : "");
+            List<WsPlayers.GameSpec> specs = createGames(bases, games, players, rounds);
             specs.forEach(g -> created.add(g.id()));
             CountDownLatch welcomed = new CountDownLatch(games * players);
-            for (WsPlayers.GameSpec g : specs) {
-                ws2.connect(ws, g, welcomed);
+            for (int g = 0; g < specs.size(); g++) {
+                int host = g % bases.size(); // game g was created on, and is hosted by, bases[g % n]
+                List<String> urls = new ArrayList<>();
+                for (int p = 0; p < players; p++) {
+                    urls.add(wsUrls.get(roundRobin ? (host + p) % wsUrls.size() : host));
+                }
+                ws2.connect(urls, specs.get(g), welcomed);
             }
             if (!welcomed.await(5, TimeUnit.MINUTES)) {
                 throw new IllegalStateException("load generator: " + welcomed.getCount() + " of " + games * players
@@ -314,13 +366,17 @@ public final class LoadGenerator {
                     idle);
             report(r);
         } finally {
-            if (child != null) {
+            for (Process child : children) {
                 child.destroy(); // SIGTERM: the server's graceful shutdown
+            }
+            for (Process child : children) {
                 if (!child.waitFor(60, TimeUnit.SECONDS)) {
                     child.destroyForcibly();
                 }
-                if (dbUrl != null) {
-                    abortLeftovers(dbUrl, created, instanceName);
+            }
+            if (!children.isEmpty() && dbUrl != null) {
+                for (String name : instanceNames) {
+                    abortLeftovers(dbUrl, created, name);
                 }
             }
         }
@@ -346,7 +402,7 @@ public final class LoadGenerator {
                 || i >= 0 && i + 1 < extra.size() && extra.get(i + 1).equals("jdk");
     }
 
-    private Process startServer(int port, int wsPort, int connections) throws IOException {
+    private Process startServer(int port, int wsPort, int connections, String suffix) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         // the heap fixed and touched up front, as for every benchmark here: a heap that grows during the
         // run, or pages touched for the first time, would be counted as the server's latency
@@ -375,12 +431,17 @@ public final class LoadGenerator {
         List<String> extra = words(opts.get("server-args"));
         int named = extra.indexOf("--instance-name");
         if (named >= 0 && named + 1 < extra.size()) {
-            instanceName = extra.get(named + 1);
+            if (!suffix.isEmpty()) {
+                throw new IllegalArgumentException("load generator: --instances names its servers itself; drop"
+                        + " --instance-name from --server-args");
+            }
+            instanceNames.add(extra.get(named + 1));
         } else {
             // A server recovers the games its instance name hosted: a fixed name would make every run start
             // with the previous runs' games in memory and on its timers (they are also ended after each run).
-            instanceName = "load-" + Long.toHexString(System.nanoTime());
-            server.addAll(List.of("--instance-name", instanceName));
+            String name = "load-" + Long.toHexString(System.nanoTime()) + suffix;
+            instanceNames.add(name);
+            server.addAll(List.of("--instance-name", name));
         }
         server.addAll(extra);
         List<String> cmd = new ArrayList<>();
@@ -388,8 +449,9 @@ public final class LoadGenerator {
         cmd.addAll(jvm);
         cmd.addAll(List.of("-cp", classPath()));
         cmd.addAll(server);
-        File log = new File(
-                opts.getOrDefault("server-log", System.getProperty("java.io.tmpdir") + "/hal9-load-server.log"));
+        File log =
+                new File(opts.getOrDefault("server-log", System.getProperty("java.io.tmpdir") + "/hal9-load-server.log")
+                        + suffix);
         out.println("starting the server: " + String.join(" ", jvm) + " " + String.join(" ", server) + " (log: " + log
                 + ")");
         return new ProcessBuilder(cmd)
@@ -541,12 +603,15 @@ public final class LoadGenerator {
         return rows;
     }
 
-    private List<WsPlayers.GameSpec> createGames(String base, int games, int players, int rounds) throws Exception {
+    /** Creates the games, game g on {@code bases[g % n]} (its host), and joins their players. */
+    private List<WsPlayers.GameSpec> createGames(List<String> bases, int games, int players, int rounds)
+            throws Exception {
         List<WsPlayers.GameSpec> all = new ArrayList<>(games);
         Semaphore inFlight = new Semaphore(32);
         List<CompletableFuture<WsPlayers.GameSpec>> fs = new ArrayList<>();
         try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int g = 0; g < games; g++) {
+                String base = bases.get(g % bases.size());
                 fs.add(CompletableFuture.supplyAsync(
                         () -> {
                             inFlight.acquireUninterruptibly();

@@ -86,6 +86,11 @@ final class WsPlayers implements AutoCloseable {
      * player whose welcome arrived (or whose connection failed: then {@link #errors} counts it).
      */
     void connect(String wsUrl, GameSpec spec, CountDownLatch welcomed) {
+        connect(java.util.Collections.nCopies(spec.playerIds().length, wsUrl), spec, welcomed);
+    }
+
+    /** As {@link #connect(String, GameSpec, CountDownLatch)}, player i to {@code wsUrls[i]}. */
+    void connect(List<String> wsUrls, GameSpec spec, CountDownLatch welcomed) {
         EventLoop loop = group.next();
         GamePlay g = new GamePlay(spec, loop);
         synchronized (games) {
@@ -93,7 +98,7 @@ final class WsPlayers implements AutoCloseable {
         }
         for (int i = 0; i < spec.playerIds().length; i++) {
             int index = i;
-            URI uri = URI.create(wsUrl + "?token=" + spec.tokens()[i]);
+            URI uri = URI.create(wsUrls.get(i) + "?token=" + spec.tokens()[i]);
             WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
                     .webSocketUri(uri)
                     .version(WebSocketVersion.V13)
