@@ -78,6 +78,24 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void aRoutingOtherThanAffinityOrRoundRobinIsRefusedNamingIt() {
+        Map<String, String> o = LoadGenerator.defaults();
+        o.put("routing", "sticky");
+        assertThatThrownBy(() -> new LoadGenerator(o, new PrintStream(new ByteArrayOutputStream())).run())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("routing must be affinity or round-robin, was 'sticky'");
+    }
+
+    @Test
+    void listedTargetsAndWebSocketUrlsMustPairUp() {
+        Map<String, String> o = LoadGenerator.defaults();
+        o.putAll(Map.of("target", "http://127.0.0.1:1,http://127.0.0.1:2", "ws", "ws://127.0.0.1:1/ws"));
+        assertThatThrownBy(() -> new LoadGenerator(o, new PrintStream(new ByteArrayOutputStream())).run())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--target and --ws must list as many servers");
+    }
+
+    @Test
     void playsEveryGameToItsEndAgainstARealServerAndWritesTheE2eJson() throws Exception {
         try (GameServer server = GameServer.start(
                 "load-test", ServerConfig.parse(new String[] {"--port", "0", "--ws-port", "0"}, Map.of()))) {
