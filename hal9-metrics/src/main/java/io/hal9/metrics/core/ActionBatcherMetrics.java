@@ -105,23 +105,13 @@ public final class ActionBatcherMetrics implements MeterBinder {
         Objects.requireNonNull(builder, "builder");
         Tags t = Tags.of(Objects.requireNonNull(tags, "tags"));
         Recorder recorder = recorder();
-        try {
-            builder.listener(recorder);
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException(
-                    e.getMessage() + "; monitor(registry, builder, tags) makes its recorder"
-                            + " the listener: give the builder ActionBatcherMetrics.recorder(yourListener) instead and call"
-                            + " monitor(registry, batcher, tags) on the built batcher",
-                    e);
-        }
-        ActionBatcher<T> batcher = builder.build();
-        try {
-            builder(batcher).tags(t).recorder(recorder).build().bindTo(registry);
-        } catch (RuntimeException e) {
-            batcher.close(); // built here, so not left running when its metrics could not be bound
-            throw e;
-        }
-        return batcher;
+        return Recorders.buildAndBind(
+                "ActionBatcherMetrics",
+                "batcher",
+                () -> builder.listener(recorder),
+                builder::build,
+                built -> builder(built).tags(t).recorder(recorder).build().bindTo(registry),
+                ActionBatcher::close);
     }
 
     /** As {@link #monitor(MeterRegistry, ActionBatcher.Builder, Iterable)}, with tags as key-value pairs. */

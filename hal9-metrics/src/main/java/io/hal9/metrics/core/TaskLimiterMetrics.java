@@ -91,23 +91,13 @@ public final class TaskLimiterMetrics implements MeterBinder {
         Objects.requireNonNull(builder, "builder");
         Tags t = Tags.of(Objects.requireNonNull(tags, "tags"));
         Recorder recorder = recorder();
-        try {
-            builder.listener(recorder);
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException(
-                    e.getMessage() + "; monitor(registry, builder, tags) makes its recorder"
-                            + " the listener: give the builder TaskLimiterMetrics.recorder(yourListener) instead and call"
-                            + " monitor(registry, limiter, tags) on the built limiter",
-                    e);
-        }
-        TaskLimiter limiter = builder.build();
-        try {
-            builder(limiter).tags(t).recorder(recorder).build().bindTo(registry);
-        } catch (RuntimeException e) {
-            limiter.close(); // built here, so not left running when its metrics could not be bound
-            throw e;
-        }
-        return limiter;
+        return Recorders.buildAndBind(
+                "TaskLimiterMetrics",
+                "limiter",
+                () -> builder.listener(recorder),
+                builder::build,
+                built -> builder(built).tags(t).recorder(recorder).build().bindTo(registry),
+                TaskLimiter::close);
     }
 
     /** As {@link #monitor(MeterRegistry, TaskLimiter.Builder, Iterable)}, with tags as key-value pairs. */

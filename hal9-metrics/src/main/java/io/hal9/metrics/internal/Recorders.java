@@ -3,6 +3,8 @@ package io.hal9.metrics.internal;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -90,6 +92,47 @@ public final class Recorders<M> {
                     + " call with " + oneCall);
         }
         return given;
+    }
+
+    /**
+     * The body of a binder's {@code monitor(registry, builder, tags)}: makes a new recorder the builder's listener,
+     * builds the component, binds its meters, and closes it again when binding fails (it was built here, so it
+     * must not be left running).
+     *
+     * @param binder the binder class's simple name, for the message, e.g. {@code ActionBatcherMetrics}
+     * @param kind what the component is, for the message, e.g. {@code batcher}
+     * @param listenToRecorder gives the builder the recorder as its listener; throws {@link
+     *     IllegalStateException} when the builder already has one
+     * @param build builds the component
+     * @param bind binds the built component's meters and the recorder's
+     * @param close closes the built component
+     * @return the component, built and bound
+     * @throws IllegalStateException if the builder already has a listener
+     */
+    public static <C> C buildAndBind(
+            String binder,
+            String kind,
+            Runnable listenToRecorder,
+            Supplier<C> build,
+            Consumer<C> bind,
+            Consumer<C> close) {
+        try {
+            listenToRecorder.run();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(
+                    e.getMessage() + "; monitor(registry, builder, tags) makes its recorder"
+                            + " the listener: give the builder " + binder + ".recorder(yourListener) instead and call"
+                            + " monitor(registry, " + kind + ", tags) on the built " + kind,
+                    e);
+        }
+        C component = build.get();
+        try {
+            bind.accept(component);
+        } catch (RuntimeException e) {
+            close.accept(component);
+            throw e;
+        }
+        return component;
     }
 
     @Override

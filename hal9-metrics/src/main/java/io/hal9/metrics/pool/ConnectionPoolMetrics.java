@@ -88,23 +88,13 @@ public final class ConnectionPoolMetrics implements MeterBinder {
         Objects.requireNonNull(builder, "builder");
         Tags t = Tags.of(Objects.requireNonNull(tags, "tags"));
         Recorder recorder = recorder();
-        try {
-            builder.listener(recorder);
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException(
-                    e.getMessage() + "; monitor(registry, builder, tags) makes its recorder"
-                            + " the listener: give the builder ConnectionPoolMetrics.recorder(yourListener) instead and call"
-                            + " monitor(registry, pool, tags) on the built pool",
-                    e);
-        }
-        ConnectionPool<C> pool = builder.build();
-        try {
-            builder(pool).tags(t).recorder(recorder).build().bindTo(registry);
-        } catch (RuntimeException e) {
-            pool.close(); // built here, so not left open when its metrics could not be bound
-            throw e;
-        }
-        return pool;
+        return Recorders.buildAndBind(
+                "ConnectionPoolMetrics",
+                "pool",
+                () -> builder.listener(recorder),
+                builder::build,
+                built -> builder(built).tags(t).recorder(recorder).build().bindTo(registry),
+                ConnectionPool::close);
     }
 
     /** As {@link #monitor(MeterRegistry, ConnectionPool.Builder, Iterable)}, with tags as key-value pairs. */

@@ -2,6 +2,7 @@ package io.hal9.pool.jdbc;
 
 import io.hal9.core.BatchSink;
 import io.hal9.core.internal.Checks;
+import io.hal9.core.internal.OptionalDependency;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -176,13 +177,12 @@ public interface CopyBatchSink<T> extends BatchSink<T> {
          * @throws IllegalStateException if the PostgreSQL JDBC driver is not on the class path
          */
         public CopyBatchSink<T> build() {
-            try {
-                Class.forName("org.postgresql.PGConnection", false, CopyBatchSink.class.getClassLoader());
-            } catch (ClassNotFoundException e) {
-                throw new IllegalStateException(
-                        component + ": needs the PostgreSQL JDBC driver (org.postgresql:postgresql) on the class path",
-                        e);
-            }
+            OptionalDependency.require(
+                    component,
+                    CopyBatchSink.class,
+                    "org.postgresql.PGConnection",
+                    "org.postgresql:postgresql",
+                    "org.postgresql.jdbc");
             return new PgCopyBatchSink<>(this);
         }
     }
