@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Payload.</b> {@code [version=2][flags: bit 0 = binary frame][origin length, 2 bytes][origin instance
  * id, UTF-8][sequence, 8 bytes][frame payload]}: the already-encoded bytes, so the receiving instance does not
  * encode again. The sequence counts the publications of that origin to the room through this bus (from 1); a receiver that sees a
- * sequence jump from an origin counts the broadcasts in between as missed ({@link #missed()}). Version 1
+ * sequence jump from an origin counts the broadcasts in between as missed ({@link #missed()}) and tells the
+ * room's subscribers ({@link RoomBus.Subscriber#onMissed}), so that a host can re-send what its members need. Version 1
  * messages (no sequence, from older instances) are still read. Servers ignore the broadcasts of their own
  * instance id.
  *
@@ -60,7 +61,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>When Redis is down.</b> Publications fail fast and are counted; subscriptions are taken up again
  * when the connection is back (on a cluster, when the room's shard has failed over and the topology was
  * refreshed, about a second after the promotion); broadcasts sent in between are lost, and those that other
- * instances published are counted in {@link #missed()} when the next one arrives.
+ * instances published are counted in {@link #missed()} when the next one arrives. Once a lost subscription is
+ * confirmed again, the room's subscribers hear {@link RoomBus.Subscriber#onMissed} with {@link
+ * RoomBus#UNKNOWN_MISSED}: the bus cannot know what it missed meanwhile, the host can (e.g. by asking the
+ * instance that owns the room's state to send it again).
  *
  * <p>Thread safety: safe for concurrent use. Subscribers are called on Lettuce's event-loop thread, and the
  * stages returned by {@link #subscribe} complete there: what depends on them must not block (wait for them
@@ -216,6 +220,7 @@ public final class RedisRoomBus implements RoomBus {
             return;
         }
         received.increment();
+        long gap = 0;
         boolean binary = (message[1] & 1) != 0;
         int originLength = ((message[2] & 0xff) << 8) | (message[3] & 0xff);
         int header = 4 + originLength + (message[0] == VERSION ? 8 : 0);
@@ -230,7 +235,8 @@ public final class RedisRoomBus implements RoomBus {
             }
             Long last = members.lastSeq.put(origin, seq);
             if (last != null && seq > last + 1) {
-                missed.add(seq - last - 1);
+                gap = seq - last - 1;
+                missed.add(gap);
             }
         }
         ByteBuf payload = Unpooled.wrappedBuffer(message, header, message.length - header);
@@ -244,6 +250,19 @@ public final class RedisRoomBus implements RoomBus {
             }
         } finally {
             payload.release();
+        }
+        if (gap > 0) {
+            notifyMissed(roomId, members, gap);
+        }
+    }
+
+    private void notifyMissed(String roomId, Members members, long count) {
+        for (Subscriber s : members.subscribers) {
+            try {
+                s.onMissed(roomId, count);
+            } catch (RuntimeException e) {
+                LOG.debug("redis room bus: a subscriber failed", e);
+            }
         }
     }
 
@@ -377,6 +396,13 @@ public final class RedisRoomBus implements RoomBus {
         @Override
         public void onSubscriptionLost(String channel) {
             subscriptionsLost.increment();
+        }
+
+        @Override
+        public void onResubscribed(String channel) {
+            if (!closed) {
+                notifyMissed(roomId, members, UNKNOWN_MISSED);
+            }
         }
     }
 }

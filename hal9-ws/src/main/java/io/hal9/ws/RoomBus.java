@@ -30,7 +30,19 @@ public interface RoomBus extends AutoCloseable {
          * @param payload the encoded frame payload; valid only during the call (retain it to keep it)
          */
         void onBroadcast(String roomId, String originInstance, boolean binary, ByteBuf payload);
+
+        /**
+         * Broadcasts of other instances to this room may not have reached this subscriber: {@code missed} of
+         * them (a gap in an origin's sequence, seen when its next broadcast arrived), or an unknown number
+         * ({@link RoomBus#UNKNOWN_MISSED}) when the room's subscription was taken up again after it had been
+         * lost (a disconnect, a shard failing over). Called on a bus thread, after the broadcast that revealed
+         * the gap was delivered; must not block. The default does nothing.
+         */
+        default void onMissed(String roomId, long missed) {}
     }
+
+    /** The {@code missed} count of {@link Subscriber#onMissed} when the number of broadcasts lost is unknown. */
+    long UNKNOWN_MISSED = -1;
 
     /**
      * Publishes a broadcast. Never blocks; does not take ownership of {@code payload} (copy or retain it to

@@ -75,4 +75,18 @@ public interface WsHandler<M> {
     default @Nullable M refusal(Session<M> session, String reason, String detail) {
         return null;
     }
+
+    /**
+     * Broadcasts that other instances sent to {@code room} may not have reached this server's members of it:
+     * the room bus saw a gap of {@code missed} in an instance's sequence of broadcasts, or took the room's
+     * subscription up again after losing it ({@code missed} is then {@link RoomBus#UNKNOWN_MISSED}). Pub/sub
+     * delivers at most once, so a host whose members must not miss a message (a round's result, say) re-sends
+     * it here, typically by asking the instance that holds the room's state and sending the answer with
+     * {@link Room#broadcastLocal}. The default does nothing. Called on a room-bus thread: it must be quick and
+     * must not block (hand the work to another thread).
+     *
+     * @param room the room, open on this server
+     * @param missed how many broadcasts were missed, or {@link RoomBus#UNKNOWN_MISSED}
+     */
+    default void onBroadcastsMissed(Room<M> room, long missed) {}
 }

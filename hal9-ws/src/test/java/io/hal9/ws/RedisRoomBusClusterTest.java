@@ -24,10 +24,16 @@ class RedisRoomBusClusterTest {
 
     private static final class Recorder implements RoomBus.Subscriber {
         final List<String> got = new CopyOnWriteArrayList<>();
+        final List<String> missed = new CopyOnWriteArrayList<>();
 
         @Override
         public void onBroadcast(String roomId, String originInstance, boolean binary, ByteBuf payload) {
             got.add(roomId + ":" + payload.toString(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void onMissed(String roomId, long count) {
+            missed.add(roomId + ":" + count);
         }
     }
 
@@ -108,6 +114,13 @@ class RedisRoomBusClusterTest {
             assertThat(TimeUnit.NANOSECONDS.toMillis(back - promoted)).isLessThan(5_000);
             assertThat(b.missed()).isPositive();
             assertThat(b.subscriptionsLost()).isPositive();
+            // the subscriber heard that it may have missed broadcasts: when the subscription came back, and at the gap
+            assertThat(rec.missed).contains(room + ":" + RoomBus.UNKNOWN_MISSED);
+            assertThat(rec.missed.stream()
+                            .filter(m -> m.startsWith(room + ":") && !m.endsWith(":-1"))
+                            .mapToLong(m -> Long.parseLong(m.substring(room.length() + 1)))
+                            .sum())
+                    .isEqualTo(b.missed());
             // sequence accounting: every broadcast up to the last one received ("after") is either received
             // or counted missed: hello + the outage's + at least one "after", at most every "after" sent
             assertThat(receivedOfRoom + b.missed()).isBetween(2L + sentBefore, 1L + sentBefore + afterAttempts.get());

@@ -59,6 +59,47 @@ class RedisRoomBusTest extends WsTestSupport {
                 .isZero();
     }
 
+    @Test
+    void aGapInAnOriginsSequenceIsCountedAndToldToTheHostAfterTheBroadcastThatRevealedIt() {
+        io.hal9.redis.SharedRedis shared = io.hal9.redis.SharedRedis.of(redis);
+        RedisRoomBus bus = RedisRoomBus.create(shared, prefix, 100);
+        toClose.add(bus);
+        toClose.add(shared);
+        WsServer<Msg> a = start(b -> b.roomBus(bus).instanceId("a"));
+        TestClient onA = client(a);
+        Room<Msg> room = a.room("game-2");
+        room.join(handler.nextOpened());
+        room.subscribed().toCompletableFuture().join();
+        // another instance's broadcasts 1, 2 and 5 (3 and 4 lost on the way), as RedisRoomBus version 2 frames them
+        try (var raw = redis.connect(io.lettuce.core.codec.ByteArrayCodec.INSTANCE)) {
+            for (long seq : new long[] {1, 2, 5}) {
+                raw.sync()
+                        .publish(
+                                (prefix + "game-2").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                frame("b", seq, json(Msg.of("n", (int) seq))));
+            }
+        }
+        assertThat(parse(onA.nextData())).isEqualTo(Msg.of("n", 1));
+        assertThat(parse(onA.nextData())).isEqualTo(Msg.of("n", 2));
+        assertThat(parse(onA.nextData())).isEqualTo(Msg.of("n", 5));
+        await().untilAsserted(() -> assertThat(handler.missed).containsExactly("game-2 2"));
+        assertThat(bus.missed()).isEqualTo(2);
+    }
+
+    /** A RedisRoomBus version 2 message: version, flags, origin, sequence, payload. */
+    private static byte[] frame(String origin, long seq, String payload) {
+        byte[] o = origin.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] p = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12 + o.length + p.length);
+        b.put((byte) 2)
+                .put((byte) 0)
+                .putShort((short) o.length)
+                .put(o)
+                .putLong(seq)
+                .put(p);
+        return b.array();
+    }
+
     private long subscribed(String room) {
         try (var c = redis.connect()) {
             return c.sync().pubsubNumsub(prefix + room).getOrDefault(prefix + room, 0L);

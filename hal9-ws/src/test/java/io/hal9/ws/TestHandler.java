@@ -20,6 +20,8 @@ final class TestHandler implements WsHandler<Msg> {
     final List<RuntimeException> decodeErrors = new CopyOnWriteArrayList<>();
     final LinkedBlockingQueue<Session<Msg>> resumed = new LinkedBlockingQueue<>();
     final LinkedBlockingQueue<Session<Msg>> detached = new LinkedBlockingQueue<>();
+    /** "roomId missed" per {@link #onBroadcastsMissed} call. */
+    final List<String> missed = new CopyOnWriteArrayList<>();
     /** The server, for the tests' own use (the handler itself reaches it through {@link Session#server()}). */
     volatile WsServer<Msg> server;
 
@@ -68,6 +70,11 @@ final class TestHandler implements WsHandler<Msg> {
     @Override
     public void onDecodeError(Session<Msg> session, RuntimeException error) {
         decodeErrors.add(error);
+    }
+
+    @Override
+    public void onBroadcastsMissed(Room<Msg> room, long count) {
+        missed.add(room.id() + " " + count);
     }
 
     @Override

@@ -282,6 +282,18 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
     }
 
     @Override
+    public void onMissed(String roomId, long missed) {
+        if (state != OPEN) {
+            return;
+        }
+        try {
+            server.handler.onBroadcastsMissed(this, missed);
+        } catch (RuntimeException e) {
+            server.handlerError(id, "onBroadcastsMissed", e);
+        }
+    }
+
+    @Override
     public int size() {
         RoomImpl<M> room = current();
         return room.state == OPEN ? room.members.size() : 0;

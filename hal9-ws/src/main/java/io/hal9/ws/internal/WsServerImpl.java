@@ -649,6 +649,11 @@ public final class WsServerImpl<M> implements WsServer<M> {
         LOG.debug("{}: handler {} failed for session {}", config.component(), callback, s.id(), e);
     }
 
+    void handlerError(String room, String callback, RuntimeException e) {
+        handlerErrors.increment();
+        LOG.debug("{}: handler {} failed for room {}", config.component(), callback, room, e);
+    }
+
     private void safe(Runnable call) {
         try {
             call.run();
