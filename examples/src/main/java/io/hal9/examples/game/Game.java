@@ -230,6 +230,7 @@ public final class Game {
     private int round;
     private int moved;
     private long deadlineNanos;
+    private @Nullable RoundResult lastResult;
 
     /**
      * A blank game; {@link #init} gives it an identity.
@@ -398,6 +399,7 @@ public final class Game {
 
     /** Forgets everything, ready for {@link #init} (what a pool calls on release). */
     public void reset() {
+        lastResult = null;
         Arrays.fill(playerIds, 0L);
         Arrays.fill(names, null);
         Arrays.fill(scores, 0);
@@ -589,8 +591,20 @@ public final class Game {
         } else {
             openRound(resolved + 1);
         }
-        return new RoundResult(
+        RoundResult r = new RoundResult(
                 id, resolved, timedOut, results, status, status == GameStatus.RUNNING ? round : 0, winners);
+        lastResult = r;
+        return r;
+    }
+
+    /**
+     * The result of the round resolved last (by a move, a leave, the timeout or {@link #restore}), for a host
+     * that must send it again (a player missed it, or a new host resolved it while rebuilding the game).
+     *
+     * @return the last round's result, or null when no round was resolved yet
+     */
+    public @Nullable RoundResult lastResult() {
+        return lastResult;
     }
 
     private List<Long> winners() {

@@ -339,6 +339,7 @@ public final class GameServer implements AutoCloseable {
         WsGateway gateway = closer.register(new WsGateway(name, instanceId, config, tokens, tasks, roomBus, forwarder));
         ws = gateway;
         WsServerMetrics.monitor(registry, gateway.server());
+        m.bindResends(name, gateway);
         GameEvents both = new GameEvents() {
             @Override
             public void gameStarted(long gameId, List<Game.PlayerView> players) {

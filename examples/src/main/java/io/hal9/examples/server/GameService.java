@@ -618,8 +618,14 @@ final class GameService implements AutoCloseable {
      * What ownership changes the players must hear of (the WebSocket gateway). Called without blocking.
      */
     interface Hosting {
-        /** This instance took the game over and rebuilt it: tell its room who hosts it now. */
-        void tookOver(long gameId, String status, int round);
+        /**
+         * This instance took the game over and rebuilt it: tell its room who hosts it now, and send again the
+         * result of the last round ({@code last}, null when none was played), which players may have missed
+         * with the old host (it may even have been resolved by the rebuild: the old host had every move of
+         * the round but died before sending the result). A game the rebuild finished comes with status
+         * {@code finished}.
+         */
+        void tookOver(long gameId, String status, int round, Game.@Nullable RoundResult last);
 
         /** Another instance claimed the game: the sessions here must reconnect (and land on any instance). */
         void lost(long gameId);
@@ -627,7 +633,7 @@ final class GameService implements AutoCloseable {
         /** No-op. */
         Hosting NONE = new Hosting() {
             @Override
-            public void tookOver(long gameId, String status, int round) {}
+            public void tookOver(long gameId, String status, int round, Game.@Nullable RoundResult last) {}
 
             @Override
             public void lost(long gameId) {}
@@ -1068,11 +1074,10 @@ final class GameService implements AutoCloseable {
     }
 
     /** How one game came back: its status, and for an abort the reason (a category) and the detail. */
-    private record Recovered(GameStatus status, String reason, String detail) {
-        static final Recovered RUNNING = new Recovered(GameStatus.RUNNING, "", "");
-        static final Recovered WAITING = new Recovered(GameStatus.WAITING, "", "");
-        static final Recovered FINISHED = new Recovered(GameStatus.FINISHED, "", "");
-        static final Recovered EXPIRED = new Recovered(GameStatus.EXPIRED, "", "");
+    private record Recovered(GameStatus status, String reason, String detail, Game.@Nullable RoundResult last) {
+        static final Recovered RUNNING = new Recovered(GameStatus.RUNNING, "", "", null);
+        static final Recovered WAITING = new Recovered(GameStatus.WAITING, "", "", null);
+        static final Recovered EXPIRED = new Recovered(GameStatus.EXPIRED, "", "", null);
     }
 
     /** Recovers one game. */
@@ -1110,8 +1115,9 @@ final class GameService implements AutoCloseable {
                 return abort(row, "inconsistent records", Objects.requireNonNullElse(e.getMessage(), e.toString()));
             }
             if (g.status() == GameStatus.FINISHED) {
+                Game.RoundResult last = g.lastResult();
                 finish(l, g); // the end the crash did not let it write
-                return Recovered.FINISHED;
+                return new Recovered(GameStatus.FINISHED, "", "", last);
             }
             store.updateGame(id, g.createdAt(), g.status(), g.round(), g.playerCount(), l.epoch); // the row catches up
             live.put(id, l);
@@ -1133,7 +1139,7 @@ final class GameService implements AutoCloseable {
     private Recovered abort(GameStore.GameRow row, String reason, String detail) {
         store.endGame(row.id(), row.createdAt(), GameStatus.ABORTED, row.epoch());
         log.debug("{}: game {} aborted at recovery: {}", name, row.id(), detail);
-        return new Recovered(GameStatus.ABORTED, reason, detail);
+        return new Recovered(GameStatus.ABORTED, reason, detail, null);
     }
 
     /** A game's records as {@link Game#restore} takes them; refuses seat rows that contradict themselves. */
@@ -1197,7 +1203,8 @@ final class GameService implements AutoCloseable {
                             hosting.tookOver(
                                     row.id(),
                                     l.game().status().wireName(),
-                                    l.game().round());
+                                    l.game().round(),
+                                    l.game().lastResult());
                         }
                     } finally {
                         l.lock().unlock();
@@ -1219,7 +1226,14 @@ final class GameService implements AutoCloseable {
                         row.id(),
                         GameStatus.EXPIRED,
                         "nobody took the last seat within " + waitingGameTtl + "; the game expired");
-            default -> {} // FINISHED: the replay ended it, its final state is written and its result was sent
+            default -> {
+                // FINISHED: the replay ended it and its final state is written; its last result may never have
+                // gone out (the old host died between the last move's sync and the broadcast)
+                Game.RoundResult last = r.last();
+                if (last != null) {
+                    hosting.tookOver(row.id(), GameStatus.FINISHED.wireName(), last.round(), last);
+                }
+            }
         }
         log.info(
                 "{}: took over game {} from '{}' (epoch {}): {}",

@@ -77,6 +77,27 @@ final class Metrics implements AutoCloseable {
     }
 
     /**
+     * Binds the re-sending of round results players missed: {@code hal9.results.resend.requested} (asks this
+     * instance sent to a game's owner after its room bus lost broadcasts), {@code hal9.results.resend.served}
+     * (results the owner here sent back to such asks) and {@code hal9.results.resent} (results sent again to
+     * players: here after an ask, or to the room after a takeover).
+     */
+    void bindResends(String instance, WsGateway ws) {
+        FunctionCounter.builder("hal9.results.resend.requested", ws, WsGateway::resendRequested)
+                .description("Asks to a game's owner for its last results, after the room bus lost broadcasts")
+                .tag("instance", instance)
+                .register(registry);
+        FunctionCounter.builder("hal9.results.resend.served", ws, WsGateway::resendServed)
+                .description("Round results sent back to other instances that asked for them again")
+                .tag("instance", instance)
+                .register(registry);
+        FunctionCounter.builder("hal9.results.resent", ws, WsGateway::resultsResent)
+                .description("Round results sent again to players (marked resent)")
+                .tag("instance", instance)
+                .register(registry);
+    }
+
+    /**
      * Binds ownership: {@code hal9.ownership.lease.valid} (1 while this instance's lease is current), {@code
      * hal9.ownership.takeovers} (games taken over from lapsed owners), {@code hal9.ownership.lost} (games
      * another instance claimed from this one), {@code hal9.ownership.renewal.failures}, and {@code

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hal9.cache.Cache;
+import io.hal9.cache.LocalCache;
 import io.hal9.core.Admission;
 import io.hal9.core.TaskLimiter;
 import io.hal9.examples.game.Game;
@@ -30,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,6 +113,21 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
 
     private volatile @Nullable GameService games;
 
+    /** The last two results of each game hosted here lately, for players who missed one (see {@link #resend}). */
+    private final Cache<Long, Recent> recent;
+    /** When this instance last asked a game's owner to send its results again (System.nanoTime()). */
+    private final Map<Long, Long> resendAsked = new ConcurrentHashMap<>();
+
+    private static final long RESEND_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final int RESEND_ASKED_MAX = 100_000;
+
+    private final LongAdder resendRequested = new LongAdder();
+    private final LongAdder resendServed = new LongAdder();
+    private final LongAdder resultsResent = new LongAdder();
+
+    /** A game's last result and the one before it (null before round 2), as sent. */
+    private record Recent(@Nullable ObjectNode previous, ObjectNode last) {}
+
     WsGateway(
             String name,
             String instanceId,
@@ -142,6 +160,12 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
             b.roomBus(bus);
         }
         this.server = b.build();
+        // a game's last results for as long as a player may still be waiting on one: the longest round plus the
+        // finished games' last minutes; bounded by twice the live games (each live game has one entry)
+        this.recent = LocalCache.<Long, Recent>builder(name + "-recent-results")
+                .maximumSize(Math.max(1_000L, 2L * config.maxLiveGames()))
+                .expireAfterWrite(Duration.ofMinutes(10))
+                .build();
         if (forwarder != null) {
             forwarder.onMove(this::onForwardedMove);
             forwarder.onReply(this::onReply);
@@ -208,17 +232,29 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
 
     // ---- Hosting: ownership changes ----
 
-    /** Tells the game's room (every instance, through the room bus) that this instance hosts it now. */
+    /**
+     * Tells the game's room (every instance, through the room bus) that this instance hosts it now, and sends
+     * the last round's result again, marked {@code "resent": true}: the old host may have died before it went
+     * out.
+     */
     @Override
-    public void tookOver(long gameId, String status, int round) {
+    public void tookOver(long gameId, String status, int round, Game.@Nullable RoundResult last) {
         owners.remove(gameId);
-        room(gameId)
-                .broadcast(JSON.createObjectNode()
-                        .put("type", "host")
-                        .put("gameId", gameId)
-                        .put("instance", name)
-                        .put("status", status)
-                        .put("round", round));
+        Room<JsonNode> room = room(gameId);
+        if (!status.equals(GameStatus.FINISHED.wireName())) {
+            room.broadcast(JSON.createObjectNode()
+                    .put("type", "host")
+                    .put("gameId", gameId)
+                    .put("instance", name)
+                    .put("status", status)
+                    .put("round", round));
+        }
+        if (last != null) {
+            ObjectNode m = resultMessage(last);
+            remember(gameId, m);
+            room.broadcast(resent(m));
+            resultsResent.increment();
+        }
     }
 
     /** Closes this instance's sessions of the game with {@link #MOVED}: they reconnect, to any instance. */
@@ -246,7 +282,109 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
 
     @Override
     public void roundResolved(Game.RoundResult result) {
-        room(result.gameId()).broadcast(resultMessage(result));
+        ObjectNode m = resultMessage(result);
+        remember(result.gameId(), m);
+        room(result.gameId()).broadcast(m);
+    }
+
+    // ---- results a player missed: sent again ----
+
+    /** Keeps a game's result for {@link #resend} (called under the game's lock, so in the game's order). */
+    private void remember(long gameId, ObjectNode result) {
+        Recent r = recent.getIfPresent(gameId);
+        int round = result.path("round").asInt();
+        if (r != null && r.last().path("round").asInt() == round) {
+            return; // the same round again (a takeover's resend)
+        }
+        recent.put(gameId, new Recent(r == null ? null : r.last(), result));
+    }
+
+    /** A copy of a result marked as sent again, so that a client can tell (and ignore a round it has). */
+    private static ObjectNode resent(ObjectNode result) {
+        return result.deepCopy().put("resent", true);
+    }
+
+    /**
+     * Broadcasts of the game's room from other instances may not have reached the players connected here (the
+     * room bus saw a gap, or its subscription was lost and taken up again; or a player was welcomed before the
+     * room's subscription was confirmed): asks the game's owner to send its last two results again, at most
+     * once per game every 200 ms. The owner answers on this instance's reply channel ({@link #onReply}), and
+     * the results go to the players here only, marked {@code "resent": true}. Never blocks: the owner lookup
+     * runs on the task limiter.
+     */
+    private void askResend(long gameId) {
+        MoveForwarder f = forwarder;
+        if (f == null) {
+            return; // one instance (or no Redis): nothing travels between instances, nothing is missed
+        }
+        long now = System.nanoTime();
+        Long asked = resendAsked.get(gameId);
+        if (asked != null && now - asked < RESEND_INTERVAL_NANOS) {
+            return;
+        }
+        if (resendAsked.size() >= RESEND_ASKED_MAX) {
+            resendAsked.clear();
+        }
+        resendAsked.put(gameId, now);
+        limiter.tryExecute(() -> {
+            GameService g = games();
+            if (g.hosts(gameId)) {
+                return; // hosted here: its results went to the players here without the bus
+            }
+            String owner = owner(gameId);
+            if (owner == null) {
+                return; // over and forgotten, or no owner now: a takeover sends the last result to the room
+            }
+            resendRequested.increment();
+            ObjectNode ask = JSON.createObjectNode()
+                    .put("type", "resend")
+                    .put("gameId", gameId)
+                    .put("origin", instanceId);
+            f.forwardMove(owner, bytes(ask), () -> owners.remove(gameId));
+        });
+    }
+
+    /** On the owner: answers a {@link #askResend} with the game's last results, if it still has them. */
+    private void onResendAsked(long gameId, String origin) {
+        MoveForwarder f = forwarder;
+        Recent r = recent.getIfPresent(gameId);
+        if (f == null || r == null) {
+            return;
+        }
+        ObjectNode answer = JSON.createObjectNode().put("type", "resend").put("gameId", gameId);
+        ArrayNode results = answer.putArray("results");
+        if (r.previous() != null) {
+            results.add(r.previous());
+        }
+        results.add(r.last());
+        resendServed.add(results.size());
+        f.reply(origin, bytes(answer));
+    }
+
+    /** On the asking instance: sends the owner's answer to the game's players connected here. */
+    private void onResendAnswer(JsonNode answer) {
+        long gameId = answer.path("gameId").asLong();
+        Room<JsonNode> room = room(gameId);
+        for (JsonNode result : answer.path("results")) {
+            if (result instanceof ObjectNode o) {
+                resultsResent.add(room.broadcastLocal(resent(o)));
+            }
+        }
+    }
+
+    /** Results this instance asked owners to send again (one ask per game, covering its last two results). */
+    long resendRequested() {
+        return resendRequested.sum();
+    }
+
+    /** Results this instance sent back to other instances that asked for them. */
+    long resendServed() {
+        return resendServed.sum();
+    }
+
+    /** Results sent again to players (each player counted): after a takeover, or here after an ask. */
+    long resultsResent() {
+        return resultsResent.sum();
     }
 
     @Override
@@ -368,6 +506,10 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
             return;
         }
         long gameId = m.path("gameId").asLong();
+        if (m.path("type").asText().equals("resend")) {
+            onResendAsked(gameId, m.path("origin").asText());
+            return;
+        }
         Move move = Move.parse(m.path("move").asText());
         if (move == null) {
             return;
@@ -403,6 +545,10 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
     private void onReply(byte[] raw) {
         JsonNode m = parse(raw);
         if (m == null) {
+            return;
+        }
+        if (m.path("type").asText().equals("resend")) {
+            onResendAnswer(m);
             return;
         }
         Session<JsonNode> s = sessions.get(m.path("session").asLong());
@@ -450,8 +596,11 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
             Room<JsonNode> room = room(s.server(), gameId);
             room.join(s);
             Admission a = limiter.tryExecute(() -> {
-                // after "welcome" the player misses no broadcast from another instance
-                awaitSubscribed(room, Duration.ofSeconds(1));
+                // after "welcome" the player misses no broadcast from another instance; if the subscription was
+                // not confirmed in time, what went out meanwhile is asked for again once it is
+                if (!awaitSubscribed(room, Duration.ofSeconds(1))) {
+                    room.subscribed().thenRun(() -> askResend(gameId));
+                }
                 ObjectNode w = JSON.createObjectNode()
                         .put("type", "welcome")
                         .put("gameId", gameId)
@@ -527,6 +676,19 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
             // hal9-ws took the session out of its rooms before this call, and reclaimed those it was the last in
         }
 
+        /** The room bus may have lost broadcasts of a game's room: ask its owner for its last results again. */
+        @Override
+        public void onBroadcastsMissed(Room<JsonNode> room, long missed) {
+            String id = room.id();
+            if (id.startsWith("game:")) {
+                try {
+                    askResend(Long.parseLong(id.substring(5)));
+                } catch (NumberFormatException e) {
+                    // not a game's room
+                }
+            }
+        }
+
         /**
          * hal9-ws's refusals in the game protocol's error shape, so that a client parses one error
          * format: an undecodable frame is {@code bad_message}, the first message over the inbound rate
@@ -543,12 +705,13 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
     }
 
     /**
-     * Waits (at most {@code timeout}) until the room bus has confirmed the room's subscription. Blocks: call it
-     * from a virtual thread, never from an event loop.
+     * Waits (at most {@code timeout}) until the room bus has confirmed the room's subscription; false if it did
+     * not in time. Blocks: call it from a virtual thread, never from an event loop.
      */
-    private void awaitSubscribed(Room<JsonNode> room, Duration timeout) {
+    private boolean awaitSubscribed(Room<JsonNode> room, Duration timeout) {
         try {
             room.subscribed().toCompletableFuture().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {
@@ -556,6 +719,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
         } catch (TimeoutException e) {
             log.debug("{}: {} not confirmed by the room bus within {}", name, room.id(), timeout);
         }
+        return false;
     }
 
     /** A player of a game: the key of its one live session here. */
@@ -577,6 +741,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
     @Override
     public void close() {
         server.close(); // closes every session with 1001
+        recent.close();
         log.debug("{}: WebSocket gateway closed", name);
     }
 }

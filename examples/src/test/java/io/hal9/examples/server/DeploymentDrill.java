@@ -170,8 +170,9 @@ final class DeploymentDrill implements AutoCloseable {
                     "  moves sent                       %d over WebSocket, %d over HTTP%n", wsMoves, httpMoves));
             b.append(String.format(
                     "  round results missing            %d for connected players (each recovered by GET"
-                            + " /api/games/{id}), %d while reconnecting; %d rounds no player heard%n",
-                    missing.whileConnected(), missing.whileAway(), missing.lostForAll()));
+                            + " /api/games/{id}), %d while reconnecting; %d rounds no player heard; %d more"
+                            + " received only when the server sent them again%n",
+                    missing.whileConnected(), missing.whileAway(), missing.lostForAll(), missing.resent()));
             b.append(String.format(
                     "  conflicting results / scores     %d / %d (a round's result differing between players; final"
                             + " scores differing from the database)%n",

@@ -280,6 +280,8 @@ final class DrillPlayers implements AutoCloseable {
         final int seat;
         /** Rounds whose result this player received. */
         final Set<Integer> received = ConcurrentHashMap.newKeySet();
+        /** Rounds whose result this player received only as sent again ({@code "resent": true}). */
+        final Set<Integer> resentOnly = ConcurrentHashMap.newKeySet();
         /** Every connection this player had. */
         final List<Span> spans = new ArrayList<>();
 
@@ -549,7 +551,15 @@ final class DrillPlayers implements AutoCloseable {
         private void result(JsonNode m, long at) {
             int r = m.path("round").asInt();
             GameRound key = new GameRound(game, r);
-            firstSeen.merge(key, at, Math::min);
+            if (m.path("resent").asBoolean(false)) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) m).remove("resent"); // compared as sent first
+                if (received.add(r)) {
+                    resentOnly.add(r);
+                }
+            } else {
+                firstSeen.merge(key, at, Math::min);
+                resentOnly.remove(r); // the first one was only late
+            }
             JsonNode first = results.putIfAbsent(key, m);
             if (first != null && !first.equals(m)) {
                 conflictingResults.increment();
@@ -655,12 +665,14 @@ final class DrillPlayers implements AutoCloseable {
     }
 
     /**
-     * Results a player did not receive, split by whether it was connected when the result went out: the
+     * Results a player did not receive, split by whether it was connected when the result went out (and, apart,
+     * {@code resent}: results a player received only when the server sent them again, {@code "resent": true}): the
      * result's time is when a player of the game first received it or, if none did, when a player first
      * moved in the next round. A result that went out less than a second before the player's connection broke
      * counts as lost with the connection (while reconnecting), not as missing for a connected player.
      */
-    record Missing(long whileConnected, long whileAway, long lostForAll, Map<Long, List<Integer>> examples) {}
+    record Missing(
+            long whileConnected, long whileAway, long lostForAll, long resent, Map<Long, List<Integer>> examples) {}
 
     private static final long DELIVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -668,6 +680,7 @@ final class DrillPlayers implements AutoCloseable {
     Missing missing(Map<Long, Integer> lastRound) {
         long connected = 0;
         long away = 0;
+        long resent = 0;
         Map<Long, List<Integer>> examples = new HashMap<>();
         Set<GameRound> lostForAll = new java.util.HashSet<>();
         for (Player p : players()) {
@@ -675,12 +688,18 @@ final class DrillPlayers implements AutoCloseable {
             List<Span> spans = p.spans();
             for (int r = 1; r <= last; r++) {
                 if (p.received.contains(r)) {
+                    if (p.resentOnly.contains(r)) {
+                        resent++;
+                    }
                     continue;
                 }
                 GameRound key = new GameRound(p.game, r);
                 Long at = firstSeen.get(key);
-                if (at == null) {
+                if (at == null
+                        && players().stream().noneMatch(o -> o.game == p.game && o.received.contains(key.round()))) {
                     lostForAll.add(key);
+                }
+                if (at == null) {
                     at = firstMove.get(new GameRound(p.game, r + 1));
                 }
                 boolean wasConnected = false;
@@ -703,6 +722,6 @@ final class DrillPlayers implements AutoCloseable {
                 }
             }
         }
-        return new Missing(connected, away, lostForAll.size(), examples);
+        return new Missing(connected, away, lostForAll.size(), resent, examples);
     }
 }

@@ -1,0 +1,111 @@
+package io.hal9.examples.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hal9.testkit.FaultProxy;
+import io.hal9.testkit.PostgresService;
+import io.hal9.testkit.RedisService;
+import io.hal9.testkit.RequiresPostgres;
+import io.hal9.testkit.RequiresRedis;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A round result that the room bus lost is sent again (issue 17): instance B reaches Redis through a {@link
+ * FaultProxy}; while the proxy resets B's connections, the game's host A resolves a round whose result B's
+ * player cannot hear. Once B's room subscription is back, B asks A for the game's last results and sends
+ * them to its player, marked {@code "resent": true}, equal to what A's player got.
+ */
+@RequiresPostgres
+@RequiresRedis
+@Timeout(90)
+class ResultResendTest {
+    @Test
+    void aResultLostWhileTheRoomBusWasCutReachesThePlayerOnceItIsBack(PostgresService pg, RedisService redis)
+            throws Exception {
+        try (FaultProxy proxy = FaultProxy.startForRedisUri(redis.uri());
+                GameServer a =
+                        GameServer.start("resend-a", SharedServices.config(pg, redis, "--round-timeout", "30s"));
+                GameServer b = GameServer.start(
+                        "resend-b",
+                        SharedServices.parse(SharedServices.postgresArgs(
+                                pg.jdbcUrl(),
+                                3,
+                                SharedServices.journalDir(),
+                                "--redis-uri",
+                                proxy.redisUriThrough(redis.uri()),
+                                "--redis-prefix",
+                                redis.keyPrefix(),
+                                "--token-secret",
+                                "shared-secret-of-both-instances",
+                                "--round-timeout",
+                                "30s")))) {
+            ApiClient apiA = new ApiClient(a.baseUrl());
+            long id = apiA.createGame(2, 3);
+            WsClient ann = WsClient.connect(a.wsUrl() + "?token=" + apiA.join(id, "ann"));
+            String bobToken = apiA.join(id, "bob");
+            WsClient bob = WsClient.connect(b.wsUrl() + "?token=" + bobToken);
+            ann.next("welcome");
+            assertThat(bob.next("welcome").get("status").asText()).isEqualTo("running");
+
+            // round 1 crosses the bus as usual
+            ann.send("{\"type\":\"move\",\"round\":1,\"move\":\"rock\"}");
+            bob.send("{\"type\":\"move\",\"round\":1,\"move\":\"rock\"}");
+            assertThat(bob.next("result")).isEqualTo(ann.next("result"));
+
+            // B loses Redis; round 2 is played on A (bob's move over HTTP to the host) and its result published
+            proxy.refuse();
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.openConnections() == 0);
+            ann.send("{\"type\":\"move\",\"round\":2,\"move\":\"paper\"}");
+            assertThat(apiA.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", bobToken)
+                            .status())
+                    .isEqualTo(202);
+            JsonNode annRound2 = ann.next("result");
+            assertThat(annRound2.get("round").asInt()).isEqualTo(2);
+
+            // Redis back for B: its room subscription comes back, B asks A, bob hears round 2, marked as sent again
+            proxy.pass();
+            JsonNode bobRound2 = bobNext(bob, 2); // the owner sends its last two results: round 1 came again first
+            assertThat(bobRound2.path("resent").asBoolean()).isTrue();
+            ObjectNode asSent = bobRound2.deepCopy();
+            asSent.remove("resent");
+            assertThat(asSent).isEqualTo(annRound2);
+
+            String metricsA = new ApiClient(a.adminUrl()).text("/metrics");
+            String metricsB = new ApiClient(b.adminUrl()).text("/metrics");
+            assertThat(Scrapes.sample(metricsB, "hal9_results_resend_requested_total{instance=\"resend-b\"}"))
+                    .isGreaterThanOrEqualTo(1.0);
+            assertThat(Scrapes.sample(metricsA, "hal9_results_resend_served_total{instance=\"resend-a\"}"))
+                    .isGreaterThanOrEqualTo(1.0);
+            assertThat(Scrapes.sample(metricsB, "hal9_results_resent_total{instance=\"resend-b\"}"))
+                    .isGreaterThanOrEqualTo(1.0);
+
+            // and the game goes on across the bus
+            ann.send("{\"type\":\"move\",\"round\":3,\"move\":\"spock\"}");
+            bob.send("{\"type\":\"move\",\"round\":3,\"move\":\"lizard\"}");
+            JsonNode last = ann.next("result");
+            assertThat(bobNext(bob, 3)).isEqualTo(last);
+            assertThat(last.get("status").asText()).isEqualTo("finished");
+        }
+    }
+
+    /** The next result of {@code round} (results of earlier rounds sent again are skipped, as a client would). */
+    private static JsonNode bobNext(WsClient c, int round) {
+        while (true) {
+            JsonNode r = c.next("result");
+            if (r.get("round").asInt() == round) {
+                return r;
+            }
+            assertThat(r.get("round").asInt())
+                    .as("a result skipped before round " + round)
+                    .isLessThan(round);
+            assertThat(r.path("resent").asBoolean())
+                    .as("an earlier round's result is a re-sent one")
+                    .isTrue();
+        }
+    }
+}
