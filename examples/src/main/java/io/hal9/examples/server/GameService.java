@@ -228,6 +228,15 @@ final class GameService implements AutoCloseable {
     private volatile BooleanSupplier leaseValid = () -> true;
     private volatile Hosting hosting = Hosting.NONE;
     private final LongAdder takenOver = new LongAdder();
+    /**
+     * Round results whose resolving move became durable after this instance's lease stopped being known
+     * current: not acknowledged to the players until the next ownership check ({@link #dropLost}) confirms
+     * that the game is still this instance's; dropped (and counted in withheld) when it is not.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Game.RoundResult> held =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private final LongAdder withheld = new LongAdder();
     private final LongAdder lostGames = new LongAdder();
     /** Games this instance claimed and failed to rebuild: claimed again (epoch + 1) and rebuilt at the next tick. */
     private final Map<Long, GameStore.Orphan> rebuildRetry = new ConcurrentHashMap<>();
@@ -664,16 +673,31 @@ final class GameService implements AutoCloseable {
             defer(l, state);
         }
         if (durable.isDone()) {
-            events.roundResolved(resolved);
+            acknowledge(resolved);
         } else {
             // On the journal's writer thread, right after the sync: the broadcast only encodes the result
             // once and offers it to the room's bounded send queues and bus (nothing blocks), so it costs the
             // next sync microseconds, where a hand-off to another thread cost a scheduling delay per result.
             // A failed sync still tells the players: the move is in memory and on its way to the database.
-            durable.whenComplete((ok, failed) -> events.roundResolved(resolved));
+            durable.whenComplete((ok, failed) -> acknowledge(resolved));
         }
         if (finished) {
             endGame(l, g, mayBlock);
+        }
+    }
+
+    /**
+     * Sends a round's result, which acknowledges its moves, only while this instance's lease is known current:
+     * a result whose move became durable after the lease stopped being known current (a pause, a database
+     * cut) is held for the next ownership check, since another instance may have taken the game over
+     * meanwhile and rebuilt the round without that move (it reaches the database later, through this
+     * instance's batcher). Never blocks.
+     */
+    private void acknowledge(Game.RoundResult resolved) {
+        if (leaseValid.getAsBoolean()) {
+            events.roundResolved(resolved);
+        } else {
+            held.add(resolved);
         }
     }
 
@@ -1204,7 +1228,7 @@ final class GameService implements AutoCloseable {
                                     row.id(),
                                     l.game().status().wireName(),
                                     l.game().round(),
-                                    l.game().lastResult());
+                                    resendable(l.game().lastResult()));
                         }
                     } finally {
                         l.lock().unlock();
@@ -1229,7 +1253,7 @@ final class GameService implements AutoCloseable {
             default -> {
                 // FINISHED: the replay ended it and its final state is written; its last result may never have
                 // gone out (the old host died between the last move's sync and the broadcast)
-                Game.RoundResult last = r.last();
+                Game.RoundResult last = resendable(r.last());
                 if (last != null) {
                     hosting.tookOver(row.id(), GameStatus.FINISHED.wireName(), last.round(), last);
                 }
@@ -1246,10 +1270,21 @@ final class GameService implements AutoCloseable {
     }
 
     /**
+     * The rebuilt last result if it is the one the old host sent (or would have): a round resolved by every
+     * active player's move gives the same result from the same moves. A round the rebuild resolved as timed
+     * out may not be: the old host may have resolved it with moves that had not reached the database yet
+     * (they are written later, and the rebuilt game does not count them), so that result is not sent.
+     */
+    private static Game.@Nullable RoundResult resendable(Game.@Nullable RoundResult last) {
+        return last == null || last.timedOut() ? null : last;
+    }
+
+    /**
      * Drops the games this instance holds that the database says it no longer owns (another instance
      * claimed them: this one's lease lapsed, a pause say): each leaves memory without any write, and its
      * sessions here are told to reconnect. Finished games waiting for their final write are left alone
-     * (their fenced write decides).
+     * (their fenced write decides). Then the round results held while the lease was not known current go out
+     * for the games still this instance's at their epoch; the others' are dropped ({@link #withheldResults}).
      *
      * @param owned the (id, epoch) of every waiting or running game the database says this instance owns,
      *     read after {@code snapshot} was taken
@@ -1278,7 +1313,32 @@ final class GameService implements AutoCloseable {
                 l.lock().unlock();
             }
         }
+        // the results held while the lease was not known current: sent for the games still this instance's
+        for (Game.RoundResult r; (r = held.poll()) != null; ) {
+            Live l = live.get(r.gameId());
+            Long epoch = owned.get(r.gameId());
+            if (l != null && !l.released && epoch != null && epoch == l.epoch) {
+                events.roundResolved(r);
+            } else {
+                withheld.increment();
+                log.debug(
+                        "{}: the result of round {} of game {} is not sent: the game is no longer this instance's",
+                        name,
+                        r.round(),
+                        r.gameId());
+            }
+        }
         return dropped;
+    }
+
+    /** Round results never sent because the game was taken over before this instance's lease was confirmed. */
+    long withheldResults() {
+        return withheld.sum();
+    }
+
+    /** Round results held until the next ownership check (see {@link #acknowledge}). */
+    int heldResults() {
+        return held.size();
     }
 
     /** Claims and rebuilds again the games whose rebuild after a claim failed; answers how many are left. */

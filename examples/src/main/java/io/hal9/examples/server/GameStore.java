@@ -368,7 +368,8 @@ final class GameStore {
 
     /**
      * Claims a game for this store's owner: atomically, only if {@code host} still owns it at {@code
-     * epoch} and it is waiting or running. The claim's row lock orders it against every fenced write of the
+     * epoch}, it is waiting or running, and (on PostgreSQL, from another instance) {@code host}'s lease is
+     * lapsed at the claim. The claim's row lock orders it against every fenced write of the
      * previous owner: one that commits first is read by the claimer's rebuild, one that comes after changes
      * nothing.
      *
@@ -376,7 +377,23 @@ final class GameStore {
      */
     @Nullable
     GameRow claim(long id, String host, long epoch) {
-        return router.writes(c -> {
+        return router.inTransaction(c -> {
+            if (postgres && !host.equals(owner)) {
+                // (A restart's recovery claims its own games, under the lease it has just taken: no check.)
+                // The owner's lease must still be lapsed now, not only when orphans() read it: an owner that
+                // paused past its lease and renewed since keeps its games. The share lock on its instances row
+                // makes a renewal running at the same time wait for this claim's commit, so the owner's
+                // ownership check after its renewal sees the claim (and drops the game) before it takes moves.
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT 1 FROM instances WHERE name = ? AND lease_until < now() FOR SHARE")) {
+                    ps.setString(1, host);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            return null;
+                        }
+                    }
+                }
+            }
             try (PreparedStatement ps =
                     c.prepareStatement("UPDATE games SET host = ?, epoch = epoch + 1, updated_at = ?"
                             + " WHERE id = ? AND host = ? AND epoch = ? AND status IN ('waiting', 'running')")) {

@@ -100,7 +100,9 @@ final class Metrics implements AutoCloseable {
     /**
      * Binds ownership: {@code hal9.ownership.lease.valid} (1 while this instance's lease is current), {@code
      * hal9.ownership.takeovers} (games taken over from lapsed owners), {@code hal9.ownership.lost} (games
-     * another instance claimed from this one), {@code hal9.ownership.renewal.failures}, and {@code
+     * another instance claimed from this one), {@code hal9.ownership.results.withheld} (round results not
+     * sent because the game was claimed while this instance's lease was unconfirmed), {@code
+     * hal9.ownership.renewal.failures}, and {@code
      * hal9.http.forwarded} by result (HTTP requests passed to the owner of their game).
      */
     void bindOwnership(String instance, Ownership own, GameService games, HttpForwarder http) {
@@ -114,6 +116,10 @@ final class Metrics implements AutoCloseable {
                 .register(registry);
         FunctionCounter.builder("hal9.ownership.lost", games, GameService::lostGames)
                 .description("Games another instance claimed from this one (dropped here)")
+                .tag("instance", instance)
+                .register(registry);
+        FunctionCounter.builder("hal9.ownership.results.withheld", games, GameService::withheldResults)
+                .description("Round results not sent: their game was taken over before the lease was confirmed")
                 .tag("instance", instance)
                 .register(registry);
         FunctionCounter.builder("hal9.ownership.renewal.failures", own, Ownership::renewalFailures)
