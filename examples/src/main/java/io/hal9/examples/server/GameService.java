@@ -698,6 +698,11 @@ final class GameService implements AutoCloseable {
             events.roundResolved(resolved);
         } else {
             held.add(resolved);
+            log.debug(
+                    "{}: result of round {} of game {} held: lease not known current",
+                    name,
+                    resolved.round(),
+                    resolved.gameId());
         }
     }
 
@@ -1318,6 +1323,7 @@ final class GameService implements AutoCloseable {
             Live l = live.get(r.gameId());
             Long epoch = owned.get(r.gameId());
             if (l != null && !l.released && epoch != null && epoch == l.epoch) {
+                log.debug("{}: held result of round {} of game {} sent", name, r.round(), r.gameId());
                 events.roundResolved(r);
             } else {
                 withheld.increment();

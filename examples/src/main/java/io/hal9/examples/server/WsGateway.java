@@ -336,12 +336,35 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
                 return; // over and forgotten, or no owner now: a takeover sends the last result to the room
             }
             resendRequested.increment();
+            log.debug("{}: asking {} to resend game {}", name, owner, gameId);
             ObjectNode ask = JSON.createObjectNode()
                     .put("type", "resend")
                     .put("gameId", gameId)
                     .put("origin", instanceId);
             f.forwardMove(owner, bytes(ask), () -> owners.remove(gameId));
         });
+    }
+
+    /**
+     * A client's {@code sync}: it suspects it missed a result (none came in time, or the server said its round
+     * is over). The game's last two results go to it again, marked {@code "resent": true}: those this instance
+     * sent as the game's host (kept ten minutes, also after the game ended), and, when another instance hosts
+     * the game now, those the owner answers (to every player of the game connected here, as after a gap of
+     * the room bus). Never blocks.
+     */
+    private void sync(Session<JsonNode> s, long gameId) {
+        Recent r = recent.getIfPresent(gameId);
+        if (r != null) { // results this instance sent as the game's host (now or before a takeover)
+            if (r.previous() != null) {
+                s.trySend(resent(r.previous()));
+            }
+            s.trySend(resent(r.last()));
+            resultsResent.add(r.previous() != null ? 2 : 1);
+            if (r.last().path("nextRound").asInt() == 0 || games().hosts(gameId)) {
+                return; // the game's last result, or this instance's latest: nothing newer anywhere
+            }
+        }
+        askResend(gameId); // another instance hosts it (now): its results come as after a gap of the room bus
     }
 
     /** On the owner: answers a {@link #askResend} with the game's last results, if it still has them. */
@@ -358,6 +381,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
         }
         results.add(r.last());
         resendServed.add(results.size());
+        log.debug("{}: resending game {} rounds {} to {}", name, gameId, results.findValuesAsText("round"), origin);
         f.reply(origin, bytes(answer));
     }
 
@@ -662,7 +686,8 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
                         s.trySend(error("overloaded", "the server is saturated; retry"));
                     }
                 }
-                default -> s.trySend(error("unknown_type", "type must be move or leave, was '" + type + "'"));
+                case "sync" -> sync(s, gameId);
+                default -> s.trySend(error("unknown_type", "type must be move, leave or sync, was '" + type + "'"));
             }
         }
 

@@ -186,7 +186,8 @@ final class DeploymentDrill implements AutoCloseable {
                     .append(connectionsPerInstance)
                     .append('\n');
             b.append(String.format(
-                    "  reconnects %d, resyncs (GET after a missing result or a refusal) %d%n", reconnects, resyncs));
+                    "  reconnects %d, resyncs (sync, then GET, after a missing result or a refusal) %d%n",
+                    reconnects, resyncs));
             b.append("  refusals ").append(refusals).append('\n');
             b.append("  closes   ").append(closes).append('\n');
             b.append(String.format("  play %.1f s, whole drill %.1f s%n", playMillis / 1000.0, totalMillis / 1000.0));

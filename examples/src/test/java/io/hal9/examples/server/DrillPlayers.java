@@ -98,6 +98,7 @@ final class DrillPlayers implements AutoCloseable {
     final LongAdder resentAfterHost = new LongAdder();
     final LongAdder resentAfterReconnect = new LongAdder();
     final LongAdder resyncs = new LongAdder();
+    final LongAdder syncs = new LongAdder();
     final LongAdder wsMoves = new LongAdder();
     final LongAdder httpMoves = new LongAdder();
     final LongAdder hostMessages = new LongAdder();
@@ -360,6 +361,19 @@ final class DrillPlayers implements AutoCloseable {
             }
         }
 
+        /** Sends {@code sync} if connected; a failure is the connection's, seen by the loop. */
+        private void sync() {
+            WebSocket s = socket;
+            if (s != null) {
+                try {
+                    s.sendText("{\"type\":\"sync\"}", true).get(2, TimeUnit.SECONDS); // one send at a time
+                    syncs.increment();
+                } catch (Exception e) {
+                    // the connection is going: the loop sees it close and reconnects (and syncs then)
+                }
+            }
+        }
+
         void abort() {
             WebSocket s = socket;
             if (s != null) {
@@ -392,6 +406,7 @@ final class DrillPlayers implements AutoCloseable {
                     }
                     backoff = 50;
                     reconnects.increment();
+                    sync(); // results that went out while this player was away
                     if (movedIn == round) {
                         resentAfterReconnect.increment();
                         movedIn = 0; // the move may have died with the old connection: send it again
@@ -584,9 +599,14 @@ final class DrillPlayers implements AutoCloseable {
             }
         }
 
-        /** Reads the game through the balancer and goes on from the round it is at. */
+        /**
+         * Asks the server over the WebSocket for the game's last results ({@code sync}: they come back marked
+         * resent, and count as received only when sent again), then reads the game through the balancer and
+         * goes on from the round it is at.
+         */
         private void resync() {
             resyncs.increment();
+            sync();
             try {
                 Reply g = get("/api/games/" + game);
                 if (g.status() != 200) {

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -76,6 +77,15 @@ class WsGameplayTest {
         assertThat(stats.ws().openConnections()).isEqualTo(2);
         // the game leaves memory right after its last result is broadcast
         await().atMost(Duration.ofSeconds(5)).until(() -> server.stats().liveGames() == 0);
+        // a client that suspects it missed a result asks for the last ones again: rounds 1 and 2, marked resent
+        b.send("{\"type\":\"sync\"}");
+        JsonNode again1 = b.next("result");
+        JsonNode again2 = b.next("result");
+        assertThat(List.of(again1.get("round").asInt(), again2.get("round").asInt()))
+                .containsExactly(1, 2);
+        assertThat(again1.get("resent").asBoolean() && again2.get("resent").asBoolean())
+                .isTrue();
+        assertThat(again2.get("status").asText()).isEqualTo("finished");
         a.close();
         b.close();
     }
@@ -91,7 +101,9 @@ class WsGameplayTest {
         a.send("{\"type\":\"move\",\"move\":\"dynamite\"}");
         assertThat(a.next("error").get("error").asText()).isEqualTo("bad_move");
         a.send("{\"type\":\"dance\"}");
-        assertThat(a.next("error").get("error").asText()).isEqualTo("unknown_type");
+        JsonNode unknown = a.next("error");
+        assertThat(unknown.get("error").asText()).isEqualTo("unknown_type");
+        assertThat(unknown.get("detail").asText()).contains("move, leave or sync");
         a.send("{\"type\":\"move\",\"round\":2,\"move\":\"rock\"}");
         assertThat(a.next("error").get("error").asText()).isEqualTo("stale_round");
         a.send("{\"type\":\"move\",\"round\":1,\"move\":\"rock\"}");
