@@ -169,9 +169,9 @@ final class DeploymentDrill implements AutoCloseable {
             b.append(String.format(
                     "  moves sent                       %d over WebSocket, %d over HTTP%n", wsMoves, httpMoves));
             b.append(String.format(
-                    "  round results missing            %d for connected players (each recovered by GET"
-                            + " /api/games/{id}), %d while reconnecting; %d rounds no player heard; %d more"
-                            + " received only when the server sent them again%n",
+                    "  round results missing            %d for connected players (neither received nor sent again),"
+                            + " %d while reconnecting; %d rounds no player heard; %d more received only when the"
+                            + " server sent them again%n",
                     missing.whileConnected(), missing.whileAway(), missing.lostForAll(), missing.resent()));
             b.append(String.format(
                     "  conflicting results / scores     %d / %d (a round's result differing between players; final"
