@@ -3,8 +3,8 @@ package io.hal9.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.hal9.cache.LocalTestSupport.FakeTicker;
 import io.hal9.cache.LocalTestSupport.ManualExecutor;
+import io.hal9.testkit.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class LocalCacheRefreshTest {
-    private final FakeTicker ticker = new FakeTicker();
+    private final ManualClock ticker = new ManualClock();
     private final ManualExecutor executor = new ManualExecutor();
     private final List<Set<Integer>> batches = new CopyOnWriteArrayList<>();
     private final AtomicInteger version = new AtomicInteger(1);
@@ -51,7 +51,7 @@ class LocalCacheRefreshTest {
                 .refreshAfterWrite(Duration.ofMinutes(1))
                 .refreshBatchWindow(Duration.ZERO)
                 .refreshBatchSize(batchSize)
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .executor(executor)
                 .build();
     }
@@ -108,7 +108,7 @@ class LocalCacheRefreshTest {
                 .loader(loader)
                 .refreshAfterWrite(Duration.ofMinutes(1))
                 .refreshBatchWindow(Duration.ofMillis(100))
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .executor(executor)
                 .build()) {
             cache.getAll(keys(20));
@@ -134,7 +134,7 @@ class LocalCacheRefreshTest {
                 .expireAfterWrite(Duration.ofMinutes(10))
                 .refreshAfterWrite(Duration.ofMinutes(1))
                 .refreshBatchWindow(Duration.ZERO)
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .executor(executor)
                 .listener(new LocalCacheListener<Integer, String>() {
                     @Override

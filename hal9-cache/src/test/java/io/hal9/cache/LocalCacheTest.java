@@ -3,7 +3,7 @@ package io.hal9.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.hal9.cache.LocalTestSupport.FakeTicker;
+import io.hal9.testkit.ManualClock;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,13 +20,13 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class LocalCacheTest {
-    private final FakeTicker ticker = new FakeTicker();
+    private final ManualClock ticker = new ManualClock();
 
     @Test
     void entryExpiresAfterWriteOnTheInjectedTicker() {
         try (LocalCache<String, String> cache = LocalCache.<String, String>builder("ttl")
                 .expireAfterWrite(Duration.ofSeconds(60))
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .executor(Runnable::run)
                 .build()) {
             cache.put("lobby", "v1");
@@ -43,7 +43,7 @@ class LocalCacheTest {
     void readsKeepAnEntryAliveUnderExpireAfterAccess() {
         try (LocalCache<String, String> cache = LocalCache.<String, String>builder("idle")
                 .expireAfterAccess(Duration.ofSeconds(10))
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .executor(Runnable::run)
                 .build()) {
             cache.put("session", "s");
@@ -60,7 +60,7 @@ class LocalCacheTest {
     void perEntryTtlOverridesTheDefaultForThatEntryOnly() {
         try (LocalCache<String, String> cache = LocalCache.<String, String>builder("ttl")
                 .expireAfterWrite(Duration.ofSeconds(60))
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .executor(Runnable::run)
                 .build()) {
             cache.put("short", "a", Duration.ofSeconds(5));
@@ -168,7 +168,7 @@ class LocalCacheTest {
     @Test
     void statsCountHitsMissesLoadsPutsInvalidationsAndLoadTime() {
         try (LocalCache<String, String> cache = LocalCache.<String, String>builder("c")
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .executor(Runnable::run)
                 .build()) {
             assertThat(cache.getIfPresent("a")).isNull();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.hal9.testkit.ManualClock;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,7 +59,7 @@ class ActionBatcherTest {
 
     @Test
     void lingerIsMeasuredOnTheInjectedTicker() throws Exception {
-        ManualTicker ticker = new ManualTicker();
+        ManualClock ticker = new ManualClock();
         List<Long> writtenAt = new CopyOnWriteArrayList<>();
         RecordingSink<String> sink = new RecordingSink<>() {
             @Override
@@ -70,7 +71,7 @@ class ActionBatcherTest {
         try (ActionBatcher<String> batcher = ActionBatcher.builder("ticker", sink)
                 .maxBatchSize(2)
                 .maxLinger(Duration.ofSeconds(5))
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .build()) {
             // Two actions within the linger leave together because the batch is full.
             batcher.trySubmit("a");

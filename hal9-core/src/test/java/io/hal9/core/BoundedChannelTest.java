@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.hal9.testkit.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,20 +28,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 @Timeout(30)
 class BoundedChannelTest {
-    /** A ticker only the test moves. */
-    static final class FakeTicker implements Ticker {
-        private final AtomicLong nanos = new AtomicLong(42_000_000_000L);
-
-        @Override
-        public long read() {
-            return nanos.get();
-        }
-
-        void advance(Duration d) {
-            nanos.addAndGet(d.toNanos());
-        }
-    }
-
     private final ExecutorService executor = Executors.newCachedThreadPool();
 
     @AfterEach
@@ -408,10 +394,10 @@ class BoundedChannelTest {
 
     @Test
     void timedSendMeasuresItsTimeoutWithTheInjectedTicker() throws Exception {
-        FakeTicker ticker = new FakeTicker();
+        ManualClock ticker = new ManualClock(42_000_000_000L);
         BoundedChannel<String> channel = BoundedChannel.<String>builder("actions")
                 .capacity(2)
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .build();
         fill(channel);
         Started<Boolean> sender = start(() -> {

@@ -1,6 +1,5 @@
 package io.hal9.pool;
 
-import io.hal9.core.Ticker;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +12,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /** Test doubles shared by the ConnectionPool tests. */
@@ -96,20 +94,6 @@ final class ConnectionPoolFixtures {
                 }
             }
             return out;
-        }
-    }
-
-    /** A ticker that only moves when a test advances it. */
-    static final class ManualTicker implements Ticker {
-        private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-
-        @Override
-        public long read() {
-            return nanos.get();
-        }
-
-        void advance(Duration d) {
-            nanos.addAndGet(d.toNanos());
         }
     }
 

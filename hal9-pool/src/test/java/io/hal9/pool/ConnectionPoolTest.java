@@ -11,9 +11,9 @@ import io.hal9.core.RejectedException;
 import io.hal9.pool.ConnectionPool.DestroyReason;
 import io.hal9.pool.ConnectionPoolFixtures.Conn;
 import io.hal9.pool.ConnectionPoolFixtures.FakeFactory;
-import io.hal9.pool.ConnectionPoolFixtures.ManualTicker;
 import io.hal9.pool.ConnectionPoolFixtures.QueueExecutor;
 import io.hal9.pool.ConnectionPoolFixtures.RecordingListener;
+import io.hal9.testkit.ManualClock;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -382,12 +382,12 @@ class ConnectionPoolTest {
 
     @Test
     void connectionIdleLongerThanTheWindowIsValidatedAndReplacedIfInvalid() {
-        ManualTicker ticker = new ManualTicker();
+        ManualClock ticker = new ManualClock();
         ConnectionPool<Conn> pool = track(inlineBuilder("game", factory)
                 .maxConnections(2)
                 .minConnections(2)
                 .validateAfterIdle(Duration.ofSeconds(1))
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .listener(listener)
                 .build());
 
@@ -414,13 +414,13 @@ class ConnectionPoolTest {
 
     @Test
     void creationFailuresBackOffWithoutSpinningAndRecoverWithoutLeakingSlots() {
-        ManualTicker ticker = new ManualTicker();
+        ManualClock ticker = new ManualClock();
         factory.failing = true;
         ConnectionPool<Conn> pool = track(inlineBuilder("matchmaking", factory)
                 .maxConnections(2)
                 .minConnections(1)
                 .creationBackoff(Duration.ofMinutes(1), Duration.ofMinutes(4))
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .listener(listener)
                 .build());
         assertThat(factory.createCalls.get()).isEqualTo(1);
@@ -525,13 +525,13 @@ class ConnectionPoolTest {
 
     @Test
     void idleConnectionsAboveTheMinimumAreEvictedLeastRecentlyUsedFirst() {
-        ManualTicker ticker = new ManualTicker();
+        ManualClock ticker = new ManualClock();
         ConnectionPool<Conn> pool = track(inlineBuilder("game", factory)
                 .maxConnections(3)
                 .minConnections(1)
                 .idleTimeout(Duration.ofSeconds(10))
                 .maxLifetime(Duration.ZERO)
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .listener(listener)
                 .build());
         ConnectionLease<Conn> a = pool.acquire(Duration.ZERO);
@@ -561,13 +561,13 @@ class ConnectionPoolTest {
 
     @Test
     void connectionsPastMaxLifetimeAreReplacedWhenIdleAndWhenReturned() {
-        ManualTicker ticker = new ManualTicker();
+        ManualClock ticker = new ManualClock();
         ConnectionPool<Conn> pool = track(inlineBuilder("game", factory)
                 .maxConnections(2)
                 .minConnections(2)
                 .maxLifetime(Duration.ofSeconds(60))
                 .idleTimeout(Duration.ZERO)
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .listener(listener)
                 .build());
         ConnectionLease<Conn> held = pool.acquire(Duration.ZERO);
@@ -605,13 +605,13 @@ class ConnectionPoolTest {
 
     @Test
     void scheduledHousekeepingRunsOnTheSharedScheduler() {
-        ManualTicker ticker = new ManualTicker();
+        ManualClock ticker = new ManualClock();
         ConnectionPool<Conn> pool = track(ConnectionPool.builder("scheduled", factory)
                 .maxConnections(2)
                 .minConnections(0)
                 .idleTimeout(Duration.ofSeconds(1))
                 .housekeepingInterval(Duration.ofMillis(20))
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .executor(Runnable::run)
                 .build());
         pool.acquire(Duration.ZERO).close();

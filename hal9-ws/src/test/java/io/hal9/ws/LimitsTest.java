@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.hal9.testkit.ManualClock;
 import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -101,9 +102,9 @@ class LimitsTest extends WsTestSupport {
 
     @Test
     void theHostEncodesItsOwnRefusalsAndFallsBackToTheControlMessageIfItFails() {
-        FakeTicker ticker = new FakeTicker();
+        ManualClock ticker = new ManualClock();
         handler.refusals = (reason, detail) -> new Msg("refused", reason, detail.length());
-        WsServer<Msg> server = start(b -> b.ticker(ticker).inboundRate(10).inboundBurst(3));
+        WsServer<Msg> server = start(b -> b.ticker(ticker::read).inboundRate(10).inboundBurst(3));
         TestClient c = client(server);
         Session<Msg> s = handler.nextOpened();
         c.sendText("not json");
@@ -133,9 +134,9 @@ class LimitsTest extends WsTestSupport {
 
     @Test
     void messagesOverTheRateAreRefusedWithAnErrorAndPersistentAbuseCloses1008() {
-        FakeTicker ticker = new FakeTicker();
-        WsServer<Msg> server =
-                start(b -> b.ticker(ticker).inboundRate(10).inboundBurst(5).maxRateLimitedInRow(20));
+        ManualClock ticker = new ManualClock();
+        WsServer<Msg> server = start(
+                b -> b.ticker(ticker::read).inboundRate(10).inboundBurst(5).maxRateLimitedInRow(20));
         TestClient c = client(server);
         Session<Msg> s = handler.nextOpened();
         for (int i = 0; i < 8; i++) {
@@ -162,9 +163,9 @@ class LimitsTest extends WsTestSupport {
 
     @Test
     void pingsAreAnsweredWithTheirPayloadAndTakeTokensOfTheInboundRate() {
-        FakeTicker ticker = new FakeTicker();
-        WsServer<Msg> server =
-                start(b -> b.ticker(ticker).inboundRate(10).inboundBurst(3).maxRateLimitedInRow(5));
+        ManualClock ticker = new ManualClock();
+        WsServer<Msg> server = start(
+                b -> b.ticker(ticker::read).inboundRate(10).inboundBurst(3).maxRateLimitedInRow(5));
         TestClient c = client(server);
         Session<Msg> s = handler.nextOpened();
         c.sendPing("one");
@@ -190,9 +191,9 @@ class LimitsTest extends WsTestSupport {
 
     @Test
     void aRunOfRefusalsGoesOnWhileTheClientStaysOverTheRateAndEndsAfterASecondWithout() {
-        FakeTicker ticker = new FakeTicker();
-        WsServer<Msg> server =
-                start(b -> b.ticker(ticker).inboundRate(10).inboundBurst(1).maxRateLimitedInRow(4));
+        ManualClock ticker = new ManualClock();
+        WsServer<Msg> server = start(
+                b -> b.ticker(ticker::read).inboundRate(10).inboundBurst(1).maxRateLimitedInRow(4));
         TestClient c = client(server);
         Session<Msg> s = handler.nextOpened();
         // at twice the rate: each refill admits one message, the other is refused; the run does not end

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hal9.testkit.ManualClock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -117,8 +118,8 @@ class ResumeTest extends WsTestSupport {
 
     @Test
     void aSessionNotResumedWithinTheGraceIsClosedForGood() throws Exception {
-        FakeTicker ticker = new FakeTicker();
-        WsServer<Msg> server = start(b -> b.ticker(ticker)
+        ManualClock ticker = new ManualClock();
+        WsServer<Msg> server = start(b -> b.ticker(ticker::read)
                 .resumeGrace(Duration.ofSeconds(30))
                 .heartbeatInterval(Duration.ofMillis(40))
                 .heartbeatTimeout(Duration.ofMillis(40)));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hal9.core.Admission;
 import io.hal9.core.RejectedException;
+import io.hal9.testkit.ManualClock;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,7 +29,7 @@ class ReadWriteRouterTest {
     private final SwitchableDataSource primaryDb = new SwitchableDataSource("primary");
     private final SwitchableDataSource r1Db = new SwitchableDataSource("r1");
     private final SwitchableDataSource r2Db = new SwitchableDataSource("r2");
-    private final ManualTicker ticker = new ManualTicker();
+    private final ManualClock ticker = new ManualClock();
     private final RecordingListener listener = new RecordingListener();
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
@@ -93,7 +94,7 @@ class ReadWriteRouterTest {
     /** A router with manual time and probes run inline, so that probing is deterministic. */
     private ReadWriteRouter manualRouter(SwitchableDataSource... replicas) {
         return build(routerWith(replicas)
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .probeExecutor(Runnable::run)
                 .probeBackoff(Duration.ofSeconds(1), Duration.ofSeconds(4))
                 .listener(listener));
@@ -363,7 +364,7 @@ class ReadWriteRouterTest {
     void withProbeAtStartAReplicaDownAtStartIsMarkedDownWithoutFailingTheStartAndComesBackByItsProbes() {
         r2Db.down = true;
         ReadWriteRouter router = build(routerWith(r1Db, r2Db)
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .probeExecutor(Runnable::run)
                 .probeBackoff(Duration.ofSeconds(1), Duration.ofSeconds(4))
                 .probeReplicasAtStart(true)
@@ -521,7 +522,7 @@ class ReadWriteRouterTest {
     @Test
     void aProbeExecutorThatRefusesCountsAsAFailedProbe() {
         ReadWriteRouter router = build(routerWith(r1Db)
-                .ticker(ticker)
+                .ticker(ticker::read)
                 .probeBackoff(Duration.ofSeconds(1), Duration.ofSeconds(8))
                 .probeExecutor(task -> {
                     throw new RejectedExecutionException("shut down");
