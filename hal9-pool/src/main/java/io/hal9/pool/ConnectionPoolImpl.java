@@ -4,6 +4,7 @@ import io.hal9.core.Admission;
 import io.hal9.core.RejectedException;
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.Checks;
+import io.hal9.core.internal.RateLimitedLog;
 import io.hal9.pool.internal.Housekeeper;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -183,10 +184,9 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     private long retryAt;
     private boolean retryScheduled;
     private @Nullable Throwable lastFailure;
-    private long lastWarnAt;
-    private boolean warnedEver;
     private boolean warnedThisStreak;
-    private int failuresSinceWarn;
+    /** One creation-failure WARN per interval, across streaks (a flapping backend must not flood the log). */
+    private final RateLimitedLog warnLog;
 
     /**
      * A tryAcquire found nothing and asked for one more connection. Written under the lock, read
@@ -218,6 +218,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         this.housekeepingInterval = b.housekeepingInterval;
         this.closeTimeout = b.closeTimeout;
         this.ticker = ticker;
+        this.warnLog = new RateLimitedLog(ticker, WARN_INTERVAL_NANOS);
         this.listener = b.listener;
         this.housekeeper = housekeeper;
         this.executor = executor;
@@ -810,7 +811,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         long delay;
         int streak;
         boolean warn;
-        int suppressed;
+        long suppressed;
         lock.lock();
         try {
             streak = ++consecutiveFailures;
@@ -818,15 +819,11 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
             delay = backoffNanos(streak);
             retryAt = now + delay;
             // At most one WARN per interval, across streaks too (a flapping backend must not flood the log).
-            warn = !warnedEver || now - lastWarnAt >= WARN_INTERVAL_NANOS;
-            suppressed = failuresSinceWarn;
+            long heldBack = warnLog.tryAcquire();
+            warn = heldBack != RateLimitedLog.HELD_BACK;
+            suppressed = warn ? heldBack : 0;
             if (warn) {
-                lastWarnAt = now;
-                warnedEver = true;
                 warnedThisStreak = true;
-                failuresSinceWarn = 0;
-            } else {
-                failuresSinceWarn++;
             }
         } finally {
             lock.unlock();

@@ -10,6 +10,7 @@ import io.hal9.cache.internal.Loaders;
 import io.hal9.core.Coalescer;
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.Checks;
+import io.hal9.core.internal.RateLimitedLog;
 import io.hal9.redis.SharedRedis;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
@@ -54,7 +55,6 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -745,7 +745,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         } catch (RuntimeException e) {
             misses.increment();
             corrupt.increment();
-            if (corruptLog.tryAcquire()) {
+            if (corruptLog.tryAcquire() != RateLimitedLog.HELD_BACK) {
                 LOG.warn(
                         "{}: corrupt entry {} treated as a miss and removed ({} so far): {}",
                         component,
@@ -848,7 +848,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
                 cause instanceof TimeoutException || cause instanceof io.lettuce.core.RedisCommandTimeoutException;
         (timeout ? timeouts : errors).increment();
         breaker.onFailure();
-        if (errorLog.tryAcquire()) {
+        if (errorLog.tryAcquire() != RateLimitedLog.HELD_BACK) {
             LOG.warn(
                     "{}: Redis {} {} ({} errors, {} timeouts so far; breaker {}): {}",
                     component,
@@ -920,26 +920,6 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
             c = c.getCause();
         }
         return c;
-    }
-
-    /** Lets one log line through per interval; the others are counted by the caller's counters. */
-    private static final class RateLimitedLog {
-        private final Ticker ticker;
-        private final long intervalNanos;
-        // One CAS per granted line; racing threads that lose simply skip logging.
-        private final AtomicLong last;
-
-        RateLimitedLog(Ticker ticker, long intervalNanos) {
-            this.ticker = ticker;
-            this.intervalNanos = intervalNanos;
-            this.last = new AtomicLong(ticker.read() - intervalNanos);
-        }
-
-        boolean tryAcquire() {
-            long now = ticker.read();
-            long prev = last.get();
-            return now - prev >= intervalNanos && last.compareAndSet(prev, now);
-        }
     }
 
     /**

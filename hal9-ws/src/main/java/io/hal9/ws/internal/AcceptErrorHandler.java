@@ -1,5 +1,7 @@
 package io.hal9.ws.internal;
 
+import io.hal9.core.Ticker;
+import io.hal9.core.internal.RateLimitedLog;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -27,9 +29,7 @@ final class AcceptErrorHandler extends ChannelInboundHandlerAdapter {
     static final long PAUSE_MILLIS = 50;
 
     private final WsServerImpl<?> server;
-    private long lastLogNanos;
-    private boolean logged;
-    private long suppressed;
+    private final RateLimitedLog log = new RateLimitedLog(Ticker.system(), LOG_INTERVAL_NANOS);
     private boolean paused;
 
     AcceptErrorHandler(WsServerImpl<?> server) {
@@ -39,19 +39,14 @@ final class AcceptErrorHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         server.acceptError();
-        long now = System.nanoTime();
-        if (!logged || now - lastLogNanos >= LOG_INTERVAL_NANOS) {
+        long heldBack = log.tryAcquire();
+        if (heldBack != RateLimitedLog.HELD_BACK) {
             LOG.warn(
                     "{}: accept failed ({} more since the last report), pausing accepts for {}ms: {}",
                     server.config.component(),
-                    suppressed,
+                    heldBack,
                     PAUSE_MILLIS,
                     cause.toString());
-            logged = true;
-            lastLogNanos = now;
-            suppressed = 0;
-        } else {
-            suppressed++;
         }
         if (!paused && ctx.channel().config().isAutoRead()) {
             paused = true;
