@@ -69,7 +69,6 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
     private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
     private static final int STRIPES = 64;
     private static final int MAX_TRACKED_SENDERS = 10_000;
-    private static final String VERSION = "1";
     /** Longest payload of one multi-key invalidation message, in chars (the keys of a bulk write are split). */
     static final int MAX_MESSAGE_CHARS = 32 * 1024;
 
@@ -376,7 +375,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
         l2.put(key, value);
         puts.increment();
         fill(sk, value, stamp); // removed again if an invalidation arrived meanwhile
-        publish("k|" + sk);
+        publish(InvalidationCodec.keyTail(sk));
     }
 
     /** Entries with a {@code ttl} shorter than {@code l1Ttl} are not kept in L1 (only in Redis). */
@@ -393,7 +392,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
         } else {
             l1.invalidate(sk);
         }
-        publish("k|" + sk);
+        publish(InvalidationCodec.keyTail(sk));
     }
 
     @Override
@@ -427,7 +426,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
         invalidations.increment();
         bump(sk);
         l1.invalidate(sk);
-        publish("k|" + sk);
+        publish(InvalidationCodec.keyTail(sk));
     }
 
     @Override
@@ -453,7 +452,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
         invalidations.increment();
         globalEpoch.incrementAndGet();
         l1.invalidateAll();
-        publish("a|");
+        publish(InvalidationCodec.allTail());
     }
 
     @Override
@@ -567,54 +566,11 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
         call(() -> listener.onResync(reason));
     }
 
-    /**
-     * Publishes the invalidation of many keys in as few messages as fit {@link #MAX_MESSAGE_CHARS}: one
-     * {@code k} message for a single key, else {@code m} messages whose payload is {@code <length>:<key>}
-     * repeated (lengths in chars, so keys may contain any character). A bulk write of 10,000 keys as one
-     * message each took longer than the command timeout to publish here, and counted thousands of
-     * publish failures for messages that were still on their way.
-     */
+    /** Publishes the invalidation of many keys in as few messages as fit (see {@link InvalidationCodec}). */
     private void publishKeys(List<String> sks) {
-        if (sks.size() == 1) {
-            publish("k|" + sks.get(0));
-            return;
+        for (String tail : InvalidationCodec.keyTails(sks, MAX_MESSAGE_CHARS)) {
+            publish(tail);
         }
-        StringBuilder payload = new StringBuilder();
-        for (String sk : sks) {
-            String length = Integer.toString(sk.length());
-            if (!payload.isEmpty() && payload.length() + length.length() + 1 + sk.length() > MAX_MESSAGE_CHARS) {
-                publish("m|" + payload);
-                payload.setLength(0);
-            }
-            payload.append(length).append(':').append(sk);
-        }
-        if (!payload.isEmpty()) {
-            publish("m|" + payload);
-        }
-    }
-
-    /** The keys of an {@code m} message's payload, or {@code null} if it is malformed. */
-    static @Nullable List<String> parseKeys(String payload) {
-        List<String> keys = new ArrayList<>();
-        int i = 0;
-        while (i < payload.length()) {
-            int colon = payload.indexOf(':', i);
-            if (colon <= i || colon - i > 10) {
-                return null;
-            }
-            int length;
-            try {
-                length = Integer.parseInt(payload, i, colon, 10);
-            } catch (NumberFormatException e) {
-                return null;
-            }
-            if (length < 0 || length > payload.length() - colon - 1) {
-                return null;
-            }
-            keys.add(payload.substring(colon + 1, colon + 1 + length));
-            i = colon + 1 + length;
-        }
-        return keys.isEmpty() ? null : keys;
     }
 
     private void publish(String tail) {
@@ -625,7 +581,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
         publishLock.lock();
         try {
             long seq = ++sequence;
-            byte[] msg = (VERSION + "|" + instanceId + "|" + seq + "|" + tail).getBytes(StandardCharsets.UTF_8);
+            byte[] msg = InvalidationCodec.frame(instanceId, seq, tail).getBytes(StandardCharsets.UTF_8);
             // Dispatched under the lock: Lettuce writes commands in dispatch order on one connection, so
             // receivers see this sender's sequence numbers in order.
             f = redis.publish(channel, msg);
@@ -647,22 +603,16 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
 
     /** Handles one message; runs on the pub/sub connection's I/O thread (one at a time). */
     void onMessage(String message) {
-        String[] parts = message.split("\\|", 5);
-        if (parts.length != 5 || !VERSION.equals(parts[0])) {
+        InvalidationCodec.Decoded m = InvalidationCodec.decode(message);
+        if (m == null) {
             LOG.warn("{}: ignored a malformed invalidation message", component);
             return;
         }
-        String sender = parts[1];
+        String sender = m.sender();
         if (sender.equals(instanceId)) {
             return;
         }
-        long seq;
-        try {
-            seq = Long.parseLong(parts[2]);
-        } catch (NumberFormatException e) {
-            LOG.warn("{}: ignored an invalidation message with a bad sequence number", component);
-            return;
-        }
+        long seq = m.sequence();
         received.increment();
         if (lastSeqBySender.size() >= MAX_TRACKED_SENDERS && !lastSeqBySender.containsKey(sender)) {
             lastSeqBySender.clear();
@@ -681,32 +631,22 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
             lastSeqBySender.put(sender, seq);
             return;
         }
-        if ("a".equals(parts[3])) {
+        if (m.clearAll()) {
+            // Which keys it named is unknown (malformed, or a newer sender's kind): only a clear is safe.
+            LOG.warn("{}: {} from instance {}; clearing the local level", component, m.problem(), sender);
+            resync(Objects.requireNonNullElse(m.problem(), "unreadable invalidation"));
+        } else if (m.all()) {
             globalEpoch.incrementAndGet();
             l1.invalidateAll();
-        } else if ("k".equals(parts[3])) {
-            String sk = parts[4];
+        } else if (m.keys().size() == 1) {
+            String sk = m.keys().get(0);
             bump(sk);
             l1.invalidate(sk);
-        } else if ("m".equals(parts[3])) {
-            List<String> sks = parseKeys(parts[4]);
-            if (sks == null) {
-                // Which keys it named is unknown: only a clear is safe.
-                LOG.warn(
-                        "{}: malformed multi-key invalidation from instance {}; clearing the local level",
-                        component,
-                        sender);
-                resync("malformed invalidation");
-                return;
-            }
-            for (String sk : sks) {
+        } else {
+            for (String sk : m.keys()) {
                 bump(sk);
             }
-            l1.invalidateAll(sks);
-        } else {
-            // A newer sender's kind of message: what it invalidates is unknown, so only a clear is safe.
-            LOG.warn("{}: invalidation message of unknown kind '{}'; clearing the local level", component, parts[3]);
-            resync("unknown invalidation kind");
+            l1.invalidateAll(m.keys());
         }
     }
 

@@ -372,15 +372,6 @@ class NearCacheTest {
     }
 
     @Test
-    void theMultiKeyPayloadParserRefusesEveryMalformedShape() {
-        assertThat(NearCacheImpl.parseKeys("1:a0:2:bc")).containsExactly("a", "", "bc");
-        assertThat(NearCacheImpl.parseKeys("3:a:b")).containsExactly("a:b");
-        for (String bad : List.of("", "3:ab", "x:abc", ":a", "-1:", "1a", "99999999999:a", "1:ab")) {
-            assertThat(NearCacheImpl.parseKeys(bad)).as(bad).isNull();
-        }
-    }
-
-    @Test
     void aThousandConcurrentMissesOfOneKeyLoadItOnce() throws Exception {
         NearCache<String, String> c = instance("stampede");
         AtomicInteger loads = new AtomicInteger();
