@@ -117,8 +117,24 @@ final class HttpApi {
      * @param contentType the {@code Content-Type}
      * @param body the body, not compressed (the transport gzips it for clients that accept it)
      * @param headers other headers ({@code Location}, {@code Allow})
+     * @param sharedBody whether {@code body} is an array many answers share (a cached list page): its gzipped
+     *     form is then kept beside it ({@link #gzipped}) instead of compressed again for every request
      */
-    record Response(int status, String contentType, byte[] body, Map<String, String> headers) {}
+    record Response(int status, String contentType, byte[] body, Map<String, String> headers, boolean sharedBody) {
+        Response(int status, String contentType, byte[] body, Map<String, String> headers) {
+            this(status, contentType, body, headers, false);
+        }
+    }
+
+    /**
+     * The gzipped form of shared bodies (cached list pages), keyed by the body array's identity (weak keys:
+     * an entry goes with its page once the list cache drops it); at most 1,024.
+     */
+    private static final com.github.benmanes.caffeine.cache.Cache<byte[], byte[]> GZIPPED =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+                    .weakKeys()
+                    .maximumSize(1_024)
+                    .build();
 
     /** What {@code GET /health} reports (the format before {@code /health/ready}, kept for old clients). */
     record Health(boolean up, String db, String redis) {}
@@ -337,7 +353,7 @@ final class HttpApi {
             out.put("games", new ArrayList<>(items));
             return bytes(out);
         });
-        return new Response(200, JSON_TYPE, body, Map.of());
+        return new Response(200, JSON_TYPE, body, Map.of(), true); // the list cache's array, shared
     }
 
     private Response createGame(Request ex) {
@@ -621,21 +637,27 @@ final class HttpApi {
 
     /**
      * {@code r} with its body gzipped and {@code Content-Encoding: gzip} when the client accepts gzip and the
-     * body has {@link #GZIP_MIN} bytes or more; else {@code r}. Called off the event loop.
+     * body has {@link #GZIP_MIN} bytes or more; else {@code r}. A shared body (a cached list page) is
+     * compressed once and its gzipped form reused while the page is cached. Called off the event loop.
      */
     static Response gzipped(Response r, boolean clientAcceptsGzip) {
         if (!clientAcceptsGzip || r.body().length < GZIP_MIN) {
             return r;
         }
-        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(r.body().length / 2 + 32);
+        byte[] body = r.sharedBody() ? GZIPPED.get(r.body(), HttpApi::gzip) : gzip(r.body());
+        Map<String, String> headers = new LinkedHashMap<>(r.headers());
+        headers.put("Content-Encoding", "gzip");
+        return new Response(r.status(), r.contentType(), body, headers);
+    }
+
+    private static byte[] gzip(byte[] plain) {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(plain.length / 2 + 32);
         try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(buf)) {
-            gz.write(r.body());
+            gz.write(plain);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("gzip into memory failed", e);
         }
-        Map<String, String> headers = new LinkedHashMap<>(r.headers());
-        headers.put("Content-Encoding", "gzip");
-        return new Response(r.status(), r.contentType(), buf.toByteArray(), headers);
+        return buf.toByteArray();
     }
 
     static boolean acceptsGzip(@Nullable String header) {

@@ -197,6 +197,26 @@ class HttpApiTest {
     }
 
     @Test
+    void aSharedBodyIsGzippedOnceAndAnyOtherEveryTime() throws Exception {
+        byte[] page = "{\"games\":[]} ".repeat(100).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        HttpApi.Response shared = new HttpApi.Response(200, "application/json", page, Map.of(), true);
+        byte[] first = HttpApi.gzipped(shared, true).body();
+        assertThat(HttpApi.gzipped(shared, true).body())
+                .as("the cached page's gzipped form")
+                .isSameAs(first);
+        assertThat(new String(
+                        new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(first)).readAllBytes(),
+                        java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo(new String(page, java.nio.charset.StandardCharsets.UTF_8));
+        HttpApi.Response own = new HttpApi.Response(200, "application/json", page, Map.of());
+        assertThat(HttpApi.gzipped(own, true).body())
+                .isNotSameAs(HttpApi.gzipped(own, true).body());
+        assertThat(HttpApi.gzipped(shared, false))
+                .as("a client that does not accept gzip")
+                .isSameAs(shared);
+    }
+
+    @Test
     void badRequestsAreAnsweredWithJsonErrors() {
         expect(api.post("/api/games", "{not json"), 400, "bad_json");
         expect(api.post("/api/games", "[1]"), 400, "bad_json");
