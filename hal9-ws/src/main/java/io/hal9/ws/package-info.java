@@ -61,6 +61,12 @@
  *   <tr><td>{@code closeTimeout} (5 s)</td><td>{@link io.hal9.ws.WsServer#close()} and {@link
  *       io.hal9.ws.Session#close(int, String)}</td><td>queued messages and the close frame get this long; then the
  *       connection is closed</td><td>{@code closedByCode}</td></tr>
+ *   <tr><td>the room bus ({@link io.hal9.ws.RedisRoomBus}: at most once, {@code maxInFlight} 10,000
+ *       publications waiting for Redis)</td><td>every broadcast to a room that other instances share</td><td>a
+ *       publication beyond the bound is dropped, one Redis refuses fails; a receiver that sees a gap in an
+ *       instance's numbered broadcasts, or takes a lost subscription up again, tells the host through {@link
+ *       io.hal9.ws.WsHandler#onBroadcastsMissed}, which may send again what its members need</td><td>the bus's
+ *       {@code dropped}, {@code failed}, {@code missed}, {@code subscriptionsLost}</td></tr>
  * </table>
  *
  * <p>A client that stops reading costs at most {@code sendQueueBytes} in the send queue plus the socket's
