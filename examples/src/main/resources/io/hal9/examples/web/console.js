@@ -140,6 +140,11 @@ function buildCharts() {
     maxLabel.setAttribute('x', 2);
     maxLabel.setAttribute('y', 9);
     svg.appendChild(maxLabel);
+    const spanLabel = document.createElementNS(SVG, 'text');
+    spanLabel.setAttribute('x', W - 2);
+    spanLabel.setAttribute('y', 9);
+    spanLabel.setAttribute('text-anchor', 'end');
+    svg.appendChild(spanLabel);
     const legend = document.createElement('div');
     legend.className = 'legend';
     c.series.forEach(([label], i) => {
@@ -156,7 +161,7 @@ function buildCharts() {
     });
     div.append(h, svg, legend);
     grid.appendChild(div);
-    c.el = { svg, maxLabel, legend };
+    c.el = { svg, maxLabel, spanLabel, legend };
   }
 }
 
@@ -168,8 +173,10 @@ function fmt(v) {
 }
 
 function draw() {
+  // the window grows with the samples, from the last minute up to the last 5 minutes
   const tEnd = samples.length ? samples[samples.length - 1].t : Date.now();
-  const tStart = tEnd - KEEP_MS;
+  const span = Math.min(KEEP_MS, Math.max(60_000, samples.length ? tEnd - samples[0].t : 0));
+  const tStart = tEnd - span;
   for (const c of chartDefs) {
     let max = 0;
     for (const s of samples) {
@@ -181,6 +188,7 @@ function draw() {
     }
     const top = max > 0 ? max * 1.1 : 1;
     c.el.maxLabel.textContent = fmt(max) + c.unit;
+    c.el.spanLabel.textContent = 'last ' + Math.round(span / 60_000) + ' min';
     const paths = c.el.svg.querySelectorAll('path.line');
     c.series.forEach(([label], i) => {
       let d = '';
@@ -190,7 +198,7 @@ function draw() {
         if (v === null) {
           continue;
         }
-        const x = ((s.t - tStart) / KEEP_MS) * W;
+        const x = ((s.t - tStart) / span) * W;
         const y = H - 1 - (v / top) * (H - 12);
         d += (d ? ' L' : 'M') + x.toFixed(1) + ' ' + y.toFixed(1);
         last = v;
@@ -303,6 +311,7 @@ async function loadGames() {
       inspect.addEventListener('click', () => showGame(g.id));
       const end = document.createElement('button');
       end.className = 'danger';
+      end.disabled = g.status !== 'waiting' && g.status !== 'running';
       end.textContent = 'end';
       end.dataset.action = 'end';
       end.addEventListener('click', () => act(() => post('/console/api/games/' + g.id + '/end', { detail: 'ended by an operator from the console' })));

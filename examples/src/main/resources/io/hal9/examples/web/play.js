@@ -208,6 +208,7 @@ function finish(text) {
   over = true;
   status = 'over';
   $('outcome').textContent = text;
+  $('hint').textContent = '';
   $('again').classList.remove('hidden');
   sessionStorage.removeItem('hal9.play');
   if (ws) {
