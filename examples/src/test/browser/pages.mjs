@@ -105,6 +105,9 @@ try {
   await c.goto(adminUrl + '/console');
   await waitText(c, '#sampled', 'points');
 
+  await waitText(c, 'tr[data-instance="' + (await text(c, '#instance')) + '"]', 'current');
+  await waitText(c, '#ready', 'ready');
+
   step('ann creates a 3-round game');
   await a.goto(publicUrl + '/');
   await a.fill('#name', 'ann');

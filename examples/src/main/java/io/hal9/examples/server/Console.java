@@ -28,6 +28,10 @@ import java.util.TreeSet;
  *       and which of them are connected here;
  *   <li>{@code GET /console/api/games/{id}}: one game's state (the API's view, the players connected here, the
  *       last round result sent, the instance hosting it);
+ *   <li>{@code GET /console/api/instances}: every instance of the deployment from the database's {@code
+ *       instances} table (URL, lease end, whether the lease is current, how many live games it hosts), this
+ *       instance's readiness ({@code /health/ready}'s body), and the newest {@value #ELSEWHERE} live games other
+ *       instances host;
  *   <li>{@code POST /console/api/games/{id}/end}: aborts a game hosted here ({@link GameService#abort}), its
  *       players told {@code ended} with the body's {@code detail} (optional, at most 200 characters);
  *   <li>{@code POST /console/api/games/{id}/players/{playerId}/disconnect}: closes that player's WebSocket
@@ -52,9 +56,16 @@ final class Console {
     private final GameService games;
     private final WsGateway ws;
     private final MeterRegistry registry;
+    private final GameStore store;
+    private final HealthProbe health;
 
-    Console(String name, GameService games, WsGateway ws, MeterRegistry registry) {
+    /** Most games of other instances {@code /console/api/instances} lists. */
+    static final int ELSEWHERE = 100;
+
+    Console(String name, GameService games, WsGateway ws, MeterRegistry registry, GameStore store, HealthProbe health) {
         this.name = name;
+        this.store = store;
+        this.health = health;
         this.games = games;
         this.ws = ws;
         this.registry = registry;
@@ -71,6 +82,10 @@ final class Console {
         if (seg.length == 1 && seg[0].equals("meters")) {
             allow(method, "GET");
             return json(meters());
+        }
+        if (seg.length == 1 && seg[0].equals("instances")) {
+            allow(method, "GET");
+            return json(instances());
         }
         if (seg.length == 1 && seg[0].equals("games")) {
             allow(method, "GET");
@@ -133,6 +148,28 @@ final class Console {
         snap.put("time", System.currentTimeMillis());
         snap.put("meters", out);
         return snap;
+    }
+
+    /** The deployment's instances from the database, this one's readiness, and games other instances host. */
+    private Map<String, Object> instances() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("instance", name);
+        out.put("ready", health.ready());
+        out.put("readiness", health.readiness());
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (GameStore.InstanceRow r : store.instances()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", r.name());
+            m.put("url", r.url());
+            m.put("leaseUntil", r.leaseUntil().toString());
+            m.put("leaseCurrent", r.leased());
+            m.put("liveGames", r.liveGames());
+            m.put("self", r.name().equals(name));
+            list.add(m);
+        }
+        out.put("instances", list);
+        out.put("elsewhere", store.liveGamesElsewhere(ELSEWHERE));
+        return out;
     }
 
     /** The waiting and running games hosted here, by id, each with its players and their connections here. */

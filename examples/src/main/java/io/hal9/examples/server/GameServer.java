@@ -422,7 +422,7 @@ public final class GameServer implements AutoCloseable {
                 creates,
                 null,
                 WebAssets.console(),
-                new Console(name, g, gateway, registry));
+                new Console(name, g, gateway, registry, store, hp));
         boolean jdk = config.httpEngine().equals("jdk");
         HttpPort netty = HttpPort.start(name, config, jdk ? null : gateway.server(), api, admin, drainTimeout());
         port = netty;

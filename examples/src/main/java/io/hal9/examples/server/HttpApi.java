@@ -255,7 +255,7 @@ final class HttpApi {
 
     /** The route template of a console JSON path ({@code seg} starts with {@code console}, {@code api}). */
     private static String consoleRoute(String[] seg) {
-        if (seg.length == 3 && (seg[2].equals("meters") || seg[2].equals("games"))) {
+        if (seg.length == 3 && (seg[2].equals("meters") || seg[2].equals("games") || seg[2].equals("instances"))) {
             return "/console/api/" + seg[2];
         }
         if (seg.length >= 4 && seg[2].equals("games")) {

@@ -347,7 +347,54 @@ async function showGame(id) {
   }
 }
 
+function cells(tr, texts) {
+  for (const text of texts) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    tr.appendChild(td);
+  }
+}
+
+async function loadInstances() {
+  try {
+    const data = await getJson('/console/api/instances');
+    $('ready').textContent = data.ready ? 'ready' : 'not ready';
+    $('ready').className = 'pill ' + (data.ready ? 'ok' : 'bad');
+    const tbody = $('instances');
+    tbody.replaceChildren();
+    for (const i of data.instances) {
+      const tr = document.createElement('tr');
+      tr.dataset.instance = i.name;
+      cells(tr, [i.name + (i.self ? ' (this one)' : ''), i.url]);
+      const lease = document.createElement('td');
+      const pill = document.createElement('span');
+      pill.className = 'pill ' + (i.leaseCurrent ? 'ok' : 'bad');
+      pill.textContent = i.leaseCurrent ? 'current' : 'lapsed';
+      lease.appendChild(pill);
+      tr.appendChild(lease);
+      cells(tr, [new Date(i.leaseUntil).toLocaleTimeString(), i.liveGames]);
+      tbody.appendChild(tr);
+    }
+    const other = $('elsewhere');
+    other.replaceChildren();
+    for (const g of data.elsewhere) {
+      const tr = document.createElement('tr');
+      tr.dataset.game = g.id;
+      cells(tr, ['#' + g.id, g.host, g.status, g.round, g.playerCount]);
+      other.appendChild(tr);
+    }
+    $('elsewhereCount').textContent = '(' + data.elsewhere.length + ')';
+    $('noElsewhere').classList.toggle('hidden', data.elsewhere.length > 0);
+  } catch (e) {
+    $('ready').textContent = 'unknown';
+    $('ready').className = 'pill warn';
+    $('error').textContent = 'instances failed: ' + e.message;
+  }
+}
+
 sample();
 loadGames();
 setInterval(sample, 1000);
 setInterval(loadGames, 1000);
+loadInstances();
+setInterval(loadInstances, 5000);

@@ -98,6 +98,15 @@ class WebPagesTest {
                         "http.requests")
                 .allMatch(n -> n.startsWith("hal9.") || n.startsWith("http."));
 
+        JsonNode instances = admin.get("/console/api/instances").body();
+        assertThat(instances.get("ready").asBoolean()).isTrue();
+        assertThat(instances.get("instances")).hasSize(1);
+        assertThat(instances.at("/instances/0/name").asText()).isEqualTo("web-test");
+        assertThat(instances.at("/instances/0/leaseCurrent").asBoolean()).isTrue();
+        assertThat(instances.at("/instances/0/self").asBoolean()).isTrue();
+        assertThat(instances.at("/instances/0/liveGames").asInt()).isEqualTo(2);
+        assertThat(instances.get("elsewhere")).isEmpty();
+
         JsonNode games = admin.get("/console/api/games").body().get("games");
         assertThat(games).hasSize(2);
         JsonNode first = games.get(0);
