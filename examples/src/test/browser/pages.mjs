@@ -93,7 +93,7 @@ const browser = await chromium.launch({
 });
 const errors = [];
 try {
-  const viewport = { width: 1180, height: 1000 };
+  const viewport = { width: 1180, height: 640 };
   const a = await (await browser.newContext({ viewport })).newPage();
   const b = await (await browser.newContext({ viewport })).newPage();
   const c = await (await browser.newContext({ viewport: { width: 1280, height: 1200 } })).newPage();
@@ -173,7 +173,7 @@ try {
   assert.deepEqual(await scores(b), scoresA);
   assert.equal(await a.$$eval('#log li', (l) => l.length), 3);
   assert.equal(await b.$$eval('#log li', (l) => l.length), 3);
-  await a.screenshot({ path: join(shots, 'play.png') });
+  await a.screenshot({ path: join(shots, 'play.png'), fullPage: true });
 
   step('ann creates another game; the console ends it and her page shows it ended');
   await a.click('#again');
@@ -206,6 +206,13 @@ try {
   const waiting = await api('POST', '/api/games', { maxPlayers: 3, rounds: 5 });
   await api('POST', '/api/games/' + waiting.id + '/join', { name: 'cat' });
   await load(8, 5);
+  // then a light load goes on while the charts fill up a little (for the screenshot)
+  let loading = true;
+  const background = (async () => {
+    while (loading) {
+      await load(3, 3);
+    }
+  })();
   await c.waitForFunction(
     ([s, n]) =>
       document
@@ -218,6 +225,9 @@ try {
     WAIT,
   );
   assert.notEqual(await c.getAttribute(accepted, 'd'), before);
+  await c.waitForFunction(() => /\((2[5-9]|[3-9]\d|\d{3,}) points\)/.test(document.getElementById('sampled').textContent), null, { timeout: 60_000 });
+  loading = false;
+  await background;
   await waitText(c, 'tr[data-game="' + waiting.id + '"]', 'cat');
   await c.click('tr[data-game="' + waiting.id + '"] button[data-action="inspect"]');
   await waitText(c, '#inspectState', '"name": "cat"');

@@ -397,4 +397,4 @@ loadGames();
 setInterval(sample, 1000);
 setInterval(loadGames, 1000);
 loadInstances();
-setInterval(loadInstances, 5000);
+setInterval(loadInstances, 2000);

@@ -88,7 +88,7 @@ async function refreshGame() {
       players.set(p.id, { name: p.name, score: p.score, move: known.move, left: p.status === 'left' });
     }
     if (['finished', 'expired', 'aborted'].includes(g.status) && !over) {
-      finish(g.status === 'finished' ? 'Game over' : 'Game ' + g.status);
+      finish(g.status === 'finished' ? 'Game over' : 'Game ' + g.status, g.status);
     }
   } catch (e) {
     showError(e);
@@ -165,7 +165,7 @@ function onMessage(m) {
       onResult(m);
       break;
     case 'ended':
-      finish('Game ' + m.status + ': ' + m.detail);
+      finish('Game ' + m.status + ': ' + m.detail, m.status);
       break;
     case 'host':
       status = m.status;
@@ -197,16 +197,16 @@ function onResult(m) {
   $('log').appendChild(li);
   if (m.status === 'finished') {
     const winners = m.winners.map(nameOf).join(', ');
-    finish('Game over: ' + (m.winners.length === 1 ? winners + ' wins' : 'tie between ' + winners));
+    finish('Game over: ' + (m.winners.length === 1 ? winners + ' wins' : 'tie between ' + winners), 'finished');
   } else if (m.nextRound > round) {
     round = m.nextRound;
     status = m.status;
   }
 }
 
-function finish(text) {
+function finish(text, endedAs) {
   over = true;
-  status = 'over';
+  status = endedAs;
   $('outcome').textContent = text;
   $('hint').textContent = '';
   $('again').classList.remove('hidden');
@@ -302,7 +302,7 @@ function init() {
   }
   $('leave').addEventListener('click', () => {
     if (send({ type: 'leave' })) {
-      finish('You left the game.');
+      finish('You left the game.', 'left');
     }
   });
   // a dropped network: the socket goes without a clean close from the server, and the page reconnects
