@@ -195,7 +195,7 @@ final class Console {
         Map<String, Object> out = withConnections(v);
         boolean here = games.hosts(id);
         out.put("hostedHere", here);
-        out.put("host", here ? name : null);
+        out.put("host", here ? name : games.ownerOf(id)); // null: over, or its owner's lease lapsed
         out.put("lastResult", ws.lastResult(id));
         return out;
     }
