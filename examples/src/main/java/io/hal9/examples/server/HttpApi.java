@@ -214,8 +214,9 @@ final class HttpApi {
     /**
      * The route template a path matches, the {@code uri} tag of its HTTP metrics: {@code /health}, {@code
      * /health/live}, {@code /health/ready}, {@code /metrics}, {@code /api/games}, {@code /api/games/{id}},
-     * {@code /api/games/{id}/join}, {@code .../moves}, {@code .../leave}, and {@link Metrics#UNKNOWN_ROUTE}
-     * for every other path. A malformed id
+     * {@code /api/games/{id}/join}, {@code .../moves}, {@code .../leave}, the pages' {@code /}, {@code
+     * /web/{file}} and {@code /console}, the console's {@code /console/api/...} templates, and {@link
+     * Metrics#UNKNOWN_ROUTE} for every other path. A malformed id
      * still matches {@code {id}} (the request was meant for that route and is answered 400 there).
      */
     static String routeOf(String path) {
