@@ -190,6 +190,25 @@ try {
   await c.waitForSelector(row2, { state: 'detached', ...WAIT });
   assert.equal((await api('GET', '/api/games/' + second)).status, 'aborted');
 
+  step('bob creates a game, ann joins it from the list of waiting games, bob leaves: ann wins');
+  await b.click('#again');
+  await b.waitForSelector('#lobby:not(.hidden)', WAIT);
+  await b.fill('#name', 'bob');
+  await b.click('#create');
+  await b.waitForSelector('#game:not(.hidden)', WAIT);
+  const third = await text(b, '#gid');
+  await a.click('#again');
+  await a.waitForSelector('#lobby:not(.hidden)', WAIT);
+  await a.fill('#name', 'ann');
+  await a.click('#waiting button:has-text("Join #' + third + '")', WAIT);
+  for (const p of [a, b]) {
+    await waitText(p, '#status', 'running');
+    await waitText(p, '#conn', 'connected');
+  }
+  await b.click('#leave');
+  await waitText(b, '#outcome', 'You left the game.');
+  await waitText(a, '#outcome', 'Game over: ann wins');
+
   step('a small load moves the actions chart');
   const accepted = '[data-chart="actions"] path[data-series="accepted"]';
   // points of the series above the baseline (a value > 0): the load must add some

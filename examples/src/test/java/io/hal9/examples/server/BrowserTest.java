@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Timeout;
  * src/test/browser/pages.mjs} with Node, which drives headless Debian Chromium through {@code playwright-core}:
  * two browser contexts play a full game to the end (a dropped connection and a console disconnect on the way,
  * both reconnected with the same token), the console lists that game, ends another one (whose player page shows
- * it ended), and its actions chart moves while a small load runs. The script takes a screenshot of each page:
+ * it ended), a third game is joined from the list of waiting games and left by one player (the other wins), and
+ * the console's actions chart moves while a small load runs. The script takes a screenshot of each page:
  * into {@code target/screenshots}, or where the system property {@code hal9.screenshots} (or the environment
  * variable {@code HAL9_SCREENSHOTS}) says, a relative path being taken from the repository root ({@code
  * -Dhal9.screenshots=docs/images} refreshes the README's images).
