@@ -24,8 +24,8 @@ import java.util.TreeSet;
  *   <li>{@code GET /console/api/meters}: a snapshot of the server's own meters (every {@code hal9.*} and {@code
  *       http.*} meter of the {@link Metrics} registry: name, tags and each statistic), which the page turns
  *       into rates and charts;
- *   <li>{@code GET /console/api/games}: the waiting and running games this instance hosts, with their players
- *       and which of them are connected here;
+ *   <li>{@code GET /console/api/games}: the waiting and running games this instance hosts (the {@value
+ *       #MAX_LISTED} lowest ids, with the total), with their players and which of them are connected here;
  *   <li>{@code GET /console/api/games/{id}}: one game's state (the API's view, the players connected here, the
  *       last round result sent, the instance hosting it);
  *   <li>{@code GET /console/api/instances}: every instance of the deployment from the database's {@code
@@ -58,6 +58,12 @@ final class Console {
     private final MeterRegistry registry;
     private final GameStore store;
     private final HealthProbe health;
+
+    /**
+     * Most games {@code /console/api/games} lists: the page asks every second, and each game is read under its
+     * lock, so a server with thousands of live games must not answer with all of them.
+     */
+    static final int MAX_LISTED = 200;
 
     /** Most games of other instances {@code /console/api/instances} lists. */
     static final int ELSEWHERE = 100;
@@ -175,7 +181,11 @@ final class Console {
     /** The waiting and running games hosted here, by id, each with its players and their connections here. */
     Map<String, Object> liveGames() {
         List<Map<String, Object>> list = new ArrayList<>();
-        for (long id : new TreeSet<>(games.hostedIds())) {
+        TreeSet<Long> ids = new TreeSet<>(games.hostedIds());
+        for (long id : ids) {
+            if (list.size() == MAX_LISTED) {
+                break;
+            }
             GameService.GameView v;
             try {
                 v = games.get(id);
@@ -186,6 +196,7 @@ final class Console {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("instance", name);
+        out.put("total", ids.size());
         out.put("games", list);
         return out;
     }

@@ -319,7 +319,8 @@ async function loadGames() {
       tr.appendChild(atd);
       tbody.appendChild(tr);
     }
-    $('gameCount').textContent = '(' + data.games.length + ')';
+    $('gameCount').textContent =
+      data.total > data.games.length ? '(' + data.games.length + ' of ' + data.total + ', lowest ids)' : '(' + data.games.length + ')';
     $('noGames').classList.toggle('hidden', data.games.length > 0);
   } catch (e) {
     $('error').textContent = 'games list failed: ' + e.message;

@@ -3,8 +3,10 @@ package io.hal9.examples.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hal9.examples.game.Game;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -107,6 +109,7 @@ class WebPagesTest {
         assertThat(instances.at("/instances/0/liveGames").asInt()).isEqualTo(2);
         assertThat(instances.get("elsewhere")).isEmpty();
 
+        assertThat(admin.get("/console/api/games").body().get("total").asInt()).isEqualTo(2);
         JsonNode games = admin.get("/console/api/games").body().get("games");
         assertThat(games).hasSize(2);
         JsonNode first = games.get(0);
@@ -159,6 +162,18 @@ class WebPagesTest {
         assertThat(again.next("result").get("round").asInt()).isEqualTo(1);
         again.close();
         c.close();
+    }
+
+    @Test
+    void theConsoleListsAtMostTwoHundredGamesWithTheTotal() {
+        for (int i = 0; i < Console.MAX_LISTED + 5; i++) {
+            server.gameService().create(new Game.Settings(2, 3, Duration.ofSeconds(30)));
+        }
+        JsonNode body = admin.get("/console/api/games").body();
+        assertThat(body.get("total").asInt()).isEqualTo(Console.MAX_LISTED + 5);
+        assertThat(body.get("games")).hasSize(Console.MAX_LISTED);
+        assertThat(body.at("/games/0/id").asLong())
+                .isLessThan(body.at("/games/1/id").asLong());
     }
 
     private static ApiClient.Reply console(ApiClient c, String path, String body) {
