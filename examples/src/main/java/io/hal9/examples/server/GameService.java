@@ -952,7 +952,9 @@ final class GameService implements AutoCloseable {
             case ABORTED ->
                 ApiException.conflict(
                         "game_aborted",
-                        "game " + gameId + " was aborted: its server restarted and could not carry it on");
+                        "game " + gameId
+                                + " was aborted: its server restarted and could not carry it on, or an operator"
+                                + " ended it");
             default -> ApiException.conflict("game_finished", "game " + gameId + " is finished");
         };
     }
