@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * Where a game is in its life: {@link #WAITING} for players, {@link #RUNNING} its rounds, then over:
  * {@link #FINISHED} by its rules, {@link #EXPIRED} because it waited for players too long, or
- * {@link #ABORTED} because its server could not carry it on. A game only moves forward; the three
+ * {@link #ABORTED} because its server could not carry it on or an operator ended it (the admin console). A game only moves forward; the three
  * ends are final.
  *
  * <p>{@link Game} itself only goes from waiting to running to finished; the server ends a game as

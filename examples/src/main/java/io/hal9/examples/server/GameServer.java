@@ -398,9 +398,31 @@ public final class GameServer implements AutoCloseable {
         gateway.bind(g);
         CreateRateLimiter creates = CreateRateLimiter.of(config);
         m.bindOwnership(name, own, g, forwardHttp);
-        HttpApi api =
-                new HttpApi(name, g, tokens, config.roundTimeout(), hp, m, HttpApi.Routes.PUBLIC, creates, forwardHttp);
-        HttpApi admin = new HttpApi(name, g, tokens, config.roundTimeout(), hp, m, HttpApi.Routes.ADMIN, creates, null);
+        // the browser pages: the play page on the public port, the console (and its actions) on the admin listener
+        HttpApi api = new HttpApi(
+                name,
+                g,
+                tokens,
+                config.roundTimeout(),
+                hp,
+                m,
+                HttpApi.Routes.PUBLIC,
+                creates,
+                forwardHttp,
+                WebAssets.play(),
+                null);
+        HttpApi admin = new HttpApi(
+                name,
+                g,
+                tokens,
+                config.roundTimeout(),
+                hp,
+                m,
+                HttpApi.Routes.ADMIN,
+                creates,
+                null,
+                WebAssets.console(),
+                new Console(name, g, gateway, registry, store, hp));
         boolean jdk = config.httpEngine().equals("jdk");
         HttpPort netty = HttpPort.start(name, config, jdk ? null : gateway.server(), api, admin, drainTimeout());
         port = netty;
@@ -682,7 +704,13 @@ public final class GameServer implements AutoCloseable {
      */
     public List<String> urls() {
         String b = baseUrl();
-        return List.of(b + "/api/games", wsUrl(), b + "/health/ready", adminUrl() + "/metrics");
+        return List.of(
+                b + "/ (play page)",
+                b + "/api/games",
+                wsUrl(),
+                b + "/health/ready",
+                adminUrl() + "/metrics",
+                adminUrl() + "/console (console)");
     }
 
     /**

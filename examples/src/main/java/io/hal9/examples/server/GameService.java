@@ -552,6 +552,36 @@ final class GameService implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends a waiting or running game hosted here as {@code aborted}, for an operator (the admin console): the
+     * same end as a waiting game's expiry ({@link #expireWaiting}): the row is ended through {@link
+     * GameStore#endGame}, the game leaves memory, and its players hear {@link GameEvents#gameEnded} with {@code
+     * detail}. The moves already accepted stay recorded; the round in play is not resolved. Blocks on the
+     * database.
+     *
+     * @throws ApiException 404 {@code unknown_game}, 409 when the game is over or hosted by another instance,
+     *     503 {@code database_unavailable}
+     */
+    void abort(long gameId, String detail) {
+        Live l = hosted(gameId);
+        l.lock().lock();
+        try {
+            Game g = alive(l, gameId);
+            requireDatabase();
+            if (!store.endGame(gameId, g.createdAt(), GameStatus.ABORTED, l.epoch)) {
+                throw lostLocked(l, gameId);
+            }
+            l.endedAs = GameStatus.ABORTED;
+            l.deferredState = null; // the end supersedes a state still waiting for room (UPDATE_GAME skips ends)
+            remove(gameId, l);
+            listCache.invalidateAll();
+            log.info("{}: game {} aborted by an operator: {}", name, gameId, detail);
+            events.gameEnded(gameId, GameStatus.ABORTED, detail);
+        } finally {
+            l.lock().unlock();
+        }
+    }
+
     /** How soon a timed-out round is looked at again while this instance's lease is not known to be current. */
     static final Duration LEASE_RETRY = Duration.ofMillis(100);
 
@@ -922,7 +952,9 @@ final class GameService implements AutoCloseable {
             case ABORTED ->
                 ApiException.conflict(
                         "game_aborted",
-                        "game " + gameId + " was aborted: its server restarted and could not carry it on");
+                        "game " + gameId
+                                + " was aborted: its server restarted and could not carry it on, or an operator"
+                                + " ended it");
             default -> ApiException.conflict("game_finished", "game " + gameId + " is finished");
         };
     }

@@ -432,6 +432,56 @@ final class GameStore {
         });
     }
 
+    /**
+     * An instance as the admin console shows it: its advertised URL, the end of its lease and whether that is
+     * still ahead (the database's clock), and how many waiting or running games the database says it hosts.
+     */
+    record InstanceRow(String name, String url, Instant leaseUntil, boolean leased, int liveGames) {}
+
+    /** Every instance of the {@code instances} table, by name; reads the primary. */
+    List<InstanceRow> instances() {
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT i.name, i.url, i.lease_until, i.lease_until >= "
+                    + (postgres ? "now()" : "CURRENT_TIMESTAMP")
+                    + ", (SELECT count(*) FROM games g WHERE g.host = i.name AND g.status IN ('waiting', 'running'))"
+                    + " FROM instances i ORDER BY i.name")) {
+                List<InstanceRow> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        OffsetDateTime until =
+                                Objects.requireNonNull(rs.getObject(3, OffsetDateTime.class), "lease_until");
+                        out.add(new InstanceRow(
+                                rs.getString(1), rs.getString(2), until.toInstant(), rs.getBoolean(4), rs.getInt(5)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** A waiting or running game and the instance that hosts it, as the admin console lists another's games. */
+    record HostedGame(long id, String host, String status, int round, int playerCount) {}
+
+    /** At most {@code limit} waiting or running games hosted by instances other than this store's owner, newest first. */
+    List<HostedGame> liveGamesElsewhere(int limit) {
+        return router.writes(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT id, host, status, current_round, player_count FROM games WHERE status IN ('waiting',"
+                            + " 'running') AND host <> ? ORDER BY created_at DESC, id DESC LIMIT ?")) {
+                ps.setString(1, owner);
+                ps.setInt(2, limit);
+                List<HostedGame> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new HostedGame(
+                                rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
     /** Where a game's owner is: its name, advertised URL and whether its lease is current. */
     record Owner(String name, String url, boolean leased) {}
 

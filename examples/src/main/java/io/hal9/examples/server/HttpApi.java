@@ -48,7 +48,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Two sets of routes: {@link Routes#PUBLIC} (the API and the health routes, for the public port) and
  * {@link Routes#ADMIN} ({@code /metrics} and the health routes, for the admin listener); a route of the
- * other set answers 404 {@code unknown_route}.
+ * other set answers 404 {@code unknown_route}. With {@link WebAssets}, the public port also serves the play page
+ * ({@code GET /} and {@code GET /web/{file}}), and the admin listener the console ({@code GET /console}, its
+ * files under {@code /web/}, and {@link Console}'s JSON routes under {@code /console/api/}).
  *
  * <p>Limits: request bodies are limited by the transport (413 {@code body_too_large}); pages hold at most
  * {@value #MAX_PAGE_SIZE} games and {@code page} is at most {@value #MAX_PAGE}.
@@ -83,6 +85,8 @@ final class HttpApi {
     private final Routes routes;
     private final CreateRateLimiter createLimiter;
     private final @Nullable HttpForwarder forwarder;
+    private final @Nullable WebAssets web;
+    private final @Nullable Console console;
 
     /** Which routes an instance serves. */
     enum Routes {
@@ -148,8 +152,12 @@ final class HttpApi {
             Metrics metrics,
             Routes routes,
             CreateRateLimiter createLimiter,
-            @Nullable HttpForwarder forwarder) {
+            @Nullable HttpForwarder forwarder,
+            @Nullable WebAssets web,
+            @Nullable Console console) {
         this.forwarder = forwarder;
+        this.web = web;
+        this.console = console;
         this.name = name;
         this.createLimiter = createLimiter;
         this.routes = routes;
@@ -222,12 +230,25 @@ final class HttpApi {
     /**
      * The route template a path matches, the {@code uri} tag of its HTTP metrics: {@code /health}, {@code
      * /health/live}, {@code /health/ready}, {@code /metrics}, {@code /api/games}, {@code /api/games/{id}},
-     * {@code /api/games/{id}/join}, {@code .../moves}, {@code .../leave}, and {@link Metrics#UNKNOWN_ROUTE}
-     * for every other path. A malformed id
+     * {@code /api/games/{id}/join}, {@code .../moves}, {@code .../leave}, the pages' {@code /}, {@code
+     * /web/{file}} and {@code /console}, the console's {@code /console/api/...} templates, and {@link
+     * Metrics#UNKNOWN_ROUTE} for every other path. A malformed id
      * still matches {@code {id}} (the request was meant for that route and is answered 400 there).
      */
     static String routeOf(String path) {
+        if (path.equals("/")) {
+            return "/";
+        }
         String[] seg = path.length() > 1 ? path.substring(1).split("/", -1) : new String[0];
+        if (seg.length == 2 && seg[0].equals("web")) {
+            return "/web/{file}";
+        }
+        if (seg.length == 1 && seg[0].equals("console")) {
+            return "/console";
+        }
+        if (seg.length >= 3 && seg[0].equals("console") && seg[1].equals("api")) {
+            return consoleRoute(seg);
+        }
         if (seg.length == 1 && (seg[0].equals("health") || seg[0].equals("metrics"))) {
             return "/" + seg[0];
         }
@@ -249,11 +270,41 @@ final class HttpApi {
         return Metrics.UNKNOWN_ROUTE;
     }
 
+    /** The route template of a console JSON path ({@code seg} starts with {@code console}, {@code api}). */
+    private static String consoleRoute(String[] seg) {
+        if (seg.length == 3 && (seg[2].equals("meters") || seg[2].equals("games") || seg[2].equals("instances"))) {
+            return "/console/api/" + seg[2];
+        }
+        if (seg.length >= 4 && seg[2].equals("games")) {
+            if (seg.length == 4) {
+                return "/console/api/games/{id}";
+            }
+            if (seg.length == 5 && seg[4].equals("end")) {
+                return "/console/api/games/{id}/end";
+            }
+            if (seg.length == 7 && seg[4].equals("players") && seg[6].equals("disconnect")) {
+                return "/console/api/games/{id}/players/{player}/disconnect";
+            }
+        }
+        return Metrics.UNKNOWN_ROUTE;
+    }
+
     private Response route(Request ex) {
         String method = ex.method();
         String path = ex.rawPath();
         String[] seg = path.length() > 1 ? path.substring(1).split("/", -1) : new String[0];
         boolean api = routes == Routes.PUBLIC;
+        WebAssets w = web;
+        if (w != null) {
+            Response page = page(w, method, path, seg, api);
+            if (page != null) {
+                return page;
+            }
+        }
+        Console c = console;
+        if (!api && c != null && seg.length >= 3 && seg[0].equals("console") && seg[1].equals("api")) {
+            return c.route(ex, java.util.Arrays.copyOfRange(seg, 2, seg.length));
+        }
         if (seg.length == 1 && seg[0].equals("health")) {
             allow(method, "GET");
             Health h = legacyHealth();
@@ -311,6 +362,29 @@ final class HttpApi {
         } else {
             throw ApiException.notFound("unknown_route", "no route " + quote(path));
         }
+    }
+
+    /**
+     * A browser page's file, or null when the path is not one: {@code /} (the play page) on the public port,
+     * {@code /console} on the admin listener, and {@code /web/{file}} on both (each its own set of files).
+     */
+    private static @Nullable Response page(WebAssets w, String method, String path, String[] seg, boolean api) {
+        String file;
+        if (api && path.equals("/")) {
+            file = "index.html";
+        } else if (!api && seg.length == 1 && seg[0].equals("console")) {
+            file = "console.html";
+        } else if (seg.length == 2 && seg[0].equals("web")) {
+            file = seg[1];
+        } else {
+            return null;
+        }
+        Response r = w.file(file);
+        if (r == null) {
+            throw ApiException.notFound("unknown_route", "no route " + quote(path));
+        }
+        allow(method, "GET");
+        return r;
     }
 
     /** {@code GET /health}'s body, from the probe's state: {@code up} is {@link HealthProbe#ready()}. */

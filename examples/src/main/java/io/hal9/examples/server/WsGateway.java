@@ -88,6 +88,11 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
     /** The close reason that goes with {@link #MOVED}. */
     static final String MOVED_REASON = "moved: the game is hosted by another instance now; reconnect";
 
+    /** The close code of a session an operator disconnected from the admin console: the client may reconnect. */
+    static final int DISCONNECTED = 4003;
+    /** The close reason that goes with {@link #DISCONNECTED}. */
+    static final String DISCONNECTED_REASON = "disconnected by an operator; reconnect to play on";
+
     /** An owner looked up in the database, remembered until {@code expires} (System.nanoTime()). */
     private record CachedOwner(String name, long expires) {}
 
@@ -749,6 +754,39 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
 
     /** A player of a game: the key of its one live session here. */
     private record PlayerKey(long gameId, long playerId) {}
+
+    /**
+     * Closes a player's session on this instance with {@link #DISCONNECTED} (the admin console's "disconnect").
+     *
+     * @return whether the player had a session here
+     */
+    boolean disconnect(long gameId, long playerId) {
+        Session<JsonNode> s = players.get(new PlayerKey(gameId, playerId));
+        if (s == null) {
+            return false;
+        }
+        s.close(DISCONNECTED, DISCONNECTED_REASON);
+        log.info("{}: player {} of game {} disconnected by an operator", name, playerId, gameId);
+        return true;
+    }
+
+    /** The players of a game with a session on this instance now. */
+    java.util.Set<Long> connected(long gameId) {
+        java.util.Set<Long> out = new java.util.TreeSet<>();
+        for (PlayerKey k : players.keySet()) {
+            if (k.gameId() == gameId) {
+                out.add(k.playerId());
+            }
+        }
+        return out;
+    }
+
+    /** The last round result this instance sent for a game lately, as sent, or null. */
+    @Nullable
+    ObjectNode lastResult(long gameId) {
+        Recent r = recent.getIfPresent(gameId);
+        return r == null ? null : r.last();
+    }
 
     int sessionCount() {
         return server.sessionCount();

@@ -30,6 +30,27 @@ final class ApiClient implements AutoCloseable {
         this.base = base;
     }
 
+    String base() {
+        return base;
+    }
+
+    /** A GET whose answer is not JSON (a page or a script), as it came. */
+    HttpResponse<String> rawText(String path) {
+        try {
+            return http.send(
+                    HttpRequest.newBuilder(URI.create(base + path))
+                            .timeout(Duration.ofSeconds(20))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     Reply get(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
