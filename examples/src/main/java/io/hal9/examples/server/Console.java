@@ -182,17 +182,21 @@ final class Console {
     Map<String, Object> liveGames() {
         List<Map<String, Object>> list = new ArrayList<>();
         TreeSet<Long> ids = new TreeSet<>(games.hostedIds());
+        List<GameService.GameView> views = new ArrayList<>();
         for (long id : ids) {
-            if (list.size() == MAX_LISTED) {
+            if (views.size() == MAX_LISTED) {
                 break;
             }
-            GameService.GameView v;
             try {
-                v = games.get(id);
+                views.add(games.get(id));
             } catch (ApiException e) {
-                continue; // ended meanwhile
+                // ended meanwhile
             }
-            list.add(withConnections(v));
+        }
+        Map<Long, Set<Long>> connected =
+                ws.connected(views.stream().map(GameService.GameView::id).toList());
+        for (GameService.GameView v : views) {
+            list.add(withConnections(v, connected.getOrDefault(v.id(), Set.of())));
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("instance", name);
@@ -203,7 +207,7 @@ final class Console {
 
     private Map<String, Object> game(long id) {
         GameService.GameView v = games.get(id);
-        Map<String, Object> out = withConnections(v);
+        Map<String, Object> out = withConnections(v, ws.connected(List.of(id)).getOrDefault(id, Set.of()));
         boolean here = games.hosts(id);
         out.put("hostedHere", here);
         out.put("host", here ? name : games.ownerOf(id)); // null: over, or its owner's lease lapsed
@@ -211,8 +215,7 @@ final class Console {
         return out;
     }
 
-    private Map<String, Object> withConnections(GameService.GameView v) {
-        Set<Long> connected = ws.connected(v.id());
+    private Map<String, Object> withConnections(GameService.GameView v, Set<Long> connected) {
         Map<String, Object> g = new LinkedHashMap<>();
         g.put("id", v.id());
         g.put("status", v.status());

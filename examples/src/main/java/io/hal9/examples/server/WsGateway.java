@@ -770,12 +770,17 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
         return true;
     }
 
-    /** The players of a game with a session on this instance now. */
-    java.util.Set<Long> connected(long gameId) {
-        java.util.Set<Long> out = new java.util.TreeSet<>();
+    /**
+     * The players of {@code gameIds} with a session on this instance now, by game: one pass over this instance's
+     * sessions whatever the number of games (the console asks for up to 200 games every second).
+     */
+    Map<Long, java.util.Set<Long>> connected(java.util.Collection<Long> gameIds) {
+        java.util.Set<Long> wanted =
+                gameIds instanceof java.util.Set<Long> set ? set : new java.util.HashSet<>(gameIds);
+        Map<Long, java.util.Set<Long>> out = new java.util.HashMap<>();
         for (PlayerKey k : players.keySet()) {
-            if (k.gameId() == gameId) {
-                out.add(k.playerId());
+            if (wanted.contains(k.gameId())) {
+                out.computeIfAbsent(k.gameId(), g -> new java.util.TreeSet<>()).add(k.playerId());
             }
         }
         return out;
