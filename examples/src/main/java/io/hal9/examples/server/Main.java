@@ -80,19 +80,33 @@ public final class Main {
                             stopped.countDown();
                         },
                         "game-shutdown"));
-        out.println("HAL9 reference game server on " + server.baseUrl() + " (instance: " + config.instanceName()
-                + ", database: "
-                + (server.embeddedDatabase() ? "embedded H2" : "PostgreSQL") + ", cache: "
-                + (config.redisUri() == null ? "local" : "near cache over Redis") + ")");
-        for (String url : server.urls()) {
-            out.println("  " + url);
+        for (String line : banner(server, config)) {
+            out.println(line);
         }
-        out.println("Stop with Ctrl-C (SIGTERM): in-flight moves are written before exit.");
         out.flush();
         try {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * What a started server prints: where it listens, the URLs worth opening, how to stop it (pinned against the
+     * README's quick start by {@code BannerTest}).
+     *
+     * @return the lines, without line ends
+     */
+    static java.util.List<String> banner(GameServer server, ServerConfig config) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        lines.add("HAL9 reference game server on " + server.baseUrl() + " (instance: " + config.instanceName()
+                + ", database: "
+                + (server.embeddedDatabase() ? "embedded H2" : "PostgreSQL") + ", cache: "
+                + (config.redisUri() == null ? "local" : "near cache over Redis") + ")");
+        for (String url : server.urls()) {
+            lines.add("  " + url);
+        }
+        lines.add("Stop with Ctrl-C (SIGTERM): in-flight moves are written before exit.");
+        return lines;
     }
 }
