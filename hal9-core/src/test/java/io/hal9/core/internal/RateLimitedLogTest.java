@@ -69,6 +69,28 @@ class RateLimitedLogTest {
     }
 
     @Test
+    void theJavadocExampleLogsOneLineWithTheCountHeldBack() {
+        ManualClock clock = new ManualClock();
+        RateLimitedLog errorLog =
+                new RateLimitedLog(clock::read, Duration.ofSeconds(10).toNanos());
+        org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RateLimitedLogTest.class);
+        String name = "cache 'profiles'";
+        RuntimeException e = new IllegalStateException("Redis down");
+        errorLog.tryAcquire(); // an earlier failure, logged
+        errorLog.tryAcquire(); // and one held back
+        clock.advance(Duration.ofSeconds(10));
+        // javadoc-example: RateLimitedLog#1 begins
+        long heldBack = errorLog.tryAcquire();
+        if (heldBack != RateLimitedLog.HELD_BACK) {
+            LOG.warn("{}: write failed ({} more since the last report): {}", name, heldBack, e.toString());
+        }
+        // javadoc-example: RateLimitedLog#1 ends
+        assertThat(heldBack)
+                .as("the line let through, counting the one held back")
+                .isEqualTo(1);
+    }
+
+    @Test
     void aNegativeIntervalIsRefused() {
         assertThatThrownBy(() -> new RateLimitedLog(System::nanoTime, -1))
                 .isInstanceOf(IllegalArgumentException.class)
