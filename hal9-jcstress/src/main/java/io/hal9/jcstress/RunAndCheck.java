@@ -11,19 +11,20 @@ import java.util.regex.Pattern;
 
 /**
  * Runs jcstress ({@code org.openjdk.jcstress.Main}) with the given arguments, echoes everything it prints,
- * and exits with status 1 if a test failed (a forbidden or unknown outcome was seen) or errored (an actor
- * threw, a forked VM crashed or hung), or if jcstress printed no summary at all. jcstress itself exits 0 in
- * all those cases, so a build that ran it bare would stay green.
+ * and exits with status 1 unless jcstress's summary shows that at least one test ran and none failed or
+ * errored. jcstress 0.16 itself ends with an {@link AssertionError} (status 1) when a test saw a forbidden
+ * outcome, but exits 0 when the selection matched no test ({@code FATAL: No matching tests.}): a mistyped
+ * {@code -t} would leave the build green without this check.
  *
- * <p>It reads the summary block jcstress 0.16 ends its run with ({@code RUN RESULTS:} followed by one line
- * per category, e.g. {@code Failed tests: No matches.} or {@code Failed tests: 2 matching test results.}).
+ * <p>It reads the summary block jcstress ends its run with ({@code RUN RESULTS:} followed by one line per
+ * category, e.g. {@code Failed tests: No matches.} or {@code All remaining tests: 11 matching test results.}).
  *
  * <p>Thread safety: a program entry point, run once per JVM.
  */
 public final class RunAndCheck {
     private static final Pattern CATEGORY =
             Pattern.compile("^\\s*(Interesting|Failed|Error|All remaining) tests:\\s*(.*)$");
-    private static final Pattern COUNT = Pattern.compile("^(\\d+) matching test results?\\.?$");
+    private static final Pattern COUNT = Pattern.compile("^(\\d+) matching test results?");
 
     private RunAndCheck() {}
 
@@ -37,19 +38,28 @@ public final class RunAndCheck {
         PrintStream console = System.out;
         LineTee tee = new LineTee(console);
         System.setOut(new PrintStream(tee, true, StandardCharsets.UTF_8));
+        Throwable thrown = null;
         try {
             org.openjdk.jcstress.Main.main(args);
+        } catch (Exception | AssertionError e) {
+            thrown = e; // jcstress's way of saying that a test failed: reported below, with the summary
         } finally {
             System.out.flush();
             tee.flushLine();
             System.setOut(console);
         }
-        System.exit(verdict(tee.lines, console));
+        int status = verdict(tee.lines, console);
+        if (thrown != null) {
+            console.println("[hal9-jcstress] FAILED: jcstress ended with " + thrown);
+            status = 1;
+        }
+        System.exit(status);
     }
 
     /** Reads the summary lines of a run; prints why it fails, if it does, and returns the exit status. */
     static int verdict(List<String> lines, PrintStream out) {
         boolean summary = false;
+        int tests = 0;
         List<String> problems = new ArrayList<>();
         for (String line : lines) {
             Matcher m = CATEGORY.matcher(line);
@@ -59,18 +69,19 @@ public final class RunAndCheck {
             summary = true;
             String category = m.group(1);
             String rest = m.group(2).trim();
-            if (!category.equals("Failed") && !category.equals("Error")) {
-                continue;
-            }
             Matcher count = COUNT.matcher(rest);
-            if (count.matches() && Integer.parseInt(count.group(1)) > 0) {
-                problems.add(category + " tests: " + count.group(1));
-            } else if (!count.matches() && !rest.startsWith("No matches")) {
+            int n = count.lookingAt() ? Integer.parseInt(count.group(1)) : 0;
+            if (!count.lookingAt() && !rest.startsWith("No matches")) {
                 problems.add(category + " tests: unrecognised summary '" + rest + "'");
             }
+            tests += n;
+            if (n > 0 && (category.equals("Failed") || category.equals("Error"))) {
+                problems.add(category + " tests: " + n);
+            }
         }
-        if (!summary) {
-            out.println("[hal9-jcstress] FAILED: jcstress printed no RUN RESULTS summary (did it run any test?)");
+        if (!summary || tests == 0) {
+            out.println("[hal9-jcstress] FAILED: no test ran (no RUN RESULTS summary, or an empty one: does the"
+                    + " -t selection match any test?)");
             return 1;
         }
         if (!problems.isEmpty()) {
@@ -78,7 +89,7 @@ public final class RunAndCheck {
                     + " (see the report above and the results directory)");
             return 1;
         }
-        out.println("[hal9-jcstress] OK: no failed and no errored test");
+        out.println("[hal9-jcstress] OK: " + tests + " tests ran, none failed or errored");
         return 0;
     }
 
