@@ -15,8 +15,9 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * A permit closed on one thread lets another take it: on a limiter of one permit, held when the actors start,
  * one actor closes the permit while the other tries to acquire. The acquirer either came too early (refused,
  * and the permit is then free) or got the freed permit; it never gets one while the first is still out, and a
- * close never loses the permit. Checks {@code TaskLimiterImpl}'s invariants 3 and 4 on the fast paths (a
- * release is one compare-and-set on the word an acquire compare-and-sets).
+ * close never loses the permit. Checks {@code TaskLimiterImpl}'s invariant 4 (every permit taken is given
+ * back exactly once) on its fast paths, where a release and an acquire are compare-and-sets on the one state
+ * word, with nothing waiting (invariant 3's "a permit is freed only when nothing waits" then frees it).
  *
  * <p>Results: {@code r1} {@code inFlight()} seen by the releasing actor right after its close (0, or 1 if the
  * other already took the permit again); {@code r2} 1 if the acquirer got a permit; {@code r3} {@code
