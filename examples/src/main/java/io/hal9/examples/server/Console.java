@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The admin console's JSON routes, under {@code /console/api/} on the admin listener only (never the public
@@ -40,7 +41,10 @@ import java.util.TreeSet;
  *
  * <p>Protection: the admin listener's (it binds {@code admin-host}, loopback by default). A POST must also carry
  * the header {@value #ACTION_HEADER} (any value): a page of another origin cannot send it without a CORS
- * preflight, which this server never grants, so a link or a form elsewhere cannot end a game.
+ * preflight, which this server never grants, so a link or a form elsewhere cannot end a game. While the
+ * listener binds a loopback address, every console JSON request must name a loopback host ({@code Host:
+ * localhost}, {@code 127.0.0.1}, {@code [::1]}, with any port): a site whose name an attacker re-points at
+ * 127.0.0.1 (DNS rebinding) is refused with 403 {@code bad_host}.
  *
  * <p>Thread safety: stateless apart from the services it reads; safe for concurrent use.
  */
@@ -68,7 +72,18 @@ final class Console {
     /** Most games of other instances {@code /console/api/instances} lists. */
     static final int ELSEWHERE = 100;
 
-    Console(String name, GameService games, WsGateway ws, MeterRegistry registry, GameStore store, HealthProbe health) {
+    /** Whether requests must name a loopback host (the admin listener binds a loopback address). */
+    private final boolean loopbackOnly;
+
+    Console(
+            String name,
+            GameService games,
+            WsGateway ws,
+            MeterRegistry registry,
+            GameStore store,
+            HealthProbe health,
+            boolean loopbackOnly) {
+        this.loopbackOnly = loopbackOnly;
         this.name = name;
         this.store = store;
         this.health = health;
@@ -84,6 +99,9 @@ final class Console {
      * @throws ApiException for a refusal
      */
     HttpApi.Response route(HttpApi.Request req, String[] seg) {
+        if (loopbackOnly) {
+            requireLoopbackHost(req.header().apply("Host"));
+        }
         String method = req.method();
         if (seg.length == 1 && seg[0].equals("meters")) {
             allow(method, "GET");
@@ -275,6 +293,32 @@ final class Console {
                     "detail must be a string of 1 to " + MAX_DETAIL + " characters without control characters");
         }
         return d.asText().strip();
+    }
+
+    /**
+     * Refuses a request that does not name a loopback host while the admin listener binds one: a page of
+     * another site whose name was re-pointed at 127.0.0.1 (DNS rebinding) is same-origin for the browser, so
+     * the action header alone would not stop it, but its requests carry that site's name as {@code Host}.
+     */
+    static void requireLoopbackHost(@Nullable String host) {
+        String h = host == null ? "" : host.strip().toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            h = end < 0 ? h : h.substring(0, end + 1);
+        } else if (h.indexOf(':') >= 0) {
+            h = h.substring(0, h.indexOf(':'));
+        }
+        boolean loopback = h.equals("localhost")
+                || h.equals("[::1]")
+                || (h.startsWith("127.") && h.chars().allMatch(c -> c == '.' || Character.isDigit(c)));
+        if (!loopback) {
+            throw new ApiException(
+                    403,
+                    "bad_host",
+                    "the console answers only requests addressed to a loopback host (localhost, 127.0.0.1 or"
+                            + " [::1]) while admin-host is loopback; Host was "
+                            + HttpApi.quote(host == null ? "" : host));
+        }
     }
 
     private static void requireHeader(HttpApi.Request req) {

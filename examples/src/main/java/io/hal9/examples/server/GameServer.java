@@ -422,7 +422,7 @@ public final class GameServer implements AutoCloseable {
                 creates,
                 null,
                 WebAssets.console(),
-                new Console(name, g, gateway, registry, store, hp));
+                new Console(name, g, gateway, registry, store, hp, loopback(config.adminHost())));
         boolean jdk = config.httpEngine().equals("jdk");
         HttpPort netty = HttpPort.start(name, config, jdk ? null : gateway.server(), api, admin, drainTimeout());
         port = netty;
@@ -829,6 +829,15 @@ public final class GameServer implements AutoCloseable {
             log.warn("{}: {}", name, e.getMessage(), e);
         }
         log.info("{}: stopped", name);
+    }
+
+    /** Whether {@code host} (an address or name to bind) is a loopback address. */
+    private static boolean loopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     private static void awaitQuietly(ExecutorService exec, Duration timeout) {

@@ -1,6 +1,7 @@
 package io.hal9.examples.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hal9.examples.game.Game;
@@ -162,6 +163,41 @@ class WebPagesTest {
         assertThat(again.next("result").get("round").asInt()).isEqualTo(1);
         again.close();
         c.close();
+    }
+
+    @Test
+    void theConsoleRefusesARequestNamingAnotherHostWhileItsListenerIsLoopback() throws Exception {
+        java.net.URI u = java.net.URI.create(server.adminUrl());
+        // a re-pointed name (DNS rebinding): the browser sends the attacker's host name
+        assertThat(rawGet(u.getPort(), "/console/api/games", "evil.example:" + u.getPort()))
+                .startsWith("HTTP/1.1 403")
+                .contains("bad_host");
+        assertThat(rawGet(u.getPort(), "/console/api/games", "localhost:" + u.getPort()))
+                .startsWith("HTTP/1.1 200");
+        assertThat(rawGet(u.getPort(), "/console/api/games", "127.0.0.1:" + u.getPort()))
+                .startsWith("HTTP/1.1 200");
+        for (String ok : new String[] {"localhost", "127.0.0.1:9080", "[::1]:9080", "LOCALHOST:1", "127.1.2.3"}) {
+            Console.requireLoopbackHost(ok);
+        }
+        for (String bad :
+                new String[] {"", "evil.example", "127.0.0.1.evil.example", "[::2]:80", "localhost.example"}) {
+            assertThatThrownBy(() -> Console.requireLoopbackHost(bad))
+                    .as(bad)
+                    .isInstanceOf(ApiException.class)
+                    .hasMessageContaining("loopback host");
+        }
+        assertThatThrownBy(() -> Console.requireLoopbackHost(null)).isInstanceOf(ApiException.class);
+    }
+
+    /** A GET with a Host header of the test's choosing (the JDK's HTTP client does not let one set it). */
+    private static String rawGet(int port, String path, String host) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream()
+                    .write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     @Test
