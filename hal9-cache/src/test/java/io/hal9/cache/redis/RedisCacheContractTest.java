@@ -35,6 +35,11 @@ class RedisCacheContractTest extends CacheContract {
     }
 
     @Override
+    protected long misses(Cache<String, String> cache) {
+        return ((RedisCache<String, String>) cache).redisStats().misses();
+    }
+
+    @Override
     protected void afterCachesClosed() {
         shared.close();
     }
