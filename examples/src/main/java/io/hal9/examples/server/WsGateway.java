@@ -131,7 +131,12 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
     private final LongAdder resultsResent = new LongAdder();
 
     /** A game's last result and the one before it (null before round 2), as sent. */
-    private record Recent(@Nullable ObjectNode previous, ObjectNode last) {}
+    private record Recent(@Nullable ObjectNode previous, ObjectNode last) {
+        /** The results, oldest first. */
+        List<ObjectNode> results() {
+            return previous == null ? List.of(last) : List.of(previous, last);
+        }
+    }
 
     WsGateway(
             String name,
@@ -360,11 +365,10 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
     private void sync(Session<JsonNode> s, long gameId) {
         Recent r = recent.getIfPresent(gameId);
         if (r != null) { // results this instance sent as the game's host (now or before a takeover)
-            if (r.previous() != null) {
-                s.trySend(resent(r.previous()));
+            for (ObjectNode result : r.results()) {
+                s.trySend(resent(result));
             }
-            s.trySend(resent(r.last()));
-            resultsResent.add(r.previous() != null ? 2 : 1);
+            resultsResent.add(r.results().size());
             if (r.last().path("nextRound").asInt() == 0 || games().hosts(gameId)) {
                 return; // the game's last result, or this instance's latest: nothing newer anywhere
             }
@@ -381,10 +385,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
         }
         ObjectNode answer = JSON.createObjectNode().put("type", "resend").put("gameId", gameId);
         ArrayNode results = answer.putArray("results");
-        if (r.previous() != null) {
-            results.add(r.previous());
-        }
-        results.add(r.last());
+        r.results().forEach(results::add);
         resendServed.add(results.size());
         log.debug("{}: resending game {} rounds {} to {}", name, gameId, results.findValuesAsText("round"), origin);
         f.reply(origin, bytes(answer));

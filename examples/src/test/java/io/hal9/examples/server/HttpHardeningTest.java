@@ -103,7 +103,7 @@ class HttpHardeningTest {
                 normalMillis.add((System.nanoTime() - t) / 1_000_000);
                 long left = 100 - (System.nanoTime() - round) / 1_000_000;
                 if (left > 0) {
-                    Thread.sleep(left);
+                    Thread.sleep(left); // pacing: the normal client's one request per 100 ms, not a wait for a state
                 }
             }
             assertThat(closedAfterMillis)
