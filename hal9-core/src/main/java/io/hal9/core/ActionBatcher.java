@@ -55,7 +55,7 @@ import org.jspecify.annotations.Nullable;
  * during shutdown), the batcher stops retrying and loses nothing silently: with a journal, the
  * unwritten actions stay in it and are replayed at the next start; without one, they are handed to
  * the {@link DeadLetterHandler} with a {@link BatcherClosedException} as the cause (the last-chance
- * path). Either way they are counted in {@link BatcherStats#unwrittenAtClose()} and named in one log
+ * path). Either way they are counted in {@link Stats#unwrittenAtClose()} and named in one log
  * line. A sink call that hangs past that is interrupted and given {@code closeTimeout} once more.
  *
  * <p>Thread safety: all methods may be called from any thread.
@@ -155,7 +155,7 @@ public interface ActionBatcher<T> extends AutoCloseable {
     int pending();
 
     /** A snapshot of the counters. */
-    BatcherStats stats();
+    Stats stats();
 
     /** Returns true once {@link #close()} has been called. */
     boolean isClosed();
@@ -184,7 +184,7 @@ public interface ActionBatcher<T> extends AutoCloseable {
      * @param unwrittenAtClose actions still unwritten when {@link #close()} gave up on a failing sink:
      *     left in the journal, or handed to the dead-letter handler without one
      */
-    record BatcherStats(
+    record Stats(
             int capacity,
             int pending,
             long accepted,
@@ -375,7 +375,7 @@ public interface ActionBatcher<T> extends AutoCloseable {
                 throw new IllegalArgumentException(
                         component + ": maxBatchSize must be <= capacity (" + capacity + "), was " + maxBatchSize);
             }
-            return DefaultActionBatcher.start(this);
+            return ActionBatcherImpl.start(this);
         }
     }
 }

@@ -52,7 +52,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param <T> the action type
  */
-public sealed interface ActionJournal<T> extends AutoCloseable permits DefaultActionJournal {
+public sealed interface ActionJournal<T> extends AutoCloseable permits ActionJournalImpl {
 
     /** Default {@code segmentBytes}: 8 MiB. */
     long DEFAULT_SEGMENT_BYTES = 8L << 20;
@@ -207,13 +207,13 @@ public sealed interface ActionJournal<T> extends AutoCloseable permits DefaultAc
                 throw new IllegalArgumentException(component + ": maxBytes must be >= 2 * segmentBytes ("
                         + 2 * segmentBytes + "), was " + maxBytes);
             }
-            if (maxBufferedBytes < maxRecordBytes + DefaultActionJournal.HEADER_BYTES) {
+            if (maxBufferedBytes < maxRecordBytes + ActionJournalImpl.HEADER_BYTES) {
                 throw new IllegalArgumentException(component + ": maxBufferedBytes must be >= maxRecordBytes + "
-                        + DefaultActionJournal.HEADER_BYTES + " ("
-                        + (maxRecordBytes + DefaultActionJournal.HEADER_BYTES)
+                        + ActionJournalImpl.HEADER_BYTES + " ("
+                        + (maxRecordBytes + ActionJournalImpl.HEADER_BYTES)
                         + "), was " + maxBufferedBytes);
             }
-            return DefaultActionJournal.open(this);
+            return ActionJournalImpl.open(this);
         }
     }
 }

@@ -171,7 +171,7 @@ class ActionBatcherPropertyTest {
             assertThat(f).as(context + " seq " + seq).isDone();
             assertThat(f.isCompletedExceptionally()).as(context + " seq " + seq).isEqualTo(!writtenSeqs.contains(seq));
         });
-        ActionBatcher.BatcherStats stats = batcher.stats();
+        ActionBatcher.Stats stats = batcher.stats();
         assertThat(stats.pending()).as(context).isZero();
         assertThat(stats.accepted()).as(context).isEqualTo(accepted.size());
     }

@@ -737,7 +737,7 @@ public final class GameServer implements AutoCloseable {
     public record Stats(
             int liveGames,
             long roundTimeouts,
-            ActionBatcher.BatcherStats actions,
+            ActionBatcher.Stats actions,
             TaskLimiter.Stats tasks,
             WsServerStats ws,
             long relayLost) {}

@@ -17,7 +17,7 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * Two producers submit to an {@link ActionBatcher} while its flusher runs (no linger: it drains as soon as
  * something arrives); the arbiter closes the batcher, which waits until everything accepted was written, and
  * counts what the sink got. Every accepted action is delivered exactly once: none lost in the hand-off from
- * the producers' channel to the flusher, none written twice. Checks {@code DefaultActionBatcher}'s invariant
+ * the producers' channel to the flusher, none written twice. Checks {@code ActionBatcherImpl}'s invariant
  * (every element the channel accepted is, exactly once, part of a successful sink call, dead-lettered, or
  * left unwritten at close; with a sink that never fails, only the first applies) and, beneath it, the
  * channel's consumer side as the flusher uses it: a drain that meets a slot reserved but not yet written stops

@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * deleted only when every record in it is at or below {@code committedSequence}, and never while it
  * is the segment being written.
  */
-final class DefaultActionJournal<T> implements ActionJournal<T> {
+final class ActionJournalImpl<T> implements ActionJournal<T> {
     private static final Logger log = LoggerFactory.getLogger(ActionJournal.class);
 
     /** {@code [length:int][crc32c:int][sequence:long]} before each payload. */
@@ -136,7 +136,7 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
         }
     }
 
-    private DefaultActionJournal(ActionJournal.Builder<T> b, FileChannel lockChannel, FileLock fileLock) {
+    private ActionJournalImpl(ActionJournal.Builder<T> b, FileChannel lockChannel, FileLock fileLock) {
         this.name = b.name;
         this.component = b.component;
         this.directory = b.directory;
@@ -222,9 +222,9 @@ final class DefaultActionJournal<T> implements ActionJournal<T> {
             throw new Hal9Exception(component + ": directory " + b.directory
                     + " is in use by another journal (its lock file is held); give each journal its own directory");
         }
-        DefaultActionJournal<T> j;
+        ActionJournalImpl<T> j;
         try {
-            j = new DefaultActionJournal<>(b, lockChannel, fileLock);
+            j = new ActionJournalImpl<>(b, lockChannel, fileLock);
         } catch (RuntimeException e) {
             closeQuietly(lockChannel);
             throw e instanceof UncheckedIOException u ? new Hal9Exception(u.getMessage(), u.getCause()) : e;

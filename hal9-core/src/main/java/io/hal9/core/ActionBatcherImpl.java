@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * handed to the dead-letter handler as unwritten at close; {@code completed} counts those
  * contributions, so {@code accepted - completed} is what is still pending.
  */
-final class DefaultActionBatcher<T> implements ActionBatcher<T> {
+final class ActionBatcherImpl<T> implements ActionBatcher<T> {
     private static final Logger log = LoggerFactory.getLogger(ActionBatcher.class);
     /** How long an idle flusher parks before looking again; only bounds shutdown latency of a lost wake-up. */
     private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
@@ -71,7 +71,7 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
     private final BoundedChannel<Object> queue;
     private final Thread flusher;
     private final CountDownLatch terminated = new CountDownLatch(1);
-    private final @Nullable DefaultActionJournal<T> journal;
+    private final @Nullable ActionJournalImpl<T> journal;
     private final CompletableFuture<Void> replayed = new CompletableFuture<>();
 
     /** Set once by close(); read by the flusher to stop lingering. */
@@ -101,7 +101,7 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
     private volatile long replayPending;
     private volatile long unwrittenAtClose;
 
-    private DefaultActionBatcher(ActionBatcher.Builder<T> b) {
+    private ActionBatcherImpl(ActionBatcher.Builder<T> b) {
         this.name = b.name;
         this.component = b.component;
         this.sink = b.sink;
@@ -121,7 +121,7 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
         this.merger = b.merger;
         this.queue = BoundedChannel.builder(name).capacity(b.capacity).build();
         ActionJournal<T> j = b.journal;
-        this.journal = j == null ? null : (DefaultActionJournal<T>) j;
+        this.journal = j == null ? null : (ActionJournalImpl<T>) j;
         if (journal != null) {
             this.takenSequence = journal.sequenceAfterReplay();
             this.replayPending = journal.toReplay();
@@ -135,7 +135,7 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
     }
 
     static <T> ActionBatcher<T> start(ActionBatcher.Builder<T> builder) {
-        DefaultActionBatcher<T> batcher = new DefaultActionBatcher<>(builder);
+        ActionBatcherImpl<T> batcher = new ActionBatcherImpl<>(builder);
         batcher.flusher.start();
         log.debug("{}: started", batcher.component);
         return batcher;
@@ -186,7 +186,7 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
      * refuses, so that channel order is sequence order.
      */
     private Admission offer(T action, Object element, @Nullable CompletableFuture<Void> ack) {
-        DefaultActionJournal<T> j = journal;
+        ActionJournalImpl<T> j = journal;
         if (j == null) {
             return queue.trySend(element);
         }
@@ -311,10 +311,10 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
     }
 
     @Override
-    public BatcherStats stats() {
+    public Stats stats() {
         BoundedChannel.Stats q = queue.stats();
         long done = completed;
-        return new BatcherStats(
+        return new Stats(
                 queue.capacity(),
                 (int) Math.max(0, Math.min(Integer.MAX_VALUE, q.accepted() - done + replayPending)),
                 q.accepted(),
@@ -336,7 +336,7 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
 
     @Override
     public void close() {
-        DefaultActionJournal<T> j = journal;
+        ActionJournalImpl<T> j = journal;
         // A journaled submission between its append and its offer meets the closed queue and takes its
         // record back (see offer): no lock is needed here.
         closed = true;
@@ -401,7 +401,7 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
                 if (!flush(window)) {
                     break; // abandoned by close()
                 }
-                DefaultActionJournal<T> j = journal;
+                ActionJournalImpl<T> j = journal;
                 if (j != null) {
                     j.committed(takenSequence);
                 }
@@ -427,7 +427,7 @@ final class DefaultActionBatcher<T> implements ActionBatcher<T> {
 
     /** Writes what the journal held at start, before anything new; completes {@link #replayed}. */
     private void replayJournal(Window<T> window) {
-        DefaultActionJournal<T> j = journal;
+        ActionJournalImpl<T> j = journal;
         if (j == null || j.toReplay() == 0) {
             replayed.complete(null);
             return;
