@@ -2,9 +2,6 @@ package io.hal9.core;
 
 import io.hal9.core.internal.Checks;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -14,7 +11,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BinaryOperator;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,8 +21,10 @@ import org.slf4j.LoggerFactory;
  * <p>Design: producers offer into a {@link BoundedChannel} (multi-producer, single-consumer, exact
  * capacity, and a close that never strands an accepted element). Its only consumer is one flusher
  * thread, which owns every batch from the moment it drains it: it lingers, merges (aggregating mode),
- * calls the sink, retries, splits and dead-letters. A tracked submission travels as a {@link Tracked}
- * wrapper; an untracked one as the bare action, so the untracked path allocates nothing here.
+ * and hands each window to its {@link BatchWriter}, which calls the sink, retries, splits and
+ * dead-letters. The window being collected is a {@link BatchWindow}. A tracked submission travels as a
+ * {@link BatchWindow.Tracked} wrapper; an untracked one as the bare action, so the untracked path
+ * allocates nothing here.
  *
  * <p>Concurrency: the submitting threads touch only the channel and {@code closed}. Counters other
  * than the channel's are written by the flusher thread alone ({@code volatile} so that {@link
@@ -41,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Invariants: every element the channel accepted is, exactly once, either part of a successful sink
  * call, handed to the dead-letter handler, or (close gave up on a failing sink) left in the journal or
- * handed to the dead-letter handler as unwritten at close; {@code completed} counts those
+ * handed to the dead-letter handler as unwritten at close; the writer's {@code completed} counts those
  * contributions, so {@code accepted - completed} is what is still pending.
  */
 final class ActionBatcherImpl<T> implements ActionBatcher<T> {
@@ -53,15 +51,9 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
 
     private final String name;
     private final String component;
-    private final BatchSink<T> sink;
     private final int maxBatchSize;
     private final long lingerNanos;
-    private final int maxRetries;
-    private final long initialBackoffNanos;
-    private final long maxBackoffNanos;
     private final Duration closeTimeout;
-    private final Predicate<? super Throwable> retryOn;
-    private final DeadLetterHandler<T> deadLetterHandler;
     private final BatcherListener listener;
     private final Ticker ticker;
     private final boolean systemTicker;
@@ -69,6 +61,9 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
     private final @Nullable BinaryOperator<T> merger;
 
     private final BoundedChannel<Object> queue;
+    /** Calls the sink: retries, splits, dead-letters; owns the write counters and the abandon flag. */
+    private final BatchWriter<T> writer;
+
     private final Thread flusher;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final @Nullable ActionJournalImpl<T> journal;
@@ -76,27 +71,13 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
 
     /** Set once by close(); read by the flusher to stop lingering. */
     private volatile boolean closed;
-    /** Set by close() when closeTimeout passed: the flusher stops retrying and hands over what is left. */
-    private volatile boolean abandon;
 
     // Flusher thread only.
     /** The journal sequence of the last element taken from the channel. */
     private long takenSequence;
-    /** Failed attempts in the current streak of transient failures (0: the sink works). */
-    private long failingAttempts;
-
-    private long failingSinceNanos;
-    private @Nullable Throwable lastFailure;
 
     // Written by the flusher thread only.
-    private volatile long batches;
-    private volatile long written;
     private volatile long merged;
-    private volatile long retries;
-    private volatile long deadLettered;
-    /** Accepted contributions that have been written or dead-lettered. */
-    private volatile long completed;
-
     private volatile long replayedWritten;
     private volatile long replayPending;
     private volatile long unwrittenAtClose;
@@ -104,22 +85,16 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
     private ActionBatcherImpl(ActionBatcher.Builder<T> b) {
         this.name = b.name;
         this.component = b.component;
-        this.sink = b.sink;
         this.maxBatchSize = b.maxBatchSize;
         this.lingerNanos = Checks.saturatedNanos(b.maxLinger);
-        this.maxRetries = b.maxRetries;
-        this.initialBackoffNanos = Checks.saturatedNanos(b.initialBackoff);
-        this.maxBackoffNanos = Checks.saturatedNanos(b.maxBackoff);
         this.closeTimeout = b.closeTimeout;
-        this.retryOn = b.retryOn;
-        DeadLetterHandler<T> dl = b.deadLetterHandler;
-        this.deadLetterHandler = dl != null ? dl : this::logDeadLetters;
         this.listener = b.listener;
         this.ticker = b.ticker;
         this.systemTicker = b.ticker == Ticker.system();
         this.keyFunction = b.keyFunction;
         this.merger = b.merger;
         this.queue = BoundedChannel.builder(name).capacity(b.capacity).build();
+        this.writer = new BatchWriter<>(b, this::pending);
         ActionJournal<T> j = b.journal;
         this.journal = j == null ? null : (ActionJournalImpl<T>) j;
         if (journal != null) {
@@ -156,7 +131,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
     @Override
     public CompletableFuture<Void> trySubmitTracked(T action) {
         Objects.requireNonNull(action, "action");
-        Tracked<T> tracked = new Tracked<>(action);
+        BatchWindow.Tracked<T> tracked = new BatchWindow.Tracked<>(action);
         Admission admission = offer(action, tracked, null);
         if (admission != Admission.ACCEPTED) {
             refused(admission);
@@ -181,7 +156,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
     }
 
     /**
-     * Offers {@code element} (the action or its {@link Tracked} wrapper) to the channel; with a journal,
+     * Offers {@code element} (the action or its {@link BatchWindow.Tracked} wrapper) to the channel; with a journal,
      * appends the action's record first, under the journal's lock, and takes it back if the channel
      * refuses, so that channel order is sequence order.
      */
@@ -296,7 +271,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
 
     @Override
     public int pending() {
-        long p = queue.stats().accepted() - completed + replayPending;
+        long p = queue.stats().accepted() - writer.completed + replayPending;
         return (int) Math.max(0, Math.min(Integer.MAX_VALUE, p));
     }
 
@@ -313,18 +288,18 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
     @Override
     public Stats stats() {
         BoundedChannel.Stats q = queue.stats();
-        long done = completed;
+        long done = writer.completed;
         return new Stats(
                 queue.capacity(),
                 (int) Math.max(0, Math.min(Integer.MAX_VALUE, q.accepted() - done + replayPending)),
                 q.accepted(),
                 q.refusedFull(),
                 q.refusedClosed(),
-                batches,
-                written,
+                writer.batches,
+                writer.written,
                 merged,
-                retries,
-                deadLettered,
+                writer.retries,
+                writer.deadLettered,
                 replayedWritten,
                 unwrittenAtClose);
     }
@@ -348,7 +323,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
         try {
             if (!terminated.await(closeTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
                 // The sink is failing or hanging: stop retrying, hand over what is left (see runFlusher).
-                abandon = true;
+                writer.abandon = true;
                 flusher.interrupt();
                 if (!terminated.await(
                         Math.max(closeTimeout.toNanos(), TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
@@ -364,7 +339,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
             interrupted = true;
             log.warn("{}: interrupted while closing with {} actions pending", component, pending());
         }
-        if (j != null && (terminated.getCount() == 0 || abandon)) {
+        if (j != null && (terminated.getCount() == 0 || writer.abandon)) {
             j.close();
         }
         if (interrupted) {
@@ -380,11 +355,11 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
     // ---------------------------------------------------------------- flusher
 
     private void runFlusher() {
-        Window<T> window = new Window<>(maxBatchSize, keyFunction != null);
+        BatchWindow<T> window = new BatchWindow<>(maxBatchSize, keyFunction != null);
         window.taker = element -> take(window, element);
         try {
             replayJournal(window);
-            while (!abandon) {
+            while (!writer.abandon) {
                 Object first;
                 try {
                     first = queue.receive(IDLE_WAIT);
@@ -409,7 +384,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
                     break;
                 }
             }
-            if (abandon) {
+            if (writer.abandon) {
                 handOverUnwritten(window);
             }
         } catch (Throwable t) {
@@ -418,7 +393,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
         } finally {
             if (!replayed.isDone()) {
                 replayed.completeExceptionally(
-                        new BatcherClosedException(component + ": closed before the replay ended", lastFailure));
+                        new BatcherClosedException(component + ": closed before the replay ended", writer.lastFailure));
             }
             terminated.countDown();
             log.debug("{}: flusher stopped", component);
@@ -426,7 +401,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
     }
 
     /** Writes what the journal held at start, before anything new; completes {@link #replayed}. */
-    private void replayJournal(Window<T> window) {
+    private void replayJournal(BatchWindow<T> window) {
         ActionJournalImpl<T> j = journal;
         if (j == null || j.toReplay() == 0) {
             replayed.complete(null);
@@ -436,16 +411,16 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
         long expected = j.toReplay();
         long[] done = {0};
         j.replay(maxBatchSize, batch -> {
-            if (abandon) {
+            if (writer.abandon) {
                 return; // closing: the records stay in the journal for the next start
             }
             window.start(ticker.read());
             for (T action : batch) {
                 window.add(action, null);
             }
-            long completedBefore = completed; // replayed actions were never counted as accepted
+            long completedBefore = writer.completed; // replayed actions were never counted as accepted
             boolean all = flush(window);
-            completed = completedBefore;
+            writer.completed = completedBefore;
             if (all) {
                 done[0] += batch.size();
                 replayedWritten = done[0];
@@ -454,7 +429,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
         });
         window.clear();
         replayPending = 0;
-        if (abandon) {
+        if (writer.abandon) {
             log.warn(
                     "{}: closed during the journal's replay; {} of {} replayed actions were written, the rest stay in the journal",
                     component,
@@ -476,7 +451,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
      * left in the journal (replayed at the next start) or, without one, handed to the dead-letter
      * handler as the last chance; counted and named in one log line.
      */
-    private void handOverUnwritten(Window<T> window) {
+    private void handOverUnwritten(BatchWindow<T> window) {
         Thread.interrupted(); // close() interrupted a hanging sink; the handler must not see it
         queue.drain(window.taker, Integer.MAX_VALUE); // what is still queued joins the unwritten window
         List<T> left = List.copyOf(window.actions);
@@ -487,11 +462,11 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
             return;
         }
         unwrittenAtClose = unwrittenAtClose + left.size();
-        completed = completed + contributions;
+        writer.completed = writer.completed + contributions;
         String where = journal == null
                 ? "handed to the dead-letter handler as unwritten at close"
                 : "left in the journal at " + journal.directory() + " and replayed at the next start";
-        String failure = lastFailure == null ? "no failure recorded" : lastFailure.toString();
+        String failure = writer.lastFailure == null ? "no failure recorded" : writer.lastFailure.toString();
         if (journal == null) {
             log.error(
                     "{}: closed while the sink was failing ({}); {} actions were not written and are {}",
@@ -508,7 +483,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
                     where);
         }
         BatcherClosedException cause = new BatcherClosedException(
-                component + ": closed before the action was written (" + where + ")", lastFailure);
+                component + ": closed before the action was written (" + where + ")", writer.lastFailure);
         if (futures != null) {
             for (CompletableFuture<Void> f : futures) {
                 f.completeExceptionally(cause);
@@ -516,7 +491,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
         }
         if (journal == null) {
             try {
-                deadLetterHandler.deadLetter(left, cause);
+                writer.deadLetterHandler().deadLetter(left, cause);
             } catch (Throwable t) {
                 log.error("{}: dead-letter handler threw while taking {} unwritten actions", component, left.size(), t);
             }
@@ -524,7 +499,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
     }
 
     /** Takes more actions into the window until it is full or the linger deadline passes. */
-    private boolean fill(Window<T> window, long deadline) {
+    private boolean fill(BatchWindow<T> window, long deadline) {
         Consumer<Object> taker = window.taker;
         while (true) {
             int room = maxBatchSize - window.size();
@@ -554,13 +529,13 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
         }
     }
 
-    /** Adds one drained element (a bare action or a {@link Tracked}) to the window. */
-    @SuppressWarnings("unchecked") // the channel only ever holds T or Tracked<T>
-    private void take(Window<T> window, Object element) {
+    /** Adds one drained element (a bare action or a {@link BatchWindow.Tracked}) to the window. */
+    @SuppressWarnings("unchecked") // the channel only ever holds T or BatchWindow.Tracked<T>
+    private void take(BatchWindow<T> window, Object element) {
         takenSequence++; // with a journal: the sequence of this element (channel order is sequence order)
         T action;
         @Nullable CompletableFuture<Void> future;
-        if (element instanceof Tracked<?> tracked) {
+        if (element instanceof BatchWindow.Tracked<?> tracked) {
             action = (T) tracked.action;
             future = tracked.future;
         } else {
@@ -576,7 +551,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
         try {
             key = Objects.requireNonNull(keyOf.apply(action), "key");
         } catch (RuntimeException e) {
-            deadLetter(List.of(action), future == null ? null : List.of(future), 1, e);
+            writer.deadLetter(List.of(action), future == null ? null : List.of(future), 1, e);
             return;
         }
         Integer index = window.indexByKey.get(key);
@@ -590,7 +565,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
         try {
             combined = Objects.requireNonNull(merge.apply(window.actions.get(index), action), "merge result");
         } catch (RuntimeException e) {
-            deadLetter(List.of(action), future == null ? null : List.of(future), 1, e);
+            writer.deadLetter(List.of(action), future == null ? null : List.of(future), 1, e);
             return;
         }
         window.merge(index, combined, future);
@@ -601,9 +576,9 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
      * Writes the window and clears it; returns false, leaving the window as it is, when close() gave
      * up on a failing sink meanwhile (the part written is then removed from it).
      */
-    private boolean flush(Window<T> window) {
+    private boolean flush(BatchWindow<T> window) {
         if (window.size() > 0) {
-            int done = deliver(window, 0, window.size());
+            int done = writer.deliver(window, 0, window.size());
             if (done < window.size()) {
                 window.removeFirst(done);
                 return false;
@@ -611,333 +586,5 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
         }
         window.clear();
         return true;
-    }
-
-    /**
-     * Writes actions [from, to) of the window, retrying transient failures and splitting on permanent
-     * ones. Returns {@code to} when every action was written or dead-lettered, or, when close() gave
-     * up meanwhile, the index up to which they were (the rest is unwritten).
-     */
-    private int deliver(Window<T> window, int from, int to) {
-        // A read-only view of the window: no copy per batch; valid for the sink call only (see BatchSink).
-        List<T> batch = Collections.unmodifiableList(window.actions.subList(from, to));
-        int attempt = 0;
-        long backoff = initialBackoffNanos;
-        while (true) {
-            long start = ticker.read();
-            Throwable failure;
-            try {
-                sink.write(batch);
-                long end = ticker.read();
-                batches = batches + 1;
-                written = written + batch.size();
-                completed = completed + window.contributions(from, to);
-                window.complete(from, to);
-                recovered();
-                notifyWritten(batch.size(), end - start, start - window.firstSeen);
-                return to;
-            } catch (Throwable t) {
-                failure = t;
-            }
-            if (abandon) {
-                // close() gave up and interrupted the sink: whatever this failure says (an interrupted
-                // connection wait looks permanent), the batch is not dead; the caller hands [from, ...) over
-                lastFailure = failure;
-                return from;
-            }
-            boolean transientFailure = isTransient(failure);
-            if (transientFailure && attempt < maxRetries) {
-                attempt++;
-                retries = retries + 1;
-                failing(batch.size(), backoff, failure);
-                notifyRetry(attempt, batch.size(), failure);
-                pause(backoff);
-                backoff = Math.min(maxBackoffNanos, backoff <= Long.MAX_VALUE / 2 ? backoff * 2 : Long.MAX_VALUE);
-                continue;
-            }
-            if (!transientFailure && to - from > 1) {
-                int mid = (from + to) >>> 1;
-                log.debug("{}: permanent failure of a batch of {}, splitting to isolate it", component, to - from);
-                int done = deliver(window, from, mid);
-                return done < mid ? done : deliver(window, mid, to);
-            }
-            // The handler gets its own copy: dead letters are often kept or queued past the call.
-            deadLetter(List.copyOf(batch), window.futures(from, to), window.contributions(from, to), failure);
-            return to;
-        }
-    }
-
-    /** A transient failure: logged at WARN when a streak starts, at DEBUG for every later try. */
-    private void failing(int size, long backoffNanos, Throwable failure) {
-        lastFailure = failure;
-        if (failingAttempts++ == 0) {
-            failingSinceNanos = System.nanoTime();
-            log.warn(
-                    "{}: the sink failed ({}); retrying a batch of {} with backoff up to {}ms{} while {} actions wait",
-                    component,
-                    failure.toString(),
-                    size,
-                    TimeUnit.NANOSECONDS.toMillis(maxBackoffNanos),
-                    maxRetries == ActionBatcher.UNLIMITED_RETRIES
-                            ? " for as long as it fails"
-                            : " at most " + maxRetries + " times",
-                    pending());
-        } else {
-            log.debug(
-                    "{}: the sink failed again (try {}), next try in {}ms",
-                    component,
-                    failingAttempts,
-                    TimeUnit.NANOSECONDS.toMillis(backoffNanos),
-                    failure);
-        }
-    }
-
-    /** The sink wrote a batch: ends a streak of failures, logged once at INFO. */
-    private void recovered() {
-        if (failingAttempts > 0) {
-            log.info(
-                    "{}: the sink works again after {} failed tries over {}ms; {} actions pending",
-                    component,
-                    failingAttempts,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failingSinceNanos),
-                    pending());
-            failingAttempts = 0;
-        }
-    }
-
-    private boolean isTransient(Throwable failure) {
-        if (failure instanceof VirtualMachineError) {
-            return false;
-        }
-        try {
-            return retryOn.test(failure);
-        } catch (RuntimeException e) {
-            log.warn("{}: retryOn predicate threw; treating the failure as permanent", component, e);
-            return false;
-        }
-    }
-
-    private void deadLetter(
-            List<T> actions, @Nullable List<CompletableFuture<Void>> futures, long contributions, Throwable cause) {
-        deadLettered = deadLettered + actions.size();
-        completed = completed + contributions;
-        try {
-            deadLetterHandler.deadLetter(actions, cause);
-        } catch (Throwable t) {
-            log.error("{}: dead-letter handler threw while taking {} actions", component, actions.size(), t);
-        }
-        if (futures != null) {
-            BatchFailedException failure = new BatchFailedException(
-                    component + ": action dead-lettered after the sink failed: " + cause, cause);
-            for (CompletableFuture<Void> f : futures) {
-                f.completeExceptionally(failure);
-            }
-        }
-        try {
-            listener.onDeadLetter(actions.size(), cause);
-        } catch (RuntimeException e) {
-            log.warn("{}: listener threw from onDeadLetter", component, e);
-        }
-    }
-
-    private void logDeadLetters(List<T> actions, Throwable cause) {
-        log.error(
-                "{}: {} actions could not be written and were dead-lettered (no dead-letter handler is configured)",
-                component,
-                actions.size(),
-                cause);
-    }
-
-    private void notifyWritten(int size, long writeNanos, long ageNanos) {
-        try {
-            listener.onBatchWritten(size, writeNanos, Math.max(0, ageNanos));
-        } catch (RuntimeException e) {
-            log.warn("{}: listener threw from onBatchWritten", component, e);
-        }
-    }
-
-    private void notifyRetry(int attempt, int size, Throwable cause) {
-        log.debug("{}: sink failed on attempt {} for a batch of {}, retrying", component, attempt, size, cause);
-        try {
-            listener.onRetry(attempt, size, cause);
-        } catch (RuntimeException e) {
-            log.warn("{}: listener threw from onRetry", component, e);
-        }
-    }
-
-    /** Backoff in real time; an interrupt of the flusher (close giving up) cuts it short. */
-    private void pause(long nanos) {
-        long deadline = System.nanoTime() + nanos;
-        long remaining = nanos;
-        while (remaining > 0 && !abandon && !Thread.currentThread().isInterrupted()) {
-            LockSupport.parkNanos(remaining);
-            remaining = deadline - System.nanoTime();
-        }
-    }
-
-    // ---------------------------------------------------------------- helpers
-
-    /** A tracked submission: the action and the future its submitter holds. */
-    private static final class Tracked<T> {
-        final T action;
-        final CompletableFuture<Void> future = new CompletableFuture<>();
-
-        Tracked(T action) {
-            this.action = action;
-        }
-    }
-
-    /**
-     * The batch being collected, owned by the flusher thread: actions in acceptance order (one per key
-     * in aggregating mode), with, per entry, the futures of its tracked contributions and how many
-     * accepted contributions it stands for.
-     */
-    private static final class Window<T> {
-        final ArrayList<T> actions;
-        /** Per entry: null, one CompletableFuture, or an ArrayList of them. Allocated on first use. */
-        @Nullable
-        ArrayList<@Nullable Object> trackers;
-        /** Per entry contribution counts, aggregating mode only (plain mode: one each). */
-        final @Nullable ArrayList<Integer> weights;
-
-        final LinkedHashMap<Object, Integer> indexByKey;
-        /** Takes one drained element into this window; made once so draining allocates nothing. */
-        Consumer<Object> taker = o -> {};
-
-        long firstSeen;
-
-        Window(int maxBatchSize, boolean aggregating) {
-            int initial = Math.min(maxBatchSize, 1024);
-            this.actions = new ArrayList<>(initial);
-            this.weights = aggregating ? new ArrayList<>(initial) : null;
-            this.indexByKey = new LinkedHashMap<>();
-        }
-
-        void start(long now) {
-            firstSeen = now;
-        }
-
-        int size() {
-            return actions.size();
-        }
-
-        void add(T action, @Nullable CompletableFuture<Void> future) {
-            actions.add(action);
-            if (weights != null) {
-                weights.add(1);
-            }
-            ArrayList<@Nullable Object> t = trackers;
-            if (future != null && t == null) {
-                t = new ArrayList<>(Math.max(16, actions.size()));
-                for (int i = 0; i < actions.size() - 1; i++) {
-                    t.add(null);
-                }
-                trackers = t;
-            }
-            if (t != null) {
-                t.add(future);
-            }
-        }
-
-        void merge(int index, T combined, @Nullable CompletableFuture<Void> future) {
-            actions.set(index, combined);
-            ArrayList<Integer> w = Objects.requireNonNull(weights);
-            w.set(index, w.get(index) + 1);
-            if (future == null) {
-                return;
-            }
-            ArrayList<@Nullable Object> t = trackers;
-            if (t == null) {
-                t = new ArrayList<>(Math.max(16, actions.size()));
-                for (int i = 0; i < actions.size(); i++) {
-                    t.add(null);
-                }
-                trackers = t;
-            }
-            Object existing = t.get(index);
-            if (existing == null) {
-                t.set(index, future);
-            } else if (existing instanceof ArrayList<?> list) {
-                @SuppressWarnings("unchecked") // only CompletableFuture<Void> elements are ever added
-                ArrayList<Object> futures = (ArrayList<Object>) list;
-                futures.add(future);
-            } else {
-                ArrayList<Object> futures = new ArrayList<>(4);
-                futures.add(existing);
-                futures.add(future);
-                t.set(index, futures);
-            }
-        }
-
-        long contributions(int from, int to) {
-            if (weights == null) {
-                return to - from;
-            }
-            long sum = 0;
-            for (int i = from; i < to; i++) {
-                sum += weights.get(i);
-            }
-            return sum;
-        }
-
-        @Nullable
-        List<CompletableFuture<Void>> futures(int from, int to) {
-            ArrayList<@Nullable Object> t = trackers;
-            if (t == null) {
-                return null;
-            }
-            List<CompletableFuture<Void>> out = new ArrayList<>();
-            for (int i = from; i < to; i++) {
-                collect(t.get(i), out);
-            }
-            return out;
-        }
-
-        void complete(int from, int to) {
-            List<CompletableFuture<Void>> done = futures(from, to);
-            if (done != null) {
-                for (CompletableFuture<Void> f : done) {
-                    f.complete(null);
-                }
-            }
-        }
-
-        @SuppressWarnings("unchecked") // trackers hold only CompletableFuture<Void> or lists of them
-        private static void collect(@Nullable Object tracker, List<CompletableFuture<Void>> out) {
-            if (tracker == null) {
-                return;
-            }
-            if (tracker instanceof ArrayList<?> list) {
-                for (Object f : list) {
-                    out.add((CompletableFuture<Void>) f);
-                }
-            } else {
-                out.add((CompletableFuture<Void>) tracker);
-            }
-        }
-
-        /** Drops the first {@code n} entries (written), keeping the rest for the close hand-over. */
-        void removeFirst(int n) {
-            if (n == 0) {
-                return;
-            }
-            actions.subList(0, n).clear();
-            if (weights != null) {
-                weights.subList(0, n).clear();
-            }
-            if (trackers != null) {
-                trackers.subList(0, n).clear();
-            }
-            indexByKey.clear();
-        }
-
-        void clear() {
-            actions.clear();
-            if (weights != null) {
-                weights.clear();
-            }
-            trackers = null;
-            indexByKey.clear();
-        }
     }
 }
