@@ -207,10 +207,10 @@ public sealed interface ActionJournal<T> extends AutoCloseable permits ActionJou
                 throw new IllegalArgumentException(component + ": maxBytes must be >= 2 * segmentBytes ("
                         + 2 * segmentBytes + "), was " + maxBytes);
             }
-            if (maxBufferedBytes < maxRecordBytes + ActionJournalImpl.HEADER_BYTES) {
+            if (maxBufferedBytes < maxRecordBytes + JournalFiles.HEADER_BYTES) {
                 throw new IllegalArgumentException(component + ": maxBufferedBytes must be >= maxRecordBytes + "
-                        + ActionJournalImpl.HEADER_BYTES + " ("
-                        + (maxRecordBytes + ActionJournalImpl.HEADER_BYTES)
+                        + JournalFiles.HEADER_BYTES + " ("
+                        + (maxRecordBytes + JournalFiles.HEADER_BYTES)
                         + "), was " + maxBufferedBytes);
             }
             return ActionJournalImpl.open(this);

@@ -1,5 +1,8 @@
 package io.hal9.core;
 
+import static io.hal9.core.JournalFiles.HEADER_BYTES;
+import static io.hal9.core.JournalFiles.PREALLOCATED;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.BufferOverflowException;
@@ -7,9 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -22,8 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -45,6 +44,9 @@ import org.slf4j.LoggerFactory;
  * Thread#start()}); {@link #close()} reads them only after joining the writer. Counters read by {@link
  * #stats()} from any thread are {@code volatile} with a single writer each.
  *
+ * <p>Files: the directory's layout and record format, the scan at open that cuts a torn tail, the
+ * checkpoint and the replay reader are {@link JournalFiles}; this class decides when each is used.
+ *
  * <p>Invariants: (1) records in segment files carry consecutive sequences in file order, and a
  * segment's name is the sequence of its first record; (2) {@code durableSequence} only grows, and
  * every acknowledgement of a record at or below it has been completed normally; (3) a segment is
@@ -54,24 +56,15 @@ import org.slf4j.LoggerFactory;
 final class ActionJournalImpl<T> implements ActionJournal<T> {
     private static final Logger log = LoggerFactory.getLogger(ActionJournal.class);
 
-    /** {@code [length:int][crc32c:int][sequence:long]} before each payload. */
-    static final int HEADER_BYTES = 16;
-    /** A record longer than this is corrupt whatever the current configuration allows. */
-    private static final int ABSOLUTE_MAX_RECORD = 16 << 20;
-
-    private static final String SEGMENT_SUFFIX = ".seg";
-    /** The next segment, filled with zeros and synced ahead of use (never matches {@link #SEGMENT_NAME}). */
-    private static final String PREALLOCATED = "preallocated.tmp";
-
-    private static final Pattern SEGMENT_NAME = Pattern.compile("\\d{20}\\.seg");
-    private static final String CHECKPOINT = "checkpoint";
-    private static final long CHECKPOINT_MAGIC = 0x4841_4c39_4350_0001L; // "HAL9CP", version 1
     /** How often an idle writer wakes to delete committed segments and write the checkpoint. */
     private static final long HOUSEKEEPING_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final String name;
     private final String component;
     private final Path directory;
+    /** The directory's files and their format: segments, checkpoint, preallocation. */
+    private final JournalFiles files;
+
     private final JournalCodec<T> codec;
     private final long segmentBytes;
     private final long maxBytes;
@@ -90,7 +83,7 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
 
     private ByteBuffer spare; // writer
     private ArrayList<CompletableFuture<Void>> spareAcks = new ArrayList<>(); // writer
-    private final ArrayDeque<Segment> segments = new ArrayDeque<>(); // writer; the last one is written to
+    private final ArrayDeque<JournalFiles.Segment> segments = new ArrayDeque<>(); // writer; the last one is written to
     private @Nullable FileChannel channel; // writer
     private long checkpointWritten; // writer
     private long lastCheckpointNanos; // writer
@@ -110,7 +103,7 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
     // Replay state, fixed by open().
     private final long checkpointAtOpen;
     private final long lastSequenceAtOpen;
-    private final List<Segment> replaySegments;
+    private final List<JournalFiles.Segment> replaySegments;
 
     private volatile long appended; // written under lock; read anywhere (stats, writer)
     private volatile long durableSequence; // writer
@@ -123,23 +116,11 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
     private volatile long refusedFull; // lock
     private volatile @Nullable Throwable failure;
 
-    /** A segment file: its first sequence and its size in bytes. */
-    private static final class Segment {
-        final long firstSequence;
-        final Path path;
-        long size;
-
-        Segment(long firstSequence, Path path, long size) {
-            this.firstSequence = firstSequence;
-            this.path = path;
-            this.size = size;
-        }
-    }
-
     private ActionJournalImpl(ActionJournal.Builder<T> b, FileChannel lockChannel, FileLock fileLock) {
         this.name = b.name;
         this.component = b.component;
         this.directory = b.directory;
+        this.files = new JournalFiles(component, directory);
         this.codec = b.codec;
         this.segmentBytes = b.segmentBytes;
         this.maxBytes = b.maxBytes;
@@ -151,16 +132,18 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
         this.active = ByteBuffer.allocateDirect(initial);
         this.spare = ByteBuffer.allocateDirect(initial);
 
-        long checkpoint = readCheckpoint();
+        long checkpoint = files.readCheckpoint();
         long last = 0;
         long found = 0;
-        List<Segment> replay = new ArrayList<>();
-        for (Path p : listSegments()) {
-            Segment s = scan(p, checkpoint);
-            if (s == null) {
+        List<JournalFiles.Segment> replay = new ArrayList<>();
+        for (Path p : files.listSegments()) {
+            JournalFiles.Scan scanned = files.scan(p);
+            if (scanned == null) {
                 continue;
             }
-            long records = s.size == 0 ? 0 : lastScannedSequence - s.firstSequence + 1;
+            JournalFiles.Segment s = scanned.segment();
+            truncatedBytes += scanned.cutBytes();
+            long records = s.size == 0 ? 0 : scanned.lastSequence() - s.firstSequence + 1;
             // a gap the checkpoint covers is normal: the sink committed records that a crash kept from the disk
             if (last != 0 && s.firstSequence != last + 1 && s.firstSequence - 1 > checkpoint) {
                 log.warn(
@@ -169,7 +152,7 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
                         last,
                         s.firstSequence);
             }
-            last = lastScannedSequence;
+            last = scanned.lastSequence();
             segments.add(s);
             bytesOnDisk += s.size;
             if (last > checkpoint) {
@@ -184,9 +167,9 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
         this.durableSequence = lastSequenceAtOpen;
         this.committedSequence = checkpoint;
         this.checkpointWritten = checkpoint;
-        deleteQuietly(directory.resolve(PREALLOCATED)); // a previous run's, maybe half filled
+        files.deleteQuietly(directory.resolve(PREALLOCATED)); // a previous run's, maybe half filled
         try {
-            nextSegment = CompletableFuture.completedFuture(preallocate());
+            nextSegment = CompletableFuture.completedFuture(files.preallocate(segmentBytes));
         } catch (IOException e) {
             log.warn("{}: cannot preallocate a segment in {} ({}); appending to plain files", component, directory, e);
         }
@@ -379,54 +362,7 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
      * @return the number of records handed over
      */
     long replay(int batchSize, Consumer<List<T>> batches) {
-        long handed = 0;
-        long skipped = 0;
-        List<T> batch = new ArrayList<>(Math.min(batchSize, 4096));
-        for (Segment s : replaySegments) {
-            ByteBuffer data;
-            try {
-                data = readFully(s.path, s.size);
-            } catch (IOException e) {
-                log.error("{}: cannot read segment {} for replay; its records are skipped", component, s.path, e);
-                continue;
-            }
-            int pos = 0;
-            while (pos + HEADER_BYTES <= data.limit()) {
-                int len = data.getInt(pos);
-                long seq = data.getLong(pos + 8);
-                int start = pos + HEADER_BYTES;
-                pos = start + len;
-                if (seq <= checkpointAtOpen) {
-                    continue;
-                }
-                T action;
-                try {
-                    action = Objects.requireNonNull(
-                            codec.decode(data.duplicate().limit(start + len).position(start)), "decoded action");
-                } catch (RuntimeException e) {
-                    skipped++;
-                    log.warn(
-                            "{}: record {} of {} does not decode and is skipped: {}",
-                            component,
-                            seq,
-                            s.path,
-                            e.toString());
-                    continue;
-                }
-                batch.add(action);
-                handed++;
-                if (batch.size() >= batchSize) {
-                    batches.accept(batch);
-                    batch = new ArrayList<>(Math.min(batchSize, 4096));
-                }
-            }
-        }
-        if (!batch.isEmpty()) {
-            batches.accept(batch);
-        }
-        if (skipped > 0) {
-            log.warn("{}: replay skipped {} records that did not decode", component, skipped);
-        }
+        long handed = files.replay(replaySegments, checkpointAtOpen, codec, batchSize, batches);
         replayed = 0;
         return handed;
     }
@@ -485,7 +421,7 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
         Throwable failed = failure;
         if (failed == null) {
             FileChannel ch = Objects.requireNonNull(channel, "channel");
-            Segment current = segments.getLast();
+            JournalFiles.Segment current = segments.getLast();
             buf.flip();
             int bytes = buf.remaining();
             try {
@@ -533,7 +469,7 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
         if (old != null) {
             old.close();
         }
-        Path p = directory.resolve(String.format("%020d", firstSequence) + SEGMENT_SUFFIX);
+        Path p = files.segmentPath(firstSequence);
         CompletableFuture<Path> next = nextSegment;
         Path ready = next != null && next.isDone() && !next.isCompletedExceptionally() ? next.getNow(null) : null;
         if (ready != null) {
@@ -543,9 +479,9 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
         } else {
             channel = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         }
-        segments.add(new Segment(firstSequence, p, 0));
+        segments.add(new JournalFiles.Segment(firstSequence, p, 0));
         segmentCount = segments.size();
-        syncDirectory();
+        files.syncDirectory();
         if (next == null || next.isDone()) {
             if (next != null && next.isCompletedExceptionally()) {
                 log.debug("{}: preallocating a segment failed; this one is a plain file", component);
@@ -553,7 +489,7 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
             nextSegment = CompletableFuture.supplyAsync(
                     () -> {
                         try {
-                            return preallocate();
+                            return files.preallocate(segmentBytes);
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
                         }
@@ -565,240 +501,27 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
         }
     }
 
-    /** Writes {@link #PREALLOCATED}: {@code segmentBytes} of zeros, synced with its size. */
-    private Path preallocate() throws IOException {
-        Path tmp = directory.resolve(PREALLOCATED);
-        Files.deleteIfExists(tmp);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(1 << 20, segmentBytes));
-            long written = 0;
-            while (written < segmentBytes) {
-                zeros.clear().limit((int) Math.min(zeros.capacity(), segmentBytes - written));
-                while (zeros.hasRemaining()) {
-                    written += ch.write(zeros);
-                }
-            }
-            ch.force(true);
-        }
-        return tmp;
-    }
-
-    private void syncDirectory() {
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            dir.force(true);
-        } catch (IOException e) {
-            // not every platform can open a directory; the file's own syncs still hold its data
-            log.debug("{}: cannot sync directory {}: {}", component, directory, e.toString());
-        }
-    }
-
     /** Deletes segments the sink has committed and writes the checkpoint (at most every 100 ms unless closing). */
     private void housekeeping(boolean closingNow) {
         long committed = committedSequence;
         while (segments.size() > 1) {
-            Segment first = segments.removeFirst();
+            JournalFiles.Segment first = segments.removeFirst();
             // its last record is the one before the next segment's first
             if (segments.getFirst().firstSequence - 1 > committed) {
                 segments.addFirst(first);
                 break;
             }
-            deleteQuietly(first.path);
+            files.deleteQuietly(first.path);
             bytesOnDisk -= first.size;
         }
         segmentCount = segments.size();
         long now = System.nanoTime();
         if (committed > checkpointWritten && (closingNow || now - lastCheckpointNanos >= HOUSEKEEPING_NANOS)) {
-            writeCheckpoint(committed);
+            if (files.writeCheckpoint(committed)) {
+                checkpointWritten = committed;
+            }
             lastCheckpointNanos = now;
         }
-    }
-
-    /**
-     * Writes {@code committed} to the checkpoint file through a rename. Not synced: a checkpoint lost
-     * to a crash only makes the next start replay more, which the idempotent sink absorbs.
-     */
-    private void writeCheckpoint(long committed) {
-        ByteBuffer b = ByteBuffer.allocate(20);
-        b.putLong(CHECKPOINT_MAGIC).putLong(committed);
-        CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, 16);
-        b.putInt((int) crc.getValue());
-        Path tmp = directory.resolve(CHECKPOINT + ".tmp");
-        try {
-            Files.write(tmp, b.array());
-            try {
-                Files.move(
-                        tmp,
-                        directory.resolve(CHECKPOINT),
-                        StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, directory.resolve(CHECKPOINT), StandardCopyOption.REPLACE_EXISTING);
-            }
-            checkpointWritten = committed;
-        } catch (IOException e) {
-            log.warn("{}: cannot write the checkpoint ({}); the next start replays more", component, e.toString());
-        }
-    }
-
-    private long readCheckpoint() {
-        Path p = directory.resolve(CHECKPOINT);
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(p);
-        } catch (NoSuchFileException e) {
-            return 0;
-        } catch (IOException e) {
-            log.warn("{}: cannot read {} ({}); replaying every segment", component, p, e.toString());
-            return 0;
-        }
-        if (bytes.length == 20) {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            CRC32C crc = new CRC32C();
-            crc.update(bytes, 0, 16);
-            if (b.getLong(0) == CHECKPOINT_MAGIC && b.getInt(16) == (int) crc.getValue() && b.getLong(8) >= 0) {
-                return b.getLong(8);
-            }
-        }
-        log.warn("{}: {} is not a valid checkpoint; replaying every segment", component, p);
-        return 0;
-    }
-
-    // ---------------------------------------------------------------- scanning at open
-
-    /** Set by {@link #scan}: the sequence of the last good record of the segment it scanned. */
-    private long lastScannedSequence;
-
-    private List<Path> listSegments() {
-        try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(p ->
-                            SEGMENT_NAME.matcher(p.getFileName().toString()).matches())
-                    .sorted()
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(component + ": cannot list " + directory + ": " + e, e);
-        }
-    }
-
-    /**
-     * Checks every record of a segment and cuts the file after the last good one. Returns null (and
-     * deletes the file) when it holds no good record.
-     */
-    private @Nullable Segment scan(Path p, long checkpoint) {
-        String file = p.getFileName().toString();
-        long first = Long.parseLong(file.substring(0, file.length() - SEGMENT_SUFFIX.length()));
-        ByteBuffer data;
-        long size;
-        try {
-            size = Files.size(p);
-            data = readFully(p, size);
-        } catch (IOException e) {
-            throw new UncheckedIOException(component + ": cannot read segment " + p + ": " + e, e);
-        }
-        CRC32C crc = new CRC32C();
-        int pos = 0;
-        long expected = first;
-        String problem = null;
-        boolean zeroTail = false;
-        while (pos < size) {
-            if (pos + HEADER_BYTES > size) {
-                problem = "a header cut short";
-                break;
-            }
-            if (data.getLong(pos) == 0 && data.getLong(pos + 8) == 0) {
-                // no record starts with 16 zero bytes (sequences start at 1): the unused rest of a
-                // preallocated segment, if all of it is zero; else what a crash left of an unsynced group
-                zeroTail = allZero(data, pos, size);
-                problem = zeroTail ? null : "zeros followed by unsynced bytes";
-                break;
-            }
-            int len = data.getInt(pos);
-            if (len < 0 || len > ABSOLUTE_MAX_RECORD || pos + HEADER_BYTES + (long) len > size) {
-                problem = "a record cut short or with a bad length";
-                break;
-            }
-            long seq = data.getLong(pos + 8);
-            crc.reset();
-            crc.update(data.duplicate().limit(pos + HEADER_BYTES + len).position(pos + 8));
-            if (data.getInt(pos + 4) != (int) crc.getValue()) {
-                problem = "a checksum mismatch";
-                break;
-            }
-            if (seq != expected) {
-                problem = "sequence " + seq + " where " + expected + " was expected";
-                break;
-            }
-            pos += HEADER_BYTES + len;
-            expected++;
-        }
-        if (pos < size) {
-            // what is cut and reported: the bytes up to the last one that is not zero (a preallocated segment's
-            // unused zeros are no damage)
-            long cut = Math.max(0, endOfContent(data, size) - pos);
-            if (!zeroTail) {
-                truncatedBytes += cut;
-                log.warn(
-                        "{}: segment {} ends in a torn or corrupt record at byte {} ({}); cut {} bytes there",
-                        component,
-                        p,
-                        pos,
-                        problem,
-                        cut);
-            }
-            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-                ch.truncate(pos);
-                ch.force(true);
-            } catch (IOException e) {
-                throw new UncheckedIOException(component + ": cannot cut segment " + p + ": " + e, e);
-            }
-        }
-        if (pos == 0) {
-            deleteQuietly(p);
-            return null;
-        }
-        lastScannedSequence = expected - 1;
-        return new Segment(first, p, pos);
-    }
-
-    /** One past the last byte of {@code data[0, size)} that is not zero (0 when all are). */
-    private static long endOfContent(ByteBuffer data, long size) {
-        long i = size;
-        while (i >= 8 && data.getLong((int) i - 8) == 0) {
-            i -= 8;
-        }
-        while (i > 0 && data.get((int) i - 1) == 0) {
-            i--;
-        }
-        return i;
-    }
-
-    private static boolean allZero(ByteBuffer data, int from, long size) {
-        int i = from;
-        for (; i + 8 <= size; i += 8) {
-            if (data.getLong(i) != 0) {
-                return false;
-            }
-        }
-        for (; i < size; i++) {
-            if (data.get(i) != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static ByteBuffer readFully(Path p, long size) throws IOException {
-        if (size > Integer.MAX_VALUE - 8) {
-            throw new IOException("segment " + p + " is too large to read (" + size + " bytes)");
-        }
-        ByteBuffer data = ByteBuffer.allocate((int) size);
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            while (data.hasRemaining() && ch.read(data) >= 0) {
-                // keep reading
-            }
-        }
-        data.flip();
-        return data;
     }
 
     // ---------------------------------------------------------------- state and close
@@ -860,12 +583,15 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
         }
         if (failure == null) {
             if (committed > checkpointWritten || committed >= last) {
-                writeCheckpoint(Math.max(committed, checkpointWritten));
+                long checkpoint = Math.max(committed, checkpointWritten);
+                if (files.writeCheckpoint(checkpoint)) {
+                    checkpointWritten = checkpoint;
+                }
             }
             if (committed >= last) {
                 // clean: the sink has everything; the checkpoint alone carries the sequence on
-                for (Segment s : segments) {
-                    deleteQuietly(s.path);
+                for (JournalFiles.Segment s : segments) {
+                    files.deleteQuietly(s.path);
                 }
                 segments.clear();
                 bytesOnDisk = 0;
@@ -881,7 +607,7 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 log.debug("{}: preallocation did not finish: {}", component, e.toString());
             }
-            deleteQuietly(directory.resolve(PREALLOCATED));
+            files.deleteQuietly(directory.resolve(PREALLOCATED));
         }
         try {
             fileLock.release();
@@ -898,14 +624,6 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
                     last);
         } else {
             log.debug("{}: closed", component);
-        }
-    }
-
-    private void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            log.warn("{}: cannot delete {}: {}", component, p, e.toString());
         }
     }
 
