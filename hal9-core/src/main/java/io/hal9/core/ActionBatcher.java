@@ -1,5 +1,6 @@
 package io.hal9.core;
 
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import java.time.Duration;
 import java.util.Objects;
@@ -209,6 +210,7 @@ public interface ActionBatcher<T> extends AutoCloseable {
     final class Builder<T> {
         final String name;
         final String component;
+        private final BuilderOptions options;
         final BatchSink<T> sink;
         int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
         Duration maxLinger = DEFAULT_MAX_LINGER;
@@ -225,7 +227,7 @@ public interface ActionBatcher<T> extends AutoCloseable {
         BatcherListener listener = BatcherListener.noop();
         Ticker ticker = Ticker.system();
 
-        @Nullable
+        /** Default: platform daemon threads named {@code hal9-batcher-<name>}. */
         ThreadFactory threadFactory;
 
         @Nullable
@@ -237,22 +239,20 @@ public interface ActionBatcher<T> extends AutoCloseable {
         @Nullable
         BinaryOperator<T> merger;
 
-        private int setMask;
-
         Builder(String name, BatchSink<T> sink) {
             this.name = Checks.name("batcher", name);
             this.component = "batcher '" + name + "'";
+            this.options = new BuilderOptions(component);
+            this.threadFactory = Thread.ofPlatform()
+                    .name("hal9-batcher-" + name)
+                    .daemon(true)
+                    .factory();
             this.sink = Objects.requireNonNull(sink, "sink");
-        }
-
-        private void once(int bit, String option) {
-            Checks.notSet(component, option, (setMask & bit) != 0);
-            setMask |= bit;
         }
 
         /** Flush when a batch holds this many actions (entries, in aggregating mode). Default 500, range [1, 1048576]. */
         public Builder<T> maxBatchSize(int maxBatchSize) {
-            once(1, "maxBatchSize");
+            options.once("maxBatchSize");
             this.maxBatchSize = Checks.inRange(component, "maxBatchSize", maxBatchSize, 1, 1 << 20);
             return this;
         }
@@ -262,14 +262,14 @@ public interface ActionBatcher<T> extends AutoCloseable {
          * range [0, 1 min]; zero writes whatever is pending at once (pure smart batching).
          */
         public Builder<T> maxLinger(Duration maxLinger) {
-            once(2, "maxLinger");
+            options.once("maxLinger");
             this.maxLinger = Checks.duration(component, "maxLinger", maxLinger, Duration.ZERO, Duration.ofMinutes(1));
             return this;
         }
 
         /** At most this many actions wait to be written. Default 10,000, range [2, 1073741824]. */
         public Builder<T> capacity(int capacity) {
-            once(4, "capacity");
+            options.once("capacity");
             this.capacity = Checks.inRange(component, "capacity", capacity, 2, 1 << 30);
             return this;
         }
@@ -280,7 +280,7 @@ public interface ActionBatcher<T> extends AutoCloseable {
          * backpressure). Range [0, {@link Integer#MAX_VALUE}].
          */
         public Builder<T> maxRetries(int maxRetries) {
-            once(8, "maxRetries");
+            options.once("maxRetries");
             this.maxRetries = Checks.inRange(component, "maxRetries", maxRetries, 0, Integer.MAX_VALUE);
             return this;
         }
@@ -290,7 +290,7 @@ public interface ActionBatcher<T> extends AutoCloseable {
          * initial} in [0, 1 min], {@code max} in [initial, 10 min].
          */
         public Builder<T> backoff(Duration initial, Duration max) {
-            once(16, "backoff");
+            options.once("backoff");
             this.initialBackoff =
                     Checks.duration(component, "backoff initial", initial, Duration.ZERO, Duration.ofMinutes(1));
             this.maxBackoff = Checks.duration(component, "backoff max", max, initial, Duration.ofMinutes(10));
@@ -299,7 +299,7 @@ public interface ActionBatcher<T> extends AutoCloseable {
 
         /** How long {@link ActionBatcher#close()} waits for pending actions. Default 30 s, range [0, 1 h]. */
         public Builder<T> closeTimeout(Duration closeTimeout) {
-            once(32, "closeTimeout");
+            options.once("closeTimeout");
             this.closeTimeout =
                     Checks.duration(component, "closeTimeout", closeTimeout, Duration.ZERO, Duration.ofHours(1));
             return this;
@@ -311,35 +311,35 @@ public interface ActionBatcher<T> extends AutoCloseable {
          * not.
          */
         public Builder<T> retryOn(Predicate<? super Throwable> retryOn) {
-            once(64, "retryOn");
+            options.once("retryOn");
             this.retryOn = Objects.requireNonNull(retryOn, "retryOn");
             return this;
         }
 
         /** Where undeliverable actions go. Default: logged at ERROR (and counted). */
         public Builder<T> deadLetterHandler(DeadLetterHandler<T> handler) {
-            once(128, "deadLetterHandler");
+            options.once("deadLetterHandler");
             this.deadLetterHandler = Objects.requireNonNull(handler, "deadLetterHandler");
             return this;
         }
 
         /** Hears batches, retries, dead letters and refusals. Default: none. */
         public Builder<T> listener(BatcherListener listener) {
-            once(256, "listener");
+            options.once("listener");
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
         /** The time source for linger and ages. Default {@link Ticker#system()}. */
         public Builder<T> ticker(Ticker ticker) {
-            once(512, "ticker");
+            options.once("ticker");
             this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
         /** Creates the flusher thread. Default: a platform daemon thread named {@code hal9-batcher-<name>}. */
         public Builder<T> threadFactory(ThreadFactory threadFactory) {
-            once(1024, "threadFactory");
+            options.once("threadFactory");
             this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
             return this;
         }
@@ -351,7 +351,7 @@ public interface ActionBatcher<T> extends AutoCloseable {
          * dead-lettered with that exception.
          */
         public <K> Builder<T> aggregateBy(Function<? super T, ? extends K> key, BinaryOperator<T> merge) {
-            once(2048, "aggregateBy");
+            options.once("aggregateBy");
             this.keyFunction = Objects.requireNonNull(key, "key");
             this.merger = Objects.requireNonNull(merge, "merge");
             return this;
@@ -364,7 +364,7 @@ public interface ActionBatcher<T> extends AutoCloseable {
          * journal.
          */
         public Builder<T> journal(ActionJournal<T> journal) {
-            once(4096, "journal");
+            options.once("journal");
             this.journal = Objects.requireNonNull(journal, "journal");
             return this;
         }

@@ -104,9 +104,7 @@ final class ActionBatcherImpl<T> implements ActionBatcher<T> {
             replayed.complete(null);
         }
         Runnable loop = this::runFlusher;
-        this.flusher = b.threadFactory != null
-                ? b.threadFactory.newThread(loop)
-                : Thread.ofPlatform().name("hal9-batcher-" + name).daemon(true).unstarted(loop);
+        this.flusher = b.threadFactory.newThread(loop);
     }
 
     static <T> ActionBatcher<T> start(ActionBatcher.Builder<T> builder) {

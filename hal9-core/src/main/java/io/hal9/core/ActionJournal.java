@@ -1,10 +1,10 @@
 package io.hal9.core;
 
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A write-ahead journal on local disk for the actions an {@link ActionBatcher} accepts, so that an
@@ -128,6 +128,7 @@ public sealed interface ActionJournal<T> extends AutoCloseable permits ActionJou
     final class Builder<T> {
         final String name;
         final String component;
+        private final BuilderOptions options;
         final Path directory;
         final JournalCodec<T> codec;
         long segmentBytes = DEFAULT_SEGMENT_BYTES;
@@ -135,26 +136,24 @@ public sealed interface ActionJournal<T> extends AutoCloseable permits ActionJou
         int maxRecordBytes = DEFAULT_MAX_RECORD_BYTES;
         int maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES;
 
-        @Nullable
+        /** Default: platform daemon threads named {@code hal9-journal-<name>}. */
         ThreadFactory threadFactory;
-
-        private int setMask;
 
         Builder(String name, Path directory, JournalCodec<T> codec) {
             this.name = Checks.name("journal", name);
             this.component = "journal '" + name + "'";
+            this.options = new BuilderOptions(component);
+            this.threadFactory = Thread.ofPlatform()
+                    .name("hal9-journal-" + name)
+                    .daemon(true)
+                    .factory();
             this.directory = Objects.requireNonNull(directory, "directory");
             this.codec = Objects.requireNonNull(codec, "codec");
         }
 
-        private void once(int bit, String option) {
-            Checks.notSet(component, option, (setMask & bit) != 0);
-            setMask |= bit;
-        }
-
         /** A segment is closed and a new one started once it holds this many bytes. Default 8 MiB, range [64 KiB, 1 GiB]. */
         public Builder<T> segmentBytes(long segmentBytes) {
-            once(1, "segmentBytes");
+            options.once("segmentBytes");
             this.segmentBytes = Checks.inRange(component, "segmentBytes", segmentBytes, 64L << 10, 1L << 30);
             return this;
         }
@@ -165,14 +164,14 @@ public sealed interface ActionJournal<T> extends AutoCloseable permits ActionJou
          * segmentBytes}.
          */
         public Builder<T> maxBytes(long maxBytes) {
-            once(2, "maxBytes");
+            options.once("maxBytes");
             this.maxBytes = Checks.inRange(component, "maxBytes", maxBytes, 1L << 20, 1L << 40);
             return this;
         }
 
         /** The largest record payload; larger actions are refused. Default 64 KiB, range [16, 16 MiB]. */
         public Builder<T> maxRecordBytes(int maxRecordBytes) {
-            once(4, "maxRecordBytes");
+            options.once("maxRecordBytes");
             this.maxRecordBytes = Checks.inRange(component, "maxRecordBytes", maxRecordBytes, 16, 16 << 20);
             return this;
         }
@@ -182,14 +181,14 @@ public sealed interface ActionJournal<T> extends AutoCloseable permits ActionJou
          * submissions are refused with {@link Admission#FULL}. Default 16 MiB, range [64 KiB, 1 GiB].
          */
         public Builder<T> maxBufferedBytes(int maxBufferedBytes) {
-            once(8, "maxBufferedBytes");
+            options.once("maxBufferedBytes");
             this.maxBufferedBytes = Checks.inRange(component, "maxBufferedBytes", maxBufferedBytes, 64 << 10, 1 << 30);
             return this;
         }
 
         /** Creates the writer thread. Default: a platform daemon thread named {@code hal9-journal-<name>}. */
         public Builder<T> threadFactory(ThreadFactory threadFactory) {
-            once(16, "threadFactory");
+            options.once("threadFactory");
             this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
             return this;
         }

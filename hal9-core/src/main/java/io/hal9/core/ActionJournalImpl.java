@@ -179,9 +179,7 @@ final class ActionJournalImpl<T> implements ActionJournal<T> {
             throw new UncheckedIOException(component + ": cannot create a segment in " + directory + ": " + e, e);
         }
         Runnable loop = this::runWriter;
-        this.writer = b.threadFactory != null
-                ? b.threadFactory.newThread(loop)
-                : Thread.ofPlatform().name("hal9-journal-" + name).daemon(true).unstarted(loop);
+        this.writer = b.threadFactory.newThread(loop);
     }
 
     static <T> ActionJournal<T> open(ActionJournal.Builder<T> b) {

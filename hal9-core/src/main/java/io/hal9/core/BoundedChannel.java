@@ -1,5 +1,6 @@
 package io.hal9.core;
 
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import java.time.Duration;
 import java.util.Collection;
@@ -223,16 +224,17 @@ public interface BoundedChannel<T> extends AutoCloseable {
      * @param <T> the type of the messages
      */
     final class Builder<T> {
-        private final String name;
-        private final String component;
-        private int capacity = DEFAULT_CAPACITY;
-        private boolean capacitySet;
-        private @Nullable Ticker ticker;
-        private @Nullable Listener listener;
+        final String name;
+        final String component;
+        private final BuilderOptions options;
+        int capacity = DEFAULT_CAPACITY;
+        Ticker ticker = Ticker.system();
+        Listener listener = new Listener() {};
 
         private Builder(String name) {
             this.name = name;
             this.component = "channel '" + name + "'";
+            this.options = new BuilderOptions(component);
         }
 
         /**
@@ -245,9 +247,8 @@ public interface BoundedChannel<T> extends AutoCloseable {
          * @throws IllegalStateException if already set
          */
         public Builder<T> capacity(int capacity) {
-            Checks.notSet(component, "capacity", capacitySet);
+            options.once("capacity");
             this.capacity = Checks.inRange(component, "capacity", capacity, MIN_CAPACITY, MAX_CAPACITY);
-            this.capacitySet = true;
             return this;
         }
 
@@ -262,7 +263,7 @@ public interface BoundedChannel<T> extends AutoCloseable {
          */
         public Builder<T> ticker(Ticker ticker) {
             Objects.requireNonNull(ticker, "ticker");
-            Checks.notSet(component, "ticker", this.ticker != null);
+            options.once("ticker");
             this.ticker = ticker;
             return this;
         }
@@ -274,16 +275,14 @@ public interface BoundedChannel<T> extends AutoCloseable {
          */
         public Builder<T> listener(Listener listener) {
             Objects.requireNonNull(listener, "listener");
-            Checks.notSet(component, "listener", this.listener != null);
+            options.once("listener");
             this.listener = listener;
             return this;
         }
 
         /** Builds a new, open, empty channel. May be called again for another, independent channel. */
         public BoundedChannel<T> build() {
-            Ticker t = ticker != null ? ticker : Ticker.system();
-            Listener l = listener != null ? listener : new Listener() {};
-            return new BoundedChannelImpl<>(name, capacity, t, l);
+            return new BoundedChannelImpl<>(this);
         }
     }
 }

@@ -193,16 +193,17 @@ final class BoundedChannelImpl<T> extends BoundedChannelPad2 implements BoundedC
     private final LongAdder refusedFull = new LongAdder();
     private final LongAdder refusedClosed = new LongAdder();
 
-    BoundedChannelImpl(String name, int capacity, Ticker ticker, Listener listener) {
-        this.name = name;
-        this.component = "channel '" + name + "'";
+    BoundedChannelImpl(BoundedChannel.Builder<T> b) {
+        this.name = b.name;
+        this.component = b.component;
+        int capacity = b.capacity;
         this.capacity = capacity;
         // capacity is in [2, 1 << 30], so this is the next power of two >= capacity and at most 1 << 30.
         int slots = 1 << (Integer.SIZE - Integer.numberOfLeadingZeros(capacity - 1));
         this.buffer = new Object[slots];
         this.mask = slots - 1;
-        this.ticker = ticker;
-        this.listener = listener;
+        this.ticker = b.ticker;
+        this.listener = b.listener;
         // Plain: the true limit while nothing was taken. A thread that sees the channel through an unsafe
         // publication and reads 0 here only takes the refreshing path once more.
         this.producerLimit = capacity;

@@ -1,5 +1,6 @@
 package io.hal9.core;
 
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import java.time.Duration;
 import java.util.Objects;
@@ -262,33 +263,31 @@ public interface TaskLimiter extends AutoCloseable, Executor {
     final class Builder {
         final String name;
         final String component;
+        private final BuilderOptions options;
         int maxConcurrent = DEFAULT_MAX_CONCURRENT;
-        boolean maxConcurrentSet;
         int maxWaiting;
-        boolean maxWaitingSet;
-
-        @Nullable
+        /** Default: a new virtual thread per task, named {@code <name>-<n>}. */
         Executor executor;
 
         Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
-        boolean closeTimeoutSet;
+        Ticker ticker = Ticker.system();
 
-        @Nullable
-        Ticker ticker;
-
+        /** Default: none, and then task durations are not measured. */
         @Nullable
         TaskLimiterListener listener;
 
         Builder(String name) {
             this.name = name;
             this.component = "task limiter '" + name + "'";
+            this.options = new BuilderOptions(component);
+            ThreadFactory factory = Thread.ofVirtual().name(name + "-", 0).factory();
+            this.executor = command -> factory.newThread(command).start();
         }
 
         /** At most this many tasks in flight at once; default 100, in [1, 1000000]. */
         public Builder maxConcurrent(int maxConcurrent) {
-            Checks.notSet(component, "maxConcurrent", maxConcurrentSet);
+            options.once("maxConcurrent");
             this.maxConcurrent = Checks.inRange(component, "maxConcurrent", maxConcurrent, 1, MAX_CONCURRENT_LIMIT);
-            this.maxConcurrentSet = true;
             return this;
         }
 
@@ -297,9 +296,8 @@ public interface TaskLimiter extends AutoCloseable, Executor {
          * {@code try…} calls answer {@link Admission#FULL} at once), in [0, 1000000].
          */
         public Builder maxWaiting(int maxWaiting) {
-            Checks.notSet(component, "maxWaiting", maxWaitingSet);
+            options.once("maxWaiting");
             this.maxWaiting = Checks.inRange(component, "maxWaiting", maxWaiting, 0, MAX_WAITING_LIMIT);
-            this.maxWaitingSet = true;
             return this;
         }
 
@@ -308,49 +306,36 @@ public interface TaskLimiter extends AutoCloseable, Executor {
          * limiter never shuts this executor down.
          */
         public Builder executor(Executor executor) {
-            Checks.notSet(component, "executor", this.executor != null);
+            options.once("executor");
             this.executor = Objects.requireNonNull(executor, "executor");
             return this;
         }
 
         /** How long {@link TaskLimiter#close()} waits for accepted tasks; default 30 s, in [0, 24 h]. */
         public Builder closeTimeout(Duration closeTimeout) {
-            Checks.notSet(component, "closeTimeout", closeTimeoutSet);
+            options.once("closeTimeout");
             this.closeTimeout =
                     Checks.duration(component, "closeTimeout", closeTimeout, Duration.ZERO, Duration.ofHours(24));
-            this.closeTimeoutSet = true;
             return this;
         }
 
         /** The time source for timeouts and task durations; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
-            Checks.notSet(component, "ticker", this.ticker != null);
+            options.once("ticker");
             this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
         /** Receives rejections and task durations; default: none. */
         public Builder listener(TaskLimiterListener listener) {
-            Checks.notSet(component, "listener", this.listener != null);
+            options.once("listener");
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
         /** Builds the limiter. Starts no thread. */
         public TaskLimiter build() {
-            Executor exec = executor;
-            if (exec == null) {
-                ThreadFactory factory = Thread.ofVirtual().name(name + "-", 0).factory();
-                exec = command -> factory.newThread(command).start();
-            }
-            return new TaskLimiterImpl(
-                    name,
-                    maxConcurrent,
-                    maxWaiting,
-                    exec,
-                    closeTimeout,
-                    ticker == null ? Ticker.system() : ticker,
-                    listener);
+            return new TaskLimiterImpl(this);
         }
     }
 }

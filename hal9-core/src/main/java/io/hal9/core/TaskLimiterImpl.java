@@ -105,23 +105,16 @@ final class TaskLimiterImpl implements TaskLimiter {
     private final LongAdder failed = new LongAdder();
     private final LongAdder cancelled = new LongAdder();
 
-    TaskLimiterImpl(
-            String name,
-            int maxConcurrent,
-            int maxWaiting,
-            Executor executor,
-            Duration closeTimeout,
-            Ticker ticker,
-            @Nullable TaskLimiterListener listener) {
-        this.name = name;
-        this.component = "task limiter '" + name + "'";
-        this.maxConcurrent = maxConcurrent;
-        this.maxWaiting = maxWaiting;
-        this.executor = executor;
-        this.closeTimeout = closeTimeout;
-        this.ticker = ticker;
-        this.listener = listener;
-        this.timed = listener != null;
+    TaskLimiterImpl(TaskLimiter.Builder b) {
+        this.name = b.name;
+        this.component = b.component;
+        this.maxConcurrent = b.maxConcurrent;
+        this.maxWaiting = b.maxWaiting;
+        this.executor = b.executor;
+        this.closeTimeout = b.closeTimeout;
+        this.ticker = b.ticker;
+        this.listener = b.listener;
+        this.timed = b.listener != null;
     }
 
     @Override
