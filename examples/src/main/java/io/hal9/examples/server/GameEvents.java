@@ -3,6 +3,7 @@ package io.hal9.examples.server;
 import io.hal9.examples.game.Game;
 import io.hal9.examples.game.GameStatus;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The seam between the game service and a transport: what players must hear about. The HTTP-only
@@ -42,6 +43,28 @@ public interface GameEvents {
      * @param detail a sentence for players saying why
      */
     void gameEnded(long gameId, GameStatus status, String detail);
+
+    /**
+     * This instance took the game over and rebuilt it: tell its room who hosts it now, and send again the
+     * result of the last round ({@code last}, null when none was played), which players may have missed with
+     * the old host (it may even have been resolved by the rebuild: the old host had every move of the round
+     * but died before sending the result). A game the rebuild finished comes with status {@code finished}.
+     * Default: nothing (a transport without connections of its own to tell).
+     *
+     * @param gameId the game
+     * @param status its status after the rebuild (wire name)
+     * @param round its current round
+     * @param last the last round's result, or null
+     */
+    default void tookOver(long gameId, String status, int round, Game.@Nullable RoundResult last) {}
+
+    /**
+     * Another instance claimed the game: the connections here must reconnect (and land on any instance).
+     * Default: nothing.
+     *
+     * @param gameId the game
+     */
+    default void lost(long gameId) {}
 
     /**
      * The transport that tells no one.

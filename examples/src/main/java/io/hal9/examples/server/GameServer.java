@@ -12,8 +12,6 @@ import io.hal9.core.CloseFailedException;
 import io.hal9.core.Closer;
 import io.hal9.core.TaskLimiter;
 import io.hal9.core.Ticker;
-import io.hal9.examples.game.Game;
-import io.hal9.examples.game.GameStatus;
 import io.hal9.metrics.ActiveGames;
 import io.hal9.metrics.cache.LocalCacheMetrics;
 import io.hal9.metrics.cache.NearCacheMetrics;
@@ -163,16 +161,67 @@ public final class GameServer implements AutoCloseable {
     }
 
     /**
-     * Builds the parts in the order of their dependencies and registers each with {@link #closer} as it is
-     * built, so that {@link #close()} stops them in the reverse order (see the class comment). Three steps
-     * are registered ahead of the part they close, as lambdas, because they must run later than construction
-     * order gives: the public port's event loops (after the WebSocket server), the game service and the
-     * ownership lease (after every batcher has written).
+     * Opens the server in named steps, in the order of their dependencies: the database, Redis (when
+     * configured), the games-list cache, persistence (the batchers, and the journal's replay), the task
+     * limiter and timers, the health probe, the game service, the realtime gateway, ownership (the lease, and
+     * the recovery of this instance's games) and the HTTP ports. Each step registers what it opened with
+     * {@link #closer} as it goes, so that {@link #close()} stops the parts in the reverse order (see the class
+     * comment). Three steps are registered ahead of the part they close, as lambdas, because they must run
+     * later than construction order gives: the public port's event loops (after the WebSocket server), the
+     * game service and the ownership lease (after every batcher has written).
      */
     private void open(GameEvents events) {
         Metrics m = closer.register(new Metrics());
         metrics = m;
-        MeterRegistry registry = m.registry();
+        Storage storage = openDatabase(m.registry());
+        String instanceId = name + "-" + UUID.randomUUID().toString().substring(0, 8);
+        openRedis(m, instanceId);
+        Cache<String, byte[]> listCache = openListCache(m.registry());
+        // where requests for games other instances host are forwarded; unused once the port is closed
+        HttpForwarder forwardHttp = closer.register(new HttpForwarder(name, storage.store()));
+        // after every write (the batchers and the game service, closed before): other instances may take the
+        // games over at once instead of a lease later
+        closer.register(this::releaseLease, "give the ownership lease up");
+        // after the batchers it feeds (registered below): it writes the last states the batcher had no room for
+        closer.register(this::closeGames, "close the game service");
+        Persistence persistence = openPersistence(storage, m.registry());
+        ScheduledThreadPoolExecutor timers = openScheduling(storage, m.registry());
+        // the public port's event loops: after the WebSocket server (registered below) has closed its sessions
+        closer.register(this::closePort, "close the public port");
+        HealthProbe hp = closer.register(healthProbe(storage.db(), m));
+        PlayerTokens tokens = new PlayerTokens(
+                tokenSecret(storage.store(), storage.db().embedded()), config.tokenTtl(), Clock.systemUTC());
+        // the service tells the transports built after it (the gateway, the host's own) through one sink
+        GameEventHub hub = new GameEventHub();
+        LeaseState lease = new LeaseState(config.lease());
+        GameService g = openGames(storage, persistence, timers, listCache, tokens, hub, lease, hp);
+        WsGateway gateway = openRealtime(instanceId, g, tokens, m);
+        hub.subscribe(gateway);
+        hub.subscribe(events);
+        Ownership own = openOwnership(storage, persistence, g, lease);
+        m.bindOwnership(name, own, g, forwardHttp);
+        openHttp(g, tokens, hp, m, forwardHttp, gateway, storage.store());
+        // where other instances forward this one's games' HTTP requests; then the ticks: renewal, ownership
+        // check, takeover of lapsed owners' games
+        own.advertise(config.advertiseUrl() == null ? baseUrl() : config.advertiseUrl());
+        own.start();
+        log.info("{}: listening on {}, WebSocket {}, admin {} ({})", name, baseUrl(), wsUrl(), adminUrl(), config);
+    }
+
+    /** The database and what lives in it: its pools and router, the game store, the partition maintainer. */
+    private record Storage(
+            Database db, GameStore store, @Nullable PartitionMaintainer partitions) {}
+
+    /** The batchers that write what the games do, and where the actions go (the sink a takeover replays to). */
+    private record Persistence(
+            ActionBatcher<GameStore.ActionRow> actions,
+            ActionBatcher<GameStore.GameState> states,
+            ActionBatcher<GameStore.FinalState> finals,
+            BatchSink<GameStore.ActionRow> actionSink,
+            @Nullable Path journalRoot) {}
+
+    /** Step 1: the database (migrated), its pools' meters, the game store, the partitions ahead. */
+    private Storage openDatabase(MeterRegistry registry) {
         Database d = closer.register(Database.open(name, config));
         db = d;
         GameStore store = new GameStore(d.router(), name, !d.embedded());
@@ -182,30 +231,47 @@ public final class GameServer implements AutoCloseable {
             // the router's reads/fallbacks/replica health, and every pool (each once, by HikariCP's meters)
             ReadWriteRouterMetrics.monitor(registry, d.router());
         }
-        String instanceId = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-        Cache<String, byte[]> listCache;
+        PartitionMaintainer partitions = null;
+        if (!d.embedded()) {
+            partitions =
+                    new PartitionMaintainer(name, d.router().writes(), config.partitionsAhead(), Clock.systemUTC());
+            partitions.run();
+        }
+        return new Storage(d, store, partitions);
+    }
+
+    /**
+     * Step 2, when {@code redis-uri} is configured: one SharedRedis for every Redis part (the near cache, the
+     * room bus, the move forwarder, the health check): one set of Lettuce threads, one data and one pub/sub
+     * connection (per node on a cluster), whatever form the URI takes (redis://, rediss://, redis-sentinel://,
+     * redis-cluster://h:p,h:p); on a cluster every channel is sharded (SSUBSCRIBE/SPUBLISH). Closed after
+     * every part that uses it.
+     */
+    private void openRedis(Metrics m, String instanceId) {
         String redisUri = config.redisUri();
-        if (redisUri != null) {
-            // One SharedRedis for every Redis part (the near cache, the room bus, the move forwarder, the
-            // health check): one set of Lettuce threads, one data and one pub/sub connection (per node on a
-            // cluster), whatever form the URI takes (redis://, rediss://, redis-sentinel://,
-            // redis-cluster://h:p,h:p); on a cluster every channel is sharded (SSUBSCRIBE/SPUBLISH). Closed after
-            // every part that uses it.
-            SharedRedis shared = closer.register(SharedRedis.create(redisUri));
-            redis = shared;
-            // rooms' broadcasts on hal9-ws's bus; the forwarder carries only moves for games hosted elsewhere
-            RedisRoomBus rb = closer.register(RedisRoomBusMetrics.monitor(
-                    registry,
-                    RedisRoomBus.create(shared, config.redisPrefix() + "room:", RedisRoomBus.DEFAULT_MAX_IN_FLIGHT),
-                    name + "-rooms"));
-            roomBus = rb;
-            MoveForwarder f =
-                    closer.register(new MoveForwarder(name + "-moves", shared, config.redisPrefix(), name, instanceId));
-            forwarder = f;
-            m.bindForwarder(name + "-moves", f);
+        if (redisUri == null) {
+            return;
+        }
+        SharedRedis shared = closer.register(SharedRedis.create(redisUri));
+        redis = shared;
+        // rooms' broadcasts on hal9-ws's bus; the forwarder carries only moves for games hosted elsewhere
+        roomBus = closer.register(RedisRoomBusMetrics.monitor(
+                m.registry(),
+                RedisRoomBus.create(shared, config.redisPrefix() + "room:", RedisRoomBus.DEFAULT_MAX_IN_FLIGHT),
+                name + "-rooms"));
+        MoveForwarder f =
+                closer.register(new MoveForwarder(name + "-moves", shared, config.redisPrefix(), name, instanceId));
+        forwarder = f;
+        m.bindForwarder(name + "-moves", f);
+    }
+
+    /** Step 3: the games-list cache: a near cache over Redis when there is one, else a local cache. */
+    private Cache<String, byte[]> openListCache(MeterRegistry registry) {
+        SharedRedis shared = redis;
+        if (shared != null) {
             // The name is part of the Redis keyspace and of the invalidation channel: every instance
             // of a deployment must use the same one, so it is not derived from the instance name.
-            listCache = closer.register(NearCacheMetrics.monitor(
+            return closer.register(NearCacheMetrics.monitor(
                     registry,
                     NearCache.<String, byte[]>builder("games-list", Codecs.bytes())
                             .redis(shared)
@@ -213,35 +279,29 @@ public final class GameServer implements AutoCloseable {
                             .defaultTtl(config.cacheTtl())
                             .l1Ttl(config.cacheTtl())
                             .build()));
-        } else {
-            listCache = closer.register(LocalCacheMetrics.monitor(
-                    registry,
-                    LocalCache.<String, byte[]>builder(name + "-games-list")
-                            .maximumSize(1_000)
-                            .expireAfterWrite(config.cacheTtl())
-                            .build()));
         }
-        // where requests for games other instances host are forwarded; unused once the port is closed
-        HttpForwarder forwardHttp = closer.register(new HttpForwarder(name, store));
-        // after every write (the batchers and the game service, closed before): other instances may take the
-        // games over at once instead of a lease later
-        closer.register(this::releaseLease, "give the ownership lease up");
-        // after the batchers it feeds (registered below): it writes the last states the batcher had no room for
-        closer.register(this::closeGames, "close the game service");
-        PartitionMaintainer partitions = null;
-        if (!d.embedded()) {
-            partitions =
-                    new PartitionMaintainer(name, d.router().writes(), config.partitionsAhead(), Clock.systemUTC());
-            partitions.run();
-        }
-        // the batchers: closed after the task limiter and the round timers (registered below), so that every
-        // move those let in is written; the actions first, then the game states, then the finished games
+        return closer.register(LocalCacheMetrics.monitor(
+                registry,
+                LocalCache.<String, byte[]>builder(name + "-games-list")
+                        .maximumSize(1_000)
+                        .expireAfterWrite(config.cacheTtl())
+                        .build()));
+    }
+
+    /**
+     * Step 4: the batchers, closed after the task limiter and the round timers (registered later), so that
+     * every move those let in is written; the actions first, then the game states, then the finished games.
+     * Returns once the actions the journal held at start are in the database ({@link #awaitReplay}).
+     */
+    private Persistence openPersistence(Storage storage, MeterRegistry registry) {
+        Database d = storage.db();
+        GameStore store = storage.store();
         ActionBatcher<GameStore.FinalState> fin = closer.register(finalsBatcher(store, registry));
         finals = fin;
         JdbcBatchSink<GameStore.GameState> stateSink = JdbcBatchSink.builder(
                         name + "-game-states", d.router().writes(), GameStore.UPDATE_GAME, store.stateBinder())
                 .build();
-        states = closer.register(ActionBatcherMetrics.monitor(
+        ActionBatcher<GameStore.GameState> st = closer.register(ActionBatcherMetrics.monitor(
                 registry,
                 ActionBatcher.builder(name + "-game-states", stateSink)
                         .capacity(Math.max(config.maxLiveGames(), 2))
@@ -255,6 +315,7 @@ public final class GameServer implements AutoCloseable {
                                 name,
                                 batch.size(),
                                 cause.toString()))));
+        states = st;
         // On PostgreSQL the actions go in with COPY: it costs the database far less CPU per row than
         // even rewritten batched INSERTs, and the database shares the machine with the server.
         // The sink skips an action whose (game, player, round) is already stored: the journal's replay
@@ -276,13 +337,14 @@ public final class GameServer implements AutoCloseable {
                         .build();
         ActionBatcher.Builder<GameStore.ActionRow> actionsBuilder = ActionBatcher.builder(name + "-actions", sink);
         String journalDir = config.journalDir();
-        if (!d.embedded() && journalDir != null) {
-            // An in-memory database dies with the process: a journal only makes sense beside PostgreSQL.
+        // An in-memory database dies with the process: a journal only makes sense beside PostgreSQL.
+        Path journalRoot = d.embedded() || journalDir == null ? null : Path.of(journalDir);
+        if (journalRoot != null) {
             actionsBuilder.journal(
-                    ActionJournal.builder(name + "-actions", Path.of(journalDir).resolve(name), GameStore.ACTION_CODEC)
+                    ActionJournal.builder(name + "-actions", journalRoot.resolve(name), GameStore.ACTION_CODEC)
                             .build());
         }
-        actions = closer.register(ActionBatcherMetrics.monitor(
+        ActionBatcher<GameStore.ActionRow> a = closer.register(ActionBatcherMetrics.monitor(
                 registry,
                 actionsBuilder
                         .capacity(config.maxPendingActions())
@@ -294,13 +356,21 @@ public final class GameServer implements AutoCloseable {
                                 name,
                                 batch.size(),
                                 cause.toString()))));
-        awaitReplay(actions);
-        TaskLimiter tasks = closer.register(TaskLimiterMetrics.monitor(
+        actions = a;
+        awaitReplay(a);
+        return new Persistence(a, st, fin, sink, journalRoot);
+    }
+
+    /**
+     * Step 5: the task limiter that runs moves, and the timer thread of rounds, waiting games' expiry and
+     * partition maintenance; the timers stop before the limiter drains.
+     */
+    private ScheduledThreadPoolExecutor openScheduling(Storage storage, MeterRegistry registry) {
+        limiter = closer.register(TaskLimiterMetrics.monitor(
                 registry,
                 TaskLimiter.builder(name + "-tasks")
                         .maxConcurrent(config.maxTasks())
                         .maxWaiting(config.maxWaitingTasks())));
-        limiter = tasks;
         ScheduledThreadPoolExecutor sched = new ScheduledThreadPoolExecutor(
                 1, Thread.ofPlatform().name(name + "-scheduler").daemon().factory());
         // a waiting game that starts cancels its expiry timer: drop the task now, not when it was due
@@ -312,8 +382,8 @@ public final class GameServer implements AutoCloseable {
                     awaitQuietly(sched, config.shutdownTimeout());
                 },
                 "stop the round timers");
-        if (partitions != null) {
-            PartitionMaintainer pm = partitions;
+        PartitionMaintainer pm = storage.partitions();
+        if (pm != null) {
             long every = config.partitionInterval().toMillis();
             sched.scheduleAtFixedRate(
                     () -> {
@@ -331,74 +401,94 @@ public final class GameServer implements AutoCloseable {
                     every,
                     TimeUnit.MILLISECONDS);
         }
-        // the public port's event loops: after the WebSocket server (registered below) has closed its sessions
-        closer.register(this::closePort, "close the public port");
-        HealthProbe hp = closer.register(healthProbe(d, m));
-        String secret = tokenSecret(store, d.embedded());
-        PlayerTokens tokens = new PlayerTokens(secret, config.tokenTtl(), Clock.systemUTC());
-        WsGateway gateway = closer.register(new WsGateway(name, instanceId, config, tokens, tasks, roomBus, forwarder));
-        ws = gateway;
-        WsServerMetrics.monitor(registry, gateway.server());
-        m.bindResends(name, gateway);
-        GameEvents both = new GameEvents() {
-            @Override
-            public void gameStarted(long gameId, List<Game.PlayerView> players) {
-                gateway.gameStarted(gameId, players);
-                events.gameStarted(gameId, players);
-            }
+        return sched;
+    }
 
-            @Override
-            public void roundResolved(Game.RoundResult result) {
-                gateway.roundResolved(result);
-                events.roundResolved(result);
-            }
-
-            @Override
-            public void gameEnded(long gameId, GameStatus status, String detail) {
-                gateway.gameEnded(gameId, status, detail);
-                events.gameEnded(gameId, status, detail);
-            }
-        };
+    /**
+     * Step 6: the game service. It tells what happens to {@code events} (the hub the transports subscribe to)
+     * and refuses moves while {@code lease} is not known current; closed by the step registered ahead of the
+     * batchers.
+     */
+    private GameService openGames(
+            Storage storage,
+            Persistence persistence,
+            ScheduledThreadPoolExecutor timers,
+            Cache<String, byte[]> listCache,
+            PlayerTokens tokens,
+            GameEvents events,
+            LeaseState lease,
+            HealthProbe hp) {
         GameService g = new GameService(
                 name,
-                store,
+                storage.store(),
                 Ticker.system(),
-                sched,
-                actions,
-                states,
-                fin,
+                timers,
+                persistence.actions(),
+                persistence.states(),
+                persistence.finals(),
                 () -> hp.isUp("database"),
-                limiter,
+                Objects.requireNonNull(limiter),
                 listCache,
                 tokens,
-                both,
+                events,
+                lease::valid,
                 config.maxLiveGames(),
                 config.waitingGameTtl());
         games = g;
-        // The lease first (PostgreSQL and H2 alike: one code path), so that no other instance takes this one's
-        // games over while it recovers them; the advertised URL is set once the port is known (below).
+        Metrics m = Objects.requireNonNull(metrics);
+        m.bind(ActiveGames.of(g, GameService::liveGames));
+        ObjectPoolMetrics.monitor(m.registry(), g.gamePool());
+        return g;
+    }
+
+    /** Step 7: the WebSocket gateway (hal9-ws), on the room bus and the move forwarder when Redis is there. */
+    private WsGateway openRealtime(String instanceId, GameService g, PlayerTokens tokens, Metrics m) {
+        WsGateway gateway = closer.register(new WsGateway(
+                name, instanceId, config, g, tokens, Objects.requireNonNull(limiter), roomBus, forwarder));
+        ws = gateway;
+        WsServerMetrics.monitor(m.registry(), gateway.server());
+        m.bindResends(name, gateway);
+        return gateway;
+    }
+
+    /**
+     * Step 8: the lease first (PostgreSQL and H2 alike: one code path), so that no other instance takes this
+     * one's games over while it recovers them; then the games this instance hosted before it stopped, rebuilt
+     * before the WebSocket and HTTP servers take traffic, from the database, which holds every acknowledged
+     * move: {@link #awaitReplay} wrote what the journal held before anything here could read it. The
+     * advertised URL is set once the port is known ({@link #open}).
+     */
+    private Ownership openOwnership(Storage storage, Persistence persistence, GameService g, LeaseState lease) {
         Ownership own = closer.register(new Ownership(
                 name,
                 config.advertiseUrl() == null ? "http://unknown" : config.advertiseUrl(),
-                store,
+                storage.store(),
                 g,
+                lease,
                 config.lease(),
                 config.leaseRenewInterval(),
-                d.embedded() || journalDir == null ? null : Path.of(journalDir),
-                d.embedded() ? null : sink));
+                persistence.journalRoot(),
+                storage.db().embedded() ? null : persistence.actionSink()));
         ownership = own;
         own.acquire();
-        g.ownership(own::valid, gateway);
-        // The games this instance hosted before it stopped, rebuilt before the WebSocket and HTTP servers
-        // take traffic, from the database, which holds every acknowledged move: awaitReplay (above) wrote
-        // what the journal held before anything here could read it.
         g.recover();
-        m.bind(ActiveGames.of(g, GameService::liveGames));
-        ObjectPoolMetrics.monitor(registry, g.gamePool());
-        gateway.bind(g);
+        return own;
+    }
+
+    /**
+     * Step 9: the HTTP API and the browser pages: the play page and the API on the public port (with the
+     * WebSocket endpoint), the console, metrics and health on the admin listener; or, with {@code
+     * --http-engine jdk}, the previous layout: the API on the JDK's server and WebSocket on its own port.
+     */
+    private void openHttp(
+            GameService g,
+            PlayerTokens tokens,
+            HealthProbe hp,
+            Metrics m,
+            HttpForwarder forwardHttp,
+            WsGateway gateway,
+            GameStore store) {
         CreateRateLimiter creates = CreateRateLimiter.of(config);
-        m.bindOwnership(name, own, g, forwardHttp);
-        // the browser pages: the play page on the public port, the console (and its actions) on the admin listener
         HttpApi api = new HttpApi(
                 name,
                 g,
@@ -422,42 +512,38 @@ public final class GameServer implements AutoCloseable {
                 creates,
                 null,
                 WebAssets.console(),
-                new Console(name, g, gateway, registry, store, hp, loopback(config.adminHost())));
+                new Console(name, g, gateway, m.registry(), store, hp, loopback(config.adminHost())));
         boolean jdk = config.httpEngine().equals("jdk");
         HttpPort netty = HttpPort.start(name, config, jdk ? null : gateway.server(), api, admin, drainTimeout());
         port = netty;
-        TaskLimiterMetrics.monitor(registry, netty.limiter());
-        if (jdk) {
-            // the previous layout, kept for one release: WebSocket on its own port, the API on the JDK's server
-            gateway.start();
-            ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
-            closer.register(
-                    () -> {
-                        exec.shutdown();
-                        awaitQuietly(exec, config.shutdownTimeout());
-                    },
-                    "drain the HTTP executor");
-            try {
-                HttpServer server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
-                server.setExecutor(exec);
-                server.createContext("/", new JdkHttp(api, config.http().maxBody()));
-                server.start();
-                http = server;
-                // stops accepting at once, then waits (at most the delay) for exchanges in flight
-                closer.register(
-                        () -> server.stop((int)
-                                Math.max(1, Math.min(config.shutdownTimeout().toSeconds(), 5))),
-                        "stop the JDK HTTP server");
-            } catch (IOException e) {
-                throw new UncheckedIOException(
-                        name + ": cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
-            }
+        TaskLimiterMetrics.monitor(m.registry(), netty.limiter());
+        if (!jdk) {
+            return;
         }
-        // where other instances forward this one's games' HTTP requests; then the ticks: renewal, ownership
-        // check, takeover of lapsed owners' games
-        own.advertise(config.advertiseUrl() == null ? baseUrl() : config.advertiseUrl());
-        own.start();
-        log.info("{}: listening on {}, WebSocket {}, admin {} ({})", name, baseUrl(), wsUrl(), adminUrl(), config);
+        // the previous layout, kept for one release: WebSocket on its own port, the API on the JDK's server
+        gateway.start();
+        ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
+        closer.register(
+                () -> {
+                    exec.shutdown();
+                    awaitQuietly(exec, config.shutdownTimeout());
+                },
+                "drain the HTTP executor");
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
+            server.setExecutor(exec);
+            server.createContext("/", new JdkHttp(api, config.http().maxBody()));
+            server.start();
+            http = server;
+            // stops accepting at once, then waits (at most the delay) for exchanges in flight
+            closer.register(
+                    () -> server.stop(
+                            (int) Math.max(1, Math.min(config.shutdownTimeout().toSeconds(), 5))),
+                    "stop the JDK HTTP server");
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    name + ": cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Closes the game service, if it was built (a step of {@link #closer}). */

@@ -225,8 +225,9 @@ final class GameService implements AutoCloseable {
     private final Map<Long, Live> live = new ConcurrentHashMap<>();
     private final AtomicInteger finishing = new AtomicInteger();
     private final Executor gameEnds;
-    private volatile BooleanSupplier leaseValid = () -> true;
-    private volatile Hosting hosting = Hosting.NONE;
+    /** Whether this instance's lease is current as far as it knows ({@link Lease#valid}). */
+    private volatile BooleanSupplier leaseValid;
+
     private final LongAdder takenOver = new LongAdder();
     /**
      * Round results whose resolving move became durable after this instance's lease stopped being known
@@ -262,6 +263,7 @@ final class GameService implements AutoCloseable {
             Cache<String, byte[]> listCache,
             PlayerTokens tokens,
             GameEvents events,
+            BooleanSupplier leaseValid,
             int maxLiveGames,
             Duration waitingGameTtl) {
         this.name = Objects.requireNonNull(name, "name");
@@ -276,6 +278,7 @@ final class GameService implements AutoCloseable {
         this.listCache = Objects.requireNonNull(listCache, "listCache");
         this.tokens = Objects.requireNonNull(tokens, "tokens");
         this.events = Objects.requireNonNull(events, "events");
+        this.leaseValid = Objects.requireNonNull(leaseValid, "leaseValid");
         this.maxLiveGames = maxLiveGames;
         this.slots = new Semaphore(maxLiveGames);
         this.waitingGameTtl = Objects.requireNonNull(waitingGameTtl, "waitingGameTtl");
@@ -287,13 +290,11 @@ final class GameService implements AutoCloseable {
     }
 
     /**
-     * Wires ownership: moves are refused while {@code leaseValid} is false (this instance could not renew
-     * its lease in time and may have lost its games), and {@code hosting} hears of takeovers and losses.
-     * Call before traffic.
+     * Replaces the lease's validity, for a test that makes it lapse at a chosen instant without waiting for
+     * a lease to run out.
      */
-    void ownership(BooleanSupplier leaseValid, Hosting hosting) {
+    void leaseValidityForTest(BooleanSupplier leaseValid) {
         this.leaseValid = Objects.requireNonNull(leaseValid, "leaseValid");
-        this.hosting = Objects.requireNonNull(hosting, "hosting");
     }
 
     GameView create(Game.Settings settings) {
@@ -651,32 +652,6 @@ final class GameService implements AutoCloseable {
         } finally {
             l.lock().unlock();
         }
-    }
-
-    /**
-     * What ownership changes the players must hear of (the WebSocket gateway). Called without blocking.
-     */
-    interface Hosting {
-        /**
-         * This instance took the game over and rebuilt it: tell its room who hosts it now, and send again the
-         * result of the last round ({@code last}, null when none was played), which players may have missed
-         * with the old host (it may even have been resolved by the rebuild: the old host had every move of
-         * the round but died before sending the result). A game the rebuild finished comes with status
-         * {@code finished}.
-         */
-        void tookOver(long gameId, String status, int round, Game.@Nullable RoundResult last);
-
-        /** Another instance claimed the game: the sessions here must reconnect (and land on any instance). */
-        void lost(long gameId);
-
-        /** No-op. */
-        Hosting NONE = new Hosting() {
-            @Override
-            public void tookOver(long gameId, String status, int round, Game.@Nullable RoundResult last) {}
-
-            @Override
-            public void lost(long gameId) {}
-        };
     }
 
     /** Nothing new to wait for: a round resolved by a timeout or a leave, whose moves were acknowledged earlier. */
@@ -1261,7 +1236,7 @@ final class GameService implements AutoCloseable {
                     l.lock().lock();
                     try {
                         if (!l.released) {
-                            hosting.tookOver(
+                            events.tookOver(
                                     row.id(),
                                     l.game().status().wireName(),
                                     l.game().round(),
@@ -1292,7 +1267,7 @@ final class GameService implements AutoCloseable {
                 // gone out (the old host died between the last move's sync and the broadcast)
                 Game.RoundResult last = resendable(r.last());
                 if (last != null) {
-                    hosting.tookOver(row.id(), GameStatus.FINISHED.wireName(), last.round(), last);
+                    events.tookOver(row.id(), GameStatus.FINISHED.wireName(), last.round(), last);
                 }
             }
         }
@@ -1419,7 +1394,7 @@ final class GameService implements AutoCloseable {
                     name,
                     gameId,
                     l.epoch);
-            hosting.lost(gameId);
+            events.lost(gameId);
         }
         return moved(gameId);
     }

@@ -58,11 +58,9 @@ import org.slf4j.LoggerFactory;
  */
 final class Ownership implements AutoCloseable {
     /*
-     * Design / Concurrency / Invariants: validFrom is the System.nanoTime() at the start of the last tick
-     * whose renewal and ownership check both succeeded (volatile; written by the tick thread only). The
-     * database's lease ends at its now() at the renewal, plus lease, which is no earlier than validFrom +
-     * lease in real time, so valid() turns false no later than the other instances see the lease lapse
-     * (clocks do not drift apart by much within a lease; monotonic time runs on while a process is stopped).
+     * Design / Concurrency / Invariants: what this instance knows of its lease (when it was last confirmed,
+     * whether it is alone) is the LeaseState it shares with the game service, written by the tick thread
+     * only; see LeaseState for why valid() turns false no later than the other instances see the lease lapse.
      */
     private static final Logger log = LoggerFactory.getLogger(Ownership.class);
 
@@ -88,9 +86,7 @@ final class Ownership implements AutoCloseable {
     private final AtomicBoolean failing = new AtomicBoolean();
     private final LongAdder renewalFailures = new LongAdder();
     private final LongAdder journalsReplayed = new LongAdder();
-    private volatile long validFrom;
-    /** No other instance held a current lease at the last successful tick. */
-    private volatile boolean alone;
+    private final LeaseState state;
     /**
      * System.nanoTime() before which this instance takes no game over: two leases after a renewal that came
      * more than a lease after the previous one (failures, or a renewal that waited for a connection). Written and read by the ticker's thread only.
@@ -107,6 +103,7 @@ final class Ownership implements AutoCloseable {
             String url,
             GameStore store,
             GameService games,
+            LeaseState state,
             Duration lease,
             Duration renewInterval,
             @Nullable Path journalRoot,
@@ -121,7 +118,7 @@ final class Ownership implements AutoCloseable {
         this.actionSink = actionSink;
         this.ticker = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name(name + "-ownership").daemon().factory());
-        this.validFrom = System.nanoTime() - lease.toNanos(); // not valid before the first renewal
+        this.state = Objects.requireNonNull(state, "state");
         this.graceUntil = System.nanoTime() - lease.toNanos();
     }
 
@@ -132,8 +129,7 @@ final class Ownership implements AutoCloseable {
     void acquire() {
         long start = System.nanoTime();
         store.renewLease(url, lease.toMillis());
-        alone = store.otherLiveInstances() == 0;
-        validFrom = start;
+        state.renewed(start, store.otherLiveInstances() == 0);
     }
 
     /**
@@ -145,7 +141,7 @@ final class Ownership implements AutoCloseable {
         try {
             long start = System.nanoTime();
             store.renewLease(advertised, lease.toMillis());
-            validFrom = start;
+            state.renewed(start);
         } catch (RuntimeException e) {
             log.warn("{}: advertising {} failed; the next renewal tries again: {}", name, advertised, e.toString());
         }
@@ -159,7 +155,7 @@ final class Ownership implements AutoCloseable {
 
     /** Whether this instance's lease is current as far as it knows (see the class comment). */
     boolean valid() {
-        return alone || System.nanoTime() - validFrom < lease.toNanos();
+        return state.valid();
     }
 
     long renewalFailures() {
@@ -173,14 +169,13 @@ final class Ownership implements AutoCloseable {
     /** One renewal, ownership check and takeover round. Never throws. */
     void tick() {
         long start = System.nanoTime();
-        long previous = validFrom;
+        long previous = state.renewedAt();
         try {
             Set<Long> snapshot = games.hostedIds();
             store.renewLease(url, lease.toMillis());
             Map<Long, Long> owned = store.ownedGames();
             games.dropLost(snapshot, owned);
-            alone = store.otherLiveInstances() == 0;
-            validFrom = start;
+            state.renewed(start, store.otherLiveInstances() == 0);
             long now = System.nanoTime();
             boolean recovered = failing.compareAndSet(true, false);
             if (recovered || now - previous > lease.toNanos()) {

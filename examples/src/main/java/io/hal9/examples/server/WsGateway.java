@@ -61,15 +61,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread safety: safe for concurrent use.
  */
-final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable {
+final class WsGateway implements GameEvents, AutoCloseable {
     /*
      * Design / Concurrency / Invariants: a game's room is hal9-ws's room "game:<id>": open on this
      * instance while one of its players is connected here (hal9-ws reclaims it when the last one leaves),
      * and a broadcast to it reaches the players on every instance through the room bus, open here or not
      * (so a game hosted here whose players are all elsewhere needs no room of its own). The handler
      * reaches the server and its rooms through the session. sessions maps session ids to open sessions,
-     * for refusals coming back from the host of a forwarded move. games is set once by bind() before
-     * start().
+     * for refusals coming back from the host of a forwarded move. The game service is built first and
+     * tells the gateway what happens through the server's GameEventHub, to which the gateway subscribes.
      */
     private static final Logger log = LoggerFactory.getLogger(WsGateway.class);
     /** Buffers shared across threads: requests run on short-lived virtual threads (see JacksonCodec in hal9-ws). */
@@ -116,7 +116,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
     /** The live session of each player connected here: one per player, the latest. */
     private final Map<PlayerKey, Session<JsonNode>> players = new ConcurrentHashMap<>();
 
-    private volatile @Nullable GameService games;
+    private final GameService games;
 
     /** The last two results of each game hosted here lately, for players who missed one (see {@link #resend}). */
     private final Cache<Long, Recent> recent;
@@ -142,11 +142,13 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
             String name,
             String instanceId,
             ServerConfig config,
+            GameService games,
             PlayerTokens tokens,
             TaskLimiter limiter,
             @Nullable RoomBus bus,
             @Nullable MoveForwarder forwarder) {
         this.name = name;
+        this.games = Objects.requireNonNull(games, "games");
         this.instanceId = instanceId;
         this.tokens = tokens;
         this.limiter = limiter;
@@ -182,24 +184,12 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
         }
     }
 
-    void bind(GameService service) {
-        this.games = Objects.requireNonNull(service, "service");
-    }
-
     void start() {
         server.start();
     }
 
     int port() {
         return server.port();
-    }
-
-    private GameService games() {
-        GameService g = games;
-        if (g == null) {
-            throw new IllegalStateException(name + ": WebSocket gateway used before bind()");
-        }
-        return g;
     }
 
     /** The handshake's decision for a token (and the game the client names, if any). */
@@ -240,7 +230,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
         return server.room("game:" + gameId);
     }
 
-    // ---- Hosting: ownership changes ----
+    // ---- GameEvents: ownership changes ----
 
     /**
      * Tells the game's room (every instance, through the room bus) that this instance hosts it now, and sends
@@ -337,7 +327,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
         }
         resendAsked.put(gameId, now);
         limiter.tryExecute(() -> {
-            GameService g = games();
+            GameService g = games;
             if (g.hosts(gameId)) {
                 return; // hosted here: its results went to the players here without the bus
             }
@@ -369,7 +359,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
                 s.trySend(resent(result));
             }
             resultsResent.add(r.results().size());
-            if (r.last().path("nextRound").asInt() == 0 || games().hosts(gameId)) {
+            if (r.last().path("nextRound").asInt() == 0 || games.hosts(gameId)) {
                 return; // the game's last result, or this instance's latest: nothing newer anywhere
             }
         }
@@ -463,7 +453,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
      * that may wait on the database.
      */
     private boolean playHere(Session<JsonNode> s, long gameId, long playerId, Move move, int round) {
-        GameService g = games();
+        GameService g = games;
         if (!g.hosts(gameId)) {
             return false;
         }
@@ -476,7 +466,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
     }
 
     private void play(Session<JsonNode> s, long gameId, long playerId, Move move, int round) {
-        GameService g = games();
+        GameService g = games;
         // without a forwarder the service answers why it cannot play here (finished, expired, aborted,
         // hosted by another instance) from the game's row
         if (g.hosts(gameId) || forwarder == null) {
@@ -518,7 +508,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
         if (c != null && now - c.expires() < 0) {
             return c.name();
         }
-        String o = games().ownerOf(gameId);
+        String o = games.ownerOf(gameId);
         if (o == null || o.equals(name)) {
             owners.remove(gameId);
             return null;
@@ -550,7 +540,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
         long session = m.path("session").asLong();
         Admission a = limiter.tryExecute(() -> {
             try {
-                games().move(gameId, playerId, move, round);
+                games.move(gameId, playerId, move, round);
             } catch (ApiException e) {
                 // game_on_other_instance: the sender's idea of the owner is stale (taken over): game_moved makes
                 // it ask the database again
@@ -636,7 +626,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
                         .put("gameId", gameId)
                         .put("playerId", playerId);
                 try {
-                    GameService.GameView v = games().get(gameId);
+                    GameService.GameView v = games.get(gameId);
                     w.put("status", v.status()).put("round", v.round());
                 } catch (ApiException e) {
                     w.put("status", "unknown");
@@ -682,7 +672,7 @@ final class WsGateway implements GameEvents, GameService.Hosting, AutoCloseable 
                 case "leave" -> {
                     Admission a = limiter.tryExecute(() -> {
                         try {
-                            games().leave(gameId, playerId);
+                            games.leave(gameId, playerId);
                             s.close(1000, "left the game");
                         } catch (ApiException e) {
                             s.trySend(error(e.error(), Objects.requireNonNullElse(e.getMessage(), e.error())));

@@ -56,7 +56,7 @@ class HeldResultTest {
             GameService games = server.gameService();
             AtomicInteger validChecks = new AtomicInteger();
             // the lease is current for the two moves' checks, and not any more when the round's result is due
-            games.ownership(() -> validChecks.getAndDecrement() > 0, GameService.Hosting.NONE);
+            games.leaseValidityForTest(() -> validChecks.getAndDecrement() > 0);
 
             long kept = playOneRound(api, validChecks);
             await().atMost(Duration.ofSeconds(10)).until(() -> games.heldResults() == 1);
