@@ -27,8 +27,6 @@ import io.hal9.pool.jdbc.JdbcBatchSink;
 import io.hal9.redis.SharedRedis;
 import io.hal9.ws.RedisRoomBus;
 import io.hal9.ws.WsServerStats;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,7 +45,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -190,7 +187,13 @@ public final class GameServer implements AutoCloseable {
         closer.register(this::closePort, "close the public port");
         HealthProbe hp = closer.register(healthProbe(storage.db(), m));
         PlayerTokens tokens = new PlayerTokens(
-                tokenSecret(storage.store(), storage.db().embedded()), config.tokenTtl(), Clock.systemUTC());
+                PlayerTokens.secret(
+                        name,
+                        config.tokenSecret(),
+                        storage.store(),
+                        storage.db().embedded()),
+                config.tokenTtl(),
+                Clock.systemUTC());
         // the service tells the transports built after it (the gateway, the host's own) through one sink
         GameEventHub hub = new GameEventHub();
         LeaseState lease = new LeaseState(config.lease());
@@ -602,41 +605,8 @@ public final class GameServer implements AutoCloseable {
     }
 
     /**
-     * The player-token secret: the configured one, else the one stored in the database, generating and
-     * storing it first if there is none (of several instances starting at once, one insert wins and
-     * all read the same secret back).
-     */
-    private String tokenSecret(GameStore store, boolean embedded) {
-        String configured = config.tokenSecret();
-        if (configured != null) {
-            return configured;
-        }
-        String candidate = PlayerTokens.randomSecret();
-        String stored = store.settingIfAbsent(GameStore.TOKEN_SECRET, candidate);
-        if (stored.length() < 16) {
-            throw new IllegalStateException(name + ": the token secret stored in server_settings ('"
-                    + GameStore.TOKEN_SECRET + "') has " + stored.length()
-                    + " characters, fewer than 16; delete that row or configure --token-secret");
-        }
-        if (embedded) {
-            log.info(
-                    "{}: no token-secret configured; generated one, stored in the embedded database (tokens are"
-                            + " valid until this process ends)",
-                    name);
-        } else if (stored.equals(candidate)) {
-            log.info(
-                    "{}: no token-secret configured; generated one and stored it in the database (server_settings),"
-                            + " where every later start and every instance on this database finds it",
-                    name);
-        } else {
-            log.info("{}: no token-secret configured; using the one stored in the database (server_settings)", name);
-        }
-        return stored;
-    }
-
-    /**
      * Starts the probe behind {@code /health/ready}: the database (through its own small pool, see {@link
-     * Database#healthCheck()}) and, when configured, Redis ({@link #redisCheck}), every second on a thread
+     * Database#healthCheck()}) and, when configured, Redis ({@link RedisHealthCheck}), every second on a thread
      * of its own.
      */
     private HealthProbe healthProbe(Database d, Metrics m) {
@@ -644,7 +614,7 @@ public final class GameServer implements AutoCloseable {
         checks.put("database", d.healthCheck());
         SharedRedis r = redis;
         if (r != null) {
-            checks.put("redis", () -> redisCheck(r));
+            checks.put("redis", () -> RedisHealthCheck.ping(r));
         }
         HealthProbe hp = new HealthProbe(
                 name,
@@ -658,38 +628,6 @@ public final class GameServer implements AutoCloseable {
         m.bindHealth(name, hp);
         hp.start();
         return hp;
-    }
-
-    /**
-     * Redis is up when a PING on the shared data connection answers within 1 s; on a cluster, when any
-     * master answers one. Not every master: while one shard fails over (1-3 s) its keys miss and its rooms
-     * lose broadcasts, but the instance still serves, and a check that failed then would take every
-     * instance out of the load balancer at once.
-     */
-    private static void redisCheck(SharedRedis r) throws Exception {
-        if (r.connection() instanceof StatefulRedisClusterConnection<String, byte[]> c) {
-            Exception last = null;
-            for (String shard : r.shards()) {
-                int colon = shard.lastIndexOf(':');
-                try {
-                    String pong = c.getConnectionAsync(
-                                    shard.substring(0, colon), Integer.parseInt(shard.substring(colon + 1)))
-                            .thenCompose(n -> n.async().ping())
-                            .get(1, TimeUnit.SECONDS);
-                    if ("PONG".equals(pong)) {
-                        return;
-                    }
-                } catch (ExecutionException | TimeoutException | RuntimeException e) {
-                    last = e;
-                }
-            }
-            throw new IllegalStateException(
-                    "no master of the Redis Cluster answered PING within 1 s" + (last == null ? "" : ": " + last));
-        }
-        StatefulRedisConnection<String, byte[]> conn = Objects.requireNonNull(r.standaloneConnection());
-        if (!"PONG".equals(conn.async().ping().get(1, TimeUnit.SECONDS))) {
-            throw new IllegalStateException("Redis did not answer PONG");
-        }
     }
 
     /**

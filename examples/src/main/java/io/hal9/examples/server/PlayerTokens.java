@@ -11,6 +11,9 @@ import java.util.Base64;
 import java.util.Objects;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Signed, expiring player tokens: what {@code POST /api/games/{id}/join} hands out and every later
@@ -29,6 +32,7 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Thread safety: safe for concurrent use (a {@link Mac} per call).
  */
 public final class PlayerTokens {
+    private static final Logger log = LoggerFactory.getLogger(GameServer.class);
     /** Why a token was refused, or that it was accepted. */
     public enum Status {
         /** Signed by us, not expired, for this game. */
@@ -168,5 +172,37 @@ public final class PlayerTokens {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("player tokens: HmacSHA256 is not available", e);
         }
+    }
+
+    /**
+     * The player-token secret: the configured one, else the one stored in the database, generating and
+     * storing it first if there is none (of several instances starting at once, one insert wins and
+     * all read the same secret back).
+     */
+    static String secret(String name, @Nullable String configured, GameStore store, boolean embedded) {
+        if (configured != null) {
+            return configured;
+        }
+        String candidate = PlayerTokens.randomSecret();
+        String stored = store.settingIfAbsent(GameStore.TOKEN_SECRET, candidate);
+        if (stored.length() < 16) {
+            throw new IllegalStateException(name + ": the token secret stored in server_settings ('"
+                    + GameStore.TOKEN_SECRET + "') has " + stored.length()
+                    + " characters, fewer than 16; delete that row or configure --token-secret");
+        }
+        if (embedded) {
+            log.info(
+                    "{}: no token-secret configured; generated one, stored in the embedded database (tokens are"
+                            + " valid until this process ends)",
+                    name);
+        } else if (stored.equals(candidate)) {
+            log.info(
+                    "{}: no token-secret configured; generated one and stored it in the database (server_settings),"
+                            + " where every later start and every instance on this database finds it",
+                    name);
+        } else {
+            log.info("{}: no token-secret configured; using the one stored in the database (server_settings)", name);
+        }
+        return stored;
     }
 }
