@@ -2,8 +2,6 @@ package io.hal9.ws;
 
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.Checks;
-import io.hal9.ws.internal.WsConfig;
-import io.hal9.ws.internal.WsServerImpl;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;

@@ -1,4 +1,4 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.RateLimitedLog;

@@ -1,11 +1,6 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
 import io.hal9.core.Admission;
-import io.hal9.ws.Room;
-import io.hal9.ws.RoomBus;
-import io.hal9.ws.Session;
-import io.hal9.ws.WsException;
-import io.hal9.ws.WsServer;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;

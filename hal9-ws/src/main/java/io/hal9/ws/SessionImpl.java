@@ -1,11 +1,7 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
 import io.hal9.core.Admission;
 import io.hal9.core.RejectedException;
-import io.hal9.ws.OverflowPolicy;
-import io.hal9.ws.Session;
-import io.hal9.ws.WsCloseCodes;
-import io.hal9.ws.WsServer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -80,7 +76,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not part of the API. Thread safety: the {@link Session} methods are safe from any thread.
  */
-public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Session<M>, Runnable {
+final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Session<M>, Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SessionImpl.class);
 
     static final int OPEN = 0;

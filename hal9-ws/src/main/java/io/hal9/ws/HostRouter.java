@@ -1,4 +1,4 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
 import io.hal9.ws.netty.HostHttp;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,16 +1,7 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
 import io.hal9.core.Ticker;
-import io.hal9.ws.HandshakeAuthenticator;
-import io.hal9.ws.MessageCodec;
-import io.hal9.ws.OverflowPolicy;
-import io.hal9.ws.Room;
-import io.hal9.ws.RoomBus;
-import io.hal9.ws.WsException;
-import io.hal9.ws.WsHandler;
-import io.hal9.ws.WsServer;
-import io.hal9.ws.WsServerListener;
-import io.hal9.ws.WsServerStats;
+import io.hal9.ws.internal.WsPipeline;
 import io.hal9.ws.netty.HostHttp;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -74,7 +65,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not part of the API. Thread safety: safe for concurrent use.
  */
-public final class WsServerImpl<M> implements WsServer<M> {
+final class WsServerImpl<M> implements WsServer<M>, WsPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(WsServerImpl.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -138,7 +129,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
     private volatile @Nullable EventLoopGroup workerGroup;
 
     /** Creates a server that is not started; {@link io.hal9.ws.WsServer.Builder#build()} calls this. */
-    public WsServerImpl(
+    WsServerImpl(
             WsConfig config,
             MessageCodec<M> codec,
             WsHandler<M> handler,
@@ -257,6 +248,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
      * handshake handler (replaced by the frame handlers and the session after the handshake). Also sets the
      * channel's write-buffer water marks.
      */
+    @Override
     public void initPipeline(Channel ch, @Nullable HostHttp host) {
         ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(32 * 1024, 64 * 1024));
         ChannelPipeline p = ch.pipeline();
@@ -292,6 +284,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
     }
 
     /** The listening channel's handler that survives accept failures; for hosts that bind themselves. */
+    @Override
     public io.netty.channel.ChannelHandler acceptErrorHandler() {
         return AcceptErrorHandler.of(this);
     }

@@ -1,13 +1,11 @@
-package io.hal9.ws.internal;
-
-import io.hal9.ws.OverflowPolicy;
+package io.hal9.ws;
 
 /**
  * The validated options of one server; built by {@code WsServer.Builder}. Times in nanoseconds.
  *
  * <p>Not part of the API. Thread safety: immutable.
  */
-public record WsConfig(
+record WsConfig(
         String name,
         String component,
         String host,
@@ -36,7 +34,7 @@ public record WsConfig(
         long closeTimeoutNanos) {
 
     /** Whether sessions are kept for resumption after their connection drops. */
-    public boolean resumable() {
+    boolean resumable() {
         return resumeGraceNanos > 0;
     }
 }

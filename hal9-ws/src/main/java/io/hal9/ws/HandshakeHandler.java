@@ -1,8 +1,5 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
-import io.hal9.ws.HandshakeDecision;
-import io.hal9.ws.HandshakeRequest;
-import io.hal9.ws.WsServer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
