@@ -165,7 +165,7 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
             synchronized (room) {
                 next = room.openLocked();
                 if (next == null) {
-                    throw new WsException(server.config.component() + ": "
+                    throw new WsException(server.component + ": "
                             + (room.state == CLOSED ? "room '" + id + "' is closed" : "closed")
                             + "; cannot hold room '" + id + "'");
                 }
@@ -270,7 +270,7 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
 
     @Override
     public void onBroadcast(String roomId, String originInstance, boolean binary, ByteBuf payload) {
-        if (state != OPEN || originInstance.equals(server.config.instanceId())) {
+        if (state != OPEN || originInstance.equals(server.instanceId)) {
             return;
         }
         deliver(payload, binary, null);
@@ -330,7 +330,7 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
         Objects.requireNonNull(session, "session");
         if (!(session instanceof SessionImpl<M> s) || s.server != server) {
             throw new IllegalArgumentException(
-                    server.config.component() + ": room '" + id + "': " + session + " belongs to another server");
+                    server.component + ": room '" + id + "': " + session + " belongs to another server");
         }
         return s;
     }
@@ -342,6 +342,6 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
             case CLOSED -> "closed";
             default -> "not open";
         };
-        return "room '" + id + "' of " + server.config.component() + " (" + st + ", members=" + members.size() + ")";
+        return "room '" + id + "' of " + server.component + " (" + st + ", members=" + members.size() + ")";
     }
 }

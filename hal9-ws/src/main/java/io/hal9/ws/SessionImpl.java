@@ -164,11 +164,11 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
         this.channel = channel;
         this.ip = ip;
         this.batching = batching;
-        this.resumeToken = server.config.resumable() ? server.newResumeToken() : null;
+        this.resumeToken = server.resumable ? server.newResumeToken() : null;
         long now = server.ticker.read();
         this.lastReadNanos = now;
         this.lastRefillNanos = now;
-        this.tokens = (long) server.config.inboundBurst() * TOKEN;
+        this.tokens = (long) server.inboundBurst * TOKEN;
     }
 
     private static final long TOKEN = 1_000_000L;
@@ -240,9 +240,8 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
      * place this read did not see; the send is refused as it would have been a moment earlier.
      */
     private boolean fullBeforeEncoding() {
-        OverflowPolicy policy = server.config.overflowPolicy();
-        if (policy == OverflowPolicy.DROP_OLDEST
-                || (int) QUEUED_COUNT.getVolatile(this) < server.config.sendQueueMessages()) {
+        OverflowPolicy policy = server.overflowPolicy;
+        if (policy == OverflowPolicy.DROP_OLDEST || (int) QUEUED_COUNT.getVolatile(this) < server.sendQueueMessages) {
             return false;
         }
         server.dropped(policy);
@@ -255,11 +254,11 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
     RejectedException rejected(Admission why) {
         String what = why == Admission.CLOSED ? "closed" : "send queue full";
         return new RejectedException(
-                server.config.component() + " session " + id,
+                server.component + " session " + id,
                 why,
-                server.config.component() + " session " + id + ": " + what + " (queuedMessages=" + queuedMessages()
-                        + "/" + server.config.sendQueueMessages() + ", queuedBytes=" + queuedBytes() + "/"
-                        + server.config.sendQueueBytes() + ", policy=" + server.config.overflowPolicy() + ")");
+                server.component + " session " + id + ": " + what + " (queuedMessages=" + queuedMessages()
+                        + "/" + server.sendQueueMessages + ", queuedBytes=" + queuedBytes() + "/"
+                        + server.sendQueueBytes + ", policy=" + server.overflowPolicy + ")");
     }
 
     /** Queues a shared buffer for a room broadcast: takes a retained duplicate, never the buffer itself. */
@@ -279,8 +278,8 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
         int bytes = buf.readableBytes();
         int count = (int) QUEUED_COUNT.getAndAdd(this, 1) + 1;
         long total = (long) QUEUED_BYTES.getAndAdd(this, (long) bytes) + bytes;
-        OverflowPolicy policy = server.config.overflowPolicy();
-        if ((count > server.config.sendQueueMessages() || total > server.config.sendQueueBytes())
+        OverflowPolicy policy = server.overflowPolicy;
+        if ((count > server.sendQueueMessages || total > server.sendQueueBytes)
                 && policy != OverflowPolicy.DROP_OLDEST) {
             QUEUED_COUNT.getAndAdd(this, -1);
             QUEUED_BYTES.getAndAdd(this, (long) -bytes);
@@ -345,7 +344,7 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
     public void close(int code, String reason) {
         if (code != 1000 && (code < 3000 || code > 4999)) {
             throw new IllegalArgumentException(
-                    server.config.component() + ": close code must be 1000 or in [3000, 4999], was " + code);
+                    server.component + ": close code must be 1000 or in [3000, 4999], was " + code);
         }
         Objects.requireNonNull(reason, "reason");
         closeFromServer(code, reason, true);
@@ -382,8 +381,8 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
             ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
             if (graceful) {
                 // a client that does not read never lets the close frame out: close anyway after closeTimeout
-                io.netty.util.concurrent.ScheduledFuture<?> force = ch.eventLoop()
-                        .schedule(() -> ch.close(), server.config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+                io.netty.util.concurrent.ScheduledFuture<?> force =
+                        ch.eventLoop().schedule(() -> ch.close(), server.closeTimeoutNanos, TimeUnit.NANOSECONDS);
                 ch.closeFuture().addListener(f -> force.cancel(false));
             } else {
                 ch.close();
@@ -446,7 +445,7 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
 
     @Override
     public String toString() {
-        return "session " + id + " of " + server.config.component();
+        return "session " + id + " of " + server.component;
     }
 
     // ---------------------------------------------------------------- rooms
@@ -493,7 +492,7 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
             releaseQueued();
             return;
         }
-        if (server.config.overflowPolicy() == OverflowPolicy.DROP_OLDEST) {
+        if (server.overflowPolicy == OverflowPolicy.DROP_OLDEST) {
             trimOldest();
         }
         if (state == DETACHED) {
@@ -507,8 +506,8 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
         if (q == null) {
             return;
         }
-        while ((int) QUEUED_COUNT.getVolatile(this) > server.config.sendQueueMessages()
-                || (long) QUEUED_BYTES.getVolatile(this) > server.config.sendQueueBytes()) {
+        while ((int) QUEUED_COUNT.getVolatile(this) > server.sendQueueMessages
+                || (long) QUEUED_BYTES.getVolatile(this) > server.sendQueueBytes) {
             Object item = q.poll();
             if (item == null) {
                 return;
@@ -625,7 +624,7 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
     /** Numbers a data message as it is written and keeps it for replay when resumption is on. */
     private void remember(WebSocketFrame f) {
         sentSeq++;
-        int max = server.config.replayBufferMessages();
+        int max = server.replayBufferMessages;
         if (max == 0) {
             return;
         }
@@ -842,9 +841,9 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
         lastRefusalNanos = now;
         server.rateLimited();
         if (rateLimitedInRow == 1) {
-            refuse("rate-limited", "message refused: over " + server.config.inboundRate() + " messages/s");
+            refuse("rate-limited", "message refused: over " + server.inboundRate + " messages/s");
         }
-        int max = server.config.maxRateLimitedInRow();
+        int max = server.maxRateLimitedInRow;
         if (max > 0 && rateLimitedInRow >= max && state == OPEN) {
             server.rateLimitClosed();
             closeFromServer(WsCloseCodes.POLICY_VIOLATION, "rate limit exceeded", false);
@@ -901,7 +900,7 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
             } catch (RuntimeException handlerFailure) {
                 server.handlerError(this, "onDecodeError", handlerFailure);
             }
-            if (decodeErrorsInRow >= server.config.maxDecodeErrors()) {
+            if (decodeErrorsInRow >= server.maxDecodeErrors) {
                 closeFromServer(WsCloseCodes.UNSUPPORTED_DATA, "too many undecodable messages", false);
             }
             return;
@@ -919,8 +918,8 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
         long elapsed = now - lastRefillNanos;
         if (elapsed > 0) {
             // tokens in micro-units: rate tokens per second = rate * TOKEN per 1e9 ns
-            long max = (long) server.config.inboundBurst() * TOKEN;
-            long add = elapsed >= 1_000_000_000L ? max : elapsed * server.config.inboundRate() * TOKEN / 1_000_000_000L;
+            long max = (long) server.inboundBurst * TOKEN;
+            long add = elapsed >= 1_000_000_000L ? max : elapsed * server.inboundRate * TOKEN / 1_000_000_000L;
             if (add > 0) {
                 tokens = Math.min(max, tokens + add);
                 lastRefillNanos = now;
@@ -970,10 +969,10 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
             ctx.writeAndFlush(new CloseWebSocketFrame(WsCloseCodes.MESSAGE_TOO_BIG, "message too big"))
                     .addListener(ChannelFutureListener.CLOSE);
         } else if (cause instanceof IOException) {
-            LOG.trace("{}: session {}: connection failed", server.config.component(), id, cause);
+            LOG.trace("{}: session {}: connection failed", server.component, id, cause);
             ctx.close();
         } else {
-            LOG.debug("{}: session {}: unexpected error, closing with 1011", server.config.component(), id, cause);
+            LOG.debug("{}: session {}: unexpected error, closing with 1011", server.component, id, cause);
             if (closeCode == -1) {
                 closeCode = WsCloseCodes.INTERNAL_ERROR;
                 closeReason = "internal error";
@@ -995,7 +994,7 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
             return;
         }
         boolean dropped = closeCode == -1 || heartbeatTimedOut || takeover;
-        if (server.config.resumable() && dropped && STATE.compareAndSet(this, OPEN, DETACHED)) {
+        if (server.resumable && dropped && STATE.compareAndSet(this, OPEN, DETACHED)) {
             detach();
             return;
         }
@@ -1193,7 +1192,7 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
     void sweep(long now) {
         int st = state;
         if (st == DETACHED) {
-            if (now - detachedAtNanos >= server.config.resumeGraceNanos()) {
+            if (now - detachedAtNanos >= server.resumeGraceNanos) {
                 closeDetached(closeCode == -1 ? WsCloseCodes.ABNORMAL : closeCode, "resume grace expired");
             }
             return;
@@ -1202,9 +1201,9 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
             return;
         }
         if (pinged) {
-            if (now - pingSentNanos >= server.config.heartbeatTimeoutNanos()) {
+            if (now - pingSentNanos >= server.heartbeatTimeoutNanos) {
                 server.heartbeatTimeout();
-                if (server.config.resumable()) {
+                if (server.resumable) {
                     // a dead connection, not a decision of the server: the session waits for its client
                     heartbeatTimedOut = true;
                     closeCode = WsCloseCodes.GOING_AWAY;
@@ -1215,7 +1214,7 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
                     closeFromServer(WsCloseCodes.GOING_AWAY, "heartbeat timeout", false);
                 }
             }
-        } else if (now - lastReadNanos >= server.config.heartbeatIntervalNanos()) {
+        } else if (now - lastReadNanos >= server.heartbeatIntervalNanos) {
             pinged = true;
             pingSentNanos = now;
             channel.writeAndFlush(new PingWebSocketFrame(), channel.voidPromise());

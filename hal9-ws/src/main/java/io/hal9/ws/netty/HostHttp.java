@@ -1,5 +1,6 @@
 package io.hal9.ws.netty;
 
+import io.hal9.core.internal.BuilderOptions;
 import io.netty.channel.Channel;
 import java.time.Duration;
 import java.util.Objects;
@@ -113,9 +114,7 @@ public final class HostHttp {
         private int maxInitialLineLength = DEFAULT_MAX_INITIAL_LINE_LENGTH;
         private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
         private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
-        private boolean lineSet;
-        private boolean headerSet;
-        private boolean timeoutSet;
+        private final BuilderOptions options = new BuilderOptions("host http");
 
         private Builder(Installer installer) {
             this.installer = installer;
@@ -123,24 +122,21 @@ public final class HostHttp {
 
         /** The longest request line, in [64, 65536] bytes; default {@value #DEFAULT_MAX_INITIAL_LINE_LENGTH}. */
         public Builder maxInitialLineLength(int bytes) {
-            once("maxInitialLineLength", lineSet);
-            lineSet = true;
+            options.once("maxInitialLineLength");
             this.maxInitialLineLength = range("maxInitialLineLength", bytes, 64, 65_536);
             return this;
         }
 
         /** The largest header block, in [256, 262144] bytes; default {@value #DEFAULT_MAX_HEADER_SIZE}. */
         public Builder maxHeaderSize(int bytes) {
-            once("maxHeaderSize", headerSet);
-            headerSet = true;
+            options.once("maxHeaderSize");
             this.maxHeaderSize = range("maxHeaderSize", bytes, 256, 262_144);
             return this;
         }
 
         /** Time from the accept to the first request head, in [10 ms, 10 min]; default 10 s. */
         public Builder headerTimeout(Duration timeout) {
-            once("headerTimeout", timeoutSet);
-            timeoutSet = true;
+            options.once("headerTimeout");
             Objects.requireNonNull(timeout, "headerTimeout");
             if (timeout.compareTo(Duration.ofMillis(10)) < 0 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
                 throw new IllegalArgumentException(
@@ -153,12 +149,6 @@ public final class HostHttp {
         /** The options. */
         public HostHttp build() {
             return new HostHttp(this);
-        }
-
-        private static void once(String option, boolean set) {
-            if (set) {
-                throw new IllegalStateException("host http: " + option + " was already set");
-            }
         }
 
         private static int range(String option, int value, int min, int max) {
