@@ -410,7 +410,7 @@ final class WsServerImpl<M> implements WsServer<M>, WsPipeline {
     }
 
     @Override
-    public WsServerStats stats() {
+    public WsServer.Stats stats() {
         Map<Integer, Long> byCode = new TreeMap<>();
         closedByCode.forEach((k, v) -> byCode.put(k, v.sum()));
         Map<OverflowPolicy, Long> drops = new EnumMap<>(OverflowPolicy.class);
@@ -418,7 +418,7 @@ final class WsServerImpl<M> implements WsServer<M>, WsPipeline {
         Map<String, Long> rej = new TreeMap<>();
         rejections.forEach((k, v) -> rej.put(k, v.sum()));
         int openNow = open.get();
-        return new WsServerStats(
+        return new WsServer.Stats(
                 openNow,
                 Math.max(0, limiter.total() - openNow - hostConnections.size()),
                 detached.get(),

@@ -28,7 +28,7 @@ import io.hal9.pool.jdbc.CopyBatchSink;
 import io.hal9.pool.jdbc.JdbcBatchSink;
 import io.hal9.redis.SharedRedis;
 import io.hal9.ws.RedisRoomBus;
-import io.hal9.ws.WsServerStats;
+import io.hal9.ws.WsServer;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -739,7 +739,7 @@ public final class GameServer implements AutoCloseable {
             long roundTimeouts,
             ActionBatcher.Stats actions,
             TaskLimiter.Stats tasks,
-            WsServerStats ws,
+            WsServer.Stats ws,
             long relayLost) {}
 
     /**

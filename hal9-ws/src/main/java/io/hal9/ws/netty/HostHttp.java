@@ -29,7 +29,7 @@ import java.util.Objects;
  * </ul>
  *
  * <p>A host connection keeps its connection slot until it closes, and counts neither as a session nor as a
- * handshaking connection in {@link io.hal9.ws.WsServerStats}. {@link io.hal9.ws.WsServer#close()} closes the
+ * handshaking connection in {@link io.hal9.ws.WsServer.Stats}. {@link io.hal9.ws.WsServer#close()} closes the
  * host's connections too (they hold slots): a host that wants its requests in flight answered first waits for
  * them before closing the server.
  *
