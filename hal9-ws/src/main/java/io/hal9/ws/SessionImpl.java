@@ -8,7 +8,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -25,7 +24,7 @@ import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -42,6 +41,14 @@ import org.slf4j.LoggerFactory;
  * One session: the {@link Session} the host holds and, at the same time, the last inbound handler of its
  * connection's pipeline (one object per connection instead of two).
  *
+ * <p>What could leave this class has left it: the batch frame's bytes ({@link BatchFrames}, static), the messages kept
+ * for a resume ({@link ReplayBuffer}, made only when resumption is on) and the inbound rate-limit and
+ * decode-error accounting ({@link InboundGate}, the superclass, so that a session stays one object). <b>Why it
+ * stays longer than 700 lines:</b> what is left is one state machine ({@code state}, {@code channel}) that the
+ * lock-free send queue, the close paths and the resumption handover between event loops all read and move;
+ * the invariants below hold only together, and the send path (trySend, enqueue, drain) is the hottest code of
+ * the module, where a split into objects would add a hop per message.
+ *
  * <p>Design / Concurrency / Invariants:
  *
  * <ul>
@@ -56,9 +63,10 @@ import org.slf4j.LoggerFactory;
  *       Only the event loop moves to CLOSED, and it then releases every queued frame; a producer that offered
  *       after that (it read an older state) sees CLOSED after its offer and releases the queue itself, so no
  *       buffer is leaked whichever thread polls it (poll is atomic).
- *   <li>Every other mutable field (heartbeat, rate limit, decode errors, pending pong, sequence numbers, replay
- *       buffer, {@code loopIndex}) is touched only on the event loop of the current connection; {@code channel} is
- *       volatile because producers read it to find that loop.
+ *   <li>Every other mutable field (heartbeat, pending pong, {@code loopIndex}, the {@link InboundGate}'s rate
+ *       limit and decode errors, the {@link ReplayBuffer}'s numbers and payloads) is touched only on the event
+ *       loop of the current connection; {@code channel} is volatile because producers read it to find that
+ *       loop.
  *   <li>Resumption: a dropped connection moves OPEN to DETACHED on its loop (CAS); a resuming connection moves
  *       DETACHED to OPEN on its own loop (CAS), then sets {@code channel}; the grace sweep moves DETACHED to
  *       CLOSED (CAS), so exactly one of resume and expiry wins. The volatile state write/CAS orders the old
@@ -76,7 +84,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not part of the API. Thread safety: the {@link Session} methods are safe from any thread.
  */
-final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Session<M>, Runnable {
+final class SessionImpl<M> extends InboundGate implements Session<M>, Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SessionImpl.class);
 
     static final int OPEN = 0;
@@ -136,8 +144,8 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
 
     // event loop only (the loop of the current channel; handed over with the volatile state on resume)
     int loopIndex = -1;
-    private long sentSeq;
-    private @Nullable ArrayDeque<ByteBuf> replay;
+    // the messages kept for a resume: made only when resumption is on
+    private final @Nullable ReplayBuffer replay;
     private long detachedAtNanos;
     private boolean heartbeatTimedOut;
     private boolean takeover;
@@ -147,11 +155,6 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
     private long lastReadNanos;
     private long pingSentNanos;
     private boolean pinged;
-    private long tokens;
-    private long lastRefillNanos;
-    private int decodeErrorsInRow;
-    private int rateLimitedInRow;
-    private long lastRefusalNanos;
     private int closeCode = -1;
     private String closeReason = "";
     private boolean opened;
@@ -159,20 +162,20 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
     private byte @Nullable [] pendingPong;
 
     SessionImpl(WsServerImpl<M> server, long id, Channel channel, InetAddress ip, boolean batching) {
+        this(server, id, channel, ip, batching, server.ticker.read());
+    }
+
+    private SessionImpl(WsServerImpl<M> server, long id, Channel channel, InetAddress ip, boolean batching, long now) {
+        super(now, server.inboundBurst);
         this.server = server;
         this.id = id;
         this.channel = channel;
         this.ip = ip;
         this.batching = batching;
         this.resumeToken = server.resumable ? server.newResumeToken() : null;
-        long now = server.ticker.read();
+        this.replay = server.replayBufferMessages > 0 ? new ReplayBuffer(server.replayBufferMessages) : null;
         this.lastReadNanos = now;
-        this.lastRefillNanos = now;
-        this.tokens = (long) server.inboundBurst * TOKEN;
     }
-
-    private static final long TOKEN = 1_000_000L;
-    private static final long RUN_GAP_NANOS = 1_000_000_000L;
 
     // ---------------------------------------------------------------- Session
 
@@ -551,102 +554,44 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
 
     /**
      * Coalesces the data frames that follow {@code first} (plain trySend ones, of the same kind) into one batch
-     * frame: a JSON array for text, length-prefixed messages for binary. Stops at the first other item.
+     * frame (see {@link BatchFrames}). Stops at the first other item.
      */
     private WebSocketFrame batch(WebSocketFrame first, ConcurrentLinkedQueue<Object> q) {
         Object next = q.peek();
         if (!(next instanceof WebSocketFrame n) || n.getClass() != first.getClass()) {
-            return wrapSingle(first);
+            WebSocketFrame single = BatchFrames.single(server.alloc, first);
+            server.batchedMessages(1);
+            return single;
         }
         boolean text = first instanceof TextWebSocketFrame;
-        ByteBuf out = server.alloc.buffer(BATCH_BYTES + 64);
+        ByteBuf out = BatchFrames.open(server.alloc, text);
         int count = 0;
         try {
-            if (text) {
-                out.writeByte('[');
-            }
-            appendToBatch(out, first, text, count++);
-            while (out.readableBytes() < BATCH_BYTES) {
+            BatchFrames.append(out, first, text, count++);
+            while (out.readableBytes() < BatchFrames.BATCH_BYTES) {
                 next = q.peek();
-                if (!(next instanceof WebSocketFrame f)
-                        || f.getClass() != first.getClass()
-                        || out.readableBytes() + f.content().readableBytes() > BATCH_BYTES) {
+                if (next == null || !BatchFrames.fits(next, first, out)) {
                     break;
                 }
+                WebSocketFrame f = (WebSocketFrame) next;
                 q.poll();
                 dequeued(f);
                 remember(f);
-                appendToBatch(out, f, text, count++);
-            }
-            if (text) {
-                out.writeByte(']');
+                BatchFrames.append(out, f, text, count++);
             }
             server.batchedMessages(count);
-            return text ? new TextWebSocketFrame(out) : new BinaryWebSocketFrame(out);
+            return BatchFrames.close(out, text);
         } catch (RuntimeException e) {
             out.release();
             throw e;
         }
     }
 
-    private WebSocketFrame wrapSingle(WebSocketFrame f) {
-        boolean text = f instanceof TextWebSocketFrame;
-        ByteBuf out = server.alloc.buffer(f.content().readableBytes() + 4);
-        if (text) {
-            out.writeByte('[');
-        }
-        appendToBatch(out, f, text, 0);
-        if (text) {
-            out.writeByte(']');
-        }
-        server.batchedMessages(1);
-        return text ? new TextWebSocketFrame(out) : new BinaryWebSocketFrame(out);
-    }
-
-    private static void appendToBatch(ByteBuf out, WebSocketFrame f, boolean text, int index) {
-        try {
-            ByteBuf c = f.content();
-            if (text) {
-                if (index > 0) {
-                    out.writeByte(',');
-                }
-            } else {
-                out.writeInt(c.readableBytes());
-            }
-            out.writeBytes(c, c.readerIndex(), c.readableBytes());
-        } finally {
-            f.release();
-        }
-    }
-
-    static final int BATCH_BYTES = 16 * 1024;
-
-    /** Numbers a data message as it is written and keeps it for replay when resumption is on. */
+    /** Numbers a data message as it is written and keeps it for replay, when resumption is on. */
     private void remember(WebSocketFrame f) {
-        sentSeq++;
-        int max = server.replayBufferMessages;
-        if (max == 0) {
-            return;
-        }
-        ArrayDeque<ByteBuf> r = replay;
-        if (r == null) {
-            r = new ArrayDeque<>(Math.min(max, 64));
-            replay = r;
-        }
-        r.addLast(f.content().retainedDuplicate());
-        if (r.size() > max) {
-            r.pollFirst().release();
-        }
-    }
-
-    private void releaseReplay() {
-        ArrayDeque<ByteBuf> r = replay;
+        ReplayBuffer r = replay;
         if (r != null) {
-            ByteBuf b;
-            while ((b = r.pollFirst()) != null) {
-                b.release();
-            }
-            replay = null;
+            r.add(f.content());
         }
     }
 
@@ -830,21 +775,17 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
      * between them) close the session with 1008. On the event loop, state OPEN.
      */
     private boolean admitInbound() {
-        if (takeToken()) {
+        long now = server.ticker.read();
+        if (takeToken(now, server.inboundRate, server.inboundBurst)) {
             return true;
         }
-        // a run of refusals ends after a second without one: a client over the rate by any factor, whose
-        // refusals are interleaved with the messages the refill admits, stays in its run and is closed
-        long now = server.ticker.read();
-        boolean sameRun = rateLimitedInRow > 0 && now - lastRefusalNanos < RUN_GAP_NANOS;
-        rateLimitedInRow = sameRun ? rateLimitedInRow + 1 : 1;
-        lastRefusalNanos = now;
+        int inRow = refused(now);
         server.rateLimited();
-        if (rateLimitedInRow == 1) {
+        if (inRow == 1) {
             refuse("rate-limited", "message refused: over " + server.inboundRate + " messages/s");
         }
         int max = server.maxRateLimitedInRow;
-        if (max > 0 && rateLimitedInRow >= max && state == OPEN) {
+        if (max > 0 && inRow >= max && state == OPEN) {
             server.rateLimitClosed();
             closeFromServer(WsCloseCodes.POLICY_VIOLATION, "rate limit exceeded", false);
         }
@@ -892,7 +833,7 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
         try {
             message = server.codec.decode(content);
         } catch (RuntimeException e) {
-            decodeErrorsInRow++;
+            boolean tooMany = decodeFailed(server.maxDecodeErrors);
             server.decodeError();
             refuse("decode", String.valueOf(e.getMessage()));
             try {
@@ -900,36 +841,17 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
             } catch (RuntimeException handlerFailure) {
                 server.handlerError(this, "onDecodeError", handlerFailure);
             }
-            if (decodeErrorsInRow >= server.maxDecodeErrors) {
+            if (tooMany) {
                 closeFromServer(WsCloseCodes.UNSUPPORTED_DATA, "too many undecodable messages", false);
             }
             return;
         }
-        decodeErrorsInRow = 0;
+        decoded();
         try {
             server.handler.onMessage(this, message);
         } catch (RuntimeException e) {
             server.handlerError(this, "onMessage", e);
         }
-    }
-
-    private boolean takeToken() {
-        long now = server.ticker.read();
-        long elapsed = now - lastRefillNanos;
-        if (elapsed > 0) {
-            // tokens in micro-units: rate tokens per second = rate * TOKEN per 1e9 ns
-            long max = (long) server.inboundBurst * TOKEN;
-            long add = elapsed >= 1_000_000_000L ? max : elapsed * server.inboundRate * TOKEN / 1_000_000_000L;
-            if (add > 0) {
-                tokens = Math.min(max, tokens + add);
-                lastRefillNanos = now;
-            }
-        }
-        if (tokens >= TOKEN) {
-            tokens -= TOKEN;
-            return true;
-        }
-        return false;
     }
 
     private void onClientClose(ChannelHandlerContext ctx, int code, String reason) {
@@ -1105,45 +1027,24 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
     /** Writes the kept messages numbered after {@code lastSeq}, or tells the client to resynchronise. */
     private void replayAfter(long lastSeq) {
         Channel ch = channel;
-        ArrayDeque<ByteBuf> r = replay;
-        int kept = r == null ? 0 : r.size();
-        long firstKept = sentSeq - kept + 1;
-        if (lastSeq < 0 || lastSeq > sentSeq || lastSeq < firstKept - 1) {
-            String why = lastSeq < 0 ? "no lastSeq" : lastSeq > sentSeq ? "lastSeq ahead of the server" : "gap";
-            ch.write(new TextWebSocketFrame(Control.resync(server.alloc, why, sentSeq)), ch.voidPromise());
+        ReplayBuffer r = replay; // there is one: only a resumable session resumes
+        String gap = r == null ? "gap" : r.gap(lastSeq);
+        if (r == null || gap != null) {
+            long sentSeq = r == null ? 0 : r.sentSeq();
+            ch.write(new TextWebSocketFrame(Control.resync(server.alloc, gap, sentSeq)), ch.voidPromise());
             ch.flush();
             return;
         }
-        long toReplay = sentSeq - lastSeq;
+        long toReplay = r.sentSeq() - lastSeq;
         ch.write(new TextWebSocketFrame(Control.resumed(server.alloc, lastSeq, toReplay)), ch.voidPromise());
-        if (r != null && toReplay > 0) {
-            boolean binary = server.codec.binary();
-            long skip = kept - toReplay;
-            long i = 0;
-            for (ByteBuf b : r) {
-                if (i++ < skip) {
-                    continue;
-                }
-                ByteBuf payload = batching ? batchOfOne(b, binary) : b.retainedDuplicate();
-                server.wrote(payload.readableBytes(), true);
-                ch.write(
-                        binary ? new BinaryWebSocketFrame(payload) : new TextWebSocketFrame(payload), ch.voidPromise());
-            }
+        boolean binary = server.codec.binary();
+        for (Iterator<ByteBuf> it = r.after(lastSeq); it.hasNext(); ) {
+            ByteBuf b = it.next();
+            ByteBuf payload = batching ? BatchFrames.ofOne(server.alloc, b, binary) : b.retainedDuplicate();
+            server.wrote(payload.readableBytes(), true);
+            ch.write(binary ? new BinaryWebSocketFrame(payload) : new TextWebSocketFrame(payload), ch.voidPromise());
         }
         ch.flush();
-    }
-
-    private ByteBuf batchOfOne(ByteBuf b, boolean binary) {
-        ByteBuf out = server.alloc.buffer(b.readableBytes() + 4);
-        if (binary) {
-            out.writeInt(b.readableBytes());
-            out.writeBytes(b, b.readerIndex(), b.readableBytes());
-        } else {
-            out.writeByte('[');
-            out.writeBytes(b, b.readerIndex(), b.readableBytes());
-            out.writeByte(']');
-        }
-        return out;
     }
 
     /** A resume with an unknown or expired token opens a new session that is first told to resynchronise. */
@@ -1172,7 +1073,10 @@ final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Sessi
         if (resumeToken != null) {
             server.unregisterResumable(resumeToken, this);
         }
-        releaseReplay();
+        ReplayBuffer kept = replay;
+        if (kept != null) {
+            kept.release();
+        }
         releaseQueued();
         Set<RoomImpl<M>> r = rooms;
         if (r != null) {
