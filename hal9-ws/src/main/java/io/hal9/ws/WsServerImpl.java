@@ -286,12 +286,7 @@ final class WsServerImpl<M> implements WsServer<M>, WsPipeline {
         return Objects.requireNonNull(serverChannel, "serverChannel");
     }
 
-    /**
-     * Adds HAL9's handlers to a new child channel's pipeline: HTTP codec, with a host the router that hands
-     * plain HTTP requests to it ({@link HostRouter}), upgrade aggregator, optional compression, and the
-     * handshake handler (replaced by the frame handlers and the session after the handshake). Also sets the
-     * channel's write-buffer water marks.
-     */
+    /** See {@link WsPipeline#initPipeline}. */
     @Override
     public void initPipeline(Channel ch, @Nullable HostHttp host) {
         ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(32 * 1024, 64 * 1024));
@@ -326,7 +321,6 @@ final class WsServerImpl<M> implements WsServer<M>, WsPipeline {
         }
     }
 
-    /** The listening channel's handler that survives accept failures; for hosts that bind themselves. */
     @Override
     public io.netty.channel.ChannelHandler acceptErrorHandler() {
         return AcceptErrorHandler.of(this);

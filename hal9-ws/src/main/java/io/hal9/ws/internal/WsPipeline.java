@@ -16,8 +16,9 @@ import org.jspecify.annotations.Nullable;
 public interface WsPipeline {
     /**
      * Adds HAL9's handlers at the end of {@code ch}'s pipeline: HTTP codec, with a {@code host} the router that
-     * hands plain HTTP requests to it, upgrade aggregator, optional compression and the handshake handler. Also
-     * sets the channel's write-buffer water marks.
+     * hands plain HTTP requests to it, upgrade aggregator, optional compression and the handshake handler (which
+     * the frame handlers and the session replace after the handshake). Also sets the channel's write-buffer water
+     * marks.
      */
     void initPipeline(Channel ch, @Nullable HostHttp host);
 
