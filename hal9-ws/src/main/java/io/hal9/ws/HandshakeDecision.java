@@ -36,7 +36,7 @@ public final class HandshakeDecision {
 
     /**
      * Reject the upgrade with an HTTP status (e.g. 401, 403) and a short reason (the response body, and the
-     * key under which {@link WsServerStats#handshakeRejections()} counts it is {@code "auth-" + status}).
+     * key under which {@link WsServer.Stats#handshakeRejections()} counts it is {@code "auth-" + status}).
      *
      * @throws IllegalArgumentException if the status is not in 400..599
      */

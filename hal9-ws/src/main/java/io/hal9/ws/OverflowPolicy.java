@@ -3,7 +3,7 @@ package io.hal9.ws;
 /**
  * What a session does when a message would take its send queue over its message-count or byte bound (a
  * client reading slower than the server writes). Every drop and every disconnect is counted in {@link
- * WsServerStats} and reported to the {@link WsServerListener}.
+ * WsServer.Stats} and reported to the {@link WsServerListener}.
  *
  * <p>Thread safety: an immutable enum.
  */

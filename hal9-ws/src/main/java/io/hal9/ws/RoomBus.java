@@ -1,6 +1,5 @@
 package io.hal9.ws;
 
-import io.hal9.ws.internal.LocalRoomBus;
 import io.netty.buffer.ByteBuf;
 import java.util.concurrent.CompletionStage;
 

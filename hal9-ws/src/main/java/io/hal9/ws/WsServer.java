@@ -1,12 +1,11 @@
 package io.hal9.ws;
 
 import io.hal9.core.Ticker;
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
-import io.hal9.ws.internal.WsConfig;
-import io.hal9.ws.internal.WsServerImpl;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -127,7 +126,7 @@ public interface WsServer<M> extends AutoCloseable {
     int sessionCount();
 
     /** A snapshot of the counters. */
-    WsServerStats stats();
+    Stats stats();
 
     /** Whether {@link #close()} was called. */
     boolean isClosed();
@@ -135,6 +134,88 @@ public interface WsServer<M> extends AutoCloseable {
     /** Stops the server; see the class docs. Idempotent. */
     @Override
     void close();
+
+    /**
+     * A snapshot of a {@link WsServer}'s counters. Totals count since the server was built; levels ({@code
+     * openConnections}, {@code queuedMessages}, {@code queuedBytes}, {@code detachedSessions}, {@code openRooms}) are
+     * the values now.
+     *
+     * <p>Thread safety: immutable. Counters are read one by one, so a snapshot taken under load is not atomic.
+     *
+     * @param openConnections WebSocket connections open now (handshake completed)
+     * @param pendingConnections TCP connections accepted and counted against the limits whose handshake is not done
+     * @param detachedSessions sessions without a connection waiting for their client to resume them
+     * @param openedTotal sessions opened (handshakes completed, resumptions not included)
+     * @param resumedTotal sessions resumed by their client within the grace period
+     * @param closedTotal sessions closed for good
+     * @param closedByCode sessions closed for good, by close code (1006: dropped without a close frame)
+     * @param messagesIn messages received and decoded (before the rate limit)
+     * @param bytesIn payload bytes of the messages received
+     * @param messagesOut data messages written to sockets (a broadcast counts once per recipient, a batch frame
+     *     once per message in it; control messages not counted)
+     * @param bytesOut payload bytes written to sockets, control messages included
+     * @param droppedByPolicy messages dropped because a send queue was full, by overflow policy
+     * @param slowConsumerDisconnects sessions closed by policy {@link OverflowPolicy#DISCONNECT}
+     * @param queuedMessages messages in all send queues now (the send-queue depth)
+     * @param queuedBytes bytes in all send queues now
+     * @param handshakeRejections refused upgrade requests by reason ({@code connection-limit}, {@code per-ip-limit},
+     *     {@code path}, {@code not-websocket}, {@code closing}, {@code auth-error}, {@code auth-<status>})
+     * @param decodeErrors messages the codec could not decode
+     * @param rateLimited messages and control frames (pings, pongs) refused by the per-session rate limit
+     * @param acceptErrors failed accepts of the listening socket (e.g. out of file descriptors)
+     * @param handlerErrors exceptions thrown by the {@link WsHandler}
+     * @param heartbeatTimeouts connections closed because they did not answer a ping within the heartbeat timeout
+     * @param rateLimitDisconnects sessions closed with 1008 because {@code maxRateLimitedInRow} messages or control
+     *     frames in a row were over the inbound rate
+     * @param controlFramesIn pings and pongs received from clients (not counted in {@code messagesIn})
+     * @param pongsCoalesced pings answered by the pong already pending for their session instead of a pong of their
+     *     own (the client pinged again before the previous pong could be written)
+     * @param openRooms rooms open on this server now: those with a local member or a {@link Room.Hold} (a room
+     *     without either is reclaimed)
+     */
+    record Stats(
+            int openConnections,
+            int pendingConnections,
+            int detachedSessions,
+            long openedTotal,
+            long resumedTotal,
+            long closedTotal,
+            Map<Integer, Long> closedByCode,
+            long messagesIn,
+            long bytesIn,
+            long messagesOut,
+            long bytesOut,
+            Map<OverflowPolicy, Long> droppedByPolicy,
+            long slowConsumerDisconnects,
+            long queuedMessages,
+            long queuedBytes,
+            Map<String, Long> handshakeRejections,
+            long decodeErrors,
+            long rateLimited,
+            long acceptErrors,
+            long handlerErrors,
+            long heartbeatTimeouts,
+            long rateLimitDisconnects,
+            long controlFramesIn,
+            long pongsCoalesced,
+            int openRooms) {
+
+        /** Copies the maps so that the record is immutable. */
+        public Stats {
+            closedByCode = Map.copyOf(closedByCode);
+            droppedByPolicy = Map.copyOf(droppedByPolicy);
+            handshakeRejections = Map.copyOf(handshakeRejections);
+        }
+
+        /** Messages dropped by any policy. */
+        public long droppedTotal() {
+            long sum = 0;
+            for (long n : droppedByPolicy.values()) {
+                sum += n;
+            }
+            return sum;
+        }
+    }
 
     /**
      * Builds a {@link WsServer}. Each option may be set once; a bad value is refused at once with a message
@@ -145,63 +226,72 @@ public interface WsServer<M> extends AutoCloseable {
      * @param <M> the message type
      */
     final class Builder<M> {
-        private final String name;
-        private final String component;
-        private final MessageCodec<M> codec;
-        private final WsHandler<M> handler;
-        private @Nullable String host;
-        private int port = -1;
-        private @Nullable String path;
-        private int maxConnections = -1;
-        private int maxConnectionsPerIp = -1;
-        private int maxFrameSize = -1;
-        private int maxMessageSize = -1;
-        private int sendQueueMessages = -1;
-        private long sendQueueBytes = -1;
-        private @Nullable OverflowPolicy overflowPolicy;
-        private @Nullable Duration heartbeatInterval;
-        private @Nullable Duration heartbeatTimeout;
-        private int inboundRate = -1;
-        private int inboundBurst = -1;
-        private int maxRateLimitedInRow = -1;
-        private int maxDecodeErrors = -1;
-        private @Nullable Boolean compression;
-        private int compressionThreshold = -1;
-        private @Nullable Duration resumeGrace;
-        private int replayBufferMessages = -1;
-        private @Nullable RoomBus roomBus;
-        private @Nullable String instanceId;
-        private @Nullable WsServerListener listener;
-        private @Nullable Ticker ticker;
-        private int eventLoopThreads = -1;
-        private @Nullable HandshakeAuthenticator authenticator;
-        private @Nullable Duration handshakeTimeout;
-        private @Nullable Duration closeTimeout;
+        final String name;
+        final String component;
+        final MessageCodec<M> codec;
+        final WsHandler<M> handler;
+        final BuilderOptions options;
+        String host = "0.0.0.0";
+        int port = 0;
+        String path = "/ws";
+        int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
+        int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+        int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+        int sendQueueMessages = DEFAULT_SEND_QUEUE_MESSAGES;
+        long sendQueueBytes = DEFAULT_SEND_QUEUE_BYTES;
+        OverflowPolicy overflowPolicy = OverflowPolicy.DROP_NEWEST;
+        Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+        Duration heartbeatTimeout = DEFAULT_HEARTBEAT_TIMEOUT;
+        int inboundRate = DEFAULT_INBOUND_RATE;
+        int inboundBurst = DEFAULT_INBOUND_BURST;
+        int maxRateLimitedInRow = DEFAULT_MAX_RATE_LIMITED_IN_ROW;
+        int maxDecodeErrors = DEFAULT_MAX_DECODE_ERRORS;
+        boolean compression = false;
+        int compressionThreshold = DEFAULT_COMPRESSION_THRESHOLD;
+        Duration resumeGrace = Duration.ZERO;
+        int replayBufferMessages = DEFAULT_REPLAY_BUFFER_MESSAGES;
+
+        /** None given: the server makes a private {@link RoomBus#local()} of its own and closes it. */
+        @Nullable
+        RoomBus roomBus;
+
+        /** None given: each server built takes a random UUID. */
+        @Nullable
+        String instanceId;
+
+        WsServerListener listener = new WsServerListener() {};
+        Ticker ticker = Ticker.system();
+        int eventLoopThreads = Runtime.getRuntime().availableProcessors();
+        HandshakeAuthenticator authenticator = HandshakeAuthenticator.ACCEPT_ALL;
+        Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
 
         private Builder(String name, MessageCodec<M> codec, WsHandler<M> handler) {
             this.name = name;
             this.component = "ws server '" + name + "'";
+            this.options = new BuilderOptions(component);
             this.codec = Objects.requireNonNull(codec, "codec");
             this.handler = Objects.requireNonNull(handler, "handler");
         }
 
         /** The address to bind; default {@code 0.0.0.0} (every interface). */
         public Builder<M> host(String host) {
-            Checks.notSet(component, "host", this.host != null);
+            options.once("host");
             this.host = Objects.requireNonNull(host, "host");
             return this;
         }
 
         /** The port to bind, 0 for any free port (see {@link WsServer#port()}); default 0. */
         public Builder<M> port(int port) {
-            Checks.notSet(component, "port", this.port != -1);
+            options.once("port");
             this.port = Checks.inRange(component, "port", port, 0, 65535);
             return this;
         }
 
         /** The WebSocket path; other paths are answered 404. Default {@code /ws}. */
         public Builder<M> path(String path) {
-            Checks.notSet(component, "path", this.path != null);
+            options.once("path");
             Objects.requireNonNull(path, "path");
             if (!path.startsWith("/") || path.contains("?")) {
                 throw new IllegalArgumentException(
@@ -213,14 +303,14 @@ public interface WsServer<M> extends AutoCloseable {
 
         /** The most connections at once (handshaking or open); default {@value WsServer#DEFAULT_MAX_CONNECTIONS}. */
         public Builder<M> maxConnections(int maxConnections) {
-            Checks.notSet(component, "maxConnections", this.maxConnections != -1);
+            options.once("maxConnections");
             this.maxConnections = Checks.inRange(component, "maxConnections", maxConnections, 1, 10_000_000);
             return this;
         }
 
         /** The most connections from one IP address; default {@value WsServer#DEFAULT_MAX_CONNECTIONS_PER_IP}. */
         public Builder<M> maxConnectionsPerIp(int maxConnectionsPerIp) {
-            Checks.notSet(component, "maxConnectionsPerIp", this.maxConnectionsPerIp != -1);
+            options.once("maxConnectionsPerIp");
             this.maxConnectionsPerIp =
                     Checks.inRange(component, "maxConnectionsPerIp", maxConnectionsPerIp, 1, 10_000_000);
             return this;
@@ -228,42 +318,42 @@ public interface WsServer<M> extends AutoCloseable {
 
         /** The largest frame payload in bytes (larger: close 1009); default 64 KiB. */
         public Builder<M> maxFrameSize(int maxFrameSize) {
-            Checks.notSet(component, "maxFrameSize", this.maxFrameSize != -1);
+            options.once("maxFrameSize");
             this.maxFrameSize = Checks.inRange(component, "maxFrameSize", maxFrameSize, 125, 64 * 1024 * 1024);
             return this;
         }
 
         /** The largest message (fragments joined) in bytes (larger: close 1009); default 256 KiB. */
         public Builder<M> maxMessageSize(int maxMessageSize) {
-            Checks.notSet(component, "maxMessageSize", this.maxMessageSize != -1);
+            options.once("maxMessageSize");
             this.maxMessageSize = Checks.inRange(component, "maxMessageSize", maxMessageSize, 125, 64 * 1024 * 1024);
             return this;
         }
 
         /** The most messages queued per session; default {@value WsServer#DEFAULT_SEND_QUEUE_MESSAGES}. */
         public Builder<M> sendQueueMessages(int sendQueueMessages) {
-            Checks.notSet(component, "sendQueueMessages", this.sendQueueMessages != -1);
+            options.once("sendQueueMessages");
             this.sendQueueMessages = Checks.inRange(component, "sendQueueMessages", sendQueueMessages, 1, 1 << 24);
             return this;
         }
 
         /** The most bytes queued per session; default 1 MiB. */
         public Builder<M> sendQueueBytes(long sendQueueBytes) {
-            Checks.notSet(component, "sendQueueBytes", this.sendQueueBytes != -1);
+            options.once("sendQueueBytes");
             this.sendQueueBytes = Checks.inRange(component, "sendQueueBytes", sendQueueBytes, 1, 1L << 34);
             return this;
         }
 
         /** What a full send queue does; default {@link OverflowPolicy#DROP_NEWEST}. */
         public Builder<M> overflowPolicy(OverflowPolicy overflowPolicy) {
-            Checks.notSet(component, "overflowPolicy", this.overflowPolicy != null);
+            options.once("overflowPolicy");
             this.overflowPolicy = Objects.requireNonNull(overflowPolicy, "overflowPolicy");
             return this;
         }
 
         /** Silence from a client after which it is pinged; default 15 s, in [10ms, 1h]. */
         public Builder<M> heartbeatInterval(Duration heartbeatInterval) {
-            Checks.notSet(component, "heartbeatInterval", this.heartbeatInterval != null);
+            options.once("heartbeatInterval");
             this.heartbeatInterval = Checks.duration(
                     component, "heartbeatInterval", heartbeatInterval, Duration.ofMillis(10), Duration.ofHours(1));
             return this;
@@ -271,7 +361,7 @@ public interface WsServer<M> extends AutoCloseable {
 
         /** Time a pinged client has to answer before it is closed (1001); default 10 s, in [10ms, 1h]. */
         public Builder<M> heartbeatTimeout(Duration heartbeatTimeout) {
-            Checks.notSet(component, "heartbeatTimeout", this.heartbeatTimeout != null);
+            options.once("heartbeatTimeout");
             this.heartbeatTimeout = Checks.duration(
                     component, "heartbeatTimeout", heartbeatTimeout, Duration.ofMillis(10), Duration.ofHours(1));
             return this;
@@ -282,14 +372,14 @@ public interface WsServer<M> extends AutoCloseable {
          * client (pings, pongs) take a token like a message: a client cannot flood pings under the radar.
          */
         public Builder<M> inboundRate(int messagesPerSecond) {
-            Checks.notSet(component, "inboundRate", this.inboundRate != -1);
+            options.once("inboundRate");
             this.inboundRate = Checks.inRange(component, "inboundRate", messagesPerSecond, 1, 1_000_000);
             return this;
         }
 
         /** Inbound burst per session (token bucket size); default 400. */
         public Builder<M> inboundBurst(int messages) {
-            Checks.notSet(component, "inboundBurst", this.inboundBurst != -1);
+            options.once("inboundBurst");
             this.inboundBurst = Checks.inRange(component, "inboundBurst", messages, 1, 1_000_000);
             return this;
         }
@@ -301,28 +391,28 @@ public interface WsServer<M> extends AutoCloseable {
          * one that overshoots in a burst and then slows down is not.
          */
         public Builder<M> maxRateLimitedInRow(int messages) {
-            Checks.notSet(component, "maxRateLimitedInRow", this.maxRateLimitedInRow != -1);
+            options.once("maxRateLimitedInRow");
             this.maxRateLimitedInRow = Checks.inRange(component, "maxRateLimitedInRow", messages, 0, 1_000_000_000);
             return this;
         }
 
         /** Undecodable messages in a row after which the session is closed with 1003; default 10. */
         public Builder<M> maxDecodeErrors(int errors) {
-            Checks.notSet(component, "maxDecodeErrors", this.maxDecodeErrors != -1);
+            options.once("maxDecodeErrors");
             this.maxDecodeErrors = Checks.inRange(component, "maxDecodeErrors", errors, 1, 1_000_000);
             return this;
         }
 
         /** Whether to offer permessage-deflate to clients that ask for it; default false. */
         public Builder<M> compression(boolean compression) {
-            Checks.notSet(component, "compression", this.compression != null);
+            options.once("compression");
             this.compression = compression;
             return this;
         }
 
         /** Messages smaller than this many bytes are sent uncompressed; default 1024. */
         public Builder<M> compressionThreshold(int bytes) {
-            Checks.notSet(component, "compressionThreshold", this.compressionThreshold != -1);
+            options.once("compressionThreshold");
             this.compressionThreshold = Checks.inRange(component, "compressionThreshold", bytes, 0, 64 * 1024 * 1024);
             return this;
         }
@@ -332,7 +422,7 @@ public interface WsServer<M> extends AutoCloseable {
          * (the default) turns resumption off. In [0, 1h].
          */
         public Builder<M> resumeGrace(Duration resumeGrace) {
-            Checks.notSet(component, "resumeGrace", this.resumeGrace != null);
+            options.once("resumeGrace");
             this.resumeGrace =
                     Checks.duration(component, "resumeGrace", resumeGrace, Duration.ZERO, Duration.ofHours(1));
             return this;
@@ -340,56 +430,56 @@ public interface WsServer<M> extends AutoCloseable {
 
         /** Messages kept per session for replay after a resume; default 1024; needs {@code resumeGrace}. */
         public Builder<M> replayBufferMessages(int messages) {
-            Checks.notSet(component, "replayBufferMessages", this.replayBufferMessages != -1);
+            options.once("replayBufferMessages");
             this.replayBufferMessages = Checks.inRange(component, "replayBufferMessages", messages, 1, 1 << 20);
             return this;
         }
 
         /** The bus carrying room broadcasts to other instances; default a private {@link RoomBus#local()}. */
         public Builder<M> roomBus(RoomBus roomBus) {
-            Checks.notSet(component, "roomBus", this.roomBus != null);
+            options.once("roomBus");
             this.roomBus = Objects.requireNonNull(roomBus, "roomBus");
             return this;
         }
 
         /** This instance's id on the room bus; default a random UUID. */
         public Builder<M> instanceId(String instanceId) {
-            Checks.notSet(component, "instanceId", this.instanceId != null);
+            options.once("instanceId");
             this.instanceId = Checks.name(component + " instanceId", instanceId);
             return this;
         }
 
         /** Hears opens, closes, drops and rejections. */
         public Builder<M> listener(WsServerListener listener) {
-            Checks.notSet(component, "listener", this.listener != null);
+            options.once("listener");
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
         /** The time source for heartbeats, rate limits and resume grace; default {@link Ticker#system()}. */
         public Builder<M> ticker(Ticker ticker) {
-            Checks.notSet(component, "ticker", this.ticker != null);
+            options.once("ticker");
             this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
         /** Event-loop threads of a standalone server; default the number of processors. */
         public Builder<M> eventLoopThreads(int threads) {
-            Checks.notSet(component, "eventLoopThreads", this.eventLoopThreads != -1);
+            options.once("eventLoopThreads");
             this.eventLoopThreads = Checks.inRange(component, "eventLoopThreads", threads, 1, 1024);
             return this;
         }
 
         /** Decides about each upgrade request; default accept all. */
         public Builder<M> authenticator(HandshakeAuthenticator authenticator) {
-            Checks.notSet(component, "authenticator", this.authenticator != null);
+            options.once("authenticator");
             this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
             return this;
         }
 
         /** Time from accept to a completed handshake (authentication included); default 10 s. */
         public Builder<M> handshakeTimeout(Duration handshakeTimeout) {
-            Checks.notSet(component, "handshakeTimeout", this.handshakeTimeout != null);
+            options.once("handshakeTimeout");
             this.handshakeTimeout = Checks.duration(
                     component, "handshakeTimeout", handshakeTimeout, Duration.ofMillis(10), Duration.ofMinutes(10));
             return this;
@@ -397,7 +487,7 @@ public interface WsServer<M> extends AutoCloseable {
 
         /** How long {@link WsServer#close()} waits for queued messages to leave; default 5 s, in [0, 10min]. */
         public Builder<M> closeTimeout(Duration closeTimeout) {
-            Checks.notSet(component, "closeTimeout", this.closeTimeout != null);
+            options.once("closeTimeout");
             this.closeTimeout =
                     Checks.duration(component, "closeTimeout", closeTimeout, Duration.ZERO, Duration.ofMinutes(10));
             return this;
@@ -409,64 +499,43 @@ public interface WsServer<M> extends AutoCloseable {
          * @throws IllegalArgumentException naming the option if options contradict each other
          */
         public WsServer<M> build() {
-            int frame = maxFrameSize == -1 ? DEFAULT_MAX_FRAME_SIZE : maxFrameSize;
-            int message = maxMessageSize == -1 ? Math.max(DEFAULT_MAX_MESSAGE_SIZE, frame) : maxMessageSize;
-            if (message < frame) {
+            int message = maxMessageSize();
+            if (message < maxFrameSize) {
                 throw new IllegalArgumentException(
-                        component + ": maxMessageSize must be >= maxFrameSize (" + frame + "), was " + message);
+                        component + ": maxMessageSize must be >= maxFrameSize (" + maxFrameSize + "), was " + message);
             }
-            int connections = maxConnections == -1 ? DEFAULT_MAX_CONNECTIONS : maxConnections;
-            int perIp = maxConnectionsPerIp == -1
-                    ? Math.min(DEFAULT_MAX_CONNECTIONS_PER_IP, connections)
-                    : maxConnectionsPerIp;
-            if (perIp > connections) {
+            int perIp = maxConnectionsPerIp();
+            if (perIp > maxConnections) {
                 throw new IllegalArgumentException(component + ": maxConnectionsPerIp must be <= maxConnections ("
-                        + connections + "), was " + perIp);
+                        + maxConnections + "), was " + perIp);
             }
-            int rate = inboundRate == -1 ? DEFAULT_INBOUND_RATE : inboundRate;
-            int burst = inboundBurst == -1 ? Math.max(DEFAULT_INBOUND_BURST, rate) : inboundBurst;
-            Duration grace = resumeGrace == null ? Duration.ZERO : resumeGrace;
-            if (replayBufferMessages != -1 && grace.isZero()) {
+            if (options.isSet("replayBufferMessages") && resumeGrace.isZero()) {
                 throw new IllegalArgumentException(
                         component + ": replayBufferMessages needs resumeGrace > 0 (resumption is off)");
             }
-            WsConfig config = new WsConfig(
-                    name,
-                    component,
-                    host == null ? "0.0.0.0" : host,
-                    port == -1 ? 0 : port,
-                    path == null ? "/ws" : path,
-                    connections,
-                    perIp,
-                    frame,
-                    message,
-                    sendQueueMessages == -1 ? DEFAULT_SEND_QUEUE_MESSAGES : sendQueueMessages,
-                    sendQueueBytes == -1 ? DEFAULT_SEND_QUEUE_BYTES : sendQueueBytes,
-                    overflowPolicy == null ? OverflowPolicy.DROP_NEWEST : overflowPolicy,
-                    Checks.saturatedNanos(heartbeatInterval == null ? DEFAULT_HEARTBEAT_INTERVAL : heartbeatInterval),
-                    Checks.saturatedNanos(heartbeatTimeout == null ? DEFAULT_HEARTBEAT_TIMEOUT : heartbeatTimeout),
-                    rate,
-                    burst,
-                    maxRateLimitedInRow == -1 ? DEFAULT_MAX_RATE_LIMITED_IN_ROW : maxRateLimitedInRow,
-                    maxDecodeErrors == -1 ? DEFAULT_MAX_DECODE_ERRORS : maxDecodeErrors,
-                    compression != null && compression,
-                    compressionThreshold == -1 ? DEFAULT_COMPRESSION_THRESHOLD : compressionThreshold,
-                    Checks.saturatedNanos(grace),
-                    grace.isZero()
-                            ? 0
-                            : replayBufferMessages == -1 ? DEFAULT_REPLAY_BUFFER_MESSAGES : replayBufferMessages,
-                    instanceId == null ? UUID.randomUUID().toString() : instanceId,
-                    eventLoopThreads == -1 ? Runtime.getRuntime().availableProcessors() : eventLoopThreads,
-                    Checks.saturatedNanos(handshakeTimeout == null ? DEFAULT_HANDSHAKE_TIMEOUT : handshakeTimeout),
-                    Checks.saturatedNanos(closeTimeout == null ? DEFAULT_CLOSE_TIMEOUT : closeTimeout));
-            return new WsServerImpl<>(
-                    config,
-                    codec,
-                    handler,
-                    authenticator == null ? HandshakeAuthenticator.ACCEPT_ALL : authenticator,
-                    roomBus,
-                    listener == null ? new WsServerListener() {} : listener,
-                    ticker == null ? Ticker.system() : ticker);
+            return new WsServerImpl<>(this);
+        }
+
+        /** {@code maxMessageSize}, whose default grows to {@code maxFrameSize} when that is larger. */
+        int maxMessageSize() {
+            return options.isSet("maxMessageSize") ? maxMessageSize : Math.max(maxMessageSize, maxFrameSize);
+        }
+
+        /** {@code maxConnectionsPerIp}, whose default shrinks to {@code maxConnections} when that is smaller. */
+        int maxConnectionsPerIp() {
+            return options.isSet("maxConnectionsPerIp")
+                    ? maxConnectionsPerIp
+                    : Math.min(maxConnectionsPerIp, maxConnections);
+        }
+
+        /** {@code inboundBurst}, whose default grows to {@code inboundRate} when that is larger. */
+        int inboundBurst() {
+            return options.isSet("inboundBurst") ? inboundBurst : Math.max(inboundBurst, inboundRate);
+        }
+
+        /** Messages kept for replay: {@code replayBufferMessages}, or 0 when resumption is off. */
+        int replayBufferMessages() {
+            return resumeGrace.isZero() ? 0 : replayBufferMessages;
         }
     }
 }

@@ -24,7 +24,7 @@ public interface WsServerListener {
     /** A slow consumer was disconnected (policy {@link OverflowPolicy#DISCONNECT}). */
     default void slowConsumerClosed() {}
 
-    /** An upgrade request was refused; see {@link WsServerStats#handshakeRejections()} for the reasons. */
+    /** An upgrade request was refused; see {@link WsServer.Stats#handshakeRejections()} for the reasons. */
     default void handshakeRejected(String reason) {}
 
     /** A message from a client could not be decoded. */

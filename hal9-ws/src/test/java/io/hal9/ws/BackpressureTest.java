@@ -64,7 +64,7 @@ class BackpressureTest extends WsTestSupport {
         assertThat(maxQueued).isLessThanOrEqualTo(maxBytes);
         assertThat(slowSession.queuedBytes()).isLessThanOrEqualTo(maxBytes);
         assertThat(slowRefused).isPositive();
-        WsServerStats st = server.stats();
+        WsServer.Stats st = server.stats();
         assertThat(st.droppedByPolicy()).containsEntry(OverflowPolicy.DROP_NEWEST, (long) slowRefused);
         assertThat(st.queuedBytes()).isLessThanOrEqualTo(maxBytes);
         assertThat(slowSession.isOpen()).isTrue();
@@ -102,7 +102,7 @@ class BackpressureTest extends WsTestSupport {
         }
         assertThat(handler.closeCodeOf(s)).isEqualTo(1008);
         assertThat(s.trySend(Msg.of("late", 1))).isEqualTo(Admission.CLOSED);
-        WsServerStats st = server.stats();
+        WsServer.Stats st = server.stats();
         assertThat(st.slowConsumerDisconnects()).isEqualTo(1);
         assertThat(st.droppedByPolicy().get(OverflowPolicy.DISCONNECT)).isPositive();
         assertThat(st.closedByCode()).containsEntry(1008, 1L);

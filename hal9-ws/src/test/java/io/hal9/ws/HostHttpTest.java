@@ -108,7 +108,7 @@ class HostHttpTest extends WsTestSupport {
             assertThat(http.get("/api/x")).isEqualTo(new Reply(200, "hello /api/x"));
             assertThat(http.get("/api/y?z=1")).isEqualTo(new Reply(200, "hello /api/y?z=1"));
             assertThat(http.get("/ws")).isEqualTo(new Reply(200, "hello /ws"));
-            WsServerStats s = h.ws().stats();
+            WsServer.Stats s = h.ws().stats();
             assertThat(s.openConnections()).isEqualTo(1);
             assertThat(s.pendingConnections())
                     .as("a host connection is not a handshake")

@@ -35,7 +35,7 @@ class JoinBurstTest extends WsTestSupport {
         await().atMost(Duration.ofSeconds(30))
                 .untilAsserted(
                         () -> assertThat(server.stats().openConnections()).isEqualTo(n));
-        WsServerStats st = server.stats();
+        WsServer.Stats st = server.stats();
         assertThat(st.openedTotal()).isEqualTo(n);
         assertThat(st.handshakeRejections()).isEmpty();
         // every one of them is usable

@@ -97,7 +97,7 @@ class PingFloodTest extends WsTestSupport {
                 .as("the flooder saw its connection closed")
                 .isNotNull();
         await().untilAsserted(() -> {
-            WsServerStats st = server.stats();
+            WsServer.Stats st = server.stats();
             assertThat(st.rateLimitDisconnects()).isEqualTo(1);
             assertThat(st.closedByCode()).containsEntry(1008, 1L);
             // the burst was answered, then maxRateLimitedInRow pings in a row were refused
@@ -135,7 +135,7 @@ class PingFloodTest extends WsTestSupport {
         await().atMost(Duration.ofSeconds(30)).until(() -> server.stats().controlFramesIn() == sent);
         ticks.stop();
         memory.stop(); // the flooder has not read: its pending pong and full socket buffers are still there
-        WsServerStats st = server.stats();
+        WsServer.Stats st = server.stats();
         System.out.printf(
                 "ping flood under the rate: %,d pings, %,d coalesced; %s; normal session %s%n",
                 sent, st.pongsCoalesced(), memory, ticks);

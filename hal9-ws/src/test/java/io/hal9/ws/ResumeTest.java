@@ -76,7 +76,7 @@ class ResumeTest extends WsTestSupport {
         assertThat(handler.opened).isEmpty(); // same session, not a new one
         s.trySend(Msg.of("m", 10));
         assertThat(parse(second.nextData()).n()).isEqualTo(10);
-        WsServerStats st = server.stats();
+        WsServer.Stats st = server.stats();
         assertThat(st.resumedTotal()).isEqualTo(1);
         assertThat(st.detachedSessions()).isZero();
         assertThat(st.openedTotal()).isEqualTo(1);

@@ -27,7 +27,7 @@ class WsServerTest extends WsTestSupport {
         assertThat(s.isOpen()).isTrue();
         assertThat(s.isConnected()).isTrue();
         assertThat(s.remoteAddress().toString()).contains("127.0.0.1");
-        WsServerStats st = server.stats();
+        WsServer.Stats st = server.stats();
         assertThat(st.openConnections()).isEqualTo(1);
         assertThat(st.openedTotal()).isEqualTo(1);
         assertThat(st.messagesIn()).isEqualTo(1);

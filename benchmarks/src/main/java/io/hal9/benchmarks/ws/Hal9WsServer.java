@@ -5,7 +5,6 @@ import io.hal9.ws.Room;
 import io.hal9.ws.Session;
 import io.hal9.ws.WsHandler;
 import io.hal9.ws.WsServer;
-import io.hal9.ws.WsServerStats;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.Locale;
@@ -75,7 +74,7 @@ final class Hal9WsServer implements BenchWsServer {
 
     @Override
     public String describeStats() {
-        WsServerStats s = server.stats();
+        WsServer.Stats s = server.stats();
         return "hal9-ws stats: open=" + s.openConnections() + " opened=" + s.openedTotal() + " closedByCode="
                 + s.closedByCode() + " messagesIn=" + s.messagesIn() + " messagesOut=" + s.messagesOut()
                 + " dropped=" + s.droppedByPolicy() + " slowConsumerDisconnects=" + s.slowConsumerDisconnects()

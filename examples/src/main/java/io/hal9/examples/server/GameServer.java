@@ -26,7 +26,7 @@ import io.hal9.pool.jdbc.CopyBatchSink;
 import io.hal9.pool.jdbc.JdbcBatchSink;
 import io.hal9.redis.SharedRedis;
 import io.hal9.ws.RedisRoomBus;
-import io.hal9.ws.WsServerStats;
+import io.hal9.ws.WsServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -763,7 +763,7 @@ public final class GameServer implements AutoCloseable {
             long roundTimeouts,
             ActionBatcher.Stats actions,
             TaskLimiter.Stats tasks,
-            WsServerStats ws,
+            WsServer.Stats ws,
             long relayLost) {}
 
     /**

@@ -21,7 +21,6 @@ import io.hal9.ws.RoomBus;
 import io.hal9.ws.Session;
 import io.hal9.ws.WsHandler;
 import io.hal9.ws.WsServer;
-import io.hal9.ws.WsServerStats;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -788,7 +787,7 @@ final class WsGateway implements GameEvents, AutoCloseable {
         return server.sessionCount();
     }
 
-    WsServerStats stats() {
+    WsServer.Stats stats() {
         return server.stats();
     }
 

@@ -5,7 +5,6 @@ import io.hal9.metrics.internal.MeterSupport;
 import io.hal9.ws.OverflowPolicy;
 import io.hal9.ws.WsCloseCodes;
 import io.hal9.ws.WsServer;
-import io.hal9.ws.WsServerStats;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -224,7 +223,7 @@ public final class WsServerMetrics implements MeterBinder {
         return total;
     }
 
-    private static double otherCodes(WsServerStats stats) {
+    private static double otherCodes(WsServer.Stats stats) {
         long other = 0;
         for (Map.Entry<Integer, Long> e : stats.closedByCode().entrySet()) {
             boolean known = false;

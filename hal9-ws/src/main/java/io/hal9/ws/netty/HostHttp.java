@@ -1,5 +1,7 @@
 package io.hal9.ws.netty;
 
+import io.hal9.core.internal.BuilderOptions;
+import io.hal9.core.internal.Checks;
 import io.netty.channel.Channel;
 import java.time.Duration;
 import java.util.Objects;
@@ -28,7 +30,7 @@ import java.util.Objects;
  * </ul>
  *
  * <p>A host connection keeps its connection slot until it closes, and counts neither as a session nor as a
- * handshaking connection in {@link io.hal9.ws.WsServerStats}. {@link io.hal9.ws.WsServer#close()} closes the
+ * handshaking connection in {@link io.hal9.ws.WsServer.Stats}. {@link io.hal9.ws.WsServer#close()} closes the
  * host's connections too (they hold slots): a host that wants its requests in flight answered first waits for
  * them before closing the server.
  *
@@ -109,13 +111,12 @@ public final class HostHttp {
      * <p>Thread safety: not thread-safe; use from one thread.
      */
     public static final class Builder {
+        private static final String COMPONENT = "host http";
         private final Installer installer;
         private int maxInitialLineLength = DEFAULT_MAX_INITIAL_LINE_LENGTH;
         private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
         private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
-        private boolean lineSet;
-        private boolean headerSet;
-        private boolean timeoutSet;
+        private final BuilderOptions options = new BuilderOptions(COMPONENT);
 
         private Builder(Installer installer) {
             this.installer = installer;
@@ -123,50 +124,29 @@ public final class HostHttp {
 
         /** The longest request line, in [64, 65536] bytes; default {@value #DEFAULT_MAX_INITIAL_LINE_LENGTH}. */
         public Builder maxInitialLineLength(int bytes) {
-            once("maxInitialLineLength", lineSet);
-            lineSet = true;
-            this.maxInitialLineLength = range("maxInitialLineLength", bytes, 64, 65_536);
+            options.once("maxInitialLineLength");
+            this.maxInitialLineLength = Checks.inRange(COMPONENT, "maxInitialLineLength", bytes, 64, 65_536);
             return this;
         }
 
         /** The largest header block, in [256, 262144] bytes; default {@value #DEFAULT_MAX_HEADER_SIZE}. */
         public Builder maxHeaderSize(int bytes) {
-            once("maxHeaderSize", headerSet);
-            headerSet = true;
-            this.maxHeaderSize = range("maxHeaderSize", bytes, 256, 262_144);
+            options.once("maxHeaderSize");
+            this.maxHeaderSize = Checks.inRange(COMPONENT, "maxHeaderSize", bytes, 256, 262_144);
             return this;
         }
 
         /** Time from the accept to the first request head, in [10 ms, 10 min]; default 10 s. */
         public Builder headerTimeout(Duration timeout) {
-            once("headerTimeout", timeoutSet);
-            timeoutSet = true;
-            Objects.requireNonNull(timeout, "headerTimeout");
-            if (timeout.compareTo(Duration.ofMillis(10)) < 0 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
-                throw new IllegalArgumentException(
-                        "host http: headerTimeout must be in [PT0.01S, PT10M], was " + timeout);
-            }
-            this.headerTimeout = timeout;
+            options.once("headerTimeout");
+            this.headerTimeout =
+                    Checks.duration(COMPONENT, "headerTimeout", timeout, Duration.ofMillis(10), Duration.ofMinutes(10));
             return this;
         }
 
         /** The options. */
         public HostHttp build() {
             return new HostHttp(this);
-        }
-
-        private static void once(String option, boolean set) {
-            if (set) {
-                throw new IllegalStateException("host http: " + option + " was already set");
-            }
-        }
-
-        private static int range(String option, int value, int min, int max) {
-            if (value < min || value > max) {
-                throw new IllegalArgumentException(
-                        "host http: " + option + " must be in [" + min + ", " + max + "], was " + value);
-            }
-            return value;
         }
     }
 }

@@ -1,7 +1,7 @@
 package io.hal9.ws.netty;
 
 import io.hal9.ws.WsServer;
-import io.hal9.ws.internal.WsServerImpl;
+import io.hal9.ws.internal.WsPipeline;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -40,7 +40,7 @@ import org.jspecify.annotations.Nullable;
  */
 @ChannelHandler.Sharable
 public final class WsChannelInitializer extends ChannelInitializer<Channel> {
-    private final WsServerImpl<?> server;
+    private final WsPipeline server;
     private final @Nullable HostHttp host;
 
     /** Creates an initializer for the given (not started) server. */
@@ -90,9 +90,9 @@ public final class WsChannelInitializer extends ChannelInitializer<Channel> {
         return impl(server).acceptErrorHandler();
     }
 
-    private static WsServerImpl<?> impl(WsServer<?> server) {
+    private static WsPipeline impl(WsServer<?> server) {
         Objects.requireNonNull(server, "server");
-        if (!(server instanceof WsServerImpl<?> s)) {
+        if (!(server instanceof WsPipeline s)) {
             throw new IllegalArgumentException("not a server built by WsServer.builder: " + server);
         }
         return s;

@@ -1,4 +1,4 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.netty.buffer.ByteBuf;

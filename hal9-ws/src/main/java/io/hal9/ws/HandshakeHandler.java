@@ -1,8 +1,5 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
-import io.hal9.ws.HandshakeDecision;
-import io.hal9.ws.HandshakeRequest;
-import io.hal9.ws.WsServer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -141,7 +138,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
      */
     void routedToWebSocket(ChannelHandlerContext ctx) {
         cancelTimeout();
-        long left = server.config.handshakeTimeoutNanos() - (System.nanoTime() - activeNanos);
+        long left = server.handshakeTimeoutNanos - (System.nanoTime() - activeNanos);
         schedule(ctx, Math.max(0, left));
     }
 
@@ -213,7 +210,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             QueryStringDecoder query = new QueryStringDecoder(req.uri());
-            if (!query.path().equals(server.config.path())) {
+            if (!query.path().equals(server.path)) {
                 reject(ctx, HttpResponseStatus.NOT_FOUND, "path", "no WebSocket endpoint at " + query.path());
                 return;
             }
@@ -246,7 +243,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         try {
             stage = server.authenticator.authenticate(request);
         } catch (RuntimeException e) {
-            LOG.debug("{}: authenticator failed", server.config.component(), e);
+            LOG.debug("{}: authenticator failed", server.component, e);
             req.release();
             reject(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "auth-error", "authentication failed");
             return;
@@ -275,7 +272,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (error != null || decision == null) {
-                LOG.debug("{}: authenticator failed", server.config.component(), error);
+                LOG.debug("{}: authenticator failed", server.component, error);
                 reject(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "auth-error", "authentication failed");
                 return;
             }
@@ -296,7 +293,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private void handshake(
             ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder query, HandshakeDecision decision) {
         String token = first(query, "resume");
-        if (token == null || !server.config.resumable()) {
+        if (token == null || !server.resumable) {
             open(ctx, req, query, decision, null, -1, null);
             return;
         }
@@ -381,7 +378,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         ChannelPipeline p = ch.pipeline();
         String name = ctx.name();
         p.addBefore(name, "hal9-utf8", new Utf8FrameValidator(true));
-        p.addBefore(name, "hal9-aggregator", new WebSocketFrameAggregator(server.config.maxMessageSize()));
+        p.addBefore(name, "hal9-aggregator", new WebSocketFrameAggregator(server.maxMessageSize));
         p.replace(this, "hal9-session", session);
         ChannelFuture done;
         try {
@@ -389,7 +386,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             // the handshaker refuses requests without the WebSocket headers it needs; the session handler,
             // now in the pipeline, sees the connection close (and releases the slot)
-            LOG.debug("{}: handshake refused", server.config.component(), e);
+            LOG.debug("{}: handshake refused", server.component, e);
             server.handshakeRejected("not-websocket");
             ch.close();
             return;
@@ -434,7 +431,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.trace("{}: handshake failed", server.config.component(), cause);
+        LOG.trace("{}: handshake failed", server.component, cause);
         ctx.close();
     }
 }

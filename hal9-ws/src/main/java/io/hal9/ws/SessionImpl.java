@@ -1,18 +1,13 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
 import io.hal9.core.Admission;
 import io.hal9.core.RejectedException;
-import io.hal9.ws.OverflowPolicy;
-import io.hal9.ws.Session;
-import io.hal9.ws.WsCloseCodes;
-import io.hal9.ws.WsServer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -29,7 +24,7 @@ import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -46,6 +41,14 @@ import org.slf4j.LoggerFactory;
  * One session: the {@link Session} the host holds and, at the same time, the last inbound handler of its
  * connection's pipeline (one object per connection instead of two).
  *
+ * <p>What could leave this class has left it: the batch frame's bytes ({@link BatchFrames}, static), the messages kept
+ * for a resume ({@link ReplayBuffer}, made only when resumption is on) and the inbound rate-limit and
+ * decode-error accounting ({@link InboundGate}, the superclass, so that a session stays one object). <b>Why it
+ * stays longer than 700 lines:</b> what is left is one state machine ({@code state}, {@code channel}) that the
+ * lock-free send queue, the close paths and the resumption handover between event loops all read and move;
+ * the invariants below hold only together, and the send path (trySend, enqueue, drain) is the hottest code of
+ * the module, where a split into objects would add a hop per message.
+ *
  * <p>Design / Concurrency / Invariants:
  *
  * <ul>
@@ -60,9 +63,10 @@ import org.slf4j.LoggerFactory;
  *       Only the event loop moves to CLOSED, and it then releases every queued frame; a producer that offered
  *       after that (it read an older state) sees CLOSED after its offer and releases the queue itself, so no
  *       buffer is leaked whichever thread polls it (poll is atomic).
- *   <li>Every other mutable field (heartbeat, rate limit, decode errors, pending pong, sequence numbers, replay
- *       buffer, {@code loopIndex}) is touched only on the event loop of the current connection; {@code channel} is
- *       volatile because producers read it to find that loop.
+ *   <li>Every other mutable field (heartbeat, pending pong, {@code loopIndex}, the {@link InboundGate}'s rate
+ *       limit and decode errors, the {@link ReplayBuffer}'s numbers and payloads) is touched only on the event
+ *       loop of the current connection; {@code channel} is volatile because producers read it to find that
+ *       loop.
  *   <li>Resumption: a dropped connection moves OPEN to DETACHED on its loop (CAS); a resuming connection moves
  *       DETACHED to OPEN on its own loop (CAS), then sets {@code channel}; the grace sweep moves DETACHED to
  *       CLOSED (CAS), so exactly one of resume and expiry wins. The volatile state write/CAS orders the old
@@ -80,7 +84,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not part of the API. Thread safety: the {@link Session} methods are safe from any thread.
  */
-public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implements Session<M>, Runnable {
+final class SessionImpl<M> extends InboundGate implements Session<M>, Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SessionImpl.class);
 
     static final int OPEN = 0;
@@ -140,8 +144,8 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
 
     // event loop only (the loop of the current channel; handed over with the volatile state on resume)
     int loopIndex = -1;
-    private long sentSeq;
-    private @Nullable ArrayDeque<ByteBuf> replay;
+    // the messages kept for a resume: made only when resumption is on
+    private final @Nullable ReplayBuffer replay;
     private long detachedAtNanos;
     private boolean heartbeatTimedOut;
     private boolean takeover;
@@ -151,11 +155,6 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
     private long lastReadNanos;
     private long pingSentNanos;
     private boolean pinged;
-    private long tokens;
-    private long lastRefillNanos;
-    private int decodeErrorsInRow;
-    private int rateLimitedInRow;
-    private long lastRefusalNanos;
     private int closeCode = -1;
     private String closeReason = "";
     private boolean opened;
@@ -163,20 +162,20 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
     private byte @Nullable [] pendingPong;
 
     SessionImpl(WsServerImpl<M> server, long id, Channel channel, InetAddress ip, boolean batching) {
+        this(server, id, channel, ip, batching, server.ticker.read());
+    }
+
+    private SessionImpl(WsServerImpl<M> server, long id, Channel channel, InetAddress ip, boolean batching, long now) {
+        super(now, server.inboundBurst);
         this.server = server;
         this.id = id;
         this.channel = channel;
         this.ip = ip;
         this.batching = batching;
-        this.resumeToken = server.config.resumable() ? server.newResumeToken() : null;
-        long now = server.ticker.read();
+        this.resumeToken = server.resumable ? server.newResumeToken() : null;
+        this.replay = server.replayBufferMessages > 0 ? new ReplayBuffer(server.replayBufferMessages) : null;
         this.lastReadNanos = now;
-        this.lastRefillNanos = now;
-        this.tokens = (long) server.config.inboundBurst() * TOKEN;
     }
-
-    private static final long TOKEN = 1_000_000L;
-    private static final long RUN_GAP_NANOS = 1_000_000_000L;
 
     // ---------------------------------------------------------------- Session
 
@@ -244,9 +243,8 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
      * place this read did not see; the send is refused as it would have been a moment earlier.
      */
     private boolean fullBeforeEncoding() {
-        OverflowPolicy policy = server.config.overflowPolicy();
-        if (policy == OverflowPolicy.DROP_OLDEST
-                || (int) QUEUED_COUNT.getVolatile(this) < server.config.sendQueueMessages()) {
+        OverflowPolicy policy = server.overflowPolicy;
+        if (policy == OverflowPolicy.DROP_OLDEST || (int) QUEUED_COUNT.getVolatile(this) < server.sendQueueMessages) {
             return false;
         }
         server.dropped(policy);
@@ -259,11 +257,11 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
     RejectedException rejected(Admission why) {
         String what = why == Admission.CLOSED ? "closed" : "send queue full";
         return new RejectedException(
-                server.config.component() + " session " + id,
+                server.component + " session " + id,
                 why,
-                server.config.component() + " session " + id + ": " + what + " (queuedMessages=" + queuedMessages()
-                        + "/" + server.config.sendQueueMessages() + ", queuedBytes=" + queuedBytes() + "/"
-                        + server.config.sendQueueBytes() + ", policy=" + server.config.overflowPolicy() + ")");
+                server.component + " session " + id + ": " + what + " (queuedMessages=" + queuedMessages()
+                        + "/" + server.sendQueueMessages + ", queuedBytes=" + queuedBytes() + "/"
+                        + server.sendQueueBytes + ", policy=" + server.overflowPolicy + ")");
     }
 
     /** Queues a shared buffer for a room broadcast: takes a retained duplicate, never the buffer itself. */
@@ -283,8 +281,8 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
         int bytes = buf.readableBytes();
         int count = (int) QUEUED_COUNT.getAndAdd(this, 1) + 1;
         long total = (long) QUEUED_BYTES.getAndAdd(this, (long) bytes) + bytes;
-        OverflowPolicy policy = server.config.overflowPolicy();
-        if ((count > server.config.sendQueueMessages() || total > server.config.sendQueueBytes())
+        OverflowPolicy policy = server.overflowPolicy;
+        if ((count > server.sendQueueMessages || total > server.sendQueueBytes)
                 && policy != OverflowPolicy.DROP_OLDEST) {
             QUEUED_COUNT.getAndAdd(this, -1);
             QUEUED_BYTES.getAndAdd(this, (long) -bytes);
@@ -349,7 +347,7 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
     public void close(int code, String reason) {
         if (code != 1000 && (code < 3000 || code > 4999)) {
             throw new IllegalArgumentException(
-                    server.config.component() + ": close code must be 1000 or in [3000, 4999], was " + code);
+                    server.component + ": close code must be 1000 or in [3000, 4999], was " + code);
         }
         Objects.requireNonNull(reason, "reason");
         closeFromServer(code, reason, true);
@@ -386,8 +384,8 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
             ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
             if (graceful) {
                 // a client that does not read never lets the close frame out: close anyway after closeTimeout
-                io.netty.util.concurrent.ScheduledFuture<?> force = ch.eventLoop()
-                        .schedule(() -> ch.close(), server.config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+                io.netty.util.concurrent.ScheduledFuture<?> force =
+                        ch.eventLoop().schedule(() -> ch.close(), server.closeTimeoutNanos, TimeUnit.NANOSECONDS);
                 ch.closeFuture().addListener(f -> force.cancel(false));
             } else {
                 ch.close();
@@ -450,7 +448,7 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
 
     @Override
     public String toString() {
-        return "session " + id + " of " + server.config.component();
+        return "session " + id + " of " + server.component;
     }
 
     // ---------------------------------------------------------------- rooms
@@ -497,7 +495,7 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
             releaseQueued();
             return;
         }
-        if (server.config.overflowPolicy() == OverflowPolicy.DROP_OLDEST) {
+        if (server.overflowPolicy == OverflowPolicy.DROP_OLDEST) {
             trimOldest();
         }
         if (state == DETACHED) {
@@ -511,8 +509,8 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
         if (q == null) {
             return;
         }
-        while ((int) QUEUED_COUNT.getVolatile(this) > server.config.sendQueueMessages()
-                || (long) QUEUED_BYTES.getVolatile(this) > server.config.sendQueueBytes()) {
+        while ((int) QUEUED_COUNT.getVolatile(this) > server.sendQueueMessages
+                || (long) QUEUED_BYTES.getVolatile(this) > server.sendQueueBytes) {
             Object item = q.poll();
             if (item == null) {
                 return;
@@ -556,102 +554,44 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
 
     /**
      * Coalesces the data frames that follow {@code first} (plain trySend ones, of the same kind) into one batch
-     * frame: a JSON array for text, length-prefixed messages for binary. Stops at the first other item.
+     * frame (see {@link BatchFrames}). Stops at the first other item.
      */
     private WebSocketFrame batch(WebSocketFrame first, ConcurrentLinkedQueue<Object> q) {
         Object next = q.peek();
         if (!(next instanceof WebSocketFrame n) || n.getClass() != first.getClass()) {
-            return wrapSingle(first);
+            WebSocketFrame single = BatchFrames.single(server.alloc, first);
+            server.batchedMessages(1);
+            return single;
         }
         boolean text = first instanceof TextWebSocketFrame;
-        ByteBuf out = server.alloc.buffer(BATCH_BYTES + 64);
+        ByteBuf out = BatchFrames.open(server.alloc, text);
         int count = 0;
         try {
-            if (text) {
-                out.writeByte('[');
-            }
-            appendToBatch(out, first, text, count++);
-            while (out.readableBytes() < BATCH_BYTES) {
+            BatchFrames.append(out, first, text, count++);
+            while (out.readableBytes() < BatchFrames.BATCH_BYTES) {
                 next = q.peek();
-                if (!(next instanceof WebSocketFrame f)
-                        || f.getClass() != first.getClass()
-                        || out.readableBytes() + f.content().readableBytes() > BATCH_BYTES) {
+                if (next == null || !BatchFrames.fits(next, first, out)) {
                     break;
                 }
+                WebSocketFrame f = (WebSocketFrame) next;
                 q.poll();
                 dequeued(f);
                 remember(f);
-                appendToBatch(out, f, text, count++);
-            }
-            if (text) {
-                out.writeByte(']');
+                BatchFrames.append(out, f, text, count++);
             }
             server.batchedMessages(count);
-            return text ? new TextWebSocketFrame(out) : new BinaryWebSocketFrame(out);
+            return BatchFrames.close(out, text);
         } catch (RuntimeException e) {
             out.release();
             throw e;
         }
     }
 
-    private WebSocketFrame wrapSingle(WebSocketFrame f) {
-        boolean text = f instanceof TextWebSocketFrame;
-        ByteBuf out = server.alloc.buffer(f.content().readableBytes() + 4);
-        if (text) {
-            out.writeByte('[');
-        }
-        appendToBatch(out, f, text, 0);
-        if (text) {
-            out.writeByte(']');
-        }
-        server.batchedMessages(1);
-        return text ? new TextWebSocketFrame(out) : new BinaryWebSocketFrame(out);
-    }
-
-    private static void appendToBatch(ByteBuf out, WebSocketFrame f, boolean text, int index) {
-        try {
-            ByteBuf c = f.content();
-            if (text) {
-                if (index > 0) {
-                    out.writeByte(',');
-                }
-            } else {
-                out.writeInt(c.readableBytes());
-            }
-            out.writeBytes(c, c.readerIndex(), c.readableBytes());
-        } finally {
-            f.release();
-        }
-    }
-
-    static final int BATCH_BYTES = 16 * 1024;
-
-    /** Numbers a data message as it is written and keeps it for replay when resumption is on. */
+    /** Numbers a data message as it is written and keeps it for replay, when resumption is on. */
     private void remember(WebSocketFrame f) {
-        sentSeq++;
-        int max = server.config.replayBufferMessages();
-        if (max == 0) {
-            return;
-        }
-        ArrayDeque<ByteBuf> r = replay;
-        if (r == null) {
-            r = new ArrayDeque<>(Math.min(max, 64));
-            replay = r;
-        }
-        r.addLast(f.content().retainedDuplicate());
-        if (r.size() > max) {
-            r.pollFirst().release();
-        }
-    }
-
-    private void releaseReplay() {
-        ArrayDeque<ByteBuf> r = replay;
+        ReplayBuffer r = replay;
         if (r != null) {
-            ByteBuf b;
-            while ((b = r.pollFirst()) != null) {
-                b.release();
-            }
-            replay = null;
+            r.add(f.content());
         }
     }
 
@@ -835,21 +775,17 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
      * between them) close the session with 1008. On the event loop, state OPEN.
      */
     private boolean admitInbound() {
-        if (takeToken()) {
+        long now = server.ticker.read();
+        if (takeToken(now, server.inboundRate, server.inboundBurst)) {
             return true;
         }
-        // a run of refusals ends after a second without one: a client over the rate by any factor, whose
-        // refusals are interleaved with the messages the refill admits, stays in its run and is closed
-        long now = server.ticker.read();
-        boolean sameRun = rateLimitedInRow > 0 && now - lastRefusalNanos < RUN_GAP_NANOS;
-        rateLimitedInRow = sameRun ? rateLimitedInRow + 1 : 1;
-        lastRefusalNanos = now;
+        int inRow = refused(now);
         server.rateLimited();
-        if (rateLimitedInRow == 1) {
-            refuse("rate-limited", "message refused: over " + server.config.inboundRate() + " messages/s");
+        if (inRow == 1) {
+            refuse("rate-limited", "message refused: over " + server.inboundRate + " messages/s");
         }
-        int max = server.config.maxRateLimitedInRow();
-        if (max > 0 && rateLimitedInRow >= max && state == OPEN) {
+        int max = server.maxRateLimitedInRow;
+        if (max > 0 && inRow >= max && state == OPEN) {
             server.rateLimitClosed();
             closeFromServer(WsCloseCodes.POLICY_VIOLATION, "rate limit exceeded", false);
         }
@@ -897,7 +833,7 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
         try {
             message = server.codec.decode(content);
         } catch (RuntimeException e) {
-            decodeErrorsInRow++;
+            boolean tooMany = decodeFailed(server.maxDecodeErrors);
             server.decodeError();
             refuse("decode", String.valueOf(e.getMessage()));
             try {
@@ -905,36 +841,17 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
             } catch (RuntimeException handlerFailure) {
                 server.handlerError(this, "onDecodeError", handlerFailure);
             }
-            if (decodeErrorsInRow >= server.config.maxDecodeErrors()) {
+            if (tooMany) {
                 closeFromServer(WsCloseCodes.UNSUPPORTED_DATA, "too many undecodable messages", false);
             }
             return;
         }
-        decodeErrorsInRow = 0;
+        decoded();
         try {
             server.handler.onMessage(this, message);
         } catch (RuntimeException e) {
             server.handlerError(this, "onMessage", e);
         }
-    }
-
-    private boolean takeToken() {
-        long now = server.ticker.read();
-        long elapsed = now - lastRefillNanos;
-        if (elapsed > 0) {
-            // tokens in micro-units: rate tokens per second = rate * TOKEN per 1e9 ns
-            long max = (long) server.config.inboundBurst() * TOKEN;
-            long add = elapsed >= 1_000_000_000L ? max : elapsed * server.config.inboundRate() * TOKEN / 1_000_000_000L;
-            if (add > 0) {
-                tokens = Math.min(max, tokens + add);
-                lastRefillNanos = now;
-            }
-        }
-        if (tokens >= TOKEN) {
-            tokens -= TOKEN;
-            return true;
-        }
-        return false;
     }
 
     private void onClientClose(ChannelHandlerContext ctx, int code, String reason) {
@@ -974,10 +891,10 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
             ctx.writeAndFlush(new CloseWebSocketFrame(WsCloseCodes.MESSAGE_TOO_BIG, "message too big"))
                     .addListener(ChannelFutureListener.CLOSE);
         } else if (cause instanceof IOException) {
-            LOG.trace("{}: session {}: connection failed", server.config.component(), id, cause);
+            LOG.trace("{}: session {}: connection failed", server.component, id, cause);
             ctx.close();
         } else {
-            LOG.debug("{}: session {}: unexpected error, closing with 1011", server.config.component(), id, cause);
+            LOG.debug("{}: session {}: unexpected error, closing with 1011", server.component, id, cause);
             if (closeCode == -1) {
                 closeCode = WsCloseCodes.INTERNAL_ERROR;
                 closeReason = "internal error";
@@ -999,7 +916,7 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
             return;
         }
         boolean dropped = closeCode == -1 || heartbeatTimedOut || takeover;
-        if (server.config.resumable() && dropped && STATE.compareAndSet(this, OPEN, DETACHED)) {
+        if (server.resumable && dropped && STATE.compareAndSet(this, OPEN, DETACHED)) {
             detach();
             return;
         }
@@ -1110,45 +1027,24 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
     /** Writes the kept messages numbered after {@code lastSeq}, or tells the client to resynchronise. */
     private void replayAfter(long lastSeq) {
         Channel ch = channel;
-        ArrayDeque<ByteBuf> r = replay;
-        int kept = r == null ? 0 : r.size();
-        long firstKept = sentSeq - kept + 1;
-        if (lastSeq < 0 || lastSeq > sentSeq || lastSeq < firstKept - 1) {
-            String why = lastSeq < 0 ? "no lastSeq" : lastSeq > sentSeq ? "lastSeq ahead of the server" : "gap";
-            ch.write(new TextWebSocketFrame(Control.resync(server.alloc, why, sentSeq)), ch.voidPromise());
+        ReplayBuffer r = replay; // there is one: only a resumable session resumes
+        String gap = r == null ? "gap" : r.gap(lastSeq);
+        if (r == null || gap != null) {
+            long sentSeq = r == null ? 0 : r.sentSeq();
+            ch.write(new TextWebSocketFrame(Control.resync(server.alloc, gap, sentSeq)), ch.voidPromise());
             ch.flush();
             return;
         }
-        long toReplay = sentSeq - lastSeq;
+        long toReplay = r.sentSeq() - lastSeq;
         ch.write(new TextWebSocketFrame(Control.resumed(server.alloc, lastSeq, toReplay)), ch.voidPromise());
-        if (r != null && toReplay > 0) {
-            boolean binary = server.codec.binary();
-            long skip = kept - toReplay;
-            long i = 0;
-            for (ByteBuf b : r) {
-                if (i++ < skip) {
-                    continue;
-                }
-                ByteBuf payload = batching ? batchOfOne(b, binary) : b.retainedDuplicate();
-                server.wrote(payload.readableBytes(), true);
-                ch.write(
-                        binary ? new BinaryWebSocketFrame(payload) : new TextWebSocketFrame(payload), ch.voidPromise());
-            }
+        boolean binary = server.codec.binary();
+        for (Iterator<ByteBuf> it = r.after(lastSeq); it.hasNext(); ) {
+            ByteBuf b = it.next();
+            ByteBuf payload = batching ? BatchFrames.ofOne(server.alloc, b, binary) : b.retainedDuplicate();
+            server.wrote(payload.readableBytes(), true);
+            ch.write(binary ? new BinaryWebSocketFrame(payload) : new TextWebSocketFrame(payload), ch.voidPromise());
         }
         ch.flush();
-    }
-
-    private ByteBuf batchOfOne(ByteBuf b, boolean binary) {
-        ByteBuf out = server.alloc.buffer(b.readableBytes() + 4);
-        if (binary) {
-            out.writeInt(b.readableBytes());
-            out.writeBytes(b, b.readerIndex(), b.readableBytes());
-        } else {
-            out.writeByte('[');
-            out.writeBytes(b, b.readerIndex(), b.readableBytes());
-            out.writeByte(']');
-        }
-        return out;
     }
 
     /** A resume with an unknown or expired token opens a new session that is first told to resynchronise. */
@@ -1177,7 +1073,10 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
         if (resumeToken != null) {
             server.unregisterResumable(resumeToken, this);
         }
-        releaseReplay();
+        ReplayBuffer kept = replay;
+        if (kept != null) {
+            kept.release();
+        }
         releaseQueued();
         Set<RoomImpl<M>> r = rooms;
         if (r != null) {
@@ -1197,7 +1096,7 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
     void sweep(long now) {
         int st = state;
         if (st == DETACHED) {
-            if (now - detachedAtNanos >= server.config.resumeGraceNanos()) {
+            if (now - detachedAtNanos >= server.resumeGraceNanos) {
                 closeDetached(closeCode == -1 ? WsCloseCodes.ABNORMAL : closeCode, "resume grace expired");
             }
             return;
@@ -1206,9 +1105,9 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
             return;
         }
         if (pinged) {
-            if (now - pingSentNanos >= server.config.heartbeatTimeoutNanos()) {
+            if (now - pingSentNanos >= server.heartbeatTimeoutNanos) {
                 server.heartbeatTimeout();
-                if (server.config.resumable()) {
+                if (server.resumable) {
                     // a dead connection, not a decision of the server: the session waits for its client
                     heartbeatTimedOut = true;
                     closeCode = WsCloseCodes.GOING_AWAY;
@@ -1219,7 +1118,7 @@ public final class SessionImpl<M> extends ChannelInboundHandlerAdapter implement
                     closeFromServer(WsCloseCodes.GOING_AWAY, "heartbeat timeout", false);
                 }
             }
-        } else if (now - lastReadNanos >= server.config.heartbeatIntervalNanos()) {
+        } else if (now - lastReadNanos >= server.heartbeatIntervalNanos) {
             pinged = true;
             pingSentNanos = now;
             channel.writeAndFlush(new PingWebSocketFrame(), channel.voidPromise());

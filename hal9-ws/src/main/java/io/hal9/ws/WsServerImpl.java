@@ -1,16 +1,8 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
 import io.hal9.core.Ticker;
-import io.hal9.ws.HandshakeAuthenticator;
-import io.hal9.ws.MessageCodec;
-import io.hal9.ws.OverflowPolicy;
-import io.hal9.ws.Room;
-import io.hal9.ws.RoomBus;
-import io.hal9.ws.WsException;
-import io.hal9.ws.WsHandler;
-import io.hal9.ws.WsServer;
-import io.hal9.ws.WsServerListener;
-import io.hal9.ws.WsServerStats;
+import io.hal9.core.internal.Checks;
+import io.hal9.ws.internal.WsPipeline;
 import io.hal9.ws.netty.HostHttp;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -44,6 +36,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -74,11 +67,39 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not part of the API. Thread safety: safe for concurrent use.
  */
-public final class WsServerImpl<M> implements WsServer<M> {
+final class WsServerImpl<M> implements WsServer<M>, WsPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(WsServerImpl.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    final WsConfig config;
+    // the options, copied from the builder; times in nanoseconds
+    final String name;
+    final String component;
+    private final String bindHost;
+    private final int bindPort;
+    final String path;
+    final int maxMessageSize;
+    final int sendQueueMessages;
+    final long sendQueueBytes;
+    final OverflowPolicy overflowPolicy;
+    final long heartbeatIntervalNanos;
+    final long heartbeatTimeoutNanos;
+    final int inboundRate;
+    final int inboundBurst;
+    final int maxRateLimitedInRow;
+    final int maxDecodeErrors;
+    private final boolean compression;
+    private final int compressionThreshold;
+    final long resumeGraceNanos;
+    /** Whether sessions are kept for resumption after their connection drops ({@code resumeGrace > 0}). */
+    final boolean resumable;
+    /** Messages kept per session for replay; 0 when resumption is off. */
+    final int replayBufferMessages;
+
+    final String instanceId;
+    private final int eventLoopThreads;
+    final long handshakeTimeoutNanos;
+    final long closeTimeoutNanos;
+
     final MessageCodec<M> codec;
     final WsHandler<M> handler;
     final HandshakeAuthenticator authenticator;
@@ -137,27 +158,45 @@ public final class WsServerImpl<M> implements WsServer<M> {
     private volatile @Nullable EventLoopGroup bossGroup;
     private volatile @Nullable EventLoopGroup workerGroup;
 
-    /** Creates a server that is not started; {@link io.hal9.ws.WsServer.Builder#build()} calls this. */
-    public WsServerImpl(
-            WsConfig config,
-            MessageCodec<M> codec,
-            WsHandler<M> handler,
-            HandshakeAuthenticator authenticator,
-            @Nullable RoomBus bus,
-            WsServerListener listener,
-            Ticker ticker) {
-        this.config = config;
-        this.codec = codec;
-        this.handler = handler;
-        this.authenticator = authenticator;
-        this.ownsBus = bus == null;
-        this.bus = bus == null ? new LocalRoomBus() : bus;
-        this.listener = listener;
-        this.ticker = ticker;
+    /** Creates a server that is not started; {@link WsServer.Builder#build()} calls this once it checked the options. */
+    WsServerImpl(WsServer.Builder<M> b) {
+        this.name = b.name;
+        this.component = b.component;
+        this.bindHost = b.host;
+        this.bindPort = b.port;
+        this.path = b.path;
+        this.maxMessageSize = b.maxMessageSize();
+        this.sendQueueMessages = b.sendQueueMessages;
+        this.sendQueueBytes = b.sendQueueBytes;
+        this.overflowPolicy = b.overflowPolicy;
+        this.heartbeatIntervalNanos = Checks.saturatedNanos(b.heartbeatInterval);
+        this.heartbeatTimeoutNanos = Checks.saturatedNanos(b.heartbeatTimeout);
+        this.inboundRate = b.inboundRate;
+        this.inboundBurst = b.inboundBurst();
+        this.maxRateLimitedInRow = b.maxRateLimitedInRow;
+        this.maxDecodeErrors = b.maxDecodeErrors;
+        this.compression = b.compression;
+        this.compressionThreshold = b.compressionThreshold;
+        this.resumeGraceNanos = Checks.saturatedNanos(b.resumeGrace);
+        this.resumable = resumeGraceNanos > 0;
+        this.replayBufferMessages = b.replayBufferMessages();
+        String id = b.instanceId;
+        this.instanceId = id == null ? UUID.randomUUID().toString() : id;
+        this.eventLoopThreads = b.eventLoopThreads;
+        this.handshakeTimeoutNanos = Checks.saturatedNanos(b.handshakeTimeout);
+        this.closeTimeoutNanos = Checks.saturatedNanos(b.closeTimeout);
+        this.codec = b.codec;
+        this.handler = b.handler;
+        this.authenticator = b.authenticator;
+        RoomBus given = b.roomBus;
+        this.ownsBus = given == null;
+        this.bus = given == null ? new LocalRoomBus() : given;
+        this.listener = b.listener;
+        this.ticker = b.ticker;
         for (OverflowPolicy p : OverflowPolicy.values()) {
             dropped.put(p, new LongAdder());
         }
-        this.limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp(), () -> {
+        this.limiter = new ConnectionLimiter(b.maxConnections, b.maxConnectionsPerIp(), () -> {
             if (closed.get()) {
                 synchronized (zeroConnections) {
                     zeroConnections.notifyAll();
@@ -165,38 +204,36 @@ public final class WsServerImpl<M> implements WsServer<M> {
             }
         });
         WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
-                .maxFramePayloadLength(config.maxFrameSize())
-                .allowExtensions(config.compression())
+                .maxFramePayloadLength(b.maxFrameSize)
+                .allowExtensions(compression)
                 .closeOnProtocolViolation(true)
                 .withUTF8Validator(true)
                 .build();
-        this.handshakerFactory =
-                new WebSocketServerHandshakerFactory(config.path(), WsServer.BATCH_SUBPROTOCOL, decoder);
+        this.handshakerFactory = new WebSocketServerHandshakerFactory(path, WsServer.BATCH_SUBPROTOCOL, decoder);
     }
 
     // ---------------------------------------------------------------- API
 
     @Override
     public String name() {
-        return config.name();
+        return name;
     }
 
     @Override
     public String instanceId() {
-        return config.instanceId();
+        return instanceId;
     }
 
     @Override
     public WsServer<M> start() {
         if (closed.get()) {
-            throw new WsException(config.component() + ": cannot start: closed");
+            throw new WsException(component + ": cannot start: closed");
         }
         if (!started.compareAndSet(false, true)) {
-            throw new WsException(config.component() + ": already started");
+            throw new WsException(component + ": already started");
         }
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        EventLoopGroup workers =
-                io.hal9.ws.netty.WsEventLoops.group(config.eventLoopThreads(), config.component() + "-ws");
+        EventLoopGroup workers = io.hal9.ws.netty.WsEventLoops.group(eventLoopThreads, component + "-ws");
         bossGroup = boss;
         workerGroup = workers;
         ServerBootstrap b = new ServerBootstrap()
@@ -215,7 +252,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
         // signature does not declare, which would pass by a catch of RuntimeException.
         Throwable failure;
         try {
-            ChannelFuture bound = b.bind(config.host(), config.port()).awaitUninterruptibly();
+            ChannelFuture bound = b.bind(bindHost, bindPort).awaitUninterruptibly();
             failure = bound.cause();
             if (failure == null) {
                 serverChannel = bound.channel();
@@ -228,11 +265,9 @@ public final class WsServerImpl<M> implements WsServer<M> {
             // for their termination), so that a process whose server could not start can exit.
             close();
             throw new WsException(
-                    config.component() + ": cannot bind " + address(config.host(), config.port()) + ": "
-                            + describe(failure),
-                    failure);
+                    component + ": cannot bind " + address(bindHost, bindPort) + ": " + describe(failure), failure);
         }
-        LOG.info("{}: listening on {}{}", config.component(), serverChannel().localAddress(), config.path());
+        LOG.info("{}: listening on {}{}", component, serverChannel().localAddress(), path);
         return this;
     }
 
@@ -251,12 +286,8 @@ public final class WsServerImpl<M> implements WsServer<M> {
         return Objects.requireNonNull(serverChannel, "serverChannel");
     }
 
-    /**
-     * Adds HAL9's handlers to a new child channel's pipeline: HTTP codec, with a host the router that hands
-     * plain HTTP requests to it ({@link HostRouter}), upgrade aggregator, optional compression, and the
-     * handshake handler (replaced by the frame handlers and the session after the handshake). Also sets the
-     * channel's write-buffer water marks.
-     */
+    /** See {@link WsPipeline#initPipeline}. */
+    @Override
     public void initPipeline(Channel ch, @Nullable HostHttp host) {
         ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(32 * 1024, 64 * 1024));
         ChannelPipeline p = ch.pipeline();
@@ -267,12 +298,11 @@ public final class WsServerImpl<M> implements WsServer<M> {
             p.addLast(HostRouter.NAME, new HostRouter(this, host));
         }
         p.addLast(HostRouter.UPGRADE, new HttpObjectAggregator(8192));
-        if (config.compression()) {
-            p.addLast(HostRouter.DEFLATE, Compression.handler(config.compressionThreshold(), config.maxMessageSize()));
+        if (compression) {
+            p.addLast(HostRouter.DEFLATE, Compression.handler(compressionThreshold, maxMessageSize));
         }
-        long firstDeadline = host == null
-                ? config.handshakeTimeoutNanos()
-                : host.headerTimeout().toNanos();
+        long firstDeadline =
+                host == null ? handshakeTimeoutNanos : host.headerTimeout().toNanos();
         p.addLast(HostRouter.HANDSHAKE, new HandshakeHandler(this, firstDeadline));
     }
 
@@ -291,7 +321,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
         }
     }
 
-    /** The listening channel's handler that survives accept failures; for hosts that bind themselves. */
+    @Override
     public io.netty.channel.ChannelHandler acceptErrorHandler() {
         return AcceptErrorHandler.of(this);
     }
@@ -306,7 +336,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
     public Room<M> room(String roomId) {
         Objects.requireNonNull(roomId, "roomId");
         if (closed.get()) {
-            throw new WsException(config.component() + ": closed, cannot open room '" + roomId + "'");
+            throw new WsException(component + ": closed, cannot open room '" + roomId + "'");
         }
         RoomImpl<M> open = rooms.get(roomId);
         // no open room: a detached one, which its first join or hold opens (registers and subscribes)
@@ -342,7 +372,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
         try {
             return bus.subscribe(room.id(), room);
         } catch (RuntimeException e) {
-            LOG.debug("{}: the room bus refused the subscription of a room", config.component(), e);
+            LOG.debug("{}: the room bus refused the subscription of a room", component, e);
             return CompletableFuture.failedStage(e);
         }
     }
@@ -352,7 +382,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
         try {
             bus.unsubscribe(room.id(), room);
         } catch (RuntimeException e) {
-            LOG.debug("{}: the room bus failed to unsubscribe a room", config.component(), e);
+            LOG.debug("{}: the room bus failed to unsubscribe a room", component, e);
         }
         rooms.remove(room.id(), room);
     }
@@ -374,7 +404,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
     }
 
     @Override
-    public WsServerStats stats() {
+    public WsServer.Stats stats() {
         Map<Integer, Long> byCode = new TreeMap<>();
         closedByCode.forEach((k, v) -> byCode.put(k, v.sum()));
         Map<OverflowPolicy, Long> drops = new EnumMap<>(OverflowPolicy.class);
@@ -382,7 +412,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
         Map<String, Long> rej = new TreeMap<>();
         rejections.forEach((k, v) -> rej.put(k, v.sum()));
         int openNow = open.get();
-        return new WsServerStats(
+        return new WsServer.Stats(
                 openNow,
                 Math.max(0, limiter.total() - openNow - hostConnections.size()),
                 detached.get(),
@@ -415,10 +445,10 @@ public final class WsServerImpl<M> implements WsServer<M> {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        long deadline = System.nanoTime() + config.closeTimeoutNanos();
+        long deadline = System.nanoTime() + closeTimeoutNanos;
         Channel sc = serverChannel;
         if (sc != null) {
-            sc.close().awaitUninterruptibly(config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+            sc.close().awaitUninterruptibly(closeTimeoutNanos, TimeUnit.NANOSECONDS);
         }
         for (Channel host : hostConnections) {
             host.close(); // the host's plain HTTP connections hold slots too
@@ -446,10 +476,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
             }
         }
         if (limiter.total() > 0) {
-            LOG.info(
-                    "{}: {} connections still open after the close timeout, closing them",
-                    config.component(),
-                    limiter.total());
+            LOG.info("{}: {} connections still open after the close timeout, closing them", component, limiter.total());
             CountDownLatch forced = new CountDownLatch(loops.size());
             for (LoopState loop : loops.values()) {
                 runOn(loop, () -> {
@@ -486,7 +513,7 @@ public final class WsServerImpl<M> implements WsServer<M> {
         for (Future<?> f : shutdowns) {
             f.awaitUninterruptibly(3, TimeUnit.SECONDS);
         }
-        LOG.info("{}: closed", config.component());
+        LOG.info("{}: closed", component);
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
@@ -521,15 +548,15 @@ public final class WsServerImpl<M> implements WsServer<M> {
     }
 
     long sweepPeriodNanos() {
-        long shortest = Math.min(config.heartbeatIntervalNanos(), config.heartbeatTimeoutNanos());
+        long shortest = Math.min(heartbeatIntervalNanos, heartbeatTimeoutNanos);
         return Math.max(TimeUnit.MILLISECONDS.toNanos(5), shortest / 4);
     }
 
     void publish(String roomId, boolean binary, ByteBuf buf) {
         try {
-            bus.publish(roomId, config.instanceId(), binary, buf);
+            bus.publish(roomId, instanceId, binary, buf);
         } catch (RuntimeException e) {
-            LOG.debug("{}: room bus publish failed for a room", config.component(), e);
+            LOG.debug("{}: room bus publish failed for a room", component, e);
         }
     }
 
@@ -646,24 +673,24 @@ public final class WsServerImpl<M> implements WsServer<M> {
 
     void handlerError(SessionImpl<M> s, String callback, RuntimeException e) {
         handlerErrors.increment();
-        LOG.debug("{}: handler {} failed for session {}", config.component(), callback, s.id(), e);
+        LOG.debug("{}: handler {} failed for session {}", component, callback, s.id(), e);
     }
 
     void handlerError(String room, String callback, RuntimeException e) {
         handlerErrors.increment();
-        LOG.debug("{}: handler {} failed for room {}", config.component(), callback, room, e);
+        LOG.debug("{}: handler {} failed for room {}", component, callback, room, e);
     }
 
     private void safe(Runnable call) {
         try {
             call.run();
         } catch (RuntimeException e) {
-            LOG.debug("{}: listener failed", config.component(), e);
+            LOG.debug("{}: listener failed", component, e);
         }
     }
 
     @Override
     public String toString() {
-        return config.component() + " (open=" + open.get() + ", port=" + port() + ")";
+        return component + " (open=" + open.get() + ", port=" + port() + ")";
     }
 }

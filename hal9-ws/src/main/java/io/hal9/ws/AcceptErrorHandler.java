@@ -1,4 +1,4 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.RateLimitedLog;
@@ -43,7 +43,7 @@ final class AcceptErrorHandler extends ChannelInboundHandlerAdapter {
         if (heldBack != RateLimitedLog.HELD_BACK) {
             LOG.warn(
                     "{}: accept failed ({} more since the last report), pausing accepts for {}ms: {}",
-                    server.config.component(),
+                    server.component,
                     heldBack,
                     PAUSE_MILLIS,
                     cause.toString());

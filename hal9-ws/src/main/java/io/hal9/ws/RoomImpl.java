@@ -1,11 +1,6 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
 import io.hal9.core.Admission;
-import io.hal9.ws.Room;
-import io.hal9.ws.RoomBus;
-import io.hal9.ws.Session;
-import io.hal9.ws.WsException;
-import io.hal9.ws.WsServer;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,7 +165,7 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
             synchronized (room) {
                 next = room.openLocked();
                 if (next == null) {
-                    throw new WsException(server.config.component() + ": "
+                    throw new WsException(server.component + ": "
                             + (room.state == CLOSED ? "room '" + id + "' is closed" : "closed")
                             + "; cannot hold room '" + id + "'");
                 }
@@ -275,7 +270,7 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
 
     @Override
     public void onBroadcast(String roomId, String originInstance, boolean binary, ByteBuf payload) {
-        if (state != OPEN || originInstance.equals(server.config.instanceId())) {
+        if (state != OPEN || originInstance.equals(server.instanceId)) {
             return;
         }
         deliver(payload, binary, null);
@@ -335,7 +330,7 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
         Objects.requireNonNull(session, "session");
         if (!(session instanceof SessionImpl<M> s) || s.server != server) {
             throw new IllegalArgumentException(
-                    server.config.component() + ": room '" + id + "': " + session + " belongs to another server");
+                    server.component + ": room '" + id + "': " + session + " belongs to another server");
         }
         return s;
     }
@@ -347,6 +342,6 @@ final class RoomImpl<M> implements Room<M>, RoomBus.Subscriber {
             case CLOSED -> "closed";
             default -> "not open";
         };
-        return "room '" + id + "' of " + server.config.component() + " (" + st + ", members=" + members.size() + ")";
+        return "room '" + id + "' of " + server.component + " (" + st + ", members=" + members.size() + ")";
     }
 }

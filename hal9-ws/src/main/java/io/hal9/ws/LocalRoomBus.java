@@ -1,7 +1,5 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
-import io.hal9.ws.RoomBus;
-import io.hal9.ws.WsException;
 import io.netty.buffer.ByteBuf;
 import java.util.List;
 import java.util.Objects;
@@ -23,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not part of the API. Thread safety: safe for concurrent use.
  */
-public final class LocalRoomBus implements RoomBus {
+final class LocalRoomBus implements RoomBus {
     private static final Logger LOG = LoggerFactory.getLogger(LocalRoomBus.class);
     private static final CompletionStage<Void> ACTIVE = CompletableFuture.completedStage(null);
 
@@ -31,7 +29,7 @@ public final class LocalRoomBus implements RoomBus {
     private volatile boolean closed;
 
     /** Creates an empty bus. */
-    public LocalRoomBus() {}
+    LocalRoomBus() {}
 
     @Override
     public void publish(String roomId, String originInstance, boolean binary, ByteBuf payload) {

@@ -1,11 +1,9 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import io.hal9.ws.MessageCodec;
-import io.hal9.ws.WsException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
@@ -27,14 +25,14 @@ import java.util.Objects;
  *
  * <p>Not part of the API. Thread safety: immutable; Jackson readers and writers are thread-safe.
  */
-public final class JacksonCodec<M> implements MessageCodec<M> {
+final class JacksonCodec<M> implements MessageCodec<M> {
     private final Class<M> type;
     private final ObjectReader reader;
     private final ObjectWriter writer;
     private final boolean binary;
 
     /** Creates a codec for {@code type} through {@code mapper}. */
-    public JacksonCodec(Class<M> type, ObjectMapper mapper, boolean binary) {
+    JacksonCodec(Class<M> type, ObjectMapper mapper, boolean binary) {
         this.type = Objects.requireNonNull(type, "type");
         ObjectMapper m = sharedBuffers(mapper);
         this.reader = m.readerFor(type);

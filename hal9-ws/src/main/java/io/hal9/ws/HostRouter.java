@@ -1,4 +1,4 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
 import io.hal9.ws.netty.HostHttp;
 import io.netty.channel.ChannelHandlerContext;
@@ -61,7 +61,7 @@ final class HostRouter extends ChannelInboundHandlerAdapter {
         try {
             host.installer().install(ctx.channel());
         } catch (RuntimeException e) {
-            LOG.warn("{}: the host's HTTP installer failed; connection closed", server.config.component(), e);
+            LOG.warn("{}: the host's HTTP installer failed; connection closed", server.component, e);
             ReferenceCountUtil.release(msg);
             ctx.channel().close();
             return;
@@ -73,6 +73,6 @@ final class HostRouter extends ChannelInboundHandlerAdapter {
         return head.decoderResult().isSuccess()
                 && head.method().equals(HttpMethod.GET)
                 && head.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
-                && new QueryStringDecoder(head.uri()).path().equals(server.config.path());
+                && new QueryStringDecoder(head.uri()).path().equals(server.path);
     }
 }

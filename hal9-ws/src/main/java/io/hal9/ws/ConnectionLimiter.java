@@ -1,4 +1,4 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
 import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,4 +1,4 @@
-package io.hal9.ws.internal;
+package io.hal9.ws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
