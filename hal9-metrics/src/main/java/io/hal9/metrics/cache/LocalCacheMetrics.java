@@ -37,15 +37,13 @@ public final class LocalCacheMetrics extends CacheBinder<LocalCache<?, ?>> {
     }
 
     /**
-     * Binds the cache's meters in one call: {@code LocalCacheMetrics.builder(cache).tags(tags).build().bindTo(registry)}.
+     * One call for the cache's gets, loads, puts, invalidations, evictions and size.
      *
      * @param tags tags added to every meter (not {@code name}: that is the cache's name)
      * @return {@code cache}
      */
     public static <K, V> LocalCache<K, V> monitor(MeterRegistry registry, LocalCache<K, V> cache, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(cache).tags(tags).build().bindTo(registry);
-        return cache;
+        return bindOne(registry, cache, LocalCacheMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, LocalCache, Iterable)}, with tags as key-value pairs. */

@@ -50,15 +50,13 @@ public final class NearCacheMetrics extends CacheBinder<NearCache<?, ?>> {
     }
 
     /**
-     * Binds the cache's meters in one call: {@code NearCacheMetrics.builder(cache).tags(tags).build().bindTo(registry)}.
+     * Binds both levels' gets and the invalidation messages of the near cache in one call.
      *
      * @param tags tags added to every meter (not {@code name}: that is the cache's name)
      * @return {@code cache}
      */
     public static <K, V> NearCache<K, V> monitor(MeterRegistry registry, NearCache<K, V> cache, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(cache).tags(tags).build().bindTo(registry);
-        return cache;
+        return bindOne(registry, cache, NearCacheMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, NearCache, Iterable)}, with tags as key-value pairs. */

@@ -54,15 +54,13 @@ public final class RedisCacheMetrics extends CacheBinder<RedisCache<?, ?>> {
     }
 
     /**
-     * Binds the cache's meters in one call: {@code RedisCacheMetrics.builder(cache).tags(tags).build().bindTo(registry)}.
+     * Binds the cache's gets and loads, its Redis errors and its breakers: the one call.
      *
      * @param tags tags added to every meter (not {@code name}: that is the cache's name)
      * @return {@code cache}
      */
     public static <K, V> RedisCache<K, V> monitor(MeterRegistry registry, RedisCache<K, V> cache, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(cache).tags(tags).build().bindTo(registry);
-        return cache;
+        return bindOne(registry, cache, RedisCacheMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, RedisCache, Iterable)}, with tags as key-value pairs. */

@@ -122,9 +122,7 @@ public final class ActionBatcherMetrics extends RecordingBinder<ActionBatcher<?>
      * @return {@code batcher}
      */
     public static <T> ActionBatcher<T> monitor(MeterRegistry registry, ActionBatcher<T> batcher, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(batcher).tags(tags).build().bindTo(registry);
-        return batcher;
+        return bindOne(registry, batcher, ActionBatcherMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, ActionBatcher, Iterable)}, with tags as key-value pairs. */

@@ -40,15 +40,13 @@ public final class BoundedChannelMetrics extends ComponentBinder<BoundedChannel<
     }
 
     /**
-     * Binds the channel's meters in one call: {@code BoundedChannelMetrics.builder(channel).tags(tags).build().bindTo(registry)}.
+     * Binds the channel's queue depth, capacity, waiting senders and send results in one call.
      *
      * @param tags tags added to every meter (not {@code name}: that is the channel's name)
      * @return {@code channel}
      */
     public static <T> BoundedChannel<T> monitor(MeterRegistry registry, BoundedChannel<T> channel, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(channel).tags(tags).build().bindTo(registry);
-        return channel;
+        return bindOne(registry, channel, BoundedChannelMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, BoundedChannel, Iterable)}, with tags as key-value pairs. */

@@ -37,16 +37,14 @@ public final class CoalescerMetrics extends ComponentBinder<Coalescer<?, ?>> {
     }
 
     /**
-     * Binds the coalescer's meters in one call: {@code CoalescerMetrics.builder(coalescer).tags(tags).build().bindTo(registry)}.
+     * Binds the coalescer's keys in flight, its calls (computed or coalesced) and its failures in one call.
      *
      * @param tags tags added to every meter (not {@code name}: that is the coalescer's name)
      * @return {@code coalescer}
      */
     public static <K, V> Coalescer<K, V> monitor(
             MeterRegistry registry, Coalescer<K, V> coalescer, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(coalescer).tags(tags).build().bindTo(registry);
-        return coalescer;
+        return bindOne(registry, coalescer, CoalescerMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, Coalescer, Iterable)}, with tags as key-value pairs. */
@@ -57,14 +55,14 @@ public final class CoalescerMetrics extends ComponentBinder<Coalescer<?, ?>> {
     @Override
     public void bindTo(MeterRegistry registry) {
         String calls = "Calls of the coalescer, by whether they ran the loader or joined one in flight";
-        meters(registry)
+        meters(registry) // the level first, then the totals, as every binder lists them
+                .gauge("hal9.coalescer.in.flight", null, "Keys being computed now", Coalescer::inFlight)
                 .counter("hal9.coalescer.calls", calls, c -> c.stats().computations(), "result", "computed")
                 .counter("hal9.coalescer.calls", calls, c -> c.stats().coalesced(), "result", "coalesced")
                 .counter(
                         "hal9.coalescer.failures",
                         "Computations that ended with an exception",
-                        c -> c.stats().failures())
-                .gauge("hal9.coalescer.in.flight", null, "Keys being computed now", Coalescer::inFlight);
+                        c -> c.stats().failures());
     }
 
     /**

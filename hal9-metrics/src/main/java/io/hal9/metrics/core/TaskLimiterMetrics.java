@@ -106,9 +106,7 @@ public final class TaskLimiterMetrics extends RecordingBinder<TaskLimiter, TaskL
      * @return {@code limiter}
      */
     public static TaskLimiter monitor(MeterRegistry registry, TaskLimiter limiter, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(limiter).tags(tags).build().bindTo(registry);
-        return limiter;
+        return bindOne(registry, limiter, TaskLimiterMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, TaskLimiter, Iterable)}, with tags as key-value pairs. */

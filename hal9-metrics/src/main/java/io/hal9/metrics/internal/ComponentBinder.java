@@ -1,8 +1,11 @@
 package io.hal9.metrics.internal;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The base of every HAL9 binder of one named component, in the style of Micrometer's {@code CacheMeterBinder}:
@@ -29,6 +32,22 @@ public abstract class ComponentBinder<C> implements MeterBinder {
         this.component = builder.component;
         this.userTags = Tags.of(builder.tags);
         this.tags = MeterSupport.instanceTags(builder.name, builder.tags);
+    }
+
+    /**
+     * The body of every binder's {@code monitor(registry, component, tags)}: builds the component's binder with
+     * {@code tags} and binds it.
+     *
+     * @return {@code component}
+     */
+    protected static <T> T bindOne(
+            MeterRegistry registry,
+            T component,
+            Function<? super T, ? extends BinderBuilder<?, ?>> builderOf,
+            Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry");
+        builderOf.apply(component).tags(tags).build().bindTo(registry);
+        return component;
     }
 
     /** Starts registering function meters of the component with {@link #tags}. */

@@ -104,9 +104,7 @@ public final class ConnectionPoolMetrics extends RecordingBinder<ConnectionPool<
      * @return {@code pool}
      */
     public static <C> ConnectionPool<C> monitor(MeterRegistry registry, ConnectionPool<C> pool, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(pool).tags(tags).build().bindTo(registry);
-        return pool;
+        return bindOne(registry, pool, ConnectionPoolMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, ConnectionPool, Iterable)}, with tags as key-value pairs. */

@@ -42,15 +42,13 @@ public final class ObjectPoolMetrics extends ComponentBinder<ObjectPool<?>> {
     }
 
     /**
-     * Binds the pool's meters in one call: {@code ObjectPoolMetrics.builder(pool).tags(tags).build().bindTo(registry)}.
+     * Binds the pool's claims, releases, discards, leaks and idle objects, all at once.
      *
      * @param tags tags added to every meter (not {@code name}: that is the pool's name)
      * @return {@code pool}
      */
     public static <T> ObjectPool<T> monitor(MeterRegistry registry, ObjectPool<T> pool, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(pool).tags(tags).build().bindTo(registry);
-        return pool;
+        return bindOne(registry, pool, ObjectPoolMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, ObjectPool, Iterable)}, with tags as key-value pairs. */

@@ -48,9 +48,7 @@ public final class RedisRoomBusMetrics extends ComponentBinder<RedisRoomBus> {
      * @return {@code bus}
      */
     public static RedisRoomBus monitor(MeterRegistry registry, RedisRoomBus bus, String name, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(bus, name).tags(tags).build().bindTo(registry);
-        return bus;
+        return bindOne(registry, bus, b -> builder(b, name), tags);
     }
 
     /** As {@link #monitor(MeterRegistry, RedisRoomBus, String, Iterable)}, with tags as key-value pairs. */

@@ -71,15 +71,13 @@ public final class WsServerMetrics extends ComponentBinder<WsServer<?>> {
     }
 
     /**
-     * Binds the server's meters in one call: {@code WsServerMetrics.builder(server).tags(tags).build().bindTo(registry)}.
+     * Binds every meter of the server (connections, sessions, rooms, send queues, message and error totals) with one call.
      *
      * @param tags tags added to every meter (not {@code name}: that is the server's name)
      * @return {@code server}
      */
     public static <M> WsServer<M> monitor(MeterRegistry registry, WsServer<M> server, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(server).tags(tags).build().bindTo(registry);
-        return server;
+        return bindOne(registry, server, WsServerMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, WsServer, Iterable)}, with tags as key-value pairs. */
