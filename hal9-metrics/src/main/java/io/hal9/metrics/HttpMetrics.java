@@ -1,5 +1,6 @@
 package io.hal9.metrics;
 
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -223,13 +224,11 @@ public final class HttpMetrics {
      */
     public static final class Builder {
         private static final String COMPONENT = "http metrics";
+        private final BuilderOptions options = new BuilderOptions(COMPONENT);
         private final MeterRegistry registry;
         private Iterable<Tag> tags = Tags.empty();
-        private boolean tagsSet;
         private int maxRoutes = DEFAULT_MAX_ROUTES;
-        private boolean maxRoutesSet;
         private Duration[] slos = DEFAULT_SLOS.clone();
-        private boolean slosSet;
 
         private Builder(MeterRegistry registry) {
             this.registry = Objects.requireNonNull(registry, "registry");
@@ -237,17 +236,15 @@ public final class HttpMetrics {
 
         /** Tags added to both meters, e.g. {@code server=lobby}; default none. */
         public Builder tags(Iterable<Tag> tags) {
-            Checks.notSet(COMPONENT, "tags", tagsSet);
+            options.once("tags");
             this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-            this.tagsSet = true;
             return this;
         }
 
         /** Most distinct routes kept; default {@value HttpMetrics#DEFAULT_MAX_ROUTES}, in [1, 10000]. */
         public Builder maxRoutes(int maxRoutes) {
-            Checks.notSet(COMPONENT, "maxRoutes", maxRoutesSet);
+            options.once("maxRoutes");
             this.maxRoutes = Checks.inRange(COMPONENT, "maxRoutes", maxRoutes, 1, 10_000);
-            this.maxRoutesSet = true;
             return this;
         }
 
@@ -256,7 +253,7 @@ public final class HttpMetrics {
          * h]; default 1 ms to 10 s (see {@link HttpMetrics}). Between 1 and 50 bounds.
          */
         public Builder serviceLevelObjectives(Duration... bounds) {
-            Checks.notSet(COMPONENT, "serviceLevelObjectives", slosSet);
+            options.once("serviceLevelObjectives");
             Objects.requireNonNull(bounds, "bounds");
             if (bounds.length < 1 || bounds.length > 50) {
                 throw new IllegalArgumentException(
@@ -268,7 +265,6 @@ public final class HttpMetrics {
             }
             Arrays.sort(copy);
             this.slos = copy;
-            this.slosSet = true;
             return this;
         }
 

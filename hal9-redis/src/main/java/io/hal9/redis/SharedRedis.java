@@ -1,16 +1,13 @@
 package io.hal9.redis;
 
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
@@ -21,12 +18,9 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -108,10 +102,6 @@ public final class SharedRedis implements AutoCloseable {
     /** The shard name {@link #shardOf} gives on a standalone or Sentinel setup (one shard). */
     public static final String SINGLE_SHARD = "single";
 
-    private static final Duration DEFAULT_REFRESH_PERIOD = Duration.ofSeconds(5);
-    private static final Duration DEFAULT_ADAPTIVE_TIMEOUT = Duration.ofSeconds(1);
-    private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
-
     private final String endpoint;
     private final AbstractRedisClient client;
     private final boolean ownsClient;
@@ -125,7 +115,7 @@ public final class SharedRedis implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final @Nullable Disposable topologyEvents;
 
-    private SharedRedis(
+    SharedRedis(
             String endpoint,
             AbstractRedisClient client,
             boolean ownsClient,
@@ -161,7 +151,7 @@ public final class SharedRedis implements AutoCloseable {
      * that arrive while it is being opened: warming up after start and after each topology change
      * (a failover promotes a replica nobody is connected to) keeps those few commands from failing.
      */
-    private CompletableFuture<Void> warmUp() {
+    CompletableFuture<Void> warmUp() {
         StatefulRedisClusterConnection<String, byte[]> c = clusterData;
         if (c == null) {
             return CompletableFuture.completedFuture(null);
@@ -201,13 +191,13 @@ public final class SharedRedis implements AutoCloseable {
      */
     public static SharedRedis of(RedisClient client) {
         Objects.requireNonNull(client, "client");
-        return connect("a RedisClient handed in", client, false, null);
+        return SharedRedisBootstrap.connect("a RedisClient handed in", client, false, null);
     }
 
     /** A shared setup on a cluster client the caller owns; see {@link #of(RedisClient)}. */
     public static SharedRedis of(RedisClusterClient client) {
         Objects.requireNonNull(client, "client");
-        return connect("a RedisClusterClient handed in", client, false, null);
+        return SharedRedisBootstrap.connect("a RedisClusterClient handed in", client, false, null);
     }
 
     /** A builder with the default options. */
@@ -418,38 +408,6 @@ public final class SharedRedis implements AutoCloseable {
         }
     }
 
-    private static SharedRedis connect(
-            String endpoint, AbstractRedisClient client, boolean ownsClient, @Nullable ClientResources owned) {
-        try {
-            StatefulConnection<String, byte[]> data =
-                    client instanceof RedisClusterClient c ? c.connect(CODEC) : ((RedisClient) client).connect(CODEC);
-            SharedRedis redis = new SharedRedis(endpoint, client, ownsClient, owned, data);
-            try {
-                redis.warmUp().get(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                LOG.warn("shared redis {}: not every cluster master answered at start: {}", endpoint, e.toString());
-            }
-            return redis;
-        } catch (RuntimeException e) {
-            if (ownsClient) {
-                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            }
-            if (owned != null) {
-                owned.shutdown(0, 2, TimeUnit.SECONDS);
-            }
-            throw new SharedRedisException("shared redis: cannot connect to " + endpoint + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Removes the password from a URI for messages. */
-    static String redacted(String uri) {
-        int at = uri.lastIndexOf('@');
-        int scheme = uri.indexOf("://");
-        return at > 0 && scheme > 0 && at > scheme ? uri.substring(0, scheme + 3) + "***" + uri.substring(at) : uri;
-    }
-
     /**
      * Receives the messages of a channel and the state of its subscription. Called on a Lettuce I/O
      * thread, one message at a time per connection: do not block.
@@ -485,14 +443,22 @@ public final class SharedRedis implements AutoCloseable {
      */
     public static final class Builder {
         private static final String COMPONENT = "shared redis";
-        private @Nullable String uri;
-        private @Nullable List<String> seeds;
-        private boolean cluster;
-        private boolean clusterSet;
-        private @Nullable ClientResources resources;
-        private @Nullable Duration topologyRefreshPeriod;
-        private @Nullable Duration adaptiveRefreshTimeout;
-        private @Nullable Duration connectTimeout;
+        final BuilderOptions options = new BuilderOptions(COMPONENT);
+        // uri and seeds have no default: build() asks options.isSet for the one that was chosen
+        @Nullable
+        String uri = null;
+
+        @Nullable
+        List<String> seeds = null;
+
+        boolean cluster = false;
+        // no default object: when unset, build() creates resources of its own (and close() shuts them down)
+        @Nullable
+        ClientResources resources = null;
+
+        Duration topologyRefreshPeriod = Duration.ofSeconds(5);
+        Duration adaptiveRefreshTimeout = Duration.ofSeconds(1);
+        Duration connectTimeout = Duration.ofSeconds(5);
 
         private Builder() {}
 
@@ -504,8 +470,8 @@ public final class SharedRedis implements AutoCloseable {
          */
         public Builder uri(String uri) {
             Objects.requireNonNull(uri, "uri");
-            Checks.notSet(COMPONENT, "uri", this.uri != null || seeds != null);
-            String scheme = scheme(uri);
+            once("uri");
+            String scheme = SharedRedisBootstrap.scheme(uri);
             if (!List.of(
                             "redis",
                             "rediss",
@@ -515,9 +481,10 @@ public final class SharedRedis implements AutoCloseable {
                             "rediss-cluster",
                             "redis-socket")
                     .contains(scheme)) {
-                throw new IllegalArgumentException(COMPONENT + ": uri '" + redacted(uri) + "' has scheme '" + scheme
-                        + "'; allowed: redis://, rediss://, redis-sentinel://, rediss-sentinel://,"
-                        + " redis-cluster://, rediss-cluster://, redis-socket://");
+                throw new IllegalArgumentException(
+                        COMPONENT + ": uri '" + SharedRedisBootstrap.redacted(uri) + "' has scheme '" + scheme
+                                + "'; allowed: redis://, rediss://, redis-sentinel://, rediss-sentinel://,"
+                                + " redis-cluster://, rediss-cluster://, redis-socket://");
             }
             this.uri = uri;
             return this;
@@ -531,15 +498,15 @@ public final class SharedRedis implements AutoCloseable {
          */
         public Builder seeds(List<String> seeds) {
             Objects.requireNonNull(seeds, "seeds");
-            Checks.notSet(COMPONENT, "seeds", this.uri != null || this.seeds != null);
+            once("seeds");
             if (seeds.isEmpty()) {
                 throw new IllegalArgumentException(COMPONENT + ": seeds must not be empty");
             }
             for (String s : seeds) {
-                String scheme = scheme(Objects.requireNonNull(s, "seed"));
+                String scheme = SharedRedisBootstrap.scheme(Objects.requireNonNull(s, "seed"));
                 if (!scheme.equals("redis") && !scheme.equals("rediss")) {
-                    throw new IllegalArgumentException(COMPONENT + ": seed '" + redacted(s) + "' has scheme '" + scheme
-                            + "'; allowed: redis://host:port, rediss://host:port");
+                    throw new IllegalArgumentException(COMPONENT + ": seed '" + SharedRedisBootstrap.redacted(s)
+                            + "' has scheme '" + scheme + "'; allowed: redis://host:port, rediss://host:port");
                 }
             }
             this.seeds = List.copyOf(seeds);
@@ -548,8 +515,7 @@ public final class SharedRedis implements AutoCloseable {
 
         /** Treat a {@code redis://} or {@code rediss://} {@link #uri} as a cluster seed (default: no). */
         public Builder cluster(boolean cluster) {
-            Checks.notSet(COMPONENT, "cluster", clusterSet);
-            this.clusterSet = true;
+            options.once("cluster");
             this.cluster = cluster;
             return this;
         }
@@ -561,14 +527,14 @@ public final class SharedRedis implements AutoCloseable {
          */
         public Builder resources(ClientResources resources) {
             Objects.requireNonNull(resources, "resources");
-            Checks.notSet(COMPONENT, "resources", this.resources != null);
+            options.once("resources");
             this.resources = resources;
             return this;
         }
 
         /** How often a cluster's topology is refreshed without a trigger (default 5 s; [100ms, 10min]). */
         public Builder topologyRefreshPeriod(Duration period) {
-            Checks.notSet(COMPONENT, "topologyRefreshPeriod", topologyRefreshPeriod != null);
+            options.once("topologyRefreshPeriod");
             this.topologyRefreshPeriod = Checks.duration(
                     COMPONENT, "topologyRefreshPeriod", period, Duration.ofMillis(100), Duration.ofMinutes(10));
             return this;
@@ -579,7 +545,7 @@ public final class SharedRedis implements AutoCloseable {
          * s; [10ms, 1min]).
          */
         public Builder adaptiveRefreshTimeout(Duration timeout) {
-            Checks.notSet(COMPONENT, "adaptiveRefreshTimeout", adaptiveRefreshTimeout != null);
+            options.once("adaptiveRefreshTimeout");
             this.adaptiveRefreshTimeout = Checks.duration(
                     COMPONENT, "adaptiveRefreshTimeout", timeout, Duration.ofMillis(10), Duration.ofMinutes(1));
             return this;
@@ -587,7 +553,7 @@ public final class SharedRedis implements AutoCloseable {
 
         /** How long opening one connection may take (default 5 s; [10ms, 1min]). */
         public Builder connectTimeout(Duration timeout) {
-            Checks.notSet(COMPONENT, "connectTimeout", connectTimeout != null);
+            options.once("connectTimeout");
             this.connectTimeout =
                     Checks.duration(COMPONENT, "connectTimeout", timeout, Duration.ofMillis(10), Duration.ofMinutes(1));
             return this;
@@ -602,131 +568,15 @@ public final class SharedRedis implements AutoCloseable {
          * @throws SharedRedisException if Redis cannot be reached; nothing is left running
          */
         public SharedRedis build() {
-            if (uri == null && seeds == null) {
-                throw new IllegalStateException(COMPONENT + ": set uri or seeds");
-            }
-            List<RedisURI> clusterSeeds = null;
-            RedisURI single = null;
-            String endpoint;
-            if (seeds != null) {
-                clusterSeeds = new ArrayList<>();
-                for (String s : seeds) {
-                    clusterSeeds.add(parse(s));
-                }
-                endpoint = String.join(
-                        ",", seeds.stream().map(SharedRedis::redacted).toList());
-            } else {
-                String u = Objects.requireNonNull(uri);
-                endpoint = redacted(u);
-                String scheme = scheme(u);
-                if (scheme.endsWith("-cluster")) {
-                    clusterSeeds = clusterSeeds(u, scheme.startsWith("rediss"));
-                } else if (cluster) {
-                    if (scheme.endsWith("-sentinel")) {
-                        throw new IllegalStateException(
-                                COMPONENT + ": cluster(true) does not apply to a Sentinel uri: " + endpoint);
-                    }
-                    clusterSeeds = List.of(parse(u));
-                } else {
-                    single = parse(u);
-                }
-            }
-            Duration connect = connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout;
-            SocketOptions socket =
-                    SocketOptions.builder().connectTimeout(connect).build();
-            ClientResources owned = resources == null
-                    ? DefaultClientResources.builder()
-                            .reconnectDelay(Delay.exponential(
-                                    Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-                            .build()
-                    : null;
-            ClientResources res = owned != null ? owned : Objects.requireNonNull(resources);
-            AbstractRedisClient client;
-            try {
-                if (clusterSeeds != null) {
-                    RedisClusterClient c = RedisClusterClient.create(res, clusterSeeds);
-                    c.setOptions(ClusterClientOptions.builder()
-                            .socketOptions(socket)
-                            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                            .requestQueueSize(REQUEST_QUEUE_SIZE)
-                            .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                                    .enablePeriodicRefresh(
-                                            topologyRefreshPeriod == null
-                                                    ? DEFAULT_REFRESH_PERIOD
-                                                    : topologyRefreshPeriod)
-                                    // every adaptive trigger is on by default since Lettuce 7
-                                    .adaptiveRefreshTriggersTimeout(
-                                            adaptiveRefreshTimeout == null
-                                                    ? DEFAULT_ADAPTIVE_TIMEOUT
-                                                    : adaptiveRefreshTimeout)
-                                    .refreshTriggersReconnectAttempts(3)
-                                    .closeStaleConnections(true)
-                                    .dynamicRefreshSources(true)
-                                    .build())
-                            .build());
-                    client = c;
-                } else {
-                    RedisClient c = RedisClient.create(res, Objects.requireNonNull(single));
-                    c.setOptions(ClientOptions.builder()
-                            .socketOptions(socket)
-                            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                            .requestQueueSize(REQUEST_QUEUE_SIZE)
-                            .build());
-                    client = c;
-                }
-            } catch (RuntimeException e) {
-                if (owned != null) {
-                    owned.shutdown(0, 2, TimeUnit.SECONDS);
-                }
-                throw e;
-            }
-            return connect(endpoint, client, true, owned);
+            return SharedRedisBootstrap.open(this);
         }
 
-        private static RedisURI parse(String uri) {
-            try {
-                return RedisURI.create(uri);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(
-                        COMPONENT + ": cannot parse uri '" + redacted(uri) + "': " + e.getMessage(), e);
+        /** uri and seeds exclude each other: setting either after either is "already set", as before. */
+        private void once(String option) {
+            if (options.isSet("uri") || options.isSet("seeds")) {
+                throw new IllegalStateException(COMPONENT + ": " + option + " was already set");
             }
-        }
-
-        /** {@code redis-cluster://[cred@]h1:p1,h2:p2[/...][?...]} as one {@code redis://} seed per host. */
-        static List<RedisURI> clusterSeeds(String uri, boolean tls) {
-            String rest = uri.substring(uri.indexOf("://") + 3);
-            int at = rest.lastIndexOf('@');
-            String credentials = at >= 0 ? rest.substring(0, at + 1) : "";
-            rest = rest.substring(at + 1);
-            int end = rest.length();
-            for (char c : new char[] {'/', '?', '#'}) {
-                int i = rest.indexOf(c);
-                if (i >= 0 && i < end) {
-                    end = i;
-                }
-            }
-            String tail = rest.substring(end);
-            List<RedisURI> out = new ArrayList<>();
-            for (String host : rest.substring(0, end).split(",", -1)) {
-                if (host.isBlank()) {
-                    throw new IllegalArgumentException(
-                            COMPONENT + ": uri '" + redacted(uri) + "' has an empty host in its seed list");
-                }
-                out.add(parse((tls ? "rediss://" : "redis://") + credentials + host.trim() + tail));
-            }
-            return out;
-        }
-
-        private static String scheme(String uri) {
-            if (uri.isBlank()) {
-                throw new IllegalArgumentException(COMPONENT + ": uri must not be blank");
-            }
-            int i = uri.indexOf("://");
-            if (i <= 0) {
-                throw new IllegalArgumentException(COMPONENT + ": '" + redacted(uri)
-                        + "' is not a URI; expected e.g. redis://host:6379 or redis-cluster://h1:7000,h2:7000");
-            }
-            return uri.substring(0, i).toLowerCase(Locale.ROOT);
+            options.once(option);
         }
     }
 }

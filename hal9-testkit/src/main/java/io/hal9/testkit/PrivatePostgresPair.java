@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A PostgreSQL primary and a streaming replica of a test's own, on free loopback ports in a temporary
@@ -76,7 +75,7 @@ public final class PrivatePostgresPair implements AutoCloseable {
         if (bin == null) {
             skip("PostgreSQL server binaries (initdb, pg_ctl) not found: set HAL9_PG_BIN");
         }
-        if (root && (PrivateRedisServer.findOnPath("runuser") == null || !userExists(OS_USER))) {
+        if (root && (PrivateProcesses.findOnPath("runuser") == null || !userExists(OS_USER))) {
             skip("running as root, and PostgreSQL refuses root: needs runuser and a '" + OS_USER + "' user");
         }
         Path dir;
@@ -202,11 +201,7 @@ public final class PrivatePostgresPair implements AutoCloseable {
             stop("primary");
             primaryRunning = false;
         }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            // best effort: a temporary directory
-        }
+        PrivateProcesses.deleteTree(dir);
     }
 
     @Override
@@ -391,7 +386,7 @@ public final class PrivatePostgresPair implements AutoCloseable {
                 // fall through to PATH
             }
         }
-        String initdb = PrivateRedisServer.findOnPath("initdb");
+        String initdb = PrivateProcesses.findOnPath("initdb");
         return initdb == null ? null : Path.of(initdb).getParent();
     }
 
@@ -413,10 +408,6 @@ public final class PrivatePostgresPair implements AutoCloseable {
     }
 
     private static void skip(String reason) {
-        String require = System.getenv("HAL9_REQUIRE_SERVICES");
-        if ("1".equals(require) || "true".equalsIgnoreCase(require)) {
-            throw new IllegalStateException(reason + " [HAL9_REQUIRE_SERVICES=1: failing instead of skipping]");
-        }
-        Assumptions.abort(reason);
+        PrivateProcesses.unavailable(reason);
     }
 }

@@ -3,9 +3,7 @@ package io.hal9.testkit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A Redis Cluster of a test's own on loopback: 3 masters and 3 replicas ({@code redis-server
@@ -65,15 +61,11 @@ public final class PrivateRedisCluster implements AutoCloseable {
 
     /** Starts 6 nodes, creates the cluster and waits until every node reports {@code cluster_state:ok}. */
     public static PrivateRedisCluster start() {
-        String server = PrivateRedisServer.findOnPath("redis-server");
-        String cli = PrivateRedisServer.findOnPath("redis-cli");
+        String server = PrivateProcesses.findOnPath("redis-server");
+        String cli = PrivateProcesses.findOnPath("redis-cli");
         if (server == null || cli == null) {
-            String reason = "redis-server or redis-cli not found on PATH: this test needs a private Redis Cluster";
-            String require = System.getenv("HAL9_REQUIRE_SERVICES");
-            if ("1".equals(require) || "true".equalsIgnoreCase(require)) {
-                throw new IllegalStateException(reason + " [HAL9_REQUIRE_SERVICES=1: failing instead of skipping]");
-            }
-            Assumptions.abort(reason);
+            return PrivateProcesses.unavailable(
+                    "redis-server or redis-cli not found on PATH: this test needs a private Redis Cluster");
         }
         Path dir;
         try {
@@ -155,16 +147,7 @@ public final class PrivateRedisCluster implements AutoCloseable {
 
     /** Kills the node on {@code port} at once (SIGKILL), as a crash would, and waits until it is gone. */
     public void kill(int port) {
-        Process p = processes.remove(port);
-        if (p == null) {
-            return;
-        }
-        p.destroyForcibly();
-        try {
-            p.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        PrivateProcesses.kill(processes.remove(port));
     }
 
     /**
@@ -174,34 +157,17 @@ public final class PrivateRedisCluster implements AutoCloseable {
      * @throws IllegalStateException if that does not happen within {@code timeout}
      */
     public void awaitFailover(int deadPort, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try {
-                if (healthy(List.of(deadPort))) {
-                    return;
-                }
-            } catch (IOException | RuntimeException e) {
-                // a node answering oddly mid-failover: ask again
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new IllegalStateException(
-                        "hal9-testkit: the cluster did not fail over from port " + deadPort + " within " + timeout);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // polling processes we do not control
+        if (!PrivateProcesses.await(timeout.toNanos(), () -> healthy(List.of(deadPort)))) {
+            throw new IllegalStateException(
+                    "hal9-testkit: the cluster did not fail over from port " + deadPort + " within " + timeout);
         }
     }
 
     /** Kills every node and removes the directory. Idempotent. */
     @Override
     public void close() {
-        for (int port : List.copyOf(processes.keySet())) {
-            kill(port);
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            // best effort: a temporary directory
-        }
+        PrivateProcesses.killAll(processes);
+        PrivateProcesses.deleteTree(dir);
     }
 
     /** The cluster hash slot of {@code key} (CRC16 of the key or of its {@code {hash tag}}, mod 16384). */
@@ -238,12 +204,10 @@ public final class PrivateRedisCluster implements AutoCloseable {
 
     private void startNode(int port) throws IOException {
         Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
-        Process p = new ProcessBuilder(
+        Process p = PrivateProcesses.launch(
+                PrivateProcesses.redisServer(
                         server,
-                        "--port",
-                        Integer.toString(port),
-                        "--bind",
-                        "127.0.0.1",
+                        port,
                         "--cluster-enabled",
                         "yes",
                         "--cluster-config-file",
@@ -252,22 +216,12 @@ public final class PrivateRedisCluster implements AutoCloseable {
                         "1000",
                         "--cluster-require-full-coverage",
                         "no",
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
                         "--dir",
-                        nodeDir.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(nodeDir.resolve("redis.log").toFile())
-                .start();
+                        nodeDir.toString()),
+                ProcessBuilder.Redirect.to(nodeDir.resolve("redis.log").toFile()));
         processes.put(port, p);
-        long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
-        while (!accepting(port)) {
-            if (!p.isAlive() || System.nanoTime() - deadline >= 0) {
-                throw new IllegalStateException("hal9-testkit: cluster node on port " + port + " did not start");
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // polling a process we do not control
+        if (!PrivateProcesses.awaitAccepting(port, p, START_TIMEOUT_NANOS)) {
+            throw new IllegalStateException("hal9-testkit: cluster node on port " + port + " did not start");
         }
     }
 
@@ -340,15 +294,6 @@ public final class PrivateRedisCluster implements AutoCloseable {
 
     private static String text(@Nullable Object reply) {
         return reply instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(reply);
-    }
-
-    private static boolean accepting(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /** Six ports p with p and p + 10000 (the cluster bus) free on loopback. */

@@ -2,23 +2,16 @@ package io.hal9.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A Redis Sentinel setup of a test's own on loopback: one master, one replica ({@code --replicaof})
@@ -77,14 +70,10 @@ public final class PrivateRedisSentinel implements AutoCloseable {
         if (sentinels < 1 || sentinels > 3) {
             throw new IllegalArgumentException("hal9-testkit: sentinels must be 1 to 3, was " + sentinels);
         }
-        String server = PrivateRedisServer.findOnPath("redis-server");
+        String server = PrivateProcesses.findOnPath("redis-server");
         if (server == null) {
-            String reason = "redis-server not found on PATH: this test needs a private Redis Sentinel setup";
-            String require = System.getenv("HAL9_REQUIRE_SERVICES");
-            if ("1".equals(require) || "true".equalsIgnoreCase(require)) {
-                throw new IllegalStateException(reason + " [HAL9_REQUIRE_SERVICES=1: failing instead of skipping]");
-            }
-            Assumptions.abort(reason);
+            server = PrivateProcesses.unavailable(
+                    "redis-server not found on PATH: this test needs a private Redis Sentinel setup");
         }
         Path dir;
         try {
@@ -161,35 +150,21 @@ public final class PrivateRedisSentinel implements AutoCloseable {
      * @throws IllegalStateException if that does not happen within {@code timeout}
      */
     public void awaitFailover(int deadPort, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try {
-                int now = masterPort();
-                if (now != deadPort && text(call(now, "ROLE")).startsWith("master")) {
-                    return;
-                }
-            } catch (IOException | RuntimeException e) {
-                // mid-failover: ask again
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new IllegalStateException(
-                        "hal9-testkit: Sentinel did not fail over from port " + deadPort + " within " + timeout);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // polling processes we do not control
+        boolean failedOver = PrivateProcesses.await(timeout.toNanos(), () -> {
+            int now = masterPort();
+            return now != deadPort && text(call(now, "ROLE")).startsWith("master");
+        });
+        if (!failedOver) {
+            throw new IllegalStateException(
+                    "hal9-testkit: Sentinel did not fail over from port " + deadPort + " within " + timeout);
         }
     }
 
     /** Kills every process and removes the directory. Idempotent. */
     @Override
     public void close() {
-        for (int port : List.copyOf(processes.keySet())) {
-            kill(port);
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            // best effort: a temporary directory
-        }
+        PrivateProcesses.killAll(processes);
+        PrivateProcesses.deleteTree(dir);
     }
 
     @Override
@@ -200,32 +175,12 @@ public final class PrivateRedisSentinel implements AutoCloseable {
     // ---------------------------------------------------------------- plumbing
 
     private void kill(int port) {
-        Process p = processes.remove(port);
-        if (p == null) {
-            return;
-        }
-        p.destroyForcibly();
-        try {
-            p.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        PrivateProcesses.kill(processes.remove(port));
     }
 
     private void startData(int port, @Nullable Integer replicaOf) throws IOException {
         Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
-        List<String> args = new ArrayList<>(List.of(
-                server,
-                "--port",
-                Integer.toString(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                nodeDir.toString()));
+        List<String> args = PrivateProcesses.redisServer(server, port, "--dir", nodeDir.toString());
         if (replicaOf != null) {
             args.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(replicaOf)));
         }
@@ -252,18 +207,12 @@ public final class PrivateRedisSentinel implements AutoCloseable {
     }
 
     private void launch(int port, List<String> args, Path nodeDir) throws IOException {
-        Process p = new ProcessBuilder(args)
-                .redirectErrorStream(true)
-                .redirectOutput(nodeDir.resolve("redis.log").toFile())
-                .start();
+        Process p = PrivateProcesses.launch(
+                args, ProcessBuilder.Redirect.to(nodeDir.resolve("redis.log").toFile()));
         processes.put(port, p);
-        long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
-        while (!accepting(port)) {
-            if (!p.isAlive() || System.nanoTime() - deadline >= 0) {
-                throw new IllegalStateException("hal9-testkit: " + args.get(args.size() - 1) + " on port " + port
-                        + " did not start: " + Files.readString(nodeDir.resolve("redis.log")));
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // polling a process we do not control
+        if (!PrivateProcesses.awaitAccepting(port, p, START_TIMEOUT_NANOS)) {
+            throw new IllegalStateException("hal9-testkit: " + args.get(args.size() - 1) + " on port " + port
+                    + " did not start: " + Files.readString(nodeDir.resolve("redis.log")));
         }
     }
 
@@ -288,24 +237,9 @@ public final class PrivateRedisSentinel implements AutoCloseable {
         });
     }
 
-    private interface Condition {
-        boolean holds() throws IOException;
-    }
-
-    private static void awaitTrue(String what, Condition c) {
-        long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
-        while (true) {
-            try {
-                if (c.holds()) {
-                    return;
-                }
-            } catch (IOException | RuntimeException e) {
-                // not ready yet
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new IllegalStateException("hal9-testkit: timed out after 30 s waiting for " + what);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // polling processes we do not control
+    private static void awaitTrue(String what, PrivateProcesses.Condition c) {
+        if (!PrivateProcesses.await(START_TIMEOUT_NANOS, c)) {
+            throw new IllegalStateException("hal9-testkit: timed out after 30 s waiting for " + what);
         }
     }
 
@@ -333,14 +267,5 @@ public final class PrivateRedisSentinel implements AutoCloseable {
             return text(l.get(0)); // ROLE: the first element names the role
         }
         return String.valueOf(reply);
-    }
-
-    private static boolean accepting(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

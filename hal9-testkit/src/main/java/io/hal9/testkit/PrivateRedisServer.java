@@ -1,16 +1,11 @@
 package io.hal9.testkit;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A redis-server of a test's own, on a free loopback port, for tests that must kill, restart or pause
@@ -45,14 +40,10 @@ public final class PrivateRedisServer implements AutoCloseable {
 
     /** Starts a server on a free loopback port and waits until it accepts connections. */
     public static PrivateRedisServer start() {
-        String binary = findOnPath("redis-server");
+        String binary = PrivateProcesses.findOnPath("redis-server");
         if (binary == null) {
-            String reason = "redis-server not found on PATH: this test needs a private Redis it can stop";
-            String require = System.getenv("HAL9_REQUIRE_SERVICES");
-            if ("1".equals(require) || "true".equalsIgnoreCase(require)) {
-                throw new IllegalStateException(reason + " [HAL9_REQUIRE_SERVICES=1: failing instead of skipping]");
-            }
-            Assumptions.abort(reason);
+            binary = PrivateProcesses.unavailable(
+                    "redis-server not found on PATH: this test needs a private Redis it can stop");
         }
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -81,30 +72,15 @@ public final class PrivateRedisServer implements AutoCloseable {
             return;
         }
         try {
-            process = new ProcessBuilder(
-                            binary,
-                            "--port",
-                            Integer.toString(port),
-                            "--bind",
-                            "127.0.0.1",
-                            "--save",
-                            "",
-                            "--appendonly",
-                            "no")
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start();
+            process = PrivateProcesses.launch(
+                    PrivateProcesses.redisServer(binary, port), ProcessBuilder.Redirect.DISCARD);
         } catch (IOException e) {
             throw new UncheckedIOException("hal9-testkit: could not start " + binary + " on port " + port, e);
         }
-        long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
-        while (!accepting()) {
-            if (System.nanoTime() - deadline >= 0) {
-                kill();
-                throw new IllegalStateException("hal9-testkit: private redis-server on port " + port
-                        + " did not accept connections within 10 s");
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // polling a process we do not control
+        if (!PrivateProcesses.awaitAccepting(port, null, START_TIMEOUT_NANOS)) {
+            kill();
+            throw new IllegalStateException(
+                    "hal9-testkit: private redis-server on port " + port + " did not accept connections within 10 s");
         }
     }
 
@@ -114,12 +90,7 @@ public final class PrivateRedisServer implements AutoCloseable {
         if (p == null) {
             return;
         }
-        p.destroyForcibly();
-        try {
-            p.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        PrivateProcesses.kill(p);
         process = null;
     }
 
@@ -133,30 +104,6 @@ public final class PrivateRedisServer implements AutoCloseable {
     @Override
     public void close() {
         kill();
-    }
-
-    private boolean accepting() {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** The absolute path of the executable {@code name} on the {@code PATH}, or {@code null}. */
-    static @Nullable String findOnPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            File f = new File(dir, name);
-            if (f.canExecute()) {
-                return f.getAbsolutePath();
-            }
-        }
-        return null;
     }
 
     @Override

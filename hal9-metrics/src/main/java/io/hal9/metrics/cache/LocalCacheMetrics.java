@@ -1,12 +1,11 @@
 package io.hal9.metrics.cache;
 
 import io.hal9.cache.LocalCache;
-import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.BinderBuilder;
 import io.hal9.metrics.internal.MeterSupport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Objects;
 
 /**
@@ -27,13 +26,9 @@ import java.util.Objects;
  *
  * <p>Thread safety: may be bound from any thread.
  */
-public final class LocalCacheMetrics implements MeterBinder {
-    private final LocalCache<?, ?> cache;
-    private final Tags tags;
-
-    private LocalCacheMetrics(LocalCache<?, ?> cache, Tags tags) {
-        this.cache = cache;
-        this.tags = tags;
+public final class LocalCacheMetrics extends CacheBinder<LocalCache<?, ?>> {
+    private LocalCacheMetrics(Builder b) {
+        super(b, "local", LocalCache::stats, "l1", true, true);
     }
 
     /** Starts a binder for {@code cache}. */
@@ -42,15 +37,13 @@ public final class LocalCacheMetrics implements MeterBinder {
     }
 
     /**
-     * Binds the cache's meters in one call: {@code LocalCacheMetrics.builder(cache).tags(tags).build().bindTo(registry)}.
+     * One call for the cache's gets, loads, puts, invalidations, evictions and size.
      *
      * @param tags tags added to every meter (not {@code name}: that is the cache's name)
      * @return {@code cache}
      */
     public static <K, V> LocalCache<K, V> monitor(MeterRegistry registry, LocalCache<K, V> cache, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(cache).tags(tags).build().bindTo(registry);
-        return cache;
+        return bindOne(registry, cache, LocalCacheMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, LocalCache, Iterable)}, with tags as key-value pairs. */
@@ -59,8 +52,8 @@ public final class LocalCacheMetrics implements MeterBinder {
     }
 
     @Override
-    public void bindTo(MeterRegistry registry) {
-        CacheMeters.register(registry, cache, tags, LocalCache::stats, "l1", true, true);
+    void bindSpecific(MeterRegistry registry, MeterSupport<LocalCache<?, ?>> common) {
+        // a local cache has nothing of its own: the common meters are all of them
     }
 
     /**
@@ -68,29 +61,15 @@ public final class LocalCacheMetrics implements MeterBinder {
      *
      * <p>Thread safety: not thread-safe; use from one thread.
      */
-    public static final class Builder {
-        private final LocalCache<?, ?> cache;
-        private final String component;
-        private Iterable<Tag> tags = Tags.empty();
-        private boolean tagsSet;
-
+    public static final class Builder extends BinderBuilder<LocalCache<?, ?>, Builder> {
         private Builder(LocalCache<?, ?> cache) {
-            this.cache = Objects.requireNonNull(cache, "cache");
-            this.component = "cache metrics '" + cache.name() + "'";
-        }
-
-        /** Tags added to every meter; default none. {@code name} and {@code kind} tags are replaced. */
-        public Builder tags(Iterable<Tag> tags) {
-            Checks.notSet(component, "tags", tagsSet);
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-            this.tagsSet = true;
-            return this;
+            super(cache, Objects.requireNonNull(cache, "cache").name(), "cache metrics");
         }
 
         /** Builds the binder; registers nothing until {@link LocalCacheMetrics#bindTo}. */
+        @Override
         public LocalCacheMetrics build() {
-            return new LocalCacheMetrics(
-                    cache, MeterSupport.instanceTags(cache.name(), tags).and("kind", "local"));
+            return new LocalCacheMetrics(this);
         }
     }
 }

@@ -1,12 +1,11 @@
 package io.hal9.metrics.cache;
 
 import io.hal9.cache.near.NearCache;
-import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.BinderBuilder;
 import io.hal9.metrics.internal.MeterSupport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Objects;
 
 /**
@@ -40,13 +39,9 @@ import java.util.Objects;
  *
  * <p>Thread safety: may be bound from any thread.
  */
-public final class NearCacheMetrics implements MeterBinder {
-    private final NearCache<?, ?> cache;
-    private final Tags tags;
-
-    private NearCacheMetrics(NearCache<?, ?> cache, Tags tags) {
-        this.cache = cache;
-        this.tags = tags;
+public final class NearCacheMetrics extends CacheBinder<NearCache<?, ?>> {
+    private NearCacheMetrics(Builder b) {
+        super(b, "near", NearCache::stats, "l1", false, false);
     }
 
     /** Starts a binder for {@code cache}. */
@@ -55,15 +50,13 @@ public final class NearCacheMetrics implements MeterBinder {
     }
 
     /**
-     * Binds the cache's meters in one call: {@code NearCacheMetrics.builder(cache).tags(tags).build().bindTo(registry)}.
+     * Binds both levels' gets and the invalidation messages of the near cache in one call.
      *
      * @param tags tags added to every meter (not {@code name}: that is the cache's name)
      * @return {@code cache}
      */
     public static <K, V> NearCache<K, V> monitor(MeterRegistry registry, NearCache<K, V> cache, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(cache).tags(tags).build().bindTo(registry);
-        return cache;
+        return bindOne(registry, cache, NearCacheMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, NearCache, Iterable)}, with tags as key-value pairs. */
@@ -72,12 +65,9 @@ public final class NearCacheMetrics implements MeterBinder {
     }
 
     @Override
-    public void bindTo(MeterRegistry registry) {
-        Tags near = tags.and("kind", "near");
-        MeterSupport<NearCache<?, ?>> m =
-                CacheMeters.register(registry, cache, near, NearCache::stats, "l1", false, false);
-        String gets = CacheMeters.GETS;
-        m.counter("hal9.cache.gets", gets, c -> c.nearStats().l1Hits(), "level", "l1", "result", "hit")
+    void bindSpecific(MeterRegistry registry, MeterSupport<NearCache<?, ?>> common) {
+        String gets = GETS;
+        common.counter("hal9.cache.gets", gets, c -> c.nearStats().l1Hits(), "level", "l1", "result", "hit")
                 .counter(
                         "hal9.cache.gets",
                         gets,
@@ -94,7 +84,7 @@ public final class NearCacheMetrics implements MeterBinder {
                         "Entries held now (approximate)",
                         c -> c.nearStats().l1Size());
         String messages = "Invalidation messages, by result";
-        new MeterSupport<NearCache<?, ?>>(registry, cache, tags)
+        meters(registry)
                 .counter(
                         "hal9.near.cache.invalidation.messages",
                         messages,
@@ -135,28 +125,15 @@ public final class NearCacheMetrics implements MeterBinder {
      *
      * <p>Thread safety: not thread-safe; use from one thread.
      */
-    public static final class Builder {
-        private final NearCache<?, ?> cache;
-        private final String component;
-        private Iterable<Tag> tags = Tags.empty();
-        private boolean tagsSet;
-
+    public static final class Builder extends BinderBuilder<NearCache<?, ?>, Builder> {
         private Builder(NearCache<?, ?> cache) {
-            this.cache = Objects.requireNonNull(cache, "cache");
-            this.component = "cache metrics '" + cache.name() + "'";
-        }
-
-        /** Tags added to every meter; default none. {@code name} and {@code kind} tags are replaced. */
-        public Builder tags(Iterable<Tag> tags) {
-            Checks.notSet(component, "tags", tagsSet);
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-            this.tagsSet = true;
-            return this;
+            super(cache, Objects.requireNonNull(cache, "cache").name(), "cache metrics");
         }
 
         /** Builds the binder; registers nothing until {@link NearCacheMetrics#bindTo}. */
+        @Override
         public NearCacheMetrics build() {
-            return new NearCacheMetrics(cache, MeterSupport.instanceTags(cache.name(), tags));
+            return new NearCacheMetrics(this);
         }
     }
 }

@@ -3,12 +3,11 @@ package io.hal9.metrics.cache;
 import io.hal9.cache.redis.BreakerState;
 import io.hal9.cache.redis.RedisCache;
 import io.hal9.cache.redis.RedisCacheStats;
-import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.BinderBuilder;
 import io.hal9.metrics.internal.MeterSupport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -44,13 +43,9 @@ import java.util.Objects;
  *
  * <p>Thread safety: may be bound from any thread.
  */
-public final class RedisCacheMetrics implements MeterBinder {
-    private final RedisCache<?, ?> cache;
-    private final Tags tags;
-
-    private RedisCacheMetrics(RedisCache<?, ?> cache, Tags tags) {
-        this.cache = cache;
-        this.tags = tags;
+public final class RedisCacheMetrics extends CacheBinder<RedisCache<?, ?>> {
+    private RedisCacheMetrics(Builder b) {
+        super(b, "redis", RedisCache::stats, "l2", true, false);
     }
 
     /** Starts a binder for {@code cache}. */
@@ -59,15 +54,13 @@ public final class RedisCacheMetrics implements MeterBinder {
     }
 
     /**
-     * Binds the cache's meters in one call: {@code RedisCacheMetrics.builder(cache).tags(tags).build().bindTo(registry)}.
+     * Binds the cache's gets and loads, its Redis errors and its breakers: the one call.
      *
      * @param tags tags added to every meter (not {@code name}: that is the cache's name)
      * @return {@code cache}
      */
     public static <K, V> RedisCache<K, V> monitor(MeterRegistry registry, RedisCache<K, V> cache, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(cache).tags(tags).build().bindTo(registry);
-        return cache;
+        return bindOne(registry, cache, RedisCacheMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, RedisCache, Iterable)}, with tags as key-value pairs. */
@@ -76,11 +69,10 @@ public final class RedisCacheMetrics implements MeterBinder {
     }
 
     @Override
-    public void bindTo(MeterRegistry registry) {
-        CacheMeters.register(registry, cache, tags.and("kind", "redis"), RedisCache::stats, "l2", true, false);
-        bindRedisFigures(registry, cache, tags, RedisCache::redisStats);
+    void bindSpecific(MeterRegistry registry, MeterSupport<RedisCache<?, ?>> common) {
+        bindRedisFigures(registry, component, tags, RedisCache::redisStats);
         for (BreakerState state : BreakerState.values()) {
-            new MeterSupport<>(registry, cache, tags)
+            meters(registry)
                     .gauge(
                             "hal9.redis.cache.shard.breakers",
                             null,
@@ -131,28 +123,15 @@ public final class RedisCacheMetrics implements MeterBinder {
      *
      * <p>Thread safety: not thread-safe; use from one thread.
      */
-    public static final class Builder {
-        private final RedisCache<?, ?> cache;
-        private final String component;
-        private Iterable<Tag> tags = Tags.empty();
-        private boolean tagsSet;
-
+    public static final class Builder extends BinderBuilder<RedisCache<?, ?>, Builder> {
         private Builder(RedisCache<?, ?> cache) {
-            this.cache = Objects.requireNonNull(cache, "cache");
-            this.component = "cache metrics '" + cache.name() + "'";
-        }
-
-        /** Tags added to every meter; default none. {@code name} and {@code kind} tags are replaced. */
-        public Builder tags(Iterable<Tag> tags) {
-            Checks.notSet(component, "tags", tagsSet);
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-            this.tagsSet = true;
-            return this;
+            super(cache, Objects.requireNonNull(cache, "cache").name(), "cache metrics");
         }
 
         /** Builds the binder; registers nothing until {@link RedisCacheMetrics#bindTo}. */
+        @Override
         public RedisCacheMetrics build() {
-            return new RedisCacheMetrics(cache, MeterSupport.instanceTags(cache.name(), tags));
+            return new RedisCacheMetrics(this);
         }
     }
 }

@@ -4,16 +4,17 @@ import io.hal9.core.ActionBatcher;
 import io.hal9.core.ActionJournal;
 import io.hal9.core.Admission;
 import io.hal9.core.BatcherListener;
-import io.hal9.core.internal.Checks;
 import io.hal9.metrics.internal.Buckets;
+import io.hal9.metrics.internal.MeterRecorder;
 import io.hal9.metrics.internal.MeterSupport;
+import io.hal9.metrics.internal.RecorderBuilder;
 import io.hal9.metrics.internal.Recorders;
+import io.hal9.metrics.internal.RecordingBinder;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -68,19 +69,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread safety: may be bound from any thread; the recorder is thread-safe.
  */
-public final class ActionBatcherMetrics implements MeterBinder {
-    private final ActionBatcher<?> batcher;
-    private final Tags tags;
-    private final @Nullable Recorder recorder;
-
+public final class ActionBatcherMetrics extends RecordingBinder<ActionBatcher<?>, ActionBatcherMetrics.Recorder> {
     private ActionBatcherMetrics(Builder b) {
-        this.batcher = b.batcher;
-        this.tags = MeterSupport.instanceTags(batcher.name(), b.tags);
-        this.recorder = Recorders.wired(
-                b.component,
+        super(
+                b,
                 "batcher",
-                batcher.listener(),
-                b.recorder,
+                ActionBatcher::listener,
                 Recorder.class,
                 "ActionBatcherMetrics.monitor(registry, builder, tags)");
     }
@@ -101,16 +95,16 @@ public final class ActionBatcherMetrics implements MeterBinder {
      */
     public static <T> ActionBatcher<T> monitor(
             MeterRegistry registry, ActionBatcher.Builder<T> builder, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        Objects.requireNonNull(builder, "builder");
-        Tags t = Tags.of(Objects.requireNonNull(tags, "tags"));
-        Recorder recorder = recorder();
         return Recorders.buildAndBind(
+                registry,
+                builder,
+                tags,
+                recorder(),
                 "ActionBatcherMetrics",
                 "batcher",
-                () -> builder.listener(recorder),
+                builder::listener,
                 builder::build,
-                built -> builder(built).tags(t).recorder(recorder).build().bindTo(registry),
+                ActionBatcherMetrics::builder,
                 ActionBatcher::close);
     }
 
@@ -128,9 +122,7 @@ public final class ActionBatcherMetrics implements MeterBinder {
      * @return {@code batcher}
      */
     public static <T> ActionBatcher<T> monitor(MeterRegistry registry, ActionBatcher<T> batcher, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(batcher).tags(tags).build().bindTo(registry);
-        return batcher;
+        return bindOne(registry, batcher, ActionBatcherMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, ActionBatcher, Iterable)}, with tags as key-value pairs. */
@@ -151,7 +143,8 @@ public final class ActionBatcherMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         String submissions = "Actions offered to the batcher, by result";
-        new MeterSupport<ActionBatcher<?>>(registry, batcher, tags)
+        ActionBatcher<?> batcher = component;
+        meters(registry)
                 .gauge(
                         "hal9.batcher.pending",
                         null,
@@ -236,45 +229,20 @@ public final class ActionBatcherMetrics implements MeterBinder {
                     .tags(tags)
                     .serviceLevelObjectives(Buckets.fast())
                     .register(registry);
-            r.slot.bind(registry, batcher.name(), new Meters(size, flush, age));
+            bindRecorder(registry, r, new Meters(size, flush, age));
         }
     }
 
     record Meters(DistributionSummary size, Timer flush, Timer age) {}
 
     /**
-     * Configures an {@link ActionBatcherMetrics}. Each option may be set once.
+     * Configures an {@link ActionBatcherMetrics}: {@link #tags} and {@link #recorder}, each at most once.
      *
      * <p>Thread safety: not thread-safe; use from one thread.
      */
-    public static final class Builder {
-        private final ActionBatcher<?> batcher;
-        private final String component;
-        private Iterable<Tag> tags = Tags.empty();
-        private boolean tagsSet;
-        private @Nullable Recorder recorder;
-
+    public static final class Builder extends RecorderBuilder<ActionBatcher<?>, Recorder, Builder> {
         private Builder(ActionBatcher<?> batcher) {
-            this.batcher = Objects.requireNonNull(batcher, "batcher");
-            this.component = "batcher metrics '" + batcher.name() + "'";
-        }
-
-        /** Tags added to every meter; default none. A {@code name} tag is replaced by the batcher's name. */
-        public Builder tags(Iterable<Tag> tags) {
-            Checks.notSet(component, "tags", tagsSet);
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-            this.tagsSet = true;
-            return this;
-        }
-
-        /**
-         * The recorder given to the batcher's builder as its listener; default: the batcher's listener if it is a
-         * {@link Recorder}, else none (no size, flush or age meters).
-         */
-        public Builder recorder(Recorder recorder) {
-            Checks.notSet(component, "recorder", this.recorder != null);
-            this.recorder = Objects.requireNonNull(recorder, "recorder");
-            return this;
+            super(batcher, Objects.requireNonNull(batcher, "batcher").name(), "batcher metrics");
         }
 
         /**
@@ -282,6 +250,7 @@ public final class ActionBatcherMetrics implements MeterBinder {
          *
          * @throws IllegalArgumentException if the recorder given is not the batcher's listener
          */
+        @Override
         public ActionBatcherMetrics build() {
             return new ActionBatcherMetrics(this);
         }
@@ -295,12 +264,9 @@ public final class ActionBatcherMetrics implements MeterBinder {
      *
      * <p>Thread safety: safe for any number of threads.
      */
-    public static final class Recorder implements BatcherListener {
-        final Recorders<Meters> slot = new Recorders<>("batcher recorder");
-        private final @Nullable BatcherListener delegate;
-
+    public static final class Recorder extends MeterRecorder<Meters, BatcherListener> implements BatcherListener {
         private Recorder(@Nullable BatcherListener delegate) {
-            this.delegate = delegate;
+            super("batcher recorder", delegate);
         }
 
         @Override
@@ -313,7 +279,7 @@ public final class ActionBatcherMetrics implements MeterBinder {
 
         @Override
         public void onBatchWritten(int size, long writeNanos, long oldestAgeNanos) {
-            Meters m = slot.meters();
+            Meters m = meters();
             if (m != null) {
                 m.size().record(size);
                 m.flush().record(writeNanos, TimeUnit.NANOSECONDS);
@@ -339,11 +305,6 @@ public final class ActionBatcherMetrics implements MeterBinder {
             if (d != null) {
                 d.onDeadLetter(count, cause);
             }
-        }
-
-        @Override
-        public String toString() {
-            return slot.toString();
         }
     }
 }

@@ -1,12 +1,11 @@
 package io.hal9.metrics.core;
 
 import io.hal9.core.BoundedChannel;
-import io.hal9.core.internal.Checks;
-import io.hal9.metrics.internal.MeterSupport;
+import io.hal9.metrics.internal.BinderBuilder;
+import io.hal9.metrics.internal.ComponentBinder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Objects;
 
 /**
@@ -30,13 +29,9 @@ import java.util.Objects;
  *
  * <p>Thread safety: may be bound from any thread; meters read the channel's thread-safe {@code stats()}.
  */
-public final class BoundedChannelMetrics implements MeterBinder {
-    private final BoundedChannel<?> channel;
-    private final Tags tags;
-
-    private BoundedChannelMetrics(BoundedChannel<?> channel, Tags tags) {
-        this.channel = channel;
-        this.tags = tags;
+public final class BoundedChannelMetrics extends ComponentBinder<BoundedChannel<?>> {
+    private BoundedChannelMetrics(Builder b) {
+        super(b);
     }
 
     /** Starts a binder for {@code channel}. */
@@ -45,15 +40,13 @@ public final class BoundedChannelMetrics implements MeterBinder {
     }
 
     /**
-     * Binds the channel's meters in one call: {@code BoundedChannelMetrics.builder(channel).tags(tags).build().bindTo(registry)}.
+     * Binds the channel's queue depth, capacity, waiting senders and send results in one call.
      *
      * @param tags tags added to every meter (not {@code name}: that is the channel's name)
      * @return {@code channel}
      */
     public static <T> BoundedChannel<T> monitor(MeterRegistry registry, BoundedChannel<T> channel, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(channel).tags(tags).build().bindTo(registry);
-        return channel;
+        return bindOne(registry, channel, BoundedChannelMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, BoundedChannel, Iterable)}, with tags as key-value pairs. */
@@ -64,7 +57,7 @@ public final class BoundedChannelMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         String sends = "Messages offered to the channel, by result";
-        new MeterSupport<BoundedChannel<?>>(registry, channel, tags)
+        meters(registry)
                 .gauge("hal9.channel.size", null, "Accepted messages not yet taken (queue depth)", BoundedChannel::size)
                 .gauge("hal9.channel.capacity", null, "Most messages the channel holds", BoundedChannel::capacity)
                 .gauge(
@@ -86,28 +79,15 @@ public final class BoundedChannelMetrics implements MeterBinder {
      *
      * <p>Thread safety: not thread-safe; use from one thread.
      */
-    public static final class Builder {
-        private final BoundedChannel<?> channel;
-        private final String component;
-        private Iterable<Tag> tags = Tags.empty();
-        private boolean tagsSet;
-
+    public static final class Builder extends BinderBuilder<BoundedChannel<?>, Builder> {
         private Builder(BoundedChannel<?> channel) {
-            this.channel = Objects.requireNonNull(channel, "channel");
-            this.component = "channel metrics '" + channel.name() + "'";
-        }
-
-        /** Tags added to every meter; default none. A {@code name} tag is replaced by the channel's name. */
-        public Builder tags(Iterable<Tag> tags) {
-            Checks.notSet(component, "tags", tagsSet);
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-            this.tagsSet = true;
-            return this;
+            super(channel, Objects.requireNonNull(channel, "channel").name(), "channel metrics");
         }
 
         /** Builds the binder; registers nothing until {@link BoundedChannelMetrics#bindTo}. */
+        @Override
         public BoundedChannelMetrics build() {
-            return new BoundedChannelMetrics(channel, MeterSupport.instanceTags(channel.name(), tags));
+            return new BoundedChannelMetrics(this);
         }
     }
 }

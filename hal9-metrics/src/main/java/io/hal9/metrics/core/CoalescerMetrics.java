@@ -1,12 +1,11 @@
 package io.hal9.metrics.core;
 
 import io.hal9.core.Coalescer;
-import io.hal9.core.internal.Checks;
-import io.hal9.metrics.internal.MeterSupport;
+import io.hal9.metrics.internal.BinderBuilder;
+import io.hal9.metrics.internal.ComponentBinder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Objects;
 
 /**
@@ -27,13 +26,9 @@ import java.util.Objects;
  *
  * <p>Thread safety: may be bound from any thread.
  */
-public final class CoalescerMetrics implements MeterBinder {
-    private final Coalescer<?, ?> coalescer;
-    private final Tags tags;
-
-    private CoalescerMetrics(Coalescer<?, ?> coalescer, Tags tags) {
-        this.coalescer = coalescer;
-        this.tags = tags;
+public final class CoalescerMetrics extends ComponentBinder<Coalescer<?, ?>> {
+    private CoalescerMetrics(Builder b) {
+        super(b);
     }
 
     /** Starts a binder for {@code coalescer}. */
@@ -42,16 +37,14 @@ public final class CoalescerMetrics implements MeterBinder {
     }
 
     /**
-     * Binds the coalescer's meters in one call: {@code CoalescerMetrics.builder(coalescer).tags(tags).build().bindTo(registry)}.
+     * Binds the coalescer's keys in flight, its calls (computed or coalesced) and its failures in one call.
      *
      * @param tags tags added to every meter (not {@code name}: that is the coalescer's name)
      * @return {@code coalescer}
      */
     public static <K, V> Coalescer<K, V> monitor(
             MeterRegistry registry, Coalescer<K, V> coalescer, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(coalescer).tags(tags).build().bindTo(registry);
-        return coalescer;
+        return bindOne(registry, coalescer, CoalescerMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, Coalescer, Iterable)}, with tags as key-value pairs. */
@@ -62,14 +55,14 @@ public final class CoalescerMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         String calls = "Calls of the coalescer, by whether they ran the loader or joined one in flight";
-        new MeterSupport<Coalescer<?, ?>>(registry, coalescer, tags)
+        meters(registry) // the level first, then the totals, as every binder lists them
+                .gauge("hal9.coalescer.in.flight", null, "Keys being computed now", Coalescer::inFlight)
                 .counter("hal9.coalescer.calls", calls, c -> c.stats().computations(), "result", "computed")
                 .counter("hal9.coalescer.calls", calls, c -> c.stats().coalesced(), "result", "coalesced")
                 .counter(
                         "hal9.coalescer.failures",
                         "Computations that ended with an exception",
-                        c -> c.stats().failures())
-                .gauge("hal9.coalescer.in.flight", null, "Keys being computed now", Coalescer::inFlight);
+                        c -> c.stats().failures());
     }
 
     /**
@@ -77,28 +70,15 @@ public final class CoalescerMetrics implements MeterBinder {
      *
      * <p>Thread safety: not thread-safe; use from one thread.
      */
-    public static final class Builder {
-        private final Coalescer<?, ?> coalescer;
-        private final String component;
-        private Iterable<Tag> tags = Tags.empty();
-        private boolean tagsSet;
-
+    public static final class Builder extends BinderBuilder<Coalescer<?, ?>, Builder> {
         private Builder(Coalescer<?, ?> coalescer) {
-            this.coalescer = Objects.requireNonNull(coalescer, "coalescer");
-            this.component = "coalescer metrics '" + coalescer.name() + "'";
-        }
-
-        /** Tags added to every meter; default none. A {@code name} tag is replaced by the coalescer's name. */
-        public Builder tags(Iterable<Tag> tags) {
-            Checks.notSet(component, "tags", tagsSet);
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-            this.tagsSet = true;
-            return this;
+            super(coalescer, Objects.requireNonNull(coalescer, "coalescer").name(), "coalescer metrics");
         }
 
         /** Builds the binder; registers nothing until {@link CoalescerMetrics#bindTo}. */
+        @Override
         public CoalescerMetrics build() {
-            return new CoalescerMetrics(coalescer, MeterSupport.instanceTags(coalescer.name(), tags));
+            return new CoalescerMetrics(this);
         }
     }
 }

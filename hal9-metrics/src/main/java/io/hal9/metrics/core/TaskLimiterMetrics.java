@@ -3,15 +3,15 @@ package io.hal9.metrics.core;
 import io.hal9.core.Admission;
 import io.hal9.core.TaskLimiter;
 import io.hal9.core.TaskLimiterListener;
-import io.hal9.core.internal.Checks;
 import io.hal9.metrics.internal.Buckets;
-import io.hal9.metrics.internal.MeterSupport;
+import io.hal9.metrics.internal.MeterRecorder;
+import io.hal9.metrics.internal.RecorderBuilder;
 import io.hal9.metrics.internal.Recorders;
+import io.hal9.metrics.internal.RecordingBinder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -54,19 +54,12 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread safety: a binder may be bound from any thread; the recorder is called from the limiter's
  * threads and is thread-safe.
  */
-public final class TaskLimiterMetrics implements MeterBinder {
-    private final TaskLimiter limiter;
-    private final Tags tags;
-    private final @Nullable Recorder recorder;
-
+public final class TaskLimiterMetrics extends RecordingBinder<TaskLimiter, TaskLimiterMetrics.Recorder> {
     private TaskLimiterMetrics(Builder b) {
-        this.limiter = b.limiter;
-        this.tags = MeterSupport.instanceTags(limiter.name(), b.tags);
-        this.recorder = Recorders.wired(
-                b.component,
+        super(
+                b,
                 "limiter",
-                limiter.listener(),
-                b.recorder,
+                TaskLimiter::listener,
                 Recorder.class,
                 "TaskLimiterMetrics.monitor(registry, builder, tags)");
     }
@@ -87,16 +80,16 @@ public final class TaskLimiterMetrics implements MeterBinder {
      * @throws IllegalStateException if the builder already has a listener
      */
     public static TaskLimiter monitor(MeterRegistry registry, TaskLimiter.Builder builder, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        Objects.requireNonNull(builder, "builder");
-        Tags t = Tags.of(Objects.requireNonNull(tags, "tags"));
-        Recorder recorder = recorder();
         return Recorders.buildAndBind(
+                registry,
+                builder,
+                tags,
+                recorder(),
                 "TaskLimiterMetrics",
                 "limiter",
-                () -> builder.listener(recorder),
+                builder::listener,
                 builder::build,
-                built -> builder(built).tags(t).recorder(recorder).build().bindTo(registry),
+                TaskLimiterMetrics::builder,
                 TaskLimiter::close);
     }
 
@@ -113,9 +106,7 @@ public final class TaskLimiterMetrics implements MeterBinder {
      * @return {@code limiter}
      */
     public static TaskLimiter monitor(MeterRegistry registry, TaskLimiter limiter, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(limiter).tags(tags).build().bindTo(registry);
-        return limiter;
+        return bindOne(registry, limiter, TaskLimiterMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, TaskLimiter, Iterable)}, with tags as key-value pairs. */
@@ -135,7 +126,7 @@ public final class TaskLimiterMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        new MeterSupport<>(registry, limiter, tags)
+        meters(registry)
                 .gauge(
                         "hal9.limiter.in.flight",
                         null,
@@ -187,43 +178,18 @@ public final class TaskLimiterMetrics implements MeterBinder {
                         .serviceLevelObjectives(Buckets.tasks())
                         .register(registry);
             }
-            r.slot.bind(registry, limiter.name(), List.of(timers));
+            bindRecorder(registry, r, List.of(timers));
         }
     }
 
     /**
-     * Configures a {@link TaskLimiterMetrics}. Each option may be set once.
+     * Configures a {@link TaskLimiterMetrics}: {@link #tags} and {@link #recorder}, each at most once.
      *
      * <p>Thread safety: not thread-safe; use from one thread.
      */
-    public static final class Builder {
-        private final TaskLimiter limiter;
-        private final String component;
-        private Iterable<Tag> tags = Tags.empty();
-        private boolean tagsSet;
-        private @Nullable Recorder recorder;
-
+    public static final class Builder extends RecorderBuilder<TaskLimiter, Recorder, Builder> {
         private Builder(TaskLimiter limiter) {
-            this.limiter = Objects.requireNonNull(limiter, "limiter");
-            this.component = "limiter metrics '" + limiter.name() + "'";
-        }
-
-        /** Tags added to every meter, e.g. {@code region}; default none. Must not contain {@code name}. */
-        public Builder tags(Iterable<Tag> tags) {
-            Checks.notSet(component, "tags", tagsSet);
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-            this.tagsSet = true;
-            return this;
-        }
-
-        /**
-         * The recorder given to the limiter's builder as its listener, for task durations; default: the limiter's
-         * listener if it is a {@link Recorder}, else none (no timer).
-         */
-        public Builder recorder(Recorder recorder) {
-            Checks.notSet(component, "recorder", this.recorder != null);
-            this.recorder = Objects.requireNonNull(recorder, "recorder");
-            return this;
+            super(limiter, Objects.requireNonNull(limiter, "limiter").name(), "limiter metrics");
         }
 
         /**
@@ -231,6 +197,7 @@ public final class TaskLimiterMetrics implements MeterBinder {
          *
          * @throws IllegalArgumentException if the recorder given is not the limiter's listener
          */
+        @Override
         public TaskLimiterMetrics build() {
             return new TaskLimiterMetrics(this);
         }
@@ -243,12 +210,10 @@ public final class TaskLimiterMetrics implements MeterBinder {
      *
      * <p>Thread safety: safe for any number of threads.
      */
-    public static final class Recorder implements TaskLimiterListener {
-        final Recorders<List<Timer>> slot = new Recorders<>("limiter recorder");
-        private final @Nullable TaskLimiterListener delegate;
-
+    public static final class Recorder extends MeterRecorder<List<Timer>, TaskLimiterListener>
+            implements TaskLimiterListener {
         private Recorder(@Nullable TaskLimiterListener delegate) {
-            this.delegate = delegate;
+            super("limiter recorder", delegate);
         }
 
         @Override
@@ -261,7 +226,7 @@ public final class TaskLimiterMetrics implements MeterBinder {
 
         @Override
         public void onTaskFinished(long durationNanos, TaskLimiter.Outcome outcome) {
-            List<Timer> timers = slot.meters();
+            List<Timer> timers = meters();
             if (timers != null) {
                 timers.get(outcome.ordinal()).record(durationNanos, TimeUnit.NANOSECONDS);
             }
@@ -269,11 +234,6 @@ public final class TaskLimiterMetrics implements MeterBinder {
             if (d != null) {
                 d.onTaskFinished(durationNanos, outcome);
             }
-        }
-
-        @Override
-        public String toString() {
-            return slot.toString();
         }
     }
 }

@@ -53,17 +53,12 @@ public final class MeterSupport<T> {
 
     /** A monotonic total read from the component at scrape time. */
     public MeterSupport<T> counter(String name, String description, ToDoubleFunction<T> f, String... extraTags) {
-        FunctionCounter.builder(name, source, f)
-                .description(description)
-                .tags(tags)
-                .tags(extraTags)
-                .register(registry);
-        return this;
+        return counter(name, (String) null, description, f, extraTags);
     }
 
     /** A monotonic total in {@code baseUnit} (e.g. {@code bytes}) read from the component at scrape time. */
     public MeterSupport<T> counter(
-            String name, String baseUnit, String description, ToDoubleFunction<T> f, String... extraTags) {
+            String name, @Nullable String baseUnit, String description, ToDoubleFunction<T> f, String... extraTags) {
         FunctionCounter.builder(name, source, f)
                 .description(description)
                 .baseUnit(baseUnit)

@@ -1,9 +1,12 @@
 package io.hal9.metrics.internal;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -95,29 +98,40 @@ public final class Recorders<M> {
     }
 
     /**
-     * The body of a binder's {@code monitor(registry, builder, tags)}: makes a new recorder the builder's listener,
-     * builds the component, binds its meters, and closes it again when binding fails (it was built here, so it
-     * must not be left running).
+     * The body of a binder's {@code monitor(registry, builder, tags)}: makes {@code recorder} the builder's
+     * listener, builds the component, binds its meters and the recorder's, and closes the component again when
+     * binding fails (it was built here, so it must not be left running).
      *
+     * @param registry where the meters go
+     * @param builder the component's builder, checked for null here
+     * @param tags tags added to every meter
+     * @param recorder a new recorder of the binder
      * @param binder the binder class's simple name, for the message, e.g. {@code ActionBatcherMetrics}
      * @param kind what the component is, for the message, e.g. {@code batcher}
-     * @param listenToRecorder gives the builder the recorder as its listener; throws {@link
+     * @param listenTo gives the component's builder the recorder as its listener; throws {@link
      *     IllegalStateException} when the builder already has one
      * @param build builds the component
-     * @param bind binds the built component's meters and the recorder's
+     * @param binderOf the binder's builder for the built component
      * @param close closes the built component
      * @return the component, built and bound
      * @throws IllegalStateException if the builder already has a listener
      */
-    public static <C> C buildAndBind(
+    public static <C, R extends MeterRecorder<?, ?>> C buildAndBind(
+            MeterRegistry registry,
+            Object builder,
+            Iterable<Tag> tags,
+            R recorder,
             String binder,
             String kind,
-            Runnable listenToRecorder,
+            Consumer<R> listenTo,
             Supplier<C> build,
-            Consumer<C> bind,
+            Function<C, ? extends RecorderBuilder<?, R, ?>> binderOf,
             Consumer<C> close) {
+        Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(builder, "builder");
+        Tags t = Tags.of(Objects.requireNonNull(tags, "tags"));
         try {
-            listenToRecorder.run();
+            listenTo.accept(recorder);
         } catch (IllegalStateException e) {
             throw new IllegalStateException(
                     e.getMessage() + "; monitor(registry, builder, tags) makes its recorder"
@@ -127,7 +141,7 @@ public final class Recorders<M> {
         }
         C component = build.get();
         try {
-            bind.accept(component);
+            binderOf.apply(component).tags(t).recorder(recorder).build().bindTo(registry);
         } catch (RuntimeException e) {
             close.accept(component);
             throw e;

@@ -1,16 +1,16 @@
 package io.hal9.metrics.pool;
 
-import io.hal9.core.internal.Checks;
 import io.hal9.metrics.internal.Buckets;
-import io.hal9.metrics.internal.MeterSupport;
+import io.hal9.metrics.internal.MeterRecorder;
+import io.hal9.metrics.internal.RecorderBuilder;
 import io.hal9.metrics.internal.Recorders;
+import io.hal9.metrics.internal.RecordingBinder;
 import io.hal9.pool.ConnectionPool;
 import io.hal9.pool.ConnectionPoolListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -50,19 +50,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread safety: may be bound from any thread; the recorder is thread-safe.
  */
-public final class ConnectionPoolMetrics implements MeterBinder {
-    private final ConnectionPool<?> pool;
-    private final Tags tags;
-    private final @Nullable Recorder recorder;
-
+public final class ConnectionPoolMetrics extends RecordingBinder<ConnectionPool<?>, ConnectionPoolMetrics.Recorder> {
     private ConnectionPoolMetrics(Builder b) {
-        this.pool = b.pool;
-        this.tags = MeterSupport.instanceTags(pool.name(), b.tags);
-        this.recorder = Recorders.wired(
-                b.component,
+        super(
+                b,
                 "pool",
-                pool.listener(),
-                b.recorder,
+                ConnectionPool::listener,
                 Recorder.class,
                 "ConnectionPoolMetrics.monitor(registry, builder, tags)");
     }
@@ -84,16 +77,16 @@ public final class ConnectionPoolMetrics implements MeterBinder {
      */
     public static <C> ConnectionPool<C> monitor(
             MeterRegistry registry, ConnectionPool.Builder<C> builder, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        Objects.requireNonNull(builder, "builder");
-        Tags t = Tags.of(Objects.requireNonNull(tags, "tags"));
-        Recorder recorder = recorder();
         return Recorders.buildAndBind(
+                registry,
+                builder,
+                tags,
+                recorder(),
                 "ConnectionPoolMetrics",
                 "pool",
-                () -> builder.listener(recorder),
+                builder::listener,
                 builder::build,
-                built -> builder(built).tags(t).recorder(recorder).build().bindTo(registry),
+                ConnectionPoolMetrics::builder,
                 ConnectionPool::close);
     }
 
@@ -111,9 +104,7 @@ public final class ConnectionPoolMetrics implements MeterBinder {
      * @return {@code pool}
      */
     public static <C> ConnectionPool<C> monitor(MeterRegistry registry, ConnectionPool<C> pool, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(pool).tags(tags).build().bindTo(registry);
-        return pool;
+        return bindOne(registry, pool, ConnectionPoolMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, ConnectionPool, Iterable)}, with tags as key-value pairs. */
@@ -133,7 +124,7 @@ public final class ConnectionPoolMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        new MeterSupport<ConnectionPool<?>>(registry, pool, tags)
+        meters(registry)
                 .gauge(
                         "hal9.connection.pool.active",
                         null,
@@ -186,43 +177,18 @@ public final class ConnectionPoolMetrics implements MeterBinder {
                     .tags(tags)
                     .serviceLevelObjectives(Buckets.fast())
                     .register(registry);
-            r.slot.bind(registry, pool.name(), acquire);
+            bindRecorder(registry, r, acquire);
         }
     }
 
     /**
-     * Configures a {@link ConnectionPoolMetrics}. Each option may be set once.
+     * Configures a {@link ConnectionPoolMetrics}: {@link #tags} and {@link #recorder}, each at most once.
      *
      * <p>Thread safety: not thread-safe; use from one thread.
      */
-    public static final class Builder {
-        private final ConnectionPool<?> pool;
-        private final String component;
-        private Iterable<Tag> tags = Tags.empty();
-        private boolean tagsSet;
-        private @Nullable Recorder recorder;
-
+    public static final class Builder extends RecorderBuilder<ConnectionPool<?>, Recorder, Builder> {
         private Builder(ConnectionPool<?> pool) {
-            this.pool = Objects.requireNonNull(pool, "pool");
-            this.component = "connection pool metrics '" + pool.name() + "'";
-        }
-
-        /** Tags added to every meter; default none. A {@code name} tag is replaced by the pool's name. */
-        public Builder tags(Iterable<Tag> tags) {
-            Checks.notSet(component, "tags", tagsSet);
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-            this.tagsSet = true;
-            return this;
-        }
-
-        /**
-         * The recorder given to the pool's builder as its listener; default: the pool's listener if it is a {@link
-         * Recorder}, else none (no acquire timer).
-         */
-        public Builder recorder(Recorder recorder) {
-            Checks.notSet(component, "recorder", this.recorder != null);
-            this.recorder = Objects.requireNonNull(recorder, "recorder");
-            return this;
+            super(pool, Objects.requireNonNull(pool, "pool").name(), "connection pool metrics");
         }
 
         /**
@@ -230,6 +196,7 @@ public final class ConnectionPoolMetrics implements MeterBinder {
          *
          * @throws IllegalArgumentException if the recorder given is not the pool's listener
          */
+        @Override
         public ConnectionPoolMetrics build() {
             return new ConnectionPoolMetrics(this);
         }
@@ -242,17 +209,15 @@ public final class ConnectionPoolMetrics implements MeterBinder {
      *
      * <p>Thread safety: safe for any number of threads.
      */
-    public static final class Recorder implements ConnectionPoolListener {
-        final Recorders<Timer> slot = new Recorders<>("connection pool recorder");
-        private final @Nullable ConnectionPoolListener delegate;
-
+    public static final class Recorder extends MeterRecorder<Timer, ConnectionPoolListener>
+            implements ConnectionPoolListener {
         private Recorder(@Nullable ConnectionPoolListener delegate) {
-            this.delegate = delegate;
+            super("connection pool recorder", delegate);
         }
 
         @Override
         public void onAcquired(long waitNanos) {
-            Timer t = slot.meters();
+            Timer t = meters();
             if (t != null) {
                 t.record(waitNanos, TimeUnit.NANOSECONDS);
             }
@@ -292,11 +257,6 @@ public final class ConnectionPoolMetrics implements MeterBinder {
             if (d != null) {
                 d.onTimeout();
             }
-        }
-
-        @Override
-        public String toString() {
-            return slot.toString();
         }
     }
 }

@@ -3,13 +3,10 @@ package io.hal9.metrics.pool;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
-import io.hal9.core.internal.Checks;
-import io.hal9.metrics.internal.MeterSupport;
+import io.hal9.metrics.internal.BinderBuilder;
+import io.hal9.metrics.internal.ComponentBinder;
 import io.hal9.pool.jdbc.JdbcPool;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tag;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,16 +52,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread safety: may be bound from any thread.
  */
-public final class JdbcPoolMetrics implements MeterBinder {
+public final class JdbcPoolMetrics extends ComponentBinder<JdbcPool> {
     private static final Logger log = LoggerFactory.getLogger(JdbcPoolMetrics.class);
 
-    private final JdbcPool pool;
-    private final Tags tags;
     private final boolean hikariMetrics;
 
     private JdbcPoolMetrics(Builder b) {
-        this.pool = b.pool;
-        this.tags = MeterSupport.instanceTags(pool.name(), b.tags);
+        super(b);
         this.hikariMetrics = b.hikariMetrics;
     }
 
@@ -98,7 +92,7 @@ public final class JdbcPoolMetrics implements MeterBinder {
         if (hikariMetrics && hikariReportsTo(registry)) {
             return;
         }
-        new MeterSupport<>(registry, pool, tags)
+        meters(registry)
                 .gauge(
                         "hal9.jdbc.pool.active",
                         null,
@@ -132,6 +126,7 @@ public final class JdbcPoolMetrics implements MeterBinder {
      * binding); false when HikariCP reports elsewhere, and HAL9's gauges must report the pool here.
      */
     private boolean hikariReportsTo(MeterRegistry registry) {
+        JdbcPool pool = component;
         if (pool.isClosed()) {
             return false;
         }
@@ -155,32 +150,16 @@ public final class JdbcPoolMetrics implements MeterBinder {
     }
 
     /**
-     * Configures a {@link JdbcPoolMetrics}. Each option may be set once.
+     * Configures a {@link JdbcPoolMetrics}. Each option may be set once. Its {@link #tags tags} reach HAL9's gauges
+     * (when they report the pool); HikariCP's meters take no tags but {@code pool}.
      *
      * <p>Thread safety: not thread-safe; use from one thread.
      */
-    public static final class Builder {
-        private final JdbcPool pool;
-        private final String component;
-        private Iterable<Tag> tags = Tags.empty();
-        private boolean tagsSet;
+    public static final class Builder extends BinderBuilder<JdbcPool, Builder> {
         private boolean hikariMetrics = true;
-        private boolean hikariMetricsSet;
 
         private Builder(JdbcPool pool) {
-            this.pool = Objects.requireNonNull(pool, "pool");
-            this.component = "jdbc pool metrics '" + pool.name() + "'";
-        }
-
-        /**
-         * Tags added to HAL9's gauges (when they report the pool); default none. A {@code name} tag is replaced by
-         * the pool's name. HikariCP's meters take no tags but {@code pool}.
-         */
-        public Builder tags(Iterable<Tag> tags) {
-            Checks.notSet(component, "tags", tagsSet);
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-            this.tagsSet = true;
-            return this;
+            super(pool, Objects.requireNonNull(pool, "pool").name(), "jdbc pool metrics");
         }
 
         /**
@@ -188,13 +167,13 @@ public final class JdbcPoolMetrics implements MeterBinder {
          * gauges (false); never both.
          */
         public Builder hikariMetrics(boolean hikariMetrics) {
-            Checks.notSet(component, "hikariMetrics", hikariMetricsSet);
+            options.once("hikariMetrics");
             this.hikariMetrics = hikariMetrics;
-            this.hikariMetricsSet = true;
             return this;
         }
 
         /** Builds the binder; registers nothing until {@link JdbcPoolMetrics#bindTo}. */
+        @Override
         public JdbcPoolMetrics build() {
             return new JdbcPoolMetrics(this);
         }

@@ -1,12 +1,11 @@
 package io.hal9.metrics.pool;
 
-import io.hal9.core.internal.Checks;
-import io.hal9.metrics.internal.MeterSupport;
+import io.hal9.metrics.internal.BinderBuilder;
+import io.hal9.metrics.internal.ComponentBinder;
 import io.hal9.pool.ObjectPool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Objects;
 
 /**
@@ -32,13 +31,9 @@ import java.util.Objects;
  *
  * <p>Thread safety: may be bound from any thread.
  */
-public final class ObjectPoolMetrics implements MeterBinder {
-    private final ObjectPool<?> pool;
-    private final Tags tags;
-
-    private ObjectPoolMetrics(ObjectPool<?> pool, Tags tags) {
-        this.pool = pool;
-        this.tags = tags;
+public final class ObjectPoolMetrics extends ComponentBinder<ObjectPool<?>> {
+    private ObjectPoolMetrics(Builder b) {
+        super(b);
     }
 
     /** Starts a binder for {@code pool}. */
@@ -47,15 +42,13 @@ public final class ObjectPoolMetrics implements MeterBinder {
     }
 
     /**
-     * Binds the pool's meters in one call: {@code ObjectPoolMetrics.builder(pool).tags(tags).build().bindTo(registry)}.
+     * Binds the pool's claims, releases, discards, leaks and idle objects, all at once.
      *
      * @param tags tags added to every meter (not {@code name}: that is the pool's name)
      * @return {@code pool}
      */
     public static <T> ObjectPool<T> monitor(MeterRegistry registry, ObjectPool<T> pool, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(pool).tags(tags).build().bindTo(registry);
-        return pool;
+        return bindOne(registry, pool, ObjectPoolMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, ObjectPool, Iterable)}, with tags as key-value pairs. */
@@ -66,7 +59,7 @@ public final class ObjectPoolMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         String claims = "Claims answered, by whether an idle object was reused";
-        new MeterSupport<ObjectPool<?>>(registry, pool, tags)
+        meters(registry)
                 .counter("hal9.object.pool.claims", claims, p -> p.stats().hits(), "result", "hit")
                 .counter("hal9.object.pool.claims", claims, p -> p.stats().misses(), "result", "miss")
                 .counter(
@@ -102,28 +95,15 @@ public final class ObjectPoolMetrics implements MeterBinder {
      *
      * <p>Thread safety: not thread-safe; use from one thread.
      */
-    public static final class Builder {
-        private final ObjectPool<?> pool;
-        private final String component;
-        private Iterable<Tag> tags = Tags.empty();
-        private boolean tagsSet;
-
+    public static final class Builder extends BinderBuilder<ObjectPool<?>, Builder> {
         private Builder(ObjectPool<?> pool) {
-            this.pool = Objects.requireNonNull(pool, "pool");
-            this.component = "object pool metrics '" + pool.name() + "'";
-        }
-
-        /** Tags added to every meter; default none. A {@code name} tag is replaced by the pool's name. */
-        public Builder tags(Iterable<Tag> tags) {
-            Checks.notSet(component, "tags", tagsSet);
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-            this.tagsSet = true;
-            return this;
+            super(pool, Objects.requireNonNull(pool, "pool").name(), "object pool metrics");
         }
 
         /** Builds the binder; registers nothing until {@link ObjectPoolMetrics#bindTo}. */
+        @Override
         public ObjectPoolMetrics build() {
-            return new ObjectPoolMetrics(pool, MeterSupport.instanceTags(pool.name(), tags));
+            return new ObjectPoolMetrics(this);
         }
     }
 }

@@ -1,13 +1,13 @@
 package io.hal9.metrics.pool;
 
-import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.BinderBuilder;
+import io.hal9.metrics.internal.ComponentBinder;
 import io.hal9.metrics.internal.MeterSupport;
 import io.hal9.pool.jdbc.JdbcPool;
 import io.hal9.pool.jdbc.ReadWriteRouter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.ToDoubleFunction;
@@ -37,16 +37,11 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>Thread safety: may be bound from any thread.
  */
-public final class ReadWriteRouterMetrics implements MeterBinder {
-    private final ReadWriteRouter router;
-    private final Tags tags;
-    private final Iterable<Tag> userTags;
+public final class ReadWriteRouterMetrics extends ComponentBinder<ReadWriteRouter> {
     private final boolean bindPools;
 
     private ReadWriteRouterMetrics(Builder b) {
-        this.router = b.router;
-        this.userTags = b.tags;
-        this.tags = MeterSupport.instanceTags(router.name(), b.tags);
+        super(b);
         this.bindPools = b.bindPools;
     }
 
@@ -78,7 +73,7 @@ public final class ReadWriteRouterMetrics implements MeterBinder {
     public void bindTo(MeterRegistry registry) {
         String reads = "Reads, by where they were served";
         String tx = "Transactions of inTransaction, by result";
-        new MeterSupport<>(registry, router, tags)
+        meters(registry)
                 .counter("hal9.router.reads", reads, r -> r.stats().primaryReads(), "target", "primary")
                 .counter("hal9.router.reads", reads, r -> r.stats().replicaReads(), "target", "replica")
                 .counter(
@@ -91,11 +86,11 @@ public final class ReadWriteRouterMetrics implements MeterBinder {
                         r -> r.stats().writes())
                 .counter("hal9.router.transactions", tx, r -> r.stats().transactions(), "result", "commit")
                 .counter("hal9.router.transactions", tx, r -> r.stats().rollbacks(), "result", "rollback");
-        List<JdbcPool> replicas = router.replicas();
+        List<JdbcPool> replicas = component.replicas();
         for (int i = 0; i < replicas.size(); i++) {
             int index = i;
             String replica = replicas.get(i).name();
-            MeterSupport<ReadWriteRouter> m = new MeterSupport<>(registry, router, tags.and("replica", replica));
+            MeterSupport<ReadWriteRouter> m = new MeterSupport<>(registry, component, tags.and("replica", replica));
             m.gauge(
                     "hal9.router.replica.up",
                     null,
@@ -120,7 +115,7 @@ public final class ReadWriteRouterMetrics implements MeterBinder {
                     "failure");
         }
         if (bindPools) {
-            JdbcPoolMetrics.builder(router.primary()).tags(userTags).build().bindTo(registry);
+            JdbcPoolMetrics.builder(component.primary()).tags(userTags).build().bindTo(registry);
             for (JdbcPool r : replicas) {
                 JdbcPoolMetrics.builder(r).tags(userTags).build().bindTo(registry);
             }
@@ -140,25 +135,11 @@ public final class ReadWriteRouterMetrics implements MeterBinder {
      *
      * <p>Thread safety: not thread-safe; use from one thread.
      */
-    public static final class Builder {
-        private final ReadWriteRouter router;
-        private final String component;
-        private Iterable<Tag> tags = Tags.empty();
-        private boolean tagsSet;
-        private boolean bindPools;
-        private boolean bindPoolsSet;
+    public static final class Builder extends BinderBuilder<ReadWriteRouter, Builder> {
+        private boolean bindPools = false;
 
         private Builder(ReadWriteRouter router) {
-            this.router = Objects.requireNonNull(router, "router");
-            this.component = "router metrics '" + router.name() + "'";
-        }
-
-        /** Tags added to every meter; default none. A {@code name} tag is replaced by the router's name. */
-        public Builder tags(Iterable<Tag> tags) {
-            Checks.notSet(component, "tags", tagsSet);
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-            this.tagsSet = true;
-            return this;
+            super(router, Objects.requireNonNull(router, "router").name(), "router metrics");
         }
 
         /**
@@ -166,13 +147,13 @@ public final class ReadWriteRouterMetrics implements MeterBinder {
          * reported once, by HikariCP's meters); default false ({@link ReadWriteRouterMetrics#monitor} sets it).
          */
         public Builder bindPools(boolean bindPools) {
-            Checks.notSet(component, "bindPools", bindPoolsSet);
+            options.once("bindPools");
             this.bindPools = bindPools;
-            this.bindPoolsSet = true;
             return this;
         }
 
         /** Builds the binder; registers nothing until {@link ReadWriteRouterMetrics#bindTo}. */
+        @Override
         public ReadWriteRouterMetrics build() {
             return new ReadWriteRouterMetrics(this);
         }

@@ -1,12 +1,12 @@
 package io.hal9.metrics.ws;
 
 import io.hal9.core.internal.Checks;
-import io.hal9.metrics.internal.MeterSupport;
+import io.hal9.metrics.internal.BinderBuilder;
+import io.hal9.metrics.internal.ComponentBinder;
 import io.hal9.ws.RedisRoomBus;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Objects;
 
 /**
@@ -29,13 +29,9 @@ import java.util.Objects;
  *
  * <p>Thread safety: may be bound from any thread.
  */
-public final class RedisRoomBusMetrics implements MeterBinder {
-    private final RedisRoomBus bus;
-    private final Tags tags;
-
-    private RedisRoomBusMetrics(RedisRoomBus bus, Tags tags) {
-        this.bus = bus;
-        this.tags = tags;
+public final class RedisRoomBusMetrics extends ComponentBinder<RedisRoomBus> {
+    private RedisRoomBusMetrics(Builder b) {
+        super(b);
     }
 
     /** Starts a binder for {@code bus}, named {@code name} in the meters' {@code name} tag. */
@@ -52,9 +48,7 @@ public final class RedisRoomBusMetrics implements MeterBinder {
      * @return {@code bus}
      */
     public static RedisRoomBus monitor(MeterRegistry registry, RedisRoomBus bus, String name, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(bus, name).tags(tags).build().bindTo(registry);
-        return bus;
+        return bindOne(registry, bus, b -> builder(b, name), tags);
     }
 
     /** As {@link #monitor(MeterRegistry, RedisRoomBus, String, Iterable)}, with tags as key-value pairs. */
@@ -65,7 +59,7 @@ public final class RedisRoomBusMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         String broadcasts = "Room broadcasts through Redis, by result";
-        new MeterSupport<>(registry, bus, tags)
+        meters(registry)
                 .counter("hal9.ws.roombus.broadcasts", broadcasts, RedisRoomBus::published, "result", "published")
                 .counter("hal9.ws.roombus.broadcasts", broadcasts, RedisRoomBus::received, "result", "received")
                 .counter("hal9.ws.roombus.broadcasts", broadcasts, RedisRoomBus::dropped, "result", "dropped")
@@ -82,28 +76,15 @@ public final class RedisRoomBusMetrics implements MeterBinder {
      *
      * <p>Thread safety: not thread-safe; use from one thread.
      */
-    public static final class Builder {
-        private final RedisRoomBus bus;
-        private final String name;
-        private Iterable<Tag> tags = Tags.empty();
-        private boolean tagsSet;
-
+    public static final class Builder extends BinderBuilder<RedisRoomBus, Builder> {
         private Builder(RedisRoomBus bus, String name) {
-            this.bus = Objects.requireNonNull(bus, "bus");
-            this.name = Checks.name("room bus metrics", name);
-        }
-
-        /** Tags added to every meter; default none. A {@code name} tag is replaced. */
-        public Builder tags(Iterable<Tag> tags) {
-            Checks.notSet("room bus metrics '" + name + "'", "tags", tagsSet);
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-            this.tagsSet = true;
-            return this;
+            super(Objects.requireNonNull(bus, "bus"), Checks.name("room bus metrics", name), "room bus metrics");
         }
 
         /** Builds the binder; registers nothing until {@link RedisRoomBusMetrics#bindTo}. */
+        @Override
         public RedisRoomBusMetrics build() {
-            return new RedisRoomBusMetrics(bus, MeterSupport.instanceTags(name, tags));
+            return new RedisRoomBusMetrics(this);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.hal9.metrics.ws;
 
-import io.hal9.core.internal.Checks;
+import io.hal9.metrics.internal.BinderBuilder;
+import io.hal9.metrics.internal.ComponentBinder;
 import io.hal9.metrics.internal.MeterSupport;
 import io.hal9.ws.OverflowPolicy;
 import io.hal9.ws.WsCloseCodes;
@@ -8,7 +9,6 @@ import io.hal9.ws.WsServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -46,7 +46,7 @@ import java.util.Objects;
  *
  * <p>Thread safety: may be bound from any thread.
  */
-public final class WsServerMetrics implements MeterBinder {
+public final class WsServerMetrics extends ComponentBinder<WsServer<?>> {
     private static final int[] CODES = {
         WsCloseCodes.NORMAL,
         WsCloseCodes.GOING_AWAY,
@@ -60,12 +60,8 @@ public final class WsServerMetrics implements MeterBinder {
         WsCloseCodes.TRY_AGAIN_LATER
     };
 
-    private final WsServer<?> server;
-    private final Tags tags;
-
-    private WsServerMetrics(WsServer<?> server, Tags tags) {
-        this.server = server;
-        this.tags = tags;
+    private WsServerMetrics(Builder b) {
+        super(b);
     }
 
     /** Starts a binder for {@code server}. */
@@ -74,15 +70,13 @@ public final class WsServerMetrics implements MeterBinder {
     }
 
     /**
-     * Binds the server's meters in one call: {@code WsServerMetrics.builder(server).tags(tags).build().bindTo(registry)}.
+     * Binds every meter of the server (connections, sessions, rooms, send queues, message and error totals) with one call.
      *
      * @param tags tags added to every meter (not {@code name}: that is the server's name)
      * @return {@code server}
      */
     public static <M> WsServer<M> monitor(MeterRegistry registry, WsServer<M> server, Iterable<Tag> tags) {
-        Objects.requireNonNull(registry, "registry");
-        builder(server).tags(tags).build().bindTo(registry);
-        return server;
+        return bindOne(registry, server, WsServerMetrics::builder, tags);
     }
 
     /** As {@link #monitor(MeterRegistry, WsServer, Iterable)}, with tags as key-value pairs. */
@@ -92,7 +86,7 @@ public final class WsServerMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        MeterSupport<WsServer<?>> m = new MeterSupport<WsServer<?>>(registry, server, tags)
+        MeterSupport<WsServer<?>> m = meters(registry)
                 .gauge(
                         "hal9.ws.connections",
                         null,
@@ -245,28 +239,15 @@ public final class WsServerMetrics implements MeterBinder {
      *
      * <p>Thread safety: not thread-safe; use from one thread.
      */
-    public static final class Builder {
-        private final WsServer<?> server;
-        private final String component;
-        private Iterable<Tag> tags = Tags.empty();
-        private boolean tagsSet;
-
+    public static final class Builder extends BinderBuilder<WsServer<?>, Builder> {
         private Builder(WsServer<?> server) {
-            this.server = Objects.requireNonNull(server, "server");
-            this.component = "ws metrics '" + server.name() + "'";
-        }
-
-        /** Tags added to every meter; default none. A {@code name} tag is replaced by the server's name. */
-        public Builder tags(Iterable<Tag> tags) {
-            Checks.notSet(component, "tags", tagsSet);
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
-            this.tagsSet = true;
-            return this;
+            super(server, Objects.requireNonNull(server, "server").name(), "ws metrics");
         }
 
         /** Builds the binder; registers nothing until {@link WsServerMetrics#bindTo}. */
+        @Override
         public WsServerMetrics build() {
-            return new WsServerMetrics(server, MeterSupport.instanceTags(server.name(), tags));
+            return new WsServerMetrics(this);
         }
     }
 }
