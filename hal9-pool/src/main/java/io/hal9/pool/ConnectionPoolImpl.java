@@ -5,6 +5,7 @@ import io.hal9.core.RejectedException;
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.Checks;
 import io.hal9.core.internal.RateLimitedLog;
+import io.hal9.core.internal.WaiterFifo;
 import io.hal9.pool.internal.Housekeeper;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -43,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * that one or two threads each keep hitting their own slot without sharing a cache line), then scans
  * from slot 0 up: low slots are reused first, so high slots go idle and are evicted. It applies only
  * while {@link #control} is 0: no waiter and not closed. Waiters, fairness, creation and close go
- * through {@link #lock}, which guards the FIFO {@link #waiters} and the creation-failure state. A slot
+ * through {@link #lock}, which guards the FIFO {@link #waiters} (HAL9's one {@link WaiterFifo}) and the creation-failure state. A slot
  * that becomes IDLE while someone waits is handed to the oldest waiter under the lock ({@link
  * #dispatchLocked()}); newcomers do not take it first because the fast path backs off while {@code
  * control != 0}.
@@ -154,7 +155,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     private final Condition terminated = lock.newCondition();
 
     /** Callers blocked in acquire, oldest first; guarded by {@link #lock}. */
-    private final WaiterList<C> waiters = new WaiterList<>();
+    private final WaiterFifo<Waiter<C>> waiters = new WaiterFifo<>();
 
     /** Connections that exist (IDLE, IN_USE or RESERVED with a connection). */
     private final AtomicInteger live = new AtomicInteger();
@@ -401,7 +402,11 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
             if ((int) CONTROL.getVolatile(this) < 0) {
                 throw closedException();
             }
-            waiters.add(w, front);
+            if (front) {
+                waiters.addFirst(w);
+            } else {
+                waiters.addLast(w);
+            }
             // Atomic add (volatile): pairs with the control read after every slot turns IDLE.
             CONTROL.getAndAdd(this, 1);
             dispatchLocked(); // a slot that turned IDLE before our add is handed out now
@@ -488,7 +493,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
 
     /** Under the lock: hands IDLE slots to the oldest waiters, as long as both exist. */
     private void dispatchLocked() {
-        for (Waiter<C> w = waiters.head; w != null; w = waiters.head) {
+        for (Waiter<C> w = waiters.peekFirst(); w != null; w = waiters.peekFirst()) {
             Entry<C> e = claimLowest();
             if (e == null) {
                 return;
@@ -646,7 +651,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
             }
             int l = live.get();
             int cr = creating.get();
-            int want = Math.min(maxConnections, Math.max(minConnections, l + waiters.size + (tryDemand ? 1 : 0)));
+            int want = Math.min(maxConnections, Math.max(minConnections, l + waiters.size() + (tryDemand ? 1 : 0)));
             int need = want - l - cr;
             if (need <= 0) {
                 return;
@@ -997,8 +1002,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
             }
             // Atomic or: from now on the fast paths back off and every slot turning IDLE is destroyed.
             CONTROL.getAndBitwiseOr(this, CLOSED_BIT);
-            for (Waiter<C> w = waiters.head; w != null; w = waiters.head) {
-                waiters.remove(w);
+            for (Waiter<C> w = waiters.pollFirst(); w != null; w = waiters.pollFirst()) {
                 CONTROL.getAndAdd(this, -1);
                 w.state = REFUSED;
                 LockSupport.unpark(w.thread);
@@ -1172,8 +1176,8 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         }
     }
 
-    /** A caller blocked in acquire. */
-    private static final class Waiter<C> {
+    /** A caller blocked in acquire; a node of the pool's {@link WaiterFifo}. */
+    private static final class Waiter<C> implements WaiterFifo.Node<Waiter<C>> {
         final Thread thread;
 
         /** WAITING, GRANTED or REFUSED; written under the pool's lock, read by the waiter. */
@@ -1183,6 +1187,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         @Nullable
         Entry<C> entry;
 
+        /** Links of the pool's waiter list; guarded by the pool's lock. */
         @Nullable
         Waiter<C> prev;
 
@@ -1192,55 +1197,27 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         Waiter(Thread thread) {
             this.thread = thread;
         }
-    }
 
-    /** An intrusive doubly linked FIFO of waiters; guarded by the pool's lock. */
-    private static final class WaiterList<C> {
-        @Nullable
-        Waiter<C> head;
+        // The links, for the pool's WaiterFifo only (under the pool's lock): plain accesses.
 
-        @Nullable
-        Waiter<C> tail;
-
-        int size;
-
-        void add(Waiter<C> w, boolean front) {
-            if (front) {
-                w.next = head;
-                if (head == null) {
-                    tail = w;
-                } else {
-                    head.prev = w;
-                }
-                head = w;
-            } else {
-                w.prev = tail;
-                if (tail == null) {
-                    head = w;
-                } else {
-                    tail.next = w;
-                }
-                tail = w;
-            }
-            size++;
+        @Override
+        public @Nullable Waiter<C> fifoPrev() {
+            return prev;
         }
 
-        void remove(Waiter<C> w) {
-            Waiter<C> p = w.prev;
-            Waiter<C> n = w.next;
-            if (p == null) {
-                head = n;
-            } else {
-                p.next = n;
-            }
-            if (n == null) {
-                tail = p;
-            } else {
-                n.prev = p;
-            }
-            w.prev = null;
-            w.next = null;
-            size--;
+        @Override
+        public void fifoPrev(@Nullable Waiter<C> p) {
+            prev = p;
+        }
+
+        @Override
+        public @Nullable Waiter<C> fifoNext() {
+            return next;
+        }
+
+        @Override
+        public void fifoNext(@Nullable Waiter<C> n) {
+            next = n;
         }
     }
 }
