@@ -29,7 +29,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
@@ -82,11 +81,12 @@ import org.slf4j.LoggerFactory;
  * idleness, slightly: at worst a connection is validated once more than needed or evicted a little
  * early.
  *
- * <p>Files: this class claims, returns, dispatches to waiters, keeps house and closes; {@link
- * ConnectionCreator} opens connections and backs off while that fails; {@link ConnectionEntry} is a slot,
- * {@link ConnectionLeaseImpl} a claim of one, {@link ConnectionWaiter} a blocked caller. This file stays
- * above ~700 lines on purpose: claim, return, dispatch and close are the two sides of the Dekker pairing
- * on {@code control} and the slot stamps described below, and their invariants must be read together.
+ * <p>Files: this class claims, returns, dispatches to waiters and closes; {@link ConnectionCreator} opens
+ * connections and backs off while that fails; {@link ConnectionHousekeeping} evicts idle and old
+ * connections; {@link ConnectionEntry} is a slot, {@link ConnectionLeaseImpl} a claim of one, {@link
+ * ConnectionWaiter} a blocked caller. This file stays above ~700 lines on purpose: claim, return, dispatch
+ * and close are the two sides of the Dekker pairing on {@code control} and the slot stamps described
+ * above, and their invariants must be read together.
  *
  * <p>Invariants: (1) {@code live + creating} equals the occupied slots, modulo the few instructions
  * between a slot changing and its counter. (2) While anyone waits, any IDLE slot is handed out by the
@@ -127,7 +127,6 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     private final int maxConnections;
     private final int minConnections;
     private final Duration connectionTimeout;
-    private final long idleTimeoutNanos;
     private final long validateAfterIdleNanos;
     private final Duration housekeepingInterval;
     private final Duration closeTimeout;
@@ -137,10 +136,10 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     private final Executor executor;
 
     /** The slots; {@code slots[i]} for {@code i < extent} is set and final once published. */
-    private final ConnectionEntry<C>[] slots;
+    final ConnectionEntry<C>[] slots;
 
     /** Slots ever used. Volatile: the write after {@code slots[extent] = e} publishes the new entry. */
-    private volatile int extent;
+    volatile int extent;
 
     /** Last slot claimed per stripe. benign race: plain ints; a stale hint costs one failed CAS. */
     private final int[] hints = new int[STRIPES * PAD];
@@ -182,7 +181,9 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     /** Opens connections and keeps the creation-failure state; see {@link ConnectionCreator}. */
     final ConnectionCreator<C> creator;
 
-    private final AtomicBoolean housekeeping = new AtomicBoolean();
+    /** Idle eviction, lifetime checks and the minimum fill; see {@link ConnectionHousekeeping}. */
+    private final ConnectionHousekeeping<C> housekeeping;
+
     private volatile @Nullable ScheduledFuture<?> schedule;
 
     private ConnectionPoolImpl(ConnectionPool.Builder<C> b) {
@@ -192,7 +193,6 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         this.maxConnections = b.maxConnections;
         this.minConnections = b.effectiveMinConnections();
         this.connectionTimeout = b.connectionTimeout;
-        this.idleTimeoutNanos = Checks.saturatedNanos(b.idleTimeout);
         this.validateAfterIdleNanos = Checks.saturatedNanos(b.validateAfterIdle);
         this.housekeepingInterval = b.housekeepingInterval;
         this.closeTimeout = b.closeTimeout;
@@ -205,6 +205,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         this.slots = array;
         this.clock = ticker.read();
         this.creator = new ConnectionCreator<>(this, b);
+        this.housekeeping = new ConnectionHousekeeping<>(this, b);
     }
 
     /** Builds the pool from its builder, schedules housekeeping and starts the minimum fill. */
@@ -212,7 +213,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         ConnectionPoolImpl<C> pool = new ConnectionPoolImpl<>(b);
         try {
             pool.schedule = Housekeeper.scheduleWithFixedDelay(
-                    pool.housekeeper, pool.component, pool::triggerHousekeeping, pool.housekeepingInterval);
+                    pool.housekeeper, pool.component, pool.housekeeping::trigger, pool.housekeepingInterval);
         } catch (RejectedExecutionException e) {
             LOG.warn("{}: the housekeeping scheduler refused the pool; no idle eviction or lifetime checks", b.name, e);
         }
@@ -540,7 +541,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     }
 
     /** Destroys the connection of a RESERVED slot we own, frees the slot, and refills if needed. */
-    private void destroy(ConnectionEntry<C> e, DestroyReason reason) {
+    void destroy(ConnectionEntry<C> e, DestroyReason reason) {
         C c = connectionOf(e);
         try {
             factory.destroy(c);
@@ -606,75 +607,11 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     // ------------------------------------------------------------------ housekeeping
 
     /**
-     * On the shared scheduler: if there is anything to do, hands one housekeeping run to the executor
-     * (never two at once). The check only reads slot states and times, so the shared thread never
-     * blocks and an idle pool with nothing to evict costs no worker thread.
-     */
-    private void triggerHousekeeping() {
-        if ((int) CONTROL.getVolatile(this) < 0
-                || !housekeepingDue(now())
-                || !housekeeping.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            executor.execute(() -> {
-                try {
-                    housekeep();
-                } finally {
-                    housekeeping.set(false);
-                }
-            });
-        } catch (RuntimeException e) {
-            housekeeping.set(false);
-            LOG.warn("{}: the executor refused housekeeping", name, e);
-        }
-    }
-
-    /** True if some idle slot is due for eviction or the pool is below its minimum. */
-    private boolean housekeepingDue(long now) {
-        if (live.get() + creating.get() < minConnections) {
-            return true;
-        }
-        boolean aboveMin = live.get() > minConnections;
-        int n = extent;
-        for (int i = 0; i < n; i++) {
-            ConnectionEntry<C> e = slots[i];
-            // benign race: a slot claimed right after this read only makes the run find less to do.
-            if (((long) STAMP.getVolatile(e) & STATE_MASK) == IDLE
-                    && (expired(e, now)
-                            || (aboveMin && idleTimeoutNanos > 0 && now - e.lastUsed >= idleTimeoutNanos))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Destroys idle connections past their lifetime, and idle ones past {@code idleTimeout} while the
-     * pool holds more than {@code minConnections} (highest slots first: the least used), then refills.
-     * Package-private so that tests can run it after advancing their ticker.
+     * Runs housekeeping now (see {@link ConnectionHousekeeping#run()}). Package-private so that tests can
+     * run it after advancing their ticker.
      */
     void housekeep() {
-        if ((int) CONTROL.getVolatile(this) < 0) {
-            return;
-        }
-        long now = now();
-        int aboveMin = live.get() - minConnections;
-        for (int i = extent - 1; i >= 0; i--) {
-            ConnectionEntry<C> e = slots[i];
-            long s = (long) STAMP.getVolatile(e); // acquire: the times below belong to this stamp
-            if ((s & STATE_MASK) != IDLE) {
-                continue;
-            }
-            boolean old = expired(e, now);
-            boolean idleTooLong = !old && idleTimeoutNanos > 0 && aboveMin > 0 && now - e.lastUsed >= idleTimeoutNanos;
-            // The CAS fails if the slot was claimed since the read (its generation moved on).
-            if ((old || idleTooLong) && STAMP.compareAndSet(e, s, (s & ~STATE_MASK) | RESERVED)) {
-                aboveMin--;
-                destroy(e, old ? DestroyReason.LIFETIME : DestroyReason.IDLE);
-            }
-        }
-        creator.fill();
+        housekeeping.run();
     }
 
     // ------------------------------------------------------------------ observing
