@@ -212,24 +212,9 @@ final class ReadWriteRouterImpl implements ReadWriteRouter {
         refuseIfClosed();
         Connection c = primaryConnection("transaction");
         try (c) {
-            boolean autoCommit = c.getAutoCommit();
-            if (autoCommit) {
-                c.setAutoCommit(false);
-            }
-            try {
-                R result = work.apply(c);
-                c.commit();
-                transactions.increment();
-                return result;
-            } catch (Throwable t) {
-                rollbacks.increment();
-                JdbcSupport.rollbackQuietly(c, t);
-                throw t;
-            } finally {
-                if (autoCommit) {
-                    JdbcSupport.restoreAutoCommit(c);
-                }
-            }
+            R result = JdbcSupport.inTransaction(c, work, rollbacks);
+            transactions.increment();
+            return result;
         } catch (SQLException e) {
             throw new JdbcException(
                     component + ": transaction on primary '" + primary.name() + "' failed and was rolled back: "
@@ -333,11 +318,21 @@ final class ReadWriteRouterImpl implements ReadWriteRouter {
     }
 
     private void downAtStart(Replica r, Throwable cause) {
+        reportDown(r, cause, " at start", "probed again");
+    }
+
+    /**
+     * Counts, logs and reports one transition of {@code r} to down: {@code when} is "" or " at start",
+     * {@code next} what happens after the initial backoff.
+     */
+    private void reportDown(Replica r, Throwable cause, String when, String next) {
         r.downs.increment();
         log.warn(
-                "{}: replica '{}' is down at start, reads go to other replicas or the primary; probed again in {}ms: {}",
+                "{}: replica '{}' is down{}, reads go to other replicas or the primary; {} in {}ms: {}",
                 component,
                 r.name,
+                when,
+                next,
                 probeInitialNanos / 1_000_000,
                 cause.toString());
         try {
@@ -373,18 +368,7 @@ final class ReadWriteRouterImpl implements ReadWriteRouter {
         if (!Replica.HEALTH.compareAndSet(r, h, down)) {
             return;
         }
-        r.downs.increment();
-        log.warn(
-                "{}: replica '{}' is down, reads go to other replicas or the primary; first probe in {}ms: {}",
-                component,
-                r.name,
-                probeInitialNanos / 1_000_000,
-                cause.toString());
-        try {
-            listener.onReplicaDown(r.name, cause);
-        } catch (RuntimeException e) {
-            log.warn("{}: listener threw from onReplicaDown", component, e);
-        }
+        reportDown(r, cause, "", "first probe");
     }
 
     private void maybeProbe(Replica r, Health h) {
