@@ -1,6 +1,7 @@
 package io.hal9.core;
 
 import io.hal9.core.internal.Checks;
+import io.hal9.core.internal.WaiterFifo;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -24,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * "closed". The fast paths ({@link #tryAcquireFast()}, the first half of {@link #release()}) are one
  * CAS on that word and apply only while nothing waits and the limiter is open, i.e. while the high 32
  * bits are zero. Anything else (a waiting line, a timed caller, close) goes through {@link #lock},
- * which guards two intrusive FIFO lists of {@link TaskLimiterTask} nodes: {@link #line} (tasks
- * accepted as QUEUED) and {@link #waiters} (callers blocked in {@code submit}). A released permit is
+ * which guards two intrusive FIFO lists of {@link TaskLimiterTask} nodes (HAL9's one {@link WaiterFifo},
+ * shared with the connection pool): {@link #line} (tasks accepted as QUEUED) and {@link #waiters}
+ * (callers blocked in {@code submit}). A released permit is
  * handed straight to the head of the line (or, with no line, to the first waiter) without passing
  * through "free", so nobody can overtake them.
  *
@@ -47,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * signal {@link #terminated}. The lists and their sizes are touched only under the lock. Counters are
  * {@link LongAdder}s.
  *
- * <p>Invariants: (1) {@code waiting == line.size + waiters.size} whenever the lock is free. (2) If
- * {@code waiters} is not empty, the line is full ({@code line.size == maxWaiting}): a waiter moves into
+ * <p>Invariants: (1) {@code waiting == line.size() + waiters.size()} whenever the lock is free. (2) If
+ * {@code waiters} is not empty, the line is full ({@code line.size() == maxWaiting}): a waiter moves into
  * the line as soon as the line has room. (3) If anything waits, {@code inFlight == maxConcurrent}: a
  * permit is freed only when nothing waits. (4) Every permit taken is given back exactly once (see
  * {@link TaskLimiterTask}).
@@ -94,10 +96,10 @@ final class TaskLimiterImpl implements TaskLimiter {
     private final Condition terminated = lock.newCondition();
 
     /** Tasks accepted as QUEUED, oldest first; guarded by {@link #lock}. */
-    private final Fifo line = new Fifo();
+    private final WaiterFifo<TaskLimiterTask<?>> line = new WaiterFifo<>();
 
     /** Callers blocked in a timed submit, oldest first; guarded by {@link #lock}. */
-    private final Fifo waiters = new Fifo();
+    private final WaiterFifo<TaskLimiterTask<?>> waiters = new WaiterFifo<>();
 
     private final LongAdder submitted = new LongAdder();
     private final LongAdder rejected = new LongAdder();
@@ -228,7 +230,7 @@ final class TaskLimiterImpl implements TaskLimiter {
                     }
                     continue;
                 }
-                boolean lineHasRoom = line.size < maxWaiting && waiters.size == 0;
+                boolean lineHasRoom = line.size() < maxWaiting && waiters.size() == 0;
                 if (!lineHasRoom && !mayWait) {
                     return Admission.FULL;
                 }
@@ -417,7 +419,7 @@ final class TaskLimiterImpl implements TaskLimiter {
 
     /** Under the lock: if the line has room and a caller is blocked, moves it into the line. */
     private void promoteWaiter() {
-        if (line.size < maxWaiting) {
+        if (line.size() < maxWaiting) {
             TaskLimiterTask<?> w = waiters.pollFirst();
             if (w != null) {
                 w.setPhase(TaskLimiterTask.QUEUED);
@@ -634,55 +636,5 @@ final class TaskLimiterImpl implements TaskLimiter {
     @Override
     public String toString() {
         return component + " " + stateText();
-    }
-
-    /** An intrusive doubly linked FIFO of tasks; guarded by the limiter's lock. */
-    private static final class Fifo {
-        @Nullable
-        TaskLimiterTask<?> head;
-
-        @Nullable
-        TaskLimiterTask<?> tail;
-
-        int size;
-
-        void addLast(TaskLimiterTask<?> t) {
-            t.prev = tail;
-            t.next = null;
-            if (tail == null) {
-                head = t;
-            } else {
-                tail.next = t;
-            }
-            tail = t;
-            size++;
-        }
-
-        @Nullable
-        TaskLimiterTask<?> pollFirst() {
-            TaskLimiterTask<?> h = head;
-            if (h != null) {
-                remove(h);
-            }
-            return h;
-        }
-
-        void remove(TaskLimiterTask<?> t) {
-            TaskLimiterTask<?> p = t.prev;
-            TaskLimiterTask<?> n = t.next;
-            if (p == null) {
-                head = n;
-            } else {
-                p.next = n;
-            }
-            if (n == null) {
-                tail = p;
-            } else {
-                n.prev = p;
-            }
-            t.prev = null;
-            t.next = null;
-            size--;
-        }
     }
 }

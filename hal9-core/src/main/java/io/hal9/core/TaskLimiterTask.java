@@ -1,5 +1,6 @@
 package io.hal9.core;
 
+import io.hal9.core.internal.WaiterFifo;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Callable;
@@ -51,7 +52,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread safety: safe for use by the caller, the executor thread and releasers at once.
  */
-final class TaskLimiterTask<T> extends CompletableFuture<T> implements Runnable {
+final class TaskLimiterTask<T> extends CompletableFuture<T> implements Runnable, WaiterFifo.Node<TaskLimiterTask<?>> {
     static final int NEW = 0;
     static final int WAITING = 1;
     static final int QUEUED = 2;
@@ -97,6 +98,28 @@ final class TaskLimiterTask<T> extends CompletableFuture<T> implements Runnable 
         this.limiter = limiter;
         this.callable = callable;
         this.runnable = runnable;
+    }
+
+    // The links, for the limiter's WaiterFifo only (under the limiter's lock): plain accesses.
+
+    @Override
+    public @Nullable TaskLimiterTask<?> fifoPrev() {
+        return prev;
+    }
+
+    @Override
+    public void fifoPrev(@Nullable TaskLimiterTask<?> p) {
+        prev = p;
+    }
+
+    @Override
+    public @Nullable TaskLimiterTask<?> fifoNext() {
+        return next;
+    }
+
+    @Override
+    public void fifoNext(@Nullable TaskLimiterTask<?> n) {
+        next = n;
     }
 
     static <T> TaskLimiterTask<T> of(TaskLimiterImpl limiter, Callable<T> callable) {

@@ -3,6 +3,7 @@ package io.hal9.pool;
 import io.hal9.core.Admission;
 import io.hal9.core.RejectedException;
 import io.hal9.core.Ticker;
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import io.hal9.pool.internal.Housekeeper;
 import java.time.Duration;
@@ -227,7 +228,8 @@ public interface ConnectionPool<C> extends AutoCloseable {
 
     /**
      * Configures a {@link ConnectionPool}. Each option may be set once; setters check their argument
-     * at once and {@link #build()} checks the whole.
+     * at once (a refused value leaves the option unset) and {@link #build()} checks the whole. Each
+     * field holds its default from the start; {@link BuilderOptions} records what was set.
      *
      * <p>Thread safety: not thread-safe; use from one thread.
      *
@@ -239,50 +241,50 @@ public interface ConnectionPool<C> extends AutoCloseable {
         final ConnectionFactory<C> factory;
 
         int maxConnections = DEFAULT_MAX_CONNECTIONS;
-        boolean maxConnectionsSet;
         int minConnections = DEFAULT_MIN_CONNECTIONS;
-        boolean minConnectionsSet;
         Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
-        boolean connectionTimeoutSet;
         Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
-        boolean idleTimeoutSet;
         Duration maxLifetime = DEFAULT_MAX_LIFETIME;
-        boolean maxLifetimeSet;
         Duration validateAfterIdle = DEFAULT_VALIDATE_AFTER_IDLE;
-        boolean validateAfterIdleSet;
         Duration creationBackoffInitial = DEFAULT_CREATION_BACKOFF_INITIAL;
         Duration creationBackoffMax = DEFAULT_CREATION_BACKOFF_MAX;
-        boolean creationBackoffSet;
         int maxConcurrentCreations = DEFAULT_MAX_CONCURRENT_CREATIONS;
-        boolean maxConcurrentCreationsSet;
         Duration housekeepingInterval = DEFAULT_HOUSEKEEPING_INTERVAL;
-        boolean housekeepingIntervalSet;
         Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
-        boolean closeTimeoutSet;
 
-        @Nullable
-        Ticker ticker;
+        Ticker ticker = Ticker.system();
 
         @Nullable
         ConnectionPoolListener listener;
 
-        @Nullable
-        ScheduledExecutorService housekeeper;
+        /** Default: the scheduler shared by every HAL9 pool (see {@link #housekeeper}). */
+        ScheduledExecutorService housekeeper = Housekeeper.shared();
 
-        @Nullable
+        /** Default: a new daemon platform thread per task (see {@link #executor}). */
         Executor executor;
+
+        final BuilderOptions options;
 
         Builder(String name, ConnectionFactory<C> factory) {
             this.name = name;
             this.component = "pool '" + name + "'";
             this.factory = factory;
+            this.options = new BuilderOptions(component);
+            java.util.concurrent.ThreadFactory threads =
+                    Thread.ofPlatform().name(name + "-worker-", 0).daemon(true).factory();
+            this.executor = task -> threads.newThread(task).start();
+        }
+
+        /** The minimum the pool keeps: as set, else the default, lowered to {@code maxConnections} if that is lower. */
+        int effectiveMinConnections() {
+            return options.isSet("minConnections") ? minConnections : Math.min(DEFAULT_MIN_CONNECTIONS, maxConnections);
         }
 
         /** At most this many connections exist at once (in use, idle, opening or closing); default 100, in [1, 65536]. */
         public Builder<C> maxConnections(int maxConnections) {
-            Checks.notSet(component, "maxConnections", maxConnectionsSet);
-            this.maxConnections = Checks.inRange(component, "maxConnections", maxConnections, 1, MAX_CONNECTIONS_LIMIT);
-            this.maxConnectionsSet = true;
+            var value = Checks.inRange(component, "maxConnections", maxConnections, 1, MAX_CONNECTIONS_LIMIT);
+            options.once("maxConnections");
+            this.maxConnections = value;
             return this;
         }
 
@@ -292,18 +294,18 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * if that was set lower; in [0, 65536] and at most {@code maxConnections}.
          */
         public Builder<C> minConnections(int minConnections) {
-            Checks.notSet(component, "minConnections", minConnectionsSet);
-            this.minConnections = Checks.inRange(component, "minConnections", minConnections, 0, MAX_CONNECTIONS_LIMIT);
-            this.minConnectionsSet = true;
+            var value = Checks.inRange(component, "minConnections", minConnections, 0, MAX_CONNECTIONS_LIMIT);
+            options.once("minConnections");
+            this.minConnections = value;
             return this;
         }
 
         /** How long {@link ConnectionPool#acquire()} waits; default 30 s, in [0, 24 h]. */
         public Builder<C> connectionTimeout(Duration connectionTimeout) {
-            Checks.notSet(component, "connectionTimeout", connectionTimeoutSet);
-            this.connectionTimeout = Checks.duration(
+            var value = Checks.duration(
                     component, "connectionTimeout", connectionTimeout, Duration.ZERO, Duration.ofHours(24));
-            this.connectionTimeoutSet = true;
+            options.once("connectionTimeout");
+            this.connectionTimeout = value;
             return this;
         }
 
@@ -313,10 +315,9 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * connections forever.
          */
         public Builder<C> idleTimeout(Duration idleTimeout) {
-            Checks.notSet(component, "idleTimeout", idleTimeoutSet);
-            this.idleTimeout =
-                    Checks.duration(component, "idleTimeout", idleTimeout, Duration.ZERO, Duration.ofHours(24));
-            this.idleTimeoutSet = true;
+            var value = Checks.duration(component, "idleTimeout", idleTimeout, Duration.ZERO, Duration.ofHours(24));
+            options.once("idleTimeout");
+            this.idleTimeout = value;
             return this;
         }
 
@@ -327,10 +328,9 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * [0, 7 days]; {@link Duration#ZERO} means no limit.
          */
         public Builder<C> maxLifetime(Duration maxLifetime) {
-            Checks.notSet(component, "maxLifetime", maxLifetimeSet);
-            this.maxLifetime =
-                    Checks.duration(component, "maxLifetime", maxLifetime, Duration.ZERO, Duration.ofDays(7));
-            this.maxLifetimeSet = true;
+            var value = Checks.duration(component, "maxLifetime", maxLifetime, Duration.ZERO, Duration.ofDays(7));
+            options.once("maxLifetime");
+            this.maxLifetime = value;
             return this;
         }
 
@@ -344,10 +344,10 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * this and claimed again at once may be validated once more than strictly needed.)
          */
         public Builder<C> validateAfterIdle(Duration validateAfterIdle) {
-            Checks.notSet(component, "validateAfterIdle", validateAfterIdleSet);
-            this.validateAfterIdle = Checks.duration(
+            var value = Checks.duration(
                     component, "validateAfterIdle", validateAfterIdle, Duration.ZERO, Duration.ofHours(24));
-            this.validateAfterIdleSet = true;
+            options.once("validateAfterIdle");
+            this.validateAfterIdle = value;
             return this;
         }
 
@@ -358,12 +358,12 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * [{@code initial}, 1 h].
          */
         public Builder<C> creationBackoff(Duration initial, Duration max) {
-            Checks.notSet(component, "creationBackoff", creationBackoffSet);
             Duration i = Checks.duration(
                     component, "creationBackoff initial", initial, Duration.ofMillis(1), Duration.ofHours(1));
-            this.creationBackoffMax = Checks.duration(component, "creationBackoff max", max, i, Duration.ofHours(1));
+            Duration m = Checks.duration(component, "creationBackoff max", max, i, Duration.ofHours(1));
+            options.once("creationBackoff");
+            this.creationBackoffMax = m;
             this.creationBackoffInitial = i;
-            this.creationBackoffSet = true;
             return this;
         }
 
@@ -372,10 +372,9 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * fails, one at a time); default 4, in [1, 1024].
          */
         public Builder<C> maxConcurrentCreations(int maxConcurrentCreations) {
-            Checks.notSet(component, "maxConcurrentCreations", maxConcurrentCreationsSet);
-            this.maxConcurrentCreations =
-                    Checks.inRange(component, "maxConcurrentCreations", maxConcurrentCreations, 1, 1024);
-            this.maxConcurrentCreationsSet = true;
+            var value = Checks.inRange(component, "maxConcurrentCreations", maxConcurrentCreations, 1, 1024);
+            options.once("maxConcurrentCreations");
+            this.maxConcurrentCreations = value;
             return this;
         }
 
@@ -384,14 +383,14 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * ms, 1 h]. Evictions may therefore happen up to one interval late.
          */
         public Builder<C> housekeepingInterval(Duration housekeepingInterval) {
-            Checks.notSet(component, "housekeepingInterval", housekeepingIntervalSet);
-            this.housekeepingInterval = Checks.duration(
+            var value = Checks.duration(
                     component,
                     "housekeepingInterval",
                     housekeepingInterval,
                     Duration.ofMillis(10),
                     Duration.ofHours(1));
-            this.housekeepingIntervalSet = true;
+            options.once("housekeepingInterval");
+            this.housekeepingInterval = value;
             return this;
         }
 
@@ -400,24 +399,25 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * creations in flight to end, measured with the pool's ticker; default 30 s, in [0, 24 h].
          */
         public Builder<C> closeTimeout(Duration closeTimeout) {
-            Checks.notSet(component, "closeTimeout", closeTimeoutSet);
-            this.closeTimeout =
-                    Checks.duration(component, "closeTimeout", closeTimeout, Duration.ZERO, Duration.ofHours(24));
-            this.closeTimeoutSet = true;
+            var value = Checks.duration(component, "closeTimeout", closeTimeout, Duration.ZERO, Duration.ofHours(24));
+            options.once("closeTimeout");
+            this.closeTimeout = value;
             return this;
         }
 
         /** The time source for timeouts, idle times, lifetimes and backoff; default {@link Ticker#system()}. */
         public Builder<C> ticker(Ticker ticker) {
-            Checks.notSet(component, "ticker", this.ticker != null);
-            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            var value = Objects.requireNonNull(ticker, "ticker");
+            options.once("ticker");
+            this.ticker = value;
             return this;
         }
 
         /** Receives creations, failures, destructions, timeouts and acquire times; default: none. */
         public Builder<C> listener(ConnectionPoolListener listener) {
-            Checks.notSet(component, "listener", this.listener != null);
-            this.listener = Objects.requireNonNull(listener, "listener");
+            var value = Objects.requireNonNull(listener, "listener");
+            options.once("listener");
+            this.listener = value;
             return this;
         }
 
@@ -427,8 +427,9 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * the {@link #executor(Executor)}). The pool never shuts it down.
          */
         public Builder<C> housekeeper(ScheduledExecutorService housekeeper) {
-            Checks.notSet(component, "housekeeper", this.housekeeper != null);
-            this.housekeeper = Objects.requireNonNull(housekeeper, "housekeeper");
+            var value = Objects.requireNonNull(housekeeper, "housekeeper");
+            options.once("housekeeper");
+            this.housekeeper = value;
             return this;
         }
 
@@ -440,8 +441,9 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * housekeeping run are submitted at a time. The pool never shuts it down.
          */
         public Builder<C> executor(Executor executor) {
-            Checks.notSet(component, "executor", this.executor != null);
-            this.executor = Objects.requireNonNull(executor, "executor");
+            var value = Objects.requireNonNull(executor, "executor");
+            options.once("executor");
+            this.executor = value;
             return this;
         }
 
@@ -452,31 +454,15 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * @throws IllegalArgumentException if {@code minConnections > maxConnections}
          */
         public ConnectionPool<C> build() {
-            int min = minConnections;
-            if (!minConnectionsSet) {
-                min = Math.min(DEFAULT_MIN_CONNECTIONS, maxConnections);
-            } else if (min > maxConnections) {
+            if (options.isSet("minConnections") && minConnections > maxConnections) {
                 throw new IllegalArgumentException(
-                        maxConnectionsSet
-                                ? component + ": maxConnections must be >= minConnections (" + min + "), was "
-                                        + maxConnections
+                        options.isSet("maxConnections")
+                                ? component + ": maxConnections must be >= minConnections (" + minConnections
+                                        + "), was " + maxConnections
                                 : component + ": minConnections must be <= maxConnections (" + maxConnections
-                                        + "), was " + min);
+                                        + "), was " + minConnections);
             }
-            Executor exec = executor;
-            if (exec == null) {
-                java.util.concurrent.ThreadFactory threads = Thread.ofPlatform()
-                        .name(name + "-worker-", 0)
-                        .daemon(true)
-                        .factory();
-                exec = task -> threads.newThread(task).start();
-            }
-            return ConnectionPoolImpl.start(
-                    this,
-                    min,
-                    exec,
-                    housekeeper == null ? Housekeeper.shared() : housekeeper,
-                    ticker == null ? Ticker.system() : ticker);
+            return ConnectionPoolImpl.start(this);
         }
     }
 }

@@ -1,10 +1,24 @@
 package io.hal9.pool;
 
+import static io.hal9.pool.ConnectionEntry.CREATING;
+import static io.hal9.pool.ConnectionEntry.FREE;
+import static io.hal9.pool.ConnectionEntry.IDLE;
+import static io.hal9.pool.ConnectionEntry.IN_USE;
+import static io.hal9.pool.ConnectionEntry.ONE_GENERATION;
+import static io.hal9.pool.ConnectionEntry.RESERVED;
+import static io.hal9.pool.ConnectionEntry.STAMP;
+import static io.hal9.pool.ConnectionEntry.STATE_MASK;
+import static io.hal9.pool.ConnectionEntry.expired;
+import static io.hal9.pool.ConnectionEntry.tryClaim;
+import static io.hal9.pool.ConnectionWaiter.GRANTED;
+import static io.hal9.pool.ConnectionWaiter.REFUSED;
+import static io.hal9.pool.ConnectionWaiter.WAITING;
+
 import io.hal9.core.Admission;
 import io.hal9.core.RejectedException;
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.Checks;
-import io.hal9.core.internal.RateLimitedLog;
+import io.hal9.core.internal.WaiterFifo;
 import io.hal9.pool.internal.Housekeeper;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -14,9 +28,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
@@ -29,10 +41,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link ConnectionPool} built by {@link ConnectionPool.Builder}.
  *
- * <p>Design: a fixed array of {@code maxConnections} slots ({@link Entry}), filled lowest index first
+ * <p>Design: a fixed array of {@code maxConnections} slots ({@link ConnectionEntry}, which documents the stamp and who may touch which field), filled lowest index first
  * and never shrunk; {@link #extent} is the number of slots ever used. Each slot carries one 64-bit
- * {@code stamp}: bits 0-2 its state ({@link #FREE}, {@link #CREATING}, {@link #IDLE}, {@link #IN_USE},
- * {@link #RESERVED}), bits 3-63 a claim generation that grows by one at every claim. A claim is one CAS
+ * {@code stamp}: bits 0-2 its state ({@link ConnectionEntry#FREE FREE}, {@code CREATING}, {@code IDLE},
+ * {@code IN_USE}, {@code RESERVED}), bits 3-63 a claim generation that grows by one at every claim. A claim is one CAS
  * IDLE(g) -> IN_USE(g+1); the lease keeps the stamp it claimed with, so a lease can only ever give back
  * the claim it made: a second close, or a close of a stale lease after the slot was claimed again,
  * fails its CAS and is refused (no ABA, no corrupted pool). A release is one CAS IN_USE(g) -> IDLE(g).
@@ -43,8 +55,8 @@ import org.slf4j.LoggerFactory;
  * that one or two threads each keep hitting their own slot without sharing a cache line), then scans
  * from slot 0 up: low slots are reused first, so high slots go idle and are evicted. It applies only
  * while {@link #control} is 0: no waiter and not closed. Waiters, fairness, creation and close go
- * through {@link #lock}, which guards the FIFO {@link #waiters} and the creation-failure state. A slot
- * that becomes IDLE while someone waits is handed to the oldest waiter under the lock ({@link
+ * through {@link #lock}, which guards the FIFO {@link #waiters} (HAL9's one {@link WaiterFifo}, of {@link
+ * ConnectionWaiter}s) and the creation-failure state kept by the {@link ConnectionCreator}. A slot that becomes IDLE while someone waits is handed to the oldest waiter under the lock ({@link
  * #dispatchLocked()}); newcomers do not take it first because the fast path backs off while {@code
  * control != 0}.
  *
@@ -69,6 +81,13 @@ import org.slf4j.LoggerFactory;
  * idleness, slightly: at worst a connection is validated once more than needed or evicted a little
  * early.
  *
+ * <p>Files: this class claims, returns, dispatches to waiters and closes; {@link ConnectionCreator} opens
+ * connections and backs off while that fails; {@link ConnectionHousekeeping} evicts idle and old
+ * connections; {@link ConnectionEntry} is a slot, {@link ConnectionLeaseImpl} a claim of one, {@link
+ * ConnectionWaiter} a blocked caller. This file stays above ~700 lines on purpose: claim, return, dispatch
+ * and close are the two sides of the Dekker pairing on {@code control} and the slot stamps described
+ * above, and their invariants must be read together.
+ *
  * <p>Invariants: (1) {@code live + creating} equals the occupied slots, modulo the few instructions
  * between a slot changing and its counter. (2) While anyone waits, any IDLE slot is handed out by the
  * next dispatch (every transition to IDLE is followed by a {@code control} check). (3) Every created
@@ -78,14 +97,6 @@ import org.slf4j.LoggerFactory;
 final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionPool.class);
 
-    static final long FREE = 0;
-    static final long CREATING = 1;
-    static final long IDLE = 2;
-    static final long IN_USE = 3;
-    static final long RESERVED = 4;
-    static final long STATE_MASK = 7;
-    static final long ONE_GENERATION = 8;
-
     private static final int CLOSED_BIT = Integer.MIN_VALUE;
     private static final int WAITING_MASK = Integer.MAX_VALUE;
 
@@ -94,43 +105,29 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
 
     private static final int PAD = 16;
 
-    /** At most one WARN per this interval while creation keeps failing. */
-    private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
-
-    private static final int WAITING = 0;
-    private static final int GRANTED = 1;
-    private static final int REFUSED = 2;
-
     /** The shared clock is refreshed when it lags the ticker by more than this. */
     private static final long CLOCK_GRANULARITY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private static final VarHandle CONTROL;
     private static final VarHandle CLOCK;
-    static final VarHandle STAMP;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             CONTROL = lookup.findVarHandle(ConnectionPoolImpl.class, "control", int.class);
             CLOCK = lookup.findVarHandle(ConnectionPoolImpl.class, "clock", long.class);
-            STAMP = lookup.findVarHandle(Entry.class, "stamp", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     private final String name;
-    private final String component;
+    final String component;
     private final ConnectionFactory<C> factory;
     private final int maxConnections;
     private final int minConnections;
     private final Duration connectionTimeout;
-    private final long idleTimeoutNanos;
-    private final long maxLifetimeNanos;
     private final long validateAfterIdleNanos;
-    private final long backoffInitialNanos;
-    private final long backoffMaxNanos;
-    private final int maxConcurrentCreations;
     private final Duration housekeepingInterval;
     private final Duration closeTimeout;
     private final Ticker ticker;
@@ -139,10 +136,10 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     private final Executor executor;
 
     /** The slots; {@code slots[i]} for {@code i < extent} is set and final once published. */
-    private final Entry<C>[] slots;
+    final ConnectionEntry<C>[] slots;
 
     /** Slots ever used. Volatile: the write after {@code slots[extent] = e} publishes the new entry. */
-    private volatile int extent;
+    volatile int extent;
 
     /** Last slot claimed per stripe. benign race: plain ints; a stale hint costs one failed CAS. */
     private final int[] hints = new int[STRIPES * PAD];
@@ -150,21 +147,23 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     /** Bit 31: closed; bits 0-30: waiters. Accessed through {@link #CONTROL}; changed under the lock. */
     private volatile int control;
 
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Guards the waiters, the creator's failure state and the slots' FREE -> CREATING step. */
+    final ReentrantLock lock = new ReentrantLock();
+
     private final Condition terminated = lock.newCondition();
 
     /** Callers blocked in acquire, oldest first; guarded by {@link #lock}. */
-    private final WaiterList<C> waiters = new WaiterList<>();
+    final WaiterFifo<ConnectionWaiter<C>> waiters = new WaiterFifo<>();
 
     /** Connections that exist (IDLE, IN_USE or RESERVED with a connection). */
-    private final AtomicInteger live = new AtomicInteger();
+    final AtomicInteger live = new AtomicInteger();
 
     /** Slots in CREATING. */
-    private final AtomicInteger creating = new AtomicInteger();
+    final AtomicInteger creating = new AtomicInteger();
 
-    private final LongAdder created = new LongAdder();
-    private final LongAdder destroyed = new LongAdder();
-    private final LongAdder creationFailures = new LongAdder();
+    final LongAdder created = new LongAdder();
+    final LongAdder destroyed = new LongAdder();
+    final LongAdder creationFailures = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     /** Claims that did not become leases (stale on check-out, interrupted waiter); see stats(). */
     private final LongAdder unhanded = new LongAdder();
@@ -179,66 +178,42 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     @SuppressWarnings("unused") // accessed through CLOCK
     private long clock;
 
-    // Creation-failure state, guarded by lock.
-    private int consecutiveFailures;
-    private long retryAt;
-    private boolean retryScheduled;
-    private @Nullable Throwable lastFailure;
-    private boolean warnedThisStreak;
-    /** One creation-failure WARN per interval, across streaks (a flapping backend must not flood the log). */
-    private final RateLimitedLog warnLog;
+    /** Opens connections and keeps the creation-failure state; see {@link ConnectionCreator}. */
+    final ConnectionCreator<C> creator;
 
-    /**
-     * A tryAcquire found nothing and asked for one more connection. Written under the lock, read
-     * without it to spare the lock on repeated refusals (benign race: a stale false costs one lock).
-     */
-    private volatile boolean tryDemand;
+    /** Idle eviction, lifetime checks and the minimum fill; see {@link ConnectionHousekeeping}. */
+    private final ConnectionHousekeeping<C> housekeeping;
 
-    private final AtomicBoolean housekeeping = new AtomicBoolean();
     private volatile @Nullable ScheduledFuture<?> schedule;
 
-    private ConnectionPoolImpl(
-            ConnectionPool.Builder<C> b,
-            int minConnections,
-            Executor executor,
-            ScheduledExecutorService housekeeper,
-            Ticker ticker) {
+    private ConnectionPoolImpl(ConnectionPool.Builder<C> b) {
         this.name = b.name;
         this.component = b.component;
         this.factory = b.factory;
         this.maxConnections = b.maxConnections;
-        this.minConnections = minConnections;
+        this.minConnections = b.effectiveMinConnections();
         this.connectionTimeout = b.connectionTimeout;
-        this.idleTimeoutNanos = Checks.saturatedNanos(b.idleTimeout);
-        this.maxLifetimeNanos = Checks.saturatedNanos(b.maxLifetime);
         this.validateAfterIdleNanos = Checks.saturatedNanos(b.validateAfterIdle);
-        this.backoffInitialNanos = Checks.saturatedNanos(b.creationBackoffInitial);
-        this.backoffMaxNanos = Checks.saturatedNanos(b.creationBackoffMax);
-        this.maxConcurrentCreations = b.maxConcurrentCreations;
         this.housekeepingInterval = b.housekeepingInterval;
         this.closeTimeout = b.closeTimeout;
-        this.ticker = ticker;
-        this.warnLog = new RateLimitedLog(ticker, WARN_INTERVAL_NANOS);
+        this.ticker = b.ticker;
         this.listener = b.listener;
-        this.housekeeper = housekeeper;
-        this.executor = executor;
-        @SuppressWarnings("unchecked") // an array of a generic type; it only ever holds Entry<C>
-        Entry<C>[] array = (Entry<C>[]) new Entry<?>[b.maxConnections];
+        this.housekeeper = b.housekeeper;
+        this.executor = b.executor;
+        @SuppressWarnings("unchecked") // an array of a generic type; it only ever holds ConnectionEntry<C>
+        ConnectionEntry<C>[] array = (ConnectionEntry<C>[]) new ConnectionEntry<?>[b.maxConnections];
         this.slots = array;
         this.clock = ticker.read();
+        this.creator = new ConnectionCreator<>(this, b);
+        this.housekeeping = new ConnectionHousekeeping<>(this, b);
     }
 
-    /** Builds the pool, schedules housekeeping and starts the minimum fill. */
-    static <C> ConnectionPoolImpl<C> start(
-            ConnectionPool.Builder<C> b,
-            int minConnections,
-            Executor executor,
-            ScheduledExecutorService housekeeper,
-            Ticker ticker) {
-        ConnectionPoolImpl<C> pool = new ConnectionPoolImpl<>(b, minConnections, executor, housekeeper, ticker);
+    /** Builds the pool from its builder, schedules housekeeping and starts the minimum fill. */
+    static <C> ConnectionPoolImpl<C> start(ConnectionPool.Builder<C> b) {
+        ConnectionPoolImpl<C> pool = new ConnectionPoolImpl<>(b);
         try {
             pool.schedule = Housekeeper.scheduleWithFixedDelay(
-                    housekeeper, pool.component, pool::triggerHousekeeping, pool.housekeepingInterval);
+                    pool.housekeeper, pool.component, pool.housekeeping::trigger, pool.housekeepingInterval);
         } catch (RejectedExecutionException e) {
             LOG.warn("{}: the housekeeping scheduler refused the pool; no idle eviction or lifetime checks", b.name, e);
         }
@@ -246,9 +221,9 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
                 "{}: started (maxConnections={}, minConnections={}, connectionTimeout={})",
                 b.name,
                 b.maxConnections,
-                minConnections,
+                pool.minConnections,
                 Checks.formatDuration(b.connectionTimeout));
-        pool.fill();
+        pool.creator.fill();
         return pool;
     }
 
@@ -272,12 +247,12 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
             if ((int) CONTROL.getVolatile(this) != 0) {
                 return null;
             }
-            Entry<C> e = claimIdle();
+            ConnectionEntry<C> e = claimIdle();
             if (e == null) {
-                requestCreation();
+                creator.requestCreation();
                 return null;
             }
-            LeaseImpl<C> lease = checkOut(e, now(), -1L);
+            ConnectionLeaseImpl<C> lease = checkOut(e, now(), -1L);
             if (lease != null) {
                 return lease;
             }
@@ -299,14 +274,14 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
             if (c < 0) {
                 throw closedException();
             }
-            Entry<C> e = c == 0 && !front ? claimIdle() : null;
+            ConnectionEntry<C> e = c == 0 && !front ? claimIdle() : null;
             long at = start;
             if (e == null) {
                 e = awaitEntry(start, timeoutNanos, timeout, front);
                 front = true; // if it turns out stale, try again at the head of the line
                 at = now();
             }
-            LeaseImpl<C> lease = checkOut(e, at, start);
+            ConnectionLeaseImpl<C> lease = checkOut(e, at, start);
             if (lease != null) {
                 return lease;
             }
@@ -314,7 +289,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     }
 
     /** Reads the ticker and refreshes the shared clock if it lags. */
-    private long now() {
+    long now() {
         long now = ticker.read();
         long seen = (long) CLOCK.getOpaque(this);
         if (now - seen > CLOCK_GRANULARITY_NANOS) {
@@ -326,18 +301,18 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     }
 
     /** Claims an IDLE slot: this stripe's last slot first, then the lowest. Null if none is idle. */
-    private @Nullable Entry<C> claimIdle() {
+    private @Nullable ConnectionEntry<C> claimIdle() {
         int n = extent; // volatile read: slots[0..n) are published
         int hintAt = ((int) Thread.currentThread().threadId() & (STRIPES - 1)) * PAD;
         int hint = hints[hintAt];
         if (hint < n) {
-            Entry<C> e = slots[hint];
+            ConnectionEntry<C> e = slots[hint];
             if (tryClaim(e)) {
                 return e;
             }
         }
         for (int i = 0; i < n; i++) {
-            Entry<C> e = slots[i];
+            ConnectionEntry<C> e = slots[i];
             if (tryClaim(e)) {
                 if (hint != i) {
                     hints[hintAt] = i;
@@ -348,19 +323,13 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         return null;
     }
 
-    /** IDLE(g) -> IN_USE(g+1). The CAS is the claim; the volatile read only picks the expected value. */
-    private static boolean tryClaim(Entry<?> e) {
-        long s = (long) STAMP.getVolatile(e);
-        return (s & STATE_MASK) == IDLE && STAMP.compareAndSet(e, s, s + ONE_GENERATION + (IN_USE - IDLE));
-    }
-
     /**
      * Checks a claimed slot before handing it out: destroys it (on this thread) if it outlived its
      * lifetime or fails validation after sitting idle; returns null then.
      *
      * @param start when the acquire began, or -1 for tryAcquire (reports a wait of 0)
      */
-    private @Nullable LeaseImpl<C> checkOut(Entry<C> e, long now, long start) {
+    private @Nullable ConnectionLeaseImpl<C> checkOut(ConnectionEntry<C> e, long now, long start) {
         // Plain read of our own stamp: an IN_USE slot changes only by its owner, which is us.
         long stamp = (long) STAMP.get(e);
         if (expired(e, now)) {
@@ -377,10 +346,10 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         if (l != null) {
             notifyAcquired(l, start < 0 ? 0L : Math.max(0L, now - start));
         }
-        return new LeaseImpl<>(e, stamp);
+        return new ConnectionLeaseImpl<>(e, stamp);
     }
 
-    private boolean validate(Entry<C> e) {
+    private boolean validate(ConnectionEntry<C> e) {
         try {
             return factory.validate(connectionOf(e));
         } catch (Exception ex) {
@@ -389,19 +358,19 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         }
     }
 
-    private static boolean expired(Entry<?> e, long now) {
-        return e.lifetime > 0 && now - e.createdAt >= e.lifetime;
-    }
-
     /** Waits in line for a slot; returns it claimed (IN_USE) or throws. */
-    private Entry<C> awaitEntry(long start, long timeoutNanos, Duration timeout, boolean front) {
-        Waiter<C> w = new Waiter<>(Thread.currentThread());
+    private ConnectionEntry<C> awaitEntry(long start, long timeoutNanos, Duration timeout, boolean front) {
+        ConnectionWaiter<C> w = new ConnectionWaiter<>(Thread.currentThread());
         lock.lock();
         try {
             if ((int) CONTROL.getVolatile(this) < 0) {
                 throw closedException();
             }
-            waiters.add(w, front);
+            if (front) {
+                waiters.addFirst(w);
+            } else {
+                waiters.addLast(w);
+            }
             // Atomic add (volatile): pairs with the control read after every slot turns IDLE.
             CONTROL.getAndAdd(this, 1);
             dispatchLocked(); // a slot that turned IDLE before our add is handed out now
@@ -409,7 +378,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
             lock.unlock();
         }
         if (w.state == WAITING) {
-            fill(); // open connections for the line if the pool may grow
+            creator.fill(); // open connections for the line if the pool may grow
         }
         boolean interrupted = false;
         for (; ; ) {
@@ -434,14 +403,14 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     }
 
     /** Leaves the line after a timeout or an interrupt, unless a slot or a refusal came first. */
-    private Entry<C> giveUp(Waiter<C> w, long start, Duration timeout, boolean interrupted) {
+    private ConnectionEntry<C> giveUp(ConnectionWaiter<C> w, long start, Duration timeout, boolean interrupted) {
         String state = null;
         Throwable cause = null;
         lock.lock();
         try {
             if (w.state == WAITING) {
                 state = stateText();
-                cause = consecutiveFailures > 0 ? lastFailure : null;
+                cause = creator.failureLocked();
                 waiters.remove(w);
                 CONTROL.getAndAdd(this, -1);
             }
@@ -449,7 +418,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
             lock.unlock();
         }
         if (w.state == GRANTED) {
-            Entry<C> e = Objects.requireNonNull(w.entry, "granted entry");
+            ConnectionEntry<C> e = Objects.requireNonNull(w.entry, "granted entry");
             if (!interrupted) {
                 return e; // granted at the deadline: take it
             }
@@ -488,8 +457,8 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
 
     /** Under the lock: hands IDLE slots to the oldest waiters, as long as both exist. */
     private void dispatchLocked() {
-        for (Waiter<C> w = waiters.head; w != null; w = waiters.head) {
-            Entry<C> e = claimLowest();
+        for (ConnectionWaiter<C> w = waiters.peekFirst(); w != null; w = waiters.peekFirst()) {
+            ConnectionEntry<C> e = claimLowest();
             if (e == null) {
                 return;
             }
@@ -510,10 +479,10 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         }
     }
 
-    private @Nullable Entry<C> claimLowest() {
+    private @Nullable ConnectionEntry<C> claimLowest() {
         int n = extent;
         for (int i = 0; i < n; i++) {
-            Entry<C> e = slots[i];
+            ConnectionEntry<C> e = slots[i];
             if (tryClaim(e)) {
                 return e;
             }
@@ -524,7 +493,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     // ------------------------------------------------------------------ returning
 
     /** Gives a claimed slot back (ConnectionLease.close). */
-    void release(Entry<C> e, long stamp) {
+    void release(ConnectionEntry<C> e, long stamp) {
         // Opaque read: only a stale or doubly closed lease sees another value; the CAS below decides.
         if ((long) STAMP.getOpaque(e) != stamp) {
             throw alreadyClosed();
@@ -546,7 +515,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     }
 
     /** Destroys a claimed slot's connection (ConnectionLease.closeBroken, stale on claim). */
-    void retire(Entry<C> e, long stamp, DestroyReason reason) {
+    void retire(ConnectionEntry<C> e, long stamp, DestroyReason reason) {
         if (!STAMP.compareAndSet(e, stamp, (stamp & ~STATE_MASK) | RESERVED)) {
             throw alreadyClosed();
         }
@@ -557,7 +526,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
      * After a slot turned IDLE: if anyone waits, dispatch; if closed, destroy it. The volatile read of
      * control follows the volatile stamp write (Dekker with awaitEntry and close).
      */
-    private void afterIdle(Entry<C> e, long idleStamp) {
+    void afterIdle(ConnectionEntry<C> e, long idleStamp) {
         int c = (int) CONTROL.getVolatile(this);
         if (c == 0) {
             return;
@@ -572,7 +541,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
     }
 
     /** Destroys the connection of a RESERVED slot we own, frees the slot, and refills if needed. */
-    private void destroy(Entry<C> e, DestroyReason reason) {
+    void destroy(ConnectionEntry<C> e, DestroyReason reason) {
         C c = connectionOf(e);
         try {
             factory.destroy(c);
@@ -600,108 +569,26 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         int c = (int) CONTROL.getVolatile(this);
         if (c < 0) {
             signalIfTerminated();
-        } else if (c > 0 || tryDemand || live.get() + creating.get() < minConnections) {
-            fill();
+        } else if (c > 0 || creator.tryDemand || live.get() + creating.get() < minConnections) {
+            creator.fill();
         }
     }
 
     /** The connection of a slot we own that holds one (IDLE seen by its claimer, IN_USE or RESERVED). */
-    private C connectionOf(Entry<C> e) {
+    C connectionOf(ConnectionEntry<C> e) {
         C c = e.connection;
         assert c != null : "slot without a connection";
         return c;
     }
 
-    // ------------------------------------------------------------------ creating
-
-    /** A refused tryAcquire: ask for one connection if none is on its way and the pool may grow. */
-    private void requestCreation() {
-        // benign race: volatile reads without the lock; fill() decides again under it.
-        if (tryDemand || creating.get() != 0 || live.get() >= maxConnections) {
-            return;
-        }
-        lock.lock();
-        try {
-            if ((int) CONTROL.getVolatile(this) < 0) {
-                return;
-            }
-            tryDemand = true;
-        } finally {
-            lock.unlock();
-        }
-        fill();
-    }
-
-    /**
-     * Starts the creations that the demand calls for: enough for {@code minConnections}, for every
-     * waiter and for a refused tryAcquire, within {@code maxConnections} and {@code
-     * maxConcurrentCreations}; while creation fails, one probe after the backoff (scheduled).
-     */
-    void fill() {
-        @Nullable Entry<C>[] batch = null;
-        lock.lock();
-        try {
-            if ((int) CONTROL.getVolatile(this) < 0) {
-                return;
-            }
-            int l = live.get();
-            int cr = creating.get();
-            int want = Math.min(maxConnections, Math.max(minConnections, l + waiters.size + (tryDemand ? 1 : 0)));
-            int need = want - l - cr;
-            if (need <= 0) {
-                return;
-            }
-            if (consecutiveFailures > 0) {
-                long wait = retryAt - now();
-                if (wait > 0) {
-                    scheduleRetryLocked(wait);
-                    return;
-                }
-                if (cr > 0) {
-                    return; // the probe is running
-                }
-                need = 1;
-            } else {
-                need = Math.min(need, maxConcurrentCreations - cr);
-                if (need <= 0) {
-                    return;
-                }
-            }
-            @SuppressWarnings("unchecked") // an array of a generic type; it only ever holds Entry<C>
-            @Nullable
-            Entry<C>[] b = (Entry<C>[]) new Entry<?>[need];
-            for (int i = 0; i < need; i++) {
-                Entry<C> e = reserveFreeSlotLocked();
-                if (e == null) {
-                    break; // slots still being freed; their destroy calls fill() again
-                }
-                creating.incrementAndGet();
-                b[i] = e;
-            }
-            batch = b;
-        } finally {
-            lock.unlock();
-        }
-        for (Entry<C> e : batch) {
-            if (e == null) {
-                break;
-            }
-            try {
-                executor.execute(new Creation<>(this, e));
-            } catch (RuntimeException ex) {
-                LOG.warn("{}: the executor refused a connection creation", name, ex);
-                STAMP.setVolatile(e, (long) STAMP.get(e) & ~STATE_MASK);
-                creating.decrementAndGet();
-                signalIfTerminated();
-            }
-        }
-    }
+    // ------------------------------------------------------------------ slots for the creator
 
     /** Under the lock: a FREE slot turned CREATING (a new one at the end if needed), or null. */
-    private @Nullable Entry<C> reserveFreeSlotLocked() {
+    @Nullable
+    ConnectionEntry<C> reserveFreeSlotLocked() {
         int n = extent;
         for (int i = 0; i < n; i++) {
-            Entry<C> e = slots[i];
+            ConnectionEntry<C> e = slots[i];
             long s = (long) STAMP.getVolatile(e);
             // CAS although only lock holders take FREE slots: cheap, and safe against any future path.
             if ((s & STATE_MASK) == FREE && STAMP.compareAndSet(e, s, s | CREATING)) {
@@ -711,232 +598,20 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         if (n == slots.length) {
             return null;
         }
-        Entry<C> e = new Entry<>(this, CREATING);
+        ConnectionEntry<C> e = new ConnectionEntry<>(this, CREATING);
         slots[n] = e;
         extent = n + 1; // volatile write: publishes slots[n] to the scans that read extent
         return e;
     }
 
-    /** Under the lock: schedules one fill() after {@code wait} nanos, unless one is scheduled. */
-    private void scheduleRetryLocked(long wait) {
-        if (retryScheduled) {
-            return;
-        }
-        retryScheduled = true;
-        try {
-            housekeeper.schedule(Housekeeper.guarded(component, this::retry), wait, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            retryScheduled = false;
-            LOG.warn("{}: the housekeeping scheduler refused a creation retry; retrying on demand only", name, e);
-        }
-    }
-
-    private void retry() {
-        lock.lock();
-        try {
-            retryScheduled = false;
-        } finally {
-            lock.unlock();
-        }
-        fill();
-    }
-
-    /** Runs on the executor: opens a connection for a CREATING slot and offers it. */
-    void create(Entry<C> e) {
-        C c = null;
-        Throwable failure = null;
-        try {
-            c = factory.create();
-            if (c == null) {
-                failure = new NullPointerException(component + ": ConnectionFactory.create() returned null");
-            }
-        } catch (VirtualMachineError fatal) {
-            creationFailed(e, fatal);
-            throw fatal;
-        } catch (Throwable t) {
-            failure = t;
-        }
-        if (failure != null || c == null) {
-            creationFailed(e, Objects.requireNonNull(failure, "failure"));
-            return;
-        }
-        long now = now();
-        e.connection = c;
-        e.createdAt = now;
-        e.lastUsed = now;
-        e.lifetime = maxLifetimeNanos == 0
-                ? 0L
-                : maxLifetimeNanos - ThreadLocalRandom.current().nextLong(maxLifetimeNanos / 40 + 1);
-        live.incrementAndGet();
-        created.increment();
-        int recovered = 0;
-        boolean warned = false;
-        lock.lock();
-        try {
-            tryDemand = false;
-            if (consecutiveFailures > 0) {
-                recovered = consecutiveFailures;
-                warned = warnedThisStreak;
-                consecutiveFailures = 0;
-                warnedThisStreak = false;
-                lastFailure = null;
-            }
-        } finally {
-            lock.unlock();
-        }
-        creating.decrementAndGet();
-        if (warned) {
-            LOG.info("{}: opening connections works again after {} failed attempts", name, recovered);
-        } else if (recovered > 0) {
-            LOG.debug("{}: opening connections works again after {} failed attempts", name, recovered);
-        }
-        ConnectionPoolListener l = listener;
-        if (l != null) {
-            try {
-                l.onCreated();
-            } catch (RuntimeException ex) {
-                LOG.warn("{}: listener threw from onCreated", name, ex);
-            }
-        }
-        long idle = ((long) STAMP.get(e) & ~STATE_MASK) | IDLE;
-        STAMP.setVolatile(e, idle); // publishes the connection and its times
-        afterIdle(e, idle);
-        fill(); // more demand, or the end of a failure streak: open the rest
-    }
-
-    private void creationFailed(Entry<C> e, Throwable failure) {
-        STAMP.setVolatile(e, (long) STAMP.get(e) & ~STATE_MASK); // FREE again: the slot is not leaked
-        creationFailures.increment();
-        long now = now();
-        long delay;
-        int streak;
-        boolean warn;
-        long suppressed;
-        lock.lock();
-        try {
-            streak = ++consecutiveFailures;
-            lastFailure = failure;
-            delay = backoffNanos(streak);
-            retryAt = now + delay;
-            // At most one WARN per interval, across streaks too (a flapping backend must not flood the log).
-            long heldBack = warnLog.tryAcquire();
-            warn = heldBack != RateLimitedLog.HELD_BACK;
-            suppressed = warn ? heldBack : 0;
-            if (warn) {
-                warnedThisStreak = true;
-            }
-        } finally {
-            lock.unlock();
-        }
-        creating.decrementAndGet();
-        ConnectionPoolListener l = listener;
-        if (l != null) {
-            try {
-                l.onCreationFailed(failure);
-            } catch (RuntimeException ex) {
-                LOG.warn("{}: listener threw from onCreationFailed", name, ex);
-            }
-        }
-        if (warn) {
-            LOG.warn(
-                    "{}: could not open a connection ({} failed in a row, {} more failures since the last"
-                            + " warning); next attempt in {}",
-                    name,
-                    streak,
-                    suppressed,
-                    nanosText(delay),
-                    failure);
-        } else {
-            LOG.debug("{}: could not open a connection ({} failures in a row)", name, streak, failure);
-        }
-        if ((int) CONTROL.getVolatile(this) < 0) {
-            signalIfTerminated();
-        } else {
-            fill(); // schedules the retry if anything still needs a connection
-        }
-    }
-
-    /** initial * 2^(n-1), at most max. */
-    private long backoffNanos(int failures) {
-        long d = backoffInitialNanos;
-        for (int i = 1; i < failures && d < backoffMaxNanos; i++) {
-            d = d > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : d * 2;
-        }
-        return Math.min(d, backoffMaxNanos);
-    }
-
     // ------------------------------------------------------------------ housekeeping
 
     /**
-     * On the shared scheduler: if there is anything to do, hands one housekeeping run to the executor
-     * (never two at once). The check only reads slot states and times, so the shared thread never
-     * blocks and an idle pool with nothing to evict costs no worker thread.
-     */
-    private void triggerHousekeeping() {
-        if ((int) CONTROL.getVolatile(this) < 0
-                || !housekeepingDue(now())
-                || !housekeeping.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            executor.execute(() -> {
-                try {
-                    housekeep();
-                } finally {
-                    housekeeping.set(false);
-                }
-            });
-        } catch (RuntimeException e) {
-            housekeeping.set(false);
-            LOG.warn("{}: the executor refused housekeeping", name, e);
-        }
-    }
-
-    /** True if some idle slot is due for eviction or the pool is below its minimum. */
-    private boolean housekeepingDue(long now) {
-        if (live.get() + creating.get() < minConnections) {
-            return true;
-        }
-        boolean aboveMin = live.get() > minConnections;
-        int n = extent;
-        for (int i = 0; i < n; i++) {
-            Entry<C> e = slots[i];
-            // benign race: a slot claimed right after this read only makes the run find less to do.
-            if (((long) STAMP.getVolatile(e) & STATE_MASK) == IDLE
-                    && (expired(e, now)
-                            || (aboveMin && idleTimeoutNanos > 0 && now - e.lastUsed >= idleTimeoutNanos))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Destroys idle connections past their lifetime, and idle ones past {@code idleTimeout} while the
-     * pool holds more than {@code minConnections} (highest slots first: the least used), then refills.
-     * Package-private so that tests can run it after advancing their ticker.
+     * Runs housekeeping now (see {@link ConnectionHousekeeping#run()}). Package-private so that tests can
+     * run it after advancing their ticker.
      */
     void housekeep() {
-        if ((int) CONTROL.getVolatile(this) < 0) {
-            return;
-        }
-        long now = now();
-        int aboveMin = live.get() - minConnections;
-        for (int i = extent - 1; i >= 0; i--) {
-            Entry<C> e = slots[i];
-            long s = (long) STAMP.getVolatile(e); // acquire: the times below belong to this stamp
-            if ((s & STATE_MASK) != IDLE) {
-                continue;
-            }
-            boolean old = expired(e, now);
-            boolean idleTooLong = !old && idleTimeoutNanos > 0 && aboveMin > 0 && now - e.lastUsed >= idleTimeoutNanos;
-            // The CAS fails if the slot was claimed since the read (its generation moved on).
-            if ((old || idleTooLong) && STAMP.compareAndSet(e, s, (s & ~STATE_MASK) | RESERVED)) {
-                aboveMin--;
-                destroy(e, old ? DestroyReason.LIFETIME : DestroyReason.IDLE);
-            }
-        }
-        fill();
+        housekeeping.run();
     }
 
     // ------------------------------------------------------------------ observing
@@ -997,13 +672,12 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
             }
             // Atomic or: from now on the fast paths back off and every slot turning IDLE is destroyed.
             CONTROL.getAndBitwiseOr(this, CLOSED_BIT);
-            for (Waiter<C> w = waiters.head; w != null; w = waiters.head) {
-                waiters.remove(w);
+            for (ConnectionWaiter<C> w = waiters.pollFirst(); w != null; w = waiters.pollFirst()) {
                 CONTROL.getAndAdd(this, -1);
                 w.state = REFUSED;
                 LockSupport.unpark(w.thread);
             }
-            tryDemand = false;
+            creator.tryDemand = false;
         } finally {
             lock.unlock();
         }
@@ -1013,7 +687,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         }
         int n = extent;
         for (int i = 0; i < n; i++) {
-            Entry<C> e = slots[i];
+            ConnectionEntry<C> e = slots[i];
             long st = (long) STAMP.getVolatile(e);
             if ((st & STATE_MASK) == IDLE && STAMP.compareAndSet(e, st, (st & ~STATE_MASK) | RESERVED)) {
                 destroy(e, DestroyReason.CLOSED);
@@ -1056,7 +730,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
         }
     }
 
-    private void signalIfTerminated() {
+    void signalIfTerminated() {
         if ((int) CONTROL.getVolatile(this) < 0 && live.get() == 0 && creating.get() == 0) {
             lock.lock();
             try {
@@ -1086,161 +760,7 @@ final class ConnectionPoolImpl<C> implements ConnectionPool<C> {
                 + " yours (close a lease once, and do not use it afterwards)");
     }
 
-    private static String nanosText(long nanos) {
+    static String nanosText(long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(nanos) + "ms";
-    }
-
-    // ------------------------------------------------------------------ parts
-
-    /**
-     * One slot of the pool. See the class comment for who may touch which field when.
-     *
-     * @param <C> the connection type
-     */
-    static final class Entry<C> {
-        final ConnectionPoolImpl<C> pool;
-
-        /** State and generation; accessed through {@link #STAMP}. */
-        volatile long stamp;
-
-        @Nullable
-        C connection;
-
-        long createdAt;
-        long lifetime;
-        long lastUsed;
-
-        Entry(ConnectionPoolImpl<C> pool, long stamp) {
-            this.pool = pool;
-            this.stamp = stamp;
-        }
-    }
-
-    /** Opens one connection on the executor. */
-    private record Creation<C>(ConnectionPoolImpl<C> pool, Entry<C> entry) implements Runnable {
-        @Override
-        public void run() {
-            pool.create(entry);
-        }
-    }
-
-    /**
-     * One claim of a slot. Holds the stamp it claimed with; every operation is a CAS from that stamp,
-     * so a stale lease can never touch a later claim. The {@code broken} flag is plain: a lease belongs
-     * to one thread at a time, and a plain field lets the JIT scalar-replace a lease that does not
-     * escape a try-with-resources block (no allocation per claim).
-     */
-    static final class LeaseImpl<C> implements ConnectionLease<C> {
-        private final Entry<C> entry;
-        private final long stamp;
-        private boolean broken;
-
-        LeaseImpl(Entry<C> entry, long stamp) {
-            this.entry = entry;
-            this.stamp = stamp;
-        }
-
-        @Override
-        public C get() {
-            // Acquire read: if it still shows our claim, the connection field is ours to read.
-            if ((long) STAMP.getAcquire(entry) != stamp) {
-                throw entry.pool.alreadyClosed();
-            }
-            return entry.pool.connectionOf(entry);
-        }
-
-        @Override
-        public void close() {
-            if (broken) {
-                return; // closeBroken() already gave it back
-            }
-            entry.pool.release(entry, stamp);
-        }
-
-        @Override
-        public void closeBroken() {
-            if (broken) {
-                throw entry.pool.alreadyClosed();
-            }
-            entry.pool.retire(entry, stamp, DestroyReason.BROKEN);
-            broken = true;
-        }
-
-        @Override
-        public String toString() {
-            return "ConnectionLease[" + entry.pool.component + "]";
-        }
-    }
-
-    /** A caller blocked in acquire. */
-    private static final class Waiter<C> {
-        final Thread thread;
-
-        /** WAITING, GRANTED or REFUSED; written under the pool's lock, read by the waiter. */
-        volatile int state;
-
-        /** The granted slot; written before state = GRANTED. */
-        @Nullable
-        Entry<C> entry;
-
-        @Nullable
-        Waiter<C> prev;
-
-        @Nullable
-        Waiter<C> next;
-
-        Waiter(Thread thread) {
-            this.thread = thread;
-        }
-    }
-
-    /** An intrusive doubly linked FIFO of waiters; guarded by the pool's lock. */
-    private static final class WaiterList<C> {
-        @Nullable
-        Waiter<C> head;
-
-        @Nullable
-        Waiter<C> tail;
-
-        int size;
-
-        void add(Waiter<C> w, boolean front) {
-            if (front) {
-                w.next = head;
-                if (head == null) {
-                    tail = w;
-                } else {
-                    head.prev = w;
-                }
-                head = w;
-            } else {
-                w.prev = tail;
-                if (tail == null) {
-                    head = w;
-                } else {
-                    tail.next = w;
-                }
-                tail = w;
-            }
-            size++;
-        }
-
-        void remove(Waiter<C> w) {
-            Waiter<C> p = w.prev;
-            Waiter<C> n = w.next;
-            if (p == null) {
-                head = n;
-            } else {
-                p.next = n;
-            }
-            if (n == null) {
-                tail = p;
-            } else {
-                n.prev = p;
-            }
-            w.prev = null;
-            w.next = null;
-            size--;
-        }
     }
 }

@@ -1,10 +1,10 @@
 package io.hal9.pool;
 
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Reuses frequently created objects (game states, buffers, messages) so that a game loop does not feed
@@ -182,22 +182,25 @@ public interface ObjectPool<T> extends AutoCloseable {
      * @param <T> the type of the pooled objects
      */
     final class Builder<T> {
-        private final String name;
-        private final String component;
-        private final Supplier<? extends T> factory;
-        private @Nullable Consumer<? super T> reset;
-        private int maxIdle = DEFAULT_MAX_IDLE;
-        private boolean maxIdleSet;
-        private int threadLocalCapacity = DEFAULT_THREAD_LOCAL_CAPACITY;
-        private boolean threadLocalCapacitySet;
-        private boolean leakDetection;
-        private boolean leakDetectionSet;
-        private @Nullable ObjectPoolListener listener;
+        final String name;
+        final String component;
+        final Supplier<? extends T> factory;
+        /** Default: none, a hook the pool recognises and never calls. */
+        Consumer<? super T> reset = ObjectPoolImpl.noReset();
+
+        int maxIdle = DEFAULT_MAX_IDLE;
+        int threadLocalCapacity = DEFAULT_THREAD_LOCAL_CAPACITY;
+        boolean leakDetection = false;
+        /** Default: a listener that ignores everything. */
+        ObjectPoolListener listener = ObjectPoolImpl.NO_LISTENER;
+
+        final BuilderOptions options;
 
         private Builder(String name, Supplier<? extends T> factory) {
             this.name = name;
             this.component = "object pool '" + name + "'";
             this.factory = factory;
+            this.options = new BuilderOptions(component);
         }
 
         /**
@@ -213,7 +216,7 @@ public interface ObjectPool<T> extends AutoCloseable {
          */
         public Builder<T> reset(Consumer<? super T> reset) {
             Objects.requireNonNull(reset, "reset");
-            Checks.notSet(component, "reset", this.reset != null);
+            options.once("reset");
             this.reset = reset;
             return this;
         }
@@ -227,9 +230,9 @@ public interface ObjectPool<T> extends AutoCloseable {
          * @throws IllegalStateException if already set
          */
         public Builder<T> maxIdle(int maxIdle) {
-            Checks.notSet(component, "maxIdle", maxIdleSet);
-            this.maxIdle = Checks.inRange(component, "maxIdle", maxIdle, MIN_MAX_IDLE, MAX_MAX_IDLE);
-            this.maxIdleSet = true;
+            int value = Checks.inRange(component, "maxIdle", maxIdle, MIN_MAX_IDLE, MAX_MAX_IDLE);
+            options.once("maxIdle");
+            this.maxIdle = value;
             return this;
         }
 
@@ -243,10 +246,10 @@ public interface ObjectPool<T> extends AutoCloseable {
          * @throws IllegalStateException if already set
          */
         public Builder<T> threadLocalCapacity(int threadLocalCapacity) {
-            Checks.notSet(component, "threadLocalCapacity", threadLocalCapacitySet);
-            this.threadLocalCapacity =
+            int value =
                     Checks.inRange(component, "threadLocalCapacity", threadLocalCapacity, 0, MAX_THREAD_LOCAL_CAPACITY);
-            this.threadLocalCapacitySet = true;
+            options.once("threadLocalCapacity");
+            this.threadLocalCapacity = value;
             return this;
         }
 
@@ -257,9 +260,8 @@ public interface ObjectPool<T> extends AutoCloseable {
          * @throws IllegalStateException if already set
          */
         public Builder<T> leakDetection(boolean leakDetection) {
-            Checks.notSet(component, "leakDetection", leakDetectionSet);
+            options.once("leakDetection");
             this.leakDetection = leakDetection;
-            this.leakDetectionSet = true;
             return this;
         }
 
@@ -270,7 +272,7 @@ public interface ObjectPool<T> extends AutoCloseable {
          */
         public Builder<T> listener(ObjectPoolListener listener) {
             Objects.requireNonNull(listener, "listener");
-            Checks.notSet(component, "listener", this.listener != null);
+            options.once("listener");
             this.listener = listener;
             return this;
         }
@@ -283,22 +285,26 @@ public interface ObjectPool<T> extends AutoCloseable {
          *     threadLocalCapacity must be <= 2 (maxIdle 4 minus the shared queue's 2), was 8}
          */
         public ObjectPool<T> build() {
-            int cacheCapacity = threadLocalCapacity;
-            int shared = ObjectPoolImpl.sharedCapacity(maxIdle, cacheCapacity);
-            int cacheShare = maxIdle - shared;
-            if (cacheCapacity > cacheShare) {
-                if (threadLocalCapacitySet) {
+            if (options.isSet("threadLocalCapacity")) {
+                int shared = ObjectPoolImpl.sharedCapacity(maxIdle, threadLocalCapacity);
+                int cacheShare = maxIdle - shared;
+                if (threadLocalCapacity > cacheShare) {
                     throw new IllegalArgumentException(component + ": threadLocalCapacity must be <= "
                             + cacheShare + " (maxIdle " + maxIdle + " minus the shared queue's " + shared
-                            + "), was " + cacheCapacity);
+                            + "), was " + threadLocalCapacity);
                 }
-                // The default adapts to a small maxIdle (documented); a value the user gave never does.
-                cacheCapacity = cacheShare;
-                shared = ObjectPoolImpl.sharedCapacity(maxIdle, cacheCapacity);
             }
-            Consumer<? super T> r = reset != null ? reset : ObjectPoolImpl.noReset();
-            ObjectPoolListener l = listener != null ? listener : new ObjectPoolListener() {};
-            return new ObjectPoolImpl<>(name, factory, r, maxIdle, shared, cacheCapacity, leakDetection, l);
+            return new ObjectPoolImpl<>(this);
+        }
+
+        /**
+         * The per-thread cache capacity in effect: as set (checked by {@link #build()}), or the default,
+         * lowered to the share of {@code maxIdle} left for caches if that is smaller (documented; a value
+         * the user gave never adapts).
+         */
+        int effectiveThreadLocalCapacity() {
+            int cacheShare = maxIdle - ObjectPoolImpl.sharedCapacity(maxIdle, threadLocalCapacity);
+            return Math.min(threadLocalCapacity, cacheShare);
         }
     }
 }

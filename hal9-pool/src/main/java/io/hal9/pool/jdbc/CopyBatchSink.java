@@ -1,6 +1,7 @@
 package io.hal9.pool.jdbc;
 
 import io.hal9.core.BatchSink;
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import io.hal9.core.internal.OptionalDependency;
 import java.util.HashSet;
@@ -108,10 +109,10 @@ public interface CopyBatchSink<T> extends BatchSink<T> {
         final CopyRowWriter<T> writer;
         int bufferSize = DEFAULT_BUFFER_SIZE;
 
-        @org.jspecify.annotations.Nullable
-        List<String> conflictKey;
+        /** Default: empty, plain {@code COPY} (skipDuplicatesOn refuses an empty key). */
+        List<String> conflictKey = List.of();
 
-        private int setMask;
+        final BuilderOptions options;
 
         Builder(String name, DataSource dataSource, String table, List<String> columns, CopyRowWriter<T> writer) {
             this.name = Checks.name("copy sink", name);
@@ -130,6 +131,7 @@ public interface CopyBatchSink<T> extends BatchSink<T> {
                 }
             }
             this.writer = Objects.requireNonNull(writer, "writer");
+            this.options = new BuilderOptions(component);
         }
 
         private String identifier(String what, String value) {
@@ -143,9 +145,9 @@ public interface CopyBatchSink<T> extends BatchSink<T> {
 
         /** Bytes encoded before they are sent to the server. Default 64 KiB, range [1024, 67108864]. */
         public Builder<T> bufferSize(int bufferSize) {
-            Checks.notSet(component, "bufferSize", (setMask & 1) != 0);
-            this.bufferSize = Checks.inRange(component, "bufferSize", bufferSize, 1024, 1 << 26);
-            setMask |= 1;
+            int value = Checks.inRange(component, "bufferSize", bufferSize, 1024, 1 << 26);
+            options.once("bufferSize");
+            this.bufferSize = value;
             return this;
         }
 
@@ -155,7 +157,6 @@ public interface CopyBatchSink<T> extends BatchSink<T> {
          * unique index or constraint. Default: off (plain {@code COPY}).
          */
         public Builder<T> skipDuplicatesOn(List<String> key) {
-            Checks.notSet(component, "skipDuplicatesOn", (setMask & 2) != 0);
             List<String> k = List.copyOf(Objects.requireNonNull(key, "key"));
             if (k.isEmpty()) {
                 throw new IllegalArgumentException(component + ": skipDuplicatesOn needs at least one column");
@@ -166,8 +167,8 @@ public interface CopyBatchSink<T> extends BatchSink<T> {
                             + "' is not one of the copied columns " + columns);
                 }
             }
+            options.once("skipDuplicatesOn");
             this.conflictKey = k;
-            setMask |= 2;
             return this;
         }
 

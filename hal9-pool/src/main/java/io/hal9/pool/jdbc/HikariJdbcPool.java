@@ -7,7 +7,6 @@ import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.hal9.core.Hal9Exception;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -37,7 +36,8 @@ final class HikariJdbcPool implements JdbcPool {
         this.dataSource = dataSource;
     }
 
-    static JdbcPool start(JdbcPool.Builder b, Duration validationTimeout) {
+    /** Starts a pool from its builder (checked by {@code build()}). */
+    static JdbcPool start(JdbcPool.Builder b) {
         HikariConfig config = new HikariConfig();
         config.setPoolName(b.name);
         String url = b.jdbcUrl;
@@ -60,7 +60,7 @@ final class HikariJdbcPool implements JdbcPool {
         config.setIdleTimeout(b.idleTimeout.toMillis());
         config.setMaxLifetime(b.maxLifetime.toMillis());
         config.setKeepaliveTime(b.keepaliveTime.toMillis());
-        config.setValidationTimeout(validationTimeout.toMillis());
+        config.setValidationTimeout(b.validationTimeout().toMillis());
         config.setReadOnly(b.readOnly);
         // 1 ms: try one first connection and fail at once (HikariCP's default); -1: start empty.
         config.setInitializationFailTimeout(b.failFast ? 1 : -1);

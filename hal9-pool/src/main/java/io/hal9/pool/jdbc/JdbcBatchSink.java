@@ -1,6 +1,7 @@
 package io.hal9.pool.jdbc;
 
 import io.hal9.core.BatchSink;
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import java.util.List;
 import java.util.Objects;
@@ -103,7 +104,7 @@ public interface JdbcBatchSink<T> extends BatchSink<T> {
         final String sql;
         final StatementBinder<T> binder;
         int chunkSize = DEFAULT_CHUNK_SIZE;
-        private int setMask;
+        final BuilderOptions options;
 
         Builder(String name, DataSource dataSource, String sql, StatementBinder<T> binder) {
             this.name = Checks.name("jdbc sink", name);
@@ -114,6 +115,7 @@ public interface JdbcBatchSink<T> extends BatchSink<T> {
                 throw new IllegalArgumentException(component + ": sql must not be blank");
             }
             this.binder = Objects.requireNonNull(binder, "binder");
+            this.options = new BuilderOptions(component);
         }
 
         /**
@@ -121,15 +123,15 @@ public interface JdbcBatchSink<T> extends BatchSink<T> {
          * range [1, 1048576].
          */
         public Builder<T> chunkSize(int chunkSize) {
-            Checks.notSet(component, "chunkSize", (setMask & 1) != 0);
-            this.chunkSize = Checks.inRange(component, "chunkSize", chunkSize, 1, 1 << 20);
-            setMask |= 1;
+            int value = Checks.inRange(component, "chunkSize", chunkSize, 1, 1 << 20);
+            options.once("chunkSize");
+            this.chunkSize = value;
             return this;
         }
 
         /** Creates the sink. It holds no connection until a batch is written. */
         public JdbcBatchSink<T> build() {
-            return new DefaultJdbcBatchSink<>(this);
+            return new JdbcBatchSinkImpl<>(this);
         }
     }
 }

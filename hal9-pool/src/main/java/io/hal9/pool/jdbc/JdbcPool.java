@@ -3,6 +3,7 @@ package io.hal9.pool.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import io.hal9.core.internal.OptionalDependency;
 import java.time.Duration;
@@ -160,10 +161,10 @@ public interface JdbcPool extends AutoCloseable {
         Duration maxLifetime = DEFAULT_MAX_LIFETIME;
         Duration keepaliveTime = DEFAULT_KEEPALIVE_TIME;
 
-        @Nullable
-        Duration validationTimeout;
+        /** Default 5 s, lowered to {@code connectionTimeout} if that is shorter (see {@link #validationTimeout()}). */
+        Duration validationTimeout = DEFAULT_VALIDATION_TIMEOUT;
 
-        boolean readOnly;
+        boolean readOnly = false;
         boolean failFast = true;
 
         @Nullable
@@ -172,16 +173,13 @@ public interface JdbcPool extends AutoCloseable {
         @Nullable
         Consumer<? super HikariConfig> customizer;
 
-        private int setMask;
+        /** Each option may be set once; it counts as set only once its value was accepted. */
+        final BuilderOptions options;
 
         Builder(String name) {
             this.name = Checks.name("jdbc pool", name);
             this.component = "jdbc pool '" + name + "'";
-        }
-
-        /** Refuses a second setting; the option counts as set only once its value was accepted. */
-        private void notSet(int bit, String option) {
-            Checks.notSet(component, option, (setMask & bit) != 0);
+            this.options = new BuilderOptions(component);
         }
 
         /**
@@ -189,14 +187,13 @@ public interface JdbcPool extends AutoCloseable {
          * Either this or {@link #dataSource} is required.
          */
         public Builder jdbcUrl(String jdbcUrl) {
-            notSet(1, "jdbcUrl");
             Objects.requireNonNull(jdbcUrl, "jdbcUrl");
             if (!jdbcUrl.startsWith("jdbc:")) {
                 throw new IllegalArgumentException(
                         component + ": jdbcUrl must start with 'jdbc:', was '" + JdbcSupport.maskedUrl(jdbcUrl) + "'");
             }
+            options.once("jdbcUrl");
             this.jdbcUrl = jdbcUrl;
-            setMask |= 1;
             return this;
         }
 
@@ -205,25 +202,25 @@ public interface JdbcPool extends AutoCloseable {
          * #jdbcUrl}; used as it is, so {@link #dataSourceProperty} does not apply to it.
          */
         public Builder dataSource(DataSource dataSource) {
-            notSet(2, "dataSource");
-            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-            setMask |= 2;
+            var value = Objects.requireNonNull(dataSource, "dataSource");
+            options.once("dataSource");
+            this.dataSource = value;
             return this;
         }
 
         /** The database user. Default: none (the URL's or the driver's). */
         public Builder username(String username) {
-            notSet(4, "username");
-            this.username = Objects.requireNonNull(username, "username");
-            setMask |= 4;
+            var value = Objects.requireNonNull(username, "username");
+            options.once("username");
+            this.username = value;
             return this;
         }
 
         /** The user's password. Default: none. Never logged or shown in messages. */
         public Builder password(String password) {
-            notSet(8, "password");
-            this.password = Objects.requireNonNull(password, "password");
-            setMask |= 8;
+            var value = Objects.requireNonNull(password, "password");
+            options.once("password");
+            this.password = value;
             return this;
         }
 
@@ -237,16 +234,16 @@ public interface JdbcPool extends AutoCloseable {
             if (key.isBlank()) {
                 throw new IllegalArgumentException(component + ": dataSourceProperty key must not be blank");
             }
-            Checks.notSet(component, "dataSourceProperty '" + key + "'", properties.containsKey(key));
+            options.once("dataSourceProperty '" + key + "'");
             properties.put(key, value);
             return this;
         }
 
         /** Most connections open at once (HikariCP's {@code maximumPoolSize}). Default 100, range [1, 10000]. */
         public Builder maxConnections(int maxConnections) {
-            notSet(16, "maxConnections");
-            this.maxConnections = Checks.inRange(component, "maxConnections", maxConnections, 1, 10_000);
-            setMask |= 16;
+            var value = Checks.inRange(component, "maxConnections", maxConnections, 1, 10_000);
+            options.once("maxConnections");
+            this.maxConnections = value;
             return this;
         }
 
@@ -255,18 +252,18 @@ public interface JdbcPool extends AutoCloseable {
          * 10000], at most {@code maxConnections}.
          */
         public Builder minConnections(int minConnections) {
-            notSet(32, "minConnections");
-            this.minConnections = Checks.inRange(component, "minConnections", minConnections, 0, 10_000);
-            setMask |= 32;
+            var value = Checks.inRange(component, "minConnections", minConnections, 0, 10_000);
+            options.once("minConnections");
+            this.minConnections = value;
             return this;
         }
 
         /** Longest wait for a connection before failing. Default 30 s, range [250 ms, 1 h]. */
         public Builder connectionTimeout(Duration connectionTimeout) {
-            notSet(64, "connectionTimeout");
-            this.connectionTimeout = Checks.duration(
+            var value = Checks.duration(
                     component, "connectionTimeout", connectionTimeout, Duration.ofMillis(250), MAX_TIMEOUT);
-            setMask |= 64;
+            options.once("connectionTimeout");
+            this.connectionTimeout = value;
             return this;
         }
 
@@ -275,9 +272,9 @@ public interface JdbcPool extends AutoCloseable {
          * 600 s; zero (never) or in [10 s, 7 d]; at least 1 s shorter than {@code maxLifetime}.
          */
         public Builder idleTimeout(Duration idleTimeout) {
-            notSet(128, "idleTimeout");
-            this.idleTimeout = zeroOrIn("idleTimeout", idleTimeout, Duration.ofSeconds(10));
-            setMask |= 128;
+            var value = zeroOrIn("idleTimeout", idleTimeout, Duration.ofSeconds(10));
+            options.once("idleTimeout");
+            this.idleTimeout = value;
             return this;
         }
 
@@ -286,9 +283,9 @@ public interface JdbcPool extends AutoCloseable {
          * time limit of the database or the network. Default 30 min; zero (never) or in [30 s, 7 d].
          */
         public Builder maxLifetime(Duration maxLifetime) {
-            notSet(256, "maxLifetime");
-            this.maxLifetime = zeroOrIn("maxLifetime", maxLifetime, Duration.ofSeconds(30));
-            setMask |= 256;
+            var value = zeroOrIn("maxLifetime", maxLifetime, Duration.ofSeconds(30));
+            options.once("maxLifetime");
+            this.maxLifetime = value;
             return this;
         }
 
@@ -297,9 +294,9 @@ public interface JdbcPool extends AutoCloseable {
          * zero (never) or in [30 s, 7 d]; shorter than {@code maxLifetime}.
          */
         public Builder keepaliveTime(Duration keepaliveTime) {
-            notSet(512, "keepaliveTime");
-            this.keepaliveTime = zeroOrIn("keepaliveTime", keepaliveTime, Duration.ofSeconds(30));
-            setMask |= 512;
+            var value = zeroOrIn("keepaliveTime", keepaliveTime, Duration.ofSeconds(30));
+            options.once("keepaliveTime");
+            this.keepaliveTime = value;
             return this;
         }
 
@@ -308,18 +305,17 @@ public interface JdbcPool extends AutoCloseable {
          * {@code connectionTimeout} if shorter; range [250 ms, 1 h], at most {@code connectionTimeout}.
          */
         public Builder validationTimeout(Duration validationTimeout) {
-            notSet(1024, "validationTimeout");
-            this.validationTimeout = Checks.duration(
+            var value = Checks.duration(
                     component, "validationTimeout", validationTimeout, Duration.ofMillis(250), MAX_TIMEOUT);
-            setMask |= 1024;
+            options.once("validationTimeout");
+            this.validationTimeout = value;
             return this;
         }
 
         /** Whether connections are put in read-only mode (for replicas). Default false. */
         public Builder readOnly(boolean readOnly) {
-            notSet(2048, "readOnly");
+            options.once("readOnly");
             this.readOnly = readOnly;
-            setMask |= 2048;
             return this;
         }
 
@@ -329,17 +325,16 @@ public interface JdbcPool extends AutoCloseable {
          * and connects on demand (a {@link ReadWriteRouter} marks such a replica down and probes it).
          */
         public Builder failFast(boolean failFast) {
-            notSet(4096, "failFast");
+            options.once("failFast");
             this.failFast = failFast;
-            setMask |= 4096;
             return this;
         }
 
         /** HikariCP's metrics SPI (e.g. Micrometer's tracker factory, wired by {@code hal9-metrics}). Default none. */
         public Builder metricsTrackerFactory(MetricsTrackerFactory metricsTrackerFactory) {
-            notSet(8192, "metricsTrackerFactory");
-            this.metricsTrackerFactory = Objects.requireNonNull(metricsTrackerFactory, "metricsTrackerFactory");
-            setMask |= 8192;
+            var value = Objects.requireNonNull(metricsTrackerFactory, "metricsTrackerFactory");
+            options.once("metricsTrackerFactory");
+            this.metricsTrackerFactory = value;
             return this;
         }
 
@@ -351,9 +346,9 @@ public interface JdbcPool extends AutoCloseable {
          * HAL9's own options never need).
          */
         public Builder customize(Consumer<? super HikariConfig> customizer) {
-            notSet(16384, "customize");
-            this.customizer = Objects.requireNonNull(customizer, "customize");
-            setMask |= 16384;
+            var value = Objects.requireNonNull(customizer, "customize");
+            options.once("customize");
+            this.customizer = value;
             return this;
         }
 
@@ -364,13 +359,15 @@ public interface JdbcPool extends AutoCloseable {
          * @throws JdbcException if {@code failFast} is on and no first connection could be opened
          */
         public JdbcPool build() {
-            if (jdbcUrl == null && dataSource == null) {
+            boolean url = options.isSet("jdbcUrl");
+            boolean given = options.isSet("dataSource");
+            if (!url && !given) {
                 throw new IllegalArgumentException(component + ": jdbcUrl or dataSource must be set");
             }
-            if (jdbcUrl != null && dataSource != null) {
+            if (url && given) {
                 throw new IllegalArgumentException(component + ": set jdbcUrl or dataSource, not both");
             }
-            if (dataSource != null && !properties.isEmpty()) {
+            if (given && !properties.isEmpty()) {
                 throw new IllegalArgumentException(component
                         + ": dataSourceProperty needs jdbcUrl; a DataSource given to dataSource() is used as it is,"
                         + " was given " + properties.keySet());
@@ -379,14 +376,9 @@ public interface JdbcPool extends AutoCloseable {
                 throw new IllegalArgumentException(component + ": maxConnections must be >= minConnections ("
                         + minConnections + "), was " + maxConnections);
             }
-            Duration validation = validationTimeout;
-            if (validation == null) {
-                validation = DEFAULT_VALIDATION_TIMEOUT.compareTo(connectionTimeout) <= 0
-                        ? DEFAULT_VALIDATION_TIMEOUT
-                        : connectionTimeout;
-            } else if (validation.compareTo(connectionTimeout) > 0) {
+            if (options.isSet("validationTimeout") && validationTimeout.compareTo(connectionTimeout) > 0) {
                 throw new IllegalArgumentException(component + ": validationTimeout must be <= connectionTimeout ("
-                        + connectionTimeout + "), was " + validation);
+                        + connectionTimeout + "), was " + validationTimeout);
             }
             if (!maxLifetime.isZero()) {
                 if (!idleTimeout.isZero()
@@ -402,7 +394,15 @@ public interface JdbcPool extends AutoCloseable {
                             + " keepalive off)");
                 }
             }
-            return HikariJdbcPool.start(this, validation);
+            return HikariJdbcPool.start(this);
+        }
+
+        /** The validation timeout in effect: as set (checked by {@link #build()}), else the default, at most {@code connectionTimeout}. */
+        Duration validationTimeout() {
+            if (options.isSet("validationTimeout") || validationTimeout.compareTo(connectionTimeout) <= 0) {
+                return validationTimeout;
+            }
+            return connectionTimeout;
         }
 
         private Duration zeroOrIn(String option, Duration value, Duration min) {

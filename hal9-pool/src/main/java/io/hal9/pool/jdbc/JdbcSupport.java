@@ -2,11 +2,16 @@ package io.hal9.pool.jdbc;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Helpers shared by the package: URLs without secrets, quiet rollback. Thread safety: stateless. */
+/**
+ * Helpers shared by the package: URLs without secrets, one transaction on a connection, quiet rollback.
+ * Thread safety: stateless.
+ */
 final class JdbcSupport {
     private static final Logger log = LoggerFactory.getLogger(JdbcSupport.class);
     private static final Pattern PASSWORD_PARAM = Pattern.compile("(?i)(password=)[^&;]*");
@@ -18,6 +23,32 @@ final class JdbcSupport {
     static String maskedUrl(String url) {
         String masked = PASSWORD_PARAM.matcher(url).replaceAll("$1***");
         return USER_INFO.matcher(masked).replaceAll("$1***@");
+    }
+
+    /**
+     * Runs {@code work} as one transaction on {@code c} (auto-commit off for the duration, back on after):
+     * commits and returns its result, or, on any failure, counts it in {@code rollbacks}, rolls back and
+     * rethrows. Used by the router's {@code inTransaction} and by every batch sink.
+     */
+    static <R extends @Nullable Object> R inTransaction(Connection c, JdbcFunction<R> work, LongAdder rollbacks)
+            throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        if (autoCommit) {
+            c.setAutoCommit(false);
+        }
+        try {
+            R result = work.apply(c);
+            c.commit();
+            return result;
+        } catch (Throwable t) {
+            rollbacks.increment();
+            rollbackQuietly(c, t);
+            throw t;
+        } finally {
+            if (autoCommit) {
+                restoreAutoCommit(c);
+            }
+        }
     }
 
     /** Rolls back; a failure to do so is attached to {@code failure} (the connection is likely broken). */

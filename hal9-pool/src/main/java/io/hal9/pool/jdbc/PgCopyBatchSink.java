@@ -38,7 +38,7 @@ final class PgCopyBatchSink<T> extends TransactionalSink<T> implements CopyBatch
         this.bufferSize = b.bufferSize;
         String cols = String.join(", ", b.columns);
         List<String> key = b.conflictKey;
-        if (key == null) {
+        if (key.isEmpty()) { // skipDuplicatesOn was not set (it refuses an empty key)
             this.sql = "COPY " + b.table + " (" + cols + ") FROM STDIN";
             this.directSql = null;
             this.createStage = null;

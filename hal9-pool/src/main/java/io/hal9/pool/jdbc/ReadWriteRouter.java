@@ -3,6 +3,7 @@ package io.hal9.pool.jdbc;
 import io.hal9.core.Admission;
 import io.hal9.core.RejectedException;
 import io.hal9.core.Ticker;
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -258,30 +259,31 @@ public interface ReadWriteRouter extends AutoCloseable {
         Duration probeMaxBackoff = DEFAULT_PROBE_MAX_BACKOFF;
         Duration probeTimeout = DEFAULT_PROBE_TIMEOUT;
 
-        @Nullable
+        /** Default: a new virtual thread per probe, named {@code hal9-router-<name>-probe}. */
         Executor probeExecutor;
 
         RouterListener listener = RouterListener.noop();
         Ticker ticker = Ticker.system();
         boolean retryReadsOnPrimary = true;
-        boolean probeReplicasAtStart;
-        private int setMask;
+        boolean probeReplicasAtStart = false;
+
+        /** Every option but {@link #replica} may be set once; it counts as set only once its value was accepted. */
+        final BuilderOptions options;
 
         Builder(String name) {
             this.name = Checks.name("router", name);
             this.component = "router '" + name + "'";
-        }
-
-        /** Refuses a second setting; the option counts as set only once its value was accepted. */
-        private void notSet(int bit, String option) {
-            Checks.notSet(component, option, (setMask & bit) != 0);
+            this.options = new BuilderOptions(component);
+            String probeThreadName = "hal9-router-" + name + "-probe";
+            this.probeExecutor =
+                    task -> Thread.ofVirtual().name(probeThreadName).start(task);
         }
 
         /** The pool that takes writes and transactions (and reads when no replica is up). Required. */
         public Builder primary(JdbcPool primary) {
-            notSet(1, "primary");
-            this.primary = Objects.requireNonNull(primary, "primary");
-            setMask |= 1;
+            var value = Objects.requireNonNull(primary, "primary");
+            options.once("primary");
+            this.primary = value;
             return this;
         }
 
@@ -308,11 +310,12 @@ public interface ReadWriteRouter extends AutoCloseable {
          * [initial, 10 min].
          */
         public Builder probeBackoff(Duration initial, Duration max) {
-            notSet(2, "probeBackoff");
-            this.probeInitialBackoff = Checks.duration(
+            Duration i = Checks.duration(
                     component, "probeBackoff initial", initial, Duration.ofMillis(1), Duration.ofMinutes(1));
-            this.probeMaxBackoff = Checks.duration(component, "probeBackoff max", max, initial, Duration.ofMinutes(10));
-            setMask |= 2;
+            Duration m = Checks.duration(component, "probeBackoff max", max, initial, Duration.ofMinutes(10));
+            options.once("probeBackoff");
+            this.probeInitialBackoff = i;
+            this.probeMaxBackoff = m;
             return this;
         }
 
@@ -322,10 +325,10 @@ public interface ReadWriteRouter extends AutoCloseable {
          * connectionTimeout}. Default 2 s, range [1 s, 1 min].
          */
         public Builder probeTimeout(Duration probeTimeout) {
-            notSet(4, "probeTimeout");
-            this.probeTimeout = Checks.duration(
+            var value = Checks.duration(
                     component, "probeTimeout", probeTimeout, Duration.ofSeconds(1), Duration.ofMinutes(1));
-            setMask |= 4;
+            options.once("probeTimeout");
+            this.probeTimeout = value;
             return this;
         }
 
@@ -334,25 +337,25 @@ public interface ReadWriteRouter extends AutoCloseable {
          * hal9-router-<name>-probe}. At most one probe per replica runs at a time.
          */
         public Builder probeExecutor(Executor probeExecutor) {
-            notSet(8, "probeExecutor");
-            this.probeExecutor = Objects.requireNonNull(probeExecutor, "probeExecutor");
-            setMask |= 8;
+            var value = Objects.requireNonNull(probeExecutor, "probeExecutor");
+            options.once("probeExecutor");
+            this.probeExecutor = value;
             return this;
         }
 
         /** Hears replica down/up events, failed probes and fallbacks. Default: none. */
         public Builder listener(RouterListener listener) {
-            notSet(16, "listener");
-            this.listener = Objects.requireNonNull(listener, "listener");
-            setMask |= 16;
+            var value = Objects.requireNonNull(listener, "listener");
+            options.once("listener");
+            this.listener = value;
             return this;
         }
 
         /** The time source for probe backoff and downtime. Default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
-            notSet(32, "ticker");
-            this.ticker = Objects.requireNonNull(ticker, "ticker");
-            setMask |= 32;
+            var value = Objects.requireNonNull(ticker, "ticker");
+            options.once("ticker");
+            this.ticker = value;
             return this;
         }
 
@@ -362,9 +365,8 @@ public interface ReadWriteRouter extends AutoCloseable {
          * if some work given to {@link ReadWriteRouter#reads(JdbcFunction)} must not run twice.
          */
         public Builder retryReadsOnPrimary(boolean retry) {
-            notSet(64, "retryReadsOnPrimary");
+            options.once("retryReadsOnPrimary");
             this.retryReadsOnPrimary = retry;
-            setMask |= 64;
             return this;
         }
 
@@ -375,9 +377,8 @@ public interface ReadWriteRouter extends AutoCloseable {
          * at start costs no read anything: it is marked down and probed again with the backoff.
          */
         public Builder probeReplicasAtStart(boolean probe) {
-            notSet(128, "probeReplicasAtStart");
+            options.once("probeReplicasAtStart");
             this.probeReplicasAtStart = probe;
-            setMask |= 128;
             return this;
         }
 
@@ -388,7 +389,7 @@ public interface ReadWriteRouter extends AutoCloseable {
          */
         public ReadWriteRouter build() {
             JdbcPool p = primary;
-            if (p == null) {
+            if (!options.isSet("primary") || p == null) {
                 throw new IllegalArgumentException(component + ": primary must be set");
             }
             for (JdbcPool r : replicas) {
@@ -397,7 +398,7 @@ public interface ReadWriteRouter extends AutoCloseable {
                             + "' is the primary (or has its name); give replicas pools and names of their own");
                 }
             }
-            return DefaultReadWriteRouter.create(this, p);
+            return ReadWriteRouterImpl.create(this);
         }
     }
 }

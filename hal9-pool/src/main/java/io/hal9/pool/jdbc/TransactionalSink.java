@@ -48,22 +48,13 @@ abstract class TransactionalSink<T> {
                     component + ": no connection for a batch of " + size + ": " + SqlFailures.describe(e), e);
         }
         try (c) {
-            boolean autoCommit = c.getAutoCommit();
-            if (autoCommit) {
-                c.setAutoCommit(false);
-            }
-            try {
-                writeBatch(c, batch);
-                c.commit();
-            } catch (Throwable t) {
-                rollbacks.increment();
-                JdbcSupport.rollbackQuietly(c, t);
-                throw t;
-            } finally {
-                if (autoCommit) {
-                    JdbcSupport.restoreAutoCommit(c);
-                }
-            }
+            JdbcSupport.inTransaction(
+                    c,
+                    conn -> {
+                        writeBatch(conn, batch);
+                        return null;
+                    },
+                    rollbacks);
             commits.increment();
             rows.add(size);
         } catch (SQLException e) {

@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * is in flight; counters only grow; every read is counted once, on the replica or the primary that
  * gave its connection.
  */
-final class DefaultReadWriteRouter implements ReadWriteRouter {
+final class ReadWriteRouterImpl implements ReadWriteRouter {
     private static final org.slf4j.Logger log = LoggerFactory.getLogger(ReadWriteRouter.class);
     /** PostgreSQL's SQLState for a standby cancelling a query that conflicts with WAL replay. */
     private static final String RECOVERY_CONFLICT = "40001";
@@ -86,10 +86,10 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
     /** Set once by close(); read (a volatile read) on every call. */
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private DefaultReadWriteRouter(ReadWriteRouter.Builder b, JdbcPool primary) {
+    private ReadWriteRouterImpl(ReadWriteRouter.Builder b) {
         this.name = b.name;
         this.component = b.component;
-        this.primary = primary;
+        this.primary = Objects.requireNonNull(b.primary, "primary"); // checked by build()
         this.primaryDataSource = primary.dataSource();
         this.replicaPools = List.copyOf(b.replicas);
         this.replicas = new Replica[replicaPools.size()];
@@ -103,11 +103,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         this.probeMaxNanos = Checks.saturatedNanos(b.probeMaxBackoff);
         long timeoutMillis = b.probeTimeout.toMillis();
         this.probeTimeoutSeconds = (int) Math.max(1, (timeoutMillis + 999) / 1000);
-        Executor executor = b.probeExecutor;
-        String probeThreadName = "hal9-router-" + name + "-probe";
-        this.probeExecutor = executor != null
-                ? executor
-                : task -> Thread.ofVirtual().name(probeThreadName).start(task);
+        this.probeExecutor = b.probeExecutor;
         this.listener = b.listener;
         this.ticker = b.ticker;
         this.retryReadsOnPrimary = b.retryReadsOnPrimary;
@@ -115,15 +111,16 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         this.writeView = new WriteView(component);
     }
 
-    static ReadWriteRouter create(ReadWriteRouter.Builder b, JdbcPool primary) {
-        DefaultReadWriteRouter router = new DefaultReadWriteRouter(b, primary);
+    /** Creates the router from its builder (checked by {@code build()}) and starts probing if asked. */
+    static ReadWriteRouter create(ReadWriteRouter.Builder b) {
+        ReadWriteRouterImpl router = new ReadWriteRouterImpl(b);
         if (b.probeReplicasAtStart) {
             router.probeAll();
         }
         log.info(
                 "{}: started with primary '{}' and {} replica(s) {}",
                 router.component,
-                primary.name(),
+                router.primary.name(),
                 router.replicas.length,
                 router.replicaPools.stream().map(JdbcPool::name).toList());
         return router;
@@ -183,13 +180,22 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
     }
 
     private <R extends @Nullable Object> R readOnPrimary(JdbcFunction<R> work) {
-        Connection c = primaryConnection("read");
-        counts.increment(primaryReadsIndex);
+        return onPrimary(work, "read", primaryReadsIndex);
+    }
+
+    /**
+     * Runs one read or write on a primary connection, counted in {@code counter}; {@code what} ("read",
+     * "write") names it in the failure.
+     */
+    private <R extends @Nullable Object> R onPrimary(JdbcFunction<R> work, String what, int counter) {
+        Connection c = primaryConnection(what);
+        counts.increment(counter);
         try (c) {
             return work.apply(c);
         } catch (SQLException e) {
             throw new JdbcException(
-                    component + ": read on primary '" + primary.name() + "' failed: " + SqlFailures.describe(e), e);
+                    component + ": " + what + " on primary '" + primary.name() + "' failed: " + SqlFailures.describe(e),
+                    e);
         }
     }
 
@@ -197,14 +203,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
     public <R extends @Nullable Object> R writes(JdbcFunction<R> work) {
         Objects.requireNonNull(work, "work");
         refuseIfClosed();
-        Connection c = primaryConnection("write");
-        counts.increment(writesIndex);
-        try (c) {
-            return work.apply(c);
-        } catch (SQLException e) {
-            throw new JdbcException(
-                    component + ": write on primary '" + primary.name() + "' failed: " + SqlFailures.describe(e), e);
-        }
+        return onPrimary(work, "write", writesIndex);
     }
 
     @Override
@@ -213,24 +212,9 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         refuseIfClosed();
         Connection c = primaryConnection("transaction");
         try (c) {
-            boolean autoCommit = c.getAutoCommit();
-            if (autoCommit) {
-                c.setAutoCommit(false);
-            }
-            try {
-                R result = work.apply(c);
-                c.commit();
-                transactions.increment();
-                return result;
-            } catch (Throwable t) {
-                rollbacks.increment();
-                JdbcSupport.rollbackQuietly(c, t);
-                throw t;
-            } finally {
-                if (autoCommit) {
-                    JdbcSupport.restoreAutoCommit(c);
-                }
-            }
+            R result = JdbcSupport.inTransaction(c, work, rollbacks);
+            transactions.increment();
+            return result;
         } catch (SQLException e) {
             throw new JdbcException(
                     component + ": transaction on primary '" + primary.name() + "' failed and was rolled back: "
@@ -334,11 +318,21 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
     }
 
     private void downAtStart(Replica r, Throwable cause) {
+        reportDown(r, cause, " at start", "probed again");
+    }
+
+    /**
+     * Counts, logs and reports one transition of {@code r} to down: {@code when} is "" or " at start",
+     * {@code next} what happens after the initial backoff.
+     */
+    private void reportDown(Replica r, Throwable cause, String when, String next) {
         r.downs.increment();
         log.warn(
-                "{}: replica '{}' is down at start, reads go to other replicas or the primary; probed again in {}ms: {}",
+                "{}: replica '{}' is down{}, reads go to other replicas or the primary; {} in {}ms: {}",
                 component,
                 r.name,
+                when,
+                next,
                 probeInitialNanos / 1_000_000,
                 cause.toString());
         try {
@@ -374,18 +368,7 @@ final class DefaultReadWriteRouter implements ReadWriteRouter {
         if (!Replica.HEALTH.compareAndSet(r, h, down)) {
             return;
         }
-        r.downs.increment();
-        log.warn(
-                "{}: replica '{}' is down, reads go to other replicas or the primary; first probe in {}ms: {}",
-                component,
-                r.name,
-                probeInitialNanos / 1_000_000,
-                cause.toString());
-        try {
-            listener.onReplicaDown(r.name, cause);
-        } catch (RuntimeException e) {
-            log.warn("{}: listener threw from onReplicaDown", component, e);
-        }
+        reportDown(r, cause, "", "first probe");
     }
 
     private void maybeProbe(Replica r, Health h) {

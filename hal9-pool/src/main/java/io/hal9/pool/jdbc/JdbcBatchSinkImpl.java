@@ -11,12 +11,12 @@ import java.util.List;
  *
  * <p>Design / Concurrency: see {@link TransactionalSink}; the binder and SQL are immutable.
  */
-final class DefaultJdbcBatchSink<T> extends TransactionalSink<T> implements JdbcBatchSink<T> {
+final class JdbcBatchSinkImpl<T> extends TransactionalSink<T> implements JdbcBatchSink<T> {
     private final String sql;
     private final StatementBinder<T> binder;
     private final int chunkSize;
 
-    DefaultJdbcBatchSink(JdbcBatchSink.Builder<T> b) {
+    JdbcBatchSinkImpl(JdbcBatchSink.Builder<T> b) {
         super(b.name, b.component, b.dataSource);
         this.sql = b.sql;
         this.binder = b.binder;
