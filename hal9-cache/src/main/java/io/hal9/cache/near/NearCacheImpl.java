@@ -468,8 +468,8 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
     }
 
     @Override
-    public NearCacheStats nearStats() {
-        return new NearCacheStats(
+    public NearCache.Stats nearStats() {
+        return new NearCache.Stats(
                 l1Hits.sum(),
                 l2Hits.sum(),
                 misses.sum(),

@@ -2,6 +2,7 @@ package io.hal9.cache.redis;
 
 import io.hal9.cache.Cache;
 import io.hal9.cache.CacheLoader;
+import io.hal9.cache.CacheStats;
 import io.hal9.cache.KeyCodec;
 import io.hal9.cache.ValueCodec;
 import io.hal9.cache.codec.Codecs;
@@ -46,11 +47,11 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Limits.</b> Redis bounds the cache: with {@code maxmemory-policy allkeys-lru} and no persistence
  * it may evict or lose any key at any moment; that is a miss, never an error. Every entry has a TTL
  * (default 10 minutes). A value that cannot be decoded is a miss, counted in {@link
- * RedisCacheStats#corruptEntries()}, reported to the listener, logged at most once per {@code
+ * Stats#corruptEntries()}, reported to the listener, logged at most once per {@code
  * errorLogInterval}, and deleted.
  *
  * <p><b>When Redis is down or slow.</b> Reads answer as misses (and {@code get} runs the loader), writes
- * are not retried but counted ({@link RedisCacheStats#failedWrites()}) and reported to {@link
+ * are not retried but counted ({@link Stats#failedWrites()}) and reported to {@link
  * RedisCacheListener#onError}; errors are logged at most once per {@code errorLogInterval}. No exception
  * reaches the caller for an unavailable Redis. A write that timed out may still be applied by Redis
  * later (it was already sent; the cache cannot call it back); it is counted as failed all the same. A
@@ -83,7 +84,7 @@ import org.jspecify.annotations.Nullable;
  * invalidateAll()}'s {@code SCAN} walks every master and asks a breaker of its own (named {@code "scan"}).
  * After a failover the promoted replica starts with a closed breaker, and the dead master's breaker is
  * dropped once the topology no longer lists it. {@link #shardBreakers()} shows them all; {@link
- * RedisCacheStats#breakerState()} is the worst of them and {@link RedisCacheStats#breakerOpened()} their
+ * Stats#breakerState()} is the worst of them and {@link Stats#breakerOpened()} their
  * sum.
  *
  * <p><b>Dependencies.</b> hal9-redis (and through it Lettuce) is an optional dependency of hal9-cache, so
@@ -132,13 +133,56 @@ public interface RedisCache<K, V> extends Cache<K, V> {
     String keyspace();
 
     /** A snapshot of the cache's counters, with the Redis-specific ones and the breaker state. */
-    RedisCacheStats redisStats();
+    Stats redisStats();
 
     /**
      * The circuit breaker of each shard (one, named {@link SharedRedis#SINGLE_SHARD}, off a cluster),
      * as of now, sorted by shard name.
      */
     java.util.List<ShardBreaker> shardBreakers();
+
+    /**
+     * A snapshot of a {@link RedisCache}'s counters: the common {@link CacheStats} figures plus what is
+     * particular to a remote cache.
+     *
+     * <p>Thread safety: immutable.
+     *
+     * @param hits lookups that found a decodable value in Redis
+     * @param misses lookups that found none (absent, evicted, expired, corrupt, or Redis unavailable)
+     * @param loads loads that completed with a value or with "no value"
+     * @param loadFailures loads that threw
+     * @param totalLoadNanos time spent in loads, successful or not
+     * @param puts entries written to Redis by {@code put}/{@code putAll} (load write-backs not included)
+     * @param invalidations keys removed explicitly (for {@code invalidateAll()}: keys Redis reported removed)
+     * @param errors commands that failed (error reply, connection down), timeouts excluded
+     * @param timeouts commands that got no answer within the command timeout
+     * @param corruptEntries values found in Redis that the codec could not decode
+     * @param failedWrites entries whose write or removal failed, timed out or was skipped by the open breaker
+     * @param skippedByBreaker commands not sent because the breaker was open
+     * @param breakerState the breaker's state at the time of the snapshot
+     * @param breakerOpened how many times the breaker has opened
+     */
+    record Stats(
+            long hits,
+            long misses,
+            long loads,
+            long loadFailures,
+            long totalLoadNanos,
+            long puts,
+            long invalidations,
+            long errors,
+            long timeouts,
+            long corruptEntries,
+            long failedWrites,
+            long skippedByBreaker,
+            BreakerState breakerState,
+            long breakerOpened) {
+
+        /** The common figures; Redis evicts on its own, so evictions are 0 and size is -1 (unknown). */
+        public CacheStats toCacheStats() {
+            return new CacheStats(hits, misses, loads, loadFailures, totalLoadNanos, 0, puts, invalidations, -1);
+        }
+    }
 
     /**
      * Builds a {@link RedisCache}. Every setter checks its argument at once and may be called once.

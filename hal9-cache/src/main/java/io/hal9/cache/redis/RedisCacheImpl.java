@@ -637,7 +637,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
     }
 
     @Override
-    public RedisCacheStats redisStats() {
+    public RedisCache.Stats redisStats() {
         BreakerState worst = BreakerState.CLOSED;
         long opened = droppedOpened.sum();
         for (ShardBreaker sb : shardBreakers()) {
@@ -647,7 +647,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
                 worst = sb.state();
             }
         }
-        return new RedisCacheStats(
+        return new RedisCache.Stats(
                 hits.sum(),
                 misses.sum(),
                 loadStats.loads(),
