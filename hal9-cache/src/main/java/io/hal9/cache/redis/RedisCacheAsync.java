@@ -107,6 +107,8 @@ final class RedisCacheAsync<K, V> implements AsyncCache<K, V> {
                             .handle((ok, err) -> {
                                 if (err != null) {
                                     c.failedWrites.increment();
+                                } else {
+                                    c.wroteBack(rk);
                                 }
                                 return o;
                             });

@@ -45,6 +45,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -72,6 +73,13 @@ import org.slf4j.LoggerFactory;
 final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
     private static final Logger LOG = LoggerFactory.getLogger(RedisCache.class);
 
+    /** What {@link #fetch} answers when Redis did not: never a GET's answer (compared by identity). */
+    private static final byte[] UNANSWERED = new byte[0];
+    /** The {@code since} of a caller whose GET got no answer: no second look (never a count, which is >= 0). */
+    private static final long NOT_ANSWERED = -1;
+    /** Stripes of {@link #writeBacks}; a power of two. */
+    private static final int WRITE_BACK_STRIPES = 64;
+
     final String name;
     final String component;
     private final String keyspace;
@@ -98,6 +106,16 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
     final Coalescer<K, Optional<V>> loads;
     private final RateLimitedLog corruptLog;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Per stripe of keys, how many loads wrote their value back (counted once Redis answered the SET). A
+     * caller of {@code get(key, loader)} reads its stripe before its GET; if that GET missed and its load
+     * starts after the stripe moved, it reads the key again before loading. Ordering: a load that ended
+     * between that GET and the caller's join had its SET answered after Redis answered the GET, so its
+     * increment follows the caller's read of the stripe, and the caller's later read sees it (both are
+     * volatile accesses of one element).
+     */
+    private final AtomicLongArray writeBacks = new AtomicLongArray(WRITE_BACK_STRIPES);
+
     private final RedisCacheAsync<K, V> asyncView;
 
     final LongAdder hits = new LongAdder();
@@ -193,14 +211,18 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
     public @Nullable V getIfPresent(K key) {
         ensureOpen();
         String rk = redisKey(key);
-        byte[] bytes;
+        byte[] bytes = fetch(rk);
+        return bytes == UNANSWERED ? null : decodeCounted(rk, bytes);
+    }
+
+    /** GET {@code rk}: its bytes, {@code null} if absent, {@link #UNANSWERED} (a miss, counted) if Redis did not answer. */
+    private byte @Nullable [] fetch(String rk) {
         try {
-            bytes = calls.call("GET", false, calls.breakerFor(rk), () -> commands.get(rk));
+            return calls.call("GET", false, calls.breakerFor(rk), () -> commands.get(rk));
         } catch (RedisCalls.Unavailable u) {
             misses.increment();
-            return null;
+            return UNANSWERED;
         }
-        return decodeCounted(rk, bytes);
     }
 
     @Override
@@ -211,30 +233,83 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
     @Override
     public @Nullable V get(K key, Function<? super K, ? extends @Nullable V> loader) {
         Objects.requireNonNull(loader, "loader");
-        V present = getIfPresent(key);
-        if (present != null) {
-            return present;
+        ensureOpen();
+        String rk = redisKey(key);
+        int stripe = stripe(rk);
+        long seen = writeBacks.get(stripe); // volatile read, before the GET: pairs with wroteBack's increment
+        byte[] bytes = fetch(rk);
+        if (bytes != UNANSWERED) {
+            V present = decodeCounted(rk, bytes);
+            if (present != null) {
+                return present;
+            }
         }
-        return loads.join(key, k -> Optional.ofNullable(loadAndWriteBack(k, loader)))
+        // Only a miss Redis answered is worth a second look; during an outage the load starts at once.
+        long since = bytes == UNANSWERED ? NOT_ANSWERED : seen;
+        return loads.join(key, k -> Optional.ofNullable(loadAndWriteBack(k, rk, stripe, since, loader)))
                 .orElse(null);
     }
 
-    private @Nullable V loadAndWriteBack(K key, Function<? super K, ? extends @Nullable V> fn) {
+    /**
+     * Runs once per coalesced load: if a load of the stripe wrote back since the caller's GET ({@code since};
+     * {@link #NOT_ANSWERED}: that GET got no answer), the key is read again first, since a load that ended
+     * between that GET and this one's start may have written it; else (or if it is still absent) loads and
+     * writes back.
+     */
+    private @Nullable V loadAndWriteBack(
+            K key, String rk, int stripe, long since, Function<? super K, ? extends @Nullable V> fn) {
+        if (since != NOT_ANSWERED && writeBacks.get(stripe) != since) {
+            V written = reread(rk);
+            if (written != null) {
+                return written;
+            }
+        }
         V value = loadStats.load(key, fn);
         if (value != null) {
             byte[] bytes = encode(key, value);
-            String rk = redisKey(key);
             try {
                 calls.call(
                         "SET",
                         true,
                         calls.breakerFor(rk),
                         () -> commands.set(rk, bytes, SetArgs.Builder.px(defaultTtlMillis)));
+                wroteBack(rk);
             } catch (RedisCalls.Unavailable u) {
                 failedWrites.increment();
             }
         }
         return value;
+    }
+
+    /**
+     * The value another load wrote back, or {@code null} (absent, unreadable, or Redis did not answer: the
+     * load that follows overwrites it). Not counted: the caller's lookup was counted once, by its GET.
+     */
+    private @Nullable V reread(String rk) {
+        byte[] bytes;
+        try {
+            bytes = calls.call("GET", false, calls.breakerFor(rk), () -> commands.get(rk));
+        } catch (RedisCalls.Unavailable u) {
+            return null;
+        }
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return codec.decode(bytes);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Records that a load wrote {@code rk} back (Redis answered its SET); volatile: pairs with get's read. */
+    void wroteBack(String rk) {
+        writeBacks.incrementAndGet(stripe(rk));
+    }
+
+    private static int stripe(String rk) {
+        int h = rk.hashCode();
+        return (h ^ (h >>> 16)) & (WRITE_BACK_STRIPES - 1);
     }
 
     @Override
