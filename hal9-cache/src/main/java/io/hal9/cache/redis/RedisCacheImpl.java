@@ -15,7 +15,6 @@ import io.hal9.core.internal.RateLimitedLog;
 import io.hal9.redis.SharedRedis;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
-import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.SetArgs;
@@ -23,11 +22,6 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.lettuce.core.output.StatusOutput;
-import io.lettuce.core.protocol.AsyncCommand;
-import io.lettuce.core.protocol.Command;
-import io.lettuce.core.protocol.CommandArgs;
-import io.lettuce.core.protocol.CommandType;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,10 +34,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -418,82 +409,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
             rks.add(redisKey(e.getKey()));
             values.add(encode(e.getKey(), Objects.requireNonNull(e.getValue(), "value")));
         }
-        SetArgs px = SetArgs.Builder.px(ttlMillis);
-        // Per shard: ask its breaker once, dispatch its SETs, and report one outcome to it.
-        List<CircuitBreaker> bs = new ArrayList<>();
-        List<List<RedisFuture<String>>> sentByShard = new ArrayList<>();
-        for (Map.Entry<CircuitBreaker, List<Integer>> g : calls.byShard(rks).entrySet()) {
-            CircuitBreaker b = g.getKey();
-            List<Integer> idx = g.getValue();
-            if (!b.tryAcquire()) {
-                calls.skipped.increment();
-                failedWrites.add(idx.size());
-                continue;
-            }
-            List<RedisFuture<String>> sent = new ArrayList<>(idx.size());
-            try {
-                StatefulRedisConnection<String, byte[]> single = standalone;
-                if (single != null) {
-                    // One dispatch of the whole batch: Lettuce writes it and flushes the socket once, without
-                    // touching the shared connection's auto-flush setting (other threads keep using it).
-                    List<AsyncCommand<String, byte[], String>> batch = new ArrayList<>(idx.size());
-                    for (int i : idx) {
-                        CommandArgs<String, byte[]> args = new CommandArgs<>(SharedRedis.CODEC)
-                                .addKey(rks.get(i))
-                                .addValue(values.get(i));
-                        px.build(args);
-                        batch.add(new AsyncCommand<>(
-                                new Command<>(CommandType.SET, new StatusOutput<>(SharedRedis.CODEC), args)));
-                    }
-                    single.dispatch(batch);
-                    sent.addAll(batch);
-                } else {
-                    // Cluster: Lettuce routes each command to its slot's node; issued back to back, none waits
-                    // for an answer, so the batch is pipelined per node.
-                    for (int i : idx) {
-                        sent.add(commands.set(rks.get(i), values.get(i), px));
-                    }
-                }
-            } catch (RuntimeException e) {
-                failedWrites.add(idx.size() - sent.size());
-                if (sent.isEmpty()) {
-                    calls.failed("SET", true, e, b);
-                    continue;
-                }
-            }
-            bs.add(b);
-            sentByShard.add(sent);
-        }
-        long deadline = System.nanoTime() + calls.timeoutNanos();
-        int ok = 0;
-        for (int s = 0; s < sentByShard.size(); s++) {
-            Throwable failure = null;
-            int shardOk = 0;
-            List<RedisFuture<String>> sent = sentByShard.get(s);
-            for (RedisFuture<String> f : sent) {
-                try {
-                    f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    shardOk++;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    for (int j = s; j < bs.size(); j++) {
-                        bs.get(j).onAbandoned();
-                    }
-                    failedWrites.add(sent.size() - shardOk);
-                    throw new CacheException(component + ": interrupted while waiting for Redis (putAll)", e);
-                } catch (ExecutionException | TimeoutException e) {
-                    f.cancel(false);
-                    failure = failure == null ? RedisCalls.unwrap(e) : failure;
-                }
-            }
-            failedWrites.add(sent.size() - shardOk);
-            ok += shardOk;
-            if (failure != null) {
-                calls.failed("SET", true, failure, bs.get(s));
-            } else if (shardOk > 0) {
-                bs.get(s).onSuccess();
-            }
-        }
+        int ok = calls.setEach(rks, values, SetArgs.Builder.px(ttlMillis), failedWrites, commands, standalone);
         if (countPuts) {
             puts.add(ok);
         }

@@ -6,7 +6,15 @@ import io.hal9.core.internal.Checks;
 import io.hal9.core.internal.RateLimitedLog;
 import io.hal9.redis.SharedRedis;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.io.Serial;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -311,6 +319,101 @@ final class RedisCalls {
         } catch (RuntimeException e) {
             LOG.warn("{}: listener threw; ignored", component, e);
         }
+    }
+
+    /**
+     * Sends one {@code SET key value PX} per key, every shard's batch dispatched before any answer is awaited
+     * (pipelined; off a cluster one dispatch and one socket flush), then waits for them all within one
+     * command timeout. Per shard it asks the breaker once and reports one outcome to it.
+     *
+     * @param failedWrites where every SET that was skipped, failed or timed out is counted
+     * @param standalone the connection off a cluster (one dispatch of the batch), {@code null} on a cluster
+     * @return how many SETs Redis acknowledged
+     * @throws CacheException if interrupted while waiting (the interrupt flag is restored)
+     */
+    int setEach(
+            List<String> rks,
+            List<byte[]> values,
+            SetArgs px,
+            LongAdder failedWrites,
+            RedisClusterAsyncCommands<String, byte[]> commands,
+            @Nullable StatefulRedisConnection<String, byte[]> standalone) {
+        // Per shard: ask its breaker once, dispatch its SETs, and report one outcome to it.
+        List<CircuitBreaker> bs = new ArrayList<>();
+        List<List<RedisFuture<String>>> sentByShard = new ArrayList<>();
+        for (Map.Entry<CircuitBreaker, List<Integer>> g : byShard(rks).entrySet()) {
+            CircuitBreaker b = g.getKey();
+            List<Integer> idx = g.getValue();
+            if (!b.tryAcquire()) {
+                skipped.increment();
+                failedWrites.add(idx.size());
+                continue;
+            }
+            List<RedisFuture<String>> sent = new ArrayList<>(idx.size());
+            try {
+                StatefulRedisConnection<String, byte[]> single = standalone;
+                if (single != null) {
+                    // One dispatch of the whole batch: Lettuce writes it and flushes the socket once, without
+                    // touching the shared connection's auto-flush setting (other threads keep using it).
+                    List<AsyncCommand<String, byte[], String>> batch = new ArrayList<>(idx.size());
+                    for (int i : idx) {
+                        CommandArgs<String, byte[]> args = new CommandArgs<>(SharedRedis.CODEC)
+                                .addKey(rks.get(i))
+                                .addValue(values.get(i));
+                        px.build(args);
+                        batch.add(new AsyncCommand<>(
+                                new Command<>(CommandType.SET, new StatusOutput<>(SharedRedis.CODEC), args)));
+                    }
+                    single.dispatch(batch);
+                    sent.addAll(batch);
+                } else {
+                    // Cluster: Lettuce routes each command to its slot's node; issued back to back, none waits
+                    // for an answer, so the batch is pipelined per node.
+                    for (int i : idx) {
+                        sent.add(commands.set(rks.get(i), values.get(i), px));
+                    }
+                }
+            } catch (RuntimeException e) {
+                failedWrites.add(idx.size() - sent.size());
+                if (sent.isEmpty()) {
+                    failed("SET", true, e, b);
+                    continue;
+                }
+            }
+            bs.add(b);
+            sentByShard.add(sent);
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        int ok = 0;
+        for (int s = 0; s < sentByShard.size(); s++) {
+            Throwable failure = null;
+            int shardOk = 0;
+            List<RedisFuture<String>> sent = sentByShard.get(s);
+            for (RedisFuture<String> f : sent) {
+                try {
+                    f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    shardOk++;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    for (int j = s; j < bs.size(); j++) {
+                        bs.get(j).onAbandoned();
+                    }
+                    failedWrites.add(sent.size() - shardOk);
+                    throw new CacheException(component + ": interrupted while waiting for Redis (putAll)", e);
+                } catch (ExecutionException | TimeoutException e) {
+                    f.cancel(false);
+                    failure = failure == null ? unwrap(e) : failure;
+                }
+            }
+            failedWrites.add(sent.size() - shardOk);
+            ok += shardOk;
+            if (failure != null) {
+                failed("SET", true, failure, bs.get(s));
+            } else if (shardOk > 0) {
+                bs.get(s).onSuccess();
+            }
+        }
+        return ok;
     }
 
     /** The breaker of each shard as of now, sorted by shard name (see {@link RedisCache#shardBreakers()}). */

@@ -62,7 +62,7 @@ class RedisCallsTest {
         return a;
     }
 
-    private static <T> Answer<T> failed(Throwable t) {
+    static <T> Answer<T> failed(Throwable t) {
         Answer<T> a = new Answer<>();
         a.completeExceptionally(t);
         return a;
