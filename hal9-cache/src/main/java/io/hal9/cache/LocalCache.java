@@ -1,6 +1,8 @@
 package io.hal9.cache;
 
+import io.hal9.cache.internal.CacheOptions;
 import io.hal9.core.Ticker;
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import java.time.Duration;
 import java.util.Objects;
@@ -106,41 +108,47 @@ public interface LocalCache<K, V> extends Cache<K, V> {
     final class Builder<K, V> {
         final String name;
         final String component;
-        long maximumSize = -1;
-        long maximumWeight = -1;
+        final BuilderOptions options;
+        /** The loader, ticker and executor (executor default {@link ForkJoinPool#commonPool()}). */
+        final CacheOptions<K, V> common;
 
+        /** Default {@value LocalCache#DEFAULT_MAXIMUM_SIZE}; not used when {@code maximumWeight} is set. */
+        long maximumSize = DEFAULT_MAXIMUM_SIZE;
+
+        /** Used only when set (then instead of {@code maximumSize}), with {@code weigher}. */
+        long maximumWeight;
+
+        /** Set with {@code maximumWeight}; none otherwise. */
         @Nullable
         ToIntBiFunction<? super K, ? super V> weigher;
 
+        /** Default {@code null}: no time limit after write. */
         @Nullable
         Duration expireAfterWrite;
 
+        /** Default {@code null}: no idle timeout. */
         @Nullable
         Duration expireAfterAccess;
 
+        /** Default {@code null}: no refresh ahead. */
         @Nullable
         Duration refreshAfterWrite;
 
-        @Nullable
-        Duration refreshBatchWindow;
+        /** Default {@link LocalCache#DEFAULT_REFRESH_BATCH_WINDOW}. */
+        Duration refreshBatchWindow = DEFAULT_REFRESH_BATCH_WINDOW;
 
-        int refreshBatchSize = -1;
+        /** Default {@value LocalCache#DEFAULT_REFRESH_BATCH_SIZE}. */
+        int refreshBatchSize = DEFAULT_REFRESH_BATCH_SIZE;
 
-        @Nullable
-        CacheLoader<K, V> loader;
-
-        @Nullable
-        Ticker ticker;
-
-        @Nullable
-        Executor executor;
-
+        /** Default {@code null}: nobody is told (evictions and failed loads are still counted). */
         @Nullable
         LocalCacheListener<? super K, ? super V> listener;
 
         private Builder(String name) {
             this.name = name;
             this.component = "local cache '" + name + "'";
+            this.options = new BuilderOptions(component);
+            this.common = new CacheOptions<>(options, ForkJoinPool.commonPool());
         }
 
         /**
@@ -152,7 +160,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> maximumSize(long maximumSize) {
-            Checks.notSet(component, "maximumSize", this.maximumSize >= 0);
+            options.once("maximumSize");
             this.maximumSize = Checks.inRange(component, "maximumSize", maximumSize, 1, Integer.MAX_VALUE);
             return this;
         }
@@ -167,7 +175,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          */
         public Builder<K, V> maximumWeight(long maximumWeight, ToIntBiFunction<? super K, ? super V> weigher) {
             Objects.requireNonNull(weigher, "weigher");
-            Checks.notSet(component, "maximumWeight", this.maximumWeight >= 0);
+            options.once("maximumWeight");
             this.maximumWeight = Checks.inRange(component, "maximumWeight", maximumWeight, 1, 1L << 62);
             this.weigher = weigher;
             return this;
@@ -182,7 +190,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> expireAfterWrite(Duration expireAfterWrite) {
-            Checks.notSet(component, "expireAfterWrite", this.expireAfterWrite != null);
+            options.once("expireAfterWrite");
             this.expireAfterWrite = positive("expireAfterWrite", expireAfterWrite);
             return this;
         }
@@ -196,7 +204,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> expireAfterAccess(Duration expireAfterAccess) {
-            Checks.notSet(component, "expireAfterAccess", this.expireAfterAccess != null);
+            options.once("expireAfterAccess");
             this.expireAfterAccess = positive("expireAfterAccess", expireAfterAccess);
             return this;
         }
@@ -211,7 +219,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> refreshAfterWrite(Duration refreshAfterWrite) {
-            Checks.notSet(component, "refreshAfterWrite", this.refreshAfterWrite != null);
+            options.once("refreshAfterWrite");
             this.refreshAfterWrite = positive("refreshAfterWrite", refreshAfterWrite);
             return this;
         }
@@ -225,7 +233,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> refreshBatchWindow(Duration refreshBatchWindow) {
-            Checks.notSet(component, "refreshBatchWindow", this.refreshBatchWindow != null);
+            options.once("refreshBatchWindow");
             this.refreshBatchWindow = Checks.duration(
                     component, "refreshBatchWindow", refreshBatchWindow, Duration.ZERO, Duration.ofSeconds(1));
             return this;
@@ -240,7 +248,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> refreshBatchSize(int refreshBatchSize) {
-            Checks.notSet(component, "refreshBatchSize", this.refreshBatchSize >= 0);
+            options.once("refreshBatchSize");
             this.refreshBatchSize = Checks.inRange(component, "refreshBatchSize", refreshBatchSize, 1, 65_536);
             return this;
         }
@@ -252,9 +260,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> loader(CacheLoader<K, V> loader) {
-            Objects.requireNonNull(loader, "loader");
-            Checks.notSet(component, "loader", this.loader != null);
-            this.loader = loader;
+            common.loader(loader);
             return this;
         }
 
@@ -264,9 +270,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> ticker(Ticker ticker) {
-            Objects.requireNonNull(ticker, "ticker");
-            Checks.notSet(component, "ticker", this.ticker != null);
-            this.ticker = ticker;
+            common.ticker(ticker);
             return this;
         }
 
@@ -277,9 +281,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> executor(Executor executor) {
-            Objects.requireNonNull(executor, "executor");
-            Checks.notSet(component, "executor", this.executor != null);
-            this.executor = executor;
+            common.executor(executor);
             return this;
         }
 
@@ -290,7 +292,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          */
         public Builder<K, V> listener(LocalCacheListener<? super K, ? super V> listener) {
             Objects.requireNonNull(listener, "listener");
-            Checks.notSet(component, "listener", this.listener != null);
+            options.once("listener");
             this.listener = listener;
             return this;
         }
@@ -304,7 +306,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          *     batch options without {@code refreshAfterWrite}
          */
         public LocalCache<K, V> build() {
-            if (maximumSize >= 0 && maximumWeight >= 0) {
+            if (options.isSet("maximumSize") && options.isSet("maximumWeight")) {
                 throw new IllegalStateException(
                         component + ": maximumSize and maximumWeight cannot be combined; choose one bound");
             }
@@ -313,7 +315,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
                         component + ": expireAfterWrite and expireAfterAccess cannot be combined; choose one");
             }
             if (refreshAfterWrite != null) {
-                if (loader == null) {
+                if (common.loader() == null) {
                     throw new IllegalStateException(component + ": refreshAfterWrite requires a loader");
                 }
                 if (expireAfterWrite != null && refreshAfterWrite.compareTo(expireAfterWrite) >= 0) {
@@ -321,7 +323,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
                             + " expireAfterWrite (" + Checks.formatDuration(expireAfterWrite) + "), was "
                             + Checks.formatDuration(refreshAfterWrite));
                 }
-            } else if (refreshBatchWindow != null || refreshBatchSize >= 0) {
+            } else if (options.isSet("refreshBatchWindow") || options.isSet("refreshBatchSize")) {
                 throw new IllegalStateException(
                         component + ": refreshBatchWindow and refreshBatchSize require refreshAfterWrite");
             }
@@ -330,26 +332,6 @@ public interface LocalCache<K, V> extends Cache<K, V> {
 
         private Duration positive(String option, Duration value) {
             return Checks.duration(component, option, value, Duration.ofNanos(1), MAX_DURATION);
-        }
-
-        long resolvedMaximumSize() {
-            return maximumSize < 0 && maximumWeight < 0 ? DEFAULT_MAXIMUM_SIZE : maximumSize;
-        }
-
-        Ticker resolvedTicker() {
-            return ticker == null ? Ticker.system() : ticker;
-        }
-
-        Executor resolvedExecutor() {
-            return executor == null ? ForkJoinPool.commonPool() : executor;
-        }
-
-        Duration resolvedRefreshBatchWindow() {
-            return refreshBatchWindow == null ? DEFAULT_REFRESH_BATCH_WINDOW : refreshBatchWindow;
-        }
-
-        int resolvedRefreshBatchSize() {
-            return refreshBatchSize < 0 ? DEFAULT_REFRESH_BATCH_SIZE : refreshBatchSize;
         }
     }
 }

@@ -74,11 +74,11 @@ final class LocalCacheImpl<K, V> implements LocalCache<K, V> {
     LocalCacheImpl(LocalCache.Builder<K, V> b) {
         this.name = b.name;
         this.component = b.component;
-        this.ticker = b.resolvedTicker();
-        this.loader = b.loader;
+        this.ticker = b.common.ticker();
+        this.loader = b.common.loader();
         this.listener = b.listener;
         this.asyncLoads = Coalescer.create(b.name);
-        Executor executor = b.resolvedExecutor();
+        Executor executor = b.common.executor();
         long writeNanos = b.expireAfterWrite == null ? MAX_EXPIRY_NANOS : Checks.saturatedNanos(b.expireAfterWrite);
         long accessNanos = b.expireAfterAccess == null ? 0 : Checks.saturatedNanos(b.expireAfterAccess);
         Caffeine<K, V> caffeine = Caffeine.newBuilder()
@@ -86,9 +86,8 @@ final class LocalCacheImpl<K, V> implements LocalCache<K, V> {
                 .ticker(CaffeineTicker.of(ticker))
                 .recordStats()
                 .expireAfter(new TtlExpiry<K, V>(writeNanos, accessNanos));
-        long maximumSize = b.resolvedMaximumSize();
-        if (maximumSize >= 0) {
-            caffeine.maximumSize(maximumSize);
+        if (!b.options.isSet("maximumWeight")) {
+            caffeine.maximumSize(b.maximumSize);
         } else {
             var weigher = Objects.requireNonNull(b.weigher, "weigher");
             caffeine.maximumWeight(b.maximumWeight);
@@ -100,10 +99,7 @@ final class LocalCacheImpl<K, V> implements LocalCache<K, V> {
         if (b.refreshAfterWrite != null) {
             caffeine.refreshAfterWrite(b.refreshAfterWrite);
             this.refresher = new LocalRefreshBatcher<>(
-                    this::timedLoadAll,
-                    executor,
-                    Checks.saturatedNanos(b.resolvedRefreshBatchWindow()),
-                    b.resolvedRefreshBatchSize());
+                    this::timedLoadAll, executor, Checks.saturatedNanos(b.refreshBatchWindow), b.refreshBatchSize);
         } else {
             this.refresher = null;
         }

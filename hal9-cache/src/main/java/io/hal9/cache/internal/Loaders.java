@@ -2,6 +2,7 @@ package io.hal9.cache.internal;
 
 import io.hal9.cache.CacheException;
 import io.hal9.cache.CacheLoader;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -34,5 +35,14 @@ public final class Loaders {
             }
             throw new CacheException(component + ": loader failed for key '" + key + "': " + e, e);
         }
+    }
+
+    /**
+     * The configured loader as the function {@code get(key, loader)} takes (checked exceptions wrapped as by
+     * {@link #load}), or an {@link IllegalStateException} saying the cache was built without one.
+     */
+    public static <K, V> Function<K, @Nullable V> required(String component, @Nullable CacheLoader<K, V> loader) {
+        CacheLoader<K, V> l = require(component, loader);
+        return k -> load(component, l, k);
     }
 }

@@ -2,17 +2,20 @@ package io.hal9.cache.near;
 
 import io.hal9.cache.Cache;
 import io.hal9.cache.CacheLoader;
+import io.hal9.cache.CacheStats;
 import io.hal9.cache.KeyCodec;
 import io.hal9.cache.ValueCodec;
 import io.hal9.cache.codec.Codecs;
+import io.hal9.cache.internal.CacheOptions;
+import io.hal9.cache.internal.RedisOptions;
 import io.hal9.core.Ticker;
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import io.hal9.core.internal.OptionalDependency;
 import io.hal9.redis.SharedRedis;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A two-level {@link Cache}: a bounded Caffeine cache on this instance (L1) in front of a {@link
@@ -62,7 +65,7 @@ import org.jspecify.annotations.Nullable;
  *       before A's write, so the old value is gone at most {@code l1Ttl} after the write.
  * </ul>
  * Earlier than {@code l1Ttl}, a lost message is also healed by: a sequence gap on the next message from
- * A (B clears its L1, counted in {@link NearCacheStats#invalidationsMissed()}); B's subscription being
+ * A (B clears its L1, counted in {@link Stats#invalidationsMissed()}); B's subscription being
  * re-established or B's data connection reconnecting (B clears its L1 before filling it again). While
  * B's subscription is down B does not fill its L1 (reads go to Redis, then the loader), so nothing
  * filled blind outlives the outage: existing entries are served until their {@code l1Ttl} runs out (this
@@ -125,7 +128,57 @@ public interface NearCache<K, V> extends Cache<K, V> {
     void invalidateLocal(K key);
 
     /** A snapshot of the near cache's counters. */
-    NearCacheStats nearStats();
+    Stats nearStats();
+
+    /**
+     * A snapshot of a {@link NearCache}'s counters.
+     *
+     * <p>Thread safety: immutable.
+     *
+     * @param l1Hits lookups answered by the local level
+     * @param l2Hits lookups answered by Redis (the local level missed)
+     * @param misses lookups that found no value at either level (a caller that waited for another caller's
+     *     fetch of the same key is counted in none of {@code l1Hits}, {@code l2Hits}, {@code misses})
+     * @param loads loads that completed with a value or with "no value"
+     * @param loadFailures loads that threw
+     * @param totalLoadNanos time spent in loads, successful or not
+     * @param puts values written by {@code put}/{@code putAll}
+     * @param invalidations explicit removals made on this instance
+     * @param invalidationsSent invalidation messages Redis accepted from this instance
+     * @param publishFailures invalidation messages that could not be published (Redis down or slow); the
+     *     other instances detect the loss by the sequence gap on the next message that reaches them
+     * @param invalidationsReceived invalidation messages received from other instances
+     * @param invalidationsMissed messages from other instances detected as lost by a sequence gap (each gap
+     *     clears the local level)
+     * @param resyncs times the local level was cleared because a connection came back, the subscription was
+     *     re-established or a gap was detected
+     * @param pubSubConnected whether the invalidation subscription is up at the time of the snapshot (while
+     *     it is down the local level is not filled, see {@link NearCache})
+     * @param l1Size entries in the local level (approximate)
+     */
+    record Stats(
+            long l1Hits,
+            long l2Hits,
+            long misses,
+            long loads,
+            long loadFailures,
+            long totalLoadNanos,
+            long puts,
+            long invalidations,
+            long invalidationsSent,
+            long publishFailures,
+            long invalidationsReceived,
+            long invalidationsMissed,
+            long resyncs,
+            boolean pubSubConnected,
+            long l1Size) {
+
+        /** The common figures: hits at either level; evictions are not tracked (0). */
+        public CacheStats toCacheStats() {
+            return new CacheStats(
+                    l1Hits + l2Hits, misses, loads, loadFailures, totalLoadNanos, 0, puts, invalidations, l1Size);
+        }
+    }
 
     /**
      * Builds a {@link NearCache}. Every setter checks its argument at once and may be called once.
@@ -139,46 +192,28 @@ public interface NearCache<K, V> extends Cache<K, V> {
         final String name;
         final String component;
         final ValueCodec<V> valueCodec;
+        final BuilderOptions options;
+        /** The loader, ticker and executor (executor default: a new virtual thread per operation). */
+        final CacheOptions<K, V> common;
+        /** Where Redis is, the key prefix and codec, the default TTL (10 min), the command timeout (250 ms). */
+        final RedisOptions<K> redisOptions;
 
-        @Nullable
-        String uri;
+        /** The most entries L1 holds; default 10,000; [1, 2^31]. */
+        long l1MaximumSize = 10_000;
 
-        @Nullable
-        SharedRedis redis;
+        /** How long an L1 entry lives after it was written; default 30 s; [1ms, 1h]. */
+        Duration l1Ttl = Duration.ofSeconds(30);
 
-        @Nullable
-        String keyPrefix;
-
-        @Nullable
-        KeyCodec<? super K> keyCodec;
-
-        @Nullable
-        Duration defaultTtl;
-
-        @Nullable
-        Duration commandTimeout;
-
-        long l1MaximumSize;
-
-        @Nullable
-        Duration l1Ttl;
-
-        @Nullable
-        CacheLoader<K, V> loader;
-
-        @Nullable
-        NearCacheListener listener;
-
-        @Nullable
-        Ticker ticker;
-
-        @Nullable
-        Executor executor;
+        /** Default: a listener that ignores every event. */
+        NearCacheListener listener = new NearCacheListener() {};
 
         Builder(String name, ValueCodec<V> valueCodec) {
             this.name = name;
             this.component = "near cache '" + name + "'";
             this.valueCodec = valueCodec;
+            this.options = new BuilderOptions(component);
+            this.common = new CacheOptions<>(options, r -> Thread.ofVirtual().start(r));
+            this.redisOptions = new RedisOptions<>(options);
         }
 
         /**
@@ -187,8 +222,8 @@ public interface NearCache<K, V> extends Cache<K, V> {
          */
         public Builder<K, V> redis(SharedRedis redis) {
             Objects.requireNonNull(redis, "redis");
-            Checks.notSet(component, "redis", this.redis != null || this.uri != null);
-            this.redis = redis;
+            exclusiveWith("redis", "uri");
+            redisOptions.redis(redis);
             return this;
         }
 
@@ -204,52 +239,45 @@ public interface NearCache<K, V> extends Cache<K, V> {
         @Deprecated(since = "0.2")
         public Builder<K, V> uri(String uri) {
             Objects.requireNonNull(uri, "uri");
-            Checks.notSet(component, "uri", this.uri != null || this.redis != null);
-            if (uri.isBlank()) {
-                throw new IllegalArgumentException(component + ": uri must not be blank");
-            }
-            this.uri = uri;
+            exclusiveWith("uri", "redis");
+            redisOptions.uri(uri);
             return this;
+        }
+
+        /** {@code redis} and {@code uri} exclude each other at once: the second is refused as already set. */
+        private void exclusiveWith(String option, String other) {
+            if (options.isSet(other)) {
+                throw new IllegalStateException(component + ": " + option + " was already set");
+            }
         }
 
         /** The prefix before {@code <name>:} in every key and in the channel (default {@code "hal9:"}). */
         public Builder<K, V> keyPrefix(String keyPrefix) {
-            Objects.requireNonNull(keyPrefix, "keyPrefix");
-            Checks.notSet(component, "keyPrefix", this.keyPrefix != null);
-            if (keyPrefix.length() > 256) {
-                throw new IllegalArgumentException(
-                        component + ": keyPrefix must be at most 256 characters, was " + keyPrefix.length());
-            }
-            this.keyPrefix = keyPrefix;
+            redisOptions.keyPrefix(keyPrefix);
             return this;
         }
 
         /** How keys become strings in Redis and in messages (default {@link KeyCodec#ofToString()}). */
         public Builder<K, V> keyCodec(KeyCodec<? super K> keyCodec) {
-            Objects.requireNonNull(keyCodec, "keyCodec");
-            Checks.notSet(component, "keyCodec", this.keyCodec != null);
-            this.keyCodec = keyCodec;
+            redisOptions.keyCodec(keyCodec);
             return this;
         }
 
         /** The Redis time to live of entries put without one and of loaded values (default 10 min). */
         public Builder<K, V> defaultTtl(Duration ttl) {
-            Checks.notSet(component, "defaultTtl", defaultTtl != null);
-            this.defaultTtl = Checks.duration(component, "defaultTtl", ttl, Duration.ofMillis(1), Duration.ofDays(365));
+            redisOptions.defaultTtl(ttl);
             return this;
         }
 
         /** How long one Redis command may wait (default 250 ms; [1ms, 60s]). */
         public Builder<K, V> commandTimeout(Duration timeout) {
-            Checks.notSet(component, "commandTimeout", commandTimeout != null);
-            this.commandTimeout =
-                    Checks.duration(component, "commandTimeout", timeout, Duration.ofMillis(1), Duration.ofSeconds(60));
+            redisOptions.commandTimeout(timeout);
             return this;
         }
 
         /** The most entries L1 holds (default 10,000; [1, 2^31]). */
         public Builder<K, V> l1MaximumSize(long entries) {
-            Checks.notSet(component, "l1MaximumSize", l1MaximumSize != 0);
+            options.once("l1MaximumSize");
             this.l1MaximumSize = Checks.inRange(component, "l1MaximumSize", entries, 1, 1L << 31);
             return this;
         }
@@ -259,40 +287,34 @@ public interface NearCache<K, V> extends Cache<K, V> {
          * when invalidation messages are lost (see {@link NearCache}).
          */
         public Builder<K, V> l1Ttl(Duration ttl) {
-            Checks.notSet(component, "l1Ttl", l1Ttl != null);
+            options.once("l1Ttl");
             this.l1Ttl = Checks.duration(component, "l1Ttl", ttl, Duration.ofMillis(1), Duration.ofHours(1));
             return this;
         }
 
         /** The loader behind {@link Cache#get(Object)} and {@link Cache#getAll} (default: none). */
         public Builder<K, V> loader(CacheLoader<K, V> loader) {
-            Objects.requireNonNull(loader, "loader");
-            Checks.notSet(component, "loader", this.loader != null);
-            this.loader = loader;
+            common.loader(loader);
             return this;
         }
 
         /** Receives coherence events (default: none). */
         public Builder<K, V> listener(NearCacheListener listener) {
             Objects.requireNonNull(listener, "listener");
-            Checks.notSet(component, "listener", this.listener != null);
+            options.once("listener");
             this.listener = listener;
             return this;
         }
 
         /** The time source of L1 expiry and load timing (default {@link Ticker#system()}). */
         public Builder<K, V> ticker(Ticker ticker) {
-            Objects.requireNonNull(ticker, "ticker");
-            Checks.notSet(component, "ticker", this.ticker != null);
-            this.ticker = ticker;
+            common.ticker(ticker);
             return this;
         }
 
         /** Where the asynchronous view runs (default: a new virtual thread per operation). */
         public Builder<K, V> executor(Executor executor) {
-            Objects.requireNonNull(executor, "executor");
-            Checks.notSet(component, "executor", this.executor != null);
-            this.executor = executor;
+            common.executor(executor);
             return this;
         }
 
@@ -303,7 +325,7 @@ public interface NearCache<K, V> extends Cache<K, V> {
          * @throws io.hal9.cache.CacheException if Redis cannot be reached
          */
         public NearCache<K, V> build() {
-            if (uri == null && redis == null) {
+            if (!options.isSet("uri") && !options.isSet("redis")) {
                 throw new IllegalStateException(component + ": redis or uri must be set");
             }
             return NearCacheImpl.create(this);

@@ -8,11 +8,10 @@ import io.hal9.cache.KeyCodec;
 import io.hal9.cache.internal.CaffeineTicker;
 import io.hal9.cache.internal.LoadStats;
 import io.hal9.cache.internal.Loaders;
+import io.hal9.cache.internal.RedisSetup;
 import io.hal9.cache.redis.RedisCache;
 import io.hal9.core.Ticker;
 import io.hal9.redis.SharedRedis;
-import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisConnectionStateListener;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -36,7 +35,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,32 +62,28 @@ import org.slf4j.LoggerFactory;
  */
 final class NearCacheImpl<K, V> implements NearCache<K, V> {
     private static final Logger LOG = LoggerFactory.getLogger(NearCache.class);
-    private static final Duration DEFAULT_L1_TTL = Duration.ofSeconds(30);
-    private static final long DEFAULT_L1_SIZE = 10_000;
-    private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
     private static final int STRIPES = 64;
     private static final int MAX_TRACKED_SENDERS = 10_000;
     /** Longest payload of one multi-key invalidation message, in chars (the keys of a bulk write are split). */
     static final int MAX_MESSAGE_CHARS = 32 * 1024;
 
-    private static final NearCacheListener NO_LISTENER = new NearCacheListener() {};
-
-    private final String name;
-    private final String component;
+    final String name;
+    final String component;
     private final String instanceId = UUID.randomUUID().toString();
     private final String channel;
     private final KeyCodec<? super K> keyCodec;
     private final Duration l1Ttl;
     private final Duration commandTimeout;
-    private final @Nullable CacheLoader<K, V> loader;
+    final @Nullable CacheLoader<K, V> loader;
     private final NearCacheListener listener;
     private final Ticker ticker;
-    private final Executor executor;
-    private final com.github.benmanes.caffeine.cache.Cache<String, V> l1;
+    final Executor executor;
+    final com.github.benmanes.caffeine.cache.Cache<String, V> l1;
     private final RedisCache<K, V> l2;
     private final SharedRedis redis;
-    private final @Nullable SharedRedis ownedRedis;
-    private final StateWatcher stateWatcher = new StateWatcher();
+    /** The shared setup (its watcher of the data connection, and the setup built from a URI, if any). */
+    private final RedisSetup setup;
+
     private SharedRedis.@Nullable Subscription subscription;
 
     private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
@@ -101,9 +95,9 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
     private volatile boolean pubSubUp;
     private final AtomicBoolean lostSubscription = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AsyncView asyncView = new AsyncView();
+    private final NearCacheAsync<K, V> asyncView;
 
-    private final LongAdder l1Hits = new LongAdder();
+    final LongAdder l1Hits = new LongAdder();
     private final LongAdder l2Hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
     private final LoadStats loadStats;
@@ -115,59 +109,49 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
     private final LongAdder missed = new LongAdder();
     private final LongAdder resyncs = new LongAdder();
 
-    private NearCacheImpl(NearCache.Builder<K, V> b, SharedRedis redis, @Nullable SharedRedis ownedRedis) {
+    private NearCacheImpl(NearCache.Builder<K, V> b, RedisSetup setup) {
         this.name = b.name;
         this.component = b.component;
-        String prefix = b.keyPrefix == null ? "hal9:" : b.keyPrefix;
+        String prefix = b.redisOptions.keyPrefix();
         this.channel = prefix + b.name + ":~near";
-        this.keyCodec = b.keyCodec == null ? KeyCodec.ofToString() : b.keyCodec;
-        this.l1Ttl = b.l1Ttl == null ? DEFAULT_L1_TTL : b.l1Ttl;
-        this.commandTimeout = b.commandTimeout == null ? DEFAULT_COMMAND_TIMEOUT : b.commandTimeout;
-        this.loader = b.loader;
-        this.listener = b.listener == null ? NO_LISTENER : b.listener;
-        this.ticker = b.ticker == null ? Ticker.system() : b.ticker;
+        this.keyCodec = b.redisOptions.keyCodec();
+        this.l1Ttl = b.l1Ttl;
+        this.commandTimeout = b.redisOptions.commandTimeout();
+        this.loader = b.common.loader();
+        this.listener = b.listener;
+        this.ticker = b.common.ticker();
         this.loadStats = new LoadStats(ticker);
-        this.executor = b.executor == null ? r -> Thread.ofVirtual().start(r) : b.executor;
+        this.executor = b.common.executor();
         this.l1 = Caffeine.newBuilder()
-                .maximumSize(b.l1MaximumSize == 0 ? DEFAULT_L1_SIZE : b.l1MaximumSize)
+                .maximumSize(b.l1MaximumSize)
                 .expireAfterWrite(l1Ttl)
                 .ticker(CaffeineTicker.of(ticker))
                 .build();
-        this.redis = redis;
-        this.ownedRedis = ownedRedis;
-        RedisCache.Builder<K, V> rb = RedisCache.<K, V>builder(b.name, b.valueCodec)
+        this.setup = setup;
+        this.redis = setup.redis();
+        this.l2 = RedisCache.<K, V>builder(b.name, b.valueCodec)
                 .redis(redis)
                 .keyPrefix(prefix)
                 .keyCodec(keyCodec)
                 .commandTimeout(commandTimeout)
-                .ticker(ticker);
-        if (b.defaultTtl != null) {
-            rb.defaultTtl(b.defaultTtl);
-        }
-        this.l2 = rb.build();
+                .ticker(ticker)
+                .defaultTtl(b.redisOptions.defaultTtl())
+                .build();
+        this.asyncView = new NearCacheAsync<>(this);
     }
 
     static <K, V> NearCache<K, V> create(NearCache.Builder<K, V> b) {
-        SharedRedis redis = b.redis;
-        SharedRedis owned = null;
-        if (redis == null) {
-            try {
-                owned = SharedRedis.create(Objects.requireNonNull(b.uri, "uri"));
-            } catch (RuntimeException e) {
-                throw new CacheException(b.component + ": cannot connect to Redis: " + e.getMessage(), e);
-            }
-            redis = owned;
-        }
+        RedisSetup setup = RedisSetup.open(b.component, b.redisOptions.redis(), b.redisOptions.uri(), false, false);
         NearCacheImpl<K, V> cache = null;
         try {
-            cache = new NearCacheImpl<>(b, redis, owned);
+            cache = new NearCacheImpl<>(b, setup);
             cache.start();
             return cache;
         } catch (RuntimeException e) {
             if (cache != null) {
                 cache.close();
-            } else if (owned != null) {
-                owned.close();
+            } else {
+                setup.close();
             }
             throw e instanceof CacheException ce
                     ? ce
@@ -177,7 +161,9 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
 
     /** Registers the listeners and subscribes; outside the constructor so that {@code this} does not escape. */
     private void start() {
-        redis.addConnectionListener(stateWatcher);
+        // The data connection's return means reads failed meanwhile and nothing tells which invalidations
+        // raced with them: L1 is cleared (off a cluster).
+        setup.watch(redis.connection(), this::onDataConnectionLost, this::onDataConnectionBack);
         SharedRedis.Subscription sub = redis.subscribe(channel, new Receiver());
         subscription = sub;
         try {
@@ -230,8 +216,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
 
     @Override
     public @Nullable V get(K key) {
-        CacheLoader<K, V> l = Loaders.require(component, loader);
-        return get(key, k -> Loaders.load(component, l, k));
+        return get(key, Loaders.required(component, loader));
     }
 
     @Override
@@ -468,8 +453,8 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
     }
 
     @Override
-    public NearCacheStats nearStats() {
-        return new NearCacheStats(
+    public NearCache.Stats nearStats() {
+        return new NearCache.Stats(
                 l1Hits.sum(),
                 l2Hits.sum(),
                 misses.sum(),
@@ -504,15 +489,11 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
             if (sub != null) {
                 sub.close();
             }
-            redis.removeConnectionListener(stateWatcher);
             l2.close();
         } catch (RuntimeException e) {
             LOG.warn("{}: error while closing", component, e);
         } finally {
-            SharedRedis owned = ownedRedis;
-            if (owned != null) {
-                owned.close();
-            }
+            setup.close();
         }
     }
 
@@ -523,7 +504,7 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
 
     // ---------------------------------------------------------------- coherence
 
-    private String encode(K key) {
+    String encode(K key) {
         Objects.requireNonNull(key, "key");
         return keyCodec.encode(key);
     }
@@ -689,94 +670,18 @@ final class NearCacheImpl<K, V> implements NearCache<K, V> {
         }
     }
 
-    /**
-     * Watches the shared data connection (off a cluster): its return means reads failed meanwhile and
-     * nothing tells which invalidations raced with them, so L1 is cleared. Thread safety: Lettuce I/O
-     * threads; touches only atomics and L1.
-     */
-    private final class StateWatcher implements RedisConnectionStateListener {
-        @Override
-        public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-            if (!closed.get() && connection == (Object) redis.connection()) {
-                LOG.info("{}: data connection to {} is back", component, address);
-                resync("data connection reconnected");
-            }
-        }
-
-        @Override
-        public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-            if (!closed.get() && connection == (Object) redis.connection()) {
-                globalEpoch.incrementAndGet();
-            }
+    /** The data connection was lost (Lettuce I/O thread): fills that raced with it undo themselves. */
+    private void onDataConnectionLost() {
+        if (!closed.get()) {
+            globalEpoch.incrementAndGet();
         }
     }
 
-    // ---------------------------------------------------------------- async view
-
-    /** Runs the synchronous operations on the executor (L1 hits complete at once). Thread safety: stateless. */
-    private final class AsyncView implements AsyncCache<K, V> {
-        private <T> CompletableFuture<T> run(Supplier<T> s) {
-            return CompletableFuture.supplyAsync(s, executor);
-        }
-
-        @Override
-        public CompletableFuture<@Nullable V> getIfPresent(K key) {
-            V v = l1.getIfPresent(encode(key));
-            if (v != null) {
-                l1Hits.increment();
-                return CompletableFuture.completedFuture(v);
-            }
-            return run(() -> NearCacheImpl.this.getIfPresent(key));
-        }
-
-        @Override
-        public CompletableFuture<@Nullable V> get(K key) {
-            CacheLoader<K, V> l = Loaders.require(component, loader);
-            return get(key, k -> CompletableFuture.completedFuture(Loaders.load(component, l, k)));
-        }
-
-        @Override
-        public CompletableFuture<@Nullable V> get(
-                K key, Function<? super K, ? extends CompletableFuture<? extends @Nullable V>> fn) {
-            Objects.requireNonNull(fn, "loader");
-            V v = l1.getIfPresent(encode(key));
-            if (v != null) {
-                l1Hits.increment();
-                return CompletableFuture.completedFuture(v);
-            }
-            return run(() -> NearCacheImpl.this.get(key, k -> {
-                CompletableFuture<? extends @Nullable V> f = fn.apply(k);
-                return f.join();
-            }));
-        }
-
-        @Override
-        public CompletableFuture<Map<K, V>> getAll(Iterable<? extends K> keys) {
-            return run(() -> NearCacheImpl.this.getAll(keys));
-        }
-
-        @Override
-        public CompletableFuture<Void> put(K key, V value) {
-            return run(() -> {
-                NearCacheImpl.this.put(key, value);
-                return null;
-            });
-        }
-
-        @Override
-        public CompletableFuture<Void> put(K key, V value, Duration ttl) {
-            return run(() -> {
-                NearCacheImpl.this.put(key, value, ttl);
-                return null;
-            });
-        }
-
-        @Override
-        public CompletableFuture<Void> invalidate(K key) {
-            return run(() -> {
-                NearCacheImpl.this.invalidate(key);
-                return null;
-            });
+    /** The data connection is back (Lettuce I/O thread): what L1 holds may have missed invalidations. */
+    private void onDataConnectionBack(SocketAddress address) {
+        if (!closed.get()) {
+            LOG.info("{}: data connection to {} is back", component, address);
+            resync("data connection reconnected");
         }
     }
 }

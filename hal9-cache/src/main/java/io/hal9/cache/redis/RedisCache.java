@@ -2,10 +2,14 @@ package io.hal9.cache.redis;
 
 import io.hal9.cache.Cache;
 import io.hal9.cache.CacheLoader;
+import io.hal9.cache.CacheStats;
 import io.hal9.cache.KeyCodec;
 import io.hal9.cache.ValueCodec;
 import io.hal9.cache.codec.Codecs;
+import io.hal9.cache.internal.CacheOptions;
+import io.hal9.cache.internal.RedisOptions;
 import io.hal9.core.Ticker;
+import io.hal9.core.internal.BuilderOptions;
 import io.hal9.core.internal.Checks;
 import io.hal9.core.internal.OptionalDependency;
 import io.hal9.redis.SharedRedis;
@@ -46,11 +50,11 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Limits.</b> Redis bounds the cache: with {@code maxmemory-policy allkeys-lru} and no persistence
  * it may evict or lose any key at any moment; that is a miss, never an error. Every entry has a TTL
  * (default 10 minutes). A value that cannot be decoded is a miss, counted in {@link
- * RedisCacheStats#corruptEntries()}, reported to the listener, logged at most once per {@code
+ * Stats#corruptEntries()}, reported to the listener, logged at most once per {@code
  * errorLogInterval}, and deleted.
  *
  * <p><b>When Redis is down or slow.</b> Reads answer as misses (and {@code get} runs the loader), writes
- * are not retried but counted ({@link RedisCacheStats#failedWrites()}) and reported to {@link
+ * are not retried but counted ({@link Stats#failedWrites()}) and reported to {@link
  * RedisCacheListener#onError}; errors are logged at most once per {@code errorLogInterval}. No exception
  * reaches the caller for an unavailable Redis. A write that timed out may still be applied by Redis
  * later (it was already sent; the cache cannot call it back); it is counted as failed all the same. A
@@ -83,7 +87,7 @@ import org.jspecify.annotations.Nullable;
  * invalidateAll()}'s {@code SCAN} walks every master and asks a breaker of its own (named {@code "scan"}).
  * After a failover the promoted replica starts with a closed breaker, and the dead master's breaker is
  * dropped once the topology no longer lists it. {@link #shardBreakers()} shows them all; {@link
- * RedisCacheStats#breakerState()} is the worst of them and {@link RedisCacheStats#breakerOpened()} their
+ * Stats#breakerState()} is the worst of them and {@link Stats#breakerOpened()} their
  * sum.
  *
  * <p><b>Dependencies.</b> hal9-redis (and through it Lettuce) is an optional dependency of hal9-cache, so
@@ -121,8 +125,8 @@ public interface RedisCache<K, V> extends Cache<K, V> {
      * connection with it: {@code client.connect(RedisCache.redisCodec())}.
      */
     static RedisCodec<String, byte[]> redisCodec() {
-        // built in RedisCacheImpl: linking this interface must not load Lettuce (see Builder's check)
-        return RedisCacheImpl.CODEC;
+        // SharedRedis's: linking this interface must not load Lettuce (see Builder's check)
+        return SharedRedis.CODEC;
     }
 
     /** The Redis key {@code key} is stored under: {@code <keyPrefix><name>:<encoded key>}. */
@@ -132,13 +136,56 @@ public interface RedisCache<K, V> extends Cache<K, V> {
     String keyspace();
 
     /** A snapshot of the cache's counters, with the Redis-specific ones and the breaker state. */
-    RedisCacheStats redisStats();
+    Stats redisStats();
 
     /**
      * The circuit breaker of each shard (one, named {@link SharedRedis#SINGLE_SHARD}, off a cluster),
      * as of now, sorted by shard name.
      */
     java.util.List<ShardBreaker> shardBreakers();
+
+    /**
+     * A snapshot of a {@link RedisCache}'s counters: the common {@link CacheStats} figures plus what is
+     * particular to a remote cache.
+     *
+     * <p>Thread safety: immutable.
+     *
+     * @param hits lookups that found a decodable value in Redis
+     * @param misses lookups that found none (absent, evicted, expired, corrupt, or Redis unavailable)
+     * @param loads loads that completed with a value or with "no value"
+     * @param loadFailures loads that threw
+     * @param totalLoadNanos time spent in loads, successful or not
+     * @param puts entries written to Redis by {@code put}/{@code putAll} (load write-backs not included)
+     * @param invalidations keys removed explicitly (for {@code invalidateAll()}: keys Redis reported removed)
+     * @param errors commands that failed (error reply, connection down), timeouts excluded
+     * @param timeouts commands that got no answer within the command timeout
+     * @param corruptEntries values found in Redis that the codec could not decode
+     * @param failedWrites entries whose write or removal failed, timed out or was skipped by the open breaker
+     * @param skippedByBreaker commands not sent because the breaker was open
+     * @param breakerState the breaker's state at the time of the snapshot
+     * @param breakerOpened how many times the breaker has opened
+     */
+    record Stats(
+            long hits,
+            long misses,
+            long loads,
+            long loadFailures,
+            long totalLoadNanos,
+            long puts,
+            long invalidations,
+            long errors,
+            long timeouts,
+            long corruptEntries,
+            long failedWrites,
+            long skippedByBreaker,
+            BreakerState breakerState,
+            long breakerOpened) {
+
+        /** The common figures; Redis evicts on its own, so evictions are 0 and size is -1 (unknown). */
+        public CacheStats toCacheStats() {
+            return new CacheStats(hits, misses, loads, loadFailures, totalLoadNanos, 0, puts, invalidations, -1);
+        }
+    }
 
     /**
      * Builds a {@link RedisCache}. Every setter checks its argument at once and may be called once.
@@ -152,60 +199,45 @@ public interface RedisCache<K, V> extends Cache<K, V> {
         final String name;
         final String component;
         final ValueCodec<V> valueCodec;
+        final BuilderOptions options;
+        /** The loader, ticker and executor (executor default {@link ForkJoinPool#commonPool()}). */
+        final CacheOptions<K, V> common;
+        /** Where Redis is, the key prefix and codec, the default TTL (10 min), the command timeout (250 ms). */
+        final RedisOptions<K> redisOptions;
 
-        @Nullable
-        String uri;
-
-        @Nullable
-        SharedRedis redis;
-
+        /** Whether {@code uri} names a cluster; default: only a {@code redis-cluster://} URI does. */
         boolean cluster;
-        boolean clusterSet;
 
+        /** A connection the host owns; default none. */
         @Nullable
         StatefulRedisConnection<String, byte[]> connection;
 
+        /** A cluster connection the host owns; default none. */
         @Nullable
         StatefulRedisClusterConnection<String, byte[]> clusterConnection;
 
-        @Nullable
-        String keyPrefix;
+        /** Failures or timeouts in a row that open a breaker; default 5; [1, 10000]. */
+        int breakerFailureThreshold = 5;
 
-        @Nullable
-        KeyCodec<? super K> keyCodec;
+        /** How long an open breaker skips Redis; default 1 s; [1ms, 10min]. */
+        Duration breakerOpenInterval = Duration.ofSeconds(1);
 
-        @Nullable
-        Duration defaultTtl;
+        /** Keys per SCAN of invalidateAll(); default 500; [1, 100000]. */
+        int scanBatchSize = 500;
 
-        @Nullable
-        Duration commandTimeout;
+        /** At most one error (and one corrupt-entry) log line per interval; default 10 s; [0, 1h]. */
+        Duration errorLogInterval = Duration.ofSeconds(10);
 
-        int breakerFailureThreshold;
-
-        @Nullable
-        Duration breakerOpenInterval;
-
-        int scanBatchSize;
-
-        @Nullable
-        Duration errorLogInterval;
-
-        @Nullable
-        CacheLoader<K, V> loader;
-
-        @Nullable
-        RedisCacheListener listener;
-
-        @Nullable
-        Ticker ticker;
-
-        @Nullable
-        Executor executor;
+        /** Default: a listener that ignores every event. */
+        RedisCacheListener listener = new RedisCacheListener() {};
 
         Builder(String name, ValueCodec<V> valueCodec) {
             this.name = name;
             this.component = "redis cache '" + name + "'";
             this.valueCodec = valueCodec;
+            this.options = new BuilderOptions(component);
+            this.common = new CacheOptions<>(options, ForkJoinPool.commonPool());
+            this.redisOptions = new RedisOptions<>(options);
         }
 
         /**
@@ -214,9 +246,7 @@ public interface RedisCache<K, V> extends Cache<K, V> {
          * #connection}.
          */
         public Builder<K, V> redis(SharedRedis redis) {
-            Objects.requireNonNull(redis, "redis");
-            Checks.notSet(component, "redis", this.redis != null);
-            this.redis = redis;
+            redisOptions.redis(redis);
             return this;
         }
 
@@ -233,12 +263,7 @@ public interface RedisCache<K, V> extends Cache<K, V> {
          */
         @Deprecated(since = "0.2")
         public Builder<K, V> uri(String uri) {
-            Objects.requireNonNull(uri, "uri");
-            Checks.notSet(component, "uri", this.uri != null);
-            if (uri.isBlank()) {
-                throw new IllegalArgumentException(component + ": uri must not be blank");
-            }
-            this.uri = uri;
+            redisOptions.uri(uri);
             return this;
         }
 
@@ -250,8 +275,7 @@ public interface RedisCache<K, V> extends Cache<K, V> {
          */
         @Deprecated(since = "0.2")
         public Builder<K, V> cluster(boolean cluster) {
-            Checks.notSet(component, "cluster", clusterSet);
-            this.clusterSet = true;
+            options.once("cluster");
             this.cluster = cluster;
             return this;
         }
@@ -267,7 +291,7 @@ public interface RedisCache<K, V> extends Cache<K, V> {
         @Deprecated(since = "0.2")
         public Builder<K, V> connection(StatefulRedisConnection<String, byte[]> connection) {
             Objects.requireNonNull(connection, "connection");
-            Checks.notSet(component, "connection", this.connection != null || clusterConnection != null);
+            options.once("connection");
             this.connection = connection;
             return this;
         }
@@ -282,56 +306,45 @@ public interface RedisCache<K, V> extends Cache<K, V> {
         @Deprecated(since = "0.2")
         public Builder<K, V> connection(StatefulRedisClusterConnection<String, byte[]> connection) {
             Objects.requireNonNull(connection, "connection");
-            Checks.notSet(component, "connection", this.connection != null || clusterConnection != null);
+            options.once("connection");
             this.clusterConnection = connection;
             return this;
         }
 
         /** The prefix before {@code <name>:} in every key (default {@code "hal9:"}; may be empty). */
         public Builder<K, V> keyPrefix(String keyPrefix) {
-            Objects.requireNonNull(keyPrefix, "keyPrefix");
-            Checks.notSet(component, "keyPrefix", this.keyPrefix != null);
-            if (keyPrefix.length() > 256) {
-                throw new IllegalArgumentException(
-                        component + ": keyPrefix must be at most 256 characters, was " + keyPrefix.length());
-            }
-            this.keyPrefix = keyPrefix;
+            redisOptions.keyPrefix(keyPrefix);
             return this;
         }
 
         /** How keys become strings (default {@link KeyCodec#ofToString()}). */
         public Builder<K, V> keyCodec(KeyCodec<? super K> keyCodec) {
-            Objects.requireNonNull(keyCodec, "keyCodec");
-            Checks.notSet(component, "keyCodec", this.keyCodec != null);
-            this.keyCodec = keyCodec;
+            redisOptions.keyCodec(keyCodec);
             return this;
         }
 
         /** The time to live of entries put without one, and of loaded values (default 10 min; [1ms, 365d]). */
         public Builder<K, V> defaultTtl(Duration ttl) {
-            Checks.notSet(component, "defaultTtl", defaultTtl != null);
-            this.defaultTtl = Checks.duration(component, "defaultTtl", ttl, Duration.ofMillis(1), Duration.ofDays(365));
+            redisOptions.defaultTtl(ttl);
             return this;
         }
 
         /** How long one command may wait for Redis (default 250 ms; [1ms, 60s]). */
         public Builder<K, V> commandTimeout(Duration timeout) {
-            Checks.notSet(component, "commandTimeout", commandTimeout != null);
-            this.commandTimeout =
-                    Checks.duration(component, "commandTimeout", timeout, Duration.ofMillis(1), Duration.ofSeconds(60));
+            redisOptions.commandTimeout(timeout);
             return this;
         }
 
         /** Failures or timeouts in a row that open the breaker (default 5; [1, 10000]). */
         public Builder<K, V> breakerFailureThreshold(int failures) {
-            Checks.notSet(component, "breakerFailureThreshold", breakerFailureThreshold != 0);
+            options.once("breakerFailureThreshold");
             this.breakerFailureThreshold = Checks.inRange(component, "breakerFailureThreshold", failures, 1, 10_000);
             return this;
         }
 
         /** How long an open breaker skips Redis before one probe (default 1 s; [1ms, 10min]). */
         public Builder<K, V> breakerOpenInterval(Duration interval) {
-            Checks.notSet(component, "breakerOpenInterval", breakerOpenInterval != null);
+            options.once("breakerOpenInterval");
             this.breakerOpenInterval = Checks.duration(
                     component, "breakerOpenInterval", interval, Duration.ofMillis(1), Duration.ofMinutes(10));
             return this;
@@ -339,14 +352,14 @@ public interface RedisCache<K, V> extends Cache<K, V> {
 
         /** Keys asked per {@code SCAN} (and removed per {@code UNLINK}) by {@code invalidateAll()} (default 500). */
         public Builder<K, V> scanBatchSize(int keys) {
-            Checks.notSet(component, "scanBatchSize", scanBatchSize != 0);
+            options.once("scanBatchSize");
             this.scanBatchSize = Checks.inRange(component, "scanBatchSize", keys, 1, 100_000);
             return this;
         }
 
         /** At most one error (and one corrupt-entry) log line per interval (default 10 s; [0, 1h]). */
         public Builder<K, V> errorLogInterval(Duration interval) {
-            Checks.notSet(component, "errorLogInterval", errorLogInterval != null);
+            options.once("errorLogInterval");
             this.errorLogInterval =
                     Checks.duration(component, "errorLogInterval", interval, Duration.ZERO, Duration.ofHours(1));
             return this;
@@ -354,25 +367,21 @@ public interface RedisCache<K, V> extends Cache<K, V> {
 
         /** The loader behind {@link Cache#get(Object)} and {@link Cache#getAll} (default: none). */
         public Builder<K, V> loader(CacheLoader<K, V> loader) {
-            Objects.requireNonNull(loader, "loader");
-            Checks.notSet(component, "loader", this.loader != null);
-            this.loader = loader;
+            common.loader(loader);
             return this;
         }
 
         /** Receives errors, corrupt entries and breaker changes (default: none). */
         public Builder<K, V> listener(RedisCacheListener listener) {
             Objects.requireNonNull(listener, "listener");
-            Checks.notSet(component, "listener", this.listener != null);
+            options.once("listener");
             this.listener = listener;
             return this;
         }
 
         /** The time source of the breaker, log limiter and load timing (default {@link Ticker#system()}). */
         public Builder<K, V> ticker(Ticker ticker) {
-            Objects.requireNonNull(ticker, "ticker");
-            Checks.notSet(component, "ticker", this.ticker != null);
-            this.ticker = ticker;
+            common.ticker(ticker);
             return this;
         }
 
@@ -381,9 +390,7 @@ public interface RedisCache<K, V> extends Cache<K, V> {
          * {@link ForkJoinPool#commonPool()}).
          */
         public Builder<K, V> executor(Executor executor) {
-            Objects.requireNonNull(executor, "executor");
-            Checks.notSet(component, "executor", this.executor != null);
-            this.executor = executor;
+            common.executor(executor);
             return this;
         }
 
@@ -395,15 +402,15 @@ public interface RedisCache<K, V> extends Cache<K, V> {
          * @throws io.hal9.cache.CacheException if the connection cannot be opened
          */
         public RedisCache<K, V> build() {
-            boolean shared = connection != null || clusterConnection != null;
-            int sources = (uri != null ? 1 : 0) + (shared ? 1 : 0) + (redis != null ? 1 : 0);
+            boolean uri = options.isSet("uri");
+            int sources = (uri ? 1 : 0) + (options.isSet("connection") ? 1 : 0) + (options.isSet("redis") ? 1 : 0);
             if (sources == 0) {
                 throw new IllegalStateException(component + ": set one of redis, uri or connection");
             }
             if (sources > 1) {
                 throw new IllegalStateException(component + ": set only one of redis, uri or connection");
             }
-            if (clusterSet && uri == null) {
+            if (options.isSet("cluster") && !uri) {
                 throw new IllegalStateException(component + ": cluster applies to uri only; a shared connection"
                         + " says itself whether it is a cluster connection");
             }

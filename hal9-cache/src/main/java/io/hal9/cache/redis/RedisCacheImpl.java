@@ -7,6 +7,7 @@ import io.hal9.cache.KeyCodec;
 import io.hal9.cache.ValueCodec;
 import io.hal9.cache.internal.LoadStats;
 import io.hal9.cache.internal.Loaders;
+import io.hal9.cache.internal.RedisSetup;
 import io.hal9.core.Coalescer;
 import io.hal9.core.Ticker;
 import io.hal9.core.internal.Checks;
@@ -14,9 +15,6 @@ import io.hal9.core.internal.RateLimitedLog;
 import io.hal9.redis.SharedRedis;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
-import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.SetArgs;
@@ -24,21 +22,11 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.output.StatusOutput;
-import io.lettuce.core.protocol.AsyncCommand;
-import io.lettuce.core.protocol.Command;
-import io.lettuce.core.protocol.CommandArgs;
-import io.lettuce.core.protocol.CommandType;
-import java.io.Serial;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -46,18 +34,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,13 +46,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link RedisCache} built by {@link RedisCache.Builder}.
  *
- * <p>Design: every Redis command goes through {@link #call} (synchronous: {@code future.get(timeout)})
- * or {@link #callAsync} (a copy of the command's future with {@code orTimeout}); both ask the {@link
- * CircuitBreaker} first and report the outcome to it, count failures and notify the listener. A command
- * that is skipped, fails or times out surfaces inside this class as the stackless {@link #UNAVAILABLE}
- * signal, which each operation turns into its documented degraded answer (miss, failed write); it never
- * leaves the class. Loads are coalesced per key by a {@link Coalescer} holding {@code Optional<V>} (a
- * loader may answer "no value").
+ * <p>Design: every Redis command goes through {@link RedisCalls} (the breakers, the command timeout, the
+ * failure counting and reporting); a command that is skipped, fails or times out comes back as the
+ * stackless {@link RedisCalls#UNAVAILABLE} signal, which each operation turns into its documented degraded
+ * answer (miss, failed write); it never leaves the redis package. Loads are coalesced per key by a {@link
+ * Coalescer} holding {@code Optional<V>} (a loader may answer "no value"). The asynchronous operations are
+ * {@link RedisCacheAsync}; the connection comes from {@link RedisSetup} (shared with the near cache).
  *
  * <p>Concurrency: the Lettuce connection is thread-safe and shared. Counters are {@link LongAdder}s.
  * {@link #closed} is an {@link AtomicBoolean}: close runs once; operations check it first (a racing
@@ -83,250 +63,121 @@ import org.slf4j.LoggerFactory;
  */
 final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
     private static final Logger LOG = LoggerFactory.getLogger(RedisCache.class);
-    private static final Duration DEFAULT_TTL = Duration.ofMinutes(10);
-    private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
-    private static final int DEFAULT_BREAKER_FAILURES = 5;
-    private static final Duration DEFAULT_BREAKER_OPEN = Duration.ofSeconds(1);
-    private static final int DEFAULT_SCAN_BATCH = 500;
-    private static final Duration DEFAULT_ERROR_LOG_INTERVAL = Duration.ofSeconds(10);
-    /** Commands an owned connection holds unanswered; beyond it Lettuce fails new ones (counted as errors). */
-    static final int REQUEST_QUEUE_SIZE = 65_536;
 
-    static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
-    private static final RedisCacheListener NO_LISTENER = new RedisCacheListener() {};
+    /** What {@link #fetch} answers when Redis did not: never a GET's answer (compared by identity). */
+    private static final byte[] UNANSWERED = new byte[0];
+    /** The {@code since} of a caller whose GET got no answer: no second look (never a count, which is >= 0). */
+    private static final long NOT_ANSWERED = -1;
+    /** Stripes of {@link #writeBacks}; a power of two. */
+    private static final int WRITE_BACK_STRIPES = 64;
 
-    /** Signals "Redis did not answer" inside this class; stackless and shared, never thrown to callers. */
-    private static final class Unavailable extends RuntimeException {
-        @Serial
-        private static final long serialVersionUID = 1L;
-
-        Unavailable() {
-            super("redis unavailable", null, false, false);
-        }
-    }
-
-    private static final Unavailable UNAVAILABLE = new Unavailable();
-
-    /** The breaker of {@code invalidateAll()}'s SCAN on a cluster. */
-    static final String SCAN_SHARD = "scan";
-
-    private final String name;
-    private final String component;
+    final String name;
+    final String component;
     private final String keyspace;
     private final String scanPattern;
     private final ValueCodec<V> codec;
     private final KeyCodec<? super K> keyCodec;
-    private final StatefulConnection<String, byte[]> connection;
-    private final RedisClusterAsyncCommands<String, byte[]> commands;
+    final RedisClusterAsyncCommands<String, byte[]> commands;
     /** The connection when it is a standalone/Sentinel one: putAll dispatches its batch with one flush. */
     private final @Nullable StatefulRedisConnection<String, byte[]> standalone;
 
-    /** The cluster connection, for the shard of a key; {@code null} off a cluster. */
+    /** The cluster connection; {@code null} off a cluster. */
     private final @Nullable StatefulRedisClusterConnection<String, byte[]> cluster;
-    /** The shared setup the cache uses (to unregister its watcher), and the one it built itself. */
-    private final @Nullable SharedRedis redis;
+    /** The shared setup the cache uses (its watcher, and the setup it built itself); none on a bare connection. */
+    private final @Nullable RedisSetup setup;
 
-    private final @Nullable SharedRedis ownedRedis;
-    private @Nullable ConnectionWatcher watcher;
-    private final long defaultTtlMillis;
-    private final long timeoutNanos;
+    final long defaultTtlMillis;
     private final int scanBatchSize;
-    private final @Nullable CacheLoader<K, V> loader;
+    final @Nullable CacheLoader<K, V> loader;
     private final RedisCacheListener listener;
-    private final Ticker ticker;
-    private final Executor executor;
-    /** The only breaker off a cluster; on a cluster the one of SCAN (which visits every master). */
-    private final CircuitBreaker breaker;
-    /** On a cluster, the breaker of each master. */
-    private final ConcurrentHashMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
-    /** Openings of breakers dropped with their shard, so that the total only grows. */
-    private final LongAdder droppedOpened = new LongAdder();
+    final Executor executor;
+    /** Sends the commands: breakers, timeout, failure counting. */
+    final RedisCalls calls;
 
-    private final int breakerThreshold;
-    private final long breakerOpenNanos;
-    private final Coalescer<K, Optional<V>> loads;
-    private final RateLimitedLog errorLog;
+    final Coalescer<K, Optional<V>> loads;
     private final RateLimitedLog corruptLog;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AsyncView asyncView = new AsyncView();
+    /**
+     * Per stripe of keys, how many loads wrote their value back (counted once Redis answered the SET). A
+     * caller of {@code get(key, loader)} reads its stripe before its GET; if that GET missed and its load
+     * starts after the stripe moved, it reads the key again before loading. Ordering: a load that ended
+     * between that GET and the caller's join had its SET answered after Redis answered the GET, so its
+     * increment follows the caller's read of the stripe, and the caller's later read sees it (both are
+     * volatile accesses of one element).
+     */
+    private final AtomicLongArray writeBacks = new AtomicLongArray(WRITE_BACK_STRIPES);
 
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
-    private final LoadStats loadStats;
-    private final LongAdder puts = new LongAdder();
-    private final LongAdder invalidations = new LongAdder();
-    private final LongAdder errors = new LongAdder();
-    private final LongAdder timeouts = new LongAdder();
+    private final RedisCacheAsync<K, V> asyncView;
+
+    final LongAdder hits = new LongAdder();
+    final LongAdder misses = new LongAdder();
+    final LoadStats loadStats;
+    final LongAdder puts = new LongAdder();
+    final LongAdder invalidations = new LongAdder();
     private final LongAdder corrupt = new LongAdder();
-    private final LongAdder failedWrites = new LongAdder();
-    private final LongAdder skipped = new LongAdder();
+    final LongAdder failedWrites = new LongAdder();
 
     private RedisCacheImpl(
             RedisCache.Builder<K, V> b,
             StatefulConnection<String, byte[]> connection,
             RedisClusterAsyncCommands<String, byte[]> commands,
-            @Nullable SharedRedis redis,
-            @Nullable SharedRedis ownedRedis) {
+            @Nullable RedisSetup setup) {
         this.name = b.name;
         this.component = b.component;
-        this.keyspace = (b.keyPrefix == null ? "hal9:" : b.keyPrefix) + b.name + ":";
+        this.keyspace = b.redisOptions.keyPrefix() + b.name + ":";
         this.scanPattern = globEscape(keyspace) + "*";
         this.codec = b.valueCodec;
-        this.keyCodec = b.keyCodec == null ? KeyCodec.ofToString() : b.keyCodec;
-        this.connection = connection;
+        this.keyCodec = b.redisOptions.keyCodec();
         this.commands = commands;
         this.standalone = connection instanceof StatefulRedisConnection<String, byte[]> s ? s : null;
         this.cluster = connection instanceof StatefulRedisClusterConnection<String, byte[]> c ? c : null;
-        this.redis = redis;
-        this.ownedRedis = ownedRedis;
-        this.defaultTtlMillis = ceilMillis(b.defaultTtl == null ? DEFAULT_TTL : b.defaultTtl);
-        this.timeoutNanos =
-                Checks.saturatedNanos(b.commandTimeout == null ? DEFAULT_COMMAND_TIMEOUT : b.commandTimeout);
-        this.scanBatchSize = b.scanBatchSize == 0 ? DEFAULT_SCAN_BATCH : b.scanBatchSize;
-        this.loader = b.loader;
-        this.listener = b.listener == null ? NO_LISTENER : b.listener;
-        this.ticker = b.ticker == null ? Ticker.system() : b.ticker;
+        this.setup = setup;
+        this.defaultTtlMillis = ceilMillis(b.redisOptions.defaultTtl());
+        this.scanBatchSize = b.scanBatchSize;
+        this.loader = b.common.loader();
+        this.listener = b.listener;
+        Ticker ticker = b.common.ticker();
         this.loadStats = new LoadStats(ticker);
-        this.executor = b.executor == null ? ForkJoinPool.commonPool() : b.executor;
-        long logInterval =
-                Checks.saturatedNanos(b.errorLogInterval == null ? DEFAULT_ERROR_LOG_INTERVAL : b.errorLogInterval);
-        this.errorLog = new RateLimitedLog(ticker, logInterval);
+        this.executor = b.common.executor();
+        long logInterval = Checks.saturatedNanos(b.errorLogInterval);
         this.corruptLog = new RateLimitedLog(ticker, logInterval);
-        this.breakerThreshold = b.breakerFailureThreshold == 0 ? DEFAULT_BREAKER_FAILURES : b.breakerFailureThreshold;
-        this.breakerOpenNanos =
-                Checks.saturatedNanos(b.breakerOpenInterval == null ? DEFAULT_BREAKER_OPEN : b.breakerOpenInterval);
-        this.breaker = newBreaker(cluster == null ? SharedRedis.SINGLE_SHARD : SCAN_SHARD);
+        this.calls = new RedisCalls(
+                component,
+                cluster,
+                listener,
+                ticker,
+                Checks.saturatedNanos(b.redisOptions.commandTimeout()),
+                b.breakerFailureThreshold,
+                Checks.saturatedNanos(b.breakerOpenInterval),
+                logInterval);
         this.loads = Coalescer.create(component);
+        this.asyncView = new RedisCacheAsync<>(this);
     }
 
     static <K, V> RedisCache<K, V> create(RedisCache.Builder<K, V> b) {
         if (b.connection != null) {
-            return new RedisCacheImpl<>(b, b.connection, b.connection.async(), null, null);
+            return new RedisCacheImpl<>(b, b.connection, b.connection.async(), null);
         }
         if (b.clusterConnection != null) {
-            return new RedisCacheImpl<>(b, b.clusterConnection, b.clusterConnection.async(), null, null);
+            return new RedisCacheImpl<>(b, b.clusterConnection, b.clusterConnection.async(), null);
         }
-        SharedRedis redis = b.redis;
-        SharedRedis owned = null;
-        if (redis == null) {
-            String uri = Objects.requireNonNull(b.uri, "uri");
-            try {
-                SharedRedis.Builder rb = SharedRedis.builder().uri(uri);
-                if (b.cluster) {
-                    rb.cluster(true);
-                }
-                owned = rb.build();
-            } catch (RuntimeException e) {
-                throw new CacheException(
-                        b.component + ": cannot connect to " + redactedUri(uri) + ": " + e.getMessage(), e);
-            }
-            redis = owned;
-        }
-        RedisCacheImpl<K, V> cache = new RedisCacheImpl<>(b, redis.connection(), redis.commands(), redis, owned);
-        cache.watch();
+        RedisSetup setup = RedisSetup.open(b.component, b.redisOptions.redis(), b.redisOptions.uri(), b.cluster, true);
+        SharedRedis redis = setup.redis();
+        RedisCacheImpl<K, V> cache = new RedisCacheImpl<>(b, redis.connection(), redis.commands(), setup);
+        // Outside the constructor: the watcher's callbacks reach the cache.
+        setup.watch(redis.isCluster() ? null : redis.connection(), cache::onDisconnected, cache::onReconnected);
         return cache;
     }
 
-    /** Reports the shared data connection's losses and returns to the listener; outside the constructor. */
-    private void watch() {
-        SharedRedis r = redis;
-        if (r != null) {
-            ConnectionWatcher w = new ConnectionWatcher(component, listener, r.isCluster() ? null : connection);
-            watcher = w;
-            r.addConnectionListener(w);
-        }
+    /** The data connection was lost (called on a Lettuce I/O thread). */
+    private void onDisconnected() {
+        calls.notifyListener(listener::onDisconnected);
     }
 
-    private CircuitBreaker newBreaker(String shard) {
-        return new CircuitBreaker(
-                breakerThreshold, breakerOpenNanos, ticker, (from, to) -> breakerChanged(shard, from, to));
-    }
-
-    /** The breaker of the shard that owns {@code rk} (the only one off a cluster). */
-    private CircuitBreaker breakerFor(String rk) {
-        StatefulRedisClusterConnection<String, byte[]> c = cluster;
-        if (c == null) {
-            return breaker;
-        }
-        String shard = SharedRedis.shardOf(c, rk);
-        CircuitBreaker b = breakers.get(shard);
-        return b != null ? b : breakers.computeIfAbsent(shard, this::newBreaker);
-    }
-
-    /** The keys grouped by the breaker of their shard, in first-seen order (one group off a cluster). */
-    private Map<CircuitBreaker, List<Integer>> byShard(List<String> rks) {
-        Map<CircuitBreaker, List<Integer>> out = new LinkedHashMap<>();
-        for (int i = 0; i < rks.size(); i++) {
-            out.computeIfAbsent(breakerFor(rks.get(i)), x -> new ArrayList<>()).add(i);
-        }
-        return out;
-    }
-
-    /** The part of a multi-key command sent to one shard: its keys and answer ({@code ok == false}: none). */
-    private record Part<T>(List<String> keys, @Nullable T value, boolean ok) {}
-
-    /**
-     * Sends a multi-key command split by shard (each part asks its shard's breaker), all parts at once,
-     * then waits for them within one command timeout. A part that was skipped, failed or timed out comes
-     * back with {@code ok == false}, counted and reported.
-     */
-    private <T> List<Part<T>> callByShard(
-            String op, boolean write, List<String> rks, Function<String[], RedisFuture<T>> command) {
-        List<CircuitBreaker> bs = new ArrayList<>();
-        List<List<String>> ks = new ArrayList<>();
-        List<@Nullable RedisFuture<T>> fs = new ArrayList<>();
-        for (Map.Entry<CircuitBreaker, List<Integer>> g : byShard(rks).entrySet()) {
-            CircuitBreaker b = g.getKey();
-            List<String> keys = new ArrayList<>(g.getValue().size());
-            for (int i : g.getValue()) {
-                keys.add(rks.get(i));
-            }
-            RedisFuture<T> f = null;
-            if (!b.tryAcquire()) {
-                skipped.increment();
-            } else {
-                try {
-                    f = command.apply(keys.toArray(String[]::new));
-                } catch (RuntimeException e) {
-                    failed(op, write, e, b);
-                }
-            }
-            bs.add(b);
-            ks.add(keys);
-            fs.add(f);
-        }
-        long deadline = System.nanoTime() + timeoutNanos;
-        List<Part<T>> out = new ArrayList<>(fs.size());
-        for (int i = 0; i < fs.size(); i++) {
-            RedisFuture<T> f = fs.get(i);
-            if (f == null) {
-                out.add(new Part<>(ks.get(i), null, false));
-                continue;
-            }
-            try {
-                T v = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                bs.get(i).onSuccess();
-                out.add(new Part<>(ks.get(i), v, true));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                for (int j = i; j < fs.size(); j++) {
-                    RedisFuture<T> pending = fs.get(j);
-                    if (pending != null) {
-                        pending.cancel(false);
-                        bs.get(j).onAbandoned();
-                    }
-                }
-                throw new CacheException(component + ": interrupted while waiting for Redis (" + op + ")", e);
-            } catch (ExecutionException e) {
-                failed(op, write, e.getCause() == null ? e : e.getCause(), bs.get(i));
-                out.add(new Part<>(ks.get(i), null, false));
-            } catch (TimeoutException e) {
-                f.cancel(false);
-                failed(op, write, e, bs.get(i));
-                out.add(new Part<>(ks.get(i), null, false));
-            }
-        }
-        return out;
+    /** The data connection is back (called on a Lettuce I/O thread). */
+    private void onReconnected(SocketAddress address) {
+        LOG.info("{}: reconnected to {}", component, address);
+        calls.notifyListener(listener::onReconnected);
     }
 
     // ---------------------------------------------------------------- Cache
@@ -351,45 +202,105 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
     public @Nullable V getIfPresent(K key) {
         ensureOpen();
         String rk = redisKey(key);
-        byte[] bytes;
+        byte[] bytes = fetch(rk);
+        return bytes == UNANSWERED ? null : decodeCounted(rk, bytes);
+    }
+
+    /** GET {@code rk}: its bytes, {@code null} if absent, {@link #UNANSWERED} (a miss, counted) if Redis did not answer. */
+    private byte @Nullable [] fetch(String rk) {
         try {
-            bytes = call("GET", false, breakerFor(rk), () -> commands.get(rk));
-        } catch (Unavailable u) {
+            return calls.call("GET", false, calls.breakerFor(rk), () -> commands.get(rk));
+        } catch (RedisCalls.Unavailable u) {
             misses.increment();
-            return null;
+            return UNANSWERED;
         }
-        return decodeCounted(rk, bytes);
     }
 
     @Override
     public @Nullable V get(K key) {
-        CacheLoader<K, V> l = Loaders.require(component, loader);
-        return get(key, k -> Loaders.load(component, l, k));
+        return get(key, Loaders.required(component, loader));
     }
 
     @Override
     public @Nullable V get(K key, Function<? super K, ? extends @Nullable V> loader) {
         Objects.requireNonNull(loader, "loader");
-        V present = getIfPresent(key);
-        if (present != null) {
-            return present;
+        ensureOpen();
+        String rk = redisKey(key);
+        int stripe = stripe(rk);
+        long seen = writeBacks.get(stripe); // volatile read, before the GET: pairs with wroteBack's increment
+        byte[] bytes = fetch(rk);
+        if (bytes != UNANSWERED) {
+            V present = decodeCounted(rk, bytes);
+            if (present != null) {
+                return present;
+            }
         }
-        return loads.join(key, k -> Optional.ofNullable(loadAndWriteBack(k, loader)))
+        // Only a miss Redis answered is worth a second look; during an outage the load starts at once.
+        long since = bytes == UNANSWERED ? NOT_ANSWERED : seen;
+        return loads.join(key, k -> Optional.ofNullable(loadAndWriteBack(k, rk, stripe, since, loader)))
                 .orElse(null);
     }
 
-    private @Nullable V loadAndWriteBack(K key, Function<? super K, ? extends @Nullable V> fn) {
+    /**
+     * Runs once per coalesced load: if a load of the stripe wrote back since the caller's GET ({@code since};
+     * {@link #NOT_ANSWERED}: that GET got no answer), the key is read again first, since a load that ended
+     * between that GET and this one's start may have written it; else (or if it is still absent) loads and
+     * writes back.
+     */
+    private @Nullable V loadAndWriteBack(
+            K key, String rk, int stripe, long since, Function<? super K, ? extends @Nullable V> fn) {
+        if (since != NOT_ANSWERED && writeBacks.get(stripe) != since) {
+            V written = reread(rk);
+            if (written != null) {
+                return written;
+            }
+        }
         V value = loadStats.load(key, fn);
         if (value != null) {
             byte[] bytes = encode(key, value);
-            String rk = redisKey(key);
             try {
-                call("SET", true, breakerFor(rk), () -> commands.set(rk, bytes, SetArgs.Builder.px(defaultTtlMillis)));
-            } catch (Unavailable u) {
+                calls.call(
+                        "SET",
+                        true,
+                        calls.breakerFor(rk),
+                        () -> commands.set(rk, bytes, SetArgs.Builder.px(defaultTtlMillis)));
+                wroteBack(rk);
+            } catch (RedisCalls.Unavailable u) {
                 failedWrites.increment();
             }
         }
         return value;
+    }
+
+    /**
+     * The value another load wrote back, or {@code null} (absent, unreadable, or Redis did not answer: the
+     * load that follows overwrites it). Not counted: the caller's lookup was counted once, by its GET.
+     */
+    private @Nullable V reread(String rk) {
+        byte[] bytes;
+        try {
+            bytes = calls.call("GET", false, calls.breakerFor(rk), () -> commands.get(rk));
+        } catch (RedisCalls.Unavailable u) {
+            return null;
+        }
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return codec.decode(bytes);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Records that a load wrote {@code rk} back (Redis answered its SET); volatile: pairs with get's read. */
+    void wroteBack(String rk) {
+        writeBacks.incrementAndGet(stripe(rk));
+    }
+
+    private static int stripe(String rk) {
+        int h = rk.hashCode();
+        return (h ^ (h >>> 16)) & (WRITE_BACK_STRIPES - 1);
     }
 
     @Override
@@ -432,7 +343,8 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         }
         List<String> redisKeys = new ArrayList<>(byRedisKey.keySet());
         Map<String, V> found = new HashMap<>();
-        for (Part<List<KeyValue<String, byte[]>>> part : callByShard("MGET", false, redisKeys, commands::mget)) {
+        for (RedisCalls.Part<List<KeyValue<String, byte[]>>> part :
+                calls.callByShard("MGET", false, redisKeys, commands::mget)) {
             List<KeyValue<String, byte[]>> values = part.value();
             if (!part.ok() || values == null) {
                 misses.add(part.keys().size());
@@ -472,9 +384,9 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         String rk = redisKey(key);
         byte[] bytes = encode(key, value);
         try {
-            call("SET", true, breakerFor(rk), () -> commands.set(rk, bytes, SetArgs.Builder.px(ttlMillis)));
+            calls.call("SET", true, calls.breakerFor(rk), () -> commands.set(rk, bytes, SetArgs.Builder.px(ttlMillis)));
             puts.increment();
-        } catch (Unavailable u) {
+        } catch (RedisCalls.Unavailable u) {
             failedWrites.increment();
         }
     }
@@ -497,80 +409,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
             rks.add(redisKey(e.getKey()));
             values.add(encode(e.getKey(), Objects.requireNonNull(e.getValue(), "value")));
         }
-        SetArgs px = SetArgs.Builder.px(ttlMillis);
-        // Per shard: ask its breaker once, dispatch its SETs, and report one outcome to it.
-        List<CircuitBreaker> bs = new ArrayList<>();
-        List<List<RedisFuture<String>>> sentByShard = new ArrayList<>();
-        for (Map.Entry<CircuitBreaker, List<Integer>> g : byShard(rks).entrySet()) {
-            CircuitBreaker b = g.getKey();
-            List<Integer> idx = g.getValue();
-            if (!b.tryAcquire()) {
-                skipped.increment();
-                failedWrites.add(idx.size());
-                continue;
-            }
-            List<RedisFuture<String>> sent = new ArrayList<>(idx.size());
-            try {
-                StatefulRedisConnection<String, byte[]> single = standalone;
-                if (single != null) {
-                    // One dispatch of the whole batch: Lettuce writes it and flushes the socket once, without
-                    // touching the shared connection's auto-flush setting (other threads keep using it).
-                    List<AsyncCommand<String, byte[], String>> batch = new ArrayList<>(idx.size());
-                    for (int i : idx) {
-                        CommandArgs<String, byte[]> args =
-                                new CommandArgs<>(CODEC).addKey(rks.get(i)).addValue(values.get(i));
-                        px.build(args);
-                        batch.add(new AsyncCommand<>(new Command<>(CommandType.SET, new StatusOutput<>(CODEC), args)));
-                    }
-                    single.dispatch(batch);
-                    sent.addAll(batch);
-                } else {
-                    // Cluster: Lettuce routes each command to its slot's node; issued back to back, none waits
-                    // for an answer, so the batch is pipelined per node.
-                    for (int i : idx) {
-                        sent.add(commands.set(rks.get(i), values.get(i), px));
-                    }
-                }
-            } catch (RuntimeException e) {
-                failedWrites.add(idx.size() - sent.size());
-                if (sent.isEmpty()) {
-                    failed("SET", true, e, b);
-                    continue;
-                }
-            }
-            bs.add(b);
-            sentByShard.add(sent);
-        }
-        long deadline = System.nanoTime() + timeoutNanos;
-        int ok = 0;
-        for (int s = 0; s < sentByShard.size(); s++) {
-            Throwable failure = null;
-            int shardOk = 0;
-            List<RedisFuture<String>> sent = sentByShard.get(s);
-            for (RedisFuture<String> f : sent) {
-                try {
-                    f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    shardOk++;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    for (int j = s; j < bs.size(); j++) {
-                        bs.get(j).onAbandoned();
-                    }
-                    failedWrites.add(sent.size() - shardOk);
-                    throw new CacheException(component + ": interrupted while waiting for Redis (putAll)", e);
-                } catch (ExecutionException | TimeoutException e) {
-                    f.cancel(false);
-                    failure = failure == null ? unwrap(e) : failure;
-                }
-            }
-            failedWrites.add(sent.size() - shardOk);
-            ok += shardOk;
-            if (failure != null) {
-                failed("SET", true, failure, bs.get(s));
-            } else if (shardOk > 0) {
-                bs.get(s).onSuccess();
-            }
-        }
+        int ok = calls.setEach(rks, values, SetArgs.Builder.px(ttlMillis), failedWrites, commands, standalone);
         if (countPuts) {
             puts.add(ok);
         }
@@ -581,9 +420,9 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         ensureOpen();
         String rk = redisKey(key);
         try {
-            call("UNLINK", true, breakerFor(rk), () -> commands.unlink(rk));
+            calls.call("UNLINK", true, calls.breakerFor(rk), () -> commands.unlink(rk));
             invalidations.increment();
-        } catch (Unavailable u) {
+        } catch (RedisCalls.Unavailable u) {
             failedWrites.increment();
         }
     }
@@ -599,7 +438,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         if (rks.isEmpty()) {
             return;
         }
-        for (Part<Long> part : callByShard("UNLINK", true, new ArrayList<>(rks), commands::unlink)) {
+        for (RedisCalls.Part<Long> part : calls.callByShard("UNLINK", true, new ArrayList<>(rks), commands::unlink)) {
             (part.ok() ? invalidations : failedWrites).add(part.keys().size());
         }
     }
@@ -612,10 +451,11 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         try {
             do {
                 ScanCursor from = cursor;
-                KeyScanCursor<String> page = call("SCAN", false, breaker, () -> commands.scan(from, args));
+                KeyScanCursor<String> page =
+                        calls.call("SCAN", false, calls.scanBreaker(), () -> commands.scan(from, args));
                 List<String> found = page.getKeys();
                 if (!found.isEmpty()) {
-                    for (Part<Long> part : callByShard("UNLINK", true, found, commands::unlink)) {
+                    for (RedisCalls.Part<Long> part : calls.callByShard("UNLINK", true, found, commands::unlink)) {
                         Long removed = part.value();
                         if (part.ok()) {
                             invalidations.add(removed == null ? 0 : removed);
@@ -626,7 +466,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
                 }
                 cursor = page;
             } while (!cursor.isFinished());
-        } catch (Unavailable u) {
+        } catch (RedisCalls.Unavailable u) {
             failedWrites.increment(); // the scan stopped part way; the rest expires by TTL
         }
     }
@@ -637,9 +477,9 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
     }
 
     @Override
-    public RedisCacheStats redisStats() {
+    public RedisCache.Stats redisStats() {
         BreakerState worst = BreakerState.CLOSED;
-        long opened = droppedOpened.sum();
+        long opened = calls.droppedOpened();
         for (ShardBreaker sb : shardBreakers()) {
             opened += sb.opened();
             if (sb.state() == BreakerState.OPEN
@@ -647,7 +487,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
                 worst = sb.state();
             }
         }
-        return new RedisCacheStats(
+        return new RedisCache.Stats(
                 hits.sum(),
                 misses.sum(),
                 loadStats.loads(),
@@ -655,37 +495,18 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
                 loadStats.nanos(),
                 puts.sum(),
                 invalidations.sum(),
-                errors.sum(),
-                timeouts.sum(),
+                calls.errors.sum(),
+                calls.timeouts.sum(),
                 corrupt.sum(),
                 failedWrites.sum(),
-                skipped.sum(),
+                calls.skipped.sum(),
                 worst,
                 opened);
     }
 
     @Override
     public List<ShardBreaker> shardBreakers() {
-        StatefulRedisClusterConnection<String, byte[]> c = cluster;
-        List<ShardBreaker> out = new ArrayList<>();
-        if (c == null) {
-            out.add(new ShardBreaker(SharedRedis.SINGLE_SHARD, breaker.state(), breaker.opened()));
-            return out;
-        }
-        // A master that failed over is no longer listed: its breaker goes (its openings stay counted).
-        Set<String> live = new HashSet<>(SharedRedis.shards(c));
-        for (Map.Entry<String, CircuitBreaker> e : breakers.entrySet()) {
-            if (!live.contains(e.getKey()) && breakers.remove(e.getKey(), e.getValue())) {
-                droppedOpened.add(e.getValue().opened());
-            }
-        }
-        out.add(new ShardBreaker(SCAN_SHARD, breaker.state(), breaker.opened()));
-        for (Map.Entry<String, CircuitBreaker> e : breakers.entrySet()) {
-            out.add(new ShardBreaker(
-                    e.getKey(), e.getValue().state(), e.getValue().opened()));
-        }
-        out.sort(java.util.Comparator.comparing(ShardBreaker::shard));
-        return out;
+        return calls.shardBreakers();
     }
 
     @Override
@@ -698,14 +519,9 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        SharedRedis r = redis;
-        ConnectionWatcher w = watcher;
-        if (r != null && w != null) {
-            r.removeConnectionListener(w);
-        }
-        SharedRedis owned = ownedRedis;
-        if (owned != null) {
-            owned.close();
+        RedisSetup s = setup;
+        if (s != null) {
+            s.close();
         }
         LOG.info("{}: closed ({})", component, redisStats());
     }
@@ -717,13 +533,13 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
 
     // ---------------------------------------------------------------- plumbing
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (closed.get()) {
             throw new CacheException(component + " is closed", null);
         }
     }
 
-    private byte[] encode(K key, V value) {
+    byte[] encode(K key, V value) {
         try {
             return codec.encode(value);
         } catch (RuntimeException e) {
@@ -733,7 +549,8 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
     }
 
     /** Decodes a value read from Redis, counting a hit, a miss or a corrupt entry (which is removed). */
-    private @Nullable V decodeCounted(String rk, byte @Nullable [] bytes) {
+    @Nullable
+    V decodeCounted(String rk, byte @Nullable [] bytes) {
         if (bytes == null) {
             misses.increment();
             return null;
@@ -753,7 +570,7 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
                         corrupt.sum(),
                         e.getMessage());
             }
-            notifyListener(() -> listener.onCorruptEntry(rk, e));
+            calls.notifyListener(() -> listener.onCorruptEntry(rk, e));
             removeQuietly(rk);
             return null;
         }
@@ -761,128 +578,25 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
 
     /** Removes a corrupt entry without waiting; a failure is counted like any other. */
     private void removeQuietly(String rk) {
-        CircuitBreaker breaker = breakerFor(rk);
+        CircuitBreaker breaker = calls.breakerFor(rk);
         if (!breaker.tryAcquire()) {
-            skipped.increment();
+            calls.skipped.increment();
             return;
         }
         try {
             commands.unlink(rk).whenComplete((n, err) -> {
                 if (err != null) {
-                    failed("UNLINK", true, err, breaker);
+                    calls.failed("UNLINK", true, err, breaker);
                 } else {
                     breaker.onSuccess();
                 }
             });
         } catch (RuntimeException e) {
-            failed("UNLINK", true, e, breaker);
+            calls.failed("UNLINK", true, e, breaker);
         }
     }
 
-    /**
-     * Sends one command and waits at most the command timeout. Returns its answer, or throws {@link
-     * #UNAVAILABLE} after counting and reporting (skipped by the breaker, failed, timed out).
-     */
-    private <T> T call(String op, boolean write, CircuitBreaker breaker, Supplier<RedisFuture<T>> command) {
-        if (!breaker.tryAcquire()) {
-            skipped.increment();
-            throw UNAVAILABLE;
-        }
-        RedisFuture<T> f;
-        try {
-            f = command.get();
-        } catch (RuntimeException e) {
-            failed(op, write, e, breaker);
-            throw UNAVAILABLE;
-        }
-        try {
-            T result = f.get(timeoutNanos, TimeUnit.NANOSECONDS);
-            breaker.onSuccess();
-            return result;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            breaker.onAbandoned();
-            f.cancel(false);
-            throw new CacheException(component + ": interrupted while waiting for Redis (" + op + ")", e);
-        } catch (ExecutionException e) {
-            failed(op, write, e.getCause() == null ? e : e.getCause(), breaker);
-            throw UNAVAILABLE;
-        } catch (TimeoutException e) {
-            f.cancel(false);
-            failed(op, write, e, breaker);
-            throw UNAVAILABLE;
-        }
-    }
-
-    /** Sends one command; the future answers its result, or fails with {@link #UNAVAILABLE}. */
-    private <T> CompletableFuture<T> callAsync(
-            String op, boolean write, CircuitBreaker breaker, Supplier<RedisFuture<T>> command) {
-        if (!breaker.tryAcquire()) {
-            skipped.increment();
-            return CompletableFuture.failedFuture(UNAVAILABLE);
-        }
-        RedisFuture<T> f;
-        try {
-            f = command.get();
-        } catch (RuntimeException e) {
-            failed(op, write, e, breaker);
-            return CompletableFuture.failedFuture(UNAVAILABLE);
-        }
-        // A copy: the timeout completes the copy only, never Lettuce's own command object.
-        return f.toCompletableFuture()
-                .copy()
-                .orTimeout(timeoutNanos, TimeUnit.NANOSECONDS)
-                .handle((v, err) -> {
-                    if (err != null) {
-                        f.cancel(false);
-                        failed(op, write, unwrap(err), breaker);
-                        throw UNAVAILABLE;
-                    }
-                    breaker.onSuccess();
-                    return v;
-                });
-    }
-
-    private void failed(String op, boolean write, Throwable cause, CircuitBreaker breaker) {
-        boolean timeout =
-                cause instanceof TimeoutException || cause instanceof io.lettuce.core.RedisCommandTimeoutException;
-        (timeout ? timeouts : errors).increment();
-        breaker.onFailure();
-        if (errorLog.tryAcquire() != RateLimitedLog.HELD_BACK) {
-            LOG.warn(
-                    "{}: Redis {} {} ({} errors, {} timeouts so far; breaker {}): {}",
-                    component,
-                    op,
-                    timeout ? "timed out" : "failed",
-                    errors.sum(),
-                    timeouts.sum(),
-                    breaker.state(),
-                    timeout
-                            ? "no answer within " + Checks.formatDuration(Duration.ofNanos(timeoutNanos))
-                            : cause.toString());
-        }
-        notifyListener(() -> listener.onError(op, write, cause));
-    }
-
-    private void breakerChanged(String shard, BreakerState from, BreakerState to) {
-        if (to == BreakerState.OPEN) {
-            LOG.warn(
-                    "{}: circuit breaker of shard {} {} -> OPEN: Redis is skipped for a while", component, shard, from);
-        } else if (to == BreakerState.CLOSED) {
-            LOG.info("{}: circuit breaker of shard {} {} -> CLOSED: Redis answers again", component, shard, from);
-        }
-        notifyListener(() -> listener.onShardBreakerStateChange(shard, from, to));
-    }
-
-    private void notifyListener(Runnable call) {
-        try {
-            call.run();
-        } catch (RuntimeException e) {
-            LOG.warn("{}: listener threw; ignored", component, e);
-        }
-    }
-
-    private long ttlMillis(Duration ttl) {
+    long ttlMillis(Duration ttl) {
         Objects.requireNonNull(ttl, "ttl");
         if (ttl.isNegative() || ttl.isZero()) {
             throw new IllegalArgumentException(component + ": ttl must be positive, was " + ttl);
@@ -906,209 +620,5 @@ final class RedisCacheImpl<K, V> implements RedisCache<K, V> {
             sb.append(c);
         }
         return sb.toString();
-    }
-
-    private static String redactedUri(String uri) {
-        int at = uri.indexOf('@');
-        int scheme = uri.indexOf("://");
-        return at > 0 && scheme > 0 && at > scheme ? uri.substring(0, scheme + 3) + "***" + uri.substring(at) : uri;
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        Throwable c = t;
-        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
-            c = c.getCause();
-        }
-        return c;
-    }
-
-    /**
-     * Reports losses and returns of an owned connection to the listener (not the first connect).
-     * Thread safety: called on Lettuce I/O threads; {@code connectedOnce} is an atomic flag.
-     */
-    private static final class ConnectionWatcher implements RedisConnectionStateListener {
-        private final String component;
-        private final RedisCacheListener listener;
-        /** The connection to watch, or {@code null} for every connection of the client (a cluster). */
-        private final @Nullable Object only;
-        // Registered after the first connect: every connect it sees is a reconnect.
-        private final AtomicBoolean connectedOnce = new AtomicBoolean(true);
-
-        ConnectionWatcher(String component, RedisCacheListener listener, @Nullable Object only) {
-            this.component = component;
-            this.listener = listener;
-            this.only = only;
-        }
-
-        @Override
-        public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-            if (only != null && connection != only) {
-                return;
-            }
-            if (!connectedOnce.compareAndSet(false, true)) {
-                LOG.info("{}: reconnected to {}", component, address);
-                call(listener::onReconnected);
-            }
-        }
-
-        @Override
-        public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-            if (only != null && connection != only) {
-                return;
-            }
-            if (connectedOnce.get()) {
-                call(listener::onDisconnected);
-            }
-        }
-
-        private void call(Runnable r) {
-            try {
-                r.run();
-            } catch (RuntimeException e) {
-                LOG.warn("{}: listener threw; ignored", component, e);
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- async view
-
-    /** The asynchronous operations; see {@link io.hal9.cache.Cache.AsyncCache}. Thread safety: stateless. */
-    private final class AsyncView implements AsyncCache<K, V> {
-
-        @Override
-        public CompletableFuture<@Nullable V> getIfPresent(K key) {
-            String rk;
-            try {
-                ensureOpen();
-                rk = redisKey(key);
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-            return callAsync("GET", false, breakerFor(rk), () -> commands.get(rk))
-                    .handle((bytes, err) -> {
-                        if (err != null) {
-                            misses.increment();
-                            return null;
-                        }
-                        return decodeCounted(rk, bytes);
-                    });
-        }
-
-        @Override
-        public CompletableFuture<@Nullable V> get(K key) {
-            CacheLoader<K, V> l;
-            try {
-                l = Loaders.require(component, loader);
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-            return get(key, k -> CompletableFuture.supplyAsync(() -> Loaders.load(component, l, k), executor));
-        }
-
-        @Override
-        public CompletableFuture<@Nullable V> get(
-                K key, Function<? super K, ? extends CompletableFuture<? extends @Nullable V>> loader) {
-            Objects.requireNonNull(loader, "loader");
-            return getIfPresent(key).thenCompose(present -> {
-                if (present != null) {
-                    return CompletableFuture.completedFuture(present);
-                }
-                return loads.get(key, k -> loadAsync(k, loader)).thenApply(o -> o.orElse(null));
-            });
-        }
-
-        private CompletableFuture<Optional<V>> loadAsync(
-                K key, Function<? super K, ? extends CompletableFuture<? extends @Nullable V>> fn) {
-            long start = loadStats.start();
-            CompletableFuture<? extends @Nullable V> stage;
-            try {
-                stage = Objects.requireNonNull(fn.apply(key), "the loader returned a null future");
-            } catch (RuntimeException e) {
-                loadStats.failed(start);
-                return CompletableFuture.failedFuture(e);
-            }
-            return stage.handle((v, err) -> {
-                        if (err != null) {
-                            loadStats.failed(start);
-                            throw err instanceof CompletionException ce ? ce : new CompletionException(err);
-                        }
-                        loadStats.succeeded(start);
-                        return Optional.<V>ofNullable(v);
-                    })
-                    .thenCompose(o -> {
-                        if (o.isEmpty()) {
-                            return CompletableFuture.completedFuture(o);
-                        }
-                        String rk = redisKey(key);
-                        byte[] bytes = encode(key, o.get());
-                        return callAsync(
-                                        "SET",
-                                        true,
-                                        breakerFor(rk),
-                                        () -> commands.set(rk, bytes, SetArgs.Builder.px(defaultTtlMillis)))
-                                .handle((ok, err) -> {
-                                    if (err != null) {
-                                        failedWrites.increment();
-                                    }
-                                    return o;
-                                });
-                    });
-        }
-
-        @Override
-        public CompletableFuture<Map<K, V>> getAll(Iterable<? extends K> keys) {
-            Objects.requireNonNull(keys, "keys");
-            return CompletableFuture.supplyAsync(() -> RedisCacheImpl.this.getAll(keys), executor);
-        }
-
-        @Override
-        public CompletableFuture<Void> put(K key, V value) {
-            return putAsync(key, value, defaultTtlMillis);
-        }
-
-        @Override
-        public CompletableFuture<Void> put(K key, V value, Duration ttl) {
-            long millis;
-            try {
-                millis = ttlMillis(ttl);
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-            return putAsync(key, value, millis);
-        }
-
-        private CompletableFuture<Void> putAsync(K key, V value, long ttlMillis) {
-            String rk;
-            byte[] bytes;
-            try {
-                Objects.requireNonNull(value, "value");
-                ensureOpen();
-                rk = redisKey(key);
-                bytes = encode(key, value);
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-            return callAsync("SET", true, breakerFor(rk), () -> commands.set(rk, bytes, SetArgs.Builder.px(ttlMillis)))
-                    .handle((ok, err) -> {
-                        (err == null ? puts : failedWrites).increment();
-                        return null;
-                    });
-        }
-
-        @Override
-        public CompletableFuture<Void> invalidate(K key) {
-            String rk;
-            try {
-                ensureOpen();
-                rk = redisKey(key);
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-            return callAsync("UNLINK", true, breakerFor(rk), () -> commands.unlink(rk))
-                    .handle((n, err) -> {
-                        (err == null ? invalidations : failedWrites).increment();
-                        return null;
-                    });
-        }
     }
 }

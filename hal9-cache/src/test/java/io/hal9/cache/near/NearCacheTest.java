@@ -116,8 +116,8 @@ class NearCacheTest {
             assertThat(b.getIfPresent("y")).isNull();
         });
 
-        NearCacheStats as = a.nearStats();
-        NearCacheStats bs = b.nearStats();
+        NearCache.Stats as = a.nearStats();
+        NearCache.Stats bs = b.nearStats();
         assertThat(as.invalidationsSent()).isEqualTo(6);
         assertThat(as.invalidationsReceived()).isZero(); // its own messages are ignored
         assertThat(bs.invalidationsReceived()).isEqualTo(6);
@@ -234,7 +234,7 @@ class NearCacheTest {
         assertThat(c.async().getIfPresent("e").get(5, TimeUnit.SECONDS)).isEqualTo("one-e");
         c.async().invalidate("e").get(5, TimeUnit.SECONDS);
         assertThat(c.async().getIfPresent("e").get(5, TimeUnit.SECONDS)).isNull();
-        NearCacheStats s = c.nearStats();
+        NearCache.Stats s = c.nearStats();
         assertThat(s.loads()).isEqualTo(2);
         assertThat(s.toCacheStats().hits()).isEqualTo(s.l1Hits() + s.l2Hits());
     }

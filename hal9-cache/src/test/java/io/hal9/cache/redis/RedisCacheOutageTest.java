@@ -115,7 +115,7 @@ class RedisCacheOutageTest {
                     }
                 })
                 .doesNotThrowAnyException();
-        RedisCacheStats down = c.redisStats();
+        RedisCache.Stats down = c.redisStats();
         assertThat(down.breakerState()).isIn(BreakerState.OPEN, BreakerState.HALF_OPEN);
         assertThat(down.breakerOpened()).isGreaterThanOrEqualTo(1);
         assertThat(down.errors() + down.timeouts()).isGreaterThanOrEqualTo(3);
@@ -156,7 +156,7 @@ class RedisCacheOutageTest {
             assertThat(c.get("k")).isEqualTo("loaded-k");
             c.put("k2", "v2");
 
-            RedisCacheStats slow = c.redisStats();
+            RedisCache.Stats slow = c.redisStats();
             assertThat(slow.timeouts()).isEqualTo(3);
             assertThat(slow.breakerState()).isEqualTo(BreakerState.OPEN);
             assertThat(slow.failedWrites()).isGreaterThanOrEqualTo(1);

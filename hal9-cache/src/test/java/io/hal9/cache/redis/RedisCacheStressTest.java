@@ -66,7 +66,7 @@ class RedisCacheStressTest {
             for (Future<?> f : done) {
                 f.get(20, TimeUnit.SECONDS);
             }
-            RedisCacheStats s = cache.redisStats();
+            RedisCache.Stats s = cache.redisStats();
             assertThat(wrongValues).as("seed %d", seed).hasValue(0);
             assertThat(s.hits() + s.misses()).as("seed %d", seed).isEqualTo(gets.get());
             assertThat(s.puts()).as("seed %d", seed).isEqualTo(puts.get());

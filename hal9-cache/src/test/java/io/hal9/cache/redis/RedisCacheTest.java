@@ -214,7 +214,7 @@ class RedisCacheTest {
 
         assertThat(c.getIfPresent("p")).isNull();
         await().untilAsserted(() -> assertThat(raw.exists(c.redisKey("p"))).isZero()); // removed
-        RedisCacheStats s = c.redisStats();
+        RedisCache.Stats s = c.redisStats();
         assertThat(s.corruptEntries()).isEqualTo(1);
         assertThat(s.misses()).isEqualTo(1);
         assertThat(s.errors()).isZero();

@@ -20,7 +20,7 @@ import java.util.Objects;
  * neither level had it). So {@code sum(hal9_cache_gets_total{level="l1"})} is all lookups, and each
  * level's hit ratio is {@code hit / (hit + miss)} of that level. A caller that waited for another
  * caller's fetch of the same key counts at neither level (as in {@link
- * io.hal9.cache.near.NearCacheStats}).
+ * io.hal9.cache.near.NearCache.Stats}).
  *
  * <p>Meters (tags {@code name} = the cache's name, plus the builder's tags):
  *

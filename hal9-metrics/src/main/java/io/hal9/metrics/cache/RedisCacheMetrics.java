@@ -2,7 +2,6 @@ package io.hal9.metrics.cache;
 
 import io.hal9.cache.redis.BreakerState;
 import io.hal9.cache.redis.RedisCache;
-import io.hal9.cache.redis.RedisCacheStats;
 import io.hal9.metrics.internal.BinderBuilder;
 import io.hal9.metrics.internal.MeterSupport;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -86,7 +85,7 @@ public final class RedisCacheMetrics extends CacheBinder<RedisCache<?, ?>> {
     }
 
     static <T> void bindRedisFigures(
-            MeterRegistry registry, T cache, Tags tags, java.util.function.Function<T, RedisCacheStats> stats) {
+            MeterRegistry registry, T cache, Tags tags, java.util.function.Function<T, RedisCache.Stats> stats) {
         String errors = "Redis commands that failed, by type";
         MeterSupport<T> m = new MeterSupport<>(registry, cache, tags)
                 .counter("hal9.redis.cache.errors", errors, c -> stats.apply(c).errors(), "type", "error")
