@@ -160,8 +160,8 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> maximumSize(long maximumSize) {
-            options.once("maximumSize");
-            this.maximumSize = Checks.inRange(component, "maximumSize", maximumSize, 1, Integer.MAX_VALUE);
+            this.maximumSize = options.set(
+                    "maximumSize", Checks.inRange(component, "maximumSize", maximumSize, 1, Integer.MAX_VALUE));
             return this;
         }
 
@@ -175,8 +175,8 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          */
         public Builder<K, V> maximumWeight(long maximumWeight, ToIntBiFunction<? super K, ? super V> weigher) {
             Objects.requireNonNull(weigher, "weigher");
-            options.once("maximumWeight");
-            this.maximumWeight = Checks.inRange(component, "maximumWeight", maximumWeight, 1, 1L << 62);
+            this.maximumWeight = options.set(
+                    "maximumWeight", Checks.inRange(component, "maximumWeight", maximumWeight, 1, 1L << 62));
             this.weigher = weigher;
             return this;
         }
@@ -190,8 +190,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> expireAfterWrite(Duration expireAfterWrite) {
-            options.once("expireAfterWrite");
-            this.expireAfterWrite = positive("expireAfterWrite", expireAfterWrite);
+            this.expireAfterWrite = options.set("expireAfterWrite", positive("expireAfterWrite", expireAfterWrite));
             return this;
         }
 
@@ -204,8 +203,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> expireAfterAccess(Duration expireAfterAccess) {
-            options.once("expireAfterAccess");
-            this.expireAfterAccess = positive("expireAfterAccess", expireAfterAccess);
+            this.expireAfterAccess = options.set("expireAfterAccess", positive("expireAfterAccess", expireAfterAccess));
             return this;
         }
 
@@ -219,8 +217,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> refreshAfterWrite(Duration refreshAfterWrite) {
-            options.once("refreshAfterWrite");
-            this.refreshAfterWrite = positive("refreshAfterWrite", refreshAfterWrite);
+            this.refreshAfterWrite = options.set("refreshAfterWrite", positive("refreshAfterWrite", refreshAfterWrite));
             return this;
         }
 
@@ -233,9 +230,10 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> refreshBatchWindow(Duration refreshBatchWindow) {
-            options.once("refreshBatchWindow");
-            this.refreshBatchWindow = Checks.duration(
-                    component, "refreshBatchWindow", refreshBatchWindow, Duration.ZERO, Duration.ofSeconds(1));
+            this.refreshBatchWindow = options.set(
+                    "refreshBatchWindow",
+                    Checks.duration(
+                            component, "refreshBatchWindow", refreshBatchWindow, Duration.ZERO, Duration.ofSeconds(1)));
             return this;
         }
 
@@ -248,8 +246,8 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          * @throws IllegalStateException if already set
          */
         public Builder<K, V> refreshBatchSize(int refreshBatchSize) {
-            options.once("refreshBatchSize");
-            this.refreshBatchSize = Checks.inRange(component, "refreshBatchSize", refreshBatchSize, 1, 65_536);
+            this.refreshBatchSize = options.set(
+                    "refreshBatchSize", Checks.inRange(component, "refreshBatchSize", refreshBatchSize, 1, 65_536));
             return this;
         }
 
@@ -292,8 +290,7 @@ public interface LocalCache<K, V> extends Cache<K, V> {
          */
         public Builder<K, V> listener(LocalCacheListener<? super K, ? super V> listener) {
             Objects.requireNonNull(listener, "listener");
-            options.once("listener");
-            this.listener = listener;
+            this.listener = options.set("listener", listener);
             return this;
         }
 

@@ -252,8 +252,8 @@ public interface ActionBatcher<T> extends AutoCloseable {
 
         /** Flush when a batch holds this many actions (entries, in aggregating mode). Default 500, range [1, 1048576]. */
         public Builder<T> maxBatchSize(int maxBatchSize) {
-            options.once("maxBatchSize");
-            this.maxBatchSize = Checks.inRange(component, "maxBatchSize", maxBatchSize, 1, 1 << 20);
+            this.maxBatchSize =
+                    options.set("maxBatchSize", Checks.inRange(component, "maxBatchSize", maxBatchSize, 1, 1 << 20));
             return this;
         }
 
@@ -262,15 +262,15 @@ public interface ActionBatcher<T> extends AutoCloseable {
          * range [0, 1 min]; zero writes whatever is pending at once (pure smart batching).
          */
         public Builder<T> maxLinger(Duration maxLinger) {
-            options.once("maxLinger");
-            this.maxLinger = Checks.duration(component, "maxLinger", maxLinger, Duration.ZERO, Duration.ofMinutes(1));
+            this.maxLinger = options.set(
+                    "maxLinger",
+                    Checks.duration(component, "maxLinger", maxLinger, Duration.ZERO, Duration.ofMinutes(1)));
             return this;
         }
 
         /** At most this many actions wait to be written. Default 10,000, range [2, 1073741824]. */
         public Builder<T> capacity(int capacity) {
-            options.once("capacity");
-            this.capacity = Checks.inRange(component, "capacity", capacity, 2, 1 << 30);
+            this.capacity = options.set("capacity", Checks.inRange(component, "capacity", capacity, 2, 1 << 30));
             return this;
         }
 
@@ -280,8 +280,8 @@ public interface ActionBatcher<T> extends AutoCloseable {
          * backpressure). Range [0, {@link Integer#MAX_VALUE}].
          */
         public Builder<T> maxRetries(int maxRetries) {
-            options.once("maxRetries");
-            this.maxRetries = Checks.inRange(component, "maxRetries", maxRetries, 0, Integer.MAX_VALUE);
+            this.maxRetries = options.set(
+                    "maxRetries", Checks.inRange(component, "maxRetries", maxRetries, 0, Integer.MAX_VALUE));
             return this;
         }
 
@@ -290,18 +290,20 @@ public interface ActionBatcher<T> extends AutoCloseable {
          * initial} in [0, 1 min], {@code max} in [initial, 10 min].
          */
         public Builder<T> backoff(Duration initial, Duration max) {
-            options.once("backoff");
-            this.initialBackoff =
+            Duration first =
                     Checks.duration(component, "backoff initial", initial, Duration.ZERO, Duration.ofMinutes(1));
-            this.maxBackoff = Checks.duration(component, "backoff max", max, initial, Duration.ofMinutes(10));
+            Duration most = Checks.duration(component, "backoff max", max, initial, Duration.ofMinutes(10));
+            options.once("backoff");
+            this.initialBackoff = first;
+            this.maxBackoff = most;
             return this;
         }
 
         /** How long {@link ActionBatcher#close()} waits for pending actions. Default 30 s, range [0, 1 h]. */
         public Builder<T> closeTimeout(Duration closeTimeout) {
-            options.once("closeTimeout");
-            this.closeTimeout =
-                    Checks.duration(component, "closeTimeout", closeTimeout, Duration.ZERO, Duration.ofHours(1));
+            this.closeTimeout = options.set(
+                    "closeTimeout",
+                    Checks.duration(component, "closeTimeout", closeTimeout, Duration.ZERO, Duration.ofHours(1)));
             return this;
         }
 
@@ -311,36 +313,32 @@ public interface ActionBatcher<T> extends AutoCloseable {
          * not.
          */
         public Builder<T> retryOn(Predicate<? super Throwable> retryOn) {
-            options.once("retryOn");
-            this.retryOn = Objects.requireNonNull(retryOn, "retryOn");
+            this.retryOn = options.set("retryOn", Objects.requireNonNull(retryOn, "retryOn"));
             return this;
         }
 
         /** Where undeliverable actions go. Default: logged at ERROR (and counted). */
         public Builder<T> deadLetterHandler(DeadLetterHandler<T> handler) {
-            options.once("deadLetterHandler");
-            this.deadLetterHandler = Objects.requireNonNull(handler, "deadLetterHandler");
+            this.deadLetterHandler =
+                    options.set("deadLetterHandler", Objects.requireNonNull(handler, "deadLetterHandler"));
             return this;
         }
 
         /** Hears batches, retries, dead letters and refusals. Default: none. */
         public Builder<T> listener(BatcherListener listener) {
-            options.once("listener");
-            this.listener = Objects.requireNonNull(listener, "listener");
+            this.listener = options.set("listener", Objects.requireNonNull(listener, "listener"));
             return this;
         }
 
         /** The time source for linger and ages. Default {@link Ticker#system()}. */
         public Builder<T> ticker(Ticker ticker) {
-            options.once("ticker");
-            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            this.ticker = options.set("ticker", Objects.requireNonNull(ticker, "ticker"));
             return this;
         }
 
         /** Creates the flusher thread. Default: a platform daemon thread named {@code hal9-batcher-<name>}. */
         public Builder<T> threadFactory(ThreadFactory threadFactory) {
-            options.once("threadFactory");
-            this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+            this.threadFactory = options.set("threadFactory", Objects.requireNonNull(threadFactory, "threadFactory"));
             return this;
         }
 
@@ -351,8 +349,7 @@ public interface ActionBatcher<T> extends AutoCloseable {
          * dead-lettered with that exception.
          */
         public <K> Builder<T> aggregateBy(Function<? super T, ? extends K> key, BinaryOperator<T> merge) {
-            options.once("aggregateBy");
-            this.keyFunction = Objects.requireNonNull(key, "key");
+            this.keyFunction = options.set("aggregateBy", Objects.requireNonNull(key, "key"));
             this.merger = Objects.requireNonNull(merge, "merge");
             return this;
         }
@@ -364,8 +361,7 @@ public interface ActionBatcher<T> extends AutoCloseable {
          * journal.
          */
         public Builder<T> journal(ActionJournal<T> journal) {
-            options.once("journal");
-            this.journal = Objects.requireNonNull(journal, "journal");
+            this.journal = options.set("journal", Objects.requireNonNull(journal, "journal"));
             return this;
         }
 

@@ -153,8 +153,8 @@ public sealed interface ActionJournal<T> extends AutoCloseable permits ActionJou
 
         /** A segment is closed and a new one started once it holds this many bytes. Default 8 MiB, range [64 KiB, 1 GiB]. */
         public Builder<T> segmentBytes(long segmentBytes) {
-            options.once("segmentBytes");
-            this.segmentBytes = Checks.inRange(component, "segmentBytes", segmentBytes, 64L << 10, 1L << 30);
+            this.segmentBytes = options.set(
+                    "segmentBytes", Checks.inRange(component, "segmentBytes", segmentBytes, 64L << 10, 1L << 30));
             return this;
         }
 
@@ -164,15 +164,15 @@ public sealed interface ActionJournal<T> extends AutoCloseable permits ActionJou
          * segmentBytes}.
          */
         public Builder<T> maxBytes(long maxBytes) {
-            options.once("maxBytes");
-            this.maxBytes = Checks.inRange(component, "maxBytes", maxBytes, 1L << 20, 1L << 40);
+            this.maxBytes =
+                    options.set("maxBytes", Checks.inRange(component, "maxBytes", maxBytes, 1L << 20, 1L << 40));
             return this;
         }
 
         /** The largest record payload; larger actions are refused. Default 64 KiB, range [16, 16 MiB]. */
         public Builder<T> maxRecordBytes(int maxRecordBytes) {
-            options.once("maxRecordBytes");
-            this.maxRecordBytes = Checks.inRange(component, "maxRecordBytes", maxRecordBytes, 16, 16 << 20);
+            this.maxRecordBytes = options.set(
+                    "maxRecordBytes", Checks.inRange(component, "maxRecordBytes", maxRecordBytes, 16, 16 << 20));
             return this;
         }
 
@@ -181,15 +181,15 @@ public sealed interface ActionJournal<T> extends AutoCloseable permits ActionJou
          * submissions are refused with {@link Admission#FULL}. Default 16 MiB, range [64 KiB, 1 GiB].
          */
         public Builder<T> maxBufferedBytes(int maxBufferedBytes) {
-            options.once("maxBufferedBytes");
-            this.maxBufferedBytes = Checks.inRange(component, "maxBufferedBytes", maxBufferedBytes, 64 << 10, 1 << 30);
+            this.maxBufferedBytes = options.set(
+                    "maxBufferedBytes",
+                    Checks.inRange(component, "maxBufferedBytes", maxBufferedBytes, 64 << 10, 1 << 30));
             return this;
         }
 
         /** Creates the writer thread. Default: a platform daemon thread named {@code hal9-journal-<name>}. */
         public Builder<T> threadFactory(ThreadFactory threadFactory) {
-            options.once("threadFactory");
-            this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+            this.threadFactory = options.set("threadFactory", Objects.requireNonNull(threadFactory, "threadFactory"));
             return this;
         }
 

@@ -247,8 +247,8 @@ public interface BoundedChannel<T> extends AutoCloseable {
          * @throws IllegalStateException if already set
          */
         public Builder<T> capacity(int capacity) {
-            options.once("capacity");
-            this.capacity = Checks.inRange(component, "capacity", capacity, MIN_CAPACITY, MAX_CAPACITY);
+            this.capacity = options.set(
+                    "capacity", Checks.inRange(component, "capacity", capacity, MIN_CAPACITY, MAX_CAPACITY));
             return this;
         }
 
@@ -263,8 +263,7 @@ public interface BoundedChannel<T> extends AutoCloseable {
          */
         public Builder<T> ticker(Ticker ticker) {
             Objects.requireNonNull(ticker, "ticker");
-            options.once("ticker");
-            this.ticker = ticker;
+            this.ticker = options.set("ticker", ticker);
             return this;
         }
 
@@ -275,8 +274,7 @@ public interface BoundedChannel<T> extends AutoCloseable {
          */
         public Builder<T> listener(Listener listener) {
             Objects.requireNonNull(listener, "listener");
-            options.once("listener");
-            this.listener = listener;
+            this.listener = options.set("listener", listener);
             return this;
         }
 

@@ -286,8 +286,9 @@ public interface TaskLimiter extends AutoCloseable, Executor {
 
         /** At most this many tasks in flight at once; default 100, in [1, 1000000]. */
         public Builder maxConcurrent(int maxConcurrent) {
-            options.once("maxConcurrent");
-            this.maxConcurrent = Checks.inRange(component, "maxConcurrent", maxConcurrent, 1, MAX_CONCURRENT_LIMIT);
+            this.maxConcurrent = options.set(
+                    "maxConcurrent",
+                    Checks.inRange(component, "maxConcurrent", maxConcurrent, 1, MAX_CONCURRENT_LIMIT));
             return this;
         }
 
@@ -296,8 +297,8 @@ public interface TaskLimiter extends AutoCloseable, Executor {
          * {@code try…} calls answer {@link Admission#FULL} at once), in [0, 1000000].
          */
         public Builder maxWaiting(int maxWaiting) {
-            options.once("maxWaiting");
-            this.maxWaiting = Checks.inRange(component, "maxWaiting", maxWaiting, 0, MAX_WAITING_LIMIT);
+            this.maxWaiting = options.set(
+                    "maxWaiting", Checks.inRange(component, "maxWaiting", maxWaiting, 0, MAX_WAITING_LIMIT));
             return this;
         }
 
@@ -306,30 +307,27 @@ public interface TaskLimiter extends AutoCloseable, Executor {
          * limiter never shuts this executor down.
          */
         public Builder executor(Executor executor) {
-            options.once("executor");
-            this.executor = Objects.requireNonNull(executor, "executor");
+            this.executor = options.set("executor", Objects.requireNonNull(executor, "executor"));
             return this;
         }
 
         /** How long {@link TaskLimiter#close()} waits for accepted tasks; default 30 s, in [0, 24 h]. */
         public Builder closeTimeout(Duration closeTimeout) {
-            options.once("closeTimeout");
-            this.closeTimeout =
-                    Checks.duration(component, "closeTimeout", closeTimeout, Duration.ZERO, Duration.ofHours(24));
+            this.closeTimeout = options.set(
+                    "closeTimeout",
+                    Checks.duration(component, "closeTimeout", closeTimeout, Duration.ZERO, Duration.ofHours(24)));
             return this;
         }
 
         /** The time source for timeouts and task durations; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
-            options.once("ticker");
-            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            this.ticker = options.set("ticker", Objects.requireNonNull(ticker, "ticker"));
             return this;
         }
 
         /** Receives rejections and task durations; default: none. */
         public Builder listener(TaskLimiterListener listener) {
-            options.once("listener");
-            this.listener = Objects.requireNonNull(listener, "listener");
+            this.listener = options.set("listener", Objects.requireNonNull(listener, "listener"));
             return this;
         }
 

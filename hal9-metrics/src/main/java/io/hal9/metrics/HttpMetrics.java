@@ -236,15 +236,13 @@ public final class HttpMetrics {
 
         /** Tags added to both meters, e.g. {@code server=lobby}; default none. */
         public Builder tags(Iterable<Tag> tags) {
-            options.once("tags");
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+            this.tags = options.set("tags", Tags.of(Objects.requireNonNull(tags, "tags")));
             return this;
         }
 
         /** Most distinct routes kept; default {@value HttpMetrics#DEFAULT_MAX_ROUTES}, in [1, 10000]. */
         public Builder maxRoutes(int maxRoutes) {
-            options.once("maxRoutes");
-            this.maxRoutes = Checks.inRange(COMPONENT, "maxRoutes", maxRoutes, 1, 10_000);
+            this.maxRoutes = options.set("maxRoutes", Checks.inRange(COMPONENT, "maxRoutes", maxRoutes, 1, 10_000));
             return this;
         }
 
@@ -253,7 +251,6 @@ public final class HttpMetrics {
          * h]; default 1 ms to 10 s (see {@link HttpMetrics}). Between 1 and 50 bounds.
          */
         public Builder serviceLevelObjectives(Duration... bounds) {
-            options.once("serviceLevelObjectives");
             Objects.requireNonNull(bounds, "bounds");
             if (bounds.length < 1 || bounds.length > 50) {
                 throw new IllegalArgumentException(
@@ -264,7 +261,7 @@ public final class HttpMetrics {
                 Checks.duration(COMPONENT, "serviceLevelObjectives", d, Duration.ofNanos(1000), Duration.ofHours(1));
             }
             Arrays.sort(copy);
-            this.slos = copy;
+            this.slos = options.set("serviceLevelObjectives", copy);
             return this;
         }
 

@@ -282,9 +282,9 @@ public interface ConnectionPool<C> extends AutoCloseable {
 
         /** At most this many connections exist at once (in use, idle, opening or closing); default 100, in [1, 65536]. */
         public Builder<C> maxConnections(int maxConnections) {
-            var value = Checks.inRange(component, "maxConnections", maxConnections, 1, MAX_CONNECTIONS_LIMIT);
-            options.once("maxConnections");
-            this.maxConnections = value;
+            this.maxConnections = options.set(
+                    "maxConnections",
+                    Checks.inRange(component, "maxConnections", maxConnections, 1, MAX_CONNECTIONS_LIMIT));
             return this;
         }
 
@@ -294,18 +294,18 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * if that was set lower; in [0, 65536] and at most {@code maxConnections}.
          */
         public Builder<C> minConnections(int minConnections) {
-            var value = Checks.inRange(component, "minConnections", minConnections, 0, MAX_CONNECTIONS_LIMIT);
-            options.once("minConnections");
-            this.minConnections = value;
+            this.minConnections = options.set(
+                    "minConnections",
+                    Checks.inRange(component, "minConnections", minConnections, 0, MAX_CONNECTIONS_LIMIT));
             return this;
         }
 
         /** How long {@link ConnectionPool#acquire()} waits; default 30 s, in [0, 24 h]. */
         public Builder<C> connectionTimeout(Duration connectionTimeout) {
-            var value = Checks.duration(
-                    component, "connectionTimeout", connectionTimeout, Duration.ZERO, Duration.ofHours(24));
-            options.once("connectionTimeout");
-            this.connectionTimeout = value;
+            this.connectionTimeout = options.set(
+                    "connectionTimeout",
+                    Checks.duration(
+                            component, "connectionTimeout", connectionTimeout, Duration.ZERO, Duration.ofHours(24)));
             return this;
         }
 
@@ -315,9 +315,9 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * connections forever.
          */
         public Builder<C> idleTimeout(Duration idleTimeout) {
-            var value = Checks.duration(component, "idleTimeout", idleTimeout, Duration.ZERO, Duration.ofHours(24));
-            options.once("idleTimeout");
-            this.idleTimeout = value;
+            this.idleTimeout = options.set(
+                    "idleTimeout",
+                    Checks.duration(component, "idleTimeout", idleTimeout, Duration.ZERO, Duration.ofHours(24)));
             return this;
         }
 
@@ -328,9 +328,9 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * [0, 7 days]; {@link Duration#ZERO} means no limit.
          */
         public Builder<C> maxLifetime(Duration maxLifetime) {
-            var value = Checks.duration(component, "maxLifetime", maxLifetime, Duration.ZERO, Duration.ofDays(7));
-            options.once("maxLifetime");
-            this.maxLifetime = value;
+            this.maxLifetime = options.set(
+                    "maxLifetime",
+                    Checks.duration(component, "maxLifetime", maxLifetime, Duration.ZERO, Duration.ofDays(7)));
             return this;
         }
 
@@ -344,10 +344,10 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * this and claimed again at once may be validated once more than strictly needed.)
          */
         public Builder<C> validateAfterIdle(Duration validateAfterIdle) {
-            var value = Checks.duration(
-                    component, "validateAfterIdle", validateAfterIdle, Duration.ZERO, Duration.ofHours(24));
-            options.once("validateAfterIdle");
-            this.validateAfterIdle = value;
+            this.validateAfterIdle = options.set(
+                    "validateAfterIdle",
+                    Checks.duration(
+                            component, "validateAfterIdle", validateAfterIdle, Duration.ZERO, Duration.ofHours(24)));
             return this;
         }
 
@@ -361,8 +361,7 @@ public interface ConnectionPool<C> extends AutoCloseable {
             Duration i = Checks.duration(
                     component, "creationBackoff initial", initial, Duration.ofMillis(1), Duration.ofHours(1));
             Duration m = Checks.duration(component, "creationBackoff max", max, i, Duration.ofHours(1));
-            options.once("creationBackoff");
-            this.creationBackoffMax = m;
+            this.creationBackoffMax = options.set("creationBackoff", m);
             this.creationBackoffInitial = i;
             return this;
         }
@@ -372,9 +371,9 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * fails, one at a time); default 4, in [1, 1024].
          */
         public Builder<C> maxConcurrentCreations(int maxConcurrentCreations) {
-            var value = Checks.inRange(component, "maxConcurrentCreations", maxConcurrentCreations, 1, 1024);
-            options.once("maxConcurrentCreations");
-            this.maxConcurrentCreations = value;
+            this.maxConcurrentCreations = options.set(
+                    "maxConcurrentCreations",
+                    Checks.inRange(component, "maxConcurrentCreations", maxConcurrentCreations, 1, 1024));
             return this;
         }
 
@@ -383,14 +382,14 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * ms, 1 h]. Evictions may therefore happen up to one interval late.
          */
         public Builder<C> housekeepingInterval(Duration housekeepingInterval) {
-            var value = Checks.duration(
-                    component,
+            this.housekeepingInterval = options.set(
                     "housekeepingInterval",
-                    housekeepingInterval,
-                    Duration.ofMillis(10),
-                    Duration.ofHours(1));
-            options.once("housekeepingInterval");
-            this.housekeepingInterval = value;
+                    Checks.duration(
+                            component,
+                            "housekeepingInterval",
+                            housekeepingInterval,
+                            Duration.ofMillis(10),
+                            Duration.ofHours(1)));
             return this;
         }
 
@@ -399,25 +398,21 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * creations in flight to end, measured with the pool's ticker; default 30 s, in [0, 24 h].
          */
         public Builder<C> closeTimeout(Duration closeTimeout) {
-            var value = Checks.duration(component, "closeTimeout", closeTimeout, Duration.ZERO, Duration.ofHours(24));
-            options.once("closeTimeout");
-            this.closeTimeout = value;
+            this.closeTimeout = options.set(
+                    "closeTimeout",
+                    Checks.duration(component, "closeTimeout", closeTimeout, Duration.ZERO, Duration.ofHours(24)));
             return this;
         }
 
         /** The time source for timeouts, idle times, lifetimes and backoff; default {@link Ticker#system()}. */
         public Builder<C> ticker(Ticker ticker) {
-            var value = Objects.requireNonNull(ticker, "ticker");
-            options.once("ticker");
-            this.ticker = value;
+            this.ticker = options.set("ticker", Objects.requireNonNull(ticker, "ticker"));
             return this;
         }
 
         /** Receives creations, failures, destructions, timeouts and acquire times; default: none. */
         public Builder<C> listener(ConnectionPoolListener listener) {
-            var value = Objects.requireNonNull(listener, "listener");
-            options.once("listener");
-            this.listener = value;
+            this.listener = options.set("listener", Objects.requireNonNull(listener, "listener"));
             return this;
         }
 
@@ -427,9 +422,7 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * the {@link #executor(Executor)}). The pool never shuts it down.
          */
         public Builder<C> housekeeper(ScheduledExecutorService housekeeper) {
-            var value = Objects.requireNonNull(housekeeper, "housekeeper");
-            options.once("housekeeper");
-            this.housekeeper = value;
+            this.housekeeper = options.set("housekeeper", Objects.requireNonNull(housekeeper, "housekeeper"));
             return this;
         }
 
@@ -441,9 +434,7 @@ public interface ConnectionPool<C> extends AutoCloseable {
          * housekeeping run are submitted at a time. The pool never shuts it down.
          */
         public Builder<C> executor(Executor executor) {
-            var value = Objects.requireNonNull(executor, "executor");
-            options.once("executor");
-            this.executor = value;
+            this.executor = options.set("executor", Objects.requireNonNull(executor, "executor"));
             return this;
         }
 

@@ -216,8 +216,7 @@ public interface ObjectPool<T> extends AutoCloseable {
          */
         public Builder<T> reset(Consumer<? super T> reset) {
             Objects.requireNonNull(reset, "reset");
-            options.once("reset");
-            this.reset = reset;
+            this.reset = options.set("reset", reset);
             return this;
         }
 
@@ -231,8 +230,7 @@ public interface ObjectPool<T> extends AutoCloseable {
          */
         public Builder<T> maxIdle(int maxIdle) {
             int value = Checks.inRange(component, "maxIdle", maxIdle, MIN_MAX_IDLE, MAX_MAX_IDLE);
-            options.once("maxIdle");
-            this.maxIdle = value;
+            this.maxIdle = options.set("maxIdle", value);
             return this;
         }
 
@@ -248,8 +246,7 @@ public interface ObjectPool<T> extends AutoCloseable {
         public Builder<T> threadLocalCapacity(int threadLocalCapacity) {
             int value =
                     Checks.inRange(component, "threadLocalCapacity", threadLocalCapacity, 0, MAX_THREAD_LOCAL_CAPACITY);
-            options.once("threadLocalCapacity");
-            this.threadLocalCapacity = value;
+            this.threadLocalCapacity = options.set("threadLocalCapacity", value);
             return this;
         }
 
@@ -260,8 +257,7 @@ public interface ObjectPool<T> extends AutoCloseable {
          * @throws IllegalStateException if already set
          */
         public Builder<T> leakDetection(boolean leakDetection) {
-            options.once("leakDetection");
-            this.leakDetection = leakDetection;
+            this.leakDetection = options.set("leakDetection", leakDetection);
             return this;
         }
 
@@ -272,8 +268,7 @@ public interface ObjectPool<T> extends AutoCloseable {
          */
         public Builder<T> listener(ObjectPoolListener listener) {
             Objects.requireNonNull(listener, "listener");
-            options.once("listener");
-            this.listener = listener;
+            this.listener = options.set("listener", listener);
             return this;
         }
 

@@ -515,8 +515,7 @@ public final class SharedRedis implements AutoCloseable {
 
         /** Treat a {@code redis://} or {@code rediss://} {@link #uri} as a cluster seed (default: no). */
         public Builder cluster(boolean cluster) {
-            options.once("cluster");
-            this.cluster = cluster;
+            this.cluster = options.set("cluster", cluster);
             return this;
         }
 
@@ -527,16 +526,20 @@ public final class SharedRedis implements AutoCloseable {
          */
         public Builder resources(ClientResources resources) {
             Objects.requireNonNull(resources, "resources");
-            options.once("resources");
-            this.resources = resources;
+            this.resources = options.set("resources", resources);
             return this;
         }
 
         /** How often a cluster's topology is refreshed without a trigger (default 5 s; [100ms, 10min]). */
         public Builder topologyRefreshPeriod(Duration period) {
-            options.once("topologyRefreshPeriod");
-            this.topologyRefreshPeriod = Checks.duration(
-                    COMPONENT, "topologyRefreshPeriod", period, Duration.ofMillis(100), Duration.ofMinutes(10));
+            this.topologyRefreshPeriod = options.set(
+                    "topologyRefreshPeriod",
+                    Checks.duration(
+                            COMPONENT,
+                            "topologyRefreshPeriod",
+                            period,
+                            Duration.ofMillis(100),
+                            Duration.ofMinutes(10)));
             return this;
         }
 
@@ -545,17 +548,23 @@ public final class SharedRedis implements AutoCloseable {
          * s; [10ms, 1min]).
          */
         public Builder adaptiveRefreshTimeout(Duration timeout) {
-            options.once("adaptiveRefreshTimeout");
-            this.adaptiveRefreshTimeout = Checks.duration(
-                    COMPONENT, "adaptiveRefreshTimeout", timeout, Duration.ofMillis(10), Duration.ofMinutes(1));
+            this.adaptiveRefreshTimeout = options.set(
+                    "adaptiveRefreshTimeout",
+                    Checks.duration(
+                            COMPONENT,
+                            "adaptiveRefreshTimeout",
+                            timeout,
+                            Duration.ofMillis(10),
+                            Duration.ofMinutes(1)));
             return this;
         }
 
         /** How long opening one connection may take (default 5 s; [10ms, 1min]). */
         public Builder connectTimeout(Duration timeout) {
-            options.once("connectTimeout");
-            this.connectTimeout =
-                    Checks.duration(COMPONENT, "connectTimeout", timeout, Duration.ofMillis(10), Duration.ofMinutes(1));
+            this.connectTimeout = options.set(
+                    "connectTimeout",
+                    Checks.duration(
+                            COMPONENT, "connectTimeout", timeout, Duration.ofMillis(10), Duration.ofMinutes(1)));
             return this;
         }
 

@@ -277,93 +277,101 @@ public interface WsServer<M> extends AutoCloseable {
 
         /** The address to bind; default {@code 0.0.0.0} (every interface). */
         public Builder<M> host(String host) {
-            options.once("host");
-            this.host = Objects.requireNonNull(host, "host");
+            this.host = options.set("host", Objects.requireNonNull(host, "host"));
             return this;
         }
 
         /** The port to bind, 0 for any free port (see {@link WsServer#port()}); default 0. */
         public Builder<M> port(int port) {
-            options.once("port");
-            this.port = Checks.inRange(component, "port", port, 0, 65535);
+            this.port = options.set("port", Checks.inRange(component, "port", port, 0, 65535));
             return this;
         }
 
         /** The WebSocket path; other paths are answered 404. Default {@code /ws}. */
         public Builder<M> path(String path) {
-            options.once("path");
             Objects.requireNonNull(path, "path");
             if (!path.startsWith("/") || path.contains("?")) {
                 throw new IllegalArgumentException(
                         component + ": path must start with '/' and have no query, was '" + path + "'");
             }
-            this.path = path;
+            this.path = options.set("path", path);
             return this;
         }
 
         /** The most connections at once (handshaking or open); default {@value WsServer#DEFAULT_MAX_CONNECTIONS}. */
         public Builder<M> maxConnections(int maxConnections) {
-            options.once("maxConnections");
-            this.maxConnections = Checks.inRange(component, "maxConnections", maxConnections, 1, 10_000_000);
+            this.maxConnections = options.set(
+                    "maxConnections", Checks.inRange(component, "maxConnections", maxConnections, 1, 10_000_000));
             return this;
         }
 
         /** The most connections from one IP address; default {@value WsServer#DEFAULT_MAX_CONNECTIONS_PER_IP}. */
         public Builder<M> maxConnectionsPerIp(int maxConnectionsPerIp) {
-            options.once("maxConnectionsPerIp");
-            this.maxConnectionsPerIp =
-                    Checks.inRange(component, "maxConnectionsPerIp", maxConnectionsPerIp, 1, 10_000_000);
+            this.maxConnectionsPerIp = options.set(
+                    "maxConnectionsPerIp",
+                    Checks.inRange(component, "maxConnectionsPerIp", maxConnectionsPerIp, 1, 10_000_000));
             return this;
         }
 
         /** The largest frame payload in bytes (larger: close 1009); default 64 KiB. */
         public Builder<M> maxFrameSize(int maxFrameSize) {
-            options.once("maxFrameSize");
-            this.maxFrameSize = Checks.inRange(component, "maxFrameSize", maxFrameSize, 125, 64 * 1024 * 1024);
+            this.maxFrameSize = options.set(
+                    "maxFrameSize", Checks.inRange(component, "maxFrameSize", maxFrameSize, 125, 64 * 1024 * 1024));
             return this;
         }
 
         /** The largest message (fragments joined) in bytes (larger: close 1009); default 256 KiB. */
         public Builder<M> maxMessageSize(int maxMessageSize) {
-            options.once("maxMessageSize");
-            this.maxMessageSize = Checks.inRange(component, "maxMessageSize", maxMessageSize, 125, 64 * 1024 * 1024);
+            this.maxMessageSize = options.set(
+                    "maxMessageSize",
+                    Checks.inRange(component, "maxMessageSize", maxMessageSize, 125, 64 * 1024 * 1024));
             return this;
         }
 
         /** The most messages queued per session; default {@value WsServer#DEFAULT_SEND_QUEUE_MESSAGES}. */
         public Builder<M> sendQueueMessages(int sendQueueMessages) {
-            options.once("sendQueueMessages");
-            this.sendQueueMessages = Checks.inRange(component, "sendQueueMessages", sendQueueMessages, 1, 1 << 24);
+            this.sendQueueMessages = options.set(
+                    "sendQueueMessages", Checks.inRange(component, "sendQueueMessages", sendQueueMessages, 1, 1 << 24));
             return this;
         }
 
         /** The most bytes queued per session; default 1 MiB. */
         public Builder<M> sendQueueBytes(long sendQueueBytes) {
-            options.once("sendQueueBytes");
-            this.sendQueueBytes = Checks.inRange(component, "sendQueueBytes", sendQueueBytes, 1, 1L << 34);
+            this.sendQueueBytes = options.set(
+                    "sendQueueBytes", Checks.inRange(component, "sendQueueBytes", sendQueueBytes, 1, 1L << 34));
             return this;
         }
 
         /** What a full send queue does; default {@link OverflowPolicy#DROP_NEWEST}. */
         public Builder<M> overflowPolicy(OverflowPolicy overflowPolicy) {
-            options.once("overflowPolicy");
-            this.overflowPolicy = Objects.requireNonNull(overflowPolicy, "overflowPolicy");
+            this.overflowPolicy =
+                    options.set("overflowPolicy", Objects.requireNonNull(overflowPolicy, "overflowPolicy"));
             return this;
         }
 
         /** Silence from a client after which it is pinged; default 15 s, in [10ms, 1h]. */
         public Builder<M> heartbeatInterval(Duration heartbeatInterval) {
-            options.once("heartbeatInterval");
-            this.heartbeatInterval = Checks.duration(
-                    component, "heartbeatInterval", heartbeatInterval, Duration.ofMillis(10), Duration.ofHours(1));
+            this.heartbeatInterval = options.set(
+                    "heartbeatInterval",
+                    Checks.duration(
+                            component,
+                            "heartbeatInterval",
+                            heartbeatInterval,
+                            Duration.ofMillis(10),
+                            Duration.ofHours(1)));
             return this;
         }
 
         /** Time a pinged client has to answer before it is closed (1001); default 10 s, in [10ms, 1h]. */
         public Builder<M> heartbeatTimeout(Duration heartbeatTimeout) {
-            options.once("heartbeatTimeout");
-            this.heartbeatTimeout = Checks.duration(
-                    component, "heartbeatTimeout", heartbeatTimeout, Duration.ofMillis(10), Duration.ofHours(1));
+            this.heartbeatTimeout = options.set(
+                    "heartbeatTimeout",
+                    Checks.duration(
+                            component,
+                            "heartbeatTimeout",
+                            heartbeatTimeout,
+                            Duration.ofMillis(10),
+                            Duration.ofHours(1)));
             return this;
         }
 
@@ -372,15 +380,15 @@ public interface WsServer<M> extends AutoCloseable {
          * client (pings, pongs) take a token like a message: a client cannot flood pings under the radar.
          */
         public Builder<M> inboundRate(int messagesPerSecond) {
-            options.once("inboundRate");
-            this.inboundRate = Checks.inRange(component, "inboundRate", messagesPerSecond, 1, 1_000_000);
+            this.inboundRate = options.set(
+                    "inboundRate", Checks.inRange(component, "inboundRate", messagesPerSecond, 1, 1_000_000));
             return this;
         }
 
         /** Inbound burst per session (token bucket size); default 400. */
         public Builder<M> inboundBurst(int messages) {
-            options.once("inboundBurst");
-            this.inboundBurst = Checks.inRange(component, "inboundBurst", messages, 1, 1_000_000);
+            this.inboundBurst =
+                    options.set("inboundBurst", Checks.inRange(component, "inboundBurst", messages, 1, 1_000_000));
             return this;
         }
 
@@ -391,29 +399,30 @@ public interface WsServer<M> extends AutoCloseable {
          * one that overshoots in a burst and then slows down is not.
          */
         public Builder<M> maxRateLimitedInRow(int messages) {
-            options.once("maxRateLimitedInRow");
-            this.maxRateLimitedInRow = Checks.inRange(component, "maxRateLimitedInRow", messages, 0, 1_000_000_000);
+            this.maxRateLimitedInRow = options.set(
+                    "maxRateLimitedInRow",
+                    Checks.inRange(component, "maxRateLimitedInRow", messages, 0, 1_000_000_000));
             return this;
         }
 
         /** Undecodable messages in a row after which the session is closed with 1003; default 10. */
         public Builder<M> maxDecodeErrors(int errors) {
-            options.once("maxDecodeErrors");
-            this.maxDecodeErrors = Checks.inRange(component, "maxDecodeErrors", errors, 1, 1_000_000);
+            this.maxDecodeErrors =
+                    options.set("maxDecodeErrors", Checks.inRange(component, "maxDecodeErrors", errors, 1, 1_000_000));
             return this;
         }
 
         /** Whether to offer permessage-deflate to clients that ask for it; default false. */
         public Builder<M> compression(boolean compression) {
-            options.once("compression");
-            this.compression = compression;
+            this.compression = options.set("compression", compression);
             return this;
         }
 
         /** Messages smaller than this many bytes are sent uncompressed; default 1024. */
         public Builder<M> compressionThreshold(int bytes) {
-            options.once("compressionThreshold");
-            this.compressionThreshold = Checks.inRange(component, "compressionThreshold", bytes, 0, 64 * 1024 * 1024);
+            this.compressionThreshold = options.set(
+                    "compressionThreshold",
+                    Checks.inRange(component, "compressionThreshold", bytes, 0, 64 * 1024 * 1024));
             return this;
         }
 
@@ -422,74 +431,74 @@ public interface WsServer<M> extends AutoCloseable {
          * (the default) turns resumption off. In [0, 1h].
          */
         public Builder<M> resumeGrace(Duration resumeGrace) {
-            options.once("resumeGrace");
-            this.resumeGrace =
-                    Checks.duration(component, "resumeGrace", resumeGrace, Duration.ZERO, Duration.ofHours(1));
+            this.resumeGrace = options.set(
+                    "resumeGrace",
+                    Checks.duration(component, "resumeGrace", resumeGrace, Duration.ZERO, Duration.ofHours(1)));
             return this;
         }
 
         /** Messages kept per session for replay after a resume; default 1024; needs {@code resumeGrace}. */
         public Builder<M> replayBufferMessages(int messages) {
-            options.once("replayBufferMessages");
-            this.replayBufferMessages = Checks.inRange(component, "replayBufferMessages", messages, 1, 1 << 20);
+            this.replayBufferMessages = options.set(
+                    "replayBufferMessages", Checks.inRange(component, "replayBufferMessages", messages, 1, 1 << 20));
             return this;
         }
 
         /** The bus carrying room broadcasts to other instances; default a private {@link RoomBus#local()}. */
         public Builder<M> roomBus(RoomBus roomBus) {
-            options.once("roomBus");
-            this.roomBus = Objects.requireNonNull(roomBus, "roomBus");
+            this.roomBus = options.set("roomBus", Objects.requireNonNull(roomBus, "roomBus"));
             return this;
         }
 
         /** This instance's id on the room bus; default a random UUID. */
         public Builder<M> instanceId(String instanceId) {
-            options.once("instanceId");
-            this.instanceId = Checks.name(component + " instanceId", instanceId);
+            this.instanceId = options.set("instanceId", Checks.name(component + " instanceId", instanceId));
             return this;
         }
 
         /** Hears opens, closes, drops and rejections. */
         public Builder<M> listener(WsServerListener listener) {
-            options.once("listener");
-            this.listener = Objects.requireNonNull(listener, "listener");
+            this.listener = options.set("listener", Objects.requireNonNull(listener, "listener"));
             return this;
         }
 
         /** The time source for heartbeats, rate limits and resume grace; default {@link Ticker#system()}. */
         public Builder<M> ticker(Ticker ticker) {
-            options.once("ticker");
-            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            this.ticker = options.set("ticker", Objects.requireNonNull(ticker, "ticker"));
             return this;
         }
 
         /** Event-loop threads of a standalone server; default the number of processors. */
         public Builder<M> eventLoopThreads(int threads) {
-            options.once("eventLoopThreads");
-            this.eventLoopThreads = Checks.inRange(component, "eventLoopThreads", threads, 1, 1024);
+            this.eventLoopThreads =
+                    options.set("eventLoopThreads", Checks.inRange(component, "eventLoopThreads", threads, 1, 1024));
             return this;
         }
 
         /** Decides about each upgrade request; default accept all. */
         public Builder<M> authenticator(HandshakeAuthenticator authenticator) {
-            options.once("authenticator");
-            this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+            this.authenticator = options.set("authenticator", Objects.requireNonNull(authenticator, "authenticator"));
             return this;
         }
 
         /** Time from accept to a completed handshake (authentication included); default 10 s. */
         public Builder<M> handshakeTimeout(Duration handshakeTimeout) {
-            options.once("handshakeTimeout");
-            this.handshakeTimeout = Checks.duration(
-                    component, "handshakeTimeout", handshakeTimeout, Duration.ofMillis(10), Duration.ofMinutes(10));
+            this.handshakeTimeout = options.set(
+                    "handshakeTimeout",
+                    Checks.duration(
+                            component,
+                            "handshakeTimeout",
+                            handshakeTimeout,
+                            Duration.ofMillis(10),
+                            Duration.ofMinutes(10)));
             return this;
         }
 
         /** How long {@link WsServer#close()} waits for queued messages to leave; default 5 s, in [0, 10min]. */
         public Builder<M> closeTimeout(Duration closeTimeout) {
-            options.once("closeTimeout");
-            this.closeTimeout =
-                    Checks.duration(component, "closeTimeout", closeTimeout, Duration.ZERO, Duration.ofMinutes(10));
+            this.closeTimeout = options.set(
+                    "closeTimeout",
+                    Checks.duration(component, "closeTimeout", closeTimeout, Duration.ZERO, Duration.ofMinutes(10)));
             return this;
         }
 

@@ -42,22 +42,19 @@ public final class CacheOptions<K, V> {
     /** Sets the loader; once. */
     public void loader(CacheLoader<K, V> loader) {
         Objects.requireNonNull(loader, "loader");
-        options.once("loader");
-        this.loader = loader;
+        this.loader = options.set("loader", loader);
     }
 
     /** Sets the ticker; once. */
     public void ticker(Ticker ticker) {
         Objects.requireNonNull(ticker, "ticker");
-        options.once("ticker");
-        this.ticker = ticker;
+        this.ticker = options.set("ticker", ticker);
     }
 
     /** Sets the executor; once. */
     public void executor(Executor executor) {
         Objects.requireNonNull(executor, "executor");
-        options.once("executor");
-        this.executor = executor;
+        this.executor = options.set("executor", executor);
     }
 
     /** The loader, or {@code null} if none was set. */

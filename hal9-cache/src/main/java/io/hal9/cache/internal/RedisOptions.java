@@ -55,49 +55,46 @@ public final class RedisOptions<K> {
     /** Sets the shared Redis setup; once. */
     public void redis(SharedRedis redis) {
         Objects.requireNonNull(redis, "redis");
-        options.once("redis");
-        this.redis = redis;
+        this.redis = options.set("redis", redis);
     }
 
     /** Sets the URI to connect to; once; not blank. */
     public void uri(String uri) {
         Objects.requireNonNull(uri, "uri");
-        options.once("uri");
         if (uri.isBlank()) {
             throw new IllegalArgumentException(component + ": uri must not be blank");
         }
-        this.uri = uri;
+        this.uri = options.set("uri", uri);
     }
 
     /** Sets the key prefix; once; at most 256 characters (may be empty). */
     public void keyPrefix(String keyPrefix) {
         Objects.requireNonNull(keyPrefix, "keyPrefix");
-        options.once("keyPrefix");
         if (keyPrefix.length() > 256) {
             throw new IllegalArgumentException(
                     component + ": keyPrefix must be at most 256 characters, was " + keyPrefix.length());
         }
-        this.keyPrefix = keyPrefix;
+        this.keyPrefix = options.set("keyPrefix", keyPrefix);
     }
 
     /** Sets the key codec; once. */
     public void keyCodec(KeyCodec<? super K> keyCodec) {
         Objects.requireNonNull(keyCodec, "keyCodec");
-        options.once("keyCodec");
-        this.keyCodec = keyCodec;
+        this.keyCodec = options.set("keyCodec", keyCodec);
     }
 
     /** Sets the default TTL; once; [1ms, 365d]. */
     public void defaultTtl(Duration ttl) {
-        options.once("defaultTtl");
-        this.defaultTtl = Checks.duration(component, "defaultTtl", ttl, Duration.ofMillis(1), Duration.ofDays(365));
+        this.defaultTtl = options.set(
+                "defaultTtl",
+                Checks.duration(component, "defaultTtl", ttl, Duration.ofMillis(1), Duration.ofDays(365)));
     }
 
     /** Sets the command timeout; once; [1ms, 60s]. */
     public void commandTimeout(Duration timeout) {
-        options.once("commandTimeout");
-        this.commandTimeout =
-                Checks.duration(component, "commandTimeout", timeout, Duration.ofMillis(1), Duration.ofSeconds(60));
+        this.commandTimeout = options.set(
+                "commandTimeout",
+                Checks.duration(component, "commandTimeout", timeout, Duration.ofMillis(1), Duration.ofSeconds(60)));
     }
 
     /** The shared Redis setup, or {@code null} if none was set. */

@@ -277,8 +277,8 @@ public interface NearCache<K, V> extends Cache<K, V> {
 
         /** The most entries L1 holds (default 10,000; [1, 2^31]). */
         public Builder<K, V> l1MaximumSize(long entries) {
-            options.once("l1MaximumSize");
-            this.l1MaximumSize = Checks.inRange(component, "l1MaximumSize", entries, 1, 1L << 31);
+            this.l1MaximumSize =
+                    options.set("l1MaximumSize", Checks.inRange(component, "l1MaximumSize", entries, 1, 1L << 31));
             return this;
         }
 
@@ -287,8 +287,8 @@ public interface NearCache<K, V> extends Cache<K, V> {
          * when invalidation messages are lost (see {@link NearCache}).
          */
         public Builder<K, V> l1Ttl(Duration ttl) {
-            options.once("l1Ttl");
-            this.l1Ttl = Checks.duration(component, "l1Ttl", ttl, Duration.ofMillis(1), Duration.ofHours(1));
+            this.l1Ttl = options.set(
+                    "l1Ttl", Checks.duration(component, "l1Ttl", ttl, Duration.ofMillis(1), Duration.ofHours(1)));
             return this;
         }
 
@@ -301,8 +301,7 @@ public interface NearCache<K, V> extends Cache<K, V> {
         /** Receives coherence events (default: none). */
         public Builder<K, V> listener(NearCacheListener listener) {
             Objects.requireNonNull(listener, "listener");
-            options.once("listener");
-            this.listener = listener;
+            this.listener = options.set("listener", listener);
             return this;
         }
 

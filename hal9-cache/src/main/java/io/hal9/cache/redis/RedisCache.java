@@ -275,8 +275,7 @@ public interface RedisCache<K, V> extends Cache<K, V> {
          */
         @Deprecated(since = "0.2")
         public Builder<K, V> cluster(boolean cluster) {
-            options.once("cluster");
-            this.cluster = cluster;
+            this.cluster = options.set("cluster", cluster);
             return this;
         }
 
@@ -291,8 +290,7 @@ public interface RedisCache<K, V> extends Cache<K, V> {
         @Deprecated(since = "0.2")
         public Builder<K, V> connection(StatefulRedisConnection<String, byte[]> connection) {
             Objects.requireNonNull(connection, "connection");
-            options.once("connection");
-            this.connection = connection;
+            this.connection = options.set("connection", connection);
             return this;
         }
 
@@ -306,8 +304,7 @@ public interface RedisCache<K, V> extends Cache<K, V> {
         @Deprecated(since = "0.2")
         public Builder<K, V> connection(StatefulRedisClusterConnection<String, byte[]> connection) {
             Objects.requireNonNull(connection, "connection");
-            options.once("connection");
-            this.clusterConnection = connection;
+            this.clusterConnection = options.set("connection", connection);
             return this;
         }
 
@@ -337,31 +334,33 @@ public interface RedisCache<K, V> extends Cache<K, V> {
 
         /** Failures or timeouts in a row that open the breaker (default 5; [1, 10000]). */
         public Builder<K, V> breakerFailureThreshold(int failures) {
-            options.once("breakerFailureThreshold");
-            this.breakerFailureThreshold = Checks.inRange(component, "breakerFailureThreshold", failures, 1, 10_000);
+            this.breakerFailureThreshold = options.set(
+                    "breakerFailureThreshold",
+                    Checks.inRange(component, "breakerFailureThreshold", failures, 1, 10_000));
             return this;
         }
 
         /** How long an open breaker skips Redis before one probe (default 1 s; [1ms, 10min]). */
         public Builder<K, V> breakerOpenInterval(Duration interval) {
-            options.once("breakerOpenInterval");
-            this.breakerOpenInterval = Checks.duration(
-                    component, "breakerOpenInterval", interval, Duration.ofMillis(1), Duration.ofMinutes(10));
+            this.breakerOpenInterval = options.set(
+                    "breakerOpenInterval",
+                    Checks.duration(
+                            component, "breakerOpenInterval", interval, Duration.ofMillis(1), Duration.ofMinutes(10)));
             return this;
         }
 
         /** Keys asked per {@code SCAN} (and removed per {@code UNLINK}) by {@code invalidateAll()} (default 500). */
         public Builder<K, V> scanBatchSize(int keys) {
-            options.once("scanBatchSize");
-            this.scanBatchSize = Checks.inRange(component, "scanBatchSize", keys, 1, 100_000);
+            this.scanBatchSize =
+                    options.set("scanBatchSize", Checks.inRange(component, "scanBatchSize", keys, 1, 100_000));
             return this;
         }
 
         /** At most one error (and one corrupt-entry) log line per interval (default 10 s; [0, 1h]). */
         public Builder<K, V> errorLogInterval(Duration interval) {
-            options.once("errorLogInterval");
-            this.errorLogInterval =
-                    Checks.duration(component, "errorLogInterval", interval, Duration.ZERO, Duration.ofHours(1));
+            this.errorLogInterval = options.set(
+                    "errorLogInterval",
+                    Checks.duration(component, "errorLogInterval", interval, Duration.ZERO, Duration.ofHours(1)));
             return this;
         }
 
@@ -374,8 +373,7 @@ public interface RedisCache<K, V> extends Cache<K, V> {
         /** Receives errors, corrupt entries and breaker changes (default: none). */
         public Builder<K, V> listener(RedisCacheListener listener) {
             Objects.requireNonNull(listener, "listener");
-            options.once("listener");
-            this.listener = listener;
+            this.listener = options.set("listener", listener);
             return this;
         }
 

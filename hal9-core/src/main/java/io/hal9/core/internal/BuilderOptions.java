@@ -7,7 +7,8 @@ import java.util.Set;
  * Which options of one builder have been set: every HAL9 builder keeps one, so that setting an option twice
  * fails the same way everywhere ({@code batcher 'actions': maxBatchSize was already set}) and {@code build()}
  * can ask whether the user chose a value or the field still holds its default. The builder's fields hold
- * their defaults from the start; this records only the fact of a call.
+ * their defaults from the start; this records only the fact of a call. Setters validate first and record
+ * second ({@link #set}), so a refused value leaves the option unset.
  *
  * <p>Not part of the API. Thread safety: none, like the builders that own it.
  */
@@ -31,7 +32,19 @@ public final class BuilderOptions {
         }
     }
 
-    /** Whether {@link #once} has recorded {@code option}. */
+    /**
+     * Records that {@code option} is being set to {@code value} and returns the value, for the one-line setter
+     * {@code this.capacity = options.set("capacity", Checks.inRange(...))}: Java evaluates the argument, so
+     * the check runs first, and a value it refuses leaves the option unset.
+     *
+     * @throws IllegalStateException naming the component and the option if it was set before
+     */
+    public <V> V set(String option, V value) {
+        once(option);
+        return value;
+    }
+
+    /** Whether {@link #once} or {@link #set} has recorded {@code option}. */
     public boolean isSet(String option) {
         return set.contains(option);
     }

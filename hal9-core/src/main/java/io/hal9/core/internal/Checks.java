@@ -50,13 +50,6 @@ public final class Checks {
         return value;
     }
 
-    /** Checks that an option is set only once on a builder. */
-    public static void notSet(String component, String option, boolean alreadySet) {
-        if (alreadySet) {
-            throw new IllegalStateException(component + ": " + option + " was already set");
-        }
-    }
-
     /** Converts a duration to nanoseconds, saturating at {@link Long#MAX_VALUE} instead of overflowing. */
     public static long saturatedNanos(Duration d) {
         try {

@@ -9,8 +9,8 @@ import java.util.Objects;
 /**
  * The base of every HAL9 binder's builder: the component the binder reads, the name its meters carry in
  * their {@code name} tag, and the one option every binder has, {@link #tags(Iterable)}. A binder's own
- * {@code Builder} adds its other options (each one field holding its default, each setter starting with
- * {@code options.once(...)}) and a {@code build()} that hands the builder to the binder's constructor, which
+ * {@code Builder} adds its other options (each one field holding its default, each setter assigning through
+ * {@code options.set(...)}) and a {@code build()} that hands the builder to the binder's constructor, which
  * passes it on to {@link ComponentBinder}.
  *
  * <p>Not part of the API (the subclasses are). Thread safety: not thread-safe; use from one thread.
@@ -46,8 +46,7 @@ public abstract class BinderBuilder<C, B extends BinderBuilder<C, B>> {
      * @throws IllegalStateException if tags were already set
      */
     public final B tags(Iterable<Tag> tags) {
-        options.once("tags");
-        this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+        this.tags = options.set("tags", Tags.of(Objects.requireNonNull(tags, "tags")));
         return self();
     }
 

@@ -31,8 +31,7 @@ public abstract class RecorderBuilder<C, R extends MeterRecorder<?, ?>, B extend
      * @throws IllegalStateException if a recorder was already set
      */
     public final B recorder(R recorder) {
-        options.once("recorder");
-        this.recorder = Objects.requireNonNull(recorder, "recorder");
+        this.recorder = options.set("recorder", Objects.requireNonNull(recorder, "recorder"));
         return self();
     }
 }

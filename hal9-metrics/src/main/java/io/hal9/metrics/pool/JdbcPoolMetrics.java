@@ -167,8 +167,7 @@ public final class JdbcPoolMetrics extends ComponentBinder<JdbcPool> {
          * gauges (false); never both.
          */
         public Builder hikariMetrics(boolean hikariMetrics) {
-            options.once("hikariMetrics");
-            this.hikariMetrics = hikariMetrics;
+            this.hikariMetrics = options.set("hikariMetrics", hikariMetrics);
             return this;
         }
 

@@ -147,8 +147,7 @@ public final class ReadWriteRouterMetrics extends ComponentBinder<ReadWriteRoute
          * reported once, by HikariCP's meters); default false ({@link ReadWriteRouterMetrics#monitor} sets it).
          */
         public Builder bindPools(boolean bindPools) {
-            options.once("bindPools");
-            this.bindPools = bindPools;
+            this.bindPools = options.set("bindPools", bindPools);
             return this;
         }
 

@@ -146,8 +146,7 @@ public interface CopyBatchSink<T> extends BatchSink<T> {
         /** Bytes encoded before they are sent to the server. Default 64 KiB, range [1024, 67108864]. */
         public Builder<T> bufferSize(int bufferSize) {
             int value = Checks.inRange(component, "bufferSize", bufferSize, 1024, 1 << 26);
-            options.once("bufferSize");
-            this.bufferSize = value;
+            this.bufferSize = options.set("bufferSize", value);
             return this;
         }
 
@@ -167,8 +166,7 @@ public interface CopyBatchSink<T> extends BatchSink<T> {
                             + "' is not one of the copied columns " + columns);
                 }
             }
-            options.once("skipDuplicatesOn");
-            this.conflictKey = k;
+            this.conflictKey = options.set("skipDuplicatesOn", k);
             return this;
         }
 

@@ -124,8 +124,7 @@ public interface JdbcBatchSink<T> extends BatchSink<T> {
          */
         public Builder<T> chunkSize(int chunkSize) {
             int value = Checks.inRange(component, "chunkSize", chunkSize, 1, 1 << 20);
-            options.once("chunkSize");
-            this.chunkSize = value;
+            this.chunkSize = options.set("chunkSize", value);
             return this;
         }
 

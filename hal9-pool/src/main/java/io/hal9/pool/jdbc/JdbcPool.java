@@ -192,8 +192,7 @@ public interface JdbcPool extends AutoCloseable {
                 throw new IllegalArgumentException(
                         component + ": jdbcUrl must start with 'jdbc:', was '" + JdbcSupport.maskedUrl(jdbcUrl) + "'");
             }
-            options.once("jdbcUrl");
-            this.jdbcUrl = jdbcUrl;
+            this.jdbcUrl = options.set("jdbcUrl", jdbcUrl);
             return this;
         }
 
@@ -202,25 +201,19 @@ public interface JdbcPool extends AutoCloseable {
          * #jdbcUrl}; used as it is, so {@link #dataSourceProperty} does not apply to it.
          */
         public Builder dataSource(DataSource dataSource) {
-            var value = Objects.requireNonNull(dataSource, "dataSource");
-            options.once("dataSource");
-            this.dataSource = value;
+            this.dataSource = options.set("dataSource", Objects.requireNonNull(dataSource, "dataSource"));
             return this;
         }
 
         /** The database user. Default: none (the URL's or the driver's). */
         public Builder username(String username) {
-            var value = Objects.requireNonNull(username, "username");
-            options.once("username");
-            this.username = value;
+            this.username = options.set("username", Objects.requireNonNull(username, "username"));
             return this;
         }
 
         /** The user's password. Default: none. Never logged or shown in messages. */
         public Builder password(String password) {
-            var value = Objects.requireNonNull(password, "password");
-            options.once("password");
-            this.password = value;
+            this.password = options.set("password", Objects.requireNonNull(password, "password"));
             return this;
         }
 
@@ -241,9 +234,8 @@ public interface JdbcPool extends AutoCloseable {
 
         /** Most connections open at once (HikariCP's {@code maximumPoolSize}). Default 100, range [1, 10000]. */
         public Builder maxConnections(int maxConnections) {
-            var value = Checks.inRange(component, "maxConnections", maxConnections, 1, 10_000);
-            options.once("maxConnections");
-            this.maxConnections = value;
+            this.maxConnections = options.set(
+                    "maxConnections", Checks.inRange(component, "maxConnections", maxConnections, 1, 10_000));
             return this;
         }
 
@@ -252,18 +244,17 @@ public interface JdbcPool extends AutoCloseable {
          * 10000], at most {@code maxConnections}.
          */
         public Builder minConnections(int minConnections) {
-            var value = Checks.inRange(component, "minConnections", minConnections, 0, 10_000);
-            options.once("minConnections");
-            this.minConnections = value;
+            this.minConnections = options.set(
+                    "minConnections", Checks.inRange(component, "minConnections", minConnections, 0, 10_000));
             return this;
         }
 
         /** Longest wait for a connection before failing. Default 30 s, range [250 ms, 1 h]. */
         public Builder connectionTimeout(Duration connectionTimeout) {
-            var value = Checks.duration(
-                    component, "connectionTimeout", connectionTimeout, Duration.ofMillis(250), MAX_TIMEOUT);
-            options.once("connectionTimeout");
-            this.connectionTimeout = value;
+            this.connectionTimeout = options.set(
+                    "connectionTimeout",
+                    Checks.duration(
+                            component, "connectionTimeout", connectionTimeout, Duration.ofMillis(250), MAX_TIMEOUT));
             return this;
         }
 
@@ -272,9 +263,7 @@ public interface JdbcPool extends AutoCloseable {
          * 600 s; zero (never) or in [10 s, 7 d]; at least 1 s shorter than {@code maxLifetime}.
          */
         public Builder idleTimeout(Duration idleTimeout) {
-            var value = zeroOrIn("idleTimeout", idleTimeout, Duration.ofSeconds(10));
-            options.once("idleTimeout");
-            this.idleTimeout = value;
+            this.idleTimeout = options.set("idleTimeout", zeroOrIn("idleTimeout", idleTimeout, Duration.ofSeconds(10)));
             return this;
         }
 
@@ -283,9 +272,7 @@ public interface JdbcPool extends AutoCloseable {
          * time limit of the database or the network. Default 30 min; zero (never) or in [30 s, 7 d].
          */
         public Builder maxLifetime(Duration maxLifetime) {
-            var value = zeroOrIn("maxLifetime", maxLifetime, Duration.ofSeconds(30));
-            options.once("maxLifetime");
-            this.maxLifetime = value;
+            this.maxLifetime = options.set("maxLifetime", zeroOrIn("maxLifetime", maxLifetime, Duration.ofSeconds(30)));
             return this;
         }
 
@@ -294,9 +281,8 @@ public interface JdbcPool extends AutoCloseable {
          * zero (never) or in [30 s, 7 d]; shorter than {@code maxLifetime}.
          */
         public Builder keepaliveTime(Duration keepaliveTime) {
-            var value = zeroOrIn("keepaliveTime", keepaliveTime, Duration.ofSeconds(30));
-            options.once("keepaliveTime");
-            this.keepaliveTime = value;
+            this.keepaliveTime =
+                    options.set("keepaliveTime", zeroOrIn("keepaliveTime", keepaliveTime, Duration.ofSeconds(30)));
             return this;
         }
 
@@ -305,17 +291,16 @@ public interface JdbcPool extends AutoCloseable {
          * {@code connectionTimeout} if shorter; range [250 ms, 1 h], at most {@code connectionTimeout}.
          */
         public Builder validationTimeout(Duration validationTimeout) {
-            var value = Checks.duration(
-                    component, "validationTimeout", validationTimeout, Duration.ofMillis(250), MAX_TIMEOUT);
-            options.once("validationTimeout");
-            this.validationTimeout = value;
+            this.validationTimeout = options.set(
+                    "validationTimeout",
+                    Checks.duration(
+                            component, "validationTimeout", validationTimeout, Duration.ofMillis(250), MAX_TIMEOUT));
             return this;
         }
 
         /** Whether connections are put in read-only mode (for replicas). Default false. */
         public Builder readOnly(boolean readOnly) {
-            options.once("readOnly");
-            this.readOnly = readOnly;
+            this.readOnly = options.set("readOnly", readOnly);
             return this;
         }
 
@@ -325,16 +310,14 @@ public interface JdbcPool extends AutoCloseable {
          * and connects on demand (a {@link ReadWriteRouter} marks such a replica down and probes it).
          */
         public Builder failFast(boolean failFast) {
-            options.once("failFast");
-            this.failFast = failFast;
+            this.failFast = options.set("failFast", failFast);
             return this;
         }
 
         /** HikariCP's metrics SPI (e.g. Micrometer's tracker factory, wired by {@code hal9-metrics}). Default none. */
         public Builder metricsTrackerFactory(MetricsTrackerFactory metricsTrackerFactory) {
-            var value = Objects.requireNonNull(metricsTrackerFactory, "metricsTrackerFactory");
-            options.once("metricsTrackerFactory");
-            this.metricsTrackerFactory = value;
+            this.metricsTrackerFactory = options.set(
+                    "metricsTrackerFactory", Objects.requireNonNull(metricsTrackerFactory, "metricsTrackerFactory"));
             return this;
         }
 
@@ -346,9 +329,7 @@ public interface JdbcPool extends AutoCloseable {
          * HAL9's own options never need).
          */
         public Builder customize(Consumer<? super HikariConfig> customizer) {
-            var value = Objects.requireNonNull(customizer, "customize");
-            options.once("customize");
-            this.customizer = value;
+            this.customizer = options.set("customize", Objects.requireNonNull(customizer, "customize"));
             return this;
         }
 

@@ -281,9 +281,7 @@ public interface ReadWriteRouter extends AutoCloseable {
 
         /** The pool that takes writes and transactions (and reads when no replica is up). Required. */
         public Builder primary(JdbcPool primary) {
-            var value = Objects.requireNonNull(primary, "primary");
-            options.once("primary");
-            this.primary = value;
+            this.primary = options.set("primary", Objects.requireNonNull(primary, "primary"));
             return this;
         }
 
@@ -313,8 +311,7 @@ public interface ReadWriteRouter extends AutoCloseable {
             Duration i = Checks.duration(
                     component, "probeBackoff initial", initial, Duration.ofMillis(1), Duration.ofMinutes(1));
             Duration m = Checks.duration(component, "probeBackoff max", max, initial, Duration.ofMinutes(10));
-            options.once("probeBackoff");
-            this.probeInitialBackoff = i;
+            this.probeInitialBackoff = options.set("probeBackoff", i);
             this.probeMaxBackoff = m;
             return this;
         }
@@ -325,10 +322,10 @@ public interface ReadWriteRouter extends AutoCloseable {
          * connectionTimeout}. Default 2 s, range [1 s, 1 min].
          */
         public Builder probeTimeout(Duration probeTimeout) {
-            var value = Checks.duration(
-                    component, "probeTimeout", probeTimeout, Duration.ofSeconds(1), Duration.ofMinutes(1));
-            options.once("probeTimeout");
-            this.probeTimeout = value;
+            this.probeTimeout = options.set(
+                    "probeTimeout",
+                    Checks.duration(
+                            component, "probeTimeout", probeTimeout, Duration.ofSeconds(1), Duration.ofMinutes(1)));
             return this;
         }
 
@@ -337,25 +334,19 @@ public interface ReadWriteRouter extends AutoCloseable {
          * hal9-router-<name>-probe}. At most one probe per replica runs at a time.
          */
         public Builder probeExecutor(Executor probeExecutor) {
-            var value = Objects.requireNonNull(probeExecutor, "probeExecutor");
-            options.once("probeExecutor");
-            this.probeExecutor = value;
+            this.probeExecutor = options.set("probeExecutor", Objects.requireNonNull(probeExecutor, "probeExecutor"));
             return this;
         }
 
         /** Hears replica down/up events, failed probes and fallbacks. Default: none. */
         public Builder listener(RouterListener listener) {
-            var value = Objects.requireNonNull(listener, "listener");
-            options.once("listener");
-            this.listener = value;
+            this.listener = options.set("listener", Objects.requireNonNull(listener, "listener"));
             return this;
         }
 
         /** The time source for probe backoff and downtime. Default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
-            var value = Objects.requireNonNull(ticker, "ticker");
-            options.once("ticker");
-            this.ticker = value;
+            this.ticker = options.set("ticker", Objects.requireNonNull(ticker, "ticker"));
             return this;
         }
 
@@ -365,8 +356,7 @@ public interface ReadWriteRouter extends AutoCloseable {
          * if some work given to {@link ReadWriteRouter#reads(JdbcFunction)} must not run twice.
          */
         public Builder retryReadsOnPrimary(boolean retry) {
-            options.once("retryReadsOnPrimary");
-            this.retryReadsOnPrimary = retry;
+            this.retryReadsOnPrimary = options.set("retryReadsOnPrimary", retry);
             return this;
         }
 
@@ -377,8 +367,7 @@ public interface ReadWriteRouter extends AutoCloseable {
          * at start costs no read anything: it is marked down and probed again with the backoff.
          */
         public Builder probeReplicasAtStart(boolean probe) {
-            options.once("probeReplicasAtStart");
-            this.probeReplicasAtStart = probe;
+            this.probeReplicasAtStart = options.set("probeReplicasAtStart", probe);
             return this;
         }
 

@@ -124,23 +124,24 @@ public final class HostHttp {
 
         /** The longest request line, in [64, 65536] bytes; default {@value #DEFAULT_MAX_INITIAL_LINE_LENGTH}. */
         public Builder maxInitialLineLength(int bytes) {
-            options.once("maxInitialLineLength");
-            this.maxInitialLineLength = Checks.inRange(COMPONENT, "maxInitialLineLength", bytes, 64, 65_536);
+            this.maxInitialLineLength = options.set(
+                    "maxInitialLineLength", Checks.inRange(COMPONENT, "maxInitialLineLength", bytes, 64, 65_536));
             return this;
         }
 
         /** The largest header block, in [256, 262144] bytes; default {@value #DEFAULT_MAX_HEADER_SIZE}. */
         public Builder maxHeaderSize(int bytes) {
-            options.once("maxHeaderSize");
-            this.maxHeaderSize = Checks.inRange(COMPONENT, "maxHeaderSize", bytes, 256, 262_144);
+            this.maxHeaderSize =
+                    options.set("maxHeaderSize", Checks.inRange(COMPONENT, "maxHeaderSize", bytes, 256, 262_144));
             return this;
         }
 
         /** Time from the accept to the first request head, in [10 ms, 10 min]; default 10 s. */
         public Builder headerTimeout(Duration timeout) {
-            options.once("headerTimeout");
-            this.headerTimeout =
-                    Checks.duration(COMPONENT, "headerTimeout", timeout, Duration.ofMillis(10), Duration.ofMinutes(10));
+            this.headerTimeout = options.set(
+                    "headerTimeout",
+                    Checks.duration(
+                            COMPONENT, "headerTimeout", timeout, Duration.ofMillis(10), Duration.ofMinutes(10)));
             return this;
         }
 
