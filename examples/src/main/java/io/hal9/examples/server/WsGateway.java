@@ -123,6 +123,17 @@ final class WsGateway implements GameEvents, AutoCloseable {
     private final Map<Long, Long> resendAsked = new ConcurrentHashMap<>();
 
     private static final long RESEND_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /**
+     * How long an ask waits for the owner's answer before it is made again, and how many times: the ask or the
+     * answer crosses Redis, and right after this instance's connection to Redis came back the answer may reach
+     * Redis before this instance's reply channel is subscribed again (nobody listening: the answer is lost).
+     */
+    private static final long RESEND_ANSWER_WAIT_MILLIS = 1_000;
+
+    private static final int RESEND_TRIES = 5;
+    /** Games whose results were asked for and not answered yet: the tries made so far. */
+    private final Map<Long, Integer> resendUnanswered = new ConcurrentHashMap<>();
+
     private static final int RESEND_ASKED_MAX = 100_000;
 
     private final LongAdder resendRequested = new LongAdder();
@@ -312,13 +323,17 @@ final class WsGateway implements GameEvents, AutoCloseable {
      * runs on the task limiter.
      */
     private void askResend(long gameId) {
+        askResend(gameId, 1);
+    }
+
+    private void askResend(long gameId, int attempt) {
         MoveForwarder f = forwarder;
         if (f == null) {
             return; // one instance (or no Redis): nothing travels between instances, nothing is missed
         }
         long now = System.nanoTime();
         Long asked = resendAsked.get(gameId);
-        if (asked != null && now - asked < RESEND_INTERVAL_NANOS) {
+        if (attempt == 1 && asked != null && now - asked < RESEND_INTERVAL_NANOS) {
             return;
         }
         if (resendAsked.size() >= RESEND_ASKED_MAX) {
@@ -340,7 +355,19 @@ final class WsGateway implements GameEvents, AutoCloseable {
                     .put("type", "resend")
                     .put("gameId", gameId)
                     .put("origin", instanceId);
+            resendUnanswered.put(gameId, attempt);
             f.forwardMove(owner, bytes(ask), () -> owners.remove(gameId));
+            if (attempt < RESEND_TRIES) {
+                CompletableFuture.delayedExecutor(RESEND_ANSWER_WAIT_MILLIS, TimeUnit.MILLISECONDS)
+                        .execute(() -> {
+                            if (resendUnanswered.remove(gameId, attempt)) {
+                                log.debug("{}: no answer to the resend of game {} yet; asking again", name, gameId);
+                                askResend(gameId, attempt + 1);
+                            }
+                        });
+            } else {
+                resendUnanswered.remove(gameId, attempt);
+            }
         });
     }
 
@@ -383,6 +410,7 @@ final class WsGateway implements GameEvents, AutoCloseable {
     /** On the asking instance: sends the owner's answer to the game's players connected here. */
     private void onResendAnswer(JsonNode answer) {
         long gameId = answer.path("gameId").asLong();
+        resendUnanswered.remove(gameId);
         Room<JsonNode> room = room(gameId);
         for (JsonNode result : answer.path("results")) {
             if (result instanceof ObjectNode o) {
