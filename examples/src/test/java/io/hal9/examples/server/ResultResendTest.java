@@ -93,6 +93,72 @@ class ResultResendTest {
         }
     }
 
+    /**
+     * The first ask is lost: the owner A is cut from Redis when B asks (nobody listens on A's move channel), so
+     * only B's next ask, a second later, can reach A once A is back. Without the retry, bob never hears round 2.
+     */
+    @Test
+    void anAskTheOwnerNeverHeardIsMadeAgain(PostgresService pg, RedisService redis) throws Exception {
+        try (FaultProxy proxyA = FaultProxy.startForRedisUri(redis.uri());
+                FaultProxy proxyB = FaultProxy.startForRedisUri(redis.uri());
+                GameServer a = GameServer.start("retry-a", throughProxy(pg, redis, proxyA));
+                GameServer b = GameServer.start("retry-b", throughProxy(pg, redis, proxyB))) {
+            ApiClient apiA = new ApiClient(a.baseUrl());
+            long id = apiA.createGame(2, 3);
+            WsClient ann = WsClient.connect(a.wsUrl() + "?token=" + apiA.join(id, "ann"));
+            String bobToken = apiA.join(id, "bob");
+            WsClient bob = WsClient.connect(b.wsUrl() + "?token=" + bobToken);
+            ann.next("welcome");
+            assertThat(bob.next("welcome").get("status").asText()).isEqualTo("running");
+
+            // B loses Redis; round 2 is resolved on A and its result published: B's player misses it
+            proxyB.refuse();
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxyB.openConnections() == 0);
+            ann.send("{\"type\":\"move\",\"round\":1,\"move\":\"paper\"}");
+            assertThat(apiA.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", bobToken)
+                            .status())
+                    .isEqualTo(202);
+            JsonNode annRound1 = ann.next("result");
+
+            // now A loses Redis, and B comes back: B's first ask reaches Redis while nobody listens for A
+            proxyA.refuse();
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxyA.openConnections() == 0);
+            ApiClient adminB = new ApiClient(b.adminUrl());
+            proxyB.pass();
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> Scrapes.sample(
+                                    adminB.text("/metrics"),
+                                    "hal9_results_resend_requested_total{instance=\"retry-b\"}")
+                            >= 1.0);
+
+            // A back: one of B's later asks reaches it, and bob hears round 1, marked as sent again
+            proxyA.pass();
+            JsonNode bobRound1 = bobNext(bob, 1);
+            assertThat(bobRound1.path("resent").asBoolean()).isTrue();
+            ObjectNode asSent = bobRound1.deepCopy();
+            asSent.remove("resent");
+            assertThat(asSent).isEqualTo(annRound1);
+            assertThat(Scrapes.sample(
+                            adminB.text("/metrics"), "hal9_results_resend_requested_total{instance=\"retry-b\"}"))
+                    .isGreaterThanOrEqualTo(2.0);
+        }
+    }
+
+    private static ServerConfig throughProxy(PostgresService pg, RedisService redis, FaultProxy proxy) {
+        return SharedServices.parse(SharedServices.postgresArgs(
+                pg.jdbcUrl(),
+                3,
+                SharedServices.journalDir(),
+                "--redis-uri",
+                proxy.redisUriThrough(redis.uri()),
+                "--redis-prefix",
+                redis.keyPrefix(),
+                "--token-secret",
+                "shared-secret-of-both-instances",
+                "--round-timeout",
+                "30s"));
+    }
+
     /** The next result of {@code round} (results of earlier rounds sent again are skipped, as a client would). */
     private static JsonNode bobNext(WsClient c, int round) {
         while (true) {
