@@ -70,8 +70,8 @@ final class BatchWriter<T> {
         this.maxBackoffNanos = Checks.saturatedNanos(b.maxBackoff);
         this.retryOn = b.retryOn;
         DeadLetterHandler<T> dl = b.deadLetterHandler;
-        String name = b.component;
-        this.deadLetterHandler = dl != null ? dl : (actions, cause) -> logDeadLetters(name, actions, cause);
+        String owner = b.component;
+        this.deadLetterHandler = dl != null ? dl : (actions, cause) -> logDeadLetters(owner, actions, cause);
         this.listener = b.listener;
         this.ticker = b.ticker;
         this.pending = pending;

@@ -30,20 +30,7 @@ class ResultResendTest {
         try (FaultProxy proxy = FaultProxy.startForRedisUri(redis.uri());
                 GameServer a =
                         GameServer.start("resend-a", SharedServices.config(pg, redis, "--round-timeout", "30s"));
-                GameServer b = GameServer.start(
-                        "resend-b",
-                        SharedServices.parse(SharedServices.postgresArgs(
-                                pg.jdbcUrl(),
-                                3,
-                                SharedServices.journalDir(),
-                                "--redis-uri",
-                                proxy.redisUriThrough(redis.uri()),
-                                "--redis-prefix",
-                                redis.keyPrefix(),
-                                "--token-secret",
-                                "shared-secret-of-both-instances",
-                                "--round-timeout",
-                                "30s")))) {
+                GameServer b = GameServer.start("resend-b", throughProxy(pg, redis, proxy))) {
             ApiClient apiA = new ApiClient(a.baseUrl());
             long id = apiA.createGame(2, 3);
             WsClient ann = WsClient.connect(a.wsUrl() + "?token=" + apiA.join(id, "ann"));
@@ -144,6 +131,7 @@ class ResultResendTest {
         }
     }
 
+    /** An instance reaching Redis through {@code proxy}, with the token secret of SharedServices.config. */
     private static ServerConfig throughProxy(PostgresService pg, RedisService redis, FaultProxy proxy) {
         return SharedServices.parse(SharedServices.postgresArgs(
                 pg.jdbcUrl(),
