@@ -235,6 +235,10 @@ final class GameStore {
         });
     }
 
+    /** Ends one game (by its primary key) if it is still live and still this owner's at this epoch. */
+    static final String END_GAME = "UPDATE games SET status = ?, updated_at = ?"
+            + " WHERE id = ? AND created_at = ? AND status IN ('waiting', 'running') AND host = ? AND epoch = ?";
+
     /**
      * Ends a waiting or running game as {@code status} (expired or aborted); a game already over keeps
      * its end, and a game another instance claimed since {@code epoch} is not changed.
@@ -246,9 +250,7 @@ final class GameStore {
             throw new IllegalArgumentException("endGame: status must be an end, was " + status.wireName());
         }
         return router.writes(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE games SET status = ?, updated_at = ?"
-                    + " WHERE id = ? AND created_at = ? AND status IN ('waiting', 'running') AND host = ?"
-                    + " AND epoch = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(END_GAME)) {
                 ps.setString(1, status.wireName());
                 ps.setObject(2, utc(now()));
                 ps.setLong(3, id);

@@ -4,11 +4,15 @@ import static io.hal9.examples.server.SharedServices.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hal9.testkit.PostgresService;
 import io.hal9.testkit.RequiresPostgres;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,7 +67,7 @@ class PostgresServerTest {
                     .singleElement()
                     .satisfies(d -> assertThat(d).contains("UNIQUE").contains("(game_id, player_id, round)"));
             assertThat(strings(c, "SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank"))
-                    .containsExactly("1", "2", "3", "4", "5");
+                    .containsExactly("1", "2", "3", "4", "5", "6");
         }
     }
 
@@ -183,5 +187,84 @@ class PostgresServerTest {
                     .containsExactly(PartitionMaintainer.partitionName(
                             PartitionMaintainer.quarterStart(LocalDate.now(ZoneOffset.UTC))));
         }
+    }
+
+    /**
+     * A fenced write of one game's state (and the end of one game) reads that game's row and no other, with
+     * the generic plan a prepared statement gets and no statistics on the table (a new database, or autovacuum
+     * off, as on the machines here): all of an instance's live games share one host, and with V5's index on
+     * host alone that plan scanned every one of them per write, which put PostgreSQL at a full core at 5,000
+     * writes/s and held the server's results back by seconds (fails with V6 left out).
+     */
+    @Test
+    void aFencedWriteOfOneGameReadsOneRowWhicheverIndexTheGenericPlanTakes(PostgresService pg) throws Exception {
+        try (GameServer server = GameServer.start("pg-plan", config(pg))) {
+            assertThat(server.port()).isPositive(); // the migrations ran
+        }
+        try (Connection c = pg.open();
+                Statement st = c.createStatement()) {
+            st.execute("INSERT INTO games (status, max_players, rounds, round_timeout_ms, created_at, host)"
+                    + " SELECT 'running', 2, 5, 1000, now() - g * interval '1 millisecond', 'plan-host'"
+                    + " FROM generate_series(1, 2000) g");
+            long id;
+            String createdAt;
+            try (ResultSet rs = st.executeQuery("SELECT id, created_at FROM games ORDER BY id OFFSET 1000 LIMIT 1")) {
+                assertThat(rs.next()).isTrue();
+                id = rs.getLong(1);
+                createdAt = rs.getString(2);
+            }
+            st.execute("SET plan_cache_mode = force_generic_plan");
+            st.execute("PREPARE state_write (text, int, int, timestamptz, bigint, timestamptz, int, text, bigint) AS "
+                    + numbered(GameStore.UPDATE_GAME));
+            st.execute("PREPARE game_end (text, timestamptz, bigint, timestamptz, text, bigint) AS "
+                    + numbered(GameStore.END_GAME));
+            assertThat(rowsRead(
+                            st,
+                            "EXECUTE state_write ('running', 3, 2, now(), " + id + ", '" + createdAt
+                                    + "', 3, 'plan-host', 0)"))
+                    .isEqualTo(1);
+            assertThat(rowsRead(
+                            st, "EXECUTE game_end ('aborted', now(), " + id + ", '" + createdAt + "', 'plan-host', 0)"))
+                    .isEqualTo(1);
+        }
+    }
+
+    /** {@code sql} with its JDBC placeholders numbered as PREPARE wants them ($1, $2, ...). */
+    private static String numbered(String sql) {
+        StringBuilder out = new StringBuilder();
+        int n = 0;
+        for (char ch : sql.toCharArray()) {
+            if (ch == '?') {
+                out.append('$').append(++n);
+            } else {
+                out.append(ch);
+            }
+        }
+        return out.toString();
+    }
+
+    /** Rows the plan's scans read (returned plus removed by a filter) executing {@code execute}, rolled back. */
+    private static long rowsRead(Statement st, String execute) throws Exception {
+        Connection c = st.getConnection();
+        c.setAutoCommit(false);
+        try (ResultSet rs = st.executeQuery("EXPLAIN (ANALYZE, FORMAT JSON) " + execute)) {
+            assertThat(rs.next()).isTrue();
+            return rowsRead(new ObjectMapper().readTree(rs.getString(1)).get(0).get("Plan"));
+        } finally {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+    }
+
+    private static long rowsRead(JsonNode node) {
+        long rows = node.path("Node Type").asText().endsWith("Scan")
+                ? node.path("Actual Rows").asLong()
+                                * Math.max(1, node.path("Actual Loops").asLong())
+                        + node.path("Rows Removed by Filter").asLong()
+                : 0;
+        for (JsonNode child : node.path("Plans")) {
+            rows += rowsRead(child);
+        }
+        return rows;
     }
 }
