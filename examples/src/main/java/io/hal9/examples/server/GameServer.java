@@ -301,12 +301,9 @@ public final class GameServer implements AutoCloseable {
         GameStore store = storage.store();
         ActionBatcher<GameStore.FinalState> fin = closer.register(finalsBatcher(store, registry));
         finals = fin;
-        JdbcBatchSink<GameStore.GameState> stateSink = JdbcBatchSink.builder(
-                        name + "-game-states", d.router().writes(), GameStore.UPDATE_GAME, store.stateBinder())
-                .build();
         ActionBatcher<GameStore.GameState> st = closer.register(ActionBatcherMetrics.monitor(
                 registry,
-                ActionBatcher.builder(name + "-game-states", stateSink)
+                ActionBatcher.<GameStore.GameState>builder(name + "-game-states", store::writeStates)
                         .capacity(Math.max(config.maxLiveGames(), 2))
                         .maxBatchSize(
                                 Math.min(ActionBatcher.DEFAULT_MAX_BATCH_SIZE, Math.max(config.maxLiveGames(), 2)))

@@ -196,4 +196,41 @@ class GameStoreTest {
         assertThat(store.players(a)).extracting(GameStore.PlayerRow::name).containsExactly("bob");
         assertThat(store.findGame(987_654)).isNull();
     }
+
+    @Test
+    void aBatchOfStatesKeepsEachRowsFence() {
+        statesKeepTheirFences(store, "store-test");
+    }
+
+    /**
+     * {@link GameStore#writeStates} applies the state of a live game this owner holds at that epoch and
+     * changes no other row: a game already over, a later round, another owner's game, a stale epoch.
+     * Shared by the PostgreSQL test (one unnest statement) and this one (a JDBC batch on H2).
+     */
+    static void statesKeepTheirFences(GameStore store, String owner) {
+        Instant now = GameStore.now();
+        GameStore.GameRow live = store.insertGame(2, 5, 1000, now, owner);
+        GameStore.GameRow over = store.insertGame(2, 5, 1000, now, owner);
+        GameStore.GameRow ahead = store.insertGame(2, 5, 1000, now.minusMillis(1), owner);
+        GameStore.GameRow theirs = store.insertGame(2, 5, 1000, now, "someone-else");
+        GameStore.GameRow stale = store.insertGame(2, 5, 1000, now, owner);
+        store.updateGame(over.id(), now, GameStatus.FINISHED, 5, 2, 0);
+        store.updateGame(ahead.id(), ahead.createdAt(), GameStatus.RUNNING, 4, 2, 0);
+        store.writeStates(List.of(
+                new GameStore.GameState(live.id(), live.createdAt(), GameStatus.RUNNING, 2, 2, 0),
+                new GameStore.GameState(over.id(), over.createdAt(), GameStatus.RUNNING, 3, 2, 0),
+                new GameStore.GameState(ahead.id(), ahead.createdAt(), GameStatus.RUNNING, 3, 2, 0),
+                new GameStore.GameState(theirs.id(), theirs.createdAt(), GameStatus.RUNNING, 2, 2, 0),
+                new GameStore.GameState(stale.id(), stale.createdAt(), GameStatus.RUNNING, 2, 2, 7)));
+        assertThat(store.findGame(live.id()))
+                .extracting(GameStore.GameRow::status, GameStore.GameRow::round, GameStore.GameRow::playerCount)
+                .containsExactly(GameStatus.RUNNING, 2, 2);
+        assertThat(store.findGame(over.id()))
+                .extracting(GameStore.GameRow::status, GameStore.GameRow::round)
+                .containsExactly(GameStatus.FINISHED, 5);
+        assertThat(store.findGame(ahead.id()).round()).isEqualTo(4);
+        assertThat(store.findGame(theirs.id()).status()).isEqualTo(GameStatus.WAITING);
+        assertThat(store.findGame(stale.id()).status()).isEqualTo(GameStatus.WAITING);
+        store.writeStates(List.of()); // nothing to write: no statement
+    }
 }

@@ -189,6 +189,14 @@ class PostgresServerTest {
         }
     }
 
+    /** A batch of game states is one statement on PostgreSQL with each row's fence (see GameStoreTest). */
+    @Test
+    void aBatchOfStatesKeepsEachRowsFence(PostgresService pg) {
+        try (Database db = Database.open("pg-states", config(pg))) {
+            GameStoreTest.statesKeepTheirFences(new GameStore(db.router(), "pg-states", true), "pg-states");
+        }
+    }
+
     /**
      * A fenced write of one game's state (and the end of one game) reads that game's row and no other, with
      * the generic plan a prepared statement gets and no statistics on the table (a new database, or autovacuum
