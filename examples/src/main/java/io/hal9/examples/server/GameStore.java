@@ -132,67 +132,34 @@ final class GameStore {
     }
 
     /**
-     * {@link #UPDATE_GAME} for a whole batch of states in one statement on PostgreSQL: the states travel as
-     * arrays and join the table through {@code unnest}, with the same conditions per row. One statement is
-     * planned once per batch; the same UPDATE sent as a JDBC batch is planned once per row, since
-     * PostgreSQL keeps choosing custom plans for a statement on a partitioned table (a generic plan lists
-     * every partition), which cost the database about half a core at 5,000 states/s.
-     */
-    static final String UPDATE_GAMES = "UPDATE games g SET status = v.status, current_round = v.round,"
-            + " player_count = v.player_count, updated_at = ?"
-            + " FROM unnest(?::text[], ?::int[], ?::int[], ?::bigint[], ?::text[], ?::bigint[])"
-            + " AS v(status, round, player_count, id, created_at, epoch)"
-            + " WHERE g.id = v.id AND g.created_at = v.created_at::timestamptz AND g.status IN ('waiting', 'running')"
-            + " AND g.current_round <= v.round AND g.host = ? AND g.epoch = v.epoch";
-
-    /**
-     * Writes a batch of game states (at most one per game) as this store's owner: one {@link #UPDATE_GAMES}
-     * statement on PostgreSQL, a JDBC batch of {@link #UPDATE_GAME} on H2. A state that is late (an older
-     * round, or a game already over) or not this owner's at its epoch changes nothing, as with {@link
-     * #UPDATE_GAME}.
+     * Writes a batch of game states (at most one per game) as this store's owner, as one JDBC batch of
+     * {@link #UPDATE_GAME}. A state that is late (an older round, or a game already over) or not this
+     * owner's at its epoch changes nothing.
+     *
+     * <p>On PostgreSQL the batch's transaction asks for the statement's generic plan ({@code SET LOCAL
+     * plan_cache_mode = force_generic_plan}): planned once and reused for every row. Left to choose,
+     * PostgreSQL kept a custom plan for this statement on the partitioned table (a generic plan lists every
+     * partition, so its estimate looks worse) and planned every row again: about half a core at 5,000
+     * states/s on the machine the server shares with it. The generic plan finds the one row through either
+     * of the indexes that can serve it (V6; {@code PostgresServerTest} checks it).
      */
     void writeStates(List<GameState> batch) {
         if (batch.isEmpty()) {
             return;
         }
         router.inTransaction(c -> {
-            if (!postgres) {
-                try (PreparedStatement ps = c.prepareStatement(UPDATE_GAME)) {
-                    StatementBinder<GameState> binder = stateBinder();
-                    for (GameState g : batch) {
-                        binder.bind(ps, g);
-                        ps.addBatch();
-                    }
-                    ps.executeBatch();
+            if (postgres) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET LOCAL plan_cache_mode = force_generic_plan");
                 }
-                return null;
             }
-            int n = batch.size();
-            String[] status = new String[n];
-            Integer[] round = new Integer[n];
-            Integer[] players = new Integer[n];
-            Long[] id = new Long[n];
-            String[] createdAt = new String[n];
-            Long[] epoch = new Long[n];
-            for (int i = 0; i < n; i++) {
-                GameState g = batch.get(i);
-                status[i] = g.status().wireName();
-                round[i] = g.round();
-                players[i] = g.playerCount();
-                id[i] = g.id();
-                createdAt[i] = g.createdAt().toString(); // ISO-8601 in UTC, cast to timestamptz in the statement
-                epoch[i] = g.epoch();
-            }
-            try (PreparedStatement ps = c.prepareStatement(UPDATE_GAMES)) {
-                ps.setObject(1, utc(now()));
-                ps.setArray(2, c.createArrayOf("text", status));
-                ps.setArray(3, c.createArrayOf("int4", round));
-                ps.setArray(4, c.createArrayOf("int4", players));
-                ps.setArray(5, c.createArrayOf("int8", id));
-                ps.setArray(6, c.createArrayOf("text", createdAt));
-                ps.setArray(7, c.createArrayOf("int8", epoch));
-                ps.setString(8, owner);
-                ps.executeUpdate();
+            try (PreparedStatement ps = c.prepareStatement(UPDATE_GAME)) {
+                StatementBinder<GameState> binder = stateBinder();
+                for (GameState g : batch) {
+                    binder.bind(ps, g);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
             }
             return null;
         });

@@ -205,7 +205,7 @@ class GameStoreTest {
     /**
      * {@link GameStore#writeStates} applies the state of a live game this owner holds at that epoch and
      * changes no other row: a game already over, a later round, another owner's game, a stale epoch.
-     * Shared by the PostgreSQL test (one unnest statement) and this one (a JDBC batch on H2).
+     * Shared by the PostgreSQL test (the statement's generic plan) and this one (H2).
      */
     static void statesKeepTheirFences(GameStore store, String owner) {
         Instant now = GameStore.now();

@@ -189,7 +189,7 @@ class PostgresServerTest {
         }
     }
 
-    /** A batch of game states is one statement on PostgreSQL with each row's fence (see GameStoreTest). */
+    /** A batch of game states keeps each row's fence with the generic plan it asks for here (see GameStoreTest). */
     @Test
     void aBatchOfStatesKeepsEachRowsFence(PostgresService pg) {
         try (Database db = Database.open("pg-states", config(pg))) {
