@@ -31,13 +31,9 @@ class ResultResendTest {
                 GameServer a =
                         GameServer.start("resend-a", SharedServices.config(pg, redis, "--round-timeout", "30s"));
                 GameServer b = GameServer.start("resend-b", throughProxy(pg, redis, proxy))) {
-            ApiClient apiA = new ApiClient(a.baseUrl());
-            long id = apiA.createGame(2, 3);
-            WsClient ann = WsClient.connect(a.wsUrl() + "?token=" + apiA.join(id, "ann"));
-            String bobToken = apiA.join(id, "bob");
-            WsClient bob = WsClient.connect(b.wsUrl() + "?token=" + bobToken);
-            ann.next("welcome");
-            assertThat(bob.next("welcome").get("status").asText()).isEqualTo("running");
+            Table t = Table.seat(a, b);
+            WsClient ann = t.ann();
+            WsClient bob = t.bob();
 
             // round 1 crosses the bus as usual
             ann.send("{\"type\":\"move\",\"round\":1,\"move\":\"rock\"}");
@@ -45,22 +41,16 @@ class ResultResendTest {
             assertThat(bob.next("result")).isEqualTo(ann.next("result"));
 
             // B loses Redis; round 2 is played on A (bob's move over HTTP to the host) and its result published
-            proxy.refuse();
-            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.openConnections() == 0);
+            cut(proxy);
             ann.send("{\"type\":\"move\",\"round\":2,\"move\":\"paper\"}");
-            assertThat(apiA.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", bobToken)
-                            .status())
-                    .isEqualTo(202);
+            assertThat(t.bobMovesOverHttp("rock")).isEqualTo(202);
             JsonNode annRound2 = ann.next("result");
             assertThat(annRound2.get("round").asInt()).isEqualTo(2);
 
             // Redis back for B: its room subscription comes back, B asks A, bob hears round 2, marked as sent again
             proxy.pass();
             JsonNode bobRound2 = bobNext(bob, 2); // the owner sends its last two results: round 1 came again first
-            assertThat(bobRound2.path("resent").asBoolean()).isTrue();
-            ObjectNode asSent = bobRound2.deepCopy();
-            asSent.remove("resent");
-            assertThat(asSent).isEqualTo(annRound2);
+            assertResentCopyOf(bobRound2, annRound2);
 
             String metricsA = new ApiClient(a.adminUrl()).text("/metrics");
             String metricsB = new ApiClient(b.adminUrl()).text("/metrics");
@@ -90,26 +80,18 @@ class ResultResendTest {
                 FaultProxy proxyB = FaultProxy.startForRedisUri(redis.uri());
                 GameServer a = GameServer.start("retry-a", throughProxy(pg, redis, proxyA));
                 GameServer b = GameServer.start("retry-b", throughProxy(pg, redis, proxyB))) {
-            ApiClient apiA = new ApiClient(a.baseUrl());
-            long id = apiA.createGame(2, 3);
-            WsClient ann = WsClient.connect(a.wsUrl() + "?token=" + apiA.join(id, "ann"));
-            String bobToken = apiA.join(id, "bob");
-            WsClient bob = WsClient.connect(b.wsUrl() + "?token=" + bobToken);
-            ann.next("welcome");
-            assertThat(bob.next("welcome").get("status").asText()).isEqualTo("running");
+            Table t = Table.seat(a, b);
+            WsClient ann = t.ann();
+            WsClient bob = t.bob();
 
             // B loses Redis; round 2 is resolved on A and its result published: B's player misses it
-            proxyB.refuse();
-            await().atMost(Duration.ofSeconds(10)).until(() -> proxyB.openConnections() == 0);
+            cut(proxyB);
             ann.send("{\"type\":\"move\",\"round\":1,\"move\":\"paper\"}");
-            assertThat(apiA.post("/api/games/" + id + "/moves", "{\"move\":\"rock\"}", bobToken)
-                            .status())
-                    .isEqualTo(202);
+            assertThat(t.bobMovesOverHttp("rock")).isEqualTo(202);
             JsonNode annRound1 = ann.next("result");
 
             // now A loses Redis, and B comes back: B's first ask reaches Redis while nobody listens for A
-            proxyA.refuse();
-            await().atMost(Duration.ofSeconds(10)).until(() -> proxyA.openConnections() == 0);
+            cut(proxyA);
             ApiClient adminB = new ApiClient(b.adminUrl());
             proxyB.pass();
             await().atMost(Duration.ofSeconds(10))
@@ -121,14 +103,45 @@ class ResultResendTest {
             // A back: one of B's later asks reaches it, and bob hears round 1, marked as sent again
             proxyA.pass();
             JsonNode bobRound1 = bobNext(bob, 1);
-            assertThat(bobRound1.path("resent").asBoolean()).isTrue();
-            ObjectNode asSent = bobRound1.deepCopy();
-            asSent.remove("resent");
-            assertThat(asSent).isEqualTo(annRound1);
+            assertResentCopyOf(bobRound1, annRound1);
             assertThat(Scrapes.sample(
                             adminB.text("/metrics"), "hal9_results_resend_requested_total{instance=\"retry-b\"}"))
                     .isGreaterThanOrEqualTo(2.0);
         }
+    }
+
+    /** Ann on A (the game's host) and bob on B, both welcomed into A's running game of 2 players and 3 rounds. */
+    private record Table(ApiClient api, long id, WsClient ann, WsClient bob, String bobToken) {
+        static Table seat(GameServer a, GameServer b) {
+            ApiClient api = new ApiClient(a.baseUrl());
+            long id = api.createGame(2, 3);
+            WsClient ann = WsClient.connect(a.wsUrl() + "?token=" + api.join(id, "ann"));
+            String bobToken = api.join(id, "bob");
+            WsClient bob = WsClient.connect(b.wsUrl() + "?token=" + bobToken);
+            ann.next("welcome");
+            assertThat(bob.next("welcome").get("status").asText()).isEqualTo("running");
+            return new Table(api, id, ann, bob, bobToken);
+        }
+
+        /** Bob's move sent over HTTP to the game's host (not through B); the response's status. */
+        int bobMovesOverHttp(String move) {
+            return api.post("/api/games/" + id + "/moves", "{\"move\":\"" + move + "\"}", bobToken)
+                    .status();
+        }
+    }
+
+    /** Resets and refuses the proxy's connections, and waits until it holds none. */
+    private static void cut(FaultProxy proxy) {
+        proxy.refuse();
+        await().atMost(Duration.ofSeconds(10)).until(() -> proxy.openConnections() == 0);
+    }
+
+    /** {@code resent} is marked as sent again and is otherwise the result {@code original} as first sent. */
+    private static void assertResentCopyOf(JsonNode resent, JsonNode original) {
+        assertThat(resent.path("resent").asBoolean()).isTrue();
+        ObjectNode asSent = resent.deepCopy();
+        asSent.remove("resent");
+        assertThat(asSent).isEqualTo(original);
     }
 
     /** An instance reaching Redis through {@code proxy}, with the token secret of SharedServices.config. */
