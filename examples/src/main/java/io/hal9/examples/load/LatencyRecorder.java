@@ -1,5 +1,6 @@
 package io.hal9.examples.load;
 
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -15,8 +16,14 @@ import org.HdrHistogram.Histogram;
  * had, which is what a client playing at that rate sees. The corrected figure is the one to hold
  * against a target; the uncorrected one says how fast the server answers what it is sent.
  *
+ * <p>Beside the histograms, a timeline: per second of the run (by when the result arrived), how many
+ * results came, how many of them more than {@value #SLOW_MS} ms after they were due, and the worst. It
+ * tells a tail spread over the run (scheduling) from one bunched into a few seconds (a pause), and lines
+ * up with a server's GC log by wall-clock time ({@link #timelineOriginEpochMillis}).
+ *
  * <p>Limits: values in nanoseconds at 3 significant digits (0.1 % resolution), the histograms resize
- * themselves, so no sample is dropped however long the run; memory is a few hundred KB.
+ * themselves, so no sample is dropped however long the run; the timeline covers the first {@value
+ * #TIMELINE_SECONDS} s and drops later samples from it (not from the histograms); memory is a few hundred KB.
  *
  * <p>Thread safety: {@link #record} may be called from any number of threads at once; read the
  * histograms once recording has stopped.
@@ -24,6 +31,31 @@ import org.HdrHistogram.Histogram;
 final class LatencyRecorder {
     private final Histogram corrected = new ConcurrentHistogram(3);
     private final Histogram uncorrected = new ConcurrentHistogram(3);
+
+    /** A result later than this after its move was due counts as slow in the timeline. */
+    static final int SLOW_MS = 10;
+
+    static final int TIMELINE_SECONDS = 4_096;
+    private static final long SLOW_NANOS = SLOW_MS * 1_000_000L;
+    private final long originNanos;
+    private final long originEpochMillis;
+    private final AtomicLongArray perSecondCount = new AtomicLongArray(TIMELINE_SECONDS);
+    private final AtomicLongArray perSecondSlow = new AtomicLongArray(TIMELINE_SECONDS);
+    private final AtomicLongArray perSecondMax = new AtomicLongArray(TIMELINE_SECONDS);
+
+    /** A recorder whose timeline starts now. */
+    LatencyRecorder() {
+        this(System.nanoTime(), System.currentTimeMillis());
+    }
+
+    /**
+     * A recorder whose timeline starts at {@code originNanos} ({@link System#nanoTime()} scale), which was
+     * {@code originEpochMillis} on the wall clock.
+     */
+    LatencyRecorder(long originNanos, long originEpochMillis) {
+        this.originNanos = originNanos;
+        this.originEpochMillis = originEpochMillis;
+    }
 
     /**
      * Records one move.
@@ -38,6 +70,48 @@ final class LatencyRecorder {
         long fromDue = Math.max(fromSent, receivedNanos - dueNanos);
         uncorrected.recordValue(fromSent);
         corrected.recordValue(fromDue);
+        long second = (receivedNanos - originNanos) / 1_000_000_000L;
+        if (second >= 0 && second < TIMELINE_SECONDS) {
+            int i = (int) second;
+            perSecondCount.incrementAndGet(i);
+            if (fromDue > SLOW_NANOS) {
+                perSecondSlow.incrementAndGet(i);
+            }
+            perSecondMax.accumulateAndGet(i, fromDue, Math::max);
+        }
+    }
+
+    /** The wall-clock time (ms since the epoch) of the timeline's second 0: when this recorder was made. */
+    long timelineOriginEpochMillis() {
+        return originEpochMillis;
+    }
+
+    /**
+     * One second of the timeline.
+     *
+     * @param results results that arrived in that second
+     * @param slow of which more than {@link #SLOW_MS} ms after their move was due
+     * @param maxNanos the latest of them, from when its move was due
+     */
+    record Second(long results, long slow, long maxNanos) {}
+
+    /**
+     * The timeline's seconds from 0 up to the last one with a result (read once recording has stopped).
+     *
+     * @return one entry per second, empty seconds included
+     */
+    java.util.List<Second> timeline() {
+        int last = -1;
+        for (int i = 0; i < TIMELINE_SECONDS; i++) {
+            if (perSecondCount.get(i) > 0) {
+                last = i;
+            }
+        }
+        java.util.List<Second> out = new java.util.ArrayList<>(last + 1);
+        for (int i = 0; i <= last; i++) {
+            out.add(new Second(perSecondCount.get(i), perSecondSlow.get(i), perSecondMax.get(i)));
+        }
+        return out;
     }
 
     /**

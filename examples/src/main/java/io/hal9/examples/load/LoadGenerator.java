@@ -838,6 +838,14 @@ public final class LoadGenerator {
         latency(lat.putObject("corrected"), dueFrom);
         latency(lat.putObject("uncorrected"), sentFrom);
         latency(lat.putObject("httpGetGames"), httpLatency);
+        ObjectNode timeline = root.putObject("timeline");
+        timeline.put("originEpochMs", r.latencies().timelineOriginEpochMillis());
+        timeline.put("slowAboveMs", LatencyRecorder.SLOW_MS);
+        timeline.put("columns", "second: [results, slow (due), max ms (due)]");
+        ArrayNode seconds = timeline.putArray("seconds");
+        for (LatencyRecorder.Second s : r.latencies().timeline()) {
+            seconds.addArray().add(s.results()).add(s.slow()).add(Math.round(s.maxNanos() / 1e4) / 100.0);
+        }
         Path path = Path.of(file);
         if (path.getParent() != null) {
             Files.createDirectories(path.getParent());

@@ -161,7 +161,7 @@ class LoadGeneratorTest {
      * holds one round for a second when {@code stall} is set.
      */
     private static LatencyRecorder play(boolean stall) {
-        LatencyRecorder rec = new LatencyRecorder();
+        LatencyRecorder rec = new LatencyRecorder(0, 0);
         long ms = 1_000_000L;
         long interval = 10 * ms;
         long clock = 0;
@@ -194,6 +194,27 @@ class LoadGeneratorTest {
         assertThat(LatencyRecorder.ms(stalled.corrected(), 99)).isGreaterThan(900.0);
         assertThat(LatencyRecorder.ms(stalled.corrected(), 90)).isGreaterThan(10.0);
         assertThat(LatencyRecorder.ms(stalled.corrected(), 50)).isLessThan(1.01);
+    }
+
+    @Test
+    void theTimelinePutsAStallsSlowResultsInTheSecondsTheyArrived() {
+        List<LatencyRecorder.Second> steady = play(false).timeline();
+        assertThat(steady).hasSize(10); // 1,000 rounds of 10 ms, the last result at 9.991 s
+        assertThat(steady).allSatisfy(s -> assertThat(s.slow()).isZero());
+        assertThat(steady.stream().mapToLong(LatencyRecorder.Second::results).sum())
+                .isEqualTo(1000);
+
+        List<LatencyRecorder.Second> stalled = play(true).timeline();
+        // round 100 (due at 1 s) is held until 2 s; the rounds due meanwhile are answered from 2.0 to 2.1 s
+        for (int second = 0; second < stalled.size(); second++) {
+            LatencyRecorder.Second s = stalled.get(second);
+            if (second == 2) {
+                assertThat(s.slow()).isGreaterThan(100);
+                assertThat(s.maxNanos()).isGreaterThanOrEqualTo(1_000_000_000L);
+            } else {
+                assertThat(s.slow()).as("second %d", second).isZero();
+            }
+        }
     }
 
     @Test
