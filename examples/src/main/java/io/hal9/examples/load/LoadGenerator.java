@@ -109,8 +109,10 @@ public final class LoadGenerator {
         o.put("http-stages", SEED_STAGES);
         o.put("http-scale", "1");
         o.put("http-think", "1s");
-        // one event loop capped the client near 13,000 moves/s on 2 cores; one per core (up to 4) lifts it
-        o.put("ws-threads", String.valueOf(Math.min(4, Runtime.getRuntime().availableProcessors())));
+        // one event loop: at 10,000 moves/s it takes about 38 % of a core, where two took 61 % between them
+        // (waking each other and the server across the two cores), CPU this 2-core machine's server lacked;
+        // pass --ws-threads 2 or more for rates beyond one loop (the max-rate runs)
+        o.put("ws-threads", "1");
         o.put("warmup", "10s");
         o.put("server-heap", "1g");
         o.put("server-jvm", "-XX:+AlwaysPreTouch");
