@@ -562,6 +562,12 @@ public final class GameServer implements AutoCloseable {
         }
     }
 
+    /** The counts of the HTTP port's task limiter (requests handed to a thread), or null before it started. */
+    TaskLimiter.@Nullable Stats httpTaskStats() {
+        HttpPort p = port;
+        return p == null ? null : p.limiter().stats();
+    }
+
     /** Stops the public and admin ports' event loops, if they were started (a step of {@link #closer}). */
     private void closePort() {
         HttpPort p = port;

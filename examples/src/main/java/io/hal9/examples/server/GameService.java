@@ -372,7 +372,7 @@ final class GameService implements AutoCloseable {
 
     /** A page of the games list, rendered by {@code render} on a miss and cached for cache-ttl. */
     byte[] list(@Nullable GameStatus status, int page, int size, Function<List<GameView>, byte[]> render) {
-        String key = (status == null ? "all" : status.wireName()) + ":" + page + ":" + size;
+        String key = listKey(status, page, size);
         byte[] body = listCache.get(key, k -> {
             requireDatabase(); // a miss; a cached page is served whatever the database does
             List<GameView> out = new ArrayList<>();
@@ -382,6 +382,18 @@ final class GameService implements AutoCloseable {
             return render.apply(out);
         });
         return Objects.requireNonNull(body, "list page");
+    }
+
+    /**
+     * A page of the games list if the list cache holds it, else null; never reads the database, so an event
+     * loop may call it.
+     */
+    byte @Nullable [] listCached(@Nullable GameStatus status, int page, int size) {
+        return listCache.getIfPresent(listKey(status, page, size));
+    }
+
+    private static String listKey(@Nullable GameStatus status, int page, int size) {
+        return (status == null ? "all" : status.wireName()) + ":" + page + ":" + size;
     }
 
     Joined join(long gameId, String playerName) {

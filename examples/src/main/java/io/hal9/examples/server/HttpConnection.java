@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code Connection: close} (and HTTP/1.0 without keep-alive) is honoured: closed after the answer.
  * </ul>
  *
- * <p>Handling: the health routes answer on the event loop ({@link HttpApi#inline}); every other request runs on
+ * <p>Handling: what needs only memory answers on the event loop ({@link HttpApi#handleInline}: the health routes,
+ * a games list page the list cache holds); every other request runs on
  * the server's HTTP {@link Dispatcher} (a bounded task limiter on virtual threads) and its answer comes back to
  * the event loop; when the dispatcher is full the answer is 503 {@code overloaded} with {@code Retry-After}.
  * Answers of {@value HttpApi#GZIP_MIN} bytes or more are gzipped for clients that accept it, on the request's
@@ -338,8 +339,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         HttpHeaders headers = h.headers();
         HttpApi.Request req = new HttpApi.Request(h.method().name(), path, query, headers::get, requestBody, client());
         boolean gzip = HttpApi.acceptsGzip(headers.get(HttpHeaderNames.ACCEPT_ENCODING));
-        if (HttpApi.inline(req.method(), path)) {
-            respond(HttpApi.gzipped(api.handle(req), gzip));
+        HttpApi.Response inline = api.handleInline(req, gzip);
+        if (inline != null) {
+            respond(inline);
             return;
         }
         ChannelHandlerContext c = ctx();

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -194,6 +195,62 @@ class HttpApiTest {
         assertThat(r.body().get("games").size()).isGreaterThanOrEqualTo(5);
         ApiClient.Reply plain = api.get("/api/games?size=50");
         assertThat(plain.raw().headers().firstValue("Content-Encoding")).isEmpty();
+    }
+
+    @Test
+    void aCachedListPageIsAnsweredOnTheEventLoopAndAMissOnAThread() {
+        try (GameServer s = GameServer.start(
+                        "list-inline-test",
+                        ServerConfig.parse(
+                                new String[] {"--port", "0", "--ws-port", "0", "--cache-ttl", "1m"}, Map.of()));
+                ApiClient c = new ApiClient(s.baseUrl())) {
+            long first = c.createGame(2, 1);
+            for (int i = 0; i < 3; i++) {
+                c.createGame(2, 1); // a page over HttpApi.GZIP_MIN bytes, which gzip applies to
+            }
+            String path = "/api/games?status=waiting&size=50";
+            long before = Objects.requireNonNull(s.httpTaskStats()).submitted();
+            ApiClient.Reply miss = c.get(path);
+            assertThat(miss.status()).isEqualTo(200);
+            assertThat(miss.raw().body().length).isGreaterThanOrEqualTo(HttpApi.GZIP_MIN);
+            assertThat(Objects.requireNonNull(s.httpTaskStats()).submitted())
+                    .as("a miss reads the database on a thread")
+                    .isEqualTo(before + 1);
+            for (int i = 0; i < 10; i++) {
+                ApiClient.Reply hit = c.get(path);
+                assertThat(hit.status()).isEqualTo(200);
+                assertThat(hit.raw().body()).isEqualTo(miss.raw().body());
+            }
+            assertThat(Objects.requireNonNull(s.httpTaskStats()).submitted())
+                    .as("ten hits, none handed to a thread")
+                    .isEqualTo(before + 1);
+
+            // gzip: the first hit compresses on a thread, later ones take the compressed form from memory
+            HttpRequest.Builder gz = HttpRequest.newBuilder(URI.create(s.baseUrl() + path))
+                    .header("Accept-Encoding", "gzip")
+                    .GET();
+            for (int i = 0; i < 5; i++) {
+                ApiClient.Reply r = c.send(gz);
+                assertThat(r.raw().headers().firstValue("Content-Encoding")).hasValue("gzip");
+                assertThat(r.body()).isEqualTo(miss.body());
+            }
+            assertThat(Objects.requireNonNull(s.httpTaskStats()).submitted()).isEqualTo(before + 2);
+
+            // a new game empties the cache: the next list is read again, on a thread, and shows it
+            long second = c.createGame(2, 1);
+            long beforeRead = Objects.requireNonNull(s.httpTaskStats()).submitted();
+            ApiClient.Reply after = c.get(path);
+            assertThat(Objects.requireNonNull(s.httpTaskStats()).submitted()).isEqualTo(beforeRead + 1);
+            assertThat(after.body().get("games").findValuesAsText("id"))
+                    .contains(String.valueOf(first), String.valueOf(second));
+
+            // a bad parameter is refused on the event loop, as the thread would refuse it
+            long beforeBad = Objects.requireNonNull(s.httpTaskStats()).submitted();
+            ApiClient.Reply bad = c.get("/api/games?status=sleeping");
+            assertThat(bad.status()).isEqualTo(400);
+            assertThat(bad.error()).isEqualTo("bad_status");
+            assertThat(Objects.requireNonNull(s.httpTaskStats()).submitted()).isEqualTo(beforeBad);
+        }
     }
 
     @Test
