@@ -1,5 +1,7 @@
 package io.hal9.examples.load;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
@@ -100,14 +102,14 @@ final class LatencyRecorder {
      *
      * @return one entry per second, empty seconds included
      */
-    java.util.List<Second> timeline() {
+    List<Second> timeline() {
         int last = -1;
         for (int i = 0; i < TIMELINE_SECONDS; i++) {
             if (perSecondCount.get(i) > 0) {
                 last = i;
             }
         }
-        java.util.List<Second> out = new java.util.ArrayList<>(last + 1);
+        List<Second> out = new ArrayList<>(last + 1);
         for (int i = 0; i <= last; i++) {
             out.add(new Second(perSecondCount.get(i), perSecondSlow.get(i), perSecondMax.get(i)));
         }

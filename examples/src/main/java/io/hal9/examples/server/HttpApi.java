@@ -431,9 +431,9 @@ final class HttpApi {
         if (body == null) {
             return null;
         }
-        // the list cache's array, shared; its gzipped form, if the client wants it, must be cached as well: the
-        // event loop does not compress (the request that missed compressed it on its thread)
-        Response r = gzippedIfReady(new Response(200, JSON_TYPE, body, Map.of(), true), clientAcceptsGzip);
+        // the gzipped form, if the client wants it, must be cached as well: the event loop does not compress (the
+        // request that missed compressed it on its thread)
+        Response r = gzippedIfReady(listPage(body), clientAcceptsGzip);
         if (r == null) {
             return null;
         }
@@ -477,7 +477,12 @@ final class HttpApi {
             out.put("games", new ArrayList<>(items));
             return bytes(out);
         });
-        return new Response(200, JSON_TYPE, body, Map.of(), true); // the list cache's array, shared
+        return listPage(body);
+    }
+
+    /** The answer carrying a games list page: the list cache's array, shared (see {@link #gzipped}). */
+    private static Response listPage(byte[] body) {
+        return new Response(200, JSON_TYPE, body, Map.of(), true);
     }
 
     private Response createGame(Request ex) {
