@@ -69,7 +69,9 @@ import org.jspecify.annotations.Nullable;
  * the target schedule (coordinated-omission corrected: a round the server held up delays the next
  * ones, and they count that wait) and, separately, from when it was written (uncorrected); both in
  * HdrHistogram (see {@link LatencyRecorder}), both reported. In an M-player game it includes the time
- * the other M-1 moves take to arrive.
+ * the other M-1 moves take to arrive. Over the same measured window a {@link WakeupProbe} records how late
+ * the machine wakes a thread that sleeps 1 ms ({@code latencyMs.machineWakeupLateness} in the JSON): the floor
+ * that the machine, not the server, sets under those latencies.
  *
  * <p>Thread safety: a program entry point; not for concurrent use.
  */
@@ -327,9 +329,19 @@ public final class LoadGenerator {
                 throw new IllegalArgumentException("load generator: warmup must be >= 0 and shorter than the play ("
                         + length + "), was " + warmup);
             }
-            ws2.start(start, interval, end, start + warmup.toNanos());
-            while (System.nanoTime() < end && ws2.gamesFinished.sum() < games) {
-                LockSupport.parkNanos(Math.min(end - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(50)));
+            long measureFrom = start + warmup.toNanos();
+            ws2.start(start, interval, end, measureFrom);
+            // the machine's own wake-up lateness over the measured window: the floor under the latencies
+            WakeupProbe probe = new WakeupProbe();
+            try {
+                while (System.nanoTime() < end && ws2.gamesFinished.sum() < games) {
+                    if (System.nanoTime() - measureFrom >= 0 && !probe.started()) {
+                        probe.start();
+                    }
+                    LockSupport.parkNanos(Math.min(end - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(50)));
+                }
+            } finally {
+                probe.close();
             }
             // when every game ended early (rounds is at most 1,000), rates are over the time they played;
             // taken before counting the rows, which may take a while on a big table
@@ -365,7 +377,8 @@ public final class LoadGenerator {
                     latencies,
                     httpRequests.sum(),
                     httpErrors.sum(),
-                    idle);
+                    idle,
+                    probe.lateness());
             report(r);
         } finally {
             for (Process child : children) {
@@ -700,7 +713,8 @@ public final class LoadGenerator {
             LatencyRecorder latencies,
             long httpRequests,
             long httpErrors,
-            boolean drained) {}
+            boolean drained,
+            Histogram wakeupLateness) {}
 
     void report(Result r) throws IOException {
         if (!r.errorsByCode().isEmpty()) {
@@ -776,6 +790,17 @@ public final class LoadGenerator {
                     LatencyRecorder.ms(httpLatency, 95),
                     LatencyRecorder.ms(httpLatency, 99));
         }
+        Histogram wakeups = r.wakeupLateness();
+        if (wakeups.getTotalCount() > 0) {
+            out.printf(
+                    Locale.ROOT,
+                    "| machine: a thread sleeping 1 ms woke late by p50 / p99 / p99.9 (max %.2f ms) | | | %.2f /"
+                            + " %.2f / %.2f ms |%n",
+                    LatencyRecorder.ms(wakeups, 100),
+                    LatencyRecorder.ms(wakeups, 50),
+                    LatencyRecorder.ms(wakeups, 99),
+                    LatencyRecorder.ms(wakeups, 99.9));
+        }
         String file = opts.get("out");
         if (file == null) {
             return;
@@ -840,6 +865,8 @@ public final class LoadGenerator {
         latency(lat.putObject("corrected"), dueFrom);
         latency(lat.putObject("uncorrected"), sentFrom);
         latency(lat.putObject("httpGetGames"), httpLatency);
+        // not a latency of the server: how late the machine woke a thread that slept 1 ms (WakeupProbe)
+        latency(lat.putObject("machineWakeupLateness"), wakeups);
         ObjectNode timeline = root.putObject("timeline");
         timeline.put("originEpochMs", r.latencies().timelineOriginEpochMillis());
         timeline.put("slowAboveMs", LatencyRecorder.SLOW_MS);

@@ -151,6 +151,10 @@ class LoadGeneratorTest {
                     .isGreaterThanOrEqualTo(
                             json.at("/latencyMs/uncorrected/max").asDouble());
             assertThat(printed).contains("from when each move was due (coordinated omission corrected");
+            // the machine's wake-up lateness over the measured play, beside the latencies it bounds
+            assertThat(json.at("/latencyMs/machineWakeupLateness/count").asLong())
+                    .isPositive();
+            assertThat(printed).contains("| machine: a thread sleeping 1 ms woke late by p50 / p99 / p99.9");
             assertThat(server.stats().actions().accepted()).isEqualTo(45);
         }
     }
