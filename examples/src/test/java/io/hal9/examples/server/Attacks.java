@@ -347,9 +347,10 @@ final class Attacks {
      * {@code HttpClient} cannot be the counter: under a flood of fast answers its HTTP/1.1 connection pool
      * sometimes hands the next answer to the subscriber of a connection that is still "in the pool", drops the
      * connection and reports {@code "HTTP/1.1 header parser received no bytes"} (caused by {@code "Data
-     * received while in pool"}): once in 17,000 to 37,000 requests on JDK 25.0.3 here. That is a race in the client
-     * (the JDK fixed earlier forms of it as JDK-8338569 and JDK-8357639), not a missing answer. This client has no pool, so what it reports is what
-     * the server sent: an answer, or a connection closed without one, or bytes that are not an answer.
+     * received while in pool"}): once in 17,000 to 37,000 requests on JDK 25.0.3 here. That is a race in the
+     * client (the JDK fixed earlier forms of it as JDK-8338569 and JDK-8357639), not a missing answer. This client
+     * has no pool, so what it reports is what the server sent: an answer, or a connection closed without one, or
+     * bytes that are not an answer.
      *
      * <p>Not thread-safe: one per thread.
      */
@@ -419,8 +420,9 @@ final class Attacks {
             if (length == null) {
                 throw new IOException("an answer without Content-Length: " + status);
             }
-            byte[] body = in.readNBytes(Integer.parseInt(length));
-            if (body.length < Integer.parseInt(length)) {
+            int expected = Integer.parseInt(length);
+            byte[] body = in.readNBytes(expected);
+            if (body.length < expected) {
                 throw new IOException("the connection closed inside an answer's body");
             }
             return new Answer(Integer.parseInt(parts[1]), headers, new String(body, StandardCharsets.UTF_8));
